@@ -1,0 +1,101 @@
+/**
+ * The bridge's configuration: `<data dir>/config.json`, then command-line options on top.
+ * Paths and URLs come only from here (never from a WebSocket client).
+ */
+import { DEFAULT_PORT } from "../../shared/constants.ts";
+
+export interface LdapConfig {
+  url: string; // ldap://… or ldaps://…
+  baseDn: string;
+  startTls: boolean;
+  /** PEM file of the CA pinned for the LDAP server's certificate. */
+  caFile: string | null;
+  bind:
+    | { kind: "anonymous" }
+    | { kind: "simple"; dn: string; passwordFile: string }
+    | { kind: "certificate"; certFile: string; keyFile: string };
+  /** Directory attribute → LDAP attribute (the national schema is not confirmed). */
+  attributes: Record<string, string>;
+  sizeLimit: number;
+  timeLimitSeconds: number;
+}
+
+export interface OperatorPolicy {
+  /** Domain suffix this rule applies to ("*" for the default). */
+  domain: string;
+  /** Which front a card login uses, and SMTP auth method for Thunderbird (7 External by default). */
+  cardFront: "certificate" | "psc";
+  smtpAuthMethod: number;
+}
+
+export interface BridgeConfig {
+  port: number;
+  /** Explicit PKCS#11 module (overrides the card database). */
+  modulePath: string | null;
+  /** Bind the token to this reader name. */
+  reader: string | null;
+  demo: boolean;
+  /** Extra card database entries (same format as bridge/card/cards.json), merged over the bundled one. */
+  cardDatabaseFile: string | null;
+  directory: {
+    source: "offline" | "ldap";
+    /** Index path; a machine-wide read-only index may be shared by all users (`--db`). */
+    dbPath: string | null;
+    /** Where `directory.import` and the scheduled refresh fetch the extraction from (URL or file). */
+    extractionSource: string;
+    refreshHours: number; // 0 disables the schedule
+    ldap: LdapConfig | null;
+  };
+  trust: {
+    /** Whitelist URL or file. */
+    whitelistSource: string;
+    refreshHours: number;
+  };
+  discovery: {
+    /** DNS server "host:port" (tests point this at dnsmasq), null for the system's. */
+    dnsServer: string | null;
+    /** Per-domain override table used when SRV gives nothing. */
+    overrides: Record<string, { imap?: { host: string; port: number }; submission?: { host: string; port: number } }>;
+    policies: OperatorPolicy[];
+  };
+  network: {
+    /** HTTP(S) proxy for downloads ("http://host:port"), else HTTPS_PROXY/HTTP_PROXY. */
+    proxy: string | null;
+    /** Extra CA certificates (PEM file) trusted for downloads. */
+    extraCaFile: string | null;
+  };
+  limits: {
+    maxConnections: number;
+    requestsPerSecond: number;
+    cardOperationTimeoutMs: number;
+  };
+}
+
+export const OFFICIAL_EXTRACTION_URL =
+  "https://service.annuaire.sante.fr/annuaire-sante-webservices/V300/services/extraction/Extraction_Correspondance_MSSante";
+export const OFFICIAL_WHITELIST_URL = "https://espacedeconfiance.mssante.fr/listeblanchemssante.xml";
+
+export function defaultConfig(): BridgeConfig {
+  return {
+    port: DEFAULT_PORT,
+    modulePath: null,
+    reader: null,
+    demo: false,
+    cardDatabaseFile: null,
+    directory: {
+      source: "offline",
+      dbPath: null,
+      extractionSource: OFFICIAL_EXTRACTION_URL,
+      refreshHours: 24,
+      ldap: null,
+    },
+    trust: { whitelistSource: OFFICIAL_WHITELIST_URL, refreshHours: 24 },
+    discovery: {
+      dnsServer: null,
+      overrides: {},
+      policies: [{ domain: "*", cardFront: "certificate", smtpAuthMethod: 7 }],
+    },
+    network: { proxy: null, extraCaFile: null },
+    limits: { maxConnections: 64, requestsPerSecond: 50, cardOperationTimeoutMs: 15_000 },
+  };
+}

@@ -1,0 +1,55 @@
+/**
+ * What the WebSocket server routes to. The server only validates, authenticates and routes; the
+ * work is done by these services (card/, token/, directory/, trust/), each testable on its own.
+ * Every method throws BridgeError (shared/protocol/errors.ts) with a code the client understands.
+ */
+import type { EventEmitter } from "node:events";
+import type { CardIdentity, PinStatus } from "../shared/domain/identity.ts";
+import type { CardLayerState } from "../shared/domain/card.ts";
+import type { DirectoryEntry, DirectoryStatus } from "../shared/domain/directory-entry.ts";
+import type { ServerTarget, TrustDecision, TrustList } from "../shared/domain/trust.ts";
+import type { NotificationParams } from "../shared/protocol/schemas.ts";
+
+export interface ModuleInfo {
+  manifestName: string;
+  manifestInstalled: boolean;
+  moduleAvailable: boolean;
+  moduleDescription: string;
+}
+
+/** Readers, cards and the card's token. Emits "changed" with a card.changed notification. */
+export interface CardService extends EventEmitter {
+  getState(): CardLayerState;
+  /** Reads the authentication certificate (no login) and parses the holder's identity. */
+  getIdentity(): Promise<CardIdentity>;
+  getPinStatus(): Promise<PinStatus>;
+  getModuleInfo(): Promise<ModuleInfo>;
+  installModuleManifest(): Promise<void>;
+  close(): Promise<void>;
+}
+export type CardChanged = NotificationParams<"card.changed">;
+
+export interface SearchOutcome {
+  results: DirectoryEntry[];
+  matchedOtherFields: boolean;
+  fuzzy: boolean;
+}
+
+export type ImportProgress = NotificationParams<"directory.importProgress">;
+
+/** The directory, offline index or LDAP: same answers either way. */
+export interface DirectoryService {
+  search(query: string, limit?: number): Promise<SearchOutcome>;
+  lookupByIdNat(idNat: string): Promise<DirectoryEntry[]>;
+  lookupByAddress(address: string): Promise<DirectoryEntry | null>;
+  status(): DirectoryStatus;
+  /** Imports from the configured source into a new index and swaps it in; the old one serves until then. */
+  importFromConfiguredSource(onProgress: (p: ImportProgress) => void): Promise<void>;
+  close(): Promise<void>;
+}
+
+export interface TrustService {
+  check(address: string): TrustDecision;
+  list(): TrustList;
+  discover(address: string): Promise<ServerTarget[]>;
+}

@@ -1,0 +1,5 @@
+export * from "./version.ts";
+export * from "./errors.ts";
+export * from "./jsonrpc.ts";
+export * from "./schemas.ts";
+export * from "./validate.ts";

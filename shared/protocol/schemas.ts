@@ -1,0 +1,298 @@
+/**
+ * The protocol's messages, defined once with TypeBox: each definition is both a JSON Schema (the
+ * bridge validates every incoming message with it, the extension validates every reply) and a
+ * TypeScript type (Static<typeof X>). docs/protocol.md describes them for people.
+ */
+import { Type, type Static, type TSchema } from "@sinclair/typebox";
+
+// ---- building blocks ---------------------------------------------------------------------------
+
+const Nullable = <T extends TSchema>(t: T) => Type.Union([t, Type.Null()]);
+/** Base64 of 32 random bytes. */
+export const Nonce = Type.String({ pattern: "^[A-Za-z0-9+/]{43}=$" });
+/** Hex HMAC-SHA256. */
+export const Proof = Type.String({ pattern: "^[0-9a-f]{64}$" });
+/** An e-mail address as typed (validated for shape, the domain may be Unicode). */
+export const Address = Type.String({ minLength: 3, maxLength: 320, pattern: "^[^\\s@]+@[^\\s@]+$" });
+/** idNat: prefix digit + register number, or an RPPS alone (11 digits). */
+export const IdNat = Type.String({ pattern: "^[0-9][0-9A-Za-z]{1,29}$" });
+
+export const CardModelSchema = Type.Object({
+  id: Type.String(),
+  name: Type.String(),
+  family: Type.Union([Type.Literal("CPS3"), Type.Literal("CPS4")]),
+  interface: Type.Union([Type.Literal("contact"), Type.Literal("contactless")]),
+  rsaPss: Type.Boolean(),
+});
+
+export const ReaderStateSchema = Type.Object({
+  name: Type.String(),
+  cardPresent: Type.Boolean(),
+  atr: Nullable(Type.String()),
+  model: Nullable(CardModelSchema),
+  unknownCard: Type.Boolean(),
+});
+
+export const CardLayerStateSchema = Type.Object({
+  pcscAvailable: Type.Boolean(),
+  readers: Type.Array(ReaderStateSchema),
+  boundReader: Nullable(Type.String()),
+  unavailable: Nullable(
+    Type.Object({
+      reason: Type.Union(
+        ["pcsc-unavailable", "no-reader", "no-card", "unknown-card", "module-unavailable"].map((r) => Type.Literal(r)),
+      ),
+      message: Type.String(),
+    }),
+  ),
+});
+
+export const PinStatusSchema = Type.Object({
+  state: Type.Union(
+    ["ok", "count-low", "final-try", "locked", "to-be-changed", "not-initialized"].map((s) => Type.Literal(s)),
+  ),
+  pinPad: Type.Boolean(),
+});
+
+export const CardIdentitySchema = Type.Object({
+  idNat: Type.String(),
+  idType: Type.String(),
+  idNumber: Type.String(),
+  kind: Type.Union([Type.Literal("personal"), Type.Literal("staff")]),
+  surname: Nullable(Type.String()),
+  givenName: Nullable(Type.String()),
+  profession: Nullable(Type.String()),
+  structure: Nullable(Type.String()),
+  notBefore: Type.String(),
+  notAfter: Type.String(),
+  issuer: Type.String(),
+  certificateSerial: Type.String(),
+  certificateSha256: Type.String(),
+});
+
+export const PlaceSchema = Type.Object({
+  organisation: Nullable(Type.String()),
+  city: Nullable(Type.String()),
+  postalCode: Nullable(Type.String()),
+});
+
+export const DirectoryEntrySchema = Type.Object({
+  email: Type.String(),
+  displayName: Type.String(),
+  surname: Nullable(Type.String()),
+  givenName: Nullable(Type.String()),
+  civility: Nullable(Type.String()),
+  profession: Nullable(Type.String()),
+  specialty: Nullable(Type.String()),
+  organisation: Nullable(Type.String()),
+  service: Nullable(Type.String()),
+  city: Nullable(Type.String()),
+  postalCode: Nullable(Type.String()),
+  type: Type.Union([Type.Literal("PER"), Type.Literal("ORG"), Type.Literal("APP"), Type.Literal("CAB")]),
+  idNat: Nullable(Type.String()),
+  places: Type.Array(PlaceSchema),
+});
+
+export const DirectoryStatusSchema = Type.Object({
+  source: Type.Union([Type.Literal("offline"), Type.Literal("ldap"), Type.Literal("none")]),
+  sourceDate: Nullable(Type.String()),
+  builtAt: Nullable(Type.String()),
+  count: Type.Integer({ minimum: 0 }),
+  ageDays: Nullable(Type.Number()),
+  stale: Type.Boolean(),
+});
+
+export const ServerTargetSchema = Type.Object({
+  service: Type.Union([Type.Literal("imap"), Type.Literal("submission")]),
+  host: Type.String(),
+  port: Type.Integer({ minimum: 1, maximum: 65535 }),
+  priority: Type.Integer(),
+  weight: Type.Integer(),
+  front: Type.Union([Type.Literal("psc"), Type.Literal("certificate")]),
+  source: Type.Union([Type.Literal("srv"), Type.Literal("override")]),
+  confirmed: Type.Boolean(),
+});
+
+const Empty = Type.Object({}, { additionalProperties: false });
+const Ok = Type.Object({ ok: Type.Literal(true) });
+
+// ---- methods -----------------------------------------------------------------------------------
+
+/**
+ * Every method: params schema (additional properties refused), result schema, and whether it
+ * answers before the connection is authenticated. Nothing here takes a file path, a URL, a module
+ * path or a PIN: those come only from the bridge's own configuration and command line.
+ */
+export const Methods = {
+  // Handshake and authentication (pre-auth).
+  "session.hello": {
+    preAuth: true,
+    params: Type.Object(
+      {
+        protocolVersion: Type.Integer({ minimum: 1, maximum: 1000 }),
+        clientNonce: Nonce,
+        client: Type.Optional(Type.String({ maxLength: 100 })),
+      },
+      { additionalProperties: false },
+    ),
+    result: Type.Object({
+      protocolVersion: Type.Integer(),
+      bridgeVersion: Type.String(),
+      capabilities: Type.Array(Type.String()),
+      demo: Type.Boolean(),
+      /** This connection's Origin is paired: the bridge can prove the secret and expects a proof. */
+      paired: Type.Boolean(),
+      bridgeNonce: Nonce,
+      /** HMAC(secret, PROOF_LABEL_BRIDGE | clientNonce | bridgeNonce | origin); null when not paired. */
+      bridgeProof: Nullable(Proof),
+    }),
+  },
+  "session.authenticate": {
+    preAuth: true,
+    params: Type.Object(
+      {
+        /** HMAC(secret, PROOF_LABEL_CLIENT | bridgeNonce | clientNonce | origin). */
+        clientProof: Proof,
+      },
+      { additionalProperties: false },
+    ),
+    result: Type.Object({ authenticated: Type.Literal(true) }),
+  },
+  // Pairing with a code shown by `mss-bridge pair` (fallback when native messaging is missing).
+  "pairing.begin": {
+    preAuth: true,
+    params: Empty,
+    result: Type.Object({ pairingNonce: Nonce }),
+  },
+  "pairing.complete": {
+    preAuth: true,
+    params: Type.Object(
+      {
+        clientNonce: Nonce,
+        /** HMAC(code, PAIRING_LABEL | pairingNonce | clientNonce | origin). */
+        proof: Proof,
+      },
+      { additionalProperties: false },
+    ),
+    result: Type.Object({
+      /** The per-installation secret, AES-256-GCM encrypted under HKDF(code, nonces): base64 iv|ct|tag. */
+      sealedSecret: Type.String({ maxLength: 1000 }),
+      port: Type.Integer(),
+    }),
+  },
+
+  // Bridge and card.
+  "bridge.status": {
+    preAuth: false,
+    params: Empty,
+    result: Type.Object({
+      bridgeVersion: Type.String(),
+      demo: Type.Boolean(),
+      uptimeSeconds: Type.Number(),
+      card: CardLayerStateSchema,
+      directory: DirectoryStatusSchema,
+    }),
+  },
+  "card.getState": { preAuth: false, params: Empty, result: CardLayerStateSchema },
+  "card.getIdentity": { preAuth: false, params: Empty, result: CardIdentitySchema },
+  "card.getPinStatus": { preAuth: false, params: Empty, result: PinStatusSchema },
+  /** What Thunderbird needs to load the card: the pkcs11 manifest name and whether it is written. */
+  "card.getModuleInfo": {
+    preAuth: false,
+    params: Empty,
+    result: Type.Object({
+      manifestName: Type.String(),
+      manifestInstalled: Type.Boolean(),
+      /** Module file exists on this machine (Cryptolib CPS or the configured one). */
+      moduleAvailable: Type.Boolean(),
+      moduleDescription: Type.String(),
+    }),
+  },
+  /** Writes the `mssante_cps` pkcs11 manifest for the configured module (never a path from the client). */
+  "card.installModuleManifest": { preAuth: false, params: Empty, result: Ok },
+
+  // Directory.
+  "directory.search": {
+    preAuth: false,
+    params: Type.Object(
+      {
+        query: Type.String({ maxLength: 200 }),
+        limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 100 })),
+      },
+      { additionalProperties: false },
+    ),
+    result: Type.Object({
+      results: Type.Array(DirectoryEntrySchema),
+      /** Matching used fields other than name and e-mail (city, specialty, …). */
+      matchedOtherFields: Type.Boolean(),
+      /** The typo-tolerant pass was used. */
+      fuzzy: Type.Boolean(),
+    }),
+  },
+  "directory.lookupByIdNat": {
+    preAuth: false,
+    params: Type.Object({ idNat: IdNat }, { additionalProperties: false }),
+    result: Type.Object({ entries: Type.Array(DirectoryEntrySchema) }),
+  },
+  "directory.lookupByAddress": {
+    preAuth: false,
+    params: Type.Object({ address: Address }, { additionalProperties: false }),
+    result: Type.Object({ entry: Nullable(DirectoryEntrySchema) }),
+  },
+  "directory.status": { preAuth: false, params: Empty, result: DirectoryStatusSchema },
+  /** Starts an import from the bridge's configured source; progress arrives as notifications. */
+  "directory.import": { preAuth: false, params: Empty, result: Type.Object({ started: Type.Literal(true) }) },
+
+  // Trust space and discovery.
+  "trust.check": {
+    preAuth: false,
+    params: Type.Object({ address: Address }, { additionalProperties: false }),
+    result: Type.Object({
+      address: Type.String(),
+      domain: Type.String(),
+      verdict: Type.Union([Type.Literal("trusted"), Type.Literal("untrusted"), Type.Literal("unknown")]),
+      listDate: Nullable(Type.String()),
+    }),
+  },
+  "trust.list": {
+    preAuth: false,
+    params: Empty,
+    result: Type.Object({ domains: Type.Array(Type.String()), date: Nullable(Type.String()), testOnly: Type.Boolean() }),
+  },
+  "discovery.discover": {
+    preAuth: false,
+    params: Type.Object({ address: Address }, { additionalProperties: false }),
+    result: Type.Object({ targets: Type.Array(ServerTargetSchema) }),
+  },
+} as const;
+
+export type MethodName = keyof typeof Methods;
+export type Params<M extends MethodName> = Static<(typeof Methods)[M]["params"]>;
+export type Result<M extends MethodName> = Static<(typeof Methods)[M]["result"]>;
+
+export const PRE_AUTH_METHODS: readonly MethodName[] = (Object.keys(Methods) as MethodName[]).filter(
+  (m) => Methods[m].preAuth,
+);
+
+// ---- notifications (bridge → extension, authenticated connections only) ----------------------
+
+export const Notifications = {
+  /** Any change of readers or cards (inserted, removed, reader added or gone, pcscd down/up). */
+  "card.changed": Type.Object({
+    event: Type.Union(
+      ["inserted", "removed", "reader-added", "reader-removed", "pcsc-down", "pcsc-up"].map((e) => Type.Literal(e)),
+    ),
+    reader: Nullable(Type.String()),
+    state: CardLayerStateSchema,
+  }),
+  "directory.importProgress": Type.Object({
+    phase: Type.Union(["download", "parse", "index", "done", "failed"].map((p) => Type.Literal(p))),
+    /** Bytes or lines done / total, when known. */
+    done: Type.Number(),
+    total: Nullable(Type.Number()),
+    message: Nullable(Type.String()),
+  }),
+} as const;
+
+export type NotificationName = keyof typeof Notifications;
+export type NotificationParams<N extends NotificationName> = Static<(typeof Notifications)[N]>;

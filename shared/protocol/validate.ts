@@ -1,0 +1,34 @@
+/**
+ * Validation of protocol messages with the TypeBox schemas. Interpretive (`Value.Check`), not
+ * compiled: extension pages forbid eval, and the same code must run on both sides.
+ */
+import { Value } from "@sinclair/typebox/value";
+import type { TSchema } from "@sinclair/typebox";
+import { Methods, Notifications, type MethodName, type NotificationName } from "./schemas.ts";
+
+export function isMethodName(name: string): name is MethodName {
+  return Object.prototype.hasOwnProperty.call(Methods, name);
+}
+
+export function isNotificationName(name: string): name is NotificationName {
+  return Object.prototype.hasOwnProperty.call(Notifications, name);
+}
+
+/** First validation error as a short path + message, or null when valid. Never echoes values. */
+export function firstError(schema: TSchema, value: unknown): string | null {
+  if (Value.Check(schema, value)) return null;
+  const e = Value.Errors(schema, value).First();
+  return e ? `${e.path || "/"}: ${e.message}` : "invalid";
+}
+
+export function checkParams(method: MethodName, params: unknown): string | null {
+  return firstError(Methods[method].params, params ?? {});
+}
+
+export function checkResult(method: MethodName, result: unknown): string | null {
+  return firstError(Methods[method].result, result);
+}
+
+export function checkNotification(name: NotificationName, params: unknown): string | null {
+  return firstError(Notifications[name], params);
+}
