@@ -1,0 +1,59 @@
+/**
+ * The local control channel between `mss-bridge` commands (pair, unpair, status, native-host) and
+ * the running bridge: line-delimited JSON over a Unix socket only the same user can open (0600
+ * inside the 0700 data directory), or a per-user named pipe on Windows. A tiny, validated set.
+ */
+import { createHash } from "node:crypto";
+import os from "node:os";
+import { Type, type Static } from "@sinclair/typebox";
+import { dataPaths } from "../config/data-dir.ts";
+
+/** Longest line either side accepts. */
+export const MAX_CONTROL_LINE = 8 * 1024;
+
+const Origin = Type.String({ maxLength: 200 });
+
+export const ControlRequestSchema = Type.Union([
+  Type.Object({ id: Type.Integer(), cmd: Type.Literal("status") }, { additionalProperties: false }),
+  Type.Object({ id: Type.Integer(), cmd: Type.Literal("pair.open") }, { additionalProperties: false }),
+  Type.Object({ id: Type.Integer(), cmd: Type.Literal("pair.cancel") }, { additionalProperties: false }),
+  Type.Object(
+    { id: Type.Integer(), cmd: Type.Literal("unpair"), origin: Type.Optional(Origin), all: Type.Optional(Type.Boolean()) },
+    { additionalProperties: false },
+  ),
+  Type.Object({ id: Type.Integer(), cmd: Type.Literal("registerOrigin"), origin: Origin }, { additionalProperties: false }),
+]);
+export type ControlRequest = Static<typeof ControlRequestSchema>;
+export type ControlCommand = ControlRequest["cmd"];
+
+export interface ControlReplyOk {
+  id: number;
+  ok: true;
+  result: unknown;
+}
+export interface ControlReplyErr {
+  id: number | null;
+  ok: false;
+  error: { code: number; message: string };
+}
+/** Unsolicited lines (no id): the end of a pairing window opened on this connection. */
+export interface ControlEvent {
+  event: "pairing.ended";
+  how: "paired" | "expired" | "too-many-attempts" | "cancelled";
+  origin?: string;
+}
+export type ControlLine = ControlReplyOk | ControlReplyErr | ControlEvent;
+
+/** Where the control channel lives for a data directory. */
+export function controlAddress(dataDir: string, platform: NodeJS.Platform = process.platform): string {
+  if (platform === "win32") {
+    // Named pipes are machine-global names: derive from the user and the data directory.
+    let user = "user";
+    try {
+      user = os.userInfo().username.replace(/[^A-Za-z0-9_.-]/g, "_");
+    } catch {}
+    const h = createHash("sha256").update(dataDir.toLowerCase()).digest("hex").slice(0, 16);
+    return `\\\\.\\pipe\\mss-bridge-${user}-${h}`;
+  }
+  return dataPaths(dataDir).controlSocket;
+}

@@ -1,0 +1,137 @@
+/** The bridge's end of the control channel (see control-protocol.ts). */
+import net from "node:net";
+import { chmodSync, lstatSync, unlinkSync } from "node:fs";
+import { BridgeError, ErrorCode } from "../../shared/protocol/errors.ts";
+import { firstError } from "../../shared/protocol/validate.ts";
+import { ControlRequestSchema, MAX_CONTROL_LINE, type ControlEvent, type ControlRequest } from "./control-protocol.ts";
+import type { Logger } from "../log/logger.ts";
+import type { AuditSink } from "../audit/audit-log.ts";
+
+export interface ControlHandlers {
+  status(): Promise<unknown>;
+  pairOpen(events: (e: ControlEvent) => void): Promise<{ code: string; expiresAt: string }>;
+  pairCancel(): Promise<{ ok: true }>;
+  unpair(target: string | "all"): Promise<{ removed: number }>;
+  registerOrigin(origin: string): Promise<{ port: number; secret: string }>;
+}
+
+export class ControlServer {
+  private server: net.Server | null = null;
+  private readonly conns = new Set<net.Socket>();
+
+  constructor(
+    private readonly address: string,
+    private readonly handlers: ControlHandlers,
+    private readonly log: Logger,
+    private readonly audit: AuditSink,
+  ) {}
+
+  async listen(): Promise<void> {
+    const isPipe = process.platform === "win32";
+    if (!isPipe) {
+      // A socket left by a crashed bridge: we hold the instance lock, so it is ours to remove.
+      try {
+        if (lstatSync(this.address).isSocket()) unlinkSync(this.address);
+      } catch {}
+    }
+    const server = net.createServer((c) => this.onConnection(c));
+    server.maxConnections = 16;
+    // Created 0600 from the start (umask), not chmod-ed after a window where others could connect.
+    const old = isPipe ? 0 : process.umask(0o177);
+    try {
+      await new Promise<void>((resolve, reject) => {
+        server.once("error", reject);
+        server.listen(this.address, () => {
+          server.off("error", reject);
+          resolve();
+        });
+      });
+    } finally {
+      if (!isPipe) process.umask(old);
+    }
+    if (!isPipe) chmodSync(this.address, 0o600);
+    this.server = server;
+  }
+
+  async close(): Promise<void> {
+    for (const c of this.conns) c.destroy();
+    if (this.server) await new Promise<void>((r) => this.server!.close(() => r()));
+    this.server = null;
+    if (process.platform !== "win32") {
+      try {
+        unlinkSync(this.address);
+      } catch {}
+    }
+  }
+
+  private onConnection(c: net.Socket): void {
+    this.conns.add(c);
+    c.setEncoding("utf8");
+    c.setTimeout(10 * 60_000, () => c.destroy());
+    let buf = "";
+    const write = (obj: unknown) => {
+      if (!c.destroyed) c.write(JSON.stringify(obj) + "\n");
+    };
+    c.on("data", (chunk: string) => {
+      buf += chunk;
+      if (buf.length > MAX_CONTROL_LINE && !buf.includes("\n")) {
+        write({ id: null, ok: false, error: { code: ErrorCode.INVALID_REQUEST, message: "Line too long." } });
+        c.destroy();
+        return;
+      }
+      let nl: number;
+      while ((nl = buf.indexOf("\n")) >= 0) {
+        const line = buf.slice(0, nl);
+        buf = buf.slice(nl + 1);
+        if (line.trim()) void this.onLine(line, write);
+      }
+    });
+    c.on("error", () => c.destroy());
+    c.on("close", () => this.conns.delete(c));
+  }
+
+  private async onLine(line: string, write: (o: unknown) => void): Promise<void> {
+    let req: unknown;
+    try {
+      req = JSON.parse(line);
+    } catch {
+      write({ id: null, ok: false, error: { code: ErrorCode.PARSE_ERROR, message: "Not JSON." } });
+      return;
+    }
+    const err = firstError(ControlRequestSchema, req);
+    if (err) {
+      const id = typeof (req as { id?: unknown })?.id === "number" ? (req as { id: number }).id : null;
+      write({ id, ok: false, error: { code: ErrorCode.INVALID_REQUEST, message: `Invalid control request (${err}).` } });
+      return;
+    }
+    const r = req as ControlRequest;
+    try {
+      let result: unknown;
+      switch (r.cmd) {
+        case "status":
+          result = await this.handlers.status();
+          break;
+        case "pair.open":
+          result = await this.handlers.pairOpen((e) => write(e));
+          break;
+        case "pair.cancel":
+          result = await this.handlers.pairCancel();
+          break;
+        case "unpair":
+          if (!r.all && !r.origin) throw new BridgeError(ErrorCode.INVALID_PARAMS, "Say which origin to unpair, or all.");
+          result = await this.handlers.unpair(r.all ? "all" : r.origin!);
+          break;
+        case "registerOrigin":
+          result = await this.handlers.registerOrigin(r.origin);
+          break;
+      }
+      this.audit.record(`control.${r.cmd}`, "control", "ok");
+      write({ id: r.id, ok: true, result });
+    } catch (e) {
+      const code = e instanceof BridgeError ? e.code : ErrorCode.INTERNAL_ERROR;
+      if (!(e instanceof BridgeError)) this.log.error("control command failed", { cmd: r.cmd, error: e });
+      this.audit.record(`control.${r.cmd}`, "control", code);
+      write({ id: r.id, ok: false, error: { code, message: e instanceof BridgeError ? e.message : "Internal error; see the bridge's log." } });
+    }
+  }
+}

@@ -1,0 +1,76 @@
+/**
+ * Authenticated methods → services. The router does no work of its own: it calls the service,
+ * bounds the time it may take, and shapes the result as the schema says.
+ */
+import { BridgeError, ErrorCode } from "../../shared/protocol/errors.ts";
+import type { MethodName } from "../../shared/protocol/schemas.ts";
+import { PKCS11_MANIFEST_NAME } from "../../shared/constants.ts";
+import type { ServerContext } from "./context.ts";
+
+export type Handler = (params: any, ctx: ServerContext) => Promise<unknown>;
+
+export function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout;
+  const t = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new BridgeError(ErrorCode.TIMEOUT, `${what} took longer than ${Math.round(ms / 1000)} s. Check the reader and the card, then try again.`)), ms);
+    timer.unref?.();
+  });
+  return Promise.race([p, t]).finally(() => clearTimeout(timer));
+}
+
+const card = <T>(ctx: ServerContext, p: () => Promise<T>, what: string) => withTimeout(Promise.resolve().then(p), ctx.limits.cardOperationTimeoutMs, what);
+const other = <T>(ctx: ServerContext, p: () => Promise<T>, what: string) => withTimeout(Promise.resolve().then(p), ctx.limits.operationTimeoutMs, what);
+
+/** Contexts (bridges) with an import under way: one at a time per bridge. */
+const importing = new WeakSet<ServerContext>();
+
+export const handlers: Partial<Record<MethodName, Handler>> = {
+  "bridge.status": async (_p, ctx) => ({
+    bridgeVersion: ctx.bridgeVersion,
+    demo: ctx.demo,
+    uptimeSeconds: Math.round((Date.now() - ctx.startedAt) / 1000),
+    card: ctx.services.card.getState(),
+    directory: ctx.services.directory.status(),
+  }),
+  "card.getState": async (_p, ctx) => ctx.services.card.getState(),
+  "card.getIdentity": (_p, ctx) => card(ctx, () => ctx.services.card.getIdentity(), "Reading the card's identity"),
+  "card.getPinStatus": (_p, ctx) => card(ctx, () => ctx.services.card.getPinStatus(), "Reading the PIN state"),
+  "card.getModuleInfo": (_p, ctx) => card(ctx, () => ctx.services.card.getModuleInfo(), "Looking for the card's module"),
+  "card.installModuleManifest": async (_p, ctx) => {
+    if (ctx.demo) {
+      // Demo mode never writes into the user's real Thunderbird locations; the demo harness does
+      // it with its private HOME through `mss-bridge install`.
+      throw new BridgeError(ErrorCode.INSTALL_FAILED, `The demo bridge does not write the ${PKCS11_MANIFEST_NAME} manifest into your Thunderbird. Use \`mss-bridge install\` with the demo's HOME.`);
+    }
+    await card(ctx, () => ctx.services.card.installModuleManifest(), "Writing the module manifest");
+    return { ok: true };
+  },
+  "directory.search": (p: { query: string; limit?: number }, ctx) => other(ctx, () => ctx.services.directory.search(p.query, p.limit), "The directory search"),
+  "directory.lookupByIdNat": async (p: { idNat: string }, ctx) => ({
+    entries: await other(ctx, () => ctx.services.directory.lookupByIdNat(p.idNat), "The directory lookup"),
+  }),
+  "directory.lookupByAddress": async (p: { address: string }, ctx) => ({
+    entry: await other(ctx, () => ctx.services.directory.lookupByAddress(p.address), "The directory lookup"),
+  }),
+  "directory.status": async (_p, ctx) => ctx.services.directory.status(),
+  "directory.import": async (_p, ctx) => {
+    if (importing.has(ctx)) throw new BridgeError(ErrorCode.IMPORT_IN_PROGRESS, "An import is already running; its progress arrives as notifications.");
+    importing.add(ctx);
+    const report = (p: unknown) => ctx.onImportProgress?.(p);
+    ctx.services.directory
+      .importFromConfiguredSource(report)
+      .catch((e: unknown) => {
+        report({ phase: "failed", done: 0, total: null, message: e instanceof BridgeError ? e.message : "The import failed; see the bridge's log." });
+        if (!(e instanceof BridgeError)) ctx.log.error("directory import failed", { error: e });
+      })
+      .finally(() => {
+        importing.delete(ctx);
+      });
+    return { started: true };
+  },
+  "trust.check": async (p: { address: string }, ctx) => ctx.services.trust.check(p.address),
+  "trust.list": async (_p, ctx) => ctx.services.trust.list(),
+  "discovery.discover": async (p: { address: string }, ctx) => ({
+    targets: await other(ctx, () => ctx.services.trust.discover(p.address), "Server discovery"),
+  }),
+};

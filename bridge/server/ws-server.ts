@@ -1,0 +1,235 @@
+/**
+ * The WebSocket server: loopback only (127.0.0.1 and ::1, two listeners on one port), our own
+ * http.Server so Host and Origin are checked in the `upgrade` handler and a refused request gets a
+ * bare HTTP 403 with no WebSocket ever created. Per connection, a Session does the protocol.
+ */
+import http from "node:http";
+import type { AddressInfo, Socket } from "node:net";
+import type { Duplex } from "node:stream";
+import { WebSocketServer, type WebSocket } from "ws";
+import { WS_PATH } from "../../shared/constants.ts";
+import { MAX_MESSAGE_BYTES } from "../../shared/protocol/jsonrpc.ts";
+import type { NotificationName, NotificationParams } from "../../shared/protocol/schemas.ts";
+import { checkNotification } from "../../shared/protocol/validate.ts";
+import { checkHost, checkOrigin } from "./upgrade-checks.ts";
+import { CloseCode, Session } from "./session.ts";
+import type { ServerContext } from "./context.ts";
+
+const PING_INTERVAL_MS = 30_000;
+
+function refuse(socket: Duplex, status: 403 | 404 | 503, text: string): void {
+  try {
+    socket.end(`HTTP/1.1 ${status} ${text}\r\nConnection: close\r\nContent-Type: text/plain\r\nContent-Length: 0\r\n\r\n`);
+  } catch {
+    // ignore
+  }
+  setTimeout(() => socket.destroy(), 50).unref();
+}
+
+export interface ListenResult {
+  port: number;
+  addresses: string[];
+}
+
+export class BridgeServer {
+  private readonly wss: WebSocketServer;
+  private readonly http: http.Server[] = [];
+  private readonly sessions = new Set<Session>();
+  private readonly sockets = new Map<Session, WebSocket>();
+  private pending = 0;
+  private boundPort = 0;
+  private pingTimer: NodeJS.Timeout | null = null;
+
+  constructor(private readonly ctx: ServerContext) {
+    this.wss = new WebSocketServer({
+      noServer: true,
+      maxPayload: MAX_MESSAGE_BYTES,
+      perMessageDeflate: false,
+      clientTracking: false,
+    });
+  }
+
+  get port(): number {
+    return this.boundPort;
+  }
+
+  connectionCount(): number {
+    return this.sessions.size;
+  }
+
+  /** Listens on 127.0.0.1:port, then on [::1] at the same port when the machine has IPv6 loopback. */
+  async listen(port: number): Promise<ListenResult> {
+    const v4 = this.makeHttpServer();
+    await listenOn(v4, "127.0.0.1", port);
+    this.http.push(v4);
+    this.boundPort = (v4.address() as AddressInfo).port;
+    const addresses = [`127.0.0.1:${this.boundPort}`];
+    const v6 = this.makeHttpServer();
+    try {
+      await listenOn(v6, "::1", this.boundPort, true);
+      this.http.push(v6);
+      addresses.push(`[::1]:${this.boundPort}`);
+    } catch (e) {
+      this.ctx.log.warn("IPv6 loopback unavailable; listening on 127.0.0.1 only", { error: (e as Error).message });
+    }
+    this.pingTimer = setInterval(() => this.pingAll(), PING_INTERVAL_MS);
+    this.pingTimer.unref();
+    return { port: this.boundPort, addresses };
+  }
+
+  /** Sends a notification to every authenticated connection. */
+  broadcast<N extends NotificationName>(name: N, params: NotificationParams<N>): void {
+    const err = checkNotification(name, params);
+    if (err) {
+      this.ctx.log.error("notification does not match the protocol schema; not sent", { name, problem: err });
+      return;
+    }
+    for (const s of this.sessions) s.notify(name, params);
+  }
+
+  /** Closes every connection of an origin (after `unpair`). */
+  closeOrigin(origin: string | "all"): void {
+    for (const s of this.sessions) if (origin === "all" || s.origin === origin) s.close(CloseCode.POLICY, "Unpaired");
+  }
+
+  async close(): Promise<void> {
+    if (this.pingTimer) clearInterval(this.pingTimer);
+    for (const s of this.sessions) s.close(CloseCode.GOING_AWAY, "Bridge stopping");
+    await Promise.all(
+      this.http.map(
+        (h) =>
+          new Promise<void>((resolve) => {
+            h.close(() => resolve());
+            h.closeAllConnections?.();
+          }),
+      ),
+    );
+    for (const ws of this.sockets.values()) ws.terminate();
+    this.wss.close();
+  }
+
+  private makeHttpServer(): http.Server {
+    const server = http.createServer((_req, res) => {
+      // Plain HTTP gets nothing: this is a WebSocket endpoint for one extension.
+      res.writeHead(404, { "Content-Type": "text/plain", Connection: "close" }).end();
+    });
+    server.headersTimeout = 5000;
+    server.requestTimeout = 5000;
+    server.on("upgrade", (req, socket, head) => this.onUpgrade(req, socket, head));
+    server.on("clientError", (_e, socket) => socket.destroy());
+    return server;
+  }
+
+  private onUpgrade(req: http.IncomingMessage, socket: Duplex, head: Buffer): void {
+    socket.on("error", () => socket.destroy());
+    const origin = typeof req.headers.origin === "string" ? req.headers.origin : undefined;
+    let pathname: string;
+    try {
+      pathname = new URL(req.url ?? "/", "http://x").pathname;
+    } catch {
+      pathname = "";
+    }
+    if (pathname !== WS_PATH) {
+      this.ctx.audit.record("upgrade", origin ?? null, "refused-path");
+      return refuse(socket, 404, "Not Found");
+    }
+    const host = checkHost(req.headers.host, this.boundPort);
+    if (!host.ok) {
+      this.ctx.log.warn("upgrade refused", { reason: host.reason });
+      this.ctx.audit.record("upgrade", origin ?? null, "refused-host");
+      return refuse(socket, 403, "Forbidden");
+    }
+    const orig = checkOrigin(origin, {
+      isPaired: (o) => this.ctx.pairing.isPaired(o),
+      hasAnyPairing: () => this.ctx.pairing.hasAnyPairing(),
+      pairingWindowOpen: () => this.ctx.pairingWindow.isOpen(),
+    });
+    if (!orig.ok) {
+      this.ctx.log.warn("upgrade refused", { reason: orig.reason });
+      this.ctx.audit.record("upgrade", origin ?? null, "refused-origin");
+      return refuse(socket, 403, "Forbidden");
+    }
+    if (this.sessions.size + this.pending >= this.ctx.limits.maxConnections) {
+      this.ctx.log.warn("upgrade refused: connection cap reached", { cap: this.ctx.limits.maxConnections });
+      this.ctx.audit.record("upgrade", origin ?? null, "refused-busy");
+      return refuse(socket, 503, "Service Unavailable");
+    }
+    this.pending++;
+    (socket as Socket).setNoDelay?.(true);
+    this.wss.handleUpgrade(req, socket, head, (ws) => {
+      this.pending--;
+      this.onConnection(ws, origin!);
+    });
+  }
+
+  private onConnection(ws: WebSocket, origin: string): void {
+    const session = new Session(this.ctx, origin, {
+      send: (text) => {
+        if (ws.readyState === ws.OPEN) ws.send(text);
+      },
+      close: (code, reason) => ws.close(code, reason),
+    });
+    this.sessions.add(session);
+    this.sockets.set(session, ws);
+    let alive = true;
+    (ws as WebSocket & { isAliveCheck?: () => boolean }).isAliveCheck = () => {
+      const was = alive;
+      alive = false;
+      return was;
+    };
+    ws.on("pong", () => {
+      alive = true;
+    });
+    const handshake = setTimeout(() => {
+      if (!session.authenticated) {
+        this.ctx.audit.record("handshake-timeout", origin, "closed");
+        session.close(CloseCode.POLICY, "Authentication timed out");
+      }
+    }, this.ctx.limits.handshakeTimeoutMs);
+    handshake.unref();
+    session.onAuthenticated = () => clearTimeout(handshake);
+    ws.on("message", (data, isBinary) => {
+      if (isBinary) return session.onBinary();
+      const text = Array.isArray(data) ? Buffer.concat(data).toString("utf8") : Buffer.from(data as ArrayBuffer).toString("utf8");
+      session.onText(text).catch((e) => this.ctx.log.error("session error", { error: e }));
+    });
+    ws.on("error", (e) => this.ctx.log.debug("connection error", { error: e.message }));
+    ws.on("close", () => {
+      clearTimeout(handshake);
+      session.close(CloseCode.NORMAL, "closed");
+      this.sessions.delete(session);
+      this.sockets.delete(session);
+    });
+  }
+
+  private pingAll(): void {
+    for (const ws of this.sockets.values()) {
+      const check = (ws as WebSocket & { isAliveCheck?: () => boolean }).isAliveCheck;
+      if (check && !check()) {
+        ws.terminate();
+        continue;
+      }
+      try {
+        ws.ping();
+      } catch {
+        // closing already
+      }
+    }
+  }
+}
+
+function listenOn(server: http.Server, host: string, port: number, ipv6Only = false): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const onError = (e: Error) => {
+      server.off("listening", onListening);
+      reject(e);
+    };
+    const onListening = () => {
+      server.off("error", onError);
+      resolve();
+    };
+    server.once("error", onError);
+    server.once("listening", onListening);
+    server.listen({ host, port, ipv6Only, exclusive: true });
+  });
+}
