@@ -1,0 +1,152 @@
+import { describe, expect, it } from "vitest";
+import { BridgeError, ErrorCode } from "../../shared/protocol/errors.ts";
+import type { ServerTarget } from "../../shared/domain/trust.ts";
+import {
+  chooseTargets,
+  discoverServers,
+  frontFor,
+  isConfirmedHost,
+  orderSrv,
+  parseDnsServer,
+  policyFor,
+  srvToTargets,
+  type SrvRecord,
+  type SrvResolver,
+} from "./discover.ts";
+
+// A table-driven resolver: pure logic only (the real DNS path is tested against dnsmasq in test/real).
+function tableResolver(table: Record<string, SrvRecord[] | string>): SrvResolver {
+  return {
+    async resolveSrv(name: string) {
+      const v = table[name];
+      if (typeof v === "string") throw Object.assign(new Error(v), { code: v });
+      if (!v) throw Object.assign(new Error("queryNotFound"), { code: "ENOTFOUND" });
+      return v;
+    },
+  };
+}
+
+describe("SRV ordering and fronts", () => {
+  it("orders by priority, then heavier weight first", () => {
+    const r = orderSrv([
+      { name: "c", port: 1, priority: 20, weight: 0 },
+      { name: "b", port: 1, priority: 10, weight: 5 },
+      { name: "a", port: 1, priority: 10, weight: 50 },
+    ]);
+    expect(r.map((x) => x.name)).toEqual(["a", "b", "c"]);
+  });
+
+  it("maps priority 10 to psc and 20 to certificate, other priorities to the configured default", () => {
+    expect(frontFor(10)).toBe("psc");
+    expect(frontFor(20)).toBe("certificate");
+    expect(frontFor(0)).toBe("certificate");
+    expect(frontFor(5, { byPriority: { "5": "psc" }, otherwise: "certificate" })).toBe("psc");
+  });
+
+  it("drops the '.' target (no service) and flags off-domain hosts", () => {
+    const t = srvToTargets(
+      "imap",
+      [
+        { name: ".", port: 0, priority: 0, weight: 0 },
+        { name: "imap.op.example.", port: 143, priority: 20, weight: 0 },
+        { name: "imap.mssante.test", port: 143, priority: 10, weight: 0 },
+      ],
+      "mssante.test",
+      new Set(["trusted-op.fr"]),
+    );
+    expect(t).toEqual([
+      { service: "imap", host: "imap.mssante.test", port: 143, priority: 10, weight: 0, front: "psc", source: "srv", confirmed: true },
+      { service: "imap", host: "imap.op.example", port: 143, priority: 20, weight: 0, front: "certificate", source: "srv", confirmed: false },
+    ]);
+  });
+
+  it("confirms hosts in the address's domain or under a trust-space domain only", () => {
+    const trusted = new Set(["op.fr"]);
+    expect(isConfirmedHost("imap.mssante.test", "mssante.test", trusted)).toBe(true);
+    expect(isConfirmedHost("mx.imap.op.fr", "mssante.test", trusted)).toBe(true);
+    expect(isConfirmedHost("evilop.fr", "mssante.test", trusted)).toBe(false);
+    expect(isConfirmedHost("mssante.test.evil.com", "mssante.test", trusted)).toBe(false);
+  });
+});
+
+describe("discoverServers (table resolver)", () => {
+  it("falls back to the override per service, and fails with what to do when nothing is found", async () => {
+    const resolver = tableResolver({
+      "_imap._tcp.a.test": [{ name: "imap.a.test", port: 143, priority: 20, weight: 0 }],
+    });
+    const t = await discoverServers("x@A.test", {
+      resolver,
+      overrides: { "a.test": { submission: { host: "smtp.a.test", port: 587 } } },
+    });
+    expect(t.map((x) => [x.service, x.host, x.source])).toEqual([
+      ["imap", "imap.a.test", "srv"],
+      ["submission", "smtp.a.test", "override"],
+    ]);
+    const err = await discoverServers("x@b.test", { resolver }).catch((e) => e);
+    expect(err).toBeInstanceOf(BridgeError);
+    expect(err.code).toBe(ErrorCode.DISCOVERY_FAILED);
+    expect(err.message).toMatch(/discovery\.overrides/);
+  });
+
+  it("reports DNS failures (not just 'no record') in the error", async () => {
+    const err = await discoverServers("x@c.test", { resolver: tableResolver({ "_imap._tcp.c.test": "ECONNREFUSED", "_submission._tcp.c.test": "ETIMEOUT" }) }).catch((e) => e);
+    expect(err.code).toBe(ErrorCode.DISCOVERY_FAILED);
+    expect(err.message).toMatch(/ECONNREFUSED/);
+    expect(err.message).toMatch(/--dns-server/);
+  });
+
+  it("queries the IDNA form of a Unicode domain", async () => {
+    const seen: string[] = [];
+    const resolver: SrvResolver = {
+      async resolveSrv(n) {
+        seen.push(n);
+        return [{ name: "imap.xn--hpital-sainte-agns-7vb7t.mssante.test", port: 143, priority: 20, weight: 0 }];
+      },
+    };
+    const t = await discoverServers("a@hôpital-sainte-agnès.mssante.test", { resolver });
+    expect(seen[0]).toBe("_imap._tcp.xn--hpital-sainte-agns-7vb7t.mssante.test");
+    expect(t[0]!.confirmed).toBe(true);
+  });
+});
+
+describe("chooseTargets and policies", () => {
+  const t = (service: "imap" | "submission", host: string, priority: number, front: "psc" | "certificate", confirmed = true): ServerTarget => ({
+    service, host, port: service === "imap" ? 143 : 587, priority, weight: 0, front, source: "srv", confirmed,
+  });
+  const targets = [
+    t("imap", "psc-imap.a.test", 10, "psc"),
+    t("imap", "other.example", 20, "certificate", false),
+    t("imap", "cert-imap.a.test", 20, "certificate"),
+    t("submission", "psc-smtp.a.test", 10, "psc"),
+    t("submission", "cert-smtp.a.test", 20, "certificate"),
+  ];
+
+  it("picks the certificate front for the card by default, preferring confirmed targets", () => {
+    const c = chooseTargets(targets, "card", [{ domain: "*", cardFront: "certificate", smtpAuthMethod: 7 }]);
+    expect(c.imap?.host).toBe("cert-imap.a.test");
+    expect(c.submission?.host).toBe("cert-smtp.a.test");
+    expect(c.policy.smtpAuthMethod).toBe(7);
+  });
+
+  it("follows a per-domain policy from configuration", () => {
+    const policies = [
+      { domain: "*", cardFront: "certificate" as const, smtpAuthMethod: 7 },
+      { domain: "a.test", cardFront: "psc" as const, smtpAuthMethod: 1 },
+    ];
+    const c = chooseTargets(targets, "card", policies, "a.test");
+    expect(c.imap?.host).toBe("psc-imap.a.test");
+    expect(c.policy.smtpAuthMethod).toBe(1);
+    expect(policyFor("other.test", policies).cardFront).toBe("certificate");
+    expect(policyFor("sub.a.test", policies).cardFront).toBe("psc");
+    expect(chooseTargets([], "card", policies).imap).toBeNull();
+  });
+});
+
+describe("parseDnsServer", () => {
+  it("accepts IP:PORT forms and refuses the rest", () => {
+    expect(parseDnsServer("127.0.0.1:5353")).toBe("127.0.0.1:5353");
+    expect(parseDnsServer("127.0.0.1")).toBe("127.0.0.1:53");
+    expect(parseDnsServer("[::1]:5353")).toBe("[::1]:5353");
+    for (const bad of ["localhost:53", "1.2.3.4:99999", "x", ""]) expect(() => parseDnsServer(bad), bad).toThrow();
+  });
+});

@@ -1,0 +1,138 @@
+/**
+ * TrustService (bridge/services.ts): the trust-space list (loaded, cached, refreshed on a schedule)
+ * and server discovery. check() and list() answer from memory; discover() asks DNS.
+ */
+import type { ServerTarget, TrustDecision, TrustList } from "../../shared/domain/trust.ts";
+import type { BridgeConfig } from "../config/config.ts";
+import { dataPaths } from "../config/data-dir.ts";
+import type { TrustService } from "../services.ts";
+import { createResolver, DEFAULT_FRONT_MAPPING, discoverServers, type FrontMapping, type OverrideTable, type SrvResolver } from "./discover.ts";
+import { decideTrust } from "./whitelist.ts";
+import { WhitelistStore, type LoadedWhitelist } from "./whitelist-store.ts";
+
+/** What the service logs through (bridge/log/logger.ts fits). */
+export interface TrustLogger {
+  info(msg: string, fields?: Record<string, unknown>): void;
+  warn(msg: string, fields?: Record<string, unknown>): void;
+}
+
+export interface TrustSpaceOptions {
+  /** Whitelist URL, file: URL or path (config.trust.whitelistSource). */
+  whitelistSource: string;
+  /** Cache directory for the list (dataPaths(dataDir).trustCache); null disables the cache. */
+  cacheDir: string | null;
+  /** Refresh period in hours (config.trust.refreshHours); 0 disables the schedule. */
+  refreshHours: number;
+  /** Download settings (config.network). */
+  proxy?: string | null;
+  extraCaFile?: string | null;
+  /** DNS server "host:port" (config.discovery.dnsServer); ignored when `resolver` is given. */
+  dnsServer?: string | null;
+  /** Injected resolver (tests, or a custom DNS client). */
+  resolver?: SrvResolver;
+  overrides?: OverrideTable;
+  frontMapping?: FrontMapping;
+  logger?: TrustLogger;
+  now?: () => Date;
+}
+
+/** Options from the bridge's configuration and data directory. */
+export function trustOptionsFromConfig(config: BridgeConfig, dataDir: string): TrustSpaceOptions {
+  return {
+    whitelistSource: config.trust.whitelistSource,
+    cacheDir: dataPaths(dataDir).trustCache,
+    refreshHours: config.trust.refreshHours,
+    proxy: config.network.proxy,
+    extraCaFile: config.network.extraCaFile,
+    dnsServer: config.discovery.dnsServer,
+    overrides: config.discovery.overrides,
+  };
+}
+
+export class TrustSpace implements TrustService {
+  private readonly opts: TrustSpaceOptions;
+  private readonly store: WhitelistStore;
+  private readonly resolver: SrvResolver;
+  private current: LoadedWhitelist | null = null;
+  private timer: NodeJS.Timeout | null = null;
+  private refreshing: Promise<LoadedWhitelist | null> | null = null;
+  /** Why the last refresh failed (null after a success). */
+  lastError: string | null = null;
+
+  constructor(opts: TrustSpaceOptions) {
+    this.opts = opts;
+    this.store = new WhitelistStore({
+      source: opts.whitelistSource,
+      cacheDir: opts.cacheDir,
+      proxy: opts.proxy ?? null,
+      extraCaFile: opts.extraCaFile ?? null,
+      ...(opts.now ? { now: opts.now } : {}),
+    });
+    this.resolver = opts.resolver ?? createResolver(opts.dnsServer ?? null);
+    // Serve the cached copy at once; start() refreshes it.
+    this.current = this.store.readCache();
+  }
+
+  /** Loads the list now, then refreshes it every refreshHours. Never throws: a failure is logged and kept in lastError. */
+  async start(): Promise<void> {
+    await this.refresh();
+    this.schedule();
+  }
+
+  private schedule(): void {
+    if (this.timer || !(this.opts.refreshHours > 0)) return;
+    this.timer = setInterval(() => void this.refresh(), this.opts.refreshHours * 3_600_000);
+    this.timer.unref();
+  }
+
+  /** Re-reads the source; on failure keeps the list it has (or the cache). Concurrent calls share one refresh. */
+  refresh(): Promise<LoadedWhitelist | null> {
+    if (this.refreshing) return this.refreshing;
+    this.refreshing = (async () => {
+      try {
+        const got = await this.store.load();
+        if (got.fromCache && this.current && !this.current.fromCache) {
+          // The source failed but what we hold is newer than or as good as the cache: keep it.
+          this.lastError = got.sourceError;
+        } else {
+          this.current = got;
+          this.lastError = got.sourceError;
+        }
+        if (this.lastError) this.opts.logger?.warn("trust list: source unavailable, serving the cached copy", { error: this.lastError, listDate: this.current?.list.date });
+        else this.opts.logger?.info("trust list loaded", { domains: got.list.domains.length, listDate: got.list.date, testOnly: got.list.testOnly, rejected: got.list.rejected.length, warnings: got.list.warnings });
+      } catch (e) {
+        this.lastError = (e as Error).message;
+        this.opts.logger?.warn("trust list unavailable", { error: this.lastError });
+      } finally {
+        this.refreshing = null;
+      }
+      return this.current;
+    })();
+    return this.refreshing;
+  }
+
+  check(address: string): TrustDecision {
+    const c = this.current;
+    return decideTrust(address, c ? { domains: c.domainSet, date: c.list.date } : null);
+  }
+
+  list(): TrustList {
+    const c = this.current;
+    if (!c) return { domains: [], date: null, testOnly: false };
+    return { domains: [...c.list.domains], date: c.list.date, testOnly: c.list.testOnly };
+  }
+
+  discover(address: string): Promise<ServerTarget[]> {
+    return discoverServers(address, {
+      resolver: this.resolver,
+      overrides: this.opts.overrides ?? {},
+      trustedDomains: this.current?.domainSet ?? new Set(),
+      frontMapping: this.opts.frontMapping ?? DEFAULT_FRONT_MAPPING,
+    });
+  }
+
+  close(): void {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = null;
+  }
+}
