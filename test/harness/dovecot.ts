@@ -1,0 +1,247 @@
+/**
+ * A private Dovecot that behaves like an MSSanté "certificate front": IMAP on a loopback port with
+ * STARTTLS forced (`ssl = required`), a client certificate from the test CA demanded, the user
+ * taken from the certificate and logged in with SASL EXTERNAL, TLS capped at 1.2 (the MSSanté
+ * client interface is TLS 1.2 only, and a PSS-less card like a CPS3 cannot authenticate under
+ * TLS 1.3). An LMTP listener delivers into the same store, so a message sent through Postfix can
+ * be read back.
+ *
+ * Users: the IMAP login name is the certificate's commonName, which on a CPS is the idNat
+ * ("810001234567"). A passwd-file userdb maps both that login and the mailbox address
+ * ("jean.dupont@…", used by LMTP delivery) to one mailbox directory, so the directory, the card
+ * and the mail store agree without rewriting addresses in Postfix.
+ *
+ * Runs as root (Dovecot needs it to switch to the mail user); everything lives under a temp dir.
+ */
+import { chmodSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync, existsSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { execFileSync } from "node:child_process";
+import { canConnect, freePort, readIfExists, startDaemon, waitFor, waitForLog, type Daemon } from "./e2e-process.ts";
+
+export interface MailboxSpec {
+  /** The mailbox address (what LMTP receives). */
+  address: string;
+  /** Extra login names for the same mailbox (the card's idNat for a certificate login). */
+  logins?: string[];
+}
+
+export interface DovecotOptions {
+  /** PEM files of the server certificate and key (its names must cover the host names used). */
+  serverCertFile: string;
+  serverKeyFile: string;
+  /** PEM of the CA whose client certificates are accepted (the test "IGC-Santé" CA). */
+  clientCaFile: string;
+  mailboxes: MailboxSpec[];
+  /** Certificate field that becomes the user name; commonName carries the idNat on a CPS. */
+  usernameField?: "commonName" | "serialNumber" | "x500UniqueIdentifier";
+  /** Cap TLS at 1.2 (default true). Turn off only to show why the cap is needed. */
+  tls12Only?: boolean;
+  imapPort?: number;
+  lmtpPort?: number;
+  /** Parent for the private directory (default os.tmpdir()). */
+  parentDir?: string;
+}
+
+export interface Dovecot {
+  readonly dir: string;
+  readonly imapPort: number;
+  readonly lmtpPort: number;
+  readonly logPath: string;
+  readonly pid: number;
+  /** The whole log so far. */
+  log(): string;
+  /** Current log length, to look only at what happens after a given moment. */
+  logMark(): number;
+  waitForLog(re: RegExp, timeoutMs?: number, fromMark?: number): Promise<RegExpMatchArray>;
+  /** Raw RFC 822 messages in a mailbox's INBOX (new + cur), oldest first. */
+  messages(address: string): string[];
+  /** Waits until a message in the mailbox contains `needle`, returns it. */
+  waitForMessage(address: string, needle: string, timeoutMs?: number): Promise<string>;
+  stop(): Promise<void>;
+}
+
+/** The mail store belongs to Debian's `mail` user (uid 8): Dovecot refuses to store as root. */
+function mailUser(): { uid: number; gid: number } {
+  const line = execFileSync("getent", ["passwd", "mail"], { encoding: "utf8" }).trim().split(":");
+  return { uid: Number(line[2]), gid: Number(line[3]) };
+}
+
+function mailboxDirName(address: string): string {
+  return address.toLowerCase().replace(/[^a-z0-9.@_-]/g, "_");
+}
+
+export async function startDovecot(opts: DovecotOptions): Promise<Dovecot> {
+  const dir = mkdtempSync(path.join(opts.parentDir ?? os.tmpdir(), "mss-dovecot-"));
+  // Dovecot's unprivileged processes (mail user, dovenull) must traverse the directory.
+  chmodSync(dir, 0o755);
+  const imapPort = opts.imapPort ?? (await freePort());
+  const lmtpPort = opts.lmtpPort ?? (await freePort());
+  const logPath = path.join(dir, "dovecot.log");
+  const mailRoot = path.join(dir, "mail");
+  const { uid, gid } = mailUser();
+  for (const d of ["run", "state", "tls"]) mkdirSync(path.join(dir, d), { mode: 0o755 });
+  mkdirSync(mailRoot, { mode: 0o755 });
+  execFileSync("chown", [`${uid}:${gid}`, mailRoot]);
+
+  // Keys are read by the root master process; copy them so the caller's files can be anywhere.
+  const tls = path.join(dir, "tls");
+  writeFileSync(path.join(tls, "server.crt"), readFileSync(opts.serverCertFile));
+  writeFileSync(path.join(tls, "server.key"), readFileSync(opts.serverKeyFile), { mode: 0o600 });
+  writeFileSync(path.join(tls, "ca.crt"), readFileSync(opts.clientCaFile));
+
+  // Dovecot 2.3 has no maximum-protocol setting and clears its environment: an OpenSSL config
+  // imported through import_environment is what caps it at TLS 1.2.
+  const opensslConf = path.join(dir, "openssl-tls12.cnf");
+  writeFileSync(
+    opensslConf,
+    [
+      "openssl_conf = default_conf",
+      "[default_conf]",
+      "ssl_conf = ssl_sect",
+      "[ssl_sect]",
+      "system_default = system_default_sect",
+      "[system_default_sect]",
+      "MaxProtocol = TLSv1.2",
+      "",
+    ].join("\n"),
+  );
+
+  const users: string[] = [];
+  for (const mb of opts.mailboxes) {
+    const home = path.join(mailRoot, mailboxDirName(mb.address));
+    for (const login of [mb.address.toLowerCase(), ...(mb.logins ?? [])]) {
+      // passwd-file: user:password:uid:gid:(gecos):home:(shell):extra fields
+      users.push(`${login}::${uid}:${gid}::${home}::`);
+    }
+  }
+  const usersFile = path.join(dir, "users");
+  writeFileSync(usersFile, users.join("\n") + "\n", { mode: 0o644 });
+
+  const conf = path.join(dir, "dovecot.conf");
+  writeFileSync(
+    conf,
+    `# private test instance (generated by test/harness/dovecot.ts)
+base_dir = ${dir}/run
+state_dir = ${dir}/state
+log_path = ${logPath}
+info_log_path = ${logPath}
+# verbose_ssl also emits per-handshake debug lines; keep the Info ones only.
+debug_log_path = /dev/null
+protocols = imap lmtp
+listen = 127.0.0.1
+ssl = required
+ssl_cert = <${tls}/server.crt
+ssl_key = <${tls}/server.key
+ssl_ca = <${tls}/ca.crt
+ssl_verify_client_cert = yes
+ssl_require_crl = no
+ssl_min_protocol = TLSv1.2
+${opts.tls12Only === false ? "" : `import_environment = $import_environment OPENSSL_CONF=${opensslConf}`}
+auth_ssl_require_client_cert = yes
+auth_ssl_username_from_cert = yes
+ssl_cert_username_field = ${opts.usernameField ?? "commonName"}
+auth_mechanisms = external
+disable_plaintext_auth = yes
+auth_verbose = yes
+verbose_ssl = yes
+login_log_format_elements = user=<%u> method=%m rip=%r lip=%l mpid=%e %c session=<%{session}>
+login_trusted_networks =
+first_valid_uid = ${uid}
+last_valid_uid = ${uid}
+first_valid_gid = ${gid}
+mail_location = maildir:~/Maildir
+mail_privileged_group =
+passdb {
+  driver = static
+  args = nopassword=y
+}
+userdb {
+  driver = passwd-file
+  args = ${usersFile}
+}
+service imap-login {
+  chroot =
+  inet_listener imap {
+    address = 127.0.0.1
+    port = ${imapPort}
+  }
+  inet_listener imaps {
+    port = 0
+  }
+}
+service lmtp {
+  inet_listener lmtp {
+    address = 127.0.0.1
+    port = ${lmtpPort}
+  }
+  unix_listener lmtp {
+    mode = 0600
+  }
+}
+service anvil {
+  chroot =
+}
+service stats {
+  unix_listener stats-writer {
+    mode = 0666
+  }
+}
+protocol lmtp {
+  # LMTP's RCPT is the full address; keep it as the userdb key.
+  auth_username_format = %Lu
+}
+`,
+  );
+
+  const daemon: Daemon = startDaemon("dovecot", ["-F", "-c", conf], { env: { PATH: process.env.PATH ?? "/usr/sbin:/usr/bin" } });
+  try {
+    await waitFor(
+      "dovecot to listen",
+      async () => {
+        if (daemon.exited()) throw new Error(`dovecot exited: ${daemon.output()}\n${readIfExists(logPath)}`);
+        return (await canConnect(imapPort)) && (await canConnect(lmtpPort));
+      },
+      10_000,
+    );
+  } catch (e) {
+    await daemon.stop();
+    throw e;
+  }
+
+  const inboxFiles = (address: string): string[] => {
+    const base = path.join(mailRoot, mailboxDirName(address), "Maildir");
+    const files: { f: string; t: string }[] = [];
+    for (const sub of ["new", "cur"]) {
+      const d = path.join(base, sub);
+      if (!existsSync(d)) continue;
+      for (const f of readdirSync(d)) files.push({ f: path.join(d, f), t: f });
+    }
+    // Maildir names start with the delivery time in seconds, then a unique part.
+    return files.sort((a, b) => a.t.localeCompare(b.t)).map((x) => x.f);
+  };
+
+  return {
+    dir,
+    imapPort,
+    lmtpPort,
+    logPath,
+    pid: daemon.pid,
+    log: () => readIfExists(logPath),
+    logMark: () => readIfExists(logPath).length,
+    waitForLog: (re, timeoutMs = 15_000, fromMark = 0) => waitForLog(logPath, re, timeoutMs, fromMark),
+    messages: (address) => inboxFiles(address).map((f) => readFileSync(f, "utf8")),
+    waitForMessage: async (address, needle, timeoutMs = 20_000) =>
+      await waitFor(`a message containing ${JSON.stringify(needle)} for ${address}`, () =>
+        inboxFiles(address)
+          .map((f) => readFileSync(f, "utf8"))
+          .find((m) => m.includes(needle)),
+        timeoutMs,
+        200,
+      ),
+    async stop() {
+      await daemon.stop();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
