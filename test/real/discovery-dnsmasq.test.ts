@@ -1,0 +1,159 @@
+/**
+ * Server discovery against a REAL dnsmasq on a loopback port: SRV priority 10 (PSC front) and 20
+ * (certificate front), an off-domain target (unconfirmed), a target in a trust-space domain
+ * (confirmed), no SRV with an override, no SRV and no override, a Unicode domain; then the
+ * `discover` command line through commander in a child process.
+ */
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { missingComponents } from "../harness/require-component.ts";
+import { startDnsmasq, type Dnsmasq } from "../harness/dnsmasq.ts";
+import { createResolver, chooseTargets } from "../../bridge/trust/discover.ts";
+import { TrustSpace } from "../../bridge/trust/trust-service.ts";
+import { BridgeError, ErrorCode } from "../../shared/protocol/errors.ts";
+
+const skip = missingComponents("discovery-dnsmasq", ["dnsmasq"]);
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
+const FALLBACK_LIST = path.join(ROOT, "bridge/trust/fallback-whitelist.xml");
+const UNICODE_ASCII = "xn--hpital-sainte-agns-7vb7t.mssante.test"; // hôpital-sainte-agnès.mssante.test
+
+/** Runs the trust/discover commands through commander in a child process: real exit codes and output. */
+export function runCli(args: string[], env: NodeJS.ProcessEnv = {}) {
+  const script = `import { Command } from "commander";
+import { registerTrustCommands } from "./bridge/cli/trust-commands.ts";
+const program = new Command("mss-bridge");
+registerTrustCommands(program);
+await program.parseAsync(process.argv.slice(1), { from: "user" });`;
+  const r = spawnSync(process.execPath, ["--import", "tsx", "--input-type=module", "-e", script, ...args], {
+    cwd: ROOT,
+    encoding: "utf8",
+    env: { ...process.env, ...env },
+    timeout: 30_000,
+  });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+describe.skipIf(skip)("server discovery against a real dnsmasq", () => {
+  let dns: Dnsmasq;
+  let dataDir: string;
+  let trust: TrustSpace;
+
+  beforeAll(async () => {
+    dns = await startDnsmasq([
+      // mssante.test: both fronts, as Référentiel #2 publishes them; two certificate-front IMAP hosts by weight.
+      { name: "_imap._tcp.mssante.test", target: "imap.cert.mssante.test", port: 143, priority: 20, weight: 10 },
+      { name: "_imap._tcp.mssante.test", target: "imap2.cert.mssante.test", port: 1143, priority: 20, weight: 50 },
+      { name: "_imap._tcp.mssante.test", target: "imap.psc.mssante.test", port: 143, priority: 10 },
+      { name: "_submission._tcp.mssante.test", target: "smtp.psc.mssante.test", port: 587, priority: 10 },
+      { name: "_submission._tcp.mssante.test", target: "smtp.cert.mssante.test", port: 587, priority: 20 },
+      // clinique-exemple: one target off its domain but in the trust space, one completely elsewhere.
+      { name: "_imap._tcp.clinique-exemple.mssante.test", target: "imap.hopital-exemple.mssante.test", port: 143, priority: 20 },
+      { name: "_submission._tcp.clinique-exemple.mssante.test", target: "smtp.attacker.example", port: 587, priority: 20 },
+      // A Unicode domain, published in its IDNA form.
+      { name: `_imap._tcp.${UNICODE_ASCII}`, target: `imap.${UNICODE_ASCII}`, port: 143, priority: 20 },
+      { name: `_submission._tcp.${UNICODE_ASCII}`, target: `smtp.${UNICODE_ASCII}`, port: 587, priority: 20 },
+    ]);
+    dataDir = mkdtempSync(path.join(os.tmpdir(), "mss-discovery-"));
+    writeFileSync(
+      path.join(dataDir, "config.json"),
+      JSON.stringify({
+        trust: { whitelistSource: FALLBACK_LIST, refreshHours: 0 },
+        discovery: {
+          dnsServer: dns.server,
+          overrides: { "hopital-exemple.mssante.test": { imap: { host: "mail.hopital-exemple.mssante.test", port: 143 }, submission: { host: "mail.hopital-exemple.mssante.test", port: 587 } } },
+        },
+      }),
+    );
+    trust = new TrustSpace({
+      whitelistSource: FALLBACK_LIST,
+      cacheDir: path.join(dataDir, "trust"),
+      refreshHours: 0,
+      resolver: createResolver(dns.server),
+      overrides: { "hopital-exemple.mssante.test": { imap: { host: "mail.hopital-exemple.mssante.test", port: 143 }, submission: { host: "mail.hopital-exemple.mssante.test", port: 587 } } },
+    });
+    await trust.start();
+  });
+
+  afterAll(async () => {
+    trust?.close();
+    await dns?.stop();
+    if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it("returns both fronts ordered by priority then weight, tagged psc/certificate, confirmed in-domain", async () => {
+    const t = await trust.discover("dr.dupont@mssante.test");
+    expect(t.map((x) => [x.service, x.host, x.port, x.priority, x.weight, x.front, x.source, x.confirmed])).toEqual([
+      ["imap", "imap.psc.mssante.test", 143, 10, 0, "psc", "srv", true],
+      ["imap", "imap2.cert.mssante.test", 1143, 20, 50, "certificate", "srv", true],
+      ["imap", "imap.cert.mssante.test", 143, 20, 10, "certificate", "srv", true],
+      ["submission", "smtp.psc.mssante.test", 587, 10, 0, "psc", "srv", true],
+      ["submission", "smtp.cert.mssante.test", 587, 20, 0, "certificate", "srv", true],
+    ]);
+    const chosen = chooseTargets(t, "card", [{ domain: "*", cardFront: "certificate", smtpAuthMethod: 7 }], "mssante.test");
+    expect(chosen.imap?.host).toBe("imap2.cert.mssante.test");
+    expect(chosen.submission?.host).toBe("smtp.cert.mssante.test");
+  });
+
+  it("confirms a target in a trust-space domain and flags one outside for the user", async () => {
+    const t = await trust.discover("secretariat@clinique-exemple.mssante.test");
+    expect(t).toEqual([
+      { service: "imap", host: "imap.hopital-exemple.mssante.test", port: 143, priority: 20, weight: 0, front: "certificate", source: "srv", confirmed: true },
+      { service: "submission", host: "smtp.attacker.example", port: 587, priority: 20, weight: 0, front: "certificate", source: "srv", confirmed: false },
+    ]);
+  });
+
+  it("uses the override table when the domain publishes no SRV record", async () => {
+    const t = await trust.discover("a@hopital-exemple.mssante.test");
+    expect(t.map((x) => [x.service, x.host, x.port, x.source, x.front, x.confirmed])).toEqual([
+      ["imap", "mail.hopital-exemple.mssante.test", 143, "override", "certificate", true],
+      ["submission", "mail.hopital-exemple.mssante.test", 587, "override", "certificate", true],
+    ]);
+  });
+
+  it("fails with DISCOVERY_FAILED and what to do when there is no SRV and no override", async () => {
+    const err = await trust.discover("a@nothing.mssante.test").catch((e) => e);
+    expect(err).toBeInstanceOf(BridgeError);
+    expect(err.code).toBe(ErrorCode.DISCOVERY_FAILED);
+    expect(err.message).toMatch(/no _imap\._tcp \/ _submission\._tcp SRV record for nothing\.mssante\.test/);
+    expect(err.message).toMatch(/discovery\.overrides\["nothing\.mssante\.test"\]/);
+  });
+
+  it("looks a Unicode domain up in its IDNA form", async () => {
+    const t = await trust.discover("accueil@hôpital-sainte-agnès.mssante.test");
+    expect(t.map((x) => x.host)).toEqual([`imap.${UNICODE_ASCII}`, `smtp.${UNICODE_ASCII}`]);
+    expect(t.every((x) => x.confirmed)).toBe(true);
+  });
+
+  it("reports an unreachable DNS server as a DNS failure", async () => {
+    const dead = new TrustSpace({ whitelistSource: FALLBACK_LIST, cacheDir: null, refreshHours: 0, dnsServer: "127.0.0.1:9" });
+    const err = await dead.discover("a@nothing.mssante.test").catch((e) => e);
+    expect(err.code).toBe(ErrorCode.DISCOVERY_FAILED);
+    expect(err.message).toMatch(/DNS failed/);
+  });
+
+  it("`discover --json` prints the list and exits 0", () => {
+    const r = runCli(["discover", "dr.dupont@mssante.test", "--dns-server", dns.server, "--json", "--data-dir", dataDir]);
+    expect(r.code, r.stderr).toBe(0);
+    const list = JSON.parse(r.stdout) as Record<string, unknown>[];
+    expect(list).toHaveLength(5);
+    expect(list[1]).toEqual({ service: "imap", host: "imap2.cert.mssante.test", port: 1143, priority: 20, weight: 50, front: "certificate", source: "srv", confirmed: true });
+    expect(Object.keys(list[0]!).sort()).toEqual(["confirmed", "front", "host", "port", "priority", "service", "source", "weight"]);
+  });
+
+  it("`discover` marks the target used for a card login and exits 4 / 3 / 2 on failure, bad address, bad option", () => {
+    const human = runCli(["discover", "secretariat@clinique-exemple.mssante.test", "--data-dir", dataDir]);
+    expect(human.code).toBe(0);
+    expect(human.stdout).toMatch(/smtp\.attacker\.example:587 .*UNCONFIRMED/);
+    expect(human.stdout.split("\n")[0]).toMatch(/^\* imap/);
+    const none = runCli(["discover", "a@nothing.mssante.test", "--dns-server", dns.server, "--data-dir", dataDir]);
+    expect(none.code).toBe(4);
+    expect(none.stderr).toMatch(/discovery\.overrides/);
+    expect(runCli(["discover", "not-an-address", "--data-dir", dataDir]).code).toBe(3);
+    expect(runCli(["discover", "a@mssante.test", "--dns-server", "dns.example:53", "--data-dir", dataDir]).code).toBe(2);
+    expect(runCli(["discover", "--no-such-option", "a@mssante.test"]).code).toBe(2);
+  });
+});
