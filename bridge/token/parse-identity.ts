@@ -53,7 +53,7 @@ function normaliseSerial(hex: string): string {
 export function parseCardIdentity(der: Uint8Array): CardIdentity {
   let cert: X509Certificate;
   try {
-    cert = new X509Certificate(der);
+    cert = new X509Certificate(new Uint8Array(der)); // a copy backed by a plain ArrayBuffer
   } catch {
     throw new BridgeError(
       ErrorCode.TOKEN_ERROR,
