@@ -1,0 +1,92 @@
+/**
+ * Matching and ranking of LDAP answers with the offline index's rules (pure): every query token a
+ * prefix of a word of some field (accent-, case- and punctuation-insensitive, st → saint), all
+ * tokens must match; rank by the best token match (surname exact, surname prefix, given name,
+ * e-mail or other field), then the sum, then PER < ORG < APP < CAB, then surname, given name,
+ * e-mail by French collation. Reuses bridge/directory/search (normalize, rank, entry) so both
+ * sources agree. There is no typo-tolerant pass over LDAP (`fuzzy` is always false).
+ */
+import type { DirectoryEntry } from "../../../shared/domain/directory-entry.ts";
+import { toDirectoryEntry, TYPE_ORDER, type StoredEntry } from "../search/entry.ts";
+import { parseQuery, tokenizeField, type QueryToken } from "../search/normalize.ts";
+import { Code, firstMatchedPlace, frenchCollator, rankClass } from "../search/rank.ts";
+import type { MappedEntry } from "./attribute-map.ts";
+
+export interface RankedOutcome {
+  results: DirectoryEntry[];
+  matchedOtherFields: boolean;
+  fuzzy: false;
+}
+
+// Same tokenisation per field as the offline index (bridge/directory/index/build-index.ts).
+function tokensOf(values: (string | null)[], joinAll = false, dropStopwords = false): string[] {
+  const out: string[] = [];
+  for (const v of values) if (v) out.push(...tokenizeField(v, joinAll, dropStopwords));
+  return out;
+}
+
+/** The best match code of one token in one entry, or null when the token matches nothing. */
+function matchCode(t: QueryToken, e: StoredEntry, f: { surname: string[]; given: string[]; email: string[]; other: string[] }): number | null {
+  const pre = (toks: string[]) => toks.some((w) => t.prefixes.some((p) => w.startsWith(p)));
+  if (f.surname.some((w) => t.prefixes.includes(w))) return Code.SURNAME_EXACT;
+  if (pre(f.surname)) return Code.SURNAME_PREFIX;
+  if (pre(f.given)) return Code.GIVEN;
+  if (pre(f.email)) return Code.EMAIL;
+  if (pre(f.other)) return Code.OTHER;
+  void e;
+  return null;
+}
+
+/** Filters `entries` to those matching every token of `query`, ranks them and returns at most `limit`. */
+export function matchAndRank(entries: MappedEntry[], query: string, limit: number): RankedOutcome {
+  const tokens = parseQuery(query);
+  if (tokens.length === 0) return { results: [], matchedOtherFields: false, fuzzy: false };
+  const scored: { m: MappedEntry; min: number; sum: number }[] = [];
+  let matchedOtherFields = false;
+  for (const m of entries) {
+    const e = m.stored;
+    const fields = {
+      surname: tokensOf([e.surname], true),
+      given: tokensOf([e.givenName]),
+      email: tokensOf([e.email.lastIndexOf("@") > 0 ? e.email.slice(0, e.email.lastIndexOf("@")) : e.email]),
+      other: tokensOf([e.profession, e.specialty, ...e.places.flatMap((p) => [p.organisation, p.service, p.city, p.postalCode, p.address, p.department])], false, true),
+    };
+    let min = Infinity;
+    let sum = 0;
+    let other = false;
+    let ok = true;
+    for (const t of tokens) {
+      const c = matchCode(t, e, fields);
+      if (c === null) {
+        ok = false;
+        break;
+      }
+      if (c === Code.OTHER) other = true;
+      min = Math.min(min, rankClass(c));
+      sum += rankClass(c);
+    }
+    if (!ok) continue;
+    if (other) matchedOtherFields = true;
+    scored.push({ m, min, sum });
+  }
+  const cmp = (a: string | null, b: string | null) => frenchCollator.compare(a ?? "", b ?? "");
+  scored.sort(
+    (a, b) =>
+      a.min - b.min ||
+      a.sum - b.sum ||
+      TYPE_ORDER[a.m.stored.type] - TYPE_ORDER[b.m.stored.type] ||
+      cmp(a.m.stored.surname, b.m.stored.surname) ||
+      cmp(a.m.stored.givenName, b.m.stored.givenName) ||
+      cmp(a.m.stored.email, b.m.stored.email),
+  );
+  const prefixesPerToken = tokens.map((t) => t.prefixes);
+  const results = scored.slice(0, limit).map(({ m }) => toEntry(m, firstMatchedPlace(m.stored.places, prefixesPerToken)));
+  return { results, matchedOtherFields, fuzzy: false };
+}
+
+/** StoredEntry → DirectoryEntry like the offline index; the server's display name when ours would be just the address. */
+export function toEntry(m: MappedEntry, placeIndex = 0): DirectoryEntry {
+  const d = toDirectoryEntry(m.stored, placeIndex);
+  if (d.displayName === d.email && m.serverDisplayName) d.displayName = m.serverDisplayName;
+  return d;
+}
