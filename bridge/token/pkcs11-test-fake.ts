@@ -10,7 +10,8 @@
  * - pinFlags: replaces the token's user-PIN state flags ("final-try" | "locked" | "count-low" | "to-be-changed");
  * - delayMs: blocks the child for that long before each operation (a stuck vendor library);
  * - crash: "on-read" kills the child on every certificate read, "on-first-read" only in the first
- *   child the bridge starts (so a test can see the respawned child work).
+ *   child the bridge starts (so a test can see the respawned child work);
+ * - firstChildOnly: true limits delayMs and crash to the first child (a restarted child is healthy).
  * The child prints a warning on stderr whenever the fake is active.
  */
 import {
@@ -34,6 +35,7 @@ export interface Pkcs11TestFake {
   pinFlags?: keyof typeof PIN_FLAGS;
   delayMs?: number;
   crash?: "on-read" | "on-first-read";
+  firstChildOnly?: boolean;
 }
 
 /** Parses the env value; undefined when unset. A malformed value is an error (a test typo must not pass silently). */
@@ -53,7 +55,20 @@ export function parseTestFake(raw: string | undefined): Pkcs11TestFake | undefin
     if (v.crash !== "on-read" && v.crash !== "on-first-read") throw new Error(`${TEST_FAKE_ENV}: bad crash`);
     fake.crash = v.crash;
   }
+  if (v.firstChildOnly !== undefined) {
+    if (typeof v.firstChildOnly !== "boolean") throw new Error(`${TEST_FAKE_ENV}: bad firstChildOnly`);
+    fake.firstChildOnly = v.firstChildOnly;
+  }
   return fake;
+}
+
+/** The fake's misbehaviour as it applies to the child of this generation (1 = first started). */
+export function fakeBehaviour(fake: Pkcs11TestFake | undefined, generation: number): { delayMs: number; crashOnRead: boolean } {
+  if (!fake || (fake.firstChildOnly && generation !== 1)) return { delayMs: 0, crashOnRead: false };
+  return {
+    delayMs: fake.delayMs ?? 0,
+    crashOnRead: fake.crash === "on-read" || (fake.crash === "on-first-read" && generation === 1),
+  };
 }
 
 /** Token flags as the fake makes them look. */

@@ -7,7 +7,7 @@
  * argv: <modulePath> <generation>. Requests and replies: worker-protocol.ts, over the IPC channel.
  */
 import { pkcs11Failure, Pkcs11Reader, TokenFailure } from "./pkcs11-reader.ts";
-import { parseTestFake, TEST_FAKE_ENV, type Pkcs11TestFake } from "./pkcs11-test-fake.ts";
+import { fakeBehaviour, parseTestFake, TEST_FAKE_ENV, type Pkcs11TestFake } from "./pkcs11-test-fake.ts";
 import type { WorkerReply, WorkerRequest, WorkerResult } from "./worker-protocol.ts";
 
 function sleepSync(ms: number): void {
@@ -26,15 +26,16 @@ function main(): void {
   }
   if (fake) process.stderr.write(`token worker: TEST-ONLY PKCS#11 fake active (${TEST_FAKE_ENV}); never set it in production\n`);
   const reader = new Pkcs11Reader(modulePath ?? "", fake);
+  const misbehave = fakeBehaviour(fake, generation);
 
   const send = (reply: WorkerReply) => process.send?.(reply);
   process.on("message", (msg: WorkerRequest) => {
-    if (fake?.delayMs) sleepSync(fake.delayMs);
+    if (misbehave.delayMs > 0) sleepSync(misbehave.delayMs);
     let result: WorkerResult;
     try {
       switch (msg.op) {
         case "readCertificate":
-          if (fake?.crash === "on-read" || (fake?.crash === "on-first-read" && generation === 1)) {
+          if (misbehave.crashOnRead) {
             process.kill(process.pid, "SIGKILL"); // what a crashing vendor library looks like from outside
           }
           result = reader.withRecovery(() => reader.readCertificate());

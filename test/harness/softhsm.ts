@@ -61,6 +61,10 @@ export interface SoftHsmOptions {
   keepPss?: boolean;
   /** Default true: CKF_REMOVABLE_DEVICE, like a card in a reader. */
   removable?: boolean;
+  /** Label of the authentication certificate (default the CPS's); change it to test fallbacks. */
+  authCertLabel?: string;
+  /** Initialise the token but store nothing in it (a card without certificates). */
+  empty?: boolean;
 }
 
 export interface SoftHsmToken {
@@ -137,8 +141,10 @@ export async function createSoftHsmToken(opts: SoftHsmOptions = {}): Promise<Sof
     await pkcs11Tool(["--login", "--pin", pin, "--write-object", files.certDer, "--type", "cert", "--id", id,
       "--label", certLabel]);
   };
-  await write(card, "01", CPS_AUTH_KEY_LABEL, CPS_AUTH_CERT_LABEL);
-  if (opts.signature) await write(opts.signature, "02", CPS_SIGN_KEY_LABEL, CPS_SIGN_CERT_LABEL);
+  if (!opts.empty) {
+    await write(card, "01", CPS_AUTH_KEY_LABEL, opts.authCertLabel ?? CPS_AUTH_CERT_LABEL);
+    if (opts.signature) await write(opts.signature, "02", CPS_SIGN_KEY_LABEL, CPS_SIGN_CERT_LABEL);
+  }
 
   const removedDir = path.join(dir, "tokens.removed");
   return {
