@@ -11,6 +11,7 @@ import { isExtensionOrigin } from "../server/upgrade-checks.ts";
 import { encodeNativeMessage, NativeMessageDecoder } from "../server/native-messaging.ts";
 import { BridgeNotRunning, controlRequest } from "../server/control-client.ts";
 import { createLogger } from "../log/logger.ts";
+import { ADDON_ID } from "../../shared/constants.ts";
 
 type Reply =
   | { type: "paired"; port: number; secret: string }
@@ -62,4 +63,27 @@ export function runNativeHost(dataDir: string, input: NodeJS.ReadableStream = pr
     input.on("end", () => void queue.then(() => resolve(0)));
     input.on("error", () => resolve(4));
   });
+}
+
+export function registerNativeHostCommand(
+  program: import("commander").Command,
+  run: (fn: () => Promise<number>) => Promise<void>,
+  dataDirFrom: (o: { dataDir?: string }) => string,
+): void {
+  program
+    .command("native-host", { hidden: true })
+    .description("native-messaging host started by Thunderbird (via the mssante_bridge manifest)")
+    .option("--data-dir <dir>", "data directory of the bridge to pair with")
+    .argument("[thunderbirdArgs...]", "manifest path and add-on id, as Thunderbird passes them")
+    .action((tbArgs: string[], opts: { dataDir?: string }) =>
+      run(async () => {
+        // Thunderbird passes the manifest path then the calling add-on's id; only ours is served.
+        const addon = tbArgs[1];
+        if (addon !== undefined && addon !== ADDON_ID) {
+          process.stderr.write("mss-bridge native-host: refusing a caller that is not the MSSanté extension\n");
+          return 3;
+        }
+        return runNativeHost(dataDirFrom(opts));
+      }),
+    );
 }

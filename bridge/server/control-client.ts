@@ -19,8 +19,12 @@ export class ControlClient {
   private pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
   private eventListeners: ((e: ControlEvent) => void)[] = [];
   private closedErr: Error | null = null;
+  /** Resolves when the connection ends (the bridge stopped, or we closed it). */
+  readonly closed: Promise<void>;
+  private markClosed!: () => void;
 
   private constructor(private readonly socket: net.Socket) {
+    this.closed = new Promise((r) => (this.markClosed = r));
     socket.setEncoding("utf8");
     let buf = "";
     socket.on("data", (chunk: string) => {
@@ -34,6 +38,7 @@ export class ControlClient {
       }
     });
     const fail = (e: Error) => {
+      this.markClosed();
       this.closedErr = e;
       for (const p of this.pending.values()) p.reject(e);
       this.pending.clear();

@@ -1,0 +1,79 @@
+/**
+ * Composition root for the services: builds the real card, directory and trust services from the
+ * configuration. A service that cannot start is replaced by a stand-in that explains why, so the
+ * bridge always starts and serves the rest (e.g. no pcscd: the directory still answers).
+ */
+import { existsSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import type { BridgeConfig } from "../config/config.ts";
+import type { Logger } from "../log/logger.ts";
+import type { Services } from "../server/context.ts";
+import { TrustSpace, trustOptionsFromConfig } from "../trust/trust-service.ts";
+import { UnavailableCardService, UnavailableDirectoryService, UnavailableTrustService } from "./fallback-services.ts";
+
+export interface ServiceOptions {
+  config: BridgeConfig;
+  dataDir: string;
+  log: Logger;
+  /** Extra environment for the PKCS#11 child (SOFTHSM2_CONF in demo/tests). */
+  tokenEnv?: Record<string, string>;
+}
+
+/**
+ * Imports a module of another part of the bridge if it is present in this tree. Used at the seams
+ * with parts written in parallel (TODO(integration): replace by static imports once they exist).
+ */
+export async function importIfPresent<T>(relFromBridge: string): Promise<T | null> {
+  const url = new URL(`../${relFromBridge}`, import.meta.url);
+  if (!existsSync(fileURLToPath(url))) return null;
+  return (await import(url.href)) as T;
+}
+
+export async function createServices(opts: ServiceOptions): Promise<Services> {
+  const { log } = opts;
+  const [card, directory, trust] = await Promise.all([
+    createCardService(opts),
+    createDirectory(opts).catch((e: Error) => {
+      log.warn("directory unavailable", { error: e.message });
+      return new UnavailableDirectoryService(`The directory could not start: ${e.message}`);
+    }),
+    createTrust(opts).catch((e: Error) => {
+      log.warn("trust space unavailable", { error: e.message });
+      return new UnavailableTrustService(`The trust-space list could not be loaded: ${e.message}`);
+    }),
+  ]);
+  return { card, directory, trust };
+}
+
+/** The card service, or a stand-in saying why there is none. */
+export async function createCardService(opts: ServiceOptions): Promise<Services["card"]> {
+  return createCard(opts).catch((e: Error) => {
+    opts.log.warn("card layer unavailable", { error: e.message });
+    return new UnavailableCardService(`The card layer could not start: ${e.message}`);
+  });
+}
+
+async function createCard(opts: ServiceOptions): Promise<Services["card"]> {
+  // TODO(integration): bridge/card/card-service.ts (CardService over pcsclite + the PKCS#11 child).
+  const m = await importIfPresent<any>("card/card-service.ts");
+  if (!m) return new UnavailableCardService("This build has no card layer (bridge/card/card-service.ts is missing).");
+  const Ctor = m.CardService ?? m.PcscCardService ?? m.default;
+  if (typeof m.createCardService === "function") return await m.createCardService({ config: opts.config, dataDir: opts.dataDir, log: opts.log.child("card"), tokenEnv: opts.tokenEnv });
+  return new Ctor({ config: opts.config, dataDir: opts.dataDir, log: opts.log.child("card"), tokenEnv: opts.tokenEnv });
+}
+
+async function createDirectory(opts: ServiceOptions): Promise<Services["directory"]> {
+  // TODO(integration): bridge/directory/offline-directory.ts (DirectoryService) and LDAP.
+  const m = await importIfPresent<any>("directory/offline-directory.ts");
+  if (!m) return new UnavailableDirectoryService("This build has no directory (bridge/directory/offline-directory.ts is missing).");
+  if (typeof m.createDirectoryService === "function") return await m.createDirectoryService({ config: opts.config, dataDir: opts.dataDir, log: opts.log.child("directory") });
+  const Ctor = m.OfflineDirectory ?? m.OfflineDirectoryService ?? m.default;
+  return new Ctor({ config: opts.config, dataDir: opts.dataDir, log: opts.log.child("directory") });
+}
+
+async function createTrust(opts: ServiceOptions): Promise<Services["trust"]> {
+  const t = new TrustSpace({ ...trustOptionsFromConfig(opts.config, opts.dataDir), logger: opts.log.child("trust") });
+  // Loading may mean a download: serve the cached copy (or "unknown") meanwhile, never block start.
+  void t.start();
+  return t;
+}

@@ -1,0 +1,87 @@
+/**
+ * mss-bridge: the MSSanté bridge's command line.
+ * Exit codes: 0 ok, 2 usage, 3 bad input, 4 I/O error or bridge/component unavailable.
+ */
+import { Command, CommanderError } from "commander";
+import { BridgeError } from "../shared/protocol/errors.ts";
+import { BRIDGE_VERSION } from "./app/version.ts";
+import { importIfPresent } from "./app/create-services.ts";
+import { CliError, dataDirFrom, err, Exit } from "./cli/common.ts";
+import { registerStartCommand } from "./cli/start.ts";
+import { registerStatusCommand } from "./cli/status.ts";
+import { registerPairCommands } from "./cli/pair.ts";
+import { registerInstallCommands } from "./cli/install.ts";
+import { registerNativeHostCommand } from "./cli/native-host.ts";
+
+export async function buildProgram(onResult: (code: number | null) => void): Promise<Command> {
+  const program = new Command()
+    .name("mss-bridge")
+    .description("MSSanté bridge: the CPS card, the national directory and the trust space for the MSSanté Thunderbird extension")
+    .version(BRIDGE_VERSION)
+    .showHelpAfterError()
+    .addHelpText("after", "\nExit codes: 0 ok, 2 usage, 3 bad input, 4 I/O error or bridge unavailable.\nEvery command takes --data-dir DIR (default: $MSS_BRIDGE_HOME, else the per-user data directory).")
+    .exitOverride();
+
+  const run = async (fn: () => Promise<number | null>) => {
+    try {
+      onResult(await fn());
+    } catch (e) {
+      onResult(report(e));
+    }
+  };
+  registerStartCommand(program, run);
+  registerStatusCommand(program, run);
+  registerPairCommands(program, run);
+  registerInstallCommands(program, run);
+  registerNativeHostCommand(program, run, dataDirFrom);
+
+  // Commands of the directory and trust parts, when this build has them.
+  const dir = await importIfPresent<{ registerDirectoryCommands(p: Command): void }>("cli/directory-commands.ts");
+  dir?.registerDirectoryCommands(program);
+  const trust = await importIfPresent<{ registerTrustCommands(p: Command): void }>("cli/trust-commands.ts");
+  trust?.registerTrustCommands(program);
+  return program;
+}
+
+function report(e: unknown): number {
+  if (e instanceof CliError) {
+    err(`mss-bridge: ${e.message}`);
+    return e.exitCode;
+  }
+  if (e instanceof BridgeError) {
+    err(`mss-bridge: ${e.message}`);
+    return Exit.UNAVAILABLE;
+  }
+  const code = (e as NodeJS.ErrnoException)?.code;
+  err(`mss-bridge: ${(e as Error)?.message ?? String(e)}`);
+  return typeof code === "string" && /^E[A-Z]+$/.test(code) ? Exit.UNAVAILABLE : 1;
+}
+
+/**
+ * Runs the command line. Resolves with the exit code, or null when the command keeps running
+ * (`start`): the caller then leaves the process alive.
+ */
+export async function main(argv: string[]): Promise<number | null> {
+  let result: number | null | undefined;
+  const program = await buildProgram((c) => {
+    result = c;
+  });
+  if (argv.length <= 2) {
+    program.outputHelp({ error: true });
+    return Exit.USAGE;
+  }
+  try {
+    await program.parseAsync(argv);
+  } catch (e) {
+    if (e instanceof CommanderError) {
+      if (e.code === "commander.helpDisplayed" || e.code === "commander.version" || e.code === "commander.help") return Exit.OK;
+      return Exit.USAGE;
+    }
+    return report(e);
+  }
+  if (result === undefined) {
+    // Other parts' commands (directory, trust) set process.exitCode themselves.
+    return typeof process.exitCode === "number" ? process.exitCode : Exit.OK;
+  }
+  return result;
+}

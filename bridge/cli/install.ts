@@ -1,0 +1,91 @@
+/**
+ * `mss-bridge install` / `uninstall`: writes (removes) what Thunderbird needs in the user's
+ * locations: the `mssante_cps` pkcs11 manifest for the card's module, and the `mssante_bridge`
+ * native-messaging manifest with its launcher. Uses os.homedir(), so a private HOME isolates it.
+ */
+import { execFileSync } from "node:child_process";
+import { chmodSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import type { Command } from "commander";
+import { ensureDataDir, dataPaths } from "../config/data-dir.ts";
+import { PairingStore } from "../pairing/pairing-store.ts";
+import { cliEntry, launcherPath, launcherScript, nativeManifest, nativeManifestPath, WINDOWS_REGISTRY_KEY } from "../app/native-manifest.ts";
+import { importIfPresent } from "../app/create-services.ts";
+import { addDataDirOption, CliError, configFor, dataDirFrom, Exit, out } from "./common.ts";
+
+interface Pkcs11ManifestModule {
+  writePkcs11Manifest(opts: { modulePath?: string | null; home?: string; config?: unknown; dataDir?: string }): Promise<string> | string;
+  removePkcs11Manifest(opts?: { home?: string }): Promise<boolean | void> | boolean | void;
+  pkcs11ManifestPath(home?: string): string;
+}
+
+export function registerInstallCommands(program: Command, run: (fn: () => Promise<number>) => Promise<void>): void {
+  addDataDirOption(
+    program
+      .command("install")
+      .description("register the card's PKCS#11 module (mssante_cps) and the pairing host (mssante_bridge) for Thunderbird")
+      .option("--module <path>", "PKCS#11 module to register (default: from the card database for this OS)")
+      .option("--no-pkcs11", "only register the pairing host"),
+  ).action((opts: { module?: string; pkcs11: boolean; dataDir?: string }) => run(() => install(dataDirFrom(opts), opts.module ?? null, opts.pkcs11)));
+  addDataDirOption(program.command("uninstall").description("remove what `install` wrote")).action((opts) => run(() => uninstall(dataDirFrom(opts))));
+}
+
+export function writeNativeHost(dataDir: string, home = os.homedir(), platform = process.platform): { manifest: string; launcher: string } {
+  const launcher = launcherPath(dataDir, platform);
+  writeFileSync(launcher, launcherScript(process.execPath, cliEntry(), dataDir, platform), { mode: 0o700 });
+  chmodSync(launcher, 0o700);
+  const manifest = nativeManifestPath(home, platform, dataDir);
+  mkdirSync(path.dirname(manifest), { recursive: true });
+  writeFileSync(manifest, JSON.stringify(nativeManifest(launcher), null, 2) + "\n", { mode: 0o644 });
+  if (platform === "win32") {
+    execFileSync("reg", ["add", WINDOWS_REGISTRY_KEY, "/ve", "/t", "REG_SZ", "/d", manifest, "/f"], { stdio: "ignore" });
+  }
+  return { manifest, launcher };
+}
+
+export function removeNativeHost(dataDir: string, home = os.homedir(), platform = process.platform): string[] {
+  const removed: string[] = [];
+  for (const f of [nativeManifestPath(home, platform, dataDir), launcherPath(dataDir, platform)]) {
+    try {
+      rmSync(f);
+      removed.push(f);
+    } catch {}
+  }
+  if (platform === "win32") {
+    try {
+      execFileSync("reg", ["delete", WINDOWS_REGISTRY_KEY, "/f"], { stdio: "ignore" });
+    } catch {}
+  }
+  return removed;
+}
+
+async function install(dataDir: string, modulePath: string | null, withPkcs11: boolean): Promise<number> {
+  ensureDataDir(dataDir);
+  PairingStore.open(dataPaths(dataDir).pairing); // creates the per-installation secret if needed
+  const { manifest, launcher } = writeNativeHost(dataDir);
+  out(`Pairing host registered: ${manifest} → ${launcher}`);
+  if (withPkcs11) {
+    // TODO(integration): bridge/card/pkcs11-manifest.ts (card part) decides the module for this OS.
+    const m = await importIfPresent<Pkcs11ManifestModule>("card/pkcs11-manifest.ts");
+    if (!m) throw new CliError(Exit.UNAVAILABLE, "This build cannot write the mssante_cps manifest (bridge/card/pkcs11-manifest.ts is missing).");
+    const config = configFor(dataDir);
+    try {
+      const where = await m.writePkcs11Manifest({ modulePath: modulePath ?? config.modulePath, home: os.homedir(), config, dataDir });
+      out(`Card module registered for Thunderbird: ${typeof where === "string" ? where : m.pkcs11ManifestPath(os.homedir())}`);
+    } catch (e) {
+      throw new CliError(Exit.UNAVAILABLE, `Could not register the card's module: ${(e as Error).message}`);
+    }
+  }
+  return Exit.OK;
+}
+
+async function uninstall(dataDir: string): Promise<number> {
+  for (const f of removeNativeHost(dataDir)) out(`Removed ${f}`);
+  const m = await importIfPresent<Pkcs11ManifestModule>("card/pkcs11-manifest.ts");
+  if (m) {
+    await m.removePkcs11Manifest({ home: os.homedir() });
+    out(`Removed the mssante_cps manifest (${m.pkcs11ManifestPath(os.homedir())}) if it was there`);
+  }
+  return Exit.OK;
+}

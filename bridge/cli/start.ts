@@ -1,0 +1,89 @@
+/** `mss-bridge start`: runs the bridge until SIGINT/SIGTERM. */
+import type { Command } from "commander";
+import { WS_PATH } from "../../shared/constants.ts";
+import { BridgeError } from "../../shared/protocol/errors.ts";
+import type { BridgeConfig } from "../config/config.ts";
+import { startBridge, type RunningBridge } from "../app/bridge-app.ts";
+import { AlreadyRunningError } from "../app/instance-lock.ts";
+import { prepareDemo } from "../app/demo.ts";
+import { createLogger } from "../log/logger.ts";
+import { ensureDataDir } from "../config/data-dir.ts";
+import { addDataDirOption, CliError, configFor, dataDirFrom, Exit, out, parseHostPort, parsePort } from "./common.ts";
+
+export interface StartFlags {
+  port?: string;
+  module?: string;
+  reader?: string;
+  demo?: boolean;
+  db?: string;
+  dnsServer?: string;
+  dataDir?: string;
+}
+
+export function registerStartCommand(program: Command, run: (fn: () => Promise<number | null>) => Promise<void>): void {
+  addDataDirOption(
+    program
+      .command("start")
+      .description("run the bridge (WebSocket on 127.0.0.1 and ::1) until stopped")
+      .option("--port <n>", "WebSocket port (default 7431; 0 picks a free one)")
+      .option("--module <path>", "PKCS#11 module of the card (overrides the card database)")
+      .option("--reader <name>", "bind the card to this reader")
+      .option("--demo", "demo: a simulated CPS card on a SoftHSM token, a generated directory, a test-only trust list")
+      .option("--db <path>", "directory index (e.g. a machine-wide read-only one)")
+      .option("--dns-server <host:port>", "DNS server for server discovery (tests)"),
+  ).action((flags: StartFlags) => run(() => start(flags)));
+}
+
+export function applyStartFlags(config: BridgeConfig, f: StartFlags): BridgeConfig {
+  const c = structuredClone(config);
+  if (f.port !== undefined) c.port = parsePort(f.port);
+  if (f.module !== undefined) c.modulePath = f.module;
+  if (f.reader !== undefined) c.reader = f.reader;
+  if (f.demo) c.demo = true;
+  if (f.db !== undefined) c.directory.dbPath = f.db;
+  if (f.dnsServer !== undefined) c.discovery.dnsServer = parseHostPort(f.dnsServer);
+  return c;
+}
+
+async function start(flags: StartFlags): Promise<number | null> {
+  const dataDir = ensureDataDir(dataDirFrom(flags));
+  const log = createLogger();
+  let config = applyStartFlags(configFor(dataDir), flags);
+  let tokenEnv: Record<string, string> | undefined;
+  let services;
+  if (config.demo) {
+    const demo = await prepareDemo(dataDir, config, log.child("demo"));
+    config = demo.config;
+    tokenEnv = demo.tokenEnv;
+    services = demo.services;
+  }
+  let bridge: RunningBridge;
+  try {
+    bridge = await startBridge({ dataDir, config, log, tokenEnv, services });
+  } catch (e) {
+    if (e instanceof AlreadyRunningError) throw new CliError(Exit.UNAVAILABLE, e.message);
+    if (e instanceof BridgeError) throw new CliError(Exit.UNAVAILABLE, e.message);
+    throw e;
+  }
+  out(`mss-bridge ${config.demo ? "(DEMO: simulated card, test-only data) " : ""}listening on ${bridge.addresses.map((a) => `ws://${a}${WS_PATH}`).join(" and ")} (pid ${process.pid}, data ${dataDir})`);
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    log.info("stopping", { signal });
+    const force = setTimeout(() => process.exit(Exit.UNAVAILABLE), 10_000);
+    force.unref();
+    await bridge.stop();
+    out("mss-bridge stopped");
+    process.exit(Exit.OK);
+  };
+  process.on("SIGINT", () => void stop("SIGINT"));
+  process.on("SIGTERM", () => void stop("SIGTERM"));
+  process.on("SIGHUP", () => void stop("SIGHUP"));
+  process.on("uncaughtException", (e) => {
+    log.error("uncaught exception; stopping", { error: e });
+    void stop("uncaughtException");
+  });
+  process.on("unhandledRejection", (e) => log.error("unhandled rejection", { error: e }));
+  return null; // keep running
+}

@@ -1,0 +1,256 @@
+/**
+ * Starts a real `mss-bridge start` process for tests (private data directory, a free loopback port
+ * by default) and offers a small protocol client to talk to it the way the extension does:
+ * Origin header, session.hello, verifying the bridge's proof, session.authenticate.
+ *
+ *   const bridge = await startBridgeProcess({ args: ["--demo"] });
+ *   const paired = await pairWithNativeHost(bridge, ORIGIN);     // the native-messaging path
+ *   const c = await openClient(bridge.port, ORIGIN);
+ *   await c.authenticate(paired.secret);
+ *   await c.call("card.getState");
+ *   await bridge.stop();                                          // SIGTERM, resolves with the exit code
+ */
+import { spawn, type ChildProcess } from "node:child_process";
+import { existsSync, mkdtempSync, readFileSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import WebSocket from "ws";
+import { WS_PATH } from "../../shared/constants.ts";
+import { bridgeProof, clientProof, base64ToBytes, randomNonce, sameProof } from "../../shared/protocol/proofs.ts";
+import { PROTOCOL_VERSION } from "../../shared/protocol/version.ts";
+import { encodeNativeMessage, NativeMessageDecoder } from "../../bridge/server/native-messaging.ts";
+
+export const REPO_ROOT = fileURLToPath(new URL("../../", import.meta.url));
+export const CLI = path.join(REPO_ROOT, "bin", "mss-bridge.mjs");
+
+/** A fixed, valid extension origin for tests. */
+export const TEST_ORIGIN = "moz-extension://0b7a4f2e-1111-2222-3333-444455556666";
+
+export interface BridgeProcessOptions {
+  /** Data directory (default: a fresh temporary one). */
+  dataDir?: string;
+  /** WebSocket port (default 0: a free one; read it from `bridge.port`). */
+  port?: number;
+  /** More `start` options, e.g. ["--demo"], ["--module", path], ["--reader", name]. */
+  args?: string[];
+  /** Extra environment (HOME, SOFTHSM2_CONF, …). */
+  env?: Record<string, string>;
+  /** How long to wait for the bridge to listen. */
+  startTimeoutMs?: number;
+}
+
+export interface BridgeProcess {
+  pid: number;
+  port: number;
+  dataDir: string;
+  url: string;
+  proc: ChildProcess;
+  stdout(): string;
+  stderr(): string;
+  /** Sends a signal (SIGTERM by default) and resolves with the exit code once the process ended. */
+  stop(signal?: NodeJS.Signals): Promise<number | null>;
+  /** Runs another `mss-bridge` command against the same data directory. */
+  cli(args: string[], opts?: Omit<CliRunOptions, "dataDir">): Promise<CliResult>;
+}
+
+export interface CliRunOptions {
+  dataDir?: string;
+  env?: Record<string, string>;
+  /** Bytes written to stdin (then stdin is closed). */
+  input?: Buffer | string;
+  timeoutMs?: number;
+}
+
+export interface CliResult {
+  code: number | null;
+  stdout: string;
+  stdoutBytes: Buffer;
+  stderr: string;
+}
+
+export function tempDataDir(prefix = "mss-bridge-test-"): string {
+  return mkdtempSync(path.join(os.tmpdir(), prefix));
+}
+
+/** Runs `mss-bridge <args> [--data-dir DIR]` to completion. */
+export function runBridgeCli(args: string[], opts: CliRunOptions = {}): Promise<CliResult> {
+  const full = [CLI, ...args, ...(opts.dataDir ? ["--data-dir", opts.dataDir] : [])];
+  return new Promise((resolve, reject) => {
+    const p = spawn(process.execPath, full, { env: { ...process.env, ...opts.env }, stdio: ["pipe", "pipe", "pipe"], cwd: os.tmpdir() });
+    const out: Buffer[] = [];
+    const err: Buffer[] = [];
+    p.stdout.on("data", (d: Buffer) => out.push(d));
+    p.stderr.on("data", (d: Buffer) => err.push(d));
+    const t = setTimeout(() => {
+      p.kill("SIGKILL");
+      reject(new Error(`mss-bridge ${args.join(" ")} timed out; stderr: ${Buffer.concat(err).toString()}`));
+    }, opts.timeoutMs ?? 30_000);
+    p.on("error", reject);
+    p.on("close", (code) => {
+      clearTimeout(t);
+      const bytes = Buffer.concat(out);
+      resolve({ code, stdout: bytes.toString("utf8"), stdoutBytes: bytes, stderr: Buffer.concat(err).toString("utf8") });
+    });
+    if (opts.input !== undefined) p.stdin.end(opts.input);
+    else p.stdin.end();
+  });
+}
+
+export async function startBridgeProcess(opts: BridgeProcessOptions = {}): Promise<BridgeProcess> {
+  const dataDir = opts.dataDir ?? tempDataDir();
+  const args = [CLI, "start", "--data-dir", dataDir, "--port", String(opts.port ?? 0), ...(opts.args ?? [])];
+  const proc = spawn(process.execPath, args, { env: { ...process.env, ...opts.env }, stdio: ["ignore", "pipe", "pipe"], cwd: os.tmpdir() });
+  let stdout = "";
+  let stderr = "";
+  proc.stdout!.on("data", (d: Buffer) => (stdout += d.toString()));
+  proc.stderr!.on("data", (d: Buffer) => (stderr += d.toString()));
+  const exited = new Promise<number | null>((resolve) => proc.on("exit", (code) => resolve(code)));
+
+  const deadline = Date.now() + (opts.startTimeoutMs ?? 60_000);
+  const runtimeFile = path.join(dataDir, "runtime.json");
+  let port = 0;
+  for (;;) {
+    if (proc.exitCode !== null) throw new Error(`mss-bridge start exited with ${proc.exitCode}: ${stderr}`);
+    if (existsSync(runtimeFile) && /listening on/.test(stdout)) {
+      try {
+        const rt = JSON.parse(readFileSync(runtimeFile, "utf8")) as { pid: number; port: number };
+        if (rt.pid === proc.pid) {
+          port = rt.port;
+          break;
+        }
+      } catch {}
+    }
+    if (Date.now() > deadline) {
+      proc.kill("SIGKILL");
+      throw new Error(`mss-bridge start did not listen in time; stderr: ${stderr}`);
+    }
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  return {
+    pid: proc.pid!,
+    port,
+    dataDir,
+    url: `ws://127.0.0.1:${port}${WS_PATH}`,
+    proc,
+    stdout: () => stdout,
+    stderr: () => stderr,
+    async stop(signal: NodeJS.Signals = "SIGTERM") {
+      if (proc.exitCode !== null || proc.signalCode !== null) return proc.exitCode;
+      proc.kill(signal);
+      const t = setTimeout(() => proc.kill("SIGKILL"), 15_000);
+      const code = await exited;
+      clearTimeout(t);
+      return code;
+    },
+    cli: (a, o = {}) => runBridgeCli(a, { ...o, dataDir }),
+  };
+}
+
+/** Drives `mss-bridge native-host` the way Thunderbird does: length-prefixed JSON on stdin/stdout. */
+export async function nativeHostExchange(dataDir: string, messages: unknown[], env?: Record<string, string>): Promise<{ replies: unknown[]; result: CliResult }> {
+  const input = Buffer.concat(messages.map((m) => encodeNativeMessage(m)));
+  const result = await runBridgeCli(["native-host", "/path/to/mssante_bridge.json", "mssante-thunderbird@mss-bridge"], { dataDir, input, ...(env ? { env } : {}) });
+  const replies = new NativeMessageDecoder().push(result.stdoutBytes);
+  return { replies, result };
+}
+
+/** The native-messaging pairing: returns the port and secret the extension would receive. */
+export async function pairWithNativeHost(bridge: { dataDir: string }, origin = TEST_ORIGIN): Promise<{ port: number; secret: Uint8Array<ArrayBuffer> }> {
+  const { replies } = await nativeHostExchange(bridge.dataDir, [{ type: "pair", origin }]);
+  const r = replies[0] as { type: string; port: number; secret: string; message?: string };
+  if (r?.type !== "paired") throw new Error(`native-host pairing failed: ${JSON.stringify(r)}`);
+  return { port: r.port, secret: base64ToBytes(r.secret) };
+}
+
+export interface RpcError extends Error {
+  code: number;
+  data?: Record<string, unknown>;
+}
+
+export interface TestClient {
+  ws: WebSocket;
+  /** Notifications received so far (method + params). */
+  notifications: { method: string; params: any }[];
+  call<T = any>(method: string, params?: unknown): Promise<T>;
+  /** Sends raw text (or a Buffer as a binary frame) and resolves with the next message, or rejects on close. */
+  raw(data: string | Buffer): Promise<any>;
+  /** hello + verify the bridge's proof + authenticate. Throws if the bridge cannot prove the secret. */
+  authenticate(secret: Uint8Array<ArrayBuffer>): Promise<void>;
+  closed: Promise<{ code: number; reason: string }>;
+  close(): void;
+}
+
+/** Opens a WebSocket as the extension would (Origin header set), resolves once open. */
+export function openClient(port: number, origin: string | null = TEST_ORIGIN, opts: { host?: string; path?: string } = {}): Promise<TestClient> {
+  const headers: Record<string, string> = {};
+  if (opts.host) headers.Host = opts.host;
+  const ws = new WebSocket(`ws://127.0.0.1:${port}${opts.path ?? WS_PATH}`, {
+    ...(origin !== null ? { origin } : {}),
+    headers,
+    perMessageDeflate: false,
+  });
+  let nextId = 1;
+  const pending = new Map<number | string, { resolve: (v: any) => void; reject: (e: Error) => void }>();
+  const waiters: { resolve: (v: any) => void; reject: (e: Error) => void }[] = [];
+  const notifications: { method: string; params: any }[] = [];
+  let closeInfo: { code: number; reason: string } | null = null;
+  const closed = new Promise<{ code: number; reason: string }>((resolve) => {
+    ws.on("close", (code, reason) => {
+      closeInfo = { code, reason: reason.toString() };
+      const e = Object.assign(new Error(`closed ${code} ${reason.toString()}`), { code: -1 }) as RpcError;
+      for (const p of pending.values()) p.reject(e);
+      for (const w of waiters.splice(0)) w.reject(e);
+      resolve(closeInfo);
+    });
+  });
+  ws.on("message", (data) => {
+    const msg = JSON.parse(data.toString());
+    const w = waiters.shift();
+    if (w) return w.resolve(msg);
+    if (msg.method && msg.id === undefined) {
+      notifications.push({ method: msg.method, params: msg.params });
+      return;
+    }
+    const p = pending.get(msg.id);
+    if (!p) return;
+    pending.delete(msg.id);
+    if (msg.error) p.reject(Object.assign(new Error(msg.error.message), { code: msg.error.code, data: msg.error.data }));
+    else p.resolve(msg.result);
+  });
+  const client: TestClient = {
+    ws,
+    notifications,
+    closed,
+    call(method, params = {}) {
+      const id = nextId++;
+      return new Promise((resolve, reject) => {
+        if (closeInfo) return reject(Object.assign(new Error("closed"), { code: -1 }));
+        pending.set(id, { resolve, reject });
+        ws.send(JSON.stringify({ jsonrpc: "2.0", id, method, params }));
+      });
+    },
+    raw(data) {
+      return new Promise((resolve, reject) => {
+        if (closeInfo) return reject(Object.assign(new Error("closed"), { code: -1 }));
+        waiters.push({ resolve, reject });
+        ws.send(data);
+      });
+    },
+    async authenticate(secret) {
+      const clientNonce = randomNonce();
+      const hello = await client.call("session.hello", { protocolVersion: PROTOCOL_VERSION, clientNonce });
+      const expected = await bridgeProof(secret, clientNonce, hello.bridgeNonce, origin ?? "");
+      if (!hello.bridgeProof || !sameProof(expected, hello.bridgeProof)) throw new Error("the bridge could not prove the secret");
+      await client.call("session.authenticate", { clientProof: await clientProof(secret, clientNonce, hello.bridgeNonce, origin ?? "") });
+    },
+    close() {
+      ws.close();
+    },
+  };
+  return new Promise((resolve, reject) => {
+    ws.once("open", () => resolve(client));
+    ws.once("unexpected-response", (_req, res) => reject(Object.assign(new Error(`HTTP ${res.statusCode}`), { status: res.statusCode })));
+    ws.once("error", reject);
+  });
+}
