@@ -1,0 +1,111 @@
+/**
+ * The "Annuaire MSSanté" address book: a read-only, search-only book (addressBooks.provider) that
+ * Thunderbird's autocomplete queries with the raw typed text. Each query goes to the bridge's
+ * directory.search; entries become contacts in the bridge's ranking order (Thunderbird does not
+ * re-sort), one per address.
+ *
+ * isCompleteResult: true would let Thunderbird filter longer queries locally on name and e-mail
+ * only. It is false whenever the bridge matched other fields (city, specialty, RPPS…), when the
+ * result list was cut at the limit, and when the bridge could not answer, so Thunderbird asks again.
+ */
+import type { DirectoryEntry } from "../../shared/domain/directory-entry.ts";
+import type { Result } from "../../shared/protocol/schemas.ts";
+import type { BridgeCaller } from "./bridge-caller.ts";
+import type { Messenger, ProviderContact, SearchRequestListener, SearchRequestReturn } from "./messenger-types.ts";
+
+export const ADDRESS_BOOK_NAME = "Annuaire MSSanté";
+/** Stable id of the book (URI searchaddr://<id> in Thunderbird). */
+export const ADDRESS_BOOK_ID = "mssante-annuaire";
+export const PROVIDER_LIMIT = 20;
+export const PROVIDER_TIMEOUT_MS = 1500;
+
+function titleCase(s: string): string {
+  return s
+    .toLocaleLowerCase("fr")
+    .replace(/(^|[\s'’-])(\p{L})/gu, (_m, sep: string, ch: string) => sep + ch.toLocaleUpperCase("fr"));
+}
+
+const CIVILITY: Record<string, string> = { DR: "Dr", PR: "Pr", M: "M.", MR: "M.", MME: "Mme", MLLE: "Mlle" };
+
+/** Civilité d'exercice of the extraction ("DR", "PR", "MME"…) as written before a name. */
+export function civilityLabel(c: string | null): string | null {
+  if (!c || !c.trim()) return null;
+  const k = c.trim().toUpperCase().replace(/\.$/, "");
+  return CIVILITY[k] ?? titleCase(c.trim());
+}
+
+/** "Dr Jean Dupont — Cardiologie, Lyon" for a person; the organisation's name for other mailboxes. */
+export function displayNameOf(e: DirectoryEntry): string {
+  let who: string;
+  if (e.type === "PER" && (e.surname || e.givenName)) {
+    const c = civilityLabel(e.civility);
+    const civ = c ? c + " " : "";
+    const surname = e.surname && e.surname === e.surname.toUpperCase() ? titleCase(e.surname) : e.surname;
+    who = `${civ}${[e.givenName, surname].filter(Boolean).join(" ")}`.trim();
+  } else {
+    who = e.displayName || e.organisation || e.email;
+  }
+  const what = e.type === "PER" ? e.specialty ?? e.profession : e.service ?? e.organisation;
+  const tail = [what && what !== who ? what : null, e.city ? titleCase(e.city) : null].filter(Boolean).join(", ");
+  return tail ? `${who} — ${tail}` : who;
+}
+
+export function entryToContact(e: DirectoryEntry): ProviderContact {
+  const p: Record<string, string> = { DisplayName: displayNameOf(e), PrimaryEmail: e.email };
+  if (e.givenName) p.FirstName = e.givenName;
+  if (e.surname) p.LastName = e.surname;
+  if (e.organisation) p.Company = e.organisation;
+  if (e.service) p.Department = e.service;
+  if (e.city) p.WorkCity = e.city;
+  if (e.postalCode) p.WorkZipCode = e.postalCode;
+  if (e.profession || e.specialty) p.JobTitle = [e.profession, e.specialty].filter(Boolean).join(" — ");
+  const notes = [
+    e.profession ? `Profession : ${e.profession}` : null,
+    e.specialty ? `Spécialité : ${e.specialty}` : null,
+    e.idNat ? `Identifiant national : ${e.idNat}` : null,
+    e.places.length > 1 ? `Lieux : ${e.places.map((pl) => [pl.organisation, pl.city].filter(Boolean).join(", ")).join(" ; ")}` : null,
+    `Boîte ${e.type} — Annuaire MSSanté`,
+  ].filter(Boolean);
+  p.Notes = notes.join("\n");
+  return { id: `mss:${e.email}`, properties: p };
+}
+
+/** Pure: bridge answer → provider answer, order kept, one contact per address. */
+export function toProviderResult(r: Result<"directory.search">, limit: number): SearchRequestReturn {
+  const seen = new Set<string>();
+  const results: ProviderContact[] = [];
+  for (const e of r.results) {
+    const key = e.email.toLowerCase();
+    if (seen.has(key)) continue;
+    seen.add(key);
+    results.push(entryToContact(e));
+  }
+  const truncated = r.results.length >= limit;
+  return { results, isCompleteResult: !r.matchedOtherFields && !r.fuzzy && !truncated };
+}
+
+const EMPTY: SearchRequestReturn = { results: [], isCompleteResult: false };
+
+export function createSearchListener(bridge: BridgeCaller, opts: { limit?: number; timeoutMs?: number } = {}): SearchRequestListener {
+  const limit = opts.limit ?? PROVIDER_LIMIT;
+  const timeoutMs = opts.timeoutMs ?? PROVIDER_TIMEOUT_MS;
+  return async (_node, searchString) => {
+    const query = (searchString ?? "").trim().slice(0, 200);
+    if (!query || !bridge.connected) return EMPTY;
+    try {
+      const r = await bridge.call("directory.search", { query, limit }, timeoutMs);
+      return toProviderResult(r, limit);
+    } catch {
+      return EMPTY;
+    }
+  };
+}
+
+/** Registers the book. Must run synchronously at the top level of the background script. */
+export function registerAddressBook(m: Messenger, listener: SearchRequestListener): void {
+  m.addressBooks.provider.onSearchRequest.addListener(listener, {
+    addressBookName: ADDRESS_BOOK_NAME,
+    isSecure: true,
+    id: ADDRESS_BOOK_ID,
+  });
+}

@@ -1,0 +1,106 @@
+/**
+ * Follows the card: on connection and on every card.changed notification, refreshes the card state,
+ * identity and PIN state in the status, and pauses mail checks of the provisioned MSSanté accounts
+ * while the card is out (so Thunderbird neither asks for a PIN nor floods login errors), resuming
+ * them when it returns. Accounts are in storage.local "mss.accounts" (written by the setup page).
+ */
+import type { NotificationParams } from "../../shared/protocol/schemas.ts";
+import type { BridgeCaller } from "./bridge-caller.ts";
+import { KNOWN_ACCOUNTS_KEY } from "./compose-guard.ts";
+import { log } from "./log.ts";
+import type { Messenger } from "./messenger-types.ts";
+import { cardPresent, type ExtensionStatus } from "./status.ts";
+
+export interface ProvisionedAccount {
+  accountId: string;
+  email: string;
+  imapHost: string;
+  smtpHost: string;
+  provisionedAt: string;
+}
+
+export async function provisionedAccounts(m: Messenger): Promise<ProvisionedAccount[]> {
+  const v = (await m.storage.local.get(KNOWN_ACCOUNTS_KEY))[KNOWN_ACCOUNTS_KEY];
+  if (!Array.isArray(v)) return [];
+  return v.filter((a): a is ProvisionedAccount => !!a && typeof a === "object" && typeof (a as ProvisionedAccount).accountId === "string");
+}
+
+export async function rememberAccount(m: Messenger, a: ProvisionedAccount): Promise<void> {
+  const all = (await provisionedAccounts(m)).filter((x) => x.accountId !== a.accountId && x.email !== a.email);
+  all.push(a);
+  await m.storage.local.set({ [KNOWN_ACCOUNTS_KEY]: all });
+}
+
+export class CardWatch {
+  constructor(
+    private readonly m: Messenger,
+    private readonly bridge: BridgeCaller,
+    private readonly update: (patch: Partial<ExtensionStatus>) => void,
+    private readonly current: () => ExtensionStatus,
+  ) {}
+
+  /** Full refresh (after connecting). */
+  async refresh(): Promise<void> {
+    try {
+      const card = await this.bridge.call("card.getState", {}, 5000);
+      this.update({ card });
+      await this.afterCardState();
+    } catch (e) {
+      log("card.refresh-failed", { message: e instanceof Error ? e.message : "error" });
+    }
+  }
+
+  async onCardChanged(n: NotificationParams<"card.changed">): Promise<void> {
+    log("card.changed", { event: n.event });
+    this.update({ card: n.state });
+    await this.afterCardState();
+  }
+
+  private async afterCardState(): Promise<void> {
+    const present = cardPresent(this.current().card);
+    if (present) {
+      const [identity, pin] = await Promise.all([
+        this.bridge.call("card.getIdentity", {}, 8000).catch(() => null),
+        this.bridge.call("card.getPinStatus", {}, 8000).catch(() => null),
+      ]);
+      this.update({
+        identity: identity
+          ? {
+              surname: identity.surname,
+              givenName: identity.givenName,
+              profession: identity.profession,
+              idNat: identity.idNat,
+              idType: identity.idType,
+              idNumber: identity.idNumber,
+              kind: identity.kind,
+              structure: identity.structure,
+              notAfter: identity.notAfter,
+            }
+          : null,
+        pin,
+      });
+    } else {
+      this.update({ identity: null, pin: null });
+    }
+    await this.applyChecks(!present);
+  }
+
+  /** Pauses or resumes checks of every provisioned account; idempotent. */
+  async applyChecks(paused: boolean): Promise<void> {
+    const accounts = await provisionedAccounts(this.m);
+    let allOk = true;
+    for (const a of accounts) {
+      const r = await this.m.mssAccounts.pauseChecks(a.accountId, paused).catch((e: unknown) => ({
+        ok: false as const,
+        code: "EXPERIMENT_UNAVAILABLE",
+        message: e instanceof Error ? e.message : String(e),
+      }));
+      if (!r.ok) {
+        allOk = false;
+        log("checks.pause-failed", { code: r.code });
+      }
+    }
+    if (accounts.length) log(paused ? "checks.paused" : "checks.resumed", { accounts: accounts.length, ok: allOk });
+    this.update({ checksPaused: paused && accounts.length > 0 });
+  }
+}

@@ -1,0 +1,147 @@
+/**
+ * compose.onBeforeSend: the I/O around guard-decision.ts. Thunderbird waits for the promise the
+ * listener returns; `{cancel: true}` stops the send. A block opens the guard dialog (which names
+ * the recipients and why) and waits for the user's per-message choice: remove them, send anyway,
+ * or go back to the message. The outcome is recorded in storage.local "mss.lastGuard" (addresses
+ * and reasons only, never the subject or body) for the status popup and tests.
+ */
+import type { BridgeCaller } from "./bridge-caller.ts";
+import {
+  decideGuard,
+  trustedRecipientAddresses,
+  withoutAddresses,
+  type DirectoryCheck,
+  type GuardDecision,
+} from "./guard-decision.ts";
+import { log } from "./log.ts";
+import type { BeforeSendListener, ComposeDetails, ComposeTab, Messenger } from "./messenger-types.ts";
+import { parseRecipient, recipientsOf, splitRecipientList } from "./recipients.ts";
+import { currentTrustList } from "./trust-cache.ts";
+
+export const LAST_GUARD_KEY = "mss.lastGuard";
+export const KNOWN_ACCOUNTS_KEY = "mss.accounts";
+
+export type GuardChoice = "remove" | "send-anyway" | "cancel";
+
+export interface GuardDeps {
+  messenger: Messenger;
+  bridge: BridgeCaller;
+  /** Opens the guard dialog for a blocking decision and resolves with the user's choice. */
+  askUser(tab: ComposeTab, decision: Extract<GuardDecision, { action: "block" }>): Promise<GuardChoice>;
+  lookupTimeoutMs?: number;
+}
+
+export interface GuardRecord {
+  at: string;
+  action: GuardDecision["action"];
+  reason: GuardDecision["reason"];
+  blocked: string[];
+  warnings: string[];
+  choice: GuardChoice | null;
+  listSource: "live" | "cache" | null;
+  listDate: string | null;
+}
+
+export async function knownMssAddresses(m: Messenger): Promise<string[]> {
+  const v = (await m.storage.local.get(KNOWN_ACCOUNTS_KEY))[KNOWN_ACCOUNTS_KEY];
+  if (!Array.isArray(v)) return [];
+  return v.map((a) => (a && typeof a === "object" ? (a as { email?: unknown }).email : null)).filter((e): e is string => typeof e === "string");
+}
+
+async function directoryChecks(bridge: BridgeCaller, addresses: string[], timeoutMs: number): Promise<Record<string, DirectoryCheck>> {
+  const out: Record<string, DirectoryCheck> = {};
+  if (!bridge.connected) {
+    for (const a of addresses) out[a] = "unchecked";
+    return out;
+  }
+  await Promise.all(
+    addresses.map(async (address) => {
+      try {
+        const r = await bridge.call("directory.lookupByAddress", { address }, timeoutMs);
+        out[address] = r.entry ? "found" : "not-found";
+      } catch {
+        out[address] = "unchecked";
+      }
+    }),
+  );
+  return out;
+}
+
+/** Gathers the facts and decides; no side effect on the message. */
+export async function evaluateSend(deps: GuardDeps, details: ComposeDetails): Promise<GuardDecision> {
+  const m = deps.messenger;
+  let sender: string | null = null;
+  if (details.identityId) {
+    try {
+      sender = (await m.identities.get(details.identityId))?.email ?? null;
+    } catch {
+      sender = null;
+    }
+  }
+  if (!sender && typeof details.from === "string") sender = parseRecipient(details.from).address;
+  const recipients = [...recipientsOf(details.to), ...recipientsOf(details.cc), ...recipientsOf(details.bcc)];
+  const trust = await currentTrustList(m, deps.bridge);
+  const known = await knownMssAddresses(m);
+  const toLookUp = trust ? trustedRecipientAddresses(recipients, trust.domains) : [];
+  const directory = await directoryChecks(deps.bridge, toLookUp, deps.lookupTimeoutMs ?? 2000);
+  return decideGuard({ sender, knownMssAddresses: known, recipients, trust, directory });
+}
+
+function record(decision: GuardDecision, choice: GuardChoice | null): GuardRecord {
+  const addr = (i: { address: string | null; raw: string }) => i.address ?? i.raw;
+  return {
+    at: new Date().toISOString(),
+    action: decision.action,
+    reason: decision.reason,
+    blocked: "blocked" in decision ? decision.blocked.map(addr) : [],
+    warnings: "warnings" in decision ? decision.warnings.map(addr) : [],
+    choice,
+    listSource: "list" in decision ? decision.list.source : null,
+    listDate: "list" in decision ? decision.list.date : null,
+  };
+}
+
+export function createBeforeSendListener(deps: GuardDeps): BeforeSendListener {
+  const m = deps.messenger;
+  return async (tab: ComposeTab, details: ComposeDetails) => {
+    let decision: GuardDecision;
+    try {
+      decision = await evaluateSend(deps, details);
+    } catch (e) {
+      // The guard failing must not silently let mail through: treat it like having no list.
+      log("guard.error", { message: e instanceof Error ? e.message : "error" });
+      decision = { action: "block", reason: "no-trust-list" };
+    }
+    if (decision.action === "allow") {
+      if (decision.reason === "all-trusted" && decision.warnings.length) {
+        const who = decision.warnings.map((w) => w.address ?? w.raw).join(", ");
+        await m.notifications
+          .create("mss-guard-warning", {
+            type: "basic",
+            title: m.i18n.getMessage("guardWarningTitle"),
+            message: m.i18n.getMessage("guardWarningNotInDirectory", [who]),
+          })
+          .catch(() => undefined);
+      }
+      await m.storage.local.set({ [LAST_GUARD_KEY]: record(decision, null) });
+      log("guard.allow", { reason: decision.reason, warnings: "warnings" in decision ? decision.warnings.length : 0 });
+      return {};
+    }
+    if (decision.reason === "no-trust-list") {
+      await m.storage.local.set({ [LAST_GUARD_KEY]: record(decision, null) });
+    }
+    const choice = await deps.askUser(tab, decision).catch((): GuardChoice => "cancel");
+    await m.storage.local.set({ [LAST_GUARD_KEY]: record(decision, choice) });
+    log("guard.block", { reason: decision.reason, blocked: "blocked" in decision ? decision.blocked.length : 0, choice });
+    if (choice === "send-anyway" && decision.reason === "untrusted-recipients") return { cancel: false };
+    if (choice === "remove" && decision.reason === "untrusted-recipients") {
+      const remove = new Set(decision.blocked.map((b) => b.address ?? "raw:" + b.raw));
+      await m.compose.setComposeDetails(tab.id, {
+        to: withoutAddresses(details.to, remove, parseRecipient, splitRecipientList),
+        cc: withoutAddresses(details.cc, remove, parseRecipient, splitRecipientList),
+        bcc: withoutAddresses(details.bcc, remove, parseRecipient, splitRecipientList),
+      });
+    }
+    return { cancel: true };
+  };
+}

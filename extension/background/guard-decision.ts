@@ -1,0 +1,117 @@
+/**
+ * The trust-space guard's decision, pure: who sends, to whom, against which trust list.
+ * - Sender not an MSSanté address → allow (the guard only protects MSSanté mail).
+ * - MSSanté sender and no trust list at all (never fetched, bridge down) → block, explain.
+ * - Any recipient outside the trust space, or whose address cannot be read → block, naming them.
+ * - Recipients in the trust space but not found in the directory → warning only.
+ * The I/O around it (compose-guard.ts) gets the list (live or cached), the directory lookups, and
+ * asks the user; this file decides.
+ */
+import type { ParsedRecipient } from "./recipients.ts";
+import { normaliseAddress } from "./recipients.ts";
+
+export interface TrustListView {
+  domains: readonly string[];
+  /** Date of the list itself (from the bridge), ISO 8601 or null. */
+  date: string | null;
+  /** "live": just fetched from the bridge; "cache": the last copy, bridge unreachable. */
+  source: "live" | "cache";
+  testOnly: boolean;
+}
+
+export type DirectoryCheck = "found" | "not-found" | "unchecked";
+
+export interface GuardInput {
+  sender: string | null;
+  /** Addresses this extension provisioned: MSSanté senders even when no trust list is known. */
+  knownMssAddresses: readonly string[];
+  recipients: readonly ParsedRecipient[];
+  trust: TrustListView | null;
+  /** Directory lookups for recipients inside the trust space, by normalised address. */
+  directory: Readonly<Record<string, DirectoryCheck>>;
+}
+
+export type RecipientProblem = "outside-trust-space" | "unreadable" | "not-in-directory";
+
+export interface RecipientIssue {
+  raw: string;
+  address: string | null;
+  domain: string | null;
+  problem: RecipientProblem;
+}
+
+export type GuardDecision =
+  | { action: "allow"; reason: "not-mssante-sender" }
+  | { action: "allow"; reason: "all-trusted"; warnings: RecipientIssue[]; list: ListInfo }
+  | { action: "block"; reason: "untrusted-recipients"; blocked: RecipientIssue[]; warnings: RecipientIssue[]; list: ListInfo }
+  | { action: "block"; reason: "no-trust-list" };
+
+export interface ListInfo {
+  date: string | null;
+  source: "live" | "cache";
+  testOnly: boolean;
+}
+
+export function domainSet(domains: readonly string[]): Set<string> {
+  const s = new Set<string>();
+  for (const d of domains) {
+    const n = normaliseAddress("x@" + d);
+    if (n) s.add(n.domain);
+  }
+  return s;
+}
+
+export function isMssanteSender(sender: string | null, known: readonly string[], trusted: Set<string> | null): boolean {
+  if (!sender) return false;
+  const n = normaliseAddress(sender);
+  if (!n) return false;
+  if (known.some((k) => normaliseAddress(k)?.address === n.address)) return true;
+  return trusted ? trusted.has(n.domain) : false;
+}
+
+/** Recipients whose domain is in the trust space: those the I/O layer looks up in the directory. */
+export function trustedRecipientAddresses(recipients: readonly ParsedRecipient[], domains: readonly string[]): string[] {
+  const set = domainSet(domains);
+  const out: string[] = [];
+  for (const r of recipients) if (r.address && r.domain && set.has(r.domain) && !out.includes(r.address)) out.push(r.address);
+  return out;
+}
+
+export function decideGuard(input: GuardInput): GuardDecision {
+  const trusted = input.trust ? domainSet(input.trust.domains) : null;
+  if (!isMssanteSender(input.sender, input.knownMssAddresses, trusted)) return { action: "allow", reason: "not-mssante-sender" };
+  if (!trusted || !input.trust) return { action: "block", reason: "no-trust-list" };
+
+  const blocked: RecipientIssue[] = [];
+  const warnings: RecipientIssue[] = [];
+  const seen = new Set<string>();
+  for (const r of input.recipients) {
+    const key = r.address ?? "raw:" + r.raw;
+    if (seen.has(key)) continue;
+    seen.add(key);
+    if (!r.address || !r.domain) {
+      blocked.push({ raw: r.raw, address: null, domain: null, problem: "unreadable" });
+    } else if (!trusted.has(r.domain)) {
+      blocked.push({ raw: r.raw, address: r.address, domain: r.domain, problem: "outside-trust-space" });
+    } else if (input.directory[r.address] === "not-found") {
+      warnings.push({ raw: r.raw, address: r.address, domain: r.domain, problem: "not-in-directory" });
+    }
+  }
+  const list: ListInfo = { date: input.trust.date, source: input.trust.source, testOnly: input.trust.testOnly };
+  if (blocked.length) return { action: "block", reason: "untrusted-recipients", blocked, warnings, list };
+  return { action: "allow", reason: "all-trusted", warnings, list };
+}
+
+/** The compose fields without the given addresses (the "remove them" choice). */
+export function withoutAddresses(field: unknown, remove: ReadonlySet<string>, parse: (raw: string) => ParsedRecipient, split: (s: string) => string[]): string[] {
+  const items: unknown[] = Array.isArray(field) ? field : field == null || field === "" ? [] : [field];
+  const out: string[] = [];
+  for (const it of items) {
+    if (typeof it !== "string") continue; // unreadable entries are among those removed
+    for (const one of split(it)) {
+      const p = parse(one);
+      if (p.address ? !remove.has(p.address) : !remove.has("raw:" + p.raw)) out.push(one);
+    }
+  }
+  return out;
+}

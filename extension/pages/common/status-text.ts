@@ -1,0 +1,44 @@
+/** Human text for the status snapshot, shared by the popup and the setup page. */
+import type { ExtensionStatus } from "../../background/status.ts";
+import { cardPresent } from "../../background/status.ts";
+import { t } from "./i18n.ts";
+
+export function bridgeText(s: ExtensionStatus): { key: string; text: string; hint: string | null } {
+  const k = s.bridge.kind;
+  const key = {
+    idle: "statusConnecting",
+    connecting: "statusConnecting",
+    down: "statusBridgeDown",
+    unpaired: "statusUnpaired",
+    "not-the-bridge": "statusNotTheBridge",
+    incompatible: "statusIncompatible",
+    connected: s.bridge.kind === "connected" && s.bridge.hello.demo ? "statusConnectedDemo" : "statusConnected",
+  }[k];
+  const hint = k === "down" ? t("hintStartBridge") : k === "unpaired" ? t("hintPair") : k === "not-the-bridge" ? t("hintNotTheBridge") : k === "incompatible" ? t("hintIncompatible") : null;
+  return { key: k, text: t(key), hint };
+}
+
+export function cardText(s: ExtensionStatus): { key: string; text: string } {
+  if (s.bridge.kind !== "connected" || !s.card) return { key: "unknown", text: t("cardUnknown") };
+  if (!s.card.pcscAvailable) return { key: "pcsc-unavailable", text: t("failure_pcsc-unavailable") };
+  if (!s.card.readers.length) return { key: "no-reader", text: t("failure_no-reader") };
+  if (!cardPresent(s.card)) {
+    if (s.card.readers.some((r) => r.cardPresent && r.unknownCard)) return { key: "unknown-card", text: t("failure_unknown-card") };
+    return { key: "no-card", text: t("failure_no-card") };
+  }
+  const reader = s.card.readers.find((r) => r.cardPresent);
+  return { key: "present", text: t("cardPresent", [reader?.model?.name ?? reader?.name ?? ""]) };
+}
+
+export function pinText(s: ExtensionStatus): { key: string; text: string } {
+  const st = s.pin?.state;
+  if (!st || s.bridge.kind !== "connected") return { key: "unknown", text: t("pinUnknown") };
+  return { key: st, text: t(`pin_${st}`) };
+}
+
+export function identityText(s: ExtensionStatus): string | null {
+  const id = s.identity;
+  if (!id) return null;
+  const name = [id.givenName, id.surname].filter(Boolean).join(" ");
+  return [name || id.structure, id.profession, id.idType === "RPPS" ? `RPPS ${id.idNumber}` : `${id.idType} ${id.idNumber}`].filter(Boolean).join(" — ");
+}

@@ -1,0 +1,53 @@
+/**
+ * The guard dialog: names the recipients outside the trust space and why; the user removes them,
+ * goes back to the message, or — ticking an explicit box first — sends this one message anyway.
+ */
+import type { GuardDecision, RecipientIssue } from "../../background/guard-decision.ts";
+import { send } from "../common/background-api.ts";
+import { byId, el, localizeDocument, t } from "../common/i18n.ts";
+
+type Block = Extract<GuardDecision, { action: "block" }>;
+const id = Number(new URLSearchParams(location.search).get("id"));
+
+function issueText(i: RecipientIssue): string {
+  return `${i.address ?? i.raw} — ${t(`guardProblem_${i.problem}`, [i.domain ?? ""])}`;
+}
+
+async function choose(choice: "remove" | "send-anyway" | "cancel") {
+  await send({ kind: "guard.choose", id, choice });
+  window.close();
+}
+
+async function main() {
+  localizeDocument();
+  const r = await send<{ decision: Block | null }>({ kind: "guard.get", id });
+  const d = r.decision;
+  if (!d) {
+    byId("guard-reason").textContent = t("guardExpired");
+    return;
+  }
+  document.body.dataset.reason = d.reason;
+  byId("guard-cancel").onclick = () => void choose("cancel");
+  if (d.reason === "no-trust-list") {
+    byId("guard-reason").textContent = t("guardNoTrustList");
+    byId("guard-remove").hidden = true;
+    byId("guard-anyway-box").hidden = true;
+    return;
+  }
+  byId("guard-reason").textContent = t("guardBlockedIntro");
+  byId("guard-blocked").replaceChildren(...d.blocked.map((i) => el("li", { textContent: issueText(i) })));
+  if (d.warnings.length) {
+    byId("guard-warnings-box").hidden = false;
+    byId("guard-warnings").replaceChildren(...d.warnings.map((i) => el("li", { textContent: issueText(i) })));
+  }
+  byId("guard-list").textContent = t(d.list.source === "live" ? "guardListLive" : "guardListCache", [d.list.date ?? "?"]);
+  byId("guard-remove").onclick = () => void choose("remove");
+  const check = byId<HTMLInputElement>("guard-anyway-check");
+  const anyway = byId<HTMLButtonElement>("guard-send-anyway");
+  check.onchange = () => (anyway.disabled = !check.checked);
+  anyway.onclick = () => {
+    if (check.checked) void choose("send-anyway");
+  };
+}
+
+void main();

@@ -1,0 +1,49 @@
+/** The toolbar popup: bridge, card and PIN state, the identity on the card, a link to the setup page. */
+import { getMessenger } from "../../background/messenger-types.ts";
+import type { ExtensionStatus } from "../../background/status.ts";
+import { getStatus, onStatus, send } from "../common/background-api.ts";
+import { byId, localizeDocument, t } from "../common/i18n.ts";
+import { bridgeText, cardText, identityText, pinText } from "../common/status-text.ts";
+
+const m = getMessenger();
+
+function pill(id: string, key: string, text: string, level: string) {
+  const box = byId(id);
+  box.dataset.state = key;
+  box.dataset.level = level;
+  box.querySelector(".pill")!.textContent = text;
+}
+
+function render(s: ExtensionStatus) {
+  const b = bridgeText(s);
+  pill("state-bridge", b.key, b.text, s.bridge.kind === "connected" ? "ok" : "error");
+  const c = cardText(s);
+  pill("state-card", c.key, c.text, c.key === "present" ? "ok" : "warning");
+  const p = pinText(s);
+  pill("state-pin", p.key, p.text, p.key === "ok" ? "ok" : p.key === "locked" || p.key === "final-try" ? "error" : "warning");
+  byId("identity").textContent = identityText(s) ?? "—";
+  byId("checks").textContent = t(s.checksPaused ? "checksPaused" : "checksActive");
+  const hint = byId("hint");
+  hint.textContent = b.hint ?? "";
+  hint.hidden = !b.hint;
+  byId("retry").hidden = s.bridge.kind === "connected";
+}
+
+async function main() {
+  localizeDocument();
+  byId("open-setup").onclick = async () => {
+    await m.tabs.create({ url: m.runtime.getURL("pages/setup/setup.html") });
+    window.close();
+  };
+  byId("retry").onclick = () => void send({ kind: "bridge.reconnect" });
+  onStatus(render);
+  render(await getStatus());
+  const last = (await m.storage.local.get("mss.lastGuard"))["mss.lastGuard"] as { action?: string; blocked?: string[]; at?: string } | undefined;
+  if (last?.action === "block" && last.blocked?.length) {
+    const g = byId("guard");
+    g.hidden = false;
+    g.textContent = t("popupLastGuard", [last.blocked.join(", ")]);
+  }
+}
+
+void main();

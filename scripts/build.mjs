@@ -1,0 +1,116 @@
+#!/usr/bin/env node
+// `npm run build`: bundles the Thunderbird extension with esbuild and packages it.
+//   dist/extension/             the unpacked extension (load it as a temporary add-on)
+//   dist/mssante-thunderbird.xpi the package (manifest.json at the root of the zip)
+// Options: --out DIR (default dist), env MSS_EXTRA_CA_DIR=DIR adds that folder's *.pem CAs to the
+// trusted IGC-Santé set (tests/demo only; see extension/data/igc-sante-cas/README.md).
+import { build } from "esbuild";
+import { cpSync, createWriteStream, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import yazl from "yazl";
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
+const args = process.argv.slice(2);
+const outArg = args.indexOf("--out");
+const outRoot = path.resolve(outArg >= 0 ? args[outArg + 1] : path.join(root, "dist"));
+const extDir = path.join(outRoot, "extension");
+const xpiPath = path.join(outRoot, "mssante-thunderbird.xpi");
+const src = path.join(root, "extension");
+
+const ENTRIES = {
+  "background": "background/main.ts",
+  "pages/setup/setup": "pages/setup/setup.ts",
+  "pages/popup/popup": "pages/popup/popup.ts",
+  "pages/guard/guard": "pages/guard/guard.ts",
+};
+
+function copyFiltered(from, to, keep) {
+  for (const name of readdirSync(from)) {
+    const f = path.join(from, name);
+    const t = path.join(to, name);
+    if (statSync(f).isDirectory()) copyFiltered(f, t, keep);
+    else if (keep(f)) {
+      mkdirSync(path.dirname(t), { recursive: true });
+      cpSync(f, t);
+    }
+  }
+}
+
+function pemFiles(dir) {
+  if (!dir || !existsSync(dir)) return [];
+  return readdirSync(dir)
+    .filter((n) => n.endsWith(".pem") || n.endsWith(".crt"))
+    .sort()
+    .flatMap((n) => {
+      const text = readFileSync(path.join(dir, n), "utf8");
+      const blocks = text.match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g) ?? [];
+      return blocks.map((pem, i) => ({ name: blocks.length > 1 ? `${n}#${i + 1}` : n, pem }));
+    });
+}
+
+function listFiles(dir, base = dir) {
+  return readdirSync(dir)
+    .sort()
+    .flatMap((n) => {
+      const f = path.join(dir, n);
+      return statSync(f).isDirectory() ? listFiles(f, base) : [path.relative(base, f).split(path.sep).join("/")];
+    });
+}
+
+async function main() {
+  const started = Date.now();
+  rmSync(extDir, { recursive: true, force: true });
+  mkdirSync(extDir, { recursive: true });
+
+  await build({
+    entryPoints: Object.fromEntries(Object.entries(ENTRIES).map(([k, v]) => [k, path.join(src, v)])),
+    outdir: extDir,
+    bundle: true,
+    format: "iife",
+    platform: "browser",
+    target: "firefox128",
+    charset: "utf8",
+    legalComments: "none",
+    sourcemap: false,
+    minify: false,
+    logLevel: "warning",
+  });
+
+  // Manifest (top level of the repository by design), then static files.
+  cpSync(path.join(root, "manifest.json"), path.join(extDir, "manifest.json"));
+  cpSync(path.join(src, "_locales"), path.join(extDir, "_locales"), { recursive: true });
+  cpSync(path.join(src, "icons"), path.join(extDir, "icons"), { recursive: true });
+  cpSync(path.join(src, "experiments"), path.join(extDir, "experiments"), { recursive: true });
+  copyFiltered(path.join(src, "pages"), path.join(extDir, "pages"), (f) => /\.(html|css|svg|png)$/.test(f));
+
+  // IGC-Santé server CAs as data, plus test/demo CAs when asked for at build time.
+  const extraDir = process.env.MSS_EXTRA_CA_DIR;
+  const shipped = pemFiles(path.join(src, "data", "igc-sante-cas"));
+  const extra = pemFiles(extraDir).map((c) => ({ ...c, name: `extra:${c.name}` }));
+  mkdirSync(path.join(extDir, "data"), { recursive: true });
+  writeFileSync(
+    path.join(extDir, "data", "igc-sante-cas.json"),
+    JSON.stringify({ includesExtra: extra.length > 0, certificates: [...shipped, ...extra] }, null, 1) + "\n",
+  );
+
+  // Package: sorted entries with a fixed date, so the same sources give the same .xpi.
+  await new Promise((resolve, reject) => {
+    const zip = new yazl.ZipFile();
+    const mtime = new Date("2026-01-01T00:00:00Z");
+    for (const rel of listFiles(extDir)) zip.addFile(path.join(extDir, rel), rel, { mtime, mode: 0o644 });
+    zip.end();
+    zip.outputStream.pipe(createWriteStream(xpiPath)).on("close", resolve).on("error", reject);
+  });
+
+  const manifest = JSON.parse(readFileSync(path.join(extDir, "manifest.json"), "utf8"));
+  console.log(
+    `built ${path.relative(process.cwd(), xpiPath) || xpiPath} (${statSync(xpiPath).size} bytes, version ${manifest.version}, ` +
+      `${shipped.length} IGC-Santé CA(s)${extra.length ? ` + ${extra.length} extra CA(s) from MSS_EXTRA_CA_DIR` : ""}) in ${Date.now() - started} ms`,
+  );
+}
+
+main().catch((e) => {
+  console.error("build failed:", e instanceof Error ? e.message : e);
+  process.exit(1);
+});
