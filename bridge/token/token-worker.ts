@@ -19,10 +19,12 @@ function main(): void {
   const [modulePath, generationArg] = process.argv.slice(2);
   const generation = Number(generationArg ?? "1");
   let fake: Pkcs11TestFake | undefined;
+  let fakeError: string | undefined;
   try {
     fake = parseTestFake(process.env[TEST_FAKE_ENV]);
   } catch (e) {
-    process.stderr.write(`token worker: ignoring ${TEST_FAKE_ENV}: ${(e as Error).message}\n`);
+    // A test's typo must show, not silently test the real path instead.
+    fakeError = `${TEST_FAKE_ENV} is malformed (${(e as Error).message}); unset it (it is for tests only).`;
   }
   if (fake) process.stderr.write(`token worker: TEST-ONLY PKCS#11 fake active (${TEST_FAKE_ENV}); never set it in production\n`);
   const reader = new Pkcs11Reader(modulePath ?? "", fake);
@@ -33,6 +35,7 @@ function main(): void {
     if (misbehave.delayMs > 0) sleepSync(misbehave.delayMs);
     let result: WorkerResult;
     try {
+      if (fakeError && msg.op !== "close") throw new TokenFailure("TOKEN_ERROR", fakeError);
       switch (msg.op) {
         case "readCertificate":
           if (misbehave.crashOnRead) {

@@ -143,6 +143,11 @@ describe.skipIf(skip)("token failures", () => {
     expect((await c.pinStatus()).state).toBe("ok");
   });
 
+  it("refuses to run with a malformed test fake rather than silently testing the real path", async () => {
+    const c = client({ fake: { pinFlags: "blocked" } });
+    await expect(c.pinStatus()).rejects.toMatchObject({ code: ErrorCode.TOKEN_ERROR, message: expect.stringMatching(/malformed/) });
+  });
+
   it("close() finalizes and stops the child; later calls are refused", async () => {
     const c = client();
     await c.listTokens();
