@@ -16,9 +16,10 @@ import { BridgeError, ErrorCode } from "../../../shared/protocol/errors.ts";
 import type { LdapConfig } from "../../config/config.ts";
 import type { DirectoryService, ImportProgress, SearchOutcome } from "../../services.ts";
 import { normalizeAddress } from "../search/normalize.ts";
-import { entriesToStored, requestedAttributes, resolveAttributeMap, type AttributeMap, type LdapEntry } from "./attribute-map.ts";
-import { addressFilter, idNatFilter, searchFilter } from "./ldap-filter.ts";
-import { matchAndRank, toEntry } from "./ldap-match.ts";
+import { firstMatchedPlace } from "../search/rank.ts";
+import { entriesToStored, requestedAttributes, resolveAttributeMap, type AttributeMap, type LdapEntry, type MappedEntry } from "./attribute-map.ts";
+import { addressFilter, idNatFilter, ldapMail, mailsFilter, searchFilter } from "./ldap-filter.ts";
+import { rankMatches, toEntry } from "./ldap-match.ts";
 
 export interface LdapDirectoryOptions {
   /** Extra filter AND-ed to every search, e.g. "(objectClass=inetOrgPerson)"; must be a valid filter. */
@@ -107,7 +108,9 @@ export class LdapDirectory implements DirectoryService {
       url: this.cfg.url,
       timeout: Math.max(1, this.cfg.timeLimitSeconds) * 1000 + 2000,
       connectTimeout: this.connectTimeoutMs,
-      tlsOptions: this.tls,
+      // ldapts speaks TLS from the first byte whenever tlsOptions is set, even on ldap://:
+      // give it only for ldaps://; StartTLS gets the options in startTLS() below.
+      ...(/^ldaps:/i.test(this.cfg.url) ? { tlsOptions: this.tls } : {}),
       strictDN: true,
     });
     try {
@@ -174,7 +177,23 @@ export class LdapDirectory implements DirectoryService {
     if (!filter) return { results: [], matchedOtherFields: false, fuzzy: false };
     // Ask for more than shown: the server's substring matches are narrowed by the prefix rules here.
     const entries = await this.find(filter, Math.max(n, this.cfg.sizeLimit));
-    return matchAndRank(entriesToStored(entries, this.map), query, n);
+    const r = rankMatches(entriesToStored(entries, this.map), query, n);
+    if (r.ranked.length === 0) return { results: [], matchedOtherFields: false, fuzzy: false };
+    // The search returned only the entries (places) that matched; fetch every place of the
+    // addresses shown, so a result lists all its places like the offline index does.
+    const full = new Map<string, MappedEntry>();
+    try {
+      const all = await this.find(mailsFilter(r.ranked.map((m) => ldapMail(m.stored.email)), this.map, this.objectFilter), Math.max(this.cfg.sizeLimit, r.ranked.length * 8));
+      for (const m of entriesToStored(all, this.map)) full.set(normalizeAddress(m.stored.email), m);
+    } catch {
+      // Keep the matched places only; the search itself succeeded.
+    }
+    const results = r.ranked.map((m) => {
+      const places = full.get(normalizeAddress(m.stored.email))?.stored.places ?? m.stored.places;
+      const merged: MappedEntry = { ...m, stored: { ...m.stored, places } };
+      return toEntry(merged, firstMatchedPlace(places, r.prefixesPerToken));
+    });
+    return { results, matchedOtherFields: r.matchedOtherFields, fuzzy: false };
   }
 
   async lookupByIdNat(idNat: string): Promise<DirectoryEntry[]> {

@@ -37,10 +37,17 @@ function matchCode(t: QueryToken, e: StoredEntry, f: { surname: string[]; given:
   return null;
 }
 
-/** Filters `entries` to those matching every token of `query`, ranks them and returns at most `limit`. */
-export function matchAndRank(entries: MappedEntry[], query: string, limit: number): RankedOutcome {
+export interface RankedMatches {
+  ranked: MappedEntry[];
+  matchedOtherFields: boolean;
+  /** Per query token, the prefixes it may match (for choosing the top-level place). */
+  prefixesPerToken: string[][];
+}
+
+/** Filters `entries` to those matching every token of `query`, ranks them and keeps at most `limit`. */
+export function rankMatches(entries: MappedEntry[], query: string, limit: number): RankedMatches {
   const tokens = parseQuery(query);
-  if (tokens.length === 0) return { results: [], matchedOtherFields: false, fuzzy: false };
+  if (tokens.length === 0) return { ranked: [], matchedOtherFields: false, prefixesPerToken: [] };
   const scored: { m: MappedEntry; min: number; sum: number }[] = [];
   let matchedOtherFields = false;
   for (const m of entries) {
@@ -79,9 +86,17 @@ export function matchAndRank(entries: MappedEntry[], query: string, limit: numbe
       cmp(a.m.stored.givenName, b.m.stored.givenName) ||
       cmp(a.m.stored.email, b.m.stored.email),
   );
-  const prefixesPerToken = tokens.map((t) => t.prefixes);
-  const results = scored.slice(0, limit).map(({ m }) => toEntry(m, firstMatchedPlace(m.stored.places, prefixesPerToken)));
-  return { results, matchedOtherFields, fuzzy: false };
+  return { ranked: scored.slice(0, limit).map((s) => s.m), matchedOtherFields, prefixesPerToken: tokens.map((t) => t.prefixes) };
+}
+
+/** rankMatches, then the protocol shape with the first matching place at the top level. */
+export function matchAndRank(entries: MappedEntry[], query: string, limit: number): RankedOutcome {
+  const r = rankMatches(entries, query, limit);
+  return {
+    results: r.ranked.map((m) => toEntry(m, firstMatchedPlace(m.stored.places, r.prefixesPerToken))),
+    matchedOtherFields: r.matchedOtherFields,
+    fuzzy: false,
+  };
 }
 
 /** StoredEntry → DirectoryEntry like the offline index; the server's display name when ours would be just the address. */
