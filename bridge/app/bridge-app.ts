@@ -21,7 +21,7 @@ import type { CardChanged, ImportProgress } from "../services.ts";
 import { acquireInstanceLock, type InstanceLock } from "./instance-lock.ts";
 import { removeRuntimeFile, writeRuntimeFile } from "./runtime-file.ts";
 import { BRIDGE_VERSION } from "./version.ts";
-import { createServices } from "./create-services.ts";
+import { createServices, type ServiceOptions } from "./create-services.ts";
 
 export interface StartOptions {
   dataDir: string;
@@ -33,6 +33,9 @@ export interface StartOptions {
   limits?: Partial<ServerLimits>;
   /** Extra environment for the PKCS#11 child (demo / tests). */
   tokenEnv?: Record<string, string>;
+  /** Card-layer options (the demo's simulated reader). */
+  cardExtra?: ServiceOptions["cardExtra"];
+  trustExtra?: ServiceOptions["trustExtra"];
 }
 
 export interface RunningBridge {
@@ -71,7 +74,7 @@ export async function startBridge(opts: StartOptions): Promise<RunningBridge> {
     const audit: AuditSink = new FileAuditLog(paths.auditLog);
     cleanups.push(() => audit.close());
 
-    const services = opts.services ?? (await createServices({ config: opts.config, dataDir, log, tokenEnv: opts.tokenEnv }));
+    const services = opts.services ?? (await createServices({ config: opts.config, dataDir, log, tokenEnv: opts.tokenEnv, cardExtra: opts.cardExtra, trustExtra: opts.trustExtra }));
     if (!opts.services) {
       cleanups.push(async () => {
         const trustClose = (services.trust as { close?: () => unknown }).close;

@@ -8,7 +8,8 @@ import { fileURLToPath } from "node:url";
 import type { BridgeConfig } from "../config/config.ts";
 import type { Logger } from "../log/logger.ts";
 import type { Services } from "../server/context.ts";
-import { TrustSpace, trustOptionsFromConfig } from "../trust/trust-service.ts";
+import { createCardService as createCardLayer, type CardServiceOptions } from "../card/card-service.ts";
+import { TrustSpace, trustOptionsFromConfig, type TrustSpaceOptions } from "../trust/trust-service.ts";
 import { UnavailableCardService, UnavailableDirectoryService, UnavailableTrustService } from "./fallback-services.ts";
 
 export interface ServiceOptions {
@@ -17,6 +18,10 @@ export interface ServiceOptions {
   log: Logger;
   /** Extra environment for the PKCS#11 child (SOFTHSM2_CONF in demo/tests). */
   tokenEnv?: Record<string, string>;
+  /** Card-layer options the demo sets (simulated watcher, private HOME for manifests). */
+  cardExtra?: Partial<CardServiceOptions>;
+  /** Trust-space options over those from the configuration (the demo turns the cache off). */
+  trustExtra?: Partial<TrustSpaceOptions>;
 }
 
 /**
@@ -54,12 +59,11 @@ export async function createCardService(opts: ServiceOptions): Promise<Services[
 }
 
 async function createCard(opts: ServiceOptions): Promise<Services["card"]> {
-  // TODO(integration): bridge/card/card-service.ts (CardService over pcsclite + the PKCS#11 child).
-  const m = await importIfPresent<any>("card/card-service.ts");
-  if (!m) return new UnavailableCardService("This build has no card layer (bridge/card/card-service.ts is missing).");
-  const Ctor = m.CardService ?? m.PcscCardService ?? m.default;
-  if (typeof m.createCardService === "function") return await m.createCardService({ config: opts.config, dataDir: opts.dataDir, log: opts.log.child("card"), tokenEnv: opts.tokenEnv });
-  return new Ctor({ config: opts.config, dataDir: opts.dataDir, log: opts.log.child("card"), tokenEnv: opts.tokenEnv });
+  return createCardLayer(opts.config, {
+    dataDir: opts.dataDir,
+    ...(opts.tokenEnv ? { tokenEnv: opts.tokenEnv } : {}),
+    ...opts.cardExtra,
+  });
 }
 
 async function createDirectory(opts: ServiceOptions): Promise<Services["directory"]> {
@@ -72,7 +76,7 @@ async function createDirectory(opts: ServiceOptions): Promise<Services["director
 }
 
 async function createTrust(opts: ServiceOptions): Promise<Services["trust"]> {
-  const t = new TrustSpace({ ...trustOptionsFromConfig(opts.config, opts.dataDir), logger: opts.log.child("trust") });
+  const t = new TrustSpace({ ...trustOptionsFromConfig(opts.config, opts.dataDir), logger: opts.log.child("trust"), ...opts.trustExtra });
   // Loading may mean a download: serve the cached copy (or "unknown") meanwhile, never block start.
   void t.start();
   return t;

@@ -11,14 +11,11 @@ import type { Command } from "commander";
 import { ensureDataDir, dataPaths } from "../config/data-dir.ts";
 import { PairingStore } from "../pairing/pairing-store.ts";
 import { cliEntry, launcherPath, launcherScript, nativeManifest, nativeManifestPath, WINDOWS_REGISTRY_KEY } from "../app/native-manifest.ts";
-import { importIfPresent } from "../app/create-services.ts";
+import { existsSync } from "node:fs";
+import { pkcs11ManifestPath, removePkcs11Manifest, writePkcs11Manifest } from "../card/pkcs11-manifest.ts";
+import { loadCardDatabase } from "../card/card-database.ts";
+import { firstExisting, moduleInstallHint, resolveModuleCandidates } from "../card/resolve-module.ts";
 import { addDataDirOption, CliError, configFor, dataDirFrom, Exit, out } from "./common.ts";
-
-interface Pkcs11ManifestModule {
-  writePkcs11Manifest(opts: { modulePath?: string | null; home?: string; config?: unknown; dataDir?: string }): Promise<string> | string;
-  removePkcs11Manifest(opts?: { home?: string }): Promise<boolean | void> | boolean | void;
-  pkcs11ManifestPath(home?: string): string;
-}
 
 export function registerInstallCommands(program: Command, run: (fn: () => Promise<number>) => Promise<void>): void {
   addDataDirOption(
@@ -66,13 +63,17 @@ async function install(dataDir: string, modulePath: string | null, withPkcs11: b
   const { manifest, launcher } = writeNativeHost(dataDir);
   out(`Pairing host registered: ${manifest} → ${launcher}`);
   if (withPkcs11) {
-    // TODO(integration): bridge/card/pkcs11-manifest.ts (card part) decides the module for this OS.
-    const m = await importIfPresent<Pkcs11ManifestModule>("card/pkcs11-manifest.ts");
-    if (!m) throw new CliError(Exit.UNAVAILABLE, "This build cannot write the mssante_cps manifest (bridge/card/pkcs11-manifest.ts is missing).");
     const config = configFor(dataDir);
+    const module = modulePath ?? config.modulePath ?? defaultModule(config.cardDatabaseFile);
+    if (!module) {
+      const hint = moduleInstallHint(null, loadCardDatabase(config.cardDatabaseFile), null);
+      throw new CliError(Exit.UNAVAILABLE, `No PKCS#11 module for the CPS card was found on this computer. ${hint}`);
+    }
+    if (!path.isAbsolute(module)) throw new CliError(Exit.BAD_INPUT, `The module path must be absolute: ${module}`);
+    if (!existsSync(module)) throw new CliError(Exit.BAD_INPUT, `The PKCS#11 module ${module} does not exist.`);
     try {
-      const where = await m.writePkcs11Manifest({ modulePath: modulePath ?? config.modulePath, home: os.homedir(), config, dataDir });
-      out(`Card module registered for Thunderbird: ${typeof where === "string" ? where : m.pkcs11ManifestPath(os.homedir())}`);
+      const where = writePkcs11Manifest(module, os.homedir(), { dataDir });
+      out(`Card module registered for Thunderbird: ${where} → ${module}`);
     } catch (e) {
       throw new CliError(Exit.UNAVAILABLE, `Could not register the card's module: ${(e as Error).message}`);
     }
@@ -80,12 +81,15 @@ async function install(dataDir: string, modulePath: string | null, withPkcs11: b
   return Exit.OK;
 }
 
+/** The first module of the card database (CPS3's first choice) present on this computer. */
+function defaultModule(cardDatabaseFile: string | null): string | null {
+  const db = loadCardDatabase(cardDatabaseFile);
+  const c = resolveModuleCandidates(null, process.platform, process.arch, null, { db, env: process.env, home: os.homedir() });
+  return firstExisting(c, existsSync)?.path ?? null;
+}
+
 async function uninstall(dataDir: string): Promise<number> {
   for (const f of removeNativeHost(dataDir)) out(`Removed ${f}`);
-  const m = await importIfPresent<Pkcs11ManifestModule>("card/pkcs11-manifest.ts");
-  if (m) {
-    await m.removePkcs11Manifest({ home: os.homedir() });
-    out(`Removed the mssante_cps manifest (${m.pkcs11ManifestPath(os.homedir())}) if it was there`);
-  }
+  if (removePkcs11Manifest(os.homedir(), { dataDir })) out(`Removed ${pkcs11ManifestPath(os.homedir(), { dataDir })}`);
   return Exit.OK;
 }

@@ -3,7 +3,7 @@ import type { Command } from "commander";
 import { WS_PATH } from "../../shared/constants.ts";
 import { BridgeError } from "../../shared/protocol/errors.ts";
 import type { BridgeConfig } from "../config/config.ts";
-import { startBridge, type RunningBridge } from "../app/bridge-app.ts";
+import { startBridge, type RunningBridge, type StartOptions } from "../app/bridge-app.ts";
 import { AlreadyRunningError } from "../app/instance-lock.ts";
 import { prepareDemo } from "../app/demo.ts";
 import { createLogger } from "../log/logger.ts";
@@ -49,17 +49,20 @@ async function start(flags: StartFlags): Promise<number | null> {
   const dataDir = ensureDataDir(dataDirFrom(flags));
   const log = createLogger();
   let config = applyStartFlags(configFor(dataDir), flags);
-  let tokenEnv: Record<string, string> | undefined;
-  let services;
+  let extra: Pick<StartOptions, "tokenEnv" | "cardExtra" | "trustExtra"> = {};
   if (config.demo) {
-    const demo = await prepareDemo(dataDir, config, log.child("demo"));
+    let demo;
+    try {
+      demo = await prepareDemo(dataDir, config, log.child("demo"));
+    } catch (e) {
+      throw new CliError(Exit.UNAVAILABLE, (e as Error).message);
+    }
     config = demo.config;
-    tokenEnv = demo.tokenEnv;
-    services = demo.services;
+    extra = { tokenEnv: demo.tokenEnv, cardExtra: demo.cardExtra, trustExtra: { cacheDir: demo.trustCacheDir } };
   }
   let bridge: RunningBridge;
   try {
-    bridge = await startBridge({ dataDir, config, log, tokenEnv, services });
+    bridge = await startBridge({ dataDir, config, log, ...extra });
   } catch (e) {
     if (e instanceof AlreadyRunningError) throw new CliError(Exit.UNAVAILABLE, e.message);
     if (e instanceof BridgeError) throw new CliError(Exit.UNAVAILABLE, e.message);

@@ -1,0 +1,217 @@
+/**
+ * The real `mss-bridge` process: start, single instance, file modes, both pairing paths (the
+ * native-messaging host driven through stdin/stdout like Thunderbird does, and `mss-bridge pair`
+ * with a code), status, unpair, install/uninstall into a private HOME, clean SIGTERM shutdown.
+ */
+import { spawn } from "node:child_process";
+import { existsSync, mkdtempSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { ErrorCode } from "../../shared/protocol/errors.ts";
+import { base64ToBytes, bytesToBase64, openSecret, pairingProof, randomNonce } from "../../shared/protocol/proofs.ts";
+import { encodeNativeMessage, NativeMessageDecoder } from "../../bridge/server/native-messaging.ts";
+import { missingComponents } from "../harness/require-component.ts";
+import {
+  CLI,
+  nativeHostExchange,
+  openClient,
+  pairWithNativeHost,
+  runBridgeCli,
+  startBridgeProcess,
+  tempDataDir,
+  TEST_ORIGIN,
+  type BridgeProcess,
+} from "../harness/bridge-process.ts";
+
+const skip = missingComponents("cli-bridge", []);
+const CODE_ORIGIN = "moz-extension://7d1e2f3a-4b5c-4d6e-8f90-a1b2c3d4e5f6";
+
+describe.skipIf(skip)("mss-bridge start (real process)", () => {
+  let bridge: BridgeProcess;
+  let secretB64 = "";
+  beforeAll(async () => {
+    bridge = await startBridgeProcess();
+  });
+  afterAll(async () => {
+    await bridge?.stop("SIGKILL");
+  });
+
+  it("keeps its state user-only: data dir 0700, pairing secret, audit log, control socket 0600", () => {
+    const mode = (f: string) => statSync(path.join(bridge.dataDir, f)).mode & 0o777;
+    expect(statSync(bridge.dataDir).mode & 0o777).toBe(0o700);
+    expect(mode("pairing.json")).toBe(0o600);
+    expect(mode("audit.log")).toBe(0o600);
+    expect(mode("control.sock")).toBe(0o600);
+    expect(statSync(path.join(bridge.dataDir, "control.sock")).isSocket()).toBe(true);
+    const rt = JSON.parse(readFileSync(path.join(bridge.dataDir, "runtime.json"), "utf8"));
+    expect(rt).toMatchObject({ pid: bridge.pid, port: bridge.port, demo: false });
+    expect(JSON.stringify(rt)).not.toContain(JSON.parse(readFileSync(path.join(bridge.dataDir, "pairing.json"), "utf8")).secret);
+  });
+
+  it("a second start on the same data directory exits 4 with a clear message", async () => {
+    const r = await bridge.cli(["start", "--port", "0"]);
+    expect(r.code).toBe(4);
+    expect(r.stderr).toMatch(/already running .*pid \d+/);
+  });
+
+  it("pairs through the native-messaging host (stdin/stdout, length-prefixed) and the extension then authenticates", async () => {
+    const { replies, result } = await nativeHostExchange(bridge.dataDir, [{ type: "pair", origin: TEST_ORIGIN }]);
+    expect(result.code).toBe(0);
+    const r = replies[0] as { type: string; port: number; secret: string };
+    expect(r.type).toBe("paired");
+    expect(r.port).toBe(bridge.port);
+    expect(base64ToBytes(r.secret)).toHaveLength(32);
+    secretB64 = r.secret;
+    expect(result.stderr).not.toContain(r.secret);
+    const c = await openClient(bridge.port, TEST_ORIGIN);
+    await c.authenticate(base64ToBytes(r.secret));
+    expect((await c.call("bridge.status")).demo).toBe(false);
+    c.close();
+  });
+
+  it("the native host refuses web origins and malformed messages", async () => {
+    const { replies } = await nativeHostExchange(bridge.dataDir, [{ type: "pair", origin: "https://evil.example" }, { type: "what" }, "x"]);
+    expect(replies).toHaveLength(3);
+    for (const r of replies as { type: string }[]) expect(r.type).toBe("error");
+  });
+
+  it("the native host serves only the MSSanté add-on id", async () => {
+    const r = await runBridgeCli(["native-host", "/x/mssante_bridge.json", "someone-else@example.org"], { dataDir: bridge.dataDir, input: encodeNativeMessage({ type: "pair", origin: TEST_ORIGIN }) });
+    expect(r.code).toBe(3);
+    expect(r.stdoutBytes.length).toBe(0);
+  });
+
+  it("pairs with a code shown by `mss-bridge pair` and typed into the extension", async () => {
+    const pair = spawn(process.execPath, [CLI, "pair", "--data-dir", bridge.dataDir], { stdio: ["ignore", "pipe", "pipe"] });
+    let out = "";
+    pair.stdout.on("data", (d) => (out += d));
+    const exit = new Promise<number | null>((r) => pair.on("exit", (c) => r(c)));
+    const deadline = Date.now() + 20_000;
+    let code: string | undefined;
+    while (!(code = /\b([A-Z2-9]{4}-[A-Z2-9]{4})\b/.exec(out)?.[1])) {
+      if (Date.now() > deadline) throw new Error("no code shown: " + out);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    const c = await openClient(bridge.port, CODE_ORIGIN);
+    const { pairingNonce } = await c.call("pairing.begin");
+    const clientNonce = randomNonce();
+    const done = await c.call("pairing.complete", { clientNonce, proof: await pairingProof(code, pairingNonce, clientNonce, CODE_ORIGIN) });
+    const secret = await openSecret(done.sealedSecret, code, pairingNonce, clientNonce);
+    expect(bytesToBase64(secret)).toBe(secretB64);
+    await c.authenticate(secret);
+    c.close();
+    expect(await exit).toBe(0);
+    expect(out).toContain(`Paired: ${CODE_ORIGIN}`);
+  });
+
+  it("status --json reports the running bridge and its pairings", async () => {
+    const r = await bridge.cli(["status", "--json"]);
+    expect(r.code).toBe(0);
+    const s = JSON.parse(r.stdout);
+    expect(s).toMatchObject({ running: true, pid: bridge.pid, port: bridge.port });
+    expect(s.pairedOrigins.sort()).toEqual([CODE_ORIGIN, TEST_ORIGIN].sort());
+    expect(s.card).toHaveProperty("readers");
+    expect(r.stdout).not.toContain(secretB64);
+  });
+
+  it("unpair forgets an origin: its connections close and it is refused before the upgrade", async () => {
+    const c = await openClient(bridge.port, CODE_ORIGIN);
+    await c.authenticate(base64ToBytes(secretB64));
+    const r = await bridge.cli(["unpair", CODE_ORIGIN]);
+    expect(r.code).toBe(0);
+    expect((await c.closed).code).toBe(1008);
+    await expect(openClient(bridge.port, CODE_ORIGIN)).rejects.toMatchObject({ status: 403 });
+    expect((await bridge.cli(["unpair"])).code).toBe(2);
+    expect((await bridge.cli(["unpair", "https://evil.example"])).code).toBe(3);
+  });
+
+  it("never writes the secret to its logs or audit log", () => {
+    expect(bridge.stderr()).not.toContain(secretB64);
+    expect(bridge.stdout()).not.toContain(secretB64);
+    expect(readFileSync(path.join(bridge.dataDir, "audit.log"), "utf8")).not.toContain(secretB64);
+  });
+
+  it("SIGTERM shuts down cleanly: exit 0, socket, lock and runtime file removed", async () => {
+    const code = await bridge.stop("SIGTERM");
+    expect(code).toBe(0);
+    for (const f of ["control.sock", "bridge.lock", "runtime.json"]) expect(existsSync(path.join(bridge.dataDir, f)), f).toBe(false);
+    expect(existsSync(path.join(bridge.dataDir, "pairing.json"))).toBe(true);
+    expect(bridge.stdout()).toContain("mss-bridge stopped");
+  });
+
+  it("with no bridge running, the native host says to start it, and status reads directly", async () => {
+    const { replies, result } = await nativeHostExchange(bridge.dataDir, [{ type: "pair", origin: TEST_ORIGIN }]);
+    expect(replies[0]).toMatchObject({ type: "error", code: "BRIDGE_NOT_RUNNING" });
+    expect((replies[0] as { message: string }).message).toMatch(/mss-bridge start/);
+    expect(result.stdout).not.toContain(secretB64);
+    const s = await bridge.cli(["status", "--json"]);
+    expect(s.code).toBe(0);
+    expect(JSON.parse(s.stdout).running).toBe(false);
+    expect((await bridge.cli(["pair"])).code).toBe(4);
+  });
+});
+
+describe.skipIf(skip)("single instance and stale locks", () => {
+  it("replaces a stale lock left by a dead bridge", async () => {
+    const dataDir = tempDataDir();
+    writeFileSync(path.join(dataDir, "bridge.lock"), JSON.stringify({ pid: 2 ** 22 + 4321 }));
+    const b = await startBridgeProcess({ dataDir });
+    expect(JSON.parse(readFileSync(path.join(dataDir, "bridge.lock"), "utf8")).pid).toBe(b.pid);
+    expect(await b.stop("SIGINT")).toBe(0);
+  });
+
+  it("a port already taken is a clear error (exit 4)", async () => {
+    const a = await startBridgeProcess();
+    const r = await runBridgeCli(["start", "--port", String(a.port)], { dataDir: tempDataDir() });
+    expect(r.code).toBe(4);
+    expect(r.stderr).toMatch(/already in use/);
+    await a.stop();
+  });
+});
+
+describe.skipIf(skip)("mss-bridge install / uninstall (private HOME)", () => {
+  it("writes the native-messaging manifest for our add-on id and a launcher that Thunderbird can start", async () => {
+    const home = mkdtempSync(path.join(os.tmpdir(), "home-"));
+    const dataDir = tempDataDir();
+    const r = await runBridgeCli(["install", "--no-pkcs11"], { dataDir, env: { HOME: home } });
+    expect(r.code, r.stderr).toBe(0);
+    const manifestFile = path.join(home, ".mozilla", "native-messaging-hosts", "mssante_bridge.json");
+    const m = JSON.parse(readFileSync(manifestFile, "utf8"));
+    expect(m).toMatchObject({ name: "mssante_bridge", type: "stdio", allowed_extensions: ["mssante-thunderbird@mss-bridge"] });
+    expect(statSync(m.path).mode & 0o111).not.toBe(0);
+    expect(statSync(path.join(dataDir, "pairing.json")).mode & 0o777).toBe(0o600);
+
+    // Thunderbird's way: run `path` with the manifest path and the add-on id, talk on stdin/stdout.
+    const bridge = await startBridgeProcess({ dataDir, env: { HOME: home } });
+    const host = spawn(m.path, [manifestFile, "mssante-thunderbird@mss-bridge"], { stdio: ["pipe", "pipe", "pipe"], cwd: "/", env: { ...process.env, HOME: home } });
+    const dec = new NativeMessageDecoder();
+    const reply = await new Promise<any>((resolve, reject) => {
+      host.stdout.on("data", (d: Buffer) => {
+        const got = dec.push(d);
+        if (got.length) resolve(got[0]);
+      });
+      host.on("error", reject);
+      host.stdin.write(encodeNativeMessage({ type: "pair", origin: TEST_ORIGIN }));
+    });
+    host.stdin.end();
+    expect(reply).toMatchObject({ type: "paired", port: bridge.port });
+    const c = await openClient(bridge.port, TEST_ORIGIN);
+    await c.authenticate(base64ToBytes(reply.secret));
+    c.close();
+    await bridge.stop();
+
+    const u = await runBridgeCli(["uninstall"], { dataDir, env: { HOME: home } });
+    expect(u.code).toBe(0);
+    expect(existsSync(manifestFile)).toBe(false);
+    expect(existsSync(m.path)).toBe(false);
+  });
+
+  it("usage and bad input exit codes", async () => {
+    expect((await runBridgeCli(["start", "--port", "70000"], { dataDir: tempDataDir() })).code).toBe(3);
+    expect((await runBridgeCli(["start", "--dns-server", "nope"], { dataDir: tempDataDir() })).code).toBe(3);
+    expect((await runBridgeCli(["frobnicate"])).code).toBe(2);
+    expect((await runBridgeCli(["start", "--bogus-flag"], { dataDir: tempDataDir() })).code).toBe(2);
+    expect(ErrorCode.NOT_PAIRED).toBeLessThan(0);
+  });
+});
