@@ -129,7 +129,14 @@ export class TokenClient {
 
   private call(op: WorkerOp): Promise<WorkerResult> {
     if (this.closed) return Promise.reject(new BridgeError(ErrorCode.TOKEN_ERROR, "The token client is closed."));
-    const child = this.worker ?? this.spawn();
+    let child: Worker;
+    try {
+      child = this.worker ?? this.spawn();
+    } catch (e) {
+      return Promise.reject(
+        new BridgeError(ErrorCode.TOKEN_ERROR, `The card's PKCS#11 process could not be started (${(e as Error).message}).`),
+      );
+    }
     return new Promise((resolve, reject) => {
       const p: Pending = { id: this.nextId++, op, child, resolve, reject, timer: undefined, sent: false };
       this.pending.set(p.id, p);
