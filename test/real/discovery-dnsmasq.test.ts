@@ -22,7 +22,7 @@ const FALLBACK_LIST = path.join(ROOT, "bridge/trust/fallback-whitelist.xml");
 const UNICODE_ASCII = "xn--hpital-sainte-agns-7vb7t.mssante.test"; // hôpital-sainte-agnès.mssante.test
 
 /** Runs the trust/discover commands through commander in a child process: real exit codes and output. */
-export function runCli(args: string[], env: NodeJS.ProcessEnv = {}) {
+function runCli(args: string[], env: NodeJS.ProcessEnv = {}) {
   const script = `import { Command } from "commander";
 import { registerTrustCommands } from "./bridge/cli/trust-commands.ts";
 const program = new Command("mss-bridge");
