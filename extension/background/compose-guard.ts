@@ -127,13 +127,12 @@ export function createBeforeSendListener(deps: GuardDeps): BeforeSendListener {
       log("guard.allow", { reason: decision.reason, warnings: "warnings" in decision ? decision.warnings.length : 0 });
       return {};
     }
-    if (decision.reason === "no-trust-list") {
-      await m.storage.local.set({ [LAST_GUARD_KEY]: record(decision, null) });
-    }
-    const choice = await deps.askUser(tab, decision).catch((): GuardChoice => "cancel");
+    let choice = await deps.askUser(tab, decision).catch((): GuardChoice => "cancel");
+    // Without any trust list there is nothing to override: only "back to the message".
+    if (decision.reason === "no-trust-list") choice = "cancel";
     await m.storage.local.set({ [LAST_GUARD_KEY]: record(decision, choice) });
     log("guard.block", { reason: decision.reason, blocked: "blocked" in decision ? decision.blocked.length : 0, choice });
-    if (choice === "send-anyway" && decision.reason === "untrusted-recipients") return { cancel: false };
+    if (choice === "send-anyway") return { cancel: false };
     if (choice === "remove" && decision.reason === "untrusted-recipients") {
       const remove = new Set(decision.blocked.map((b) => b.address ?? "raw:" + b.raw));
       await m.compose.setComposeDetails(tab.id, {

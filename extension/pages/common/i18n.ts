@@ -13,9 +13,9 @@ export function t(key: string, subs?: string | string[]): string {
 
 /** Fills every element with data-i18n="key" (text) and data-i18n-placeholder / -title. */
 export function localizeDocument(doc: Document = document): void {
-  for (const el of doc.querySelectorAll<HTMLElement>("[data-i18n]")) el.textContent = t(el.dataset.i18n!);
-  for (const el of doc.querySelectorAll<HTMLInputElement>("[data-i18n-placeholder]")) el.placeholder = t(el.dataset.i18nPlaceholder!);
-  for (const el of doc.querySelectorAll<HTMLElement>("[data-i18n-title]")) el.title = t(el.dataset.i18nTitle!);
+  for (const el of Array.from(doc.querySelectorAll<HTMLElement>("[data-i18n]"))) el.textContent = t(el.dataset.i18n!);
+  for (const el of Array.from(doc.querySelectorAll<HTMLInputElement>("[data-i18n-placeholder]"))) el.placeholder = t(el.dataset.i18nPlaceholder!);
+  for (const el of Array.from(doc.querySelectorAll<HTMLElement>("[data-i18n-title]"))) el.title = t(el.dataset.i18nTitle!);
   doc.documentElement.lang = getMessenger().i18n.getUILanguage().startsWith("fr") ? "fr" : "en";
 }
 

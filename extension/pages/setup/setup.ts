@@ -3,7 +3,7 @@
  * the background, messenger.pkcs11, the mssAccounts Experiment). The outcome of each phase is also
  * written to storage.local "mss.lastSetup" so a test driver can read it.
  */
-import operators from "../../data/operators.json";
+import operators from "../../data/operators.json" with { type: "json" };
 import { getMessenger } from "../../background/messenger-types.ts";
 import type { ExtensionStatus } from "../../background/status.ts";
 import { cardPresent } from "../../background/status.ts";

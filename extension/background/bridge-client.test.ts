@@ -1,0 +1,238 @@
+import { afterEach, describe, expect, it } from "vitest";
+import { bytesToBase64 } from "../../shared/protocol/proofs.ts";
+import { FakeBridge, nodeSocketFactory, testSecret } from "../test-support/fake-bridge.ts";
+import { createFakeMessenger } from "../test-support/fake-messenger.ts";
+import { backoffDelay } from "./backoff.ts";
+import { BridgeClient, type BridgeState } from "./bridge-client.ts";
+import { ClientError } from "./client-error.ts";
+import { pairNative, parseNativeAnswer } from "./native-pairing.ts";
+import type { Pairing } from "./pairing-store.ts";
+import { bridgeUrl } from "./rpc-connection.ts";
+
+const ORIGIN = "moz-extension://0f0e0d0c-0b0a-4909-8807-060504030201";
+const CARD_STATE = { pcscAvailable: true, readers: [], boundReader: null, unavailable: null };
+
+const bridges: FakeBridge[] = [];
+const clients: BridgeClient[] = [];
+afterEach(async () => {
+  for (const c of clients.splice(0)) c.stop();
+  for (const b of bridges.splice(0)) await b.stop();
+});
+
+async function startBridge(opts: ConstructorParameters<typeof FakeBridge>[0]): Promise<FakeBridge> {
+  const b = new FakeBridge(opts);
+  await b.start();
+  bridges.push(b);
+  return b;
+}
+
+function client(pairing: Pairing | null, extra: Partial<ConstructorParameters<typeof BridgeClient>[0]> = {}): BridgeClient {
+  let p = pairing;
+  const c = new BridgeClient({
+    origin: ORIGIN,
+    createSocket: nodeSocketFactory(ORIGIN),
+    loadPairing: async () => p,
+    backoff: { baseMs: 20, maxMs: 200, factor: 2, jitter: 0 },
+    handshakeTimeoutMs: 2000,
+    ...extra,
+  });
+  (c as unknown as { setPairing(x: Pairing | null): void }).setPairing = (x) => (p = x);
+  clients.push(c);
+  return c;
+}
+
+function waitFor(c: BridgeClient, kind: BridgeState["kind"], timeoutMs = 4000): Promise<BridgeState> {
+  if (c.state.kind === kind) return Promise.resolve(c.state);
+  return new Promise((resolve, reject) => {
+    const t = setTimeout(() => reject(new Error(`state ${kind} not reached (now ${c.state.kind})`)), timeoutMs);
+    const off = c.onState((s) => {
+      if (s.kind === kind) {
+        clearTimeout(t);
+        off();
+        resolve(s);
+      }
+    });
+  });
+}
+
+const pairingFor = (port: number, secret = testSecret()): Pairing => ({ port, secret: bytesToBase64(secret), pairedAt: "2026-01-01T00:00:00Z", via: "native" });
+
+describe("backoff", () => {
+  it("grows exponentially up to the cap, with bounded jitter", () => {
+    const o = { baseMs: 500, maxMs: 30_000, factor: 2, jitter: 0 };
+    expect([0, 1, 2, 3, 10].map((a) => backoffDelay(a, o))).toEqual([500, 1000, 2000, 4000, 30_000]);
+    const j = { ...o, jitter: 0.2 };
+    expect(backoffDelay(2, j, () => 0)).toBe(1600);
+    expect(backoffDelay(2, j, () => 1)).toBe(2400);
+  });
+});
+
+describe("bridge URL", () => {
+  it("is always the loopback address with the paired port", () => {
+    expect(bridgeUrl(7431)).toBe("ws://127.0.0.1:7431/mss/v1");
+    expect(() => bridgeUrl(0)).toThrow(ClientError);
+    expect(() => bridgeUrl(70000)).toThrow(ClientError);
+  });
+});
+
+describe("BridgeClient authentication", () => {
+  it("authenticates both ways with the pairing secret, then calls methods with checked results", async () => {
+    const b = await startBridge({ secret: testSecret(), pairedOrigins: [ORIGIN], handlers: { "card.getState": () => CARD_STATE } });
+    const c = client(pairingFor(b.port));
+    c.start();
+    const s = await waitFor(c, "connected");
+    expect(s.kind === "connected" && s.hello.demo).toBe(true);
+    expect(b.conns[0]!.authenticated).toBe(true);
+    expect(b.calls.slice(0, 2)).toEqual(["session.hello", "session.authenticate"]);
+    expect(await c.call("card.getState", {})).toEqual(CARD_STATE);
+  });
+
+  it("refuses a peer that cannot prove the secret and sends it nothing more", async () => {
+    const b = await startBridge({ secret: testSecret(99), impostor: true, handlers: { "card.getState": () => CARD_STATE } });
+    const c = client(pairingFor(b.port, testSecret()));
+    c.start();
+    await waitFor(c, "not-the-bridge");
+    expect(b.calls).toEqual(["session.hello"]); // no clientProof given away, no request
+    await expect(c.call("card.getState", {})).rejects.toMatchObject({ code: "NOT_CONNECTED" });
+  });
+
+  it("refuses a bridge that holds a different secret for this origin", async () => {
+    const b = await startBridge({ secret: testSecret(5), pairedOrigins: [ORIGIN] });
+    const c = client(pairingFor(b.port, testSecret(6)));
+    c.start();
+    await waitFor(c, "not-the-bridge");
+    expect(b.calls).not.toContain("session.authenticate");
+  });
+
+  it("reports unpaired when it has no secret or the bridge does not know its origin", async () => {
+    const b = await startBridge({ secret: testSecret(), pairedOrigins: [] });
+    // A stored pairing the bridge does not know (it was reset): unpaired, nothing authenticated.
+    const c = client(pairingFor(b.port));
+    c.start();
+    const s = await waitFor(c, "unpaired");
+    expect(s.kind === "unpaired" && s.bridgeReachable).toBe(true);
+    expect(b.calls).toEqual(["session.hello"]);
+  });
+
+  it("rejects a reply that does not match the protocol schema", async () => {
+    const b = await startBridge({
+      secret: testSecret(),
+      pairedOrigins: [ORIGIN],
+      handlers: { "card.getPinStatus": () => ({ state: "maybe", pinPad: "no" }) as never },
+    });
+    const c = client(pairingFor(b.port));
+    c.start();
+    await waitFor(c, "connected");
+    await expect(c.call("card.getPinStatus", {})).rejects.toMatchObject({ code: "INVALID_REPLY" });
+  });
+
+  it("maps bridge errors to typed ClientErrors", async () => {
+    const b = await startBridge({
+      secret: testSecret(),
+      pairedOrigins: [ORIGIN],
+      handlers: {
+        "card.getIdentity": () => {
+          throw { code: -32012, message: "card removed" };
+        },
+      },
+    });
+    const c = client(pairingFor(b.port));
+    c.start();
+    await waitFor(c, "connected");
+    await expect(c.call("card.getIdentity", {})).rejects.toMatchObject({ code: "CARD_REMOVED", bridgeCode: -32012 });
+  });
+
+  it("drops notifications that fail the schema and delivers valid ones", async () => {
+    const b = await startBridge({ secret: testSecret(), pairedOrigins: [ORIGIN] });
+    const c = client(pairingFor(b.port));
+    const got: string[] = [];
+    c.onNotification("card.changed", (n) => got.push(n.event));
+    c.start();
+    await waitFor(c, "connected");
+    b.notify("card.changed", { event: "bogus", reader: null, state: CARD_STATE } as never);
+    b.notify("card.changed", { event: "removed", reader: "R", state: CARD_STATE });
+    await new Promise((r) => setTimeout(r, 100));
+    expect(got).toEqual(["removed"]);
+  });
+});
+
+describe("BridgeClient reconnection", () => {
+  it("reports down while nothing listens, with growing delays, then connects when the bridge starts", async () => {
+    // Reserve a port, then free it: nothing listens there.
+    const probe = await startBridge({ secret: testSecret(), pairedOrigins: [ORIGIN] });
+    const port = probe.port;
+    await probe.stop();
+    bridges.pop();
+    const c = client(pairingFor(port));
+    const delays: number[] = [];
+    c.onState((s) => {
+      if (s.kind === "down") delays.push(s.retryInMs);
+    });
+    c.start();
+    await new Promise((r) => setTimeout(r, 350));
+    expect(delays.length).toBeGreaterThanOrEqual(3);
+    expect(delays.slice(0, 3)).toEqual([20, 40, 80]);
+    await startBridge({ secret: testSecret(), pairedOrigins: [ORIGIN], port });
+    await waitFor(c, "connected", 3000);
+  });
+
+  it("reconnects after the connection drops and authenticates again", async () => {
+    const b = await startBridge({ secret: testSecret(), pairedOrigins: [ORIGIN] });
+    const c = client(pairingFor(b.port));
+    c.start();
+    await waitFor(c, "connected");
+    b.dropAll();
+    await waitFor(c, "down");
+    await waitFor(c, "connected");
+    expect(b.conns.filter((x) => x.authenticated).length).toBe(2);
+  });
+});
+
+describe("pairing", () => {
+  it("pairs with the typed code: the secret arrives sealed and then authenticates", async () => {
+    const secret = testSecret(3);
+    const b = await startBridge({ secret, pairingCode: "K7QF-2MXD", pairedOrigins: [] });
+    const c = client(null);
+    const p = await c.pairWithCode("k7qf 2mxd", b.port);
+    expect(p.secret).toBe(bytesToBase64(secret));
+    expect(p.port).toBe(b.port);
+    expect(p.via).toBe("code");
+    (c as unknown as { setPairing(x: Pairing): void }).setPairing(p);
+    c.reconnectNow();
+    await waitFor(c, "connected");
+  });
+
+  it("refuses a wrong code without learning anything", async () => {
+    const b = await startBridge({ secret: testSecret(3), pairingCode: "K7QF2MXD", pairedOrigins: [] });
+    const c = client(null);
+    await expect(c.pairWithCode("AAAA-BBBB", b.port)).rejects.toMatchObject({ code: "PAIRING_FAILED" });
+  });
+
+  it("pairs through native messaging when the host is registered", async () => {
+    const { messenger, fake } = createFakeMessenger();
+    const seen: unknown[] = [];
+    fake.nativeHosts.set("mssante_bridge", (msg) => {
+      seen.push(msg);
+      return { type: "paired", port: 7555, secret: bytesToBase64(testSecret()) };
+    });
+    const p = await pairNative(messenger);
+    expect(seen).toEqual([{ type: "pair", origin: ORIGIN }]);
+    expect(p).toMatchObject({ port: 7555, via: "native", secret: bytesToBase64(testSecret()) });
+  });
+
+  it("reports native messaging unavailable, and host errors, as typed errors", async () => {
+    const { messenger, fake } = createFakeMessenger();
+    await expect(pairNative(messenger)).rejects.toMatchObject({ code: "NATIVE_UNAVAILABLE" });
+    fake.nativeHosts.set("mssante_bridge", () => ({ type: "error", code: "BRIDGE_NOT_RUNNING", message: "The MSSanté bridge is not running." }));
+    await expect(pairNative(messenger)).rejects.toMatchObject({ code: "PAIRING_FAILED" });
+    fake.nativeHosts.set("mssante_bridge", () => ({ type: "paired", port: "7431", secret: "x" }));
+    await expect(pairNative(messenger)).rejects.toMatchObject({ code: "INVALID_REPLY" });
+  });
+
+  it("checks the native host's answer strictly", () => {
+    expect(parseNativeAnswer({ type: "paired", port: 7431, secret: bytesToBase64(testSecret()) })).toMatchObject({ type: "paired" });
+    expect(parseNativeAnswer({ type: "paired", port: 0, secret: bytesToBase64(testSecret()) })).toBeNull();
+    expect(parseNativeAnswer({ type: "paired", port: 7431, secret: "short" })).toBeNull();
+    expect(parseNativeAnswer(null)).toBeNull();
+  });
+});

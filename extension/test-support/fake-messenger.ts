@@ -1,0 +1,356 @@
+/**
+ * A fake `messenger` for unit tests that follows the real API's semantics as documented in
+ * Thunderbird's schemas and as observed on Thunderbird 153:
+ * - addressBooks.provider.onSearchRequest.addListener(listener, {addressBookName, isSecure, id})
+ *   requires the options; autocomplete calls listener(node, typedText, null), uses at most 100
+ *   results, in the order given, and only each contact's PrimaryEmail (one line per address);
+ * - compose.onBeforeSend listeners run in turn; a result {cancel: true} stops the send;
+ * - pkcs11.isModuleInstalled / installModule reject "No such PKCS#11 module <name>" when no native
+ *   manifest of that name allows this extension (as Thunderbird 153 does);
+ * - runtime.sendNativeMessage rejects "No such native application <name>" when no host is registered;
+ * - runtime.sendMessage reaches onMessage listeners, first non-undefined answer wins, and rejects
+ *   "Could not establish connection. Receiving end does not exist." when none answers;
+ * - storage.local stores structured clones;
+ * - mssAccounts behaves like extension/experiments/mssAccounts (never rejects, idempotent).
+ */
+import { readFileSync } from "node:fs";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { ADDON_ID } from "../../shared/constants.ts";
+import type {
+  AccountSummary,
+  ComposeDetails,
+  CreateAccountRequest,
+  ExperimentResult,
+  Messenger,
+  MssAccountsApi,
+  NativePort,
+  Pkcs11Slot,
+  ProviderContact,
+  SearchRequestListener,
+  VerifyFailure,
+  WebExtEvent,
+} from "../background/messenger-types.ts";
+
+export class FakeEvent<F extends (...args: any[]) => any> implements WebExtEvent<F> {
+  readonly entries: { fn: F; extra: any[] }[] = [];
+  addListener(fn: F, ...extra: any[]): void {
+    this.entries.push({ fn, extra });
+  }
+  removeListener(fn: F): void {
+    const i = this.entries.findIndex((e) => e.fn === fn);
+    if (i >= 0) this.entries.splice(i, 1);
+  }
+  hasListener(fn: F): boolean {
+    return this.entries.some((e) => e.fn === fn);
+  }
+  get size(): number {
+    return this.entries.length;
+  }
+}
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const frMessages = JSON.parse(readFileSync(path.join(here, "..", "_locales", "fr", "messages.json"), "utf8")) as Record<string, { message: string }>;
+
+export interface FakeAccount {
+  accountId: string;
+  req: CreateAccountRequest;
+  paused: boolean;
+}
+
+export interface PkcsManifest {
+  allowed: string[];
+  loadable: boolean;
+  slots: Pkcs11Slot[];
+}
+
+export class FakeMssAccounts implements MssAccountsApi {
+  accounts: FakeAccount[] = [];
+  trustedCAs: string[] = [];
+  remembered: { hosts: string[]; certificateSha256: string }[] = [];
+  pauseCalls: { accountId: string; paused: boolean }[] = [];
+  calls: string[] = [];
+  verifyResult: { ok: true; verified: true } | { ok: false; code: VerifyFailure; message: string } = { ok: true, verified: true };
+  /** Fingerprints of certificates NSS can see (the card's, once its module is loaded). */
+  visibleCerts = new Set<string>();
+  failCreate: { code: string; message: string } | null = null;
+  private next = 1;
+
+  private summary(a: FakeAccount): AccountSummary {
+    return {
+      accountId: a.accountId,
+      email: a.req.email,
+      realName: a.req.realName,
+      imap: { ...a.req.imap, username: a.req.email },
+      smtp: { ...a.req.smtp, username: a.req.email, key: `smtp${a.accountId}` },
+      paused: a.paused,
+    };
+  }
+
+  async findAccount(email: string) {
+    this.calls.push("findAccount");
+    const a = this.accounts.find((x) => x.req.email.toLowerCase() === email.toLowerCase());
+    return { ok: true as const, found: !!a, account: a ? this.summary(a) : null };
+  }
+
+  async createOrRepairAccount(req: CreateAccountRequest): Promise<ExperimentResult<{ accountId: string; action: "created" | "repaired" | "unchanged"; changes: string[] }>> {
+    this.calls.push("createOrRepairAccount");
+    if (this.failCreate) return { ok: false, ...this.failCreate };
+    const a = this.accounts.find((x) => x.req.email.toLowerCase() === req.email.toLowerCase());
+    if (a) {
+      const changes = JSON.stringify(a.req) === JSON.stringify(req) ? [] : ["settings"];
+      a.req = structuredClone(req);
+      return { ok: true, accountId: a.accountId, action: changes.length ? "repaired" : "unchanged", changes };
+    }
+    const accountId = `account${this.next++}`;
+    this.accounts.push({ accountId, req: structuredClone(req), paused: false });
+    return { ok: true, accountId, action: "created", changes: ["account.created"] };
+  }
+
+  async verifyLogon(accountId: string) {
+    this.calls.push("verifyLogon");
+    if (!this.accounts.some((a) => a.accountId === accountId)) return { ok: false as const, code: "unknown" as VerifyFailure, message: "no such account" };
+    return structuredClone(this.verifyResult);
+  }
+
+  async rememberClientCertificate(req: { hosts: string[]; certificateSha256: string }) {
+    this.calls.push("rememberClientCertificate");
+    if (!this.visibleCerts.has(req.certificateSha256)) return { ok: false as const, code: "client-cert-not-found", message: "not visible" };
+    this.remembered.push(structuredClone(req));
+    return { ok: true as const, remembered: req.hosts };
+  }
+
+  async trustServerCA(pem: string) {
+    this.calls.push("trustServerCA");
+    if (!pem.includes("BEGIN CERTIFICATE")) return { ok: false as const, code: "invalid-request", message: "not a PEM certificate" };
+    const added = !this.trustedCAs.includes(pem);
+    if (added) this.trustedCAs.push(pem);
+    return { ok: true as const, added, fingerprint: "00".repeat(32) };
+  }
+
+  async pauseChecks(accountId: string, paused: boolean) {
+    this.calls.push("pauseChecks");
+    this.pauseCalls.push({ accountId, paused });
+    const a = this.accounts.find((x) => x.accountId === accountId);
+    if (!a) return { ok: false as const, code: "unknown-account", message: "no such account" };
+    a.paused = paused;
+    return { ok: true as const, paused };
+  }
+}
+
+export interface FakeControls {
+  uuid: string;
+  storage: Map<string, unknown>;
+  mssAccounts: FakeMssAccounts;
+  identities: Map<string, { id: string; email: string; name?: string }>;
+  nativeHosts: Map<string, (msg: unknown) => unknown | Promise<unknown>>;
+  pkcs11Manifests: Map<string, PkcsManifest>;
+  pkcs11Installed: Set<string>;
+  composeTabs: Map<number, ComposeDetails>;
+  windows: { id: number; url: string }[];
+  tabs: { url: string }[];
+  notifications: { id: string; title: string; message: string }[];
+  badge: { text: string; color: string; title: string; icon: string };
+  events: {
+    onSearchRequest: FakeEvent<SearchRequestListener>;
+    onBeforeSend: FakeEvent<any>;
+    onMessage: FakeEvent<any>;
+    onInstalled: FakeEvent<any>;
+    onWindowRemoved: FakeEvent<(id: number) => void>;
+  };
+  /** Thunderbird's autocomplete through the provider book: "Name <email>" lines, as the real popup lists them. */
+  autocomplete(text: string): Promise<{ lines: string[]; isCompleteResult: boolean; contacts: ProviderContact[] }>;
+  /** Presses Send in compose tab `tabId`: runs onBeforeSend; true when the message would leave. */
+  send(tabId: number, details: ComposeDetails): Promise<{ sent: boolean }>;
+  closeWindow(id: number): void;
+  /** The provider book's registration options, as Thunderbird got them. */
+  providerOptions(): { addressBookName: string; isSecure?: boolean; id?: string } | null;
+}
+
+function substitute(msg: string, subs?: string | string[]): string {
+  const list = subs === undefined ? [] : Array.isArray(subs) ? subs : [subs];
+  return msg.replace(/\$(\d)/g, (_m, d: string) => list[Number(d) - 1] ?? "");
+}
+
+export function createFakeMessenger(): { messenger: Messenger; fake: FakeControls } {
+  const onSearchRequest = new FakeEvent<SearchRequestListener>();
+  const onBeforeSend = new FakeEvent<any>();
+  const onMessage = new FakeEvent<any>();
+  const onInstalled = new FakeEvent<any>();
+  const onWindowRemoved = new FakeEvent<(id: number) => void>();
+  let nextWindow = 100;
+
+  const fake: FakeControls = {
+    uuid: "0f0e0d0c-0b0a-4909-8807-060504030201",
+    storage: new Map(),
+    mssAccounts: new FakeMssAccounts(),
+    identities: new Map(),
+    nativeHosts: new Map(),
+    pkcs11Manifests: new Map(),
+    pkcs11Installed: new Set(),
+    composeTabs: new Map(),
+    windows: [],
+    tabs: [],
+    notifications: [],
+    badge: { text: "", color: "", title: "", icon: "" },
+    events: { onSearchRequest, onBeforeSend, onMessage, onInstalled, onWindowRemoved },
+    async autocomplete(text) {
+      const e = onSearchRequest.entries[0];
+      if (!e) throw new Error("no address book provider registered");
+      const opts = e.extra[0] as { addressBookName: string; id?: string };
+      const r = await e.fn({ id: opts.id ?? "provider", name: opts.addressBookName, type: "addressBook" }, text, null);
+      if (!r || !Array.isArray(r.results) || typeof r.isCompleteResult !== "boolean") throw new Error("provider returned an invalid answer");
+      const contacts = r.results.slice(0, 100);
+      const lines = contacts
+        .filter((c) => c.properties.PrimaryEmail)
+        .map((c) => (c.properties.DisplayName ? `${c.properties.DisplayName} <${c.properties.PrimaryEmail}>` : c.properties.PrimaryEmail!));
+      return { lines, isCompleteResult: r.isCompleteResult, contacts };
+    },
+    async send(tabId, details) {
+      fake.composeTabs.set(tabId, structuredClone(details));
+      for (const { fn } of onBeforeSend.entries) {
+        const r = await fn({ id: tabId, type: "messageCompose" }, structuredClone(fake.composeTabs.get(tabId)!));
+        if (r && r.cancel) return { sent: false };
+        if (r && r.details) fake.composeTabs.set(tabId, { ...fake.composeTabs.get(tabId)!, ...r.details });
+      }
+      return { sent: true };
+    },
+    closeWindow(id) {
+      fake.windows = fake.windows.filter((w) => w.id !== id);
+      for (const { fn } of onWindowRemoved.entries) fn(id);
+    },
+    providerOptions() {
+      return (onSearchRequest.entries[0]?.extra[0] as { addressBookName: string; isSecure?: boolean; id?: string }) ?? null;
+    },
+  };
+
+  const notSupported = () => {
+    throw new Error("not supported by the fake");
+  };
+
+  const messenger: Messenger = {
+    runtime: {
+      getURL: (p: string) => `moz-extension://${fake.uuid}/${p.replace(/^\//, "")}`,
+      getManifest: () => ({ version: "0.1.0-test", browser_specific_settings: { gecko: { id: ADDON_ID } } }),
+      async sendMessage(msg: unknown) {
+        for (const { fn } of onMessage.entries) {
+          const r = fn(structuredClone(msg), { id: ADDON_ID });
+          if (r !== undefined) return structuredClone(await r);
+        }
+        throw new Error("Could not establish connection. Receiving end does not exist.");
+      },
+      onMessage,
+      onInstalled,
+      async sendNativeMessage(app: string, msg: unknown) {
+        const h = fake.nativeHosts.get(app);
+        if (!h) throw new Error(`No such native application ${app}`);
+        return structuredClone(await h(structuredClone(msg)));
+      },
+      connectNative: notSupported as unknown as (app: string) => NativePort,
+    },
+    storage: {
+      local: {
+        async get(keys?: string | string[] | null) {
+          const out: Record<string, unknown> = {};
+          const list = keys == null ? [...fake.storage.keys()] : Array.isArray(keys) ? keys : [keys];
+          for (const k of list) if (fake.storage.has(k)) out[k] = structuredClone(fake.storage.get(k));
+          return out;
+        },
+        async set(items: Record<string, unknown>) {
+          for (const [k, v] of Object.entries(items)) fake.storage.set(k, structuredClone(v));
+        },
+        async remove(keys: string | string[]) {
+          for (const k of Array.isArray(keys) ? keys : [keys]) fake.storage.delete(k);
+        },
+      },
+    },
+    i18n: {
+      getMessage: (name: string, subs?: string | string[]) => (frMessages[name] ? substitute(frMessages[name]!.message, subs) : ""),
+      getUILanguage: () => "fr",
+    },
+    addressBooks: {
+      provider: {
+        onSearchRequest: {
+          addListener(fn: SearchRequestListener, options?: { addressBookName?: string }) {
+            // Thunderbird requires the options object with the book's name.
+            if (!options || typeof options.addressBookName !== "string") throw new Error("addressBookName is required");
+            onSearchRequest.addListener(fn, options);
+          },
+          removeListener: (fn: SearchRequestListener) => onSearchRequest.removeListener(fn),
+          hasListener: (fn: SearchRequestListener) => onSearchRequest.hasListener(fn),
+        },
+      },
+    },
+    compose: {
+      onBeforeSend,
+      async getComposeDetails(tabId: number) {
+        return structuredClone(fake.composeTabs.get(tabId) ?? {});
+      },
+      async setComposeDetails(tabId: number, details: ComposeDetails) {
+        fake.composeTabs.set(tabId, { ...(fake.composeTabs.get(tabId) ?? {}), ...structuredClone(details) });
+      },
+    },
+    identities: {
+      async get(id: string) {
+        const i = fake.identities.get(id);
+        return i ? structuredClone(i) : null;
+      },
+    },
+    pkcs11: {
+      async isModuleInstalled(name: string) {
+        const mf = fake.pkcs11Manifests.get(name);
+        if (!mf || !mf.allowed.includes(ADDON_ID)) throw new Error(`No such PKCS#11 module ${name}`);
+        return fake.pkcs11Installed.has(name);
+      },
+      async installModule(name: string) {
+        const mf = fake.pkcs11Manifests.get(name);
+        if (!mf || !mf.allowed.includes(ADDON_ID)) throw new Error(`No such PKCS#11 module ${name}`);
+        if (!mf.loadable) throw new Error("Could not load the PKCS#11 module");
+        fake.pkcs11Installed.add(name);
+      },
+      async getModuleSlots(name: string) {
+        if (!fake.pkcs11Installed.has(name)) throw new Error(`The module ${name} is not loaded`);
+        return structuredClone(fake.pkcs11Manifests.get(name)!.slots);
+      },
+    },
+    browserAction: {
+      async setBadgeText(d: { text: string }) {
+        fake.badge.text = d.text;
+      },
+      async setBadgeBackgroundColor(d: { color: string }) {
+        fake.badge.color = d.color;
+      },
+      async setTitle(d: { title: string }) {
+        fake.badge.title = d.title;
+      },
+      async setIcon(d: { path: string | Record<string, string> }) {
+        fake.badge.icon = typeof d.path === "string" ? d.path : Object.values(d.path)[0] ?? "";
+      },
+    },
+    notifications: {
+      async create(id: string, o: { title: string; message: string }) {
+        fake.notifications.push({ id, title: o.title, message: o.message });
+        return id;
+      },
+    },
+    windows: {
+      async create(d: { url: string }) {
+        const id = nextWindow++;
+        fake.windows.push({ id, url: d.url });
+        return { id };
+      },
+      async remove(id: number) {
+        fake.closeWindow(id);
+      },
+      onRemoved: onWindowRemoved,
+    },
+    tabs: {
+      async create(p: { url: string }) {
+        fake.tabs.push({ url: p.url });
+        return { id: fake.tabs.length };
+      },
+    },
+    mssAccounts: fake.mssAccounts,
+  };
+  return { messenger, fake };
+}
