@@ -20,7 +20,7 @@ import { promisify } from "node:util";
 import type { StoredEntry } from "../../bridge/directory/search/entry.ts";
 import { displayNameOf } from "../../bridge/directory/search/entry.ts";
 import { readHeader } from "../../bridge/directory/import/columns.ts";
-import { EntryMerger } from "../../bridge/directory/import/records.ts";
+import { EntryList, EntryMerger } from "../../bridge/directory/import/records.ts";
 import { ldapMail } from "../../bridge/directory/ldap/ldap-filter.ts";
 import { extractionLines, type FixtureEntry } from "../../scripts/generate-directory.ts";
 import type { TestPki } from "./pki.ts";
@@ -63,14 +63,15 @@ export interface Slapd {
 
 /** Deterministic synthetic directory from the project's generator (scripts/generate-directory.ts). */
 export function generatedEntries(lines: number, seed = 7, fixtures: FixtureEntry[] = []): StoredEntry[] {
+  const list = new EntryList();
   let merger: EntryMerger | null = null;
   let n = 0;
   for (const line of extractionLines({ lines, seed, fixtures })) {
     n++;
-    if (!merger) merger = new EntryMerger(readHeader(line));
+    if (!merger) merger = new EntryMerger(readHeader(line), list);
     else merger.addLine(line, n);
   }
-  return merger ? merger.entries : [];
+  return list.entries;
 }
 
 // LDIF: a value that is not plain safe ASCII is written base64 (RFC 2849).

@@ -9,7 +9,7 @@
  */
 import { readFileSync } from "node:fs";
 import type { ConnectionOptions } from "node:tls";
-import { Client, type Entry } from "ldapts";
+import { Client, ResultCodeError, type Entry } from "ldapts";
 import type { DirectoryEntry, DirectoryStatus } from "../../../shared/domain/directory-entry.ts";
 import { DEFAULT_SEARCH_LIMIT, MAX_SEARCH_LIMIT } from "../../../shared/domain/directory-entry.ts";
 import { BridgeError, ErrorCode } from "../../../shared/protocol/errors.ts";
@@ -160,12 +160,11 @@ export class LdapDirectory implements DirectoryService {
         this.lastOkAt = new Date().toISOString();
         return searchEntries as (Entry & LdapEntry)[];
       } catch (e) {
-        const name = (e as Error).name ?? "";
-        const isProtocolAnswer = /Error$/.test(name) && name !== "Error" && !/^(MessageParserError|ProtocolError)$/.test(name) && !(e as { code?: string }).code;
+        // A server's answer (refused bind, no such object) will not change by retrying; a dropped connection may.
+        const isProtocolAnswer = e instanceof ResultCodeError;
         await this.drop();
         const be = explainLdapError(e, this.cfg);
         this.lastError = be.message;
-        // A server's answer (refused bind, no such object) will not change by retrying; a dropped connection may.
         if (attempt >= 1 || isProtocolAnswer || /certificate|credentials/.test(be.message)) throw be;
       }
     }

@@ -1,0 +1,72 @@
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { defaultConfig } from "../config/config.ts";
+import { TrustSpace, trustOptionsFromConfig } from "./trust-service.ts";
+import type { SrvResolver } from "./discover.ts";
+
+const FALLBACK = fileURLToPath(new URL("./fallback-whitelist.xml", import.meta.url));
+const NS = "https://listeblanche.mssante.fr/schema";
+const list = (domains: string[]) => `<L xmlns="${NS}">${domains.map((d) => `<Domaine><Nom>${d}</Nom></Domaine>`).join("")}</L>`;
+
+describe("TrustSpace", () => {
+  let dir: string;
+  beforeEach(() => {
+    dir = mkdtempSync(path.join(os.tmpdir(), "mss-trust-unit-"));
+  });
+  afterEach(() => {
+    vi.useRealTimers();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it("serves the bundled test list from a file source, marked test-only", async () => {
+    const t = new TrustSpace({ whitelistSource: FALLBACK, cacheDir: null, refreshHours: 0, resolver: { resolveSrv: async () => [] } });
+    expect(t.check("a@mssante.test").verdict).toBe("unknown"); // nothing loaded yet
+    await t.start();
+    expect(t.check("a@mssante.test").verdict).toBe("trusted");
+    expect(t.list().testOnly).toBe(true);
+    expect(t.list().date).toBe("2026-01-01T00:00:00.000Z");
+    t.close();
+  });
+
+  it("refreshes on its schedule and keeps the last good list when the file turns bad", async () => {
+    vi.useFakeTimers({ toFake: ["setInterval", "clearInterval"] });
+    const file = path.join(dir, "list.xml");
+    writeFileSync(file, list(["a.test"]));
+    const t = new TrustSpace({ whitelistSource: file, cacheDir: path.join(dir, "cache"), refreshHours: 1, resolver: { resolveSrv: async () => [] } });
+    await t.start();
+    expect(t.check("x@a.test").verdict).toBe("trusted");
+    writeFileSync(file, list(["a.test", "b.test"]));
+    vi.advanceTimersByTime(3_600_000);
+    await t.refresh(); // joins the refresh the timer started
+    expect(t.check("x@b.test").verdict).toBe("trusted");
+    writeFileSync(file, "<broken");
+    vi.advanceTimersByTime(3_600_000);
+    await t.refresh();
+    expect(t.lastError).toMatch(/not well-formed/);
+    expect(t.check("x@b.test").verdict).toBe("trusted");
+    t.close();
+  });
+
+  it("discovers through the injected resolver with the trust space confirming hosts", async () => {
+    const resolver: SrvResolver = {
+      resolveSrv: async (n) => (n.startsWith("_imap") ? [{ name: "imap.cert.mssante.test", port: 143, priority: 20, weight: 0 }] : []),
+    };
+    const t = new TrustSpace({ whitelistSource: FALLBACK, cacheDir: null, refreshHours: 0, resolver, overrides: { "hopital-exemple.mssante.test": { submission: { host: "smtp.cert.mssante.test", port: 587 } } } });
+    await t.start();
+    const r = await t.discover("a@hopital-exemple.mssante.test");
+    expect(r.map((x) => [x.service, x.host, x.source, x.confirmed])).toEqual([
+      ["imap", "imap.cert.mssante.test", "srv", true], // in cert.mssante.test, a trust-space domain
+      ["submission", "smtp.cert.mssante.test", "override", true],
+    ]);
+    t.close();
+  });
+
+  it("builds its options from the bridge configuration", () => {
+    const c = defaultConfig();
+    const o = trustOptionsFromConfig(c, "/data");
+    expect(o).toMatchObject({ whitelistSource: c.trust.whitelistSource, cacheDir: path.join("/data", "trust"), refreshHours: 24, dnsServer: null });
+  });
+});
