@@ -195,7 +195,7 @@ export class CardLayerService extends EventEmitter implements CardService {
   /** The bound card and its module, or the typed error saying why there is none. */
   private usable(): Usable {
     if (this.closed) throw new BridgeError(ErrorCode.TOKEN_ERROR, "The card service is stopped.");
-    const state = this.getState();
+    const state = this.watcher.getState(); // the module check comes below, with its details
     const bound = this.watcher.boundCard();
     if (state.unavailable || !bound?.present || !bound.entry) {
       const reason = state.unavailable?.reason ?? "no-card";

@@ -22,16 +22,41 @@ export function atrMatches(atr: string, pattern: AtrPattern): boolean {
   return true;
 }
 
+/** How many bits a pattern compares (an exact pattern compares them all): its specificity. */
+export function patternSpecificity(pattern: AtrPattern): number {
+  const mask = normalizeAtr(pattern.mask ?? pattern.atr.replace(/[0-9A-Fa-f]/g, "F"));
+  if (!mask) return 0;
+  let bits = 0;
+  for (let i = 0; i < mask.length; i += 2) {
+    let b = parseInt(mask.slice(i, i + 2), 16);
+    for (; b; b &= b - 1) bits++;
+  }
+  return bits;
+}
+
 /**
- * The database entry whose patterns match this ATR (the first in database order: entries from an
- * override file come first), or null for an unknown or malformed ATR. Never throws.
+ * The database entry whose patterns match this ATR, or null for an unknown or malformed ATR.
+ * Never throws. The most specific matching pattern wins: the CPS3 mask published for OpenSC's
+ * "IAS/ECC CPx" also matches the CPS4 T=0 ATR, whose exact pattern must take precedence. Between
+ * equally specific patterns, database order decides (entries of an override file come first).
  */
 export function matchAtr(atrHex: string | null | undefined, db: CardDatabase): CardEntry | null {
   if (typeof atrHex !== "string") return null;
   const atr = normalizeAtr(atrHex);
   if (!atr) return null;
-  for (const card of db.cards) if (card.atrs.some((p) => atrMatches(atr, p))) return card;
-  return null;
+  let best: CardEntry | null = null;
+  let bestBits = -1;
+  for (const card of db.cards) {
+    for (const p of card.atrs) {
+      if (!atrMatches(atr, p)) continue;
+      const bits = patternSpecificity(p);
+      if (bits > bestBits) {
+        best = card;
+        bestBits = bits;
+      }
+    }
+  }
+  return best;
 }
 
 /** The public view of an entry (what the protocol carries). */

@@ -1,11 +1,12 @@
 /**
  * vitest globalSetup for the `real` and `e2e` projects: one pcscd for the whole run (only one can
- * run per machine). A running pcscd is reused and left running; one started here is stopped at
- * the end. Without pcscd or root, nothing is done: suites that need it skip (or fail with CI=true)
- * through missingComponents().
+ * run per machine). A running pcscd is reused and left running; one started by a test harness is
+ * stopped at the end by the last run still using it (overlapping runs share it through leases,
+ * see harness/pcscd.ts). Without pcscd or root, nothing is done: suites that need it skip (or fail
+ * with CI=true) through missingComponents().
  */
 import type { TestProject } from "vitest/node";
-import { ensureSystemPcscd, pcscdInstalled, type SystemPcscd } from "./pcscd.ts";
+import { leaseSystemPcscd, pcscdInstalled, type PcscdLease } from "./pcscd.ts";
 import { isRoot } from "./require-component.ts";
 
 declare module "vitest" {
@@ -16,16 +17,16 @@ declare module "vitest" {
 }
 
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
-  let pcscd: SystemPcscd | null = null;
+  let pcscd: PcscdLease | null = null;
   if (pcscdInstalled() && isRoot()) {
     try {
-      pcscd = await ensureSystemPcscd();
+      pcscd = await leaseSystemPcscd();
     } catch (e) {
       console.warn(`global setup: could not start pcscd (${(e as Error).message}); card suites will report it`);
     }
   }
   project.provide("pcscdStartedBySetup", pcscd?.startedHere ?? false);
   return async () => {
-    if (pcscd?.startedHere) await pcscd.stop();
+    await pcscd?.release();
   };
 }

@@ -11,10 +11,11 @@
  *   disturb other suites using the machine's pcscd.
  */
 import { spawn, execFileSync, type ChildProcess } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync, closeSync } from "node:fs";
+import { appendFileSync, existsSync, mkdirSync, readdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync, closeSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
+import { SKIP_FILE, isCI, missingComponents } from "./require-component.ts";
 
 export const PCSCD_DIR = "/run/pcscd";
 export const PCSCD_SOCKET = `${PCSCD_DIR}/pcscd.comm`;
@@ -34,7 +35,8 @@ function alive(pid: number): boolean {
 export function runningPcscdPid(): number | null {
   if (!existsSync(PCSCD_SOCKET)) return null;
   try {
-    const pid = Number(readFileSync(PCSCD_PID_FILE, "utf8").trim());
+    // pcscd writes "<pid>\n\0".
+    const pid = parseInt(readFileSync(PCSCD_PID_FILE, "utf8"), 10);
     return Number.isInteger(pid) && pid > 0 && alive(pid) ? pid : null;
   } catch {
     return null;
@@ -125,6 +127,95 @@ export async function ensureSystemPcscd(): Promise<SystemPcscd> {
   };
 }
 
+// ---- sharing the machine's pcscd between concurrent test runs --------------------------------
+//
+// Several test runs may overlap on one machine (developers running suites side by side). Each run
+// takes a lease; the run that finds no pcscd starts one and records it as harness-started; the
+// last run to leave stops it, but only if it is still that harness-started pcscd. A pcscd that
+// was running before any harness is never stopped.
+
+const LEASE_DIR = path.join(os.tmpdir(), "mss-pcscd-leases");
+const STARTED_FILE = path.join(LEASE_DIR, "harness-started.pid");
+const LOCK_DIR = path.join(LEASE_DIR, "lock");
+
+async function withLeaseLock<T>(fn: () => Promise<T>): Promise<T> {
+  mkdirSync(LEASE_DIR, { recursive: true });
+  const end = Date.now() + 30_000;
+  for (;;) {
+    try {
+      mkdirSync(LOCK_DIR);
+      writeFileSync(path.join(LOCK_DIR, "owner"), String(process.pid));
+      break;
+    } catch {
+      // A lock left by a run that died is stale.
+      let owner = NaN;
+      try {
+        owner = parseInt(readFileSync(path.join(LOCK_DIR, "owner"), "utf8"), 10);
+      } catch {
+        /* being created */
+      }
+      if (Number.isInteger(owner) && !alive(owner)) rmSync(LOCK_DIR, { recursive: true, force: true });
+      else if (Date.now() > end) throw new Error(`Timed out waiting for the pcscd lease lock ${LOCK_DIR}`);
+      await sleep(50);
+    }
+  }
+  try {
+    return await fn();
+  } finally {
+    rmSync(LOCK_DIR, { recursive: true, force: true });
+  }
+}
+
+let leaseCount = 0;
+
+/** Other live leases (a lease file is named after the pid of the run holding it). */
+function liveLeases(exceptFile: string): number[] {
+  const pids: number[] = [];
+  for (const f of readdirSync(LEASE_DIR)) {
+    const m = /^lease-(\d+)-\d+$/.exec(f);
+    if (!m || f === exceptFile) continue;
+    const pid = Number(m[1]);
+    if (alive(pid)) pids.push(pid);
+    else rmSync(path.join(LEASE_DIR, f), { force: true });
+  }
+  return pids;
+}
+
+export interface PcscdLease {
+  pid: number;
+  /** This run started pcscd (it may still be left running for another run when released). */
+  startedHere: boolean;
+  release(): Promise<void>;
+}
+
+/** Takes a lease on the machine's pcscd for this process, starting it if none runs. Needs root. */
+export async function leaseSystemPcscd(): Promise<PcscdLease> {
+  const leaseFile = `lease-${process.pid}-${++leaseCount}`;
+  const p = await withLeaseLock(async () => {
+    const got = await ensureSystemPcscd();
+    if (got.startedHere) writeFileSync(STARTED_FILE, String(got.pid));
+    writeFileSync(path.join(LEASE_DIR, leaseFile), String(got.pid));
+    return got;
+  });
+  return {
+    pid: p.pid,
+    startedHere: p.startedHere,
+    release: () =>
+      withLeaseLock(async () => {
+        rmSync(path.join(LEASE_DIR, leaseFile), { force: true });
+        if (liveLeases(leaseFile).length > 0) return;
+        let started = NaN;
+        try {
+          started = parseInt(readFileSync(STARTED_FILE, "utf8"), 10);
+        } catch {
+          return; // pcscd was not started by a harness: leave it alone
+        }
+        rmSync(STARTED_FILE, { force: true });
+        if (started === runningPcscdPid()) await stopPid(started);
+      }),
+  };
+}
+
 export interface PrivatePcscdOptions {
   /** First vpcd port (slot 0); slot 1 listens on basePort + 1. Pick a port no other suite uses. */
   basePort: number;
@@ -142,11 +233,28 @@ export interface PrivatePcscd {
   readonly env: { PCSCLITE_CSOCK_NAME: string };
   readonly pid: number | null;
   readerName(slot?: number): string;
+  /** Renames the reader (takes effect at the next start): after a restart the old reader is gone. */
+  rename(friendlyName: string): void;
   start(): Promise<void>;
   /** Stops pcscd (SIGTERM; SIGKILL with hard=true, as a crash would). */
   stop(hard?: boolean): Promise<void>;
   /** Stops and removes the temp directory. */
   dispose(): Promise<void>;
+}
+
+/**
+ * missingComponents() for card suites: pcscd, root, and the vpcd driver (a library, not a command).
+ * `privatePcscd: true` also needs unshare (util-linux) for the namespace.
+ */
+export function missingPcscComponents(suite: string, opts: { privatePcscd?: boolean } = {}): string | null {
+  const reason = missingComponents(suite, ["pcscd", "root", ...(opts.privatePcscd ? ["unshare"] : [])]);
+  if (reason) return reason;
+  if (existsSync(VPCD_LIB)) return null;
+  const why = `${suite}: missing ${VPCD_LIB} (vsmartcard-vpcd; run scripts/setup as root)`;
+  if (isCI()) throw new Error(`CI=true and ${why}`);
+  mkdirSync(path.dirname(SKIP_FILE), { recursive: true });
+  appendFileSync(SKIP_FILE, why + "\n");
+  return why;
 }
 
 export function canRunPrivatePcscd(): boolean {
@@ -162,14 +270,16 @@ export function canRunPrivatePcscd(): boolean {
 /** Creates (does not start) a private pcscd with a vpcd reader on `basePort`. */
 export function privatePcscd(opts: PrivatePcscdOptions): PrivatePcscd {
   const dir = mkdtempSync(path.join(os.tmpdir(), "pcscd-private-"));
-  const friendlyName = opts.friendlyName ?? "Test PCD";
+  let friendlyName = opts.friendlyName ?? "Test PCD";
   const confDir = path.join(dir, "reader.conf.d");
   mkdirSync(confDir);
   const channel = "0x" + opts.basePort.toString(16).toUpperCase();
-  writeFileSync(
-    path.join(confDir, "vpcd"),
-    `FRIENDLYNAME "${friendlyName}"\nDEVICENAME   /dev/null:${channel}\nLIBPATH      ${VPCD_LIB}\nCHANNELID    ${channel}\n`,
-  );
+  const writeConf = () =>
+    writeFileSync(
+      path.join(confDir, "vpcd"),
+      `FRIENDLYNAME "${friendlyName}"\nDEVICENAME   /dev/null:${channel}\nLIBPATH      ${VPCD_LIB}\nCHANNELID    ${channel}\n`,
+    );
+  writeConf();
   const socketPath = path.join(dir, "pcscd.comm");
   const logFile = path.join(dir, "pcscd.log");
   let child: ChildProcess | null = null;
@@ -177,13 +287,19 @@ export function privatePcscd(opts: PrivatePcscdOptions): PrivatePcscd {
   const self: PrivatePcscd = {
     dir,
     basePort: opts.basePort,
-    friendlyName,
+    get friendlyName() {
+      return friendlyName;
+    },
     socketPath,
     env: { PCSCLITE_CSOCK_NAME: socketPath },
     get pid() {
       return child && child.exitCode === null && child.signalCode === null ? (child.pid ?? null) : null;
     },
     readerName: (slot = 0) => `${friendlyName} 00 0${slot}`,
+    rename(name: string) {
+      friendlyName = name;
+      writeConf();
+    },
     async start() {
       if (self.pid) return;
       mkdirSync(PCSCD_DIR, { recursive: true });

@@ -46,6 +46,14 @@ export interface VirtualCardOptions {
    */
   stayInserted?: boolean;
   reconnectMs?: number;
+  /** insert() retries a refused connection this long (pcscd may still be loading the driver). */
+  connectTimeoutMs?: number;
+  /**
+   * insert() waits until this long after the last remove(). pcscd polls vpcd every ~400 ms and
+   * reads the ATR only when presence changes: a card swapped faster than a poll would never be
+   * seen going, and the new ATR never read. A person cannot swap a card that fast anyway.
+   */
+  minGapMs?: number;
 }
 
 export interface Insertion {
@@ -70,6 +78,9 @@ export class VirtualCard {
   private readonly onApdu: ApduHandler;
   private readonly stayInserted: boolean;
   private readonly reconnectMs: number;
+  private readonly connectTimeoutMs: number;
+  private readonly minGapMs: number;
+  private removedAt = 0;
 
   constructor(opts: VirtualCardOptions = {}) {
     this.port = opts.port ?? VPCD_DEFAULT_PORT;
@@ -77,6 +88,8 @@ export class VirtualCard {
     this.onApdu = opts.onApdu ?? (() => Buffer.from([0x6d, 0x00]));
     this.stayInserted = opts.stayInserted ?? false;
     this.reconnectMs = opts.reconnectMs ?? 200;
+    this.connectTimeoutMs = opts.connectTimeoutMs ?? 3000;
+    this.minGapMs = opts.minGapMs ?? 900;
   }
 
   get inserted(): boolean {
@@ -94,8 +107,22 @@ export class VirtualCard {
     const atr = Buffer.from(atrHex.replace(/[\s:]/g, ""), "hex");
     if (atr.length < 2 || atr.length > 33) throw new Error(`Invalid ATR ${atrHex}`);
     this.atr = atr;
+    const gap = this.removedAt + this.minGapMs - Date.now();
+    if (gap > 0) await new Promise((r) => setTimeout(r, gap));
     this.wanted = true;
-    await this.connect();
+    const end = Date.now() + this.connectTimeoutMs;
+    for (;;) {
+      try {
+        await this.connect();
+        break;
+      } catch (e) {
+        if (Date.now() > end) {
+          this.wanted = false;
+          throw e;
+        }
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    }
     const ins: Insertion = { atr: atr.toString("hex").toUpperCase(), at: performance.now(), wallClock: Date.now() };
     this.insertions.push(ins);
     return ins;
@@ -109,6 +136,7 @@ export class VirtualCard {
     const s = this.socket;
     this.socket = null;
     if (!s) return;
+    this.removedAt = Date.now();
     await new Promise<void>((resolve) => {
       if (s.destroyed) return resolve();
       s.once("close", () => resolve());
