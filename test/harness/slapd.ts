@@ -164,8 +164,10 @@ rootdn "${SLAPD_ADMIN_DN}"
 directory ${dir}/db
 maxsize 1073741824
 index objectClass eq
-index mail,uid,employeeType eq
-index sn,givenName,cn,l,o,ou,title,businessCategory,postalCode eq,sub
+index uid,employeeType eq
+# Every searched attribute needs a substring index: one unindexed branch of the search's OR makes
+# slapd scan the whole database.
+index mail,sn,givenName,cn,l,o,ou,title,businessCategory,postalCode,street,st eq,sub
 access to attrs=userPassword by anonymous auth by * none
 access to dn.subtree="ou=restricted,${SLAPD_SUFFIX}" by users read by * none
 access to * by * read
