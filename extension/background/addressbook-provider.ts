@@ -43,10 +43,10 @@ export function displayNameOf(e: DirectoryEntry): string {
     const surname = e.surname && e.surname === e.surname.toUpperCase() ? titleCase(e.surname) : e.surname;
     who = `${civ}${[e.givenName, surname].filter(Boolean).join(" ")}`.trim();
   } else {
-    who = e.displayName || e.organisation || e.email;
+    who = e.organisation || e.displayName || e.email;
   }
-  const what = e.type === "PER" ? e.specialty ?? e.profession : e.service ?? e.organisation;
-  const tail = [what && what !== who ? what : null, e.city ? titleCase(e.city) : null].filter(Boolean).join(", ");
+  const what = e.type === "PER" ? e.specialty ?? e.profession : e.service;
+  const tail = [what && !who.includes(what) ? what : null, e.city ? titleCase(e.city) : null].filter(Boolean).join(", ");
   return tail ? `${who} — ${tail}` : who;
 }
 

@@ -1,0 +1,112 @@
+import { describe, expect, it } from "vitest";
+import type { MethodName, Params, Result } from "../../shared/protocol/schemas.ts";
+import { createFakeMessenger } from "../test-support/fake-messenger.ts";
+import { DUPONT, entry } from "../test-support/entries.ts";
+import {
+  ADDRESS_BOOK_NAME,
+  createSearchListener,
+  displayNameOf,
+  entryToContact,
+  registerAddressBook,
+  toProviderResult,
+} from "./addressbook-provider.ts";
+import type { BridgeCaller } from "./bridge-caller.ts";
+
+function fakeBridge(answer: (q: string, limit: number) => Result<"directory.search"> | Promise<Result<"directory.search">>, connected = true) {
+  const queries: { query: string; limit: number | undefined }[] = [];
+  const b: BridgeCaller = {
+    get connected() {
+      return connected;
+    },
+    async call<M extends MethodName>(method: M, params: Params<M>, timeoutMs?: number): Promise<Result<M>> {
+      if (method !== "directory.search") throw new Error("unexpected");
+      const p = params as Params<"directory.search">;
+      queries.push({ query: p.query, limit: p.limit });
+      // Like the real client: a request not answered within timeoutMs fails.
+      const timeout = new Promise<never>((_, reject) => setTimeout(() => reject(new Error("REQUEST_TIMEOUT")), timeoutMs ?? 10_000));
+      return (await Promise.race([answer(p.query, p.limit ?? 20), timeout])) as Result<M>;
+    },
+  };
+  return { b, queries };
+}
+
+const LEFEVRE = entry({ email: "m.lefevre-durand@chu-lyon.mssante.fr", surname: "LEFÈVRE-DURAND", givenName: "Marie", civility: "PR", specialty: "Néphrologie", city: "LYON" });
+const ORG = entry({ email: "secretariat.cardio@chu-lyon.mssante.fr", type: "ORG", displayName: "CHU de Lyon — Cardiologie", organisation: "CHU de Lyon", service: "Cardiologie", city: "LYON" });
+
+describe("directory entries as contacts", () => {
+  it("names a person like 'Dr Jean Dupont — Cardiologie, Lyon' and fills the card's fields", () => {
+    expect(displayNameOf(DUPONT)).toBe("Dr Jean Dupont — Cardiologie, Lyon");
+    expect(displayNameOf(LEFEVRE)).toBe("Pr Marie Lefèvre-Durand — Néphrologie, Lyon");
+    const c = entryToContact(DUPONT);
+    expect(c.properties).toMatchObject({
+      PrimaryEmail: "jean.dupont@medecin.mssante.fr",
+      FirstName: "Jean",
+      LastName: "DUPONT",
+      Company: "Cabinet du Parc",
+      WorkCity: "LYON",
+      WorkZipCode: "69003",
+    });
+    expect(c.properties.Notes).toContain("Spécialité : Cardiologie");
+    expect(c.properties.Notes).toContain("Profession : Médecin");
+  });
+
+  it("names an organisation mailbox by the organisation and service", () => {
+    expect(displayNameOf(ORG)).toBe("CHU de Lyon — Cardiologie, Lyon");
+    expect(displayNameOf(entry({ email: "x@y.fr", type: "APP", displayName: "Logiciel LABO" }))).toBe("Logiciel LABO");
+  });
+});
+
+describe("toProviderResult", () => {
+  it("keeps the bridge's ranking and one contact per address", () => {
+    const r = toProviderResult({ results: [LEFEVRE, DUPONT, ORG, { ...DUPONT }], matchedOtherFields: false, fuzzy: false }, 20);
+    expect(r.results.map((c) => c.properties.PrimaryEmail)).toEqual([LEFEVRE.email, DUPONT.email, ORG.email]);
+    expect(r.isCompleteResult).toBe(true);
+  });
+
+  it("is not complete when other fields matched, the typo pass was used, or the list was cut", () => {
+    expect(toProviderResult({ results: [DUPONT], matchedOtherFields: true, fuzzy: false }, 20).isCompleteResult).toBe(false);
+    expect(toProviderResult({ results: [DUPONT], matchedOtherFields: false, fuzzy: true }, 20).isCompleteResult).toBe(false);
+    expect(toProviderResult({ results: [DUPONT, LEFEVRE], matchedOtherFields: false, fuzzy: false }, 2).isCompleteResult).toBe(false);
+  });
+});
+
+describe("the Annuaire MSSanté book in autocomplete", () => {
+  it("registers a secure, named book and returns the bridge's results in order", async () => {
+    const { messenger, fake } = createFakeMessenger();
+    const { b, queries } = fakeBridge(() => ({ results: [DUPONT, LEFEVRE], matchedOtherFields: true, fuzzy: false }));
+    registerAddressBook(messenger, createSearchListener(b));
+    expect(fake.providerOptions()).toEqual({ addressBookName: ADDRESS_BOOK_NAME, isSecure: true, id: "mssante-annuaire" });
+    const r = await fake.autocomplete("dupont cardio");
+    expect(queries).toEqual([{ query: "dupont cardio", limit: 20 }]);
+    expect(r.lines).toEqual(["Dr Jean Dupont — Cardiologie, Lyon <jean.dupont@medecin.mssante.fr>", "Pr Marie Lefèvre-Durand — Néphrologie, Lyon <m.lefevre-durand@chu-lyon.mssante.fr>"]);
+    expect(r.isCompleteResult).toBe(false);
+  });
+
+  it("answers empty and incomplete at once when the bridge is down", async () => {
+    const { messenger, fake } = createFakeMessenger();
+    const { b, queries } = fakeBridge(() => ({ results: [DUPONT], matchedOtherFields: false, fuzzy: false }), false);
+    registerAddressBook(messenger, createSearchListener(b));
+    const t0 = Date.now();
+    expect(await fake.autocomplete("dup")).toMatchObject({ lines: [], isCompleteResult: false });
+    expect(Date.now() - t0).toBeLessThan(50);
+    expect(queries).toEqual([]);
+  });
+
+  it("gives up after its short timeout when the bridge does not answer", async () => {
+    const { messenger, fake } = createFakeMessenger();
+    const { b } = fakeBridge(() => new Promise(() => undefined)); // never answers
+    registerAddressBook(messenger, createSearchListener(b, { timeoutMs: 60 }));
+    const t0 = Date.now();
+    expect(await fake.autocomplete("dup")).toMatchObject({ lines: [], isCompleteResult: false });
+    expect(Date.now() - t0).toBeGreaterThanOrEqual(50);
+    expect(Date.now() - t0).toBeLessThan(1000);
+  });
+
+  it("does not query for an empty string", async () => {
+    const { messenger, fake } = createFakeMessenger();
+    const { b, queries } = fakeBridge(() => ({ results: [DUPONT], matchedOtherFields: false, fuzzy: false }));
+    registerAddressBook(messenger, createSearchListener(b));
+    expect((await fake.autocomplete("  ")).lines).toEqual([]);
+    expect(queries).toEqual([]);
+  });
+});
