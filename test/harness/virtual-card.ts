@@ -8,7 +8,9 @@
  * Connecting inserts the card, closing the socket removes it. pcscd polls the virtual reader about
  * every 400 ms, so an insertion is seen up to ~0.4 s later: that is the floor of any latency figure.
  *
- * insert() timestamps are kept (`insertions`) so a benchmark can measure "card inserted → event".
+ * insert() timestamps are kept (`insertions`, also returned by insert()) so a benchmark can
+ * measure "card inserted → event": `at` (performance.now() in this process) and `epochMs`
+ * (sub-millisecond epoch time, comparable with another process's performance.timeOrigin + now()).
  */
 import net from "node:net";
 import { performance } from "node:perf_hooks";
@@ -62,6 +64,8 @@ export interface Insertion {
   at: number;
   /** Date.now() at the same moment. */
   wallClock: number;
+  /** The same moment as sub-millisecond epoch time (performance.timeOrigin + at): comparable across processes. */
+  epochMs: number;
 }
 
 export class VirtualCard {
@@ -123,7 +127,8 @@ export class VirtualCard {
         await new Promise((r) => setTimeout(r, 100));
       }
     }
-    const ins: Insertion = { atr: atr.toString("hex").toUpperCase(), at: performance.now(), wallClock: Date.now() };
+    const at = performance.now();
+    const ins: Insertion = { atr: atr.toString("hex").toUpperCase(), at, wallClock: Date.now(), epochMs: performance.timeOrigin + at };
     this.insertions.push(ins);
     return ins;
   }
