@@ -66,7 +66,7 @@ export function startBackground(m: Messenger, opts: BackgroundOptions): Backgrou
   let lastNativeAttempt = 0;
   const tryNativePairing = async (force: boolean): Promise<void> => {
     const now = Date.now();
-    if (!force && now - lastNativeAttempt < (opts.nativeRetryMs ?? 60_000)) return;
+    if (!force && now - lastNativeAttempt < (opts.nativeRetryMs ?? 15_000)) return;
     lastNativeAttempt = now;
     const p = await pairNative(m);
     await savePairing(m, p);
@@ -76,11 +76,8 @@ export function startBackground(m: Messenger, opts: BackgroundOptions): Backgrou
 
   client.onState((s: BridgeState) => {
     log("bridge.state", { state: s.kind });
-    if (s.kind !== "connected") update({ bridge: s, ...(s.kind === "down" ? {} : {}) });
-    else {
-      update({ bridge: s });
-      void cardWatch.refresh();
-    }
+    update({ bridge: s });
+    if (s.kind === "connected") void cardWatch.refresh();
     if (s.kind === "unpaired") {
       tryNativePairing(false).catch((e: unknown) => log("pairing.native-failed", { code: e instanceof ClientError ? e.code : "UNKNOWN" }));
     }

@@ -114,6 +114,15 @@ describe("BridgeClient authentication", () => {
     expect(b.calls).toEqual(["session.hello"]);
   });
 
+  it("with no pairing at all, reports unpaired without connecting anywhere", async () => {
+    let sockets = 0;
+    const c = client(null, { createSocket: (url) => (sockets++, nodeSocketFactory(ORIGIN)(url)) });
+    c.start();
+    const s = await waitFor(c, "unpaired");
+    expect(s.kind === "unpaired" && s.bridgeReachable).toBe(false);
+    expect(sockets).toBe(0);
+  });
+
   it("rejects a reply that does not match the protocol schema", async () => {
     const b = await startBridge({
       secret: testSecret(),

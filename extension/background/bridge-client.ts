@@ -216,7 +216,13 @@ export class BridgeClient {
   private async handshake(): Promise<void> {
     this.setState({ kind: "connecting", attempt: this.attempt });
     const pairing = await this.opts.loadPairing();
-    const port = pairing?.port ?? DEFAULT_PORT;
+    if (!pairing) {
+      // Not paired yet: nothing to prove, so nothing to connect for. Pairing (native messaging, which
+      // also tells the port, or the typed code) comes first; we look again later.
+      this.setState({ kind: "unpaired", port: DEFAULT_PORT, bridgeReachable: false, retryInMs: this.scheduleRetry() });
+      return;
+    }
+    const port = pairing.port;
     const conn = new RpcConnection(this.opts.createSocket, port, this.opts.handshakeTimeoutMs);
     try {
       await conn.opened;
@@ -243,7 +249,7 @@ export class BridgeClient {
         return fail({ kind: "not-the-bridge", port, retryInMs: this.scheduleRetry() });
       }
       const h = hello as Result<"session.hello">;
-      if (!pairing || !h.paired) {
+      if (!h.paired) {
         return fail({ kind: "unpaired", port, bridgeReachable: true, retryInMs: this.scheduleRetry() });
       }
       const secret = base64ToBytes(pairing.secret);

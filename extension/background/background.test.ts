@@ -1,0 +1,148 @@
+import { afterEach, describe, expect, it, vi } from "vitest";
+import { bytesToBase64 } from "../../shared/protocol/proofs.ts";
+import type { NotificationParams } from "../../shared/protocol/schemas.ts";
+import { FakeBridge, nodeSocketFactory, testSecret } from "../test-support/fake-bridge.ts";
+import { createFakeMessenger } from "../test-support/fake-messenger.ts";
+import { startBackground, type Background } from "./background.ts";
+import { KNOWN_ACCOUNTS_KEY } from "./compose-guard.ts";
+import { PAIRING_KEY } from "./pairing-store.ts";
+import { STATUS_KEY, type ExtensionStatus } from "./status.ts";
+
+vi.spyOn(console, "info").mockImplementation(() => undefined);
+
+const READER = { name: "Virtual PCD 00 00", cardPresent: true, atr: "3B", model: { id: "cps3", name: "CPS3", family: "CPS3" as const, interface: "contact" as const, rsaPss: false }, unknownCard: false };
+const WITH_CARD = { pcscAvailable: true, readers: [READER], boundReader: READER.name, unavailable: null };
+const NO_CARD = { pcscAvailable: true, readers: [{ ...READER, cardPresent: false, atr: null, model: null }], boundReader: READER.name, unavailable: { reason: "no-card" as const, message: "Insert the card" } };
+const IDENTITY = {
+  idNat: "810001234567", idType: "RPPS", idNumber: "10001234567", kind: "personal" as const, surname: "DUPONT", givenName: "JEAN", profession: "Médecin", structure: null,
+  notBefore: "2025-01-01T00:00:00Z", notAfter: "2028-01-01T00:00:00Z", issuer: "TEST", certificateSerial: "01", certificateSha256: "a1".repeat(32),
+};
+
+const running: { bg: Background; bridge: FakeBridge }[] = [];
+afterEach(async () => {
+  for (const r of running.splice(0)) {
+    r.bg.client.stop();
+    await r.bridge.stop();
+  }
+});
+
+async function world(opts: { paired?: boolean; card?: typeof WITH_CARD | typeof NO_CARD } = {}) {
+  const { messenger, fake } = createFakeMessenger();
+  const origin = messenger.runtime.getURL("").replace(/\/$/, "");
+  let card: typeof WITH_CARD | typeof NO_CARD = opts.card ?? WITH_CARD;
+  const bridge = new FakeBridge({
+    secret: testSecret(),
+    pairedOrigins: [],
+    handlers: {
+      "card.getState": () => card,
+      "card.getIdentity": () => IDENTITY,
+      "card.getPinStatus": () => ({ state: "ok", pinPad: false }),
+    },
+  });
+  await bridge.start();
+  // The native host: registers our origin with the running bridge and hands over port and secret.
+  fake.nativeHosts.set("mssante_bridge", (msg) => {
+    const m = msg as { type: string; origin: string };
+    bridge.opts.pairedOrigins!.push(m.origin);
+    return { type: "paired", port: bridge.port, secret: bytesToBase64(testSecret()) };
+  });
+  if (opts.paired) {
+    bridge.opts.pairedOrigins!.push(origin);
+    fake.storage.set(PAIRING_KEY, { port: bridge.port, secret: bytesToBase64(testSecret()), pairedAt: "x", via: "native" });
+  }
+  const bg = startBackground(messenger, { createSocket: nodeSocketFactory(origin) });
+  running.push({ bg, bridge });
+  const setCard = (c: typeof WITH_CARD | typeof NO_CARD) => (card = c);
+  return { messenger, fake, bridge, bg, origin, setCard };
+}
+
+async function until(pred: () => boolean, ms = 4000): Promise<void> {
+  const t0 = Date.now();
+  while (!pred()) {
+    if (Date.now() - t0 > ms) throw new Error("condition not reached");
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+describe("background", () => {
+  it("registers the address book and the compose guard synchronously", () => {
+    const { messenger, fake } = createFakeMessenger();
+    const bg = startBackground(messenger, { createSocket: nodeSocketFactory("moz-extension://x") });
+    expect(fake.events.onSearchRequest.size).toBe(1);
+    expect(fake.events.onBeforeSend.size).toBe(1);
+    bg.client.stop();
+  });
+
+  it("pairs through native messaging with no typed code, then is authenticated both ways", async () => {
+    const { fake, bridge, bg } = await world();
+    await until(() => bg.status().bridge.kind === "connected");
+    expect(fake.storage.get(PAIRING_KEY)).toMatchObject({ port: bridge.port, via: "native" });
+    expect(bridge.conns.some((c) => c.authenticated)).toBe(true);
+    // The status is mirrored for pages and test drivers, without the secret.
+    await until(() => (fake.storage.get(STATUS_KEY) as ExtensionStatus | undefined)?.identity?.surname === "DUPONT");
+    expect(JSON.stringify(fake.storage.get(STATUS_KEY))).not.toContain(bytesToBase64(testSecret()));
+    expect(fake.badge.icon).toBe("icons/mss-ok.svg");
+  });
+
+  it("pauses mail checks when the card is pulled and resumes them when it returns", async () => {
+    const w = await world({ paired: true });
+    const created = await w.fake.mssAccounts.createOrRepairAccount({
+      email: "jean.dupont@medecin.mssante.fr",
+      realName: "Jean Dupont",
+      imap: { host: "cert.medecin.mssante.fr", port: 143, socketType: 2, authMethod: 7 },
+      smtp: { host: "cert.medecin.mssante.fr", port: 587, socketType: 2, authMethod: 7 },
+    });
+    if (!created.ok) throw new Error("fake failed");
+    w.fake.storage.set(KNOWN_ACCOUNTS_KEY, [{ accountId: created.accountId, email: "jean.dupont@medecin.mssante.fr", imapHost: "cert", smtpHost: "cert", provisionedAt: "x" }]);
+    await until(() => w.bg.status().bridge.kind === "connected" && w.bg.status().identity !== null);
+
+    const removed: NotificationParams<"card.changed"> = { event: "removed", reader: READER.name, state: NO_CARD };
+    w.setCard(NO_CARD);
+    const t0 = Date.now();
+    w.bridge.notify("card.changed", removed);
+    await until(() => w.bg.status().checksPaused);
+    expect(Date.now() - t0).toBeLessThan(1000);
+    expect(w.fake.mssAccounts.accounts[0]!.paused).toBe(true);
+    expect(w.bg.status().identity).toBeNull();
+    expect(w.fake.badge.icon).toBe("icons/mss-nocard.svg");
+
+    w.setCard(WITH_CARD);
+    w.bridge.notify("card.changed", { event: "inserted", reader: READER.name, state: WITH_CARD });
+    await until(() => !w.bg.status().checksPaused && w.bg.status().identity !== null);
+    expect(w.fake.mssAccounts.accounts[0]!.paused).toBe(false);
+    expect(w.fake.mssAccounts.pauseCalls.map((c) => c.paused)).toContain(true);
+  });
+
+  it("serves pages the allowed bridge methods only", async () => {
+    const w = await world({ paired: true });
+    await until(() => w.bg.status().bridge.kind === "connected");
+    expect(await w.messenger.runtime.sendMessage({ kind: "bridge.call", method: "card.getState", params: {} })).toEqual({ ok: true, result: WITH_CARD });
+    expect(await w.messenger.runtime.sendMessage({ kind: "bridge.call", method: "session.hello", params: {} })).toMatchObject({ ok: false, error: { code: "METHOD_NOT_FOUND" } });
+    expect(await w.messenger.runtime.sendMessage({ kind: "bridge.call", method: "trust.check", params: { address: 42 } })).toMatchObject({ ok: false, error: { code: "INVALID_PARAMS" } });
+    expect(await w.messenger.runtime.sendMessage({ kind: "status.get" })).toMatchObject({ bridge: { kind: "connected" } });
+  });
+
+  it("pairs with a typed code from the setup page when native messaging is missing", async () => {
+    const { messenger, fake } = createFakeMessenger();
+    const origin = messenger.runtime.getURL("").replace(/\/$/, "");
+    const bridge = new FakeBridge({ secret: testSecret(9), pairingCode: "ABCD-2345", pairedOrigins: [] });
+    await bridge.start();
+    const bg = startBackground(messenger, { createSocket: nodeSocketFactory(origin) });
+    running.push({ bg, bridge });
+    await until(() => bg.status().bridge.kind === "unpaired");
+    expect(await messenger.runtime.sendMessage({ kind: "pair.native" })).toMatchObject({ ok: false, error: { code: "NATIVE_UNAVAILABLE" } });
+    expect(await messenger.runtime.sendMessage({ kind: "pair.code", code: "abcd2345", port: bridge.port })).toEqual({ ok: true });
+    await until(() => bg.status().bridge.kind === "connected");
+    expect(fake.storage.get(PAIRING_KEY)).toMatchObject({ via: "code", port: bridge.port, secret: bytesToBase64(testSecret(9)) });
+  });
+
+  it("opens the setup page on first install only", () => {
+    const { messenger, fake } = createFakeMessenger();
+    const bg = startBackground(messenger, { createSocket: nodeSocketFactory("moz-extension://x") });
+    for (const { fn } of fake.events.onInstalled.entries) fn({ reason: "update" });
+    expect(fake.tabs).toEqual([]);
+    for (const { fn } of fake.events.onInstalled.entries) fn({ reason: "install" });
+    expect(fake.tabs[0]!.url).toMatch(/pages\/setup\/setup\.html$/);
+    bg.client.stop();
+  });
+});
