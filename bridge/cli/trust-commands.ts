@@ -2,7 +2,8 @@
  * `mss-bridge trust check <address>` and `mss-bridge discover <address>`: work on the files and DNS
  * directly, with or without a running bridge. Exit codes: 0 ok (trust check: trusted),
  * 1 untrusted, 2 unknown / usage, 3 bad input, 4 I/O (list unreadable, discovery failed).
- * Register on the program with registerTrustCommands(program); run it with parseAsync().
+ * Register on the program with registerTrustCommands(program) after program.exitOverride(), and run
+ * it with parseAsync(); the actions set process.exitCode.
  */
 import { accessSync, constants as fsConstants } from "node:fs";
 import type { Command } from "commander";
@@ -175,11 +176,9 @@ export async function runDiscover(address: string, opts: DiscoverCliOptions, io:
 
 /** Registers `trust check` and `discover` on the program (bridge/cli.ts). Use program.parseAsync(). */
 export function registerTrustCommands(program: Command, io: CliIo = stdio): void {
-  // Usage errors (unknown option, missing argument) exit 2, help exits 0.
-  const usageExit = (err: { exitCode: number; code: string }) => {
-    process.exit(err.code === "commander.helpDisplayed" || err.code === "commander.help" || err.exitCode === 0 ? 0 : EXIT.USAGE);
-  };
-  const trust = program.command("trust").description("the MSSanté trust space (whitelist of operator domains)").exitOverride(usageExit);
+  // Usage errors (unknown option, missing argument): the commands inherit the program's
+  // exitOverride (bridge/cli.ts maps them to exit 2), as commander copies it to subcommands.
+  const trust = program.command("trust").description("the MSSanté trust space (whitelist of operator domains)");
   trust
     .command("check")
     .description("is this address inside the trust space? prints trusted/untrusted/unknown, exits 0/1/2")
@@ -187,7 +186,6 @@ export function registerTrustCommands(program: Command, io: CliIo = stdio): void
     .option("--whitelist <file>", "use this whitelist XML file instead of the bridge's list")
     .option("--data-dir <dir>", "the bridge's data directory (config, cached list)")
     .option("--json", "print the decision as JSON")
-    .exitOverride(usageExit)
     .action(async (address: string, opts: TrustCheckOptions) => {
       process.exitCode = await runTrustCheck(address, opts, io);
     });
@@ -198,7 +196,6 @@ export function registerTrustCommands(program: Command, io: CliIo = stdio): void
     .option("--dns-server <host:port>", "ask this DNS server (e.g. 127.0.0.1:5353) instead of the system's")
     .option("--data-dir <dir>", "the bridge's data directory (config: overrides, policies)")
     .option("--json", "print a JSON list of {service, host, port, priority, weight, front, source, confirmed}")
-    .exitOverride(usageExit)
     .action(async (address: string, opts: DiscoverCliOptions) => {
       process.exitCode = await runDiscover(address, opts, io);
     });

@@ -23,12 +23,8 @@ const UNICODE_ASCII = "xn--hpital-sainte-agns-7vb7t.mssante.test"; // hôpital-s
 
 /** Runs the trust/discover commands through commander in a child process: real exit codes and output. */
 function runCli(args: string[], env: NodeJS.ProcessEnv = {}) {
-  const script = `import { Command } from "commander";
-import { registerTrustCommands } from "./bridge/cli/trust-commands.ts";
-const program = new Command("mss-bridge");
-registerTrustCommands(program);
-await program.parseAsync(process.argv.slice(1), { from: "user" });`;
-  const r = spawnSync(process.execPath, ["--import", "tsx", "--input-type=module", "-e", script, ...args], {
+  // The real command line (bin/mss-bridge.mjs → bridge/cli.ts → registerTrustCommands).
+  const r = spawnSync(process.execPath, [path.join(ROOT, "bin/mss-bridge.mjs"), ...args], {
     cwd: ROOT,
     encoding: "utf8",
     env: { ...process.env, ...env },

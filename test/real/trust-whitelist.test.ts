@@ -32,12 +32,8 @@ const BILLION_LAUGHS = `<?xml version="1.0"?><!DOCTYPE l [<!ENTITY a "aaaaaaaaaa
 type Mode = "v1" | "v2" | "500" | "cut" | "garbage" | "hostile";
 
 function runCli(args: string[]) {
-  const script = `import { Command } from "commander";
-import { registerTrustCommands } from "./bridge/cli/trust-commands.ts";
-const program = new Command("mss-bridge");
-registerTrustCommands(program);
-await program.parseAsync(process.argv.slice(1), { from: "user" });`;
-  const r = spawnSync(process.execPath, ["--import", "tsx", "--input-type=module", "-e", script, ...args], { cwd: ROOT, encoding: "utf8", timeout: 30_000 });
+  // The real command line (bin/mss-bridge.mjs → bridge/cli.ts → registerTrustCommands).
+  const r = spawnSync(process.execPath, [path.join(ROOT, "bin/mss-bridge.mjs"), ...args], { cwd: ROOT, encoding: "utf8", timeout: 30_000 });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
