@@ -4,11 +4,7 @@ import type { Logger } from "../log/logger.ts";
 import type { CardService } from "../services.ts";
 import { createCardService } from "./create-services.ts";
 
-/** Gives the card layer a moment to see readers and cards before it is asked. */
-const SETTLE_MS = 1500;
-
+/** Starts the card layer; it resolves once the PC/SC watcher has seen readers and cards (or gave up). */
 export async function createServicesForStatus(config: BridgeConfig, dataDir: string, log: Logger): Promise<CardService> {
-  const card = await createCardService({ config, dataDir, log });
-  await new Promise((r) => setTimeout(r, SETTLE_MS));
-  return card;
+  return createCardService({ config, dataDir, log });
 }

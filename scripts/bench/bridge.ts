@@ -199,7 +199,7 @@ export async function runBridgeBench(opts: BenchOptions): Promise<BenchResult> {
 }
 
 export function formatResult(r: BenchResult): string {
-  const row = (name: string, s: Stats) => `  ${name.padEnd(44)} p50 ${ms(s.p50).padStart(9)}  p95 ${ms(s.p95).padStart(9)}  (n=${s.n}, min ${ms(s.min)}, max ${ms(s.max)})`;
+  const row = (name: string, s: Stats) => `  ${name.padEnd(48)} p50 ${ms(s.p50).padStart(9)}  p95 ${ms(s.p95).padStart(9)}  (n=${s.n}, min ${ms(s.min)}, max ${ms(s.max)})`;
   const lines = ["Bridge benchmark"];
   if ("skipped" in r.card) lines.push(`  (a) card → notification: skipped (${r.card.skipped})`);
   else {
@@ -211,7 +211,7 @@ export function formatResult(r: BenchResult): string {
   }
   lines.push(`  (b) identity read (${r.identity.mode})`);
   lines.push(row("over the WebSocket (cached per insertion)", r.identity.websocketCached));
-  lines.push(`  ${"first read after start over the WebSocket".padEnd(44)} ${ms(r.identity.websocketFirstAfterStart)}`);
+  lines.push(`  ${"first read after start over the WebSocket".padEnd(48)} ${ms(r.identity.websocketFirstAfterStart)}`);
   lines.push(row("pkcs11js direct, module loaded (warm)", r.identity.directWarm));
   lines.push(row("pkcs11js direct, load+init+read+finalize", r.identity.directCold));
   return lines.join("\n");
