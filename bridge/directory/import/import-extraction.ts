@@ -1,0 +1,149 @@
+/**
+ * Import orchestration: source (.txt, .zip or URL) → parse → build → write a new index file →
+ * atomic rename over the old one. Any failure leaves the previous index file untouched and is
+ * reported as an ImportError saying why and what to do.
+ */
+import { createReadStream, mkdirSync, openSync, readSync, closeSync, statSync, unlinkSync } from "node:fs";
+import path from "node:path";
+import { randomBytes } from "node:crypto";
+import type { Readable } from "node:stream";
+import { IndexBuilder } from "../index/build-index.ts";
+import { INDEX_FORMAT_VERSION, writeIndexFile, type IndexMeta } from "../index/index-file.ts";
+import { downloadToFile } from "./download.ts";
+import { ImportError } from "./import-error.ts";
+import { openExtractionInZip } from "./zip.ts";
+import { parseExtraction } from "./parse-extraction.ts";
+
+export type ImportPhase = "download" | "parse" | "index" | "done" | "failed";
+
+export interface ImportOptions {
+  /** File path or http(s) URL (from configuration or the command line only). */
+  source: string;
+  /** Index file to replace. */
+  dbPath: string;
+  proxy?: string | null;
+  extraCaFile?: string | null;
+  onProgress?: (phase: ImportPhase, done: number, total: number | null, message: string | null) => void;
+  env?: NodeJS.ProcessEnv;
+}
+
+export interface ImportSummary {
+  meta: IndexMeta;
+  sizeBytes: number;
+  elapsedMs: number;
+}
+
+/** "Extraction_Correspondance_MSSante_202611230312.txt" → "2026-11-23T03:12:00Z" (the file's date). */
+export function sourceDateFromName(name: string | null): string | null {
+  const m = name ? /(20\d{2})(\d{2})(\d{2})(\d{2})(\d{2})/.exec(name) : null;
+  if (!m) return null;
+  const [, y, mo, d, h, mi] = m;
+  const date = new Date(Date.UTC(+y!, +mo! - 1, +d!, +h!, +mi!));
+  if (Number.isNaN(date.getTime()) || date.getUTCMonth() !== +mo! - 1) return null;
+  return date.toISOString().replace(".000Z", "Z");
+}
+
+function isZipFile(file: string): boolean {
+  const fd = openSync(file, "r");
+  try {
+    const b = Buffer.alloc(4);
+    const n = readSync(fd, b, 0, 4, 0);
+    return n === 4 && b.readUInt32LE(0) === 0x04034b50;
+  } finally {
+    closeSync(fd);
+  }
+}
+
+function ioError(e: unknown, what: string): ImportError {
+  if (e instanceof ImportError) return e;
+  const err = e as NodeJS.ErrnoException;
+  if (err.code === "ENOSPC") return new ImportError("io", `The disk is full while ${what}. Free some space and import again; the previous directory is still in use.`);
+  if (err.code === "EACCES" || err.code === "EPERM" || err.code === "EROFS") {
+    return new ImportError("io", `Permission denied while ${what} (${err.message}). A shared read-only index must be imported by its owner.`);
+  }
+  if (err.code === "ENOENT") return new ImportError("input", `File not found while ${what}: ${err.message}. Check the path.`);
+  return new ImportError("io", `Failed while ${what}: ${err.message}`);
+}
+
+export async function importExtraction(opts: ImportOptions): Promise<ImportSummary> {
+  const t0 = performance.now();
+  const progress = opts.onProgress ?? (() => {});
+  const dir = path.dirname(path.resolve(opts.dbPath));
+  let downloaded: string | null = null;
+  try {
+    try {
+      mkdirSync(dir, { recursive: true });
+    } catch (e) {
+      throw ioError(e, "creating the index directory");
+    }
+    let file = opts.source;
+    let name: string | null = path.basename(opts.source);
+    if (/^https?:\/\//i.test(opts.source)) {
+      downloaded = path.join(dir, `.download-${process.pid}-${randomBytes(4).toString("hex")}`);
+      progress("download", 0, null, null);
+      const d = await downloadToFile(opts.source, downloaded, {
+        proxy: opts.proxy ?? null,
+        extraCaFile: opts.extraCaFile ?? null,
+        onProgress: (done, total) => progress("download", done, total, null),
+        env: opts.env,
+      });
+      file = downloaded;
+      name = d.name;
+    } else if (/^[a-z][a-z0-9+.-]*:\/\//i.test(opts.source)) {
+      throw new ImportError("input", `Unsupported source ${opts.source}: give a file, a .zip or an http(s) URL.`);
+    }
+    let size: number;
+    let stream: Readable;
+    try {
+      const st = statSync(file);
+      if (st.isDirectory()) throw new ImportError("input", `${file} is a directory; give the extraction file or its ZIP.`);
+      size = st.size;
+      if (size === 0) throw new ImportError("input", "The extraction file is empty (0 bytes). Download it again.");
+      if (isZipFile(file)) {
+        const z = await openExtractionInZip(file);
+        stream = z.stream;
+        name = z.name;
+        size = z.size;
+      } else {
+        stream = createReadStream(file, { highWaterMark: 1024 * 1024 });
+      }
+    } catch (e) {
+      throw ioError(e, "opening the extraction");
+    }
+    progress("parse", 0, size, null);
+    const builder = new IndexBuilder();
+    const parsed = await parseExtraction(stream, builder, (b) => progress("parse", b, size, null));
+    progress("index", 0, parsed.count, null);
+    const parts = builder.build((d, t) => progress("index", d, t, null));
+    const meta: IndexMeta = {
+      formatVersion: INDEX_FORMAT_VERSION,
+      sourceDate: sourceDateFromName(name),
+      sourceName: name,
+      builtAt: new Date().toISOString(),
+      count: parsed.count,
+      lines: parsed.lines,
+      tokens: parts.dict.length,
+      warnings: parsed.warnings,
+    };
+    let sizeBytes: number;
+    try {
+      sizeBytes = writeIndexFile(opts.dbPath, parts, meta);
+    } catch (e) {
+      throw ioError(e, "writing the new index");
+    }
+    progress("done", meta.count, meta.count, null);
+    return { meta, sizeBytes, elapsedMs: performance.now() - t0 };
+  } catch (e) {
+    const err = ioError(e, "importing");
+    progress("failed", 0, null, err.message);
+    throw err;
+  } finally {
+    if (downloaded) {
+      try {
+        unlinkSync(downloaded);
+      } catch {
+        /* already gone */
+      }
+    }
+  }
+}

@@ -1,0 +1,319 @@
+/**
+ * Builds the packed index from merged entries (pure, in memory; index-file.ts writes it).
+ *
+ * Layout (all typed arrays, no object per entry once built):
+ * - dict: sorted unique tokens; a token's id is its rank, so a prefix is a contiguous id range;
+ * - postStart/postings: for token t and field f (0 surname, 1 given name, 2 e-mail, 3 other),
+ *   the entry ids in postings[postStart[4t+f] .. postStart[4t+f+1]], ascending. postStart is
+ *   cumulative, so the volume of a prefix range is one subtraction (used to plan queries);
+ * - entries: one encoded string per entry, ids in tie-break order (see search/rank.ts);
+ * - email and idNat hash tables: (hash, id) pairs sorted by hash.
+ */
+import { decodeEntry, encodeEntry, TYPE_ORDER, type StoredEntry, type StoredPlace } from "../search/entry.ts";
+import { frenchCollator } from "../search/rank.ts";
+import { normalizeAddress, tokenizeField } from "../search/normalize.ts";
+
+export const FIELD_SURNAME = 0;
+export const FIELD_GIVEN = 1;
+export const FIELD_EMAIL = 2;
+export const FIELD_OTHER = 3;
+export const FIELDS = 4;
+
+export interface IndexParts {
+  dict: string[];
+  postStart: Uint32Array;
+  postings: Uint32Array;
+  entryOffsets: Uint32Array;
+  entries: Buffer;
+  emailHash: Uint32Array;
+  emailIds: Uint32Array;
+  idNatHash: Uint32Array;
+  idNatIds: Uint32Array;
+}
+
+/** FNV-1a over UTF-16 code units: stable, fast, good enough to bucket exact lookups. */
+export function hash32(s: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < s.length; i++) {
+    h ^= s.charCodeAt(i);
+    h = Math.imul(h, 0x01000193);
+  }
+  return h >>> 0;
+}
+
+class GrowableU32 {
+  a = new Uint32Array(1 << 16);
+  n = 0;
+  push(v: number): void {
+    if (this.n === this.a.length) {
+      const b = new Uint32Array(this.a.length * 2);
+      b.set(this.a);
+      this.a = b;
+    }
+    this.a[this.n++] = v;
+  }
+}
+
+/** Ranks distinct strings by French collation (collating distinct values once is much cheaper). */
+function collationRanks(values: string[]): Map<string, number> {
+  const distinct = [...new Set(values)];
+  distinct.sort(frenchCollator.compare);
+  return new Map(distinct.map((v, i) => [v, i]));
+}
+
+/** Entry ids must fit the packed hash tables (2^21 ≈ 2M mailboxes, four times today's count). */
+export const ID_LIMIT = 2 ** 21;
+
+function hashTable(keys: (string | null)[]): { hash: Uint32Array; ids: Uint32Array } {
+  // (hash, id) packed in one double (32 + 21 bits) so a native typed-array sort orders them.
+  const packed = new Float64Array(keys.length);
+  let n = 0;
+  keys.forEach((k, id) => {
+    if (k) packed[n++] = hash32(k) * ID_LIMIT + id;
+  });
+  const sorted = packed.subarray(0, n).sort();
+  const hash = new Uint32Array(n);
+  const ids = new Uint32Array(n);
+  for (let i = 0; i < n; i++) {
+    const v = sorted[i]!;
+    hash[i] = Math.floor(v / ID_LIMIT);
+    ids[i] = v % ID_LIMIT;
+  }
+  return { hash, ids };
+}
+
+/**
+ * Collects entries one at a time, keeping them compact (one encoded string per entry and
+ * (entry, token) pairs in typed arrays) so half a million entries do not become millions of
+ * objects for the garbage collector to walk.
+ */
+export class IndexBuilder {
+  private readonly texts: string[] = [];
+  private readonly surnames: string[] = [];
+  private readonly givens: string[] = [];
+  private readonly emails: string[] = [];
+  private readonly idNats: (string | null)[] = [];
+  private readonly types: number[] = [];
+  private readonly pairEntry = new GrowableU32();
+  private readonly pairKey = new GrowableU32();
+  private readonly tokenIds = new Map<string, number>();
+  private readonly tokenList: string[] = [];
+  /** Token ids per distinct value, one small map per column (small maps stay in the CPU cache). */
+  private readonly caches = new Map<string, Map<string, number[]>>();
+  private readonly normalizedEmails: string[] = [];
+
+  get count(): number {
+    return this.texts.length;
+  }
+
+  private idsOf(field: number, value: string | null, column: string): number[] | null {
+    if (!value) return null;
+    let c = this.caches.get(column);
+    if (!c) this.caches.set(column, (c = new Map()));
+    let ids = field === FIELD_EMAIL ? undefined : c.get(value); // e-mails are unique: no cache
+    if (!ids) {
+      const toks =
+        field === FIELD_SURNAME
+          ? tokenizeField(value, true)
+          : field === FIELD_OTHER
+            ? tokenizeField(value, false, true)
+            : tokenizeField(value);
+      ids = new Array<number>(toks.length);
+      for (let i = 0; i < toks.length; i++) {
+        const t = toks[i]!;
+        let id = this.tokenIds.get(t);
+        if (id === undefined) {
+          id = this.tokenList.length;
+          this.tokenIds.set(t, id);
+          this.tokenList.push(t);
+        }
+        ids[i] = id * FIELDS + field;
+      }
+      if (field !== FIELD_EMAIL && c.size < 1_000_000) c.set(value, ids);
+    }
+    return ids;
+  }
+
+  private addTokens(p: number, field: number, value: string | null, column: string): void {
+    const ids = this.idsOf(field, value, column);
+    if (!ids) return;
+    for (let i = 0; i < ids.length; i++) {
+      this.pairEntry.push(p);
+      this.pairKey.push(ids[i]!);
+    }
+  }
+
+  private addPlaceTokens(p: number, pl: StoredPlace): void {
+    this.addTokens(p, FIELD_OTHER, pl.organisation, "organisation");
+    this.addTokens(p, FIELD_OTHER, pl.city, "city");
+    this.addTokens(p, FIELD_OTHER, pl.postalCode, "postalCode");
+    this.addTokens(p, FIELD_OTHER, pl.service, "service");
+    this.addTokens(p, FIELD_OTHER, pl.address, "address");
+    this.addTokens(p, FIELD_OTHER, pl.department, "department");
+  }
+
+  /** Adds a new mailbox; returns its provisional number (for merge). `key` = normalizeAddress(email). */
+  add(e: StoredEntry, key = normalizeAddress(e.email)): number {
+    const p = this.texts.length;
+    if (p + 1 >= ID_LIMIT) throw new Error(`too many entries for the index format (${p + 1})`);
+    this.texts.push(encodeEntry(e));
+    this.surnames.push(e.surname ?? "");
+    this.givens.push(e.givenName ?? "");
+    this.emails.push(e.email);
+    this.normalizedEmails.push(key);
+    this.idNats.push(e.idNat);
+    this.types.push(TYPE_ORDER[e.type]);
+    this.addTokens(p, FIELD_SURNAME, e.surname, "surname");
+    this.addTokens(p, FIELD_GIVEN, e.givenName, "givenName");
+    const at = e.email.lastIndexOf("@");
+    this.addTokens(p, FIELD_EMAIL, at > 0 ? e.email.slice(0, at) : e.email, "email");
+    this.addTokens(p, FIELD_OTHER, e.profession, "profession");
+    this.addTokens(p, FIELD_OTHER, e.specialty, "specialty");
+    for (const pl of e.places) this.addPlaceTokens(p, pl);
+    return p;
+  }
+
+  /** Another line of the same address: a new place (duplicates ignored) and fields still empty. */
+  merge(p: number, line: StoredEntry): void {
+    const e = decodeEntry(this.texts[p]!);
+    let changed = false;
+    for (const k of ["surname", "givenName", "civility", "profession", "specialty", "idNat"] as const) {
+      if (e[k] === null && line[k] !== null) {
+        e[k] = line[k];
+        changed = true;
+        if (k === "profession" || k === "specialty") this.addTokens(p, FIELD_OTHER, line[k], k);
+        if (k === "givenName") this.addTokens(p, FIELD_GIVEN, line[k], k);
+        if (k === "surname") this.addTokens(p, FIELD_SURNAME, line[k], k);
+      }
+    }
+    for (const place of line.places) {
+      const same = e.places.some(
+        (q) =>
+          q.organisation === place.organisation &&
+          q.city === place.city &&
+          q.postalCode === place.postalCode &&
+          q.service === place.service &&
+          q.address === place.address,
+      );
+      if (same) continue;
+      e.places.push(place);
+      this.addPlaceTokens(p, place);
+      changed = true;
+    }
+    if (changed) {
+      this.texts[p] = encodeEntry(e);
+      this.surnames[p] = e.surname ?? "";
+      this.givens[p] = e.givenName ?? "";
+      this.idNats[p] = e.idNat;
+    }
+  }
+
+  build(onProgress?: (done: number, total: number) => void): IndexParts {
+    const n = this.texts.length;
+    // 1. Final ids in tie-break order (type, surname, given name, e-mail).
+    const surnameRank = collationRanks(this.surnames);
+    const givenRank = collationRanks(this.givens);
+    const key = new Float64Array(n);
+    for (let p = 0; p < n; p++) {
+      key[p] = (this.types[p]! * 2 ** 24 + surnameRank.get(this.surnames[p]!)!) * 2 ** 24 + givenRank.get(this.givens[p]!)!;
+    }
+    const order = new Uint32Array(n);
+    for (let p = 0; p < n; p++) order[p] = p;
+    const emails = this.emails;
+    const orderArr = Array.from(order);
+    orderArr.sort((a, b) => key[a]! - key[b]! || frenchCollator.compare(emails[a]!, emails[b]!));
+    const finalId = new Uint32Array(n);
+    orderArr.forEach((p, id) => {
+      order[id] = p;
+      finalId[p] = id;
+    });
+    onProgress?.(Math.floor(n / 4), n);
+
+    // 2. Sorted dictionary; remap provisional token ids to ranks.
+    const t = this.tokenList.length;
+    const byText = Array.from({ length: t }, (_, i) => i);
+    const tl = this.tokenList;
+    byText.sort((a, b) => (tl[a]! < tl[b]! ? -1 : tl[a]! > tl[b]! ? 1 : 0));
+    const finalTok = new Uint32Array(t);
+    byText.forEach((prov, rank) => (finalTok[prov] = rank));
+    const dict = byText.map((i) => tl[i]!);
+
+    // 3. Pairs → posting lists: counting sort by final entry id, then (stably) by key, so each
+    //    list comes out sorted by id; a duplicate (same entry, same key) is then adjacent.
+    const m = this.pairKey.n;
+    const pe = this.pairEntry.a;
+    const pk = this.pairKey.a;
+    const byEntryStart = new Uint32Array(n + 1);
+    for (let i = 0; i < m; i++) byEntryStart[finalId[pe[i]!]! + 1]!++;
+    for (let i = 1; i <= n; i++) byEntryStart[i]! += byEntryStart[i - 1]!;
+    const byEntry = new Uint32Array(m); // pair indices in final id order
+    {
+      const cur = byEntryStart.slice(0, n);
+      for (let i = 0; i < m; i++) byEntry[cur[finalId[pe[i]!]!]!++] = i;
+    }
+    const remap = (k: number) => finalTok[(k / FIELDS) | 0]! * FIELDS + (k % FIELDS);
+    const slots = t * FIELDS;
+    const last = new Int32Array(slots).fill(-1);
+    const postStart = new Uint32Array(slots + 1);
+    for (let id = 0; id < n; id++) {
+      for (let j = byEntryStart[id]!; j < byEntryStart[id + 1]!; j++) {
+        const k = remap(pk[byEntry[j]!]!);
+        if (last[k] !== id) {
+          last[k] = id;
+          postStart[k + 1]!++;
+        }
+      }
+    }
+    for (let i = 1; i <= slots; i++) postStart[i]! += postStart[i - 1]!;
+    const postings = new Uint32Array(postStart[slots]!);
+    const cursor = postStart.slice(0, slots);
+    last.fill(-1);
+    for (let id = 0; id < n; id++) {
+      for (let j = byEntryStart[id]!; j < byEntryStart[id + 1]!; j++) {
+        const k = remap(pk[byEntry[j]!]!);
+        if (last[k] !== id) {
+          last[k] = id;
+          postings[cursor[k]!++] = id;
+        }
+      }
+    }
+    onProgress?.(Math.floor(n / 2), n);
+
+    // 4. Entries blob and exact-lookup tables, in final id order.
+    let blob = Buffer.allocUnsafe(Math.max(1024, n * 200));
+    const entryOffsets = new Uint32Array(n + 1);
+    let off = 0;
+    for (let id = 0; id < n; id++) {
+      const text = this.texts[order[id]!]!;
+      if (off + text.length * 3 > blob.length) {
+        const b = Buffer.allocUnsafe(blob.length * 2 + text.length * 3);
+        blob.copy(b, 0, 0, off);
+        blob = b;
+      }
+      entryOffsets[id] = off;
+      off += blob.write(text, off, "utf8");
+    }
+    entryOffsets[n] = off;
+    onProgress?.(Math.floor((n * 3) / 4), n);
+    const email = hashTable(Array.from(order, (p) => this.normalizedEmails[p]!));
+    const idNat = hashTable(Array.from(order, (p) => this.idNats[p]!));
+    return {
+      dict,
+      postStart,
+      postings,
+      entryOffsets,
+      entries: blob.subarray(0, off),
+      emailHash: email.hash,
+      emailIds: email.ids,
+      idNatHash: idNat.hash,
+      idNatIds: idNat.ids,
+    };
+  }
+}
+
+/** Convenience for tests and benchmarks: entries already merged. */
+export function buildIndex(entries: StoredEntry[]): IndexParts {
+  const b = new IndexBuilder();
+  for (const e of entries) b.add(e);
+  return b.build();
+}

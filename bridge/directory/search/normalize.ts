@@ -1,0 +1,162 @@
+/**
+ * Text normalisation and tokenisation for the directory search (pure, no I/O).
+ * The same functions run when the index is built and when a query is typed, so both sides agree.
+ */
+import { domainToASCII } from "node:url";
+
+/** Lower case, no accents, ligatures expanded: "LEFÈVRE" → "lefevre", "Œuvre" → "oeuvre". */
+export function foldText(s: string): string {
+  let out = s.toLowerCase();
+  // Fast path: plain ASCII needs no decomposition.
+  // eslint-disable-next-line no-control-regex
+  if (/[^\x00-\x7f]/.test(out)) {
+    out = out
+      .replace(/œ/g, "oe")
+      .replace(/æ/g, "ae")
+      .replace(/ß/g, "ss")
+      .replace(/ø/g, "o")
+      .replace(/ł/g, "l")
+      .replace(/đ/g, "d")
+      .normalize("NFD")
+      .replace(/[\u0300-\u036f]/g, "");
+  }
+  return out;
+}
+
+const NON_ASCII_LETTER = /[\p{L}\p{N}]/u;
+
+/** 1 = letter/digit (part of a token), 2 = joins parts of one word (' - ’), 0 = separator. */
+function charClass(c: number, ch: string): number {
+  if ((c >= 97 && c <= 122) || (c >= 48 && c <= 57)) return 1;
+  if (c === 39 || c === 45 || c === 0x2019) return 2;
+  if (c < 128) return 0;
+  return NON_ASCII_LETTER.test(ch) ? 1 : 0;
+}
+
+/**
+ * Tokens of one field value. A word with inner punctuation is indexed both split and joined, so
+ * `N'Diaye` gives n, diaye, ndiaye and `Lefèvre-Durand` gives lefevre, durand, lefevredurand.
+ * With `joinAll`, a multi-word value is also indexed as one token (`de la Tour` → delatour).
+ * Hand-rolled scanner: this runs for every field of every line at import.
+ */
+export function tokenizeField(value: string, joinAll = false, dropStopwords = false): string[] {
+  const s = foldText(value);
+  const out: string[] = [];
+  let all = "";
+  let words = 0;
+  let part = "";
+  let joined = "";
+  let parts = 0;
+  const endPart = () => {
+    if (!part) return;
+    if (!(dropStopwords && STOPWORDS.has(part))) out.push(part);
+    joined += part;
+    parts++;
+    part = "";
+  };
+  const endWord = () => {
+    endPart();
+    if (parts > 1) out.push(joined);
+    if (parts > 0) {
+      all += joined;
+      words++;
+    }
+    joined = "";
+    parts = 0;
+  };
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    const k = charClass(c, s[i]!);
+    if (k === 1) part += s[i];
+    else if (k === 2) endPart();
+    else endWord();
+  }
+  endWord();
+  if (joinAll && (words > 1 || out.length > 1) && !out.includes(all)) out.push(all);
+  return out;
+}
+
+/** Small words not indexed in the descriptive fields (they would match nearly everything). */
+export const STOPWORDS: ReadonlySet<string> = new Set([
+  "a", "au", "aux", "d", "de", "des", "du", "en", "et", "l", "la", "le", "les", "sur", "sous", "pour", "par",
+]);
+
+/** One typed token and the dictionary prefixes it may match (st → st or saint). */
+export interface QueryToken {
+  /** The token as typed, folded (used for the "surname exact" rank and typo tolerance). */
+  text: string;
+  /** Prefixes looked up in the dictionary; a match on any of them is a match of the token. */
+  prefixes: string[];
+}
+
+const EXPANSIONS: Record<string, string[]> = {
+  st: ["saint"],
+  ste: ["sainte"],
+};
+
+/**
+ * Query → tokens, all of which must match (AND). Every token is a prefix. A typed word with inner
+ * punctuation is looked up joined (n'diaye → ndiaye, as indexed). Stopwords are dropped when other
+ * tokens remain, since descriptive fields do not index them.
+ */
+export function parseQuery(query: string, maxTokens = 8): QueryToken[] {
+  const tokens: QueryToken[] = [];
+  for (const parts of splitWords(foldText(query.slice(0, 200)))) {
+    const joined = parts.join("");
+    const prefixes = [joined];
+    const exp = EXPANSIONS[parts[0]!];
+    if (exp) for (const e of exp) prefixes.push(e + parts.slice(1).join(""));
+    tokens.push({ text: joined, prefixes });
+  }
+  const meaningful = tokens.filter((t) => !STOPWORDS.has(t.text));
+  const kept = meaningful.length > 0 ? meaningful : tokens;
+  // Duplicate tokens add nothing to an AND.
+  const seen = new Set<string>();
+  const unique = kept.filter((t) => (seen.has(t.text) ? false : (seen.add(t.text), true)));
+  return unique.slice(0, maxTokens);
+}
+
+/** Folded text → words, each a list of parts (same scanner as tokenizeField). */
+export function splitWords(s: string): string[][] {
+  const words: string[][] = [];
+  let parts: string[] = [];
+  let part = "";
+  for (let i = 0; i < s.length; i++) {
+    const k = charClass(s.charCodeAt(i), s[i]!);
+    if (k === 1) {
+      part += s[i];
+      continue;
+    }
+    if (part) parts.push(part);
+    part = "";
+    if (k === 0 && parts.length) {
+      words.push(parts);
+      parts = [];
+    }
+  }
+  if (part) parts.push(part);
+  if (parts.length) words.push(parts);
+  return words;
+}
+
+/** An address for lookup and comparison: trimmed, lower case, domain in IDNA (punycode) form. */
+const asciiDomains = new Map<string, string>();
+export function normalizeAddress(address: string): string {
+  const a = address.trim().toLowerCase();
+  const at = a.lastIndexOf("@");
+  if (at < 0) return a;
+  const domain = a.slice(at + 1);
+  // ~5,000 domains in the national directory: remember their IDNA form.
+  let ascii = asciiDomains.get(domain);
+  if (ascii === undefined) {
+    ascii = domainToASCII(domain) || domain;
+    if (asciiDomains.size < 100_000) asciiDomains.set(domain, ascii);
+  }
+  return a.slice(0, at + 1) + ascii;
+}
+
+/** idNat from what the user or the card gives: an RPPS alone (11 digits) gets the prefix 8. */
+export function normalizeIdNat(id: string): string {
+  const t = id.trim();
+  return /^\d{11}$/.test(t) ? "8" + t : t;
+}

@@ -1,0 +1,75 @@
+/**
+ * Ranking (pure). Each query token matches an entry with a code:
+ *   0 surname exactly, 1 surname as a prefix, 2 given name, 3 e-mail, 4 another field.
+ * Rank class = min(code, 3) (e-mail and other fields rank alike). An entry's key is
+ * (best class over tokens, sum of classes, entry id), and entry ids are assigned at build time in
+ * the tie-break order: PER < ORG < APP < CAB, then surname, given name, e-mail by French collation.
+ */
+import type { StoredPlace } from "./entry.ts";
+import { tokenizeField } from "./normalize.ts";
+
+export const Code = { SURNAME_EXACT: 0, SURNAME_PREFIX: 1, GIVEN: 2, EMAIL: 3, OTHER: 4 } as const;
+
+const ID_SPACE = 2 ** 24; // up to 16M entries
+
+export function rankClass(code: number): number {
+  return code > 3 ? 3 : code;
+}
+
+export function rankKey(minClass: number, sumClass: number, id: number): number {
+  return (minClass * 32 + sumClass) * ID_SPACE + id;
+}
+
+export function idOfKey(key: number): number {
+  return key % ID_SPACE;
+}
+
+/** The k smallest numbers seen, kept sorted; cheap rejection once full. */
+export class TopK {
+  readonly items: number[] = [];
+  constructor(readonly k: number) {}
+  get full(): boolean {
+    return this.items.length >= this.k;
+  }
+  get worst(): number {
+    return this.items.length ? this.items[this.items.length - 1]! : Infinity;
+  }
+  /** Returns false when `v` is not better than the current k-th. */
+  offer(v: number): boolean {
+    const a = this.items;
+    if (a.length >= this.k && v >= a[a.length - 1]!) return false;
+    let i = a.length;
+    while (i > 0 && a[i - 1]! > v) i--;
+    if (i > 0 && a[i - 1] === v) return true; // already there
+    a.splice(i, 0, v);
+    if (a.length > this.k) a.pop();
+    return true;
+  }
+}
+
+/** French collation used to order entries at build time. */
+export const frenchCollator = new Intl.Collator("fr", { sensitivity: "variant", numeric: true });
+
+/**
+ * Which place to show at the top level: the first one whose fields match the most query tokens
+ * (prefix semantics, same tokenisation as the index), else the first place.
+ */
+export function firstMatchedPlace(places: StoredPlace[], prefixesPerToken: string[][]): number {
+  let best = 0;
+  let bestCount = 0;
+  places.forEach((p, i) => {
+    const toks: string[] = [];
+    for (const v of [p.organisation, p.city, p.postalCode, p.service, p.address, p.department]) {
+      if (v) toks.push(...tokenizeField(v));
+    }
+    let count = 0;
+    for (const prefixes of prefixesPerToken) {
+      if (prefixes.some((pre) => toks.some((t) => t.startsWith(pre)))) count++;
+    }
+    if (count > bestCount) {
+      best = i;
+      bestCount = count;
+    }
+  });
+  return best;
+}
