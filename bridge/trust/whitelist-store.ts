@@ -41,6 +41,9 @@ export interface WhitelistStoreOptions {
   now?: () => Date;
 }
 
+/** The bundled list for tests and the demo only (marked testOnly="true"); never a default. */
+export const FALLBACK_WHITELIST_FILE = fileURLToPath(new URL("./fallback-whitelist.xml", import.meta.url));
+
 export function isUrlSource(source: string): boolean {
   return /^https?:\/\//i.test(source);
 }

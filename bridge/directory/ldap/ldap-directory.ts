@@ -13,7 +13,7 @@ import { Client, ResultCodeError, type Entry } from "ldapts";
 import type { DirectoryEntry, DirectoryStatus } from "../../../shared/domain/directory-entry.ts";
 import { DEFAULT_SEARCH_LIMIT, MAX_SEARCH_LIMIT } from "../../../shared/domain/directory-entry.ts";
 import { BridgeError, ErrorCode } from "../../../shared/protocol/errors.ts";
-import type { LdapConfig } from "../../config/config.ts";
+import type { BridgeConfig, LdapConfig } from "../../config/config.ts";
 import type { DirectoryService, ImportProgress, SearchOutcome } from "../../services.ts";
 import { normalizeAddress } from "../search/normalize.ts";
 import { firstMatchedPlace } from "../search/rank.ts";
@@ -244,4 +244,12 @@ export class LdapDirectory implements DirectoryService {
   async close(): Promise<void> {
     await this.drop();
   }
+}
+
+/** The LDAP source from the bridge's configuration (directory.source = "ldap"). */
+export function ldapDirectoryFromConfig(config: BridgeConfig, opts: LdapDirectoryOptions = {}): LdapDirectory {
+  const ldap = config.directory.ldap;
+  if (!ldap) fail('directory.source is "ldap" but directory.ldap is not set: give at least url and baseDn in config.json.');
+  const defaults = { startTls: false, caFile: null, bind: { kind: "anonymous" as const }, attributes: {}, sizeLimit: 200, timeLimitSeconds: 5 };
+  return new LdapDirectory({ ...defaults, ...ldap }, opts);
 }
