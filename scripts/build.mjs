@@ -81,7 +81,8 @@ async function main() {
   cpSync(path.join(root, "manifest.json"), path.join(extDir, "manifest.json"));
   cpSync(path.join(src, "_locales"), path.join(extDir, "_locales"), { recursive: true });
   cpSync(path.join(src, "icons"), path.join(extDir, "icons"), { recursive: true });
-  cpSync(path.join(src, "experiments"), path.join(extDir, "experiments"), { recursive: true });
+  // Experiments: each API folder's schema.json + implementation.js only (tests live beside, not inside).
+  copyFiltered(path.join(src, "experiments"), path.join(extDir, "experiments"), (f) => /[\\/][^\\/]+[\\/](schema\.json|implementation\.js)$/.test(f));
   copyFiltered(path.join(src, "pages"), path.join(extDir, "pages"), (f) => /\.(html|css|svg|png)$/.test(f));
 
   // IGC-Santé server CAs as data, plus test/demo CAs when asked for at build time.

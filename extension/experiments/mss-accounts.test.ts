@@ -1,0 +1,191 @@
+/**
+ * The Experiment's parent code, run in a sandbox with small fakes of the Thunderbird objects it
+ * touches (MailServices, Components). This checks its own logic — idempotency, validation, the
+ * never-reject rule, status classification. That it works inside a real Thunderbird is the job of
+ * the end-to-end suites (test/e2e).
+ */
+import { readFileSync } from "node:fs";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import vm from "node:vm";
+import { describe, expect, it } from "vitest";
+
+const SRC = readFileSync(path.join(path.dirname(fileURLToPath(import.meta.url)), "mssAccounts", "implementation.js"), "utf8");
+
+class FakeServer {
+  key: string;
+  hostname: string;
+  port = 143;
+  socketType = 0;
+  authMethod = 3;
+  username: string;
+  type: string;
+  doBiff = true;
+  loginAtStartUp = true;
+  closed = 0;
+  bools = new Map<string, boolean>();
+  constructor(key: string, user: string, host: string, type: string) {
+    this.key = key;
+    this.username = user;
+    this.hostname = host;
+    this.type = type;
+  }
+  get serverURI() {
+    return `${this.type}://${this.username}@${this.hostname}`;
+  }
+  setBoolValue(k: string, v: boolean) {
+    this.bools.set(k, v);
+  }
+  getBoolValue(k: string) {
+    if (!this.bools.has(k)) throw new Error("no pref");
+    return this.bools.get(k)!;
+  }
+  closeCachedConnections() {
+    this.closed++;
+  }
+}
+
+function fakeMailServices() {
+  let n = 1;
+  const accounts: any[] = [];
+  const incoming: FakeServer[] = [];
+  const outgoing: any[] = [];
+  const MS = {
+    accounts: {
+      accounts,
+      throwOnCreate: false,
+      findServer: (u: string, h: string, t: string) => incoming.find((s) => s.username === u && s.hostname === h && s.type === t) ?? null,
+      findAccountForServer: (s: FakeServer) => accounts.find((a) => a.incomingServer === s) ?? null,
+      createIncomingServer(u: string, h: string, t: string) {
+        if (MS.accounts.throwOnCreate) throw new Error("NS_ERROR_FAILURE");
+        const s = new FakeServer(`server${n++}`, u, h, t);
+        incoming.push(s);
+        return s;
+      },
+      createIdentity: () => ({ key: `id${n++}`, email: "", fullName: "", smtpServerKey: "", valid: false }),
+      createAccount() {
+        const a: any = { key: `account${n++}`, identities: [] as any[], incomingServer: null, addIdentity: (i: any) => a.identities.push(i) };
+        Object.defineProperty(a, "defaultIdentity", { get: () => a.identities[0] ?? null });
+        accounts.push(a);
+        return a;
+      },
+      getAccount: (k: string) => accounts.find((a) => a.key === k) ?? null,
+    },
+    outgoingServer: {
+      servers: outgoing,
+      findServer: (u: string, h: string) => outgoing.find((s) => s.username === u && s.hostname === h) ?? null,
+      createServer() {
+        const s = { key: `smtp${n++}`, hostname: "", port: 0, socketType: 0, authMethod: 3, username: "", description: "", QueryInterface() { return this; } };
+        outgoing.push(s);
+        return s;
+      },
+      getServerByKey: (k: string) => outgoing.find((s) => s.key === k) ?? null,
+    },
+  };
+  return MS;
+}
+
+function load() {
+  const MS = fakeMailServices();
+  class ExtensionAPI {
+    constructor(public extension: unknown) {}
+  }
+  const sandbox: Record<string, any> = {
+    ChromeUtils: {
+      importESModule(url: string) {
+        if (url.includes("ExtensionCommon")) return { ExtensionCommon: { ExtensionAPI } };
+        if (url.includes("MailServices")) return { MailServices: MS };
+        if (url.includes("Timer")) return { setTimeout, clearTimeout };
+        throw new Error("unexpected module " + url);
+      },
+      generateQI: () => () => undefined,
+    },
+    Components: {
+      interfaces: { nsISmtpServer: {}, nsIClientAuthRememberService: { Permanent: 2 }, nsINSSErrorsService: {}, nsIX509CertDB: {} },
+      classes: {},
+      isSuccessCode: (s: number) => s >>> 0 < 0x80000000,
+    },
+    Services: { prefs: { savePrefFile() {} }, wm: { getMostRecentWindow: () => null } },
+  };
+  vm.createContext(sandbox);
+  vm.runInContext(SRC, sandbox, { filename: "implementation.js" });
+  const api = new sandbox.mssAccounts({}).getAPI({}).mssAccounts;
+  return { MS, api, t: sandbox.mssAccountsForTests };
+}
+
+const REQ = {
+  email: "jean.dupont@medecin.mssante.fr",
+  realName: "Jean Dupont",
+  imap: { host: "cert.medecin.mssante.fr", port: 143, socketType: 2, authMethod: 7 },
+  smtp: { host: "cert.medecin.mssante.fr", port: 587, socketType: 2, authMethod: 7 },
+};
+
+const nss = (code: number) => (0x805a0000 | (-code & 0xffff)) >>> 0;
+
+describe("mssAccounts Experiment (parent code)", () => {
+  it("classifies logon statuses into what the user can act on", () => {
+    const { t } = load();
+    expect(t.mssClassifyLogonStatus(0x804b000d, null).code).toBe("server-unreachable");
+    expect(t.mssClassifyLogonStatus(0x804b001e, null).code).toBe("server-unreachable");
+    expect(t.mssClassifyLogonStatus(nss(-12288 + 17), 2).code).toBe("cert-refused"); // SSL_ERROR_BAD_CERT_ALERT
+    expect(t.mssClassifyLogonStatus(nss(-12288 + 181), 2).code).toBe("cert-refused"); // certificate required (TLS 1.3)
+    expect(t.mssClassifyLogonStatus(nss(-12288 + 3), 2).code).toBe("client-cert-not-found");
+    expect(t.mssClassifyLogonStatus(nss(-8192 + 15), 2).code).toBe("pin-wrong");
+    expect(t.mssClassifyLogonStatus(nss(-8192 + 13), 1).code).toBe("server-cert-untrusted"); // SEC_ERROR_UNKNOWN_ISSUER
+    expect(t.mssClassifyLogonStatus(0x80004005, null).code).toBe("login-refused");
+  });
+
+  it("creates the account once: IMAP server, SMTP server, identity, incoming server attached last", async () => {
+    const { MS, api } = load();
+    const r = await api.createOrRepairAccount(REQ);
+    expect(r).toMatchObject({ ok: true, action: "created" });
+    const account = MS.accounts.accounts[0];
+    expect(account.incomingServer).toMatchObject({ hostname: "cert.medecin.mssante.fr", port: 143, socketType: 2, authMethod: 7, username: REQ.email });
+    expect(account.identities[0]).toMatchObject({ email: REQ.email, fullName: "Jean Dupont", smtpServerKey: MS.outgoingServer.servers[0].key, fccFolderURI: "imap://jean.dupont@medecin.mssante.fr@cert.medecin.mssante.fr/Sent" });
+    expect(MS.outgoingServer.servers[0]).toMatchObject({ hostname: "cert.medecin.mssante.fr", port: 587, socketType: 2, authMethod: 7, username: REQ.email });
+  });
+
+  it("is idempotent, and repairs what differs without creating anything", async () => {
+    const { MS, api } = load();
+    await api.createOrRepairAccount(REQ);
+    expect(await api.createOrRepairAccount(REQ)).toMatchObject({ ok: true, action: "unchanged", changes: [] });
+    const r = await api.createOrRepairAccount({ ...REQ, imap: { ...REQ.imap, authMethod: 7, socketType: 2, port: 1143 } });
+    expect(r).toMatchObject({ ok: true, action: "repaired", changes: ["imap.port"] });
+    expect(MS.accounts.accounts).toHaveLength(1);
+    expect(MS.outgoingServer.servers).toHaveLength(1);
+    // Found by identity address, case-insensitively.
+    expect(await api.findAccount("Jean.Dupont@medecin.mssante.fr")).toMatchObject({ ok: true, found: true, account: { imap: { port: 1143 } } });
+  });
+
+  it("validates its input and never rejects, even when Thunderbird throws", async () => {
+    const { MS, api } = load();
+    expect(await api.createOrRepairAccount({ ...REQ, email: "nope" })).toMatchObject({ ok: false, code: "invalid-request" });
+    expect(await api.createOrRepairAccount({ ...REQ, imap: { ...REQ.imap, host: "bad host/x" } })).toMatchObject({ ok: false, code: "invalid-request" });
+    MS.accounts.throwOnCreate = true;
+    const r = await api.createOrRepairAccount(REQ);
+    expect(r).toMatchObject({ ok: false, code: "account-failed", detail: "NS_ERROR_FAILURE" });
+    expect(await api.verifyLogon("account-none")).toMatchObject({ ok: false, code: "unknown-account" });
+    expect(await api.trustServerCA("not a pem")).toMatchObject({ ok: false, code: "invalid-request" });
+    expect(await api.rememberClientCertificate({ hosts: [], certificateSha256: "x" })).toMatchObject({ ok: false });
+  });
+
+  it("pauses mail checks and restores exactly what was there", async () => {
+    const { MS, api } = load();
+    const { accountId } = await api.createOrRepairAccount(REQ);
+    const server = MS.accounts.accounts[0].incomingServer as FakeServer;
+    server.loginAtStartUp = false; // the user's own choice must survive
+    expect(await api.pauseChecks(accountId, true)).toEqual({ ok: true, paused: true });
+    expect(server).toMatchObject({ doBiff: false, loginAtStartUp: false, closed: 1 });
+    expect(await api.pauseChecks(accountId, true)).toEqual({ ok: true, paused: true }); // idempotent
+    expect(server.closed).toBe(1);
+    expect(await api.pauseChecks(accountId, false)).toEqual({ ok: true, paused: false });
+    expect(server).toMatchObject({ doBiff: true, loginAtStartUp: false });
+  });
+
+  it("reads PEM certificates strictly", () => {
+    const { t } = load();
+    expect(t.mssPemToBase64("-----BEGIN CERTIFICATE-----\nMIIB\nAAA=\n-----END CERTIFICATE-----")).toBe("MIIBAAA=");
+    expect(t.mssPemToBase64("-----BEGIN CERTIFICATE-----\n<script>\n-----END CERTIFICATE-----")).toBeNull();
+    expect(t.mssNormFingerprint("AB:CD:EF")).toBe("abcdef");
+  });
+});

@@ -1,0 +1,122 @@
+/**
+ * Runs `npm run build` (scripts/build.mjs) into a temporary directory and checks the .xpi that a
+ * doctor would install: manifest at the root with the right id, versions and permissions, the
+ * Experiment's files and schema, both locales, the bundles, and nothing test-only inside.
+ */
+import { execFileSync } from "node:child_process";
+import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import yauzl from "yauzl";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { ADDON_ID } from "../shared/constants.ts";
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
+const tmp = mkdtempSync(path.join(os.tmpdir(), "mss-build-test-"));
+afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+
+function readZip(file: string): Promise<Map<string, Buffer>> {
+  return new Promise((resolve, reject) => {
+    const out = new Map<string, Buffer>();
+    yauzl.open(file, { lazyEntries: true }, (err, zip) => {
+      if (err || !zip) return reject(err);
+      zip.on("entry", (entry: yauzl.Entry) => {
+        zip.openReadStream(entry, (e, stream) => {
+          if (e || !stream) return reject(e);
+          const chunks: Buffer[] = [];
+          stream.on("data", (c: Buffer) => chunks.push(c));
+          stream.on("end", () => {
+            out.set(entry.fileName, Buffer.concat(chunks));
+            zip.readEntry();
+          });
+        });
+      });
+      zip.on("end", () => resolve(out));
+      zip.on("error", reject);
+      zip.readEntry();
+    });
+  });
+}
+
+function build(out: string, env: Record<string, string> = {}): string {
+  return execFileSync(process.execPath, [path.join(root, "scripts", "build.mjs"), "--out", out], { cwd: root, env: { ...process.env, ...env }, encoding: "utf8" });
+}
+
+let files: Map<string, Buffer>;
+let manifest: any;
+const text = (name: string) => files.get(name)!.toString("utf8");
+
+beforeAll(async () => {
+  const log = build(path.join(tmp, "plain"));
+  expect(log).toMatch(/built .*mssante-thunderbird\.xpi/);
+  files = await readZip(path.join(tmp, "plain", "mssante-thunderbird.xpi"));
+  manifest = JSON.parse(text("manifest.json"));
+}, 60_000);
+
+describe("the built .xpi", () => {
+  it("has the manifest at its root with the add-on id and the version policy", () => {
+    expect(manifest.manifest_version).toBe(2);
+    expect(manifest.browser_specific_settings.gecko).toEqual({ id: ADDON_ID, strict_min_version: "153.0", strict_max_version: expect.stringMatching(/^1[5-9][0-9]\.\*$/) });
+    expect(manifest.background).toEqual({ scripts: ["background.js"], persistent: true });
+    expect(manifest.default_locale).toBe("fr");
+  });
+
+  it("asks for exactly the permissions it uses", () => {
+    expect([...manifest.permissions].sort()).toEqual(["accountsRead", "addressBooks", "compose", "nativeMessaging", "notifications", "pkcs11", "storage"]);
+    expect(manifest.content_security_policy).toBeUndefined(); // MV2 default CSP: ws://127.0.0.1 allowed, no eval
+  });
+
+  it("carries the Experiment: schema and parent script where the manifest says", () => {
+    const exp = manifest.experiment_apis.mssAccounts;
+    expect(exp.parent).toMatchObject({ scopes: ["addon_parent"], paths: [["mssAccounts"]] });
+    expect(files.has(exp.schema)).toBe(true);
+    expect(files.has(exp.parent.script)).toBe(true);
+    const schema = JSON.parse(text(exp.schema));
+    expect(schema[0].namespace).toBe("mssAccounts");
+    expect(schema[0].functions.map((f: { name: string }) => f.name).sort()).toEqual(
+      ["createOrRepairAccount", "findAccount", "pauseChecks", "rememberClientCertificate", "trustServerCA", "verifyLogon"].sort(),
+    );
+    expect(text(exp.parent.script)).toContain("var mssAccounts = class extends");
+    expect([...files.keys()].filter((f) => f.startsWith("experiments/mssAccounts/")).sort()).toEqual(["experiments/mssAccounts/implementation.js", "experiments/mssAccounts/schema.json"]);
+  });
+
+  it("has both locales with the same messages, and every __MSG_ of the manifest", () => {
+    const fr = JSON.parse(text("_locales/fr/messages.json"));
+    const en = JSON.parse(text("_locales/en/messages.json"));
+    expect(Object.keys(en).sort()).toEqual(Object.keys(fr).sort());
+    for (const m of JSON.stringify(manifest).match(/__MSG_(\w+)__/g) ?? []) expect(fr[m.slice(6, -2)]).toBeDefined();
+  });
+
+  it("contains every file the manifest and the pages refer to", () => {
+    for (const f of ["background.js", manifest.browser_action.default_popup, manifest.browser_action.default_icon, ...Object.values(manifest.icons as Record<string, string>)]) expect(files.has(f)).toBe(true);
+    for (const page of ["pages/setup/setup", "pages/popup/popup", "pages/guard/guard"]) {
+      expect(files.has(`${page}.html`)).toBe(true);
+      expect(files.has(`${page}.js`)).toBe(true);
+      expect(text(`${page}.html`)).toContain(`src="${path.basename(page)}.js"`);
+    }
+    for (const icon of ["mss-off", "mss-nocard", "mss-ok", "mss-warn", "mss-error"]) expect(files.has(`icons/${icon}.svg`)).toBe(true);
+  });
+
+  it("ships nothing test-only and no eval", () => {
+    const names = [...files.keys()];
+    expect(names.filter((n) => /test|fake|\.ts$|\.map$/i.test(n))).toEqual([]);
+    for (const n of names.filter((x) => x.endsWith(".js"))) {
+      const js = text(n);
+      expect(js).not.toMatch(/FakeBridge|createFakeMessenger|test-support|mssdbg|@mozilla\.org\/prompter/);
+      expect(js).not.toMatch(/new Function\(|\beval\(/);
+    }
+    expect(JSON.parse(text("data/igc-sante-cas.json")).includesExtra).toBe(false);
+  });
+
+  it("adds the CAs of MSS_EXTRA_CA_DIR only when asked, and says so", async () => {
+    const caDir = path.join(tmp, "cas");
+    mkdirSync(caDir);
+    writeFileSync(path.join(caDir, "test-ca.pem"), "-----BEGIN CERTIFICATE-----\nMIIBdGVzdA==\n-----END CERTIFICATE-----\n");
+    build(path.join(tmp, "extra"), { MSS_EXTRA_CA_DIR: caDir });
+    const extra = await readZip(path.join(tmp, "extra", "mssante-thunderbird.xpi"));
+    const cas = JSON.parse(extra.get("data/igc-sante-cas.json")!.toString("utf8"));
+    expect(cas.includesExtra).toBe(true);
+    expect(cas.certificates).toEqual([{ name: "extra:test-ca.pem", pem: "-----BEGIN CERTIFICATE-----\nMIIBdGVzdA==\n-----END CERTIFICATE-----" }]);
+  }, 60_000);
+});
