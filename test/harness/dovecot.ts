@@ -14,6 +14,7 @@
  * Runs as root (Dovecot needs it to switch to the mail user); everything lives under a temp dir.
  */
 import { chmodSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync, existsSync } from "node:fs";
+import net from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { execFileSync } from "node:child_process";
@@ -56,6 +57,8 @@ export interface Dovecot {
   waitForLog(re: RegExp, timeoutMs?: number, fromMark?: number): Promise<RegExpMatchArray>;
   /** Raw RFC 822 messages in a mailbox's INBOX (new + cur), oldest first. */
   messages(address: string): string[];
+  /** Delivers a message straight into a mailbox over LMTP (e.g. a welcome message to list). */
+  deliver(to: string, from: string, subject: string, body: string): Promise<void>;
   /** Waits until a message in the mailbox contains `needle`, returns it. */
   waitForMessage(address: string, needle: string, timeoutMs?: number): Promise<string>;
   stop(): Promise<void>;
@@ -69,6 +72,48 @@ function mailUser(): { uid: number; gid: number } {
 
 function mailboxDirName(address: string): string {
   return address.toLowerCase().replace(/[^a-z0-9.@_-]/g, "_");
+}
+
+/** Minimal LMTP client: one message, fails on any non-2xx/3xx reply. */
+async function lmtpDeliver(port: number, to: string, from: string, subject: string, body: string): Promise<void> {
+  const sock = net.connect({ port, host: "127.0.0.1" });
+  let buf = "";
+  const replies: string[] = [];
+  let wake: (() => void) | null = null;
+  sock.on("data", (b: Buffer) => {
+    buf += b.toString("utf8");
+    wake?.();
+  });
+  const reply = async (): Promise<string> => {
+    for (;;) {
+      const m = /^(\d{3}) .*\r\n/m.exec(buf);
+      if (m) {
+        const end = buf.indexOf("\r\n", m.index) + 2;
+        const line = buf.slice(m.index, end - 2);
+        buf = buf.slice(end);
+        replies.push(line);
+        if (!/^[23]/.test(line)) throw new Error(`LMTP refused: ${replies.join(" | ")}`);
+        return line;
+      }
+      await new Promise<void>((r) => {
+        wake = r;
+        setTimeout(r, 200);
+      });
+    }
+  };
+  try {
+    await reply();
+    for (const cmd of ["LHLO harness.test", `MAIL FROM:<${from}>`, `RCPT TO:<${to}>`, "DATA"]) {
+      sock.write(cmd + "\r\n");
+      await reply();
+    }
+    const date = new Date().toUTCString();
+    sock.write(`From: <${from}>\r\nTo: <${to}>\r\nSubject: ${subject}\r\nDate: ${date}\r\nMessage-ID: <${Date.now()}.${Math.random().toString(36).slice(2)}@harness.test>\r\n\r\n${body}\r\n.\r\n`);
+    await reply();
+    sock.write("QUIT\r\n");
+  } finally {
+    sock.end();
+  }
 }
 
 export async function startDovecot(opts: DovecotOptions): Promise<Dovecot> {
@@ -230,6 +275,7 @@ protocol lmtp {
     log: () => readIfExists(logPath),
     logMark: () => readIfExists(logPath).length,
     waitForLog: (re, timeoutMs = 15_000, fromMark = 0) => waitForLog(logPath, re, timeoutMs, fromMark),
+    deliver: (to, from, subject, body) => lmtpDeliver(lmtpPort, to, from, subject, body),
     messages: (address) => inboxFiles(address).map((f) => readFileSync(f, "utf8")),
     waitForMessage: async (address, needle, timeoutMs = 20_000) =>
       await waitFor(`a message containing ${JSON.stringify(needle)} for ${address}`, () =>
