@@ -246,6 +246,17 @@ describe.skipIf(skip)("LDAP directory source against a real slapd", () => {
     expect((await many.lookupByIdNat("810001234567")).length).toBe(1);
   });
 
+  it("answers concurrent searches on one connection, and reconnects after the connection is closed", async () => {
+    const d = make({});
+    const qs = ["dupont", "martin", "bernard", "lefèvre", "n'diaye", "cardio lyon", "jean", "paris"];
+    const alone = await Promise.all(qs.map((q) => d.search(q, 5)));
+    const together = await Promise.all(qs.map((q) => d.search(q, 5)));
+    expect(together.map((r) => r.results.map((x) => x.email))).toEqual(alone.map((r) => r.results.map((x) => x.email)));
+    expect(alone[0]!.results.length).toBeGreaterThan(0);
+    await d.close();
+    expect((await d.lookupByAddress("jean.dupont@mssante.test"))?.email).toBe("jean.dupont@mssante.test");
+  });
+
   it("import is not applicable to LDAP", async () => {
     const err = await make({}).importFromConfiguredSource(() => undefined).catch((e) => e);
     expect(err.code).toBe(ErrorCode.IMPORT_FAILED);

@@ -78,6 +78,7 @@ export class LdapDirectory implements DirectoryService {
   private readonly objectFilter: string | null;
   private readonly connectTimeoutMs: number;
   private session: Promise<Client> | null = null;
+  private connected: Client | null = null;
   private lastError: string | null = null;
   private lastOkAt: string | null = null;
 
@@ -122,7 +123,9 @@ export class LdapDirectory implements DirectoryService {
       } else if (b.kind === "certificate") {
         await client.bindSASL("EXTERNAL");
       }
-      // anonymous: no bind; the first operation runs unauthenticated (RFC 4513 §5.1.1).
+      // Anonymous: an explicit anonymous simple bind (empty DN and password, RFC 4513 §5.1.1)
+      // opens the connection now, so concurrent first searches share it instead of racing to connect.
+      else await client.bind("", "");
       return client;
     } catch (e) {
       await client.unbind().catch(() => undefined);
@@ -131,9 +134,25 @@ export class LdapDirectory implements DirectoryService {
   }
 
   private client(): Promise<Client> {
+    // A connection the server closed is reopened (and re-bound) here, once for all waiting callers:
+    // ldapts would otherwise reconnect per operation, unauthenticated and racing.
+    if (this.session && this.connected && !this.connected.isConnected) {
+      const stale = this.connected;
+      this.session = null;
+      this.connected = null;
+      void stale.unbind().catch(() => undefined);
+    }
     if (!this.session) {
-      this.session = this.open();
-      this.session.catch(() => (this.session = null));
+      const s = this.open();
+      this.session = s;
+      s.then(
+        (c) => {
+          if (this.session === s) this.connected = c;
+        },
+        () => {
+          if (this.session === s) this.session = null;
+        },
+      );
     }
     return this.session;
   }
@@ -141,6 +160,7 @@ export class LdapDirectory implements DirectoryService {
   private async drop(): Promise<void> {
     const s = this.session;
     this.session = null;
+    this.connected = null;
     if (s) await s.then((c) => c.unbind()).catch(() => undefined);
   }
 
@@ -162,7 +182,8 @@ export class LdapDirectory implements DirectoryService {
       } catch (e) {
         // A server's answer (refused bind, no such object) will not change by retrying; a dropped connection may.
         const isProtocolAnswer = e instanceof ResultCodeError;
-        await this.drop();
+        // The connection is fine after a server's answer; keep it for the searches in flight.
+        if (!isProtocolAnswer) await this.drop();
         const be = explainLdapError(e, this.cfg);
         this.lastError = be.message;
         if (attempt >= 1 || isProtocolAnswer || /certificate|credentials/.test(be.message)) throw be;
