@@ -1,0 +1,54 @@
+/**
+ * Runs importExtraction in a child process (see import-child.ts) so the bridge's own memory stays
+ * at the size of the loaded index, and a crash during an import cannot take the bridge down.
+ */
+import { fork } from "node:child_process";
+import { fileURLToPath } from "node:url";
+import { ImportError } from "./import-error.ts";
+import type { ImportOptions, ImportSummary } from "./import-extraction.ts";
+
+const CHILD = fileURLToPath(new URL("./import-child.ts", import.meta.url));
+
+/** The tsx loader, resolved from this package (the child runs TypeScript like the bridge). */
+function tsxImport(): string {
+  return import.meta.resolve("tsx");
+}
+
+export function runImportInChild(opts: ImportOptions, signal?: AbortSignal): Promise<ImportSummary> {
+  const { onProgress, ...rest } = opts;
+  return new Promise((resolve, reject) => {
+    const child = fork(CHILD, [JSON.stringify(rest)], {
+      execArgv: ["--import", tsxImport(), "--max-semi-space-size=32"],
+      stdio: ["ignore", "ignore", "pipe", "ipc"],
+      signal,
+    });
+    let settled = false;
+    let stderr = "";
+    child.stderr?.on("data", (d: Buffer) => {
+      if (stderr.length < 4000) stderr += d.toString();
+    });
+    child.on("message", (m: { kind: string; [k: string]: unknown }) => {
+      if (m.kind === "progress") {
+        onProgress?.(m.phase as never, m.done as number, (m.total as number | null) ?? null, (m.message as string | null) ?? null);
+      } else if (m.kind === "done" && !settled) {
+        settled = true;
+        resolve(m.summary as ImportSummary);
+      } else if (m.kind === "error" && !settled) {
+        settled = true;
+        reject(new ImportError(m.errorKind as "input" | "io", m.message as string));
+      }
+    });
+    child.on("error", (e) => {
+      if (settled) return;
+      settled = true;
+      reject(new ImportError("io", `The import process could not run: ${e.message}`));
+    });
+    child.on("exit", (code, sig) => {
+      if (settled) return;
+      settled = true;
+      const why = sig ? `was stopped (${sig})` : `ended with code ${code}`;
+      const detail = /heap out of memory/i.test(stderr) ? " (out of memory)" : "";
+      reject(new ImportError("io", `The import process ${why}${detail}; the previous directory is still in use.`));
+    });
+  });
+}
