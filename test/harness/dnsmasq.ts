@@ -81,7 +81,10 @@ export async function startDnsmasq(records: SrvHost[], localDomains: string[] = 
   r.setServers([`127.0.0.1:${port}`]);
   const deadline = Date.now() + 5000;
   for (;;) {
-    if (child.exitCode !== null) throw new Error(`dnsmasq exited (${child.exitCode}): ${stderr.trim()}`);
+    if (child.exitCode !== null) {
+      await rm(dir, { recursive: true, force: true });
+      throw new Error(`dnsmasq exited (${child.exitCode}): ${stderr.trim()}`);
+    }
     try {
       await r.resolveSrv("_ready._tcp.invalid");
       break;
@@ -92,6 +95,7 @@ export async function startDnsmasq(records: SrvHost[], localDomains: string[] = 
     }
     if (Date.now() > deadline) {
       child.kill("SIGTERM");
+      await rm(dir, { recursive: true, force: true });
       throw new Error(`dnsmasq did not answer on 127.0.0.1:${port}: ${stderr.trim()}`);
     }
     await new Promise((res) => setTimeout(res, 50));

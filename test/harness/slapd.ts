@@ -190,6 +190,7 @@ access to * by * read
     await run("slaptest", ["-f", confFile, "-u"]);
     await run("slapadd", ["-q", "-f", confFile, "-l", ldifFile], { maxBuffer: 16 * 1024 * 1024 });
   } catch (e) {
+    await rm(dir, { recursive: true, force: true });
     const err = e as { stderr?: string; message: string };
     throw new Error(`slapd set-up failed: ${err.stderr?.slice(-2000) ?? err.message}`);
   }
@@ -207,6 +208,8 @@ access to * by * read
     await waitPort(ldapsPort, child, () => stderr);
   } catch (e) {
     if (child.exitCode === null) child.kill("SIGTERM");
+    await Promise.race([exited, new Promise((r) => setTimeout(r, 3000))]);
+    await rm(dir, { recursive: true, force: true });
     throw e;
   }
   return {
