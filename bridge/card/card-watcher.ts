@@ -154,12 +154,12 @@ export class CardWatcher extends EventEmitter implements CardStateSource {
       if (this.stopped) return;
       if (code === 78) this.fatal = true;
       const detail = stderr.trim().split("\n").at(-1) ?? "";
-      this.onMessage({
-        type: "pcsc-down",
-        message: this.model.isPcscAvailable()
-          ? `the connection to pcscd was lost (card watcher ended with ${signal ?? `code ${code}`}${detail && code !== 3 ? `: ${detail}` : ""})`
-          : (this.lastDownMessage ?? `the card watcher ended with ${signal ?? `code ${code}`}`),
-      });
+      // Exit code 3: the child saw pcscd go and said so already (pcsc-down); anything else is a crash.
+      const message =
+        code === 3
+          ? (this.lastDownMessage ?? "the connection to pcscd was lost")
+          : `the card watcher ended with ${signal ?? `code ${code}`}${detail ? ` (${detail})` : ""}; it is being restarted`;
+      this.onMessage({ type: "pcsc-down", message });
       this.releaseWaiters();
       if (!this.fatal) this.scheduleRestart();
     });

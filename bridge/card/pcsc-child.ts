@@ -39,18 +39,22 @@ function send(m: WatcherMessage): void {
 // Parent gone: nothing to report to.
 process.on("disconnect", () => process.exit(0));
 
-let factory: () => Pcsc;
-try {
-  factory = createRequire(import.meta.url)("pcsclite") as () => Pcsc;
-} catch (e) {
-  send({ type: "fatal", message: `the pcsclite library cannot be loaded (${(e as Error).message})` });
-  setTimeout(() => process.exit(78), 50);
-  throw e;
+function loadPcsclite(): (() => Pcsc) | null {
+  try {
+    return createRequire(import.meta.url)("pcsclite") as () => Pcsc;
+  } catch (e) {
+    send({ type: "fatal", message: `the pcsclite library cannot be loaded (${(e as Error).message})` });
+    setTimeout(() => process.exit(78), 50); // 78: the parent does not restart us
+    return null;
+  }
 }
+
+/** Errors meaning pcscd itself is gone (not a reader unplugged): SCARD_F_COMM_ERROR, SCARD_E_NO_SERVICE. */
+const PCSCD_GONE = /0x80100013|0x8010001d/i;
 
 let lastDown: string | null = null;
 
-function start(): void {
+function start(factory: () => Pcsc): void {
   let pcsc: Pcsc;
   try {
     pcsc = factory();
@@ -58,7 +62,7 @@ function start(): void {
     const message = (e as Error).message;
     if (message !== lastDown) send({ type: "pcsc-down", message });
     lastDown = message;
-    setTimeout(start, RETRY_MS);
+    setTimeout(() => start(factory), RETRY_MS);
     return;
   }
   lastDown = null;
@@ -80,8 +84,11 @@ function start(): void {
   }, SETTLE_MS);
   setTimeout(settle, 300);
 
-  pcsc.on("error", (err) => {
-    send({ type: "pcsc-down", message: err.message });
+  let gone = false;
+  const pcscdGone = (message: string) => {
+    if (gone) return;
+    gone = true;
+    send({ type: "pcsc-down", message });
     try {
       pcsc.close();
     } catch {
@@ -89,7 +96,8 @@ function start(): void {
     }
     // A fresh process gets a fresh library state (the parent restarts us).
     setTimeout(() => process.exit(3), 20);
-  });
+  };
+  pcsc.on("error", (err) => pcscdGone(err.message));
 
   pcsc.on("reader", (reader) => {
     const name = reader.name;
@@ -98,15 +106,21 @@ function start(): void {
     let reported = false;
     pendingFirst.add(name);
     send({ type: "reader-added", reader: name });
-    reader.on("error", () => {
-      // The reader's own monitor failed (e.g. unplugged mid-call); "end" follows when it is gone.
+    let readerError = "";
+    reader.on("error", (err) => {
+      // The reader's own monitor failed; "end" follows. When pcscd itself is gone, say that
+      // instead of reporting every reader as unplugged.
+      readerError = err.message;
+      if (PCSCD_GONE.test(err.message)) pcscdGone(err.message);
     });
     reader.on("end", () => {
+      if (gone || PCSCD_GONE.test(readerError)) return;
       pendingFirst.delete(name);
       send({ type: "reader-removed", reader: name });
       settle();
     });
     reader.on("status", (status) => {
+      if (gone) return;
       const state = status.state;
       if (state & STATE_UNAVAILABLE) return;
       // Debounce: only a change of presence (or of the card) is an event.
@@ -126,4 +140,5 @@ function start(): void {
   });
 }
 
-start();
+const factory = loadPcsclite();
+if (factory) start(factory);

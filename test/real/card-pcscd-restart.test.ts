@@ -39,9 +39,11 @@ describe.skipIf(skip)("card watcher across pcscd restarts (private pcscd)", () =
     pcscd = privatePcscd({ basePort: BASE_PORT, friendlyName: "Restart PCD" });
   });
   afterEach(async () => {
-    await card.remove();
     await watcher?.stop();
     watcher = null;
+    await card.remove();
+    // Let pcscd see the card go (it polls every ~400 ms) before the next test's watcher starts.
+    await new Promise((r) => setTimeout(r, 900));
   });
   afterAll(async () => {
     await pcscd?.dispose();
@@ -77,9 +79,15 @@ describe.skipIf(skip)("card watcher across pcscd restarts (private pcscd)", () =
     const firstChild = watcher.childPid;
     const insertion = watcher.boundCard()!.insertion;
 
+    const seen: string[] = [];
+    const record = (c: CardChanged) => seen.push(c.event);
+    watcher.on("changed", record);
     const down = waitEvent(watcher, (c) => c.event === "pcsc-down");
     await pcscd.stop(true); // SIGKILL: as a crash
     const d = await down;
+    watcher.off("changed", record);
+    // pcscd going away is one pcsc-down, not a storm of "reader unplugged" events before it.
+    expect(seen, `events after killing pcscd: ${seen.join(", ")}`).toEqual(["pcsc-down"]);
     expect(d.state).toMatchObject({ pcscAvailable: false, readers: [], boundReader: null });
     expect(d.state.unavailable?.reason).toBe("pcsc-unavailable");
 
@@ -94,6 +102,24 @@ describe.skipIf(skip)("card watcher across pcscd restarts (private pcscd)", () =
     expect(watcher.childPid).not.toBe(firstChild);
     expect(watcher.restarts).toBeGreaterThanOrEqual(2);
     expect(watcher.boundCard()!.insertion).toBeGreaterThan(insertion);
+  });
+
+  it("the watcher's child process crashing → pcsc-down, restarted with backoff, state recovers", async () => {
+    await pcscd.start();
+    watcher = new CardWatcher({ db, env: pcscd.env, retryMs: 200, backoff: { initialMs: 100, maxMs: 1000 } });
+    await watcher.start();
+    const inserted = waitEvent(watcher, (c) => c.event === "inserted");
+    await card.insert(ATR.CPS3_CONTACT);
+    await inserted;
+    const pid = watcher.childPid!;
+    const down = waitEvent(watcher, (c) => c.event === "pcsc-down");
+    const back = waitEvent(watcher, (c) => c.event === "inserted");
+    process.kill(pid, "SIGKILL"); // as a native crash in the PC/SC library would
+    const d = await down;
+    expect(d.state.unavailable?.message).toMatch(/card watcher ended with SIGKILL/);
+    const b = await back;
+    expect(b.state).toMatchObject({ pcscAvailable: true, boundReader: pcscd.readerName(0), unavailable: null });
+    expect(watcher.childPid).not.toBe(pid);
   });
 
   it("the reader bound with --reader is gone after a restart → no-reader, naming it", async () => {

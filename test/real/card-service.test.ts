@@ -68,9 +68,11 @@ describe.skipIf(skip)("card service: reader binding with pcscd, the virtual card
     token = await createSoftHsmToken();
   });
   afterEach(async () => {
-    await card.remove();
     await service?.close();
     service = null;
+    await card.remove();
+    // Let pcscd see the card go (it polls every ~400 ms) before the next test's service starts.
+    await new Promise((r) => setTimeout(r, 900));
   });
   afterAll(async () => {
     await pcscd?.dispose();
