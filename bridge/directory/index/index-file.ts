@@ -194,3 +194,21 @@ export function openIndexFile(file: string): LoadedIndex {
     throw e;
   }
 }
+
+/** The same view over parts still in memory (tests, and checks before writing). */
+export function inMemoryIndex(parts: IndexParts, meta: IndexMeta): LoadedIndex {
+  return {
+    meta,
+    dict: parts.dict,
+    postStart: parts.postStart,
+    postings: parts.postings,
+    entryOffsets: parts.entryOffsets,
+    emailHash: parts.emailHash,
+    emailIds: parts.emailIds,
+    idNatHash: parts.idNatHash,
+    idNatIds: parts.idNatIds,
+    sizeBytes: 0,
+    readEntryText: (id) => parts.entries.toString("utf8", parts.entryOffsets[id]!, parts.entryOffsets[id + 1]!),
+    close: () => {},
+  };
+}
