@@ -184,6 +184,13 @@ describe("prepare", () => {
     expect(env.calls).not.toContain("card.getIdentity");
   });
 
+  it("shows a low PIN count or final try as a warning at once, before any logon", async () => {
+    env.pinSequence = ["final-try"];
+    expect(await prepare(env.deps, env.ui)).toMatchObject({ ok: true, prepared: { pin: { state: "final-try" } } });
+    expect(env.progress).toContainEqual(["pin", "warning"]);
+    expect(env.fake.mssAccounts.calls).toEqual([]);
+  });
+
   it("reports an unreadable identity, and a card pulled meanwhile as no card", async () => {
     env.fail("card.getIdentity", "CERTIFICATE_NOT_FOUND");
     expect(await prepare(env.deps, env.ui)).toMatchObject({ ok: false, failure: { step: "identity", code: "identity-unreadable" } });

@@ -241,6 +241,8 @@ export async function prepare(deps: SetupDeps, ui: SetupUi): Promise<PrepareOutc
   }
   if (pin.state === "locked") return fail("pin", "pin-locked");
   ui.progress("card", "done", { pin: pin.state });
+  // Shown now, before anything could make NSS ask for the PIN; confirmed again before the logon.
+  if (pin.state !== "ok") ui.progress("pin", "warning", { pin: pin.state });
 
   ui.progress("identity", "running");
   let identity: CardIdentity;

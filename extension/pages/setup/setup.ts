@@ -4,6 +4,7 @@
  * written to storage.local "mss.lastSetup" so a test driver can read it.
  */
 import operators from "../../data/operators.json" with { type: "json" };
+import { log } from "../../background/log.ts";
 import { getMessenger } from "../../background/messenger-types.ts";
 import type { ExtensionStatus } from "../../background/status.ts";
 import { cardPresent } from "../../background/status.ts";
@@ -150,8 +151,9 @@ function renderPrepared(p: Prepared) {
   byId<HTMLInputElement>("manual-choice").checked = !p.preselected;
 }
 
-async function record(v: Record<string, unknown>) {
+async function record(v: Record<string, string | number | boolean | null>) {
   await m.storage.local.set({ [LAST_SETUP_KEY]: { at: new Date().toISOString(), ...v } });
+  log(`setup.${String(v.phase)}`, { ok: v.ok ?? null, step: v.step ?? null, code: v.code ?? null, action: v.action ?? null });
 }
 
 // ---- actions ---------------------------------------------------------------------------------
