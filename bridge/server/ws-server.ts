@@ -113,6 +113,8 @@ export class BridgeServer {
       // Plain HTTP gets nothing: this is a WebSocket endpoint for one extension.
       res.writeHead(404, { "Content-Type": "text/plain", Connection: "close" }).end();
     });
+    // Raw TCP connections that never upgrade are bounded too (slow-header clients).
+    server.maxConnections = this.ctx.limits.maxConnections + 16;
     server.headersTimeout = 5000;
     server.requestTimeout = 5000;
     server.on("upgrade", (req, socket, head) => this.onUpgrade(req, socket, head));

@@ -132,8 +132,8 @@ export async function runBridgeBench(opts: BenchOptions): Promise<BenchResult> {
         const rawFrom = rawEvents.length;
         const wsFrom = arrivals.length;
         const ins = await vcard.insert(ATR.CPS3_CONTACT);
-        const r = await waitFor(() => rawEvents.slice(rawFrom).find((e) => e.present), 5000, "the raw insertion event");
-        const w = await waitFor(() => arrivals.slice(wsFrom).find((a) => a.method === "card.changed" && a.params.event === "inserted"), 5000, "card.changed inserted");
+        const r = await waitFor(() => rawEvents.slice(rawFrom).find((e) => e.present), 10_000, "the raw insertion event");
+        const w = await waitFor(() => arrivals.slice(wsFrom).find((a) => a.method === "card.changed" && a.params.event === "inserted"), 10_000, "card.changed inserted");
         raw.push(r.at - ins.at);
         wsLat.push(w.at - ins.at);
         added.push(w.at - r.at);
@@ -143,15 +143,15 @@ export async function runBridgeBench(opts: BenchOptions): Promise<BenchResult> {
         const rawRm = rawEvents.length;
         const wsRm = arrivals.length;
         await vcard.remove();
-        await waitFor(() => rawEvents.slice(rawRm).find((e) => !e.present), 5000, "the raw removal event");
-        await waitFor(() => arrivals.slice(wsRm).find((a) => a.method === "card.changed" && a.params.event === "removed"), 5000, "card.changed removed");
+        await waitFor(() => rawEvents.slice(rawRm).find((e) => !e.present), 10_000, "the raw removal event");
+        await waitFor(() => arrivals.slice(wsRm).find((a) => a.method === "card.changed" && a.params.event === "removed"), 10_000, "card.changed removed");
         await new Promise((res) => setTimeout(res, 50 + Math.random() * 150)); // de-phase from pcscd's polling
         log(`  insertion ${i + 1}/${opts.insertions}: raw ${ms(r.at - ins.at)}, websocket ${ms(w.at - ins.at)}, added ${ms(w.at - r.at)}`);
       }
       cardResult = { raw: stats(raw), websocket: stats(wsLat), added: stats(added), identityAfterInsert: stats(idAfter) };
       const before = arrivals.length;
       await vcard.insert(ATR.CPS3_CONTACT); // leave the card in for (b)
-      await waitFor(() => arrivals.slice(before).find((a) => a.params?.event === "inserted"), 5000, "re-insertion");
+      await waitFor(() => arrivals.slice(before).find((a) => a.params?.event === "inserted"), 10_000, "re-insertion");
     } else {
       cardResult = { skipped: "needs root, unshare, pcscd and the vpcd driver (scripts/setup)" };
     }
