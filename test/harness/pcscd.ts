@@ -12,6 +12,7 @@
  */
 import { spawn, execFileSync, type ChildProcess } from "node:child_process";
 import { appendFileSync, existsSync, mkdirSync, readdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync, closeSync } from "node:fs";
+import net from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
@@ -214,6 +215,26 @@ export async function leaseSystemPcscd(): Promise<PcscdLease> {
         if (started === runningPcscdPid()) await stopPid(started);
       }),
   };
+}
+
+function portFree(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const srv = net.createServer();
+    srv.once("error", () => resolve(false));
+    srv.listen({ port, host: "0.0.0.0", exclusive: true }, () => srv.close(() => resolve(true)));
+  });
+}
+
+/**
+ * A base port whose two vpcd slots (base, base + 1) are free right now, picked at random in
+ * [from, to): overlapping test runs then do not fight over a fixed port.
+ */
+export async function freeVpcdBasePort(from = 36000, to = 38000): Promise<number> {
+  for (let i = 0; i < 50; i++) {
+    const base = from + 2 * Math.floor((Math.random() * (to - from)) / 2);
+    if ((await portFree(base)) && (await portFree(base + 1))) return base;
+  }
+  throw new Error(`No free pair of ports for vpcd in ${from}-${to}`);
 }
 
 export interface PrivatePcscdOptions {

@@ -7,11 +7,10 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { loadCardDatabase } from "../../bridge/card/card-database.ts";
 import { CardWatcher } from "../../bridge/card/card-watcher.ts";
 import type { CardChanged } from "../../bridge/services.ts";
-import { missingPcscComponents, privatePcscd, type PrivatePcscd } from "../harness/pcscd.ts";
+import { freeVpcdBasePort, missingPcscComponents, privatePcscd, type PrivatePcscd } from "../harness/pcscd.ts";
 import { ATR, VirtualCard } from "../harness/virtual-card.ts";
 
 const skip = missingPcscComponents("card-pcscd-restart (private pcscd + vpcd)", { privatePcscd: true });
-const BASE_PORT = 35981;
 
 function waitEvent(w: CardWatcher, pred: (c: CardChanged) => boolean, timeoutMs = 8000): Promise<CardChanged> {
   return new Promise((resolve, reject) => {
@@ -32,16 +31,19 @@ function waitEvent(w: CardWatcher, pred: (c: CardChanged) => boolean, timeoutMs 
 describe.skipIf(skip)("card watcher across pcscd restarts (private pcscd)", () => {
   let pcscd: PrivatePcscd;
   let watcher: CardWatcher | null = null;
-  const card = new VirtualCard({ port: BASE_PORT, stayInserted: true, reconnectMs: 100 });
+  let card: VirtualCard;
   const db = loadCardDatabase();
 
-  beforeAll(() => {
-    pcscd = privatePcscd({ basePort: BASE_PORT, friendlyName: "Restart PCD" });
+  beforeAll(async () => {
+    // A random free port pair: overlapping test runs each get their own private pcscd and reader.
+    const basePort = await freeVpcdBasePort();
+    pcscd = privatePcscd({ basePort, friendlyName: "Restart PCD" });
+    card = new VirtualCard({ port: basePort, stayInserted: true, reconnectMs: 100 });
   });
   afterEach(async () => {
     await watcher?.stop();
     watcher = null;
-    await card.remove();
+    await card?.remove();
     // Let pcscd see the card go (it polls every ~400 ms) before the next test's watcher starts.
     await new Promise((r) => setTimeout(r, 900));
   });

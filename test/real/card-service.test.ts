@@ -13,7 +13,7 @@ import type { CardChanged } from "../../bridge/services.ts";
 import { TEST_FAKE_ENV } from "../../bridge/token/index.ts";
 import { ADDON_ID } from "../../shared/constants.ts";
 import { BridgeError, ErrorCode } from "../../shared/protocol/errors.ts";
-import { missingPcscComponents, privatePcscd, type PrivatePcscd } from "../harness/pcscd.ts";
+import { freeVpcdBasePort, missingPcscComponents, privatePcscd, type PrivatePcscd } from "../harness/pcscd.ts";
 import { missingComponents } from "../harness/require-component.ts";
 import { createSoftHsmToken, type SoftHsmToken } from "../harness/softhsm.ts";
 import { ATR, VirtualCard } from "../harness/virtual-card.ts";
@@ -21,7 +21,6 @@ import { ATR, VirtualCard } from "../harness/virtual-card.ts";
 const skip =
   missingPcscComponents("card-service (private pcscd + vpcd + SoftHSM2)", { privatePcscd: true }) ??
   missingComponents("card-service (private pcscd + vpcd + SoftHSM2)", ["softhsm2-util", "pkcs11-tool", "openssl"]);
-const BASE_PORT = 35985;
 
 async function errorCode(p: Promise<unknown>): Promise<number | string> {
   try {
@@ -49,7 +48,7 @@ describe.skipIf(skip)("card service: reader binding with pcscd, the virtual card
   let pcscd: PrivatePcscd;
   let token: SoftHsmToken;
   let service: CardLayerService | null = null;
-  const card = new VirtualCard({ port: BASE_PORT });
+  let card: VirtualCard;
   const home = mkdtempSync(path.join(os.tmpdir(), "card-service-home-"));
 
   function makeService(tokenEnv: NodeJS.ProcessEnv = {}): CardLayerService {
@@ -63,14 +62,17 @@ describe.skipIf(skip)("card service: reader binding with pcscd, the virtual card
   }
 
   beforeAll(async () => {
-    pcscd = privatePcscd({ basePort: BASE_PORT, friendlyName: "Service PCD" });
+    // A random free port pair: overlapping test runs each get their own private pcscd and reader.
+    const basePort = await freeVpcdBasePort();
+    pcscd = privatePcscd({ basePort, friendlyName: "Service PCD" });
+    card = new VirtualCard({ port: basePort });
     await pcscd.start();
     token = await createSoftHsmToken();
   });
   afterEach(async () => {
     await service?.close();
     service = null;
-    await card.remove();
+    await card?.remove();
     // Let pcscd see the card go (it polls every ~400 ms) before the next test's service starts.
     await new Promise((r) => setTimeout(r, 900));
   });
