@@ -5,7 +5,8 @@
 import { Command, CommanderError } from "commander";
 import { BridgeError } from "../shared/protocol/errors.ts";
 import { BRIDGE_VERSION } from "./app/version.ts";
-import { importIfPresent } from "./app/create-services.ts";
+import { registerDirectoryCommands } from "./cli/directory-commands.ts";
+import { registerTrustCommands } from "./cli/trust-commands.ts";
 import { CliError, dataDirFrom, err, Exit } from "./cli/common.ts";
 import { registerStartCommand } from "./cli/start.ts";
 import { registerStatusCommand } from "./cli/status.ts";
@@ -35,11 +36,9 @@ export async function buildProgram(onResult: (code: number | null) => void): Pro
   registerInstallCommands(program, run);
   registerNativeHostCommand(program, run, dataDirFrom);
 
-  // Commands of the directory and trust parts, when this build has them.
-  const dir = await importIfPresent<{ registerDirectoryCommands(p: Command): void }>("cli/directory-commands.ts");
-  dir?.registerDirectoryCommands(program);
-  const trust = await importIfPresent<{ registerTrustCommands(p: Command): void }>("cli/trust-commands.ts");
-  trust?.registerTrustCommands(program);
+  // Commands of the directory and trust parts (they handle their own options and exit codes).
+  registerDirectoryCommands(program);
+  registerTrustCommands(program);
   return program;
 }
 

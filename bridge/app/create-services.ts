@@ -3,12 +3,12 @@
  * configuration. A service that cannot start is replaced by a stand-in that explains why, so the
  * bridge always starts and serves the rest (e.g. no pcscd: the directory still answers).
  */
-import { existsSync } from "node:fs";
-import { fileURLToPath } from "node:url";
 import type { BridgeConfig } from "../config/config.ts";
 import type { Logger } from "../log/logger.ts";
 import type { Services } from "../server/context.ts";
 import { createCardService as createCardLayer, type CardServiceOptions } from "../card/card-service.ts";
+import { createDirectoryService } from "../directory/offline-directory.ts";
+import { ldapDirectoryFromConfig } from "../directory/ldap/ldap-directory.ts";
 import { TrustSpace, trustOptionsFromConfig, type TrustSpaceOptions } from "../trust/trust-service.ts";
 import { UnavailableCardService, UnavailableDirectoryService, UnavailableTrustService } from "./fallback-services.ts";
 
@@ -22,16 +22,6 @@ export interface ServiceOptions {
   cardExtra?: Partial<CardServiceOptions>;
   /** Trust-space options over those from the configuration (the demo turns the cache off). */
   trustExtra?: Partial<TrustSpaceOptions>;
-}
-
-/**
- * Imports a module of another part of the bridge if it is present in this tree. Used at the seams
- * with parts written in parallel (TODO(integration): replace by static imports once they exist).
- */
-export async function importIfPresent<T>(relFromBridge: string): Promise<T | null> {
-  const url = new URL(`../${relFromBridge}`, import.meta.url);
-  if (!existsSync(fileURLToPath(url))) return null;
-  return (await import(url.href)) as T;
 }
 
 export async function createServices(opts: ServiceOptions): Promise<Services> {
@@ -67,12 +57,8 @@ async function createCard(opts: ServiceOptions): Promise<Services["card"]> {
 }
 
 async function createDirectory(opts: ServiceOptions): Promise<Services["directory"]> {
-  // TODO(integration): bridge/directory/offline-directory.ts (DirectoryService) and LDAP.
-  const m = await importIfPresent<any>("directory/offline-directory.ts");
-  if (!m) return new UnavailableDirectoryService("This build has no directory (bridge/directory/offline-directory.ts is missing).");
-  if (typeof m.createDirectoryService === "function") return await m.createDirectoryService({ config: opts.config, dataDir: opts.dataDir, log: opts.log.child("directory") });
-  const Ctor = m.OfflineDirectory ?? m.OfflineDirectoryService ?? m.default;
-  return new Ctor({ config: opts.config, dataDir: opts.dataDir, log: opts.log.child("directory") });
+  if (opts.config.directory.source === "ldap") return ldapDirectoryFromConfig(opts.config);
+  return createDirectoryService({ config: opts.config, dataDir: opts.dataDir, log: opts.log.child("directory") });
 }
 
 async function createTrust(opts: ServiceOptions): Promise<Services["trust"]> {

@@ -6,6 +6,7 @@
  * writes into the user's Thunderbird locations: manifests the card layer would write go to a
  * private HOME inside the demo directory, and card.installModuleManifest is refused.
  */
+import { existsSync, readdirSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import type { BridgeConfig } from "../config/config.ts";
@@ -13,7 +14,8 @@ import type { Logger } from "../log/logger.ts";
 import type { CardServiceOptions } from "../card/card-service.ts";
 import { loadCardDatabase } from "../card/card-database.ts";
 import { SimulatedCardWatcher } from "../card/simulated-watcher.ts";
-import { makeDemoToken } from "../../scripts/make-demo-token.ts";
+import { makeDemoToken, DEMO_HOLDER } from "../../scripts/make-demo-token.ts";
+import { writeExtraction, type FixtureEntry } from "../../scripts/generate-directory.ts";
 import { BridgeError, ErrorCode } from "../../shared/protocol/errors.ts";
 
 /** A CPS3 (contact) ATR, as the simulated card presents it. */
@@ -27,6 +29,57 @@ export interface DemoSetup {
   /** Trust list cache off: the test-only list must never land in a real cache. */
   trustCacheDir: null;
   demoDir: string;
+}
+
+/** Mailboxes the demo needs at known places: the demo doctor (found by the card's idNat) and colleagues. */
+export const DEMO_DIRECTORY_FIXTURES: FixtureEntry[] = [
+  {
+    type: "PER",
+    email: "camille.demo@medecin.mssante.test",
+    idNat: DEMO_HOLDER.idNat,
+    surname: DEMO_HOLDER.surname,
+    givenName: DEMO_HOLDER.givenName,
+    civility: "DR",
+    profession: "Médecin",
+    specialty: "Médecine générale",
+    places: [{ organisation: "Cabinet médical de démonstration", city: "LYON", postalCode: "69003", department: "69" }],
+  },
+  {
+    type: "PER",
+    email: "helene.lefevre-durand@hopital-exemple.mssante.test",
+    idNat: "810000000017",
+    surname: "LEFÈVRE-DURAND",
+    givenName: "Hélène",
+    civility: "DR",
+    profession: "Médecin",
+    specialty: "Cardiologie",
+    places: [{ organisation: "Hôpital d'exemple", service: "Cardiologie", city: "SAINT-ÉTIENNE", postalCode: "42000", department: "42" }],
+  },
+  {
+    type: "PER",
+    email: "amadou.ndiaye@medecin.mssante.test",
+    idNat: "810000000025",
+    surname: "N'DIAYE",
+    givenName: "Amadou",
+    civility: "DR",
+    profession: "Médecin",
+    specialty: "Pneumologie",
+    places: [{ organisation: null, city: "VILLEURBANNE", postalCode: "69100", department: "69" }],
+  },
+  {
+    type: "ORG",
+    email: "secretariat.cardiologie@hopital-exemple.mssante.test",
+    places: [{ organisation: "Hôpital d'exemple", service: "Secrétariat de cardiologie", city: "SAINT-ÉTIENNE", postalCode: "42000", department: "42" }],
+  },
+];
+
+/** The generated demo extraction (made once, then reused). */
+async function demoExtraction(dir: string): Promise<string> {
+  if (existsSync(dir)) {
+    const f = readdirSync(dir).find((n) => n.endsWith(".txt"));
+    if (f) return path.join(dir, f);
+  }
+  return (await writeExtraction(dir, { lines: 3000, seed: 20261123, fixtures: DEMO_DIRECTORY_FIXTURES })).file;
 }
 
 export function demoDirOf(dataDir: string): string {
@@ -51,6 +104,10 @@ export async function prepareDemo(dataDir: string, config: BridgeConfig, log: Lo
   c.reader = null;
   c.trust.whitelistSource = BUNDLED_TEST_WHITELIST;
   c.trust.refreshHours = 0;
+  c.directory.source = "offline";
+  c.directory.dbPath = path.join(demoDir, "directory");
+  c.directory.extractionSource = await demoExtraction(path.join(demoDir, "directory-source"));
+  c.directory.refreshHours = 0;
   const db = loadCardDatabase(c.cardDatabaseFile);
   const watcher = new SimulatedCardWatcher({ db, initialAtr: DEMO_CARD_ATR });
   return {

@@ -45,6 +45,18 @@ export function applyStartFlags(config: BridgeConfig, f: StartFlags): BridgeConf
   return c;
 }
 
+/** The demo's directory index is built once, from the generated extraction, before the bridge says it listens. */
+async function importDemoDirectory(bridge: RunningBridge, log: ReturnType<typeof createLogger>): Promise<void> {
+  const dir = bridge.ctx.services.directory;
+  if (dir.status().count > 0) return;
+  try {
+    await dir.importFromConfiguredSource(() => {});
+    log.info("demo directory ready", { entries: dir.status().count });
+  } catch (e) {
+    log.warn("demo directory import failed; the demo runs without it", { error: (e as Error).message });
+  }
+}
+
 async function start(flags: StartFlags): Promise<number | null> {
   const dataDir = ensureDataDir(dataDirFrom(flags));
   const log = createLogger();
@@ -68,6 +80,7 @@ async function start(flags: StartFlags): Promise<number | null> {
     if (e instanceof BridgeError) throw new CliError(Exit.UNAVAILABLE, e.message);
     throw e;
   }
+  if (config.demo) await importDemoDirectory(bridge, log);
   out(`mss-bridge ${config.demo ? "(DEMO: simulated card, test-only data) " : ""}listening on ${bridge.addresses.map((a) => `ws://${a}${WS_PATH}`).join(" and ")} (pid ${process.pid}, data ${dataDir})`);
   let stopping = false;
   const stop = async (signal: string) => {

@@ -50,6 +50,15 @@ describe.skipIf(skip)("demo bridge", () => {
 
   it("uses the bundled test-only trust list", async () => {
     expect((await c.call("trust.list")).testOnly).toBe(true);
+    expect((await c.call("trust.check", { address: "camille.demo@medecin.mssante.test" })).verdict).toBe("trusted");
+  });
+
+  it("serves a generated directory holding the demo doctor and colleagues", async () => {
+    expect((await c.call("directory.status")).count).toBeGreaterThan(1000);
+    const mine = await c.call("directory.lookupByIdNat", { idNat: "899999000001" });
+    expect(mine.entries.map((e: { email: string }) => e.email)).toEqual(["camille.demo@medecin.mssante.test"]);
+    const found = await c.call("directory.search", { query: "lefevre cardio" });
+    expect(found.results[0].email).toBe("helene.lefevre-durand@hopital-exemple.mssante.test");
   });
 
   it("never writes into the user's Thunderbird locations", async () => {
