@@ -76,3 +76,17 @@ describe("card database", () => {
     expect(() => loadCardDatabase(dangling)).toThrow(/unknown module "nope"/);
   });
 });
+
+describe("README example", () => {
+  it("the 'Adding a card' example is a valid override file", () => {
+    const readme = readFileSync(new URL("./README.md", import.meta.url), "utf8");
+    const block = /```json\n([\s\S]*?)```/.exec(readme)?.[1];
+    expect(block).toBeDefined();
+    const data = JSON.parse(block!);
+    expect(cardDatabaseProblems(data)).toEqual([]);
+    const dir = tmp();
+    const file = path.join(dir, "site.json");
+    writeFileSync(file, block!);
+    expect(matchAtr("3B 9B 18 80 01 00 12 25 00 64 80 05 01 00 00 90 44", loadCardDatabase(file))?.id).toBe("cps4-2027");
+  });
+});
