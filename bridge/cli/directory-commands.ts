@@ -85,12 +85,22 @@ async function runImport(source: string, o: DbOpts & { quiet?: boolean }): Promi
   );
   let phase: ImportPhase | null = null;
   const t0 = performance.now();
+  // Half of the index being replaced, as the bridge does (a cut file must not replace a good index).
+  let minCount = 0;
+  try {
+    const current = openIndexFile(dbPath);
+    minCount = Math.floor(current.meta.count / 2);
+    current.close();
+  } catch {
+    /* no usable index yet */
+  }
   try {
     const summary = await importExtraction({
       source,
       dbPath,
       proxy: config?.network.proxy ?? null,
       extraCaFile: config?.network.extraCaFile ?? null,
+      minCount,
       onProgress: (p, done, total) => {
         if (!showBar || p === "failed") return;
         if (p !== phase) {

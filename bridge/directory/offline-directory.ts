@@ -171,6 +171,7 @@ export class OfflineDirectory implements DirectoryService {
         dbPath: this.opts.dbPath,
         proxy: this.opts.proxy ?? null,
         extraCaFile: this.opts.extraCaFile ?? null,
+        minCount: this.index ? Math.floor(this.index.count / 2) : 0,
         onProgress: (phase, done, total, message) => onProgress({ phase, done, total, message }),
       };
       try {

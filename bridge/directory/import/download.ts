@@ -158,18 +158,17 @@ export async function downloadToFile(source: string, file: string, opts: Downloa
           out.once("drain", () => response.resume());
         }
       });
-      response.on("aborted", () => fail(new Error("the connection was closed")));
-      response.on("error", (e) => fail(e));
+      const cut = () => new Error(`the connection was cut after ${done} of ${total ?? "?"} bytes`);
+      response.on("aborted", () => fail(cut()));
+      response.on("error", (e) => fail(/aborted|ECONNRESET/i.test(e.message) ? cut() : e));
       response.on("end", () => {
         if (finished) return;
-        if (!response.complete || (total !== null && done !== total)) {
-          return fail(new Error(`the connection was cut after ${done} of ${total ?? "?"} bytes`));
-        }
+        if (!response.complete || (total !== null && done !== total)) return fail(cut());
         finished = true;
         out.end((err?: Error | null) => (err ? reject(err) : resolve()));
       });
       response.on("close", () => {
-        if (!finished && !response.complete) fail(new Error(`the connection was cut after ${done} of ${total ?? "?"} bytes`));
+        if (!finished && !response.complete) fail(cut());
       });
       out.on("error", (e) => fail(e));
     });

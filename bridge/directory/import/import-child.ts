@@ -11,16 +11,22 @@ const send = (m: unknown) => process.send?.(m);
 async function main(): Promise<void> {
   const opts = JSON.parse(process.argv[2] ?? "{}") as Omit<ImportOptions, "onProgress">;
   let lastSent = 0;
+  let lastPhase: string | null = null;
+  let pending: unknown = null;
   try {
     const summary = await importExtraction({
       ...opts,
       onProgress: (phase, done, total, message) => {
         const now = Date.now();
-        // Throttle: the parent only needs a few updates a second.
-        if (phase === "done" || phase === "failed" || now - lastSent > 200) {
+        const msg = { kind: "progress", phase, done, total, message };
+        // Throttle to a few updates a second, but never lose a phase's last figures.
+        if (phase !== lastPhase && pending) send(pending);
+        if (phase !== lastPhase || phase === "done" || phase === "failed" || now - lastSent > 200) {
           lastSent = now;
-          send({ kind: "progress", phase, done, total, message });
-        }
+          lastPhase = phase;
+          pending = null;
+          send(msg);
+        } else pending = msg;
       },
     });
     send({ kind: "done", summary });

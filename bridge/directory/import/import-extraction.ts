@@ -25,6 +25,11 @@ export interface ImportOptions {
   extraCaFile?: string | null;
   onProgress?: (phase: ImportPhase, done: number, total: number | null, message: string | null) => void;
   env?: NodeJS.ProcessEnv;
+  /**
+   * Refuse an extraction with fewer mailboxes than this (the caller passes half of the index it
+   * replaces): a file cut exactly at a line end cannot be told from a complete one otherwise.
+   */
+  minCount?: number;
 }
 
 export interface ImportSummary {
@@ -113,6 +118,12 @@ export async function importExtraction(opts: ImportOptions): Promise<ImportSumma
     progress("parse", 0, size, null);
     const builder = new IndexBuilder();
     const parsed = await parseExtraction(stream, builder, (b) => progress("parse", b, size, null));
+    if (opts.minCount && parsed.count < opts.minCount) {
+      throw new ImportError(
+        "input",
+        `The extraction holds only ${parsed.count} mailboxes, less than half of the current directory: it is probably truncated. Download it again.`,
+      );
+    }
     progress("index", 0, parsed.count, null);
     const parts = builder.build((d, t) => progress("index", d, t, null));
     const meta: IndexMeta = {

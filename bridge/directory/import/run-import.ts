@@ -3,7 +3,8 @@
  * at the size of the loaded index, and a crash during an import cannot take the bridge down.
  */
 import { fork } from "node:child_process";
-import { fileURLToPath } from "node:url";
+import { createRequire } from "node:module";
+import { fileURLToPath, pathToFileURL } from "node:url";
 import { ImportError } from "./import-error.ts";
 import type { ImportOptions, ImportSummary } from "./import-extraction.ts";
 
@@ -11,7 +12,7 @@ const CHILD = fileURLToPath(new URL("./import-child.ts", import.meta.url));
 
 /** The tsx loader, resolved from this package (the child runs TypeScript like the bridge). */
 function tsxImport(): string {
-  return import.meta.resolve("tsx");
+  return pathToFileURL(createRequire(import.meta.url).resolve("tsx")).href;
 }
 
 export function runImportInChild(opts: ImportOptions, signal?: AbortSignal): Promise<ImportSummary> {

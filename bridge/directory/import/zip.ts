@@ -20,7 +20,7 @@ const EXTRACTION_NAME = /(^|\/)Extraction_Correspondance_MSSante[^/]*\.txt$/i;
 
 export function openExtractionInZip(file: string, limits = { maxBytes: MAX_UNCOMPRESSED_BYTES, maxRatio: MAX_RATIO }): Promise<ZipEntryStream> {
   return new Promise((resolve, reject) => {
-    yauzl.open(file, { lazyEntries: true, validateEntrySizes: true, strictFileNames: false }, (err, zip) => {
+    yauzl.open(file, { lazyEntries: true, autoClose: false, validateEntrySizes: true, strictFileNames: false }, (err, zip) => {
       if (err || !zip) {
         reject(new ImportError("input", `The file is not a readable ZIP (${err?.message ?? "unknown error"}). Download the extraction again.`));
         return;
@@ -32,7 +32,10 @@ export function openExtractionInZip(file: string, limits = { maxBytes: MAX_UNCOM
         }
         zip.readEntry();
       });
-      zip.on("error", (e: Error) => reject(new ImportError("input", `The ZIP is corrupt (${e.message}). Download the extraction again.`)));
+      zip.on("error", (e: Error) => {
+        zip.close();
+        reject(new ImportError("input", `The ZIP is corrupt (${e.message}). Download the extraction again.`));
+      });
       zip.on("end", () => {
         const entry = txts.find((e) => EXTRACTION_NAME.test(e.fileName)) ?? txts[0];
         if (!entry) {
@@ -70,10 +73,12 @@ export function openExtractionInZip(file: string, limits = { maxBytes: MAX_UNCOM
               else cb(null, chunk);
             },
           });
-          raw.on("error", (e: Error) =>
-            cap.destroy(e instanceof ImportError ? e : new ImportError("input", `The ZIP entry is corrupt or truncated (${e.message}). Download the extraction again.`)),
-          );
+          raw.on("error", (e: Error) => {
+            zip.close();
+            cap.destroy(e instanceof ImportError ? e : new ImportError("input", `The ZIP entry is corrupt or truncated (${e.message}). Download the extraction again.`));
+          });
           raw.on("end", () => zip.close());
+          cap.on("error", () => zip.close());
           resolve({ stream: raw.pipe(cap), name: entry.fileName.split("/").pop() ?? entry.fileName, size: entry.uncompressedSize });
         });
       });
