@@ -405,15 +405,12 @@ function mssTrustCA(pem) {
   const b64 = mssPemToBase64(pem);
   if (!b64) return mssFail("invalid-request", "not a PEM certificate");
   const certdb = mssCc()["@mozilla.org/security/x509certdb;1"].getService(mssCi().nsIX509CertDB);
-  const cert = certdb.constructX509FromBase64(b64);
-  const fingerprint = mssNormFingerprint(cert.sha256Fingerprint);
-  const existing = mssFindCertBySha256(fingerprint);
-  if (existing) {
-    // Present already (maybe with other trust): make sure it is trusted for TLS servers.
-    certdb.setCertTrustFromString(existing, "C,,");
-    return { ok: true, added: false, fingerprint };
-  }
-  certdb.addCertFromBase64(b64, "C,,");
+  const fingerprint = mssNormFingerprint(certdb.constructX509FromBase64(b64).sha256Fingerprint);
+  // No lookup through certdb.getCerts(): listing certificates walks every token, and with the
+  // card's module loaded NSS would ask for the card's PIN. Adding an existing certificate is
+  // harmless; its trust is then set to TLS servers only.
+  const cert = certdb.addCertFromBase64(b64, "C,,");
+  if (cert) certdb.setCertTrustFromString(cert, "C,,");
   return { ok: true, added: true, fingerprint };
 }
 

@@ -250,6 +250,12 @@ describe("provision", () => {
     expect(r).toMatchObject({ ok: true, result: { warnings: ["module-no-token"] } });
   });
 
+  it("goes on when the bridge cannot write the manifest but Thunderbird already has one", async () => {
+    env.handlers["card.getModuleInfo"] = () => ({ manifestName: PKCS11_MANIFEST_NAME, manifestInstalled: false, moduleAvailable: true, moduleDescription: "x" });
+    env.fail("card.installModuleManifest", "INSTALL_FAILED");
+    expect(await env.run()).toMatchObject({ ok: true });
+  });
+
   it("asks before using unconfirmed servers, and stops when refused", async () => {
     env.handlers["discovery.discover"] = () => ({ targets: [target("imap", "mail.elsewhere.example", 143, "certificate", 20, false), target("submission", "cert.medecin.mssante.fr", 587, "certificate", 20)] });
     env.confirmTargetsAnswer = false;
@@ -271,10 +277,11 @@ describe("provision", () => {
     ["no certificate front", (e) => (e.handlers["discovery.discover"] = () => ({ targets: TARGETS.filter((t) => t.front === "psc") })), "discovery", "no-certificate-front"],
     ["Cryptolib CPS missing", (e) => (e.handlers["card.getModuleInfo"] = () => ({ manifestName: "m", manifestInstalled: false, moduleAvailable: false, moduleDescription: "Cryptolib CPS" })), "module", "module-missing"],
     [
-      "the manifest not written",
+      "the manifest not written, and none for Thunderbird",
       (e) => {
         e.handlers["card.getModuleInfo"] = () => ({ manifestName: "m", manifestInstalled: false, moduleAvailable: true, moduleDescription: "x" });
         e.fail("card.installModuleManifest", "INSTALL_FAILED");
+        e.fake.pkcs11Manifests.delete(PKCS11_MANIFEST_NAME);
       },
       "module",
       "module-manifest-failed",

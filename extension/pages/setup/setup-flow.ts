@@ -308,10 +308,20 @@ export async function provision(deps: SetupDeps, ui: SetupUi, input: { identity:
 
   // 3. The card's PKCS#11 module into Thunderbird.
   ui.progress("module", "running");
+  // Whether Thunderbird can load the module is what counts: a manifest the bridge could not write
+  // may already be there (written by `mss-bridge install`, an installer or an administrator).
+  let manifestError: string | null = null;
   try {
     const info = await deps.call("card.getModuleInfo", {});
     if (!info.moduleAvailable) return fail("module", "module-missing", info.moduleDescription);
-    if (!info.manifestInstalled) await deps.call("card.installModuleManifest", {});
+    if (!info.manifestInstalled) {
+      try {
+        await deps.call("card.installModuleManifest", {});
+      } catch (e) {
+        if (callFailure(e) === "bridge-down") return fail("module", "bridge-down", detailOf(e));
+        manifestError = detailOf(e);
+      }
+    }
   } catch (e) {
     return fail("module", callFailure(e) === "bridge-down" ? "bridge-down" : "module-manifest-failed", detailOf(e));
   }
@@ -320,7 +330,8 @@ export async function provision(deps: SetupDeps, ui: SetupUi, input: { identity:
     const slots = await deps.pkcs11.getModuleSlots(PKCS11_MANIFEST_NAME);
     if (!slots.some((s) => s.token)) warnings.push("module-no-token");
   } catch (e) {
-    return fail("module", "module-load-failed", e instanceof Error ? e.message : String(e));
+    const why = e instanceof Error ? e.message : String(e);
+    return manifestError ? fail("module", "module-manifest-failed", `${manifestError}; ${why}`) : fail("module", "module-load-failed", why);
   }
   ui.progress("module", warnings.includes("module-no-token") ? "warning" : "done");
 
@@ -359,14 +370,7 @@ export async function provision(deps: SetupDeps, ui: SetupUi, input: { identity:
     provisionedAt: new Date().toISOString(),
   });
 
-  // 6. The card's certificate for these hosts only.
-  ui.progress("certificate", "running");
-  const hosts = [...new Set([imap.host, smtp.host])];
-  const rem = await deps.accounts.rememberClientCertificate({ hosts, certificateSha256: input.identity.certificateSha256 });
-  if (!rem.ok) return fail("certificate", rem.code === "client-cert-not-found" ? "client-cert-not-found" : "account-failed", `${rem.code}: ${rem.message}`);
-  ui.progress("certificate", "done");
-
-  // 7. PIN state before anything makes NSS ask for the PIN.
+  // 6. PIN state before anything makes NSS ask for the PIN.
   ui.progress("pin", "running");
   let pin: PinStatus;
   try {
@@ -381,6 +385,14 @@ export async function provision(deps: SetupDeps, ui: SetupUi, input: { identity:
     if (!(await ui.confirmPin(pin.state))) return fail("pin", "pin-declined");
   }
   ui.progress("pin", "done", { pin: pin.state });
+
+  // 7. The card's certificate for these hosts only. After the PIN gate: finding the certificate
+  // lists the token's objects, and NSS may ask for the PIN to do so.
+  ui.progress("certificate", "running");
+  const hosts = [...new Set([imap.host, smtp.host])];
+  const rem = await deps.accounts.rememberClientCertificate({ hosts, certificateSha256: input.identity.certificateSha256 });
+  if (!rem.ok) return fail("certificate", rem.code === "client-cert-not-found" ? "client-cert-not-found" : "account-failed", `${rem.code}: ${rem.message}`);
+  ui.progress("certificate", "done");
 
   // 8. Logon: NSS asks for the PIN, the server checks the certificate.
   ui.progress("logon", "running");

@@ -26,7 +26,7 @@ import {
 
 const m = getMessenger();
 export const LAST_SETUP_KEY = "mss.lastSetup";
-const STEPS: StepId[] = ["bridge", "card", "identity", "directory", "trust", "discovery", "module", "ca", "account", "certificate", "pin", "logon"];
+const STEPS: StepId[] = ["bridge", "card", "identity", "directory", "trust", "discovery", "module", "ca", "account", "pin", "certificate", "logon"];
 
 let status: ExtensionStatus | null = null;
 let prepared: Prepared | null = null;
