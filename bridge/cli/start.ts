@@ -83,7 +83,7 @@ async function start(flags: StartFlags): Promise<number | null> {
   if (config.demo) await importDemoDirectory(bridge, log);
   out(`mss-bridge ${config.demo ? "(DEMO: simulated card, test-only data) " : ""}listening on ${bridge.addresses.map((a) => `ws://${a}${WS_PATH}`).join(" and ")} (pid ${process.pid}, data ${dataDir})`);
   let stopping = false;
-  const stop = async (signal: string) => {
+  const stop = async (signal: string, exitCode: number = Exit.OK) => {
     if (stopping) return;
     stopping = true;
     log.info("stopping", { signal });
@@ -91,14 +91,14 @@ async function start(flags: StartFlags): Promise<number | null> {
     force.unref();
     await bridge.stop();
     out("mss-bridge stopped");
-    process.exit(Exit.OK);
+    process.exit(exitCode);
   };
   process.on("SIGINT", () => void stop("SIGINT"));
   process.on("SIGTERM", () => void stop("SIGTERM"));
   process.on("SIGHUP", () => void stop("SIGHUP"));
   process.on("uncaughtException", (e) => {
     log.error("uncaught exception; stopping", { error: e });
-    void stop("uncaughtException");
+    void stop("uncaughtException", 1);
   });
   process.on("unhandledRejection", (e) => log.error("unhandled rejection", { error: e }));
   return null; // keep running

@@ -10,7 +10,8 @@
 import { BridgeError, ErrorCode, type ErrorCodeValue } from "../../shared/protocol/errors.ts";
 import { jsonDepth, MAX_JSON_DEPTH, RequestSchema, type JsonRpcFailure } from "../../shared/protocol/jsonrpc.ts";
 import { Methods, Notifications, type MethodName } from "../../shared/protocol/schemas.ts";
-import { checkParams, checkResult, firstError, isMethodName } from "../../shared/protocol/validate.ts";
+import { checkResult, isMethodName } from "../../shared/protocol/validate.ts";
+import { describeProblem } from "./describe-problem.ts";
 import { PROTOCOL_VERSION, SUPPORTED_PROTOCOL_VERSIONS } from "../../shared/protocol/version.ts";
 import { bridgeProof, clientProof, pairingProof, randomNonce, sameProof, sealSecret } from "../../shared/protocol/proofs.ts";
 import type { ServerContext } from "./context.ts";
@@ -110,7 +111,7 @@ export class Session {
       return;
     }
     const id = idOf(msg);
-    const envErr = firstError(RequestSchema, msg);
+    const envErr = describeProblem(RequestSchema, msg);
     if (envErr) {
       this.fail(id, ErrorCode.INVALID_REQUEST, `Not a JSON-RPC 2.0 request (${envErr}).`);
       return;
@@ -127,7 +128,7 @@ export class Session {
       this.fail(req.id, ErrorCode.NOT_AUTHENTICATED, "Authenticate first (session.hello, then session.authenticate).");
       return;
     }
-    const paramErr = checkParams(method, req.params ?? {});
+    const paramErr = describeProblem(Methods[method].params, req.params ?? {});
     if (paramErr) {
       this.ctx.audit.record(method, this.origin, ErrorCode.INVALID_PARAMS);
       this.fail(req.id, ErrorCode.INVALID_PARAMS, `Invalid params (${paramErr}).`);
