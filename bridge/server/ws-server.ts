@@ -156,10 +156,20 @@ export class BridgeServer {
       this.ctx.audit.record("upgrade", origin ?? null, "refused-busy");
       return refuse(socket, 503, "Service Unavailable");
     }
+    // ws answers an invalid handshake (bad key, version) itself and never calls back: release the
+    // slot when the socket goes away too, or such requests would fill the cap for good.
     this.pending++;
+    let released = false;
+    const release = () => {
+      if (!released) {
+        released = true;
+        this.pending--;
+      }
+    };
+    socket.once("close", release);
     (socket as Socket).setNoDelay?.(true);
     this.wss.handleUpgrade(req, socket, head, (ws) => {
-      this.pending--;
+      release();
       this.onConnection(ws, origin!);
     });
   }

@@ -94,6 +94,14 @@ describe.skipIf(skip)("WebSocket upgrade checks (real socket)", () => {
     expect(audit).not.toMatch(/"operation":"(card|directory|trust)\./);
   });
 
+  it("invalid handshakes do not eat connection slots", async () => {
+    for (let i = 0; i < 10; i++) {
+      expect(await upgradeStatus(b.port, { Host: `127.0.0.1:${b.port}`, Origin: TEST_ORIGIN, "Sec-WebSocket-Key": "bad" })).toBe(400);
+    }
+    await new Promise((r) => setTimeout(r, 50));
+    expect(await upgradeStatus(b.port, { Host: `127.0.0.1:${b.port}`, Origin: TEST_ORIGIN })).toBe(101);
+  });
+
   it("caps connections with 503 before upgrading", async () => {
     const clients = [];
     for (let i = 0; i < 3; i++) clients.push(await openClient(b.port, TEST_ORIGIN));
