@@ -12,43 +12,14 @@ import { domainToASCII } from "node:url";
 import yazl from "yazl";
 import { missingComponents } from "../harness/require-component.ts";
 import { startForwardProxy, startHttpServer, type TestHttpServer, type TestProxy } from "../harness/http-server.ts";
-import { writeExtraction, type FixtureEntry } from "../../scripts/generate-directory.ts";
+import { writeExtraction } from "../../scripts/generate-directory.ts";
+import { FIXTURES } from "./directory-fixtures.ts";
 import { OfflineDirectory } from "../../bridge/directory/offline-directory.ts";
 import { BridgeError, ErrorCode } from "../../shared/protocol/errors.ts";
 import type { ImportProgress } from "../../bridge/services.ts";
 
 const skip = missingComponents("directory-import", ["openssl"]);
 
-export const FIXTURES: FixtureEntry[] = [
-  {
-    email: "anne.lefevre-durand@medecin.mssante.fr",
-    idNat: "810009876543",
-    surname: "Lefèvre-Durand",
-    givenName: "Anne",
-    civility: "DR",
-    profession: "Médecin",
-    specialty: "Cardiologie et maladies vasculaires",
-    places: [
-      { organisation: "Cabinet de cardiologie", city: "LYON", postalCode: "69003" },
-      { organisation: "CHU de Saint-Étienne", city: "SAINT-ÉTIENNE", postalCode: "42000" },
-    ],
-  },
-  {
-    email: "awa.ndiaye@medecin.mssante.fr",
-    idNat: "810009876544",
-    surname: "N'DIAYE",
-    givenName: "Awa",
-    civility: "DR",
-    profession: "Médecin",
-    specialty: "Pédiatrie",
-    places: [{ city: "SAINT-ÉTIENNE", postalCode: "42100" }],
-  },
-  {
-    type: "ORG",
-    email: "secretariat.cardiologie@hôpital-test.fr",
-    places: [{ organisation: "Hôpital Test", service: "Secrétariat de cardiologie", city: "NANTES", postalCode: "44000" }],
-  },
-];
 
 const QUERIES = ["lefevre", "ndiaye", "st etienne", "dupont cardio lyon", "mar", "secretariat cardio"];
 

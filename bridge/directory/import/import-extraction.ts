@@ -36,6 +36,8 @@ export interface ImportSummary {
   meta: IndexMeta;
   sizeBytes: number;
   elapsedMs: number;
+  /** CPU time of the importing process (user + system), to tell work from waiting on a busy machine. */
+  cpuMs: number;
 }
 
 /** "Extraction_Correspondance_MSSante_202611230312.txt" → "2026-11-23T03:12:00Z" (the file's date). */
@@ -72,6 +74,7 @@ function ioError(e: unknown, what: string): ImportError {
 
 export async function importExtraction(opts: ImportOptions): Promise<ImportSummary> {
   const t0 = performance.now();
+  const cpu0 = process.cpuUsage();
   const progress = opts.onProgress ?? (() => {});
   const dir = path.dirname(path.resolve(opts.dbPath));
   let downloaded: string | null = null;
@@ -143,7 +146,8 @@ export async function importExtraction(opts: ImportOptions): Promise<ImportSumma
       throw ioError(e, "writing the new index");
     }
     progress("done", meta.count, meta.count, null);
-    return { meta, sizeBytes, elapsedMs: performance.now() - t0 };
+    const cpu = process.cpuUsage(cpu0);
+    return { meta, sizeBytes, elapsedMs: performance.now() - t0, cpuMs: (cpu.user + cpu.system) / 1000 };
   } catch (e) {
     const err = ioError(e, "importing");
     progress("failed", 0, null, err.message);
