@@ -110,7 +110,7 @@ function load() {
   vm.createContext(sandbox);
   vm.runInContext(SRC, sandbox, { filename: "implementation.js" });
   const api = new sandbox.mssAccounts({}).getAPI({}).mssAccounts;
-  return { MS, api, t: sandbox.mssAccountsForTests };
+  return { MS, api, t: sandbox.mssAccounts.forTests };
 }
 
 const REQ = {
