@@ -85,4 +85,6 @@ function printReport(r: StatusReport): void {
   } else if (r.identityError) out(`Identity: ${r.identityError}`);
   if (r.pin) out(`PIN: ${r.pin.state}${r.pin.pinPad ? " (PIN pad)" : ""}`);
   else if (r.pinError) out(`PIN: ${r.pinError}`);
+  const d = r.directory as { source: string; count: number; sourceDate: string | null; stale: boolean } | undefined;
+  if (d) out(`Directory: ${d.source === "none" ? "none" : `${d.source}, ${d.count} addresses${d.sourceDate ? `, extraction of ${d.sourceDate}` : ""}${d.stale ? " (older than a week: refresh it)" : ""}`}`);
 }

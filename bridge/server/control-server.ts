@@ -28,6 +28,10 @@ export class ControlServer {
 
   async listen(): Promise<void> {
     const isPipe = process.platform === "win32";
+    if (!isPipe && Buffer.byteLength(this.address) > 100) {
+      // sun_path holds 104–108 bytes depending on the OS.
+      throw new BridgeError(ErrorCode.INTERNAL_ERROR, `The data directory's path is too long for the control socket (${this.address}). Use a shorter --data-dir.`);
+    }
     if (!isPipe) {
       // A socket left by a crashed bridge: we hold the instance lock, so it is ours to remove.
       try {
