@@ -149,7 +149,8 @@ export class IndexBuilder {
     this.addTokens(p, FIELD_OTHER, pl.postalCode, "postalCode");
     this.addTokens(p, FIELD_OTHER, pl.service, "service");
     this.addTokens(p, FIELD_OTHER, pl.address, "address");
-    this.addTokens(p, FIELD_OTHER, pl.department, "department");
+    // A department that starts the postal code ("69" / "69003") is already found by prefix.
+    if (!(pl.department && pl.postalCode?.startsWith(pl.department))) this.addTokens(p, FIELD_OTHER, pl.department, "department");
   }
 
   /** Adds a new mailbox; returns its provisional number (for merge). `key` = normalizeAddress(email). */
@@ -165,8 +166,20 @@ export class IndexBuilder {
     this.types.push(TYPE_ORDER[e.type]);
     this.addTokens(p, FIELD_SURNAME, e.surname, "surname");
     this.addTokens(p, FIELD_GIVEN, e.givenName, "givenName");
+    // E-mail tokens that repeat the name (jean.dupont@…) would only duplicate postings that rank
+    // better anyway: keep the others (secretariat@…, initials, numbers).
     const at = e.email.lastIndexOf("@");
-    this.addTokens(p, FIELD_EMAIL, at > 0 ? e.email.slice(0, at) : e.email, "email");
+    const mail = this.idsOf(FIELD_EMAIL, at > 0 ? e.email.slice(0, at) : e.email, "email");
+    if (mail) {
+      const names = [...(this.idsOf(FIELD_SURNAME, e.surname, "surname") ?? []), ...(this.idsOf(FIELD_GIVEN, e.givenName, "givenName") ?? [])].map(
+        (k) => Math.floor(k / FIELDS),
+      );
+      for (const k of mail) {
+        if (names.includes(Math.floor(k / FIELDS))) continue;
+        this.pairEntry.push(p);
+        this.pairKey.push(k);
+      }
+    }
     this.addTokens(p, FIELD_OTHER, e.profession, "profession");
     this.addTokens(p, FIELD_OTHER, e.specialty, "specialty");
     for (const pl of e.places) this.addPlaceTokens(p, pl);

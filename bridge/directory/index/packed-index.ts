@@ -33,7 +33,6 @@ interface TokenPlan {
 const FIELD_CODES = [Code.SURNAME_PREFIX, Code.GIVEN, Code.EMAIL, Code.OTHER];
 
 export class PackedIndex {
-  private readonly maps: Uint8Array[] = [];
   readonly count: number;
 
   constructor(readonly data: LoadedIndex) {
@@ -74,130 +73,158 @@ export class PackedIndex {
     return { prefixes: kept, ranges, exact, volume };
   }
 
-  private map(i: number): Uint8Array {
-    while (this.maps.length <= i) this.maps.push(new Uint8Array(this.count));
+  /**
+   * Per-token maps of "best match code" per entry, stamped with a query generation so they never
+   * need clearing: a cell counts only if its stamp is the current generation.
+   */
+  private readonly maps: Uint16Array[] = [];
+  private gen = 0;
+
+  private map(i: number): Uint16Array {
+    while (this.maps.length <= i) this.maps.push(new Uint16Array(this.count));
     return this.maps[i]!;
   }
 
-  /** Marks every entry the token matches with its best code + 1; returns ids first seen if asked. */
-  private mark(plan: TokenPlan, m: Uint8Array, collect: number[] | null): void {
+  private nextGeneration(): number {
+    this.gen++;
+    if (this.gen >= 8192) {
+      for (const m of this.maps) m.fill(0);
+      this.gen = 1;
+    }
+    return this.gen;
+  }
+
+  /** Marks every entry the token matches with its best code + 1 (stamped with `gen`). */
+  private mark(plan: TokenPlan, m: Uint16Array, gen: number): void {
     const ps = this.data.postStart;
     const post = this.data.postings;
+    const stamp = gen << 3;
     for (const [lo, hi] of plan.ranges) {
       for (let t = lo; t < hi; t++) {
         for (let f = 0; f < FIELDS; f++) {
-          const code = f === FIELD_SURNAME && plan.exact.has(t) ? Code.SURNAME_EXACT : FIELD_CODES[f]!;
-          const v = code + 1;
           const end = ps[t * FIELDS + f + 1]!;
-          for (let i = ps[t * FIELDS + f]!; i < end; i++) {
+          let i = ps[t * FIELDS + f]!;
+          if (i === end) continue;
+          const v = stamp | ((f === FIELD_SURNAME && plan.exact.has(t) ? Code.SURNAME_EXACT : FIELD_CODES[f]!) + 1);
+          for (; i < end; i++) {
             const id = post[i]!;
             const cur = m[id]!;
-            if (cur === 0) {
-              m[id] = v;
-              if (collect) collect.push(id);
-            } else if (v < cur) m[id] = v;
+            if (cur >>> 3 !== gen || v < cur) m[id] = v;
           }
         }
       }
     }
   }
 
-  private unmark(plan: TokenPlan, m: Uint8Array): void {
+  /** Calls fn(start, end, code) for each non-empty posting list of the token, best codes first. */
+  private eachList(plan: TokenPlan, fn: (a: number, b: number, code: number) => void): void {
     const ps = this.data.postStart;
-    const post = this.data.postings;
-    for (const [lo, hi] of plan.ranges) {
-      const end = ps[hi * FIELDS]!;
-      for (let i = ps[lo * FIELDS]!; i < end; i++) m[post[i]!] = 0;
-    }
-  }
-
-  /** One token: class by class, smallest ids first; returns (id, code) pairs in rank order. */
-  private searchOne(plan: TokenPlan, k: number): { id: number; code: number }[] {
-    const ps = this.data.postStart;
-    const post = this.data.postings;
-    const out: { id: number; code: number }[] = [];
-    const taken = new Set<number>();
-    const phases: { code: number; lists: [number, number][] }[] = [];
-    const listsOf = (field: number, which: (t: number) => boolean) => {
-      const lists: [number, number][] = [];
+    const order: [number, (t: number) => boolean, number][] = [
+      [FIELD_SURNAME, (t) => plan.exact.has(t), Code.SURNAME_EXACT],
+      [FIELD_SURNAME, (t) => !plan.exact.has(t), Code.SURNAME_PREFIX],
+      [FIELD_GIVEN, () => true, Code.GIVEN],
+      [FIELD_EMAIL, () => true, Code.EMAIL],
+      [FIELD_OTHER, () => true, Code.OTHER],
+    ];
+    for (const [field, which, code] of order) {
       for (const [lo, hi] of plan.ranges) {
         for (let t = lo; t < hi; t++) {
-          if (!which(t)) continue;
           const a = ps[t * FIELDS + field]!;
           const b = ps[t * FIELDS + field + 1]!;
-          if (b > a) lists.push([a, b]);
+          if (b > a && which(t)) fn(a, b, code);
         }
-      }
-      return lists;
-    };
-    phases.push({ code: Code.SURNAME_EXACT, lists: listsOf(FIELD_SURNAME, (t) => plan.exact.has(t)) });
-    phases.push({ code: Code.SURNAME_PREFIX, lists: listsOf(FIELD_SURNAME, (t) => !plan.exact.has(t)) });
-    phases.push({ code: Code.GIVEN, lists: listsOf(FIELD_GIVEN, () => true) });
-    for (const phase of phases) {
-      if (out.length >= k) break;
-      const top = new TopK(k - out.length);
-      for (const [a, b] of phase.lists) {
-        for (let i = a; i < b; i++) {
-          const id = post[i]!;
-          if (taken.has(id)) continue;
-          if (!top.offer(id)) break;
-        }
-      }
-      for (const id of top.items) {
-        taken.add(id);
-        out.push({ id, code: phase.code });
       }
     }
-    if (out.length < k) {
-      // E-mail and other fields share a rank class; keep each id's best code.
-      const top = new TopK(k - out.length);
-      const codes = new Map<number, number>();
-      for (const [field, code] of [
-        [FIELD_EMAIL, Code.EMAIL],
-        [FIELD_OTHER, Code.OTHER],
-      ] as const) {
-        for (const [a, b] of listsOf(field, () => true)) {
-          for (let i = a; i < b; i++) {
-            const id = post[i]!;
-            if (taken.has(id)) continue;
-            if (!top.offer(id)) break;
-            if (!codes.has(id)) codes.set(id, code);
-          }
-        }
-      }
-      for (const id of top.items) out.push({ id, code: codes.get(id) ?? Code.OTHER });
-    }
-    return out;
   }
 
-  /** Several tokens: drive by the smallest, check the others in their maps. */
+  /**
+   * One token: class by class, smallest ids (= best tie-break) first. Ids are sorted in each list,
+   * so a list is abandoned as soon as its next id cannot enter the top k.
+   */
+  private searchOne(plan: TokenPlan, k: number): { id: number; code: number }[] {
+    const post = this.data.postings;
+    const taken = this.map(0);
+    const gen = this.nextGeneration();
+    const takenMark = (gen << 3) | 1;
+    const out: { id: number; code: number }[] = [];
+    let phaseClass = -1;
+    let top = new TopK(k);
+    const codes = new Map<number, number>();
+    const flush = () => {
+      for (const id of top.items) {
+        taken[id] = takenMark;
+        out.push({ id, code: codes.get(id) ?? Code.OTHER });
+      }
+      codes.clear();
+    };
+    let done = false;
+    this.eachList(plan, (a, b, code) => {
+      if (done) return;
+      const cls = rankClass(code);
+      if (cls !== phaseClass) {
+        if (phaseClass >= 0) flush();
+        if (out.length >= k) {
+          done = true;
+          return;
+        }
+        phaseClass = cls;
+        top = new TopK(k - out.length);
+      }
+      for (let i = a; i < b; i++) {
+        const id = post[i]!;
+        if (taken[id] === takenMark) continue;
+        if (!top.offer(id)) break;
+        if (!codes.has(id)) codes.set(id, code);
+      }
+    });
+    if (!done && phaseClass >= 0) flush();
+    return out.slice(0, k);
+  }
+
+  /**
+   * Several tokens: all but the largest are marked in maps; the largest is streamed, best codes
+   * first, and each of its entries found in every map is ranked. Cost ~ the tokens' volumes.
+   */
   private searchMany(plans: TokenPlan[], k: number): { id: number; codes: number[] }[] {
     const order = plans.map((_, i) => i).sort((a, b) => plans[a]!.volume - plans[b]!.volume);
-    const driver = order[0]!;
-    const candidates: number[] = [];
-    plans.forEach((p, i) => this.mark(p, this.map(i), i === driver ? candidates : null));
-    const maps = plans.map((_, i) => this.map(i));
+    const streamed = order[order.length - 1]!;
+    const marked = order.slice(0, -1);
+    const gen = this.nextGeneration();
+    const maps = marked.map((_, j) => this.map(j));
+    marked.forEach((pi, j) => this.mark(plans[pi]!, maps[j]!, gen));
+    const post = this.data.postings;
     const top = new TopK(k);
-    try {
-      outer: for (const id of candidates) {
-        let min = 9;
-        let sum = 0;
-        for (const m of maps) {
-          const v = m[id]!;
-          if (v === 0) continue outer;
-          const c = rankClass(v - 1);
+    const streamedCode = new Map<number, number>();
+    const nm = maps.length;
+    this.eachList(plans[streamed]!, (a, b, code) => {
+      const sc = rankClass(code);
+      for (let i = a; i < b; i++) {
+        const id = post[i]!;
+        let min = sc;
+        let sum = sc;
+        let ok = true;
+        for (let j = 0; j < nm; j++) {
+          const v = maps[j]![id]!;
+          if (v >>> 3 !== gen) {
+            ok = false;
+            break;
+          }
+          const c = rankClass((v & 7) - 1);
           if (c < min) min = c;
           sum += c;
         }
-        top.offer(rankKey(min, sum, id));
+        if (!ok) continue;
+        // Lists come best code first, so an id seen again can only rank worse: keep the first.
+        if (top.offerUnique(rankKey(min, sum, id), id) && !streamedCode.has(id)) streamedCode.set(id, code);
       }
-      return top.items.map((key) => {
-        const id = idOfKey(key);
-        return { id, codes: maps.map((m) => m[id]! - 1) };
-      });
-    } finally {
-      plans.forEach((p, i) => this.unmark(p, this.map(i)));
-    }
+    });
+    return top.items.map((key) => {
+      const id = idOfKey(key);
+      const codes = new Array<number>(plans.length);
+      codes[streamed] = streamedCode.get(id) ?? Code.OTHER;
+      marked.forEach((pi, j) => (codes[pi] = (maps[j]![id]! & 7) - 1));
+      return { id, codes };
+    });
   }
 
   private run(tokens: QueryToken[], k: number, fuzzy: boolean): { id: number; codes: number[]; prefixes: string[][] }[] {

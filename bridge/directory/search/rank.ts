@@ -34,6 +34,23 @@ export class TopK {
   get worst(): number {
     return this.items.length ? this.items[this.items.length - 1]! : Infinity;
   }
+  /**
+   * Like offer, for rank keys: an entry already kept with a better key is not added twice, one
+   * kept with a worse key is replaced. Returns true when the key was kept.
+   */
+  offerUnique(key: number, id: number): boolean {
+    const a = this.items;
+    if (a.length >= this.k && key >= a[a.length - 1]!) return false;
+    for (let i = 0; i < a.length; i++) {
+      if (idOfKey(a[i]!) === id) {
+        if (a[i]! <= key) return false;
+        a.splice(i, 1);
+        break;
+      }
+    }
+    return this.offer(key);
+  }
+
   /** Returns false when `v` is not better than the current k-th. */
   offer(v: number): boolean {
     const a = this.items;
