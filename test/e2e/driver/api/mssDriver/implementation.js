@@ -178,6 +178,36 @@ const windowObserver = {
   },
 };
 
+let actorRegistered = false;
+/** Lets parent code reach the extension pages' DOM (they live in the extension process). */
+function registerPageActor(extension) {
+  if (actorRegistered || !extension) return;
+  actorRegistered = true;
+  try {
+    const res = Services.io.getProtocolHandler("resource").QueryInterface(Ci.nsIResProtocolHandler);
+    res.setSubstitution("mss-e2e-driver", extension.rootURI);
+    ChromeUtils.registerWindowActor("MssE2EPage", {
+      child: { esModuleURI: "resource://mss-e2e-driver/api/mssDriver/PageChild.sys.mjs" },
+      remoteTypes: ["extension"],
+      allFrames: true,
+    });
+  } catch (e) {
+    dump(`[mss-e2e-driver] registering the page actor failed: ${describeError(e)}\n`);
+    record("driver-error", { where: "registerPageActor", text: describeError(e) });
+  }
+}
+
+function unregisterPageActor() {
+  if (!actorRegistered) return;
+  actorRegistered = false;
+  try {
+    ChromeUtils.unregisterWindowActor("MssE2EPage");
+    Services.io.getProtocolHandler("resource").QueryInterface(Ci.nsIResProtocolHandler).setSubstitution("mss-e2e-driver", null);
+  } catch {
+    /* shutting down */
+  }
+}
+
 let installed = false;
 function installHooks() {
   if (installed) return;
@@ -244,12 +274,17 @@ function describeError(e) {
 exports.mssDriver = class extends ExtensionCommon.ExtensionAPI {
   onStartup() {
     installHooks();
+    registerPageActor(this.extension);
   }
   onShutdown(isAppShutdown) {
-    if (!isAppShutdown) uninstallHooks();
+    if (!isAppShutdown) {
+      uninstallHooks();
+      unregisterPageActor();
+    }
   }
-  getAPI() {
+  getAPI(context) {
     installHooks();
+    registerPageActor(context.extension);
     return {
       mssDriver: {
         async config() {

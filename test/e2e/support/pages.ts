@@ -1,0 +1,112 @@
+/**
+ * Reading and clicking the MSSanté extension's own pages (setup page, popup) inside Thunderbird,
+ * through the driver's window actor (test/e2e/driver/api/mssDriver/PageChild.sys.mjs): the pages
+ * run in the extension process, so parent code reaches their DOM only through an actor.
+ */
+import type { Driver } from "../../harness/thunderbird.ts";
+import { waitFor } from "../../harness/e2e-process.ts";
+
+export interface ElementInfo {
+  exists: boolean;
+  visible?: boolean;
+  text?: string;
+  value?: string | null;
+  checked?: boolean | null;
+  disabled?: boolean | null;
+  dataset?: Record<string, string>;
+}
+
+export interface PageSnapshot {
+  url: string;
+  readyState: string;
+  text: string;
+  elements: Record<string, ElementInfo>;
+}
+
+const FIND_BROWSER = `
+  const findBrowser = (part) => {
+    for (const w of Services.wm.getEnumerator("mail:3pane")) {
+      const tm = w.document.getElementById("tabmail");
+      if (!tm) continue;
+      for (const t of tm.tabInfo) {
+        if (t.browser && t.browser.currentURI && t.browser.currentURI.spec.includes(part)) return { browser: t.browser, tabmail: tm, tab: t };
+      }
+    }
+    return null;
+  };
+`;
+
+async function pageOp<T>(driver: Driver, urlPart: string, op: string, data: unknown): Promise<T> {
+  return await driver.chrome<T>(
+    `${FIND_BROWSER}
+    const found = findBrowser(args.urlPart);
+    if (!found) throw new Error("no tab shows " + args.urlPart);
+    const wg = found.browser.browsingContext.currentWindowGlobal;
+    if (!wg) throw new Error("the page is not loaded yet");
+    return await wg.getActor("MssE2EPage").sendQuery(args.op, args.data);
+  `,
+    { urlPart, op, data },
+  );
+}
+
+/** Opens a URL (e.g. an extension page) in a Thunderbird tab, or selects the tab showing it. */
+export async function openTab(driver: Driver, url: string): Promise<void> {
+  await driver.chrome(
+    `${FIND_BROWSER}
+    const found = findBrowser(args.url);
+    if (found) { found.tabmail.switchToTab(found.tab); return true; }
+    const w = Services.wm.getMostRecentWindow("mail:3pane");
+    w.document.getElementById("tabmail").openTab("contentTab", { url: args.url });
+    return true;
+  `,
+    { url },
+  );
+}
+
+/** Whether a tab currently shows a URL containing `urlPart`. */
+export async function hasTab(driver: Driver, urlPart: string): Promise<boolean> {
+  return await driver.chrome<boolean>(`${FIND_BROWSER} return !!findBrowser(args.urlPart);`, { urlPart });
+}
+
+export async function pageSnapshot(driver: Driver, urlPart: string, selectors: string[] = []): Promise<PageSnapshot> {
+  return await pageOp<PageSnapshot>(driver, urlPart, "snapshot", { selectors });
+}
+
+export async function pageClick(driver: Driver, urlPart: string, selector: string): Promise<void> {
+  const r = await pageOp<{ ok: boolean; error?: string }>(driver, urlPart, "click", { selector });
+  if (!r.ok) throw new Error(`click ${selector}: ${r.error}`);
+}
+
+export async function pageSet(driver: Driver, urlPart: string, selector: string, value: string): Promise<void> {
+  const r = await pageOp<{ ok: boolean; error?: string }>(driver, urlPart, "set", { selector, value });
+  if (!r.ok) throw new Error(`set ${selector}: ${r.error}`);
+}
+
+/** Polls the page until `pred` holds; returns the snapshot that satisfied it. */
+export async function waitForPage(
+  driver: Driver,
+  urlPart: string,
+  selectors: string[],
+  pred: (s: PageSnapshot) => boolean,
+  what: string,
+  timeoutMs = 30_000,
+): Promise<PageSnapshot> {
+  let last: PageSnapshot | null = null;
+  try {
+    return await waitFor(
+      what,
+      async () => {
+        try {
+          last = await pageSnapshot(driver, urlPart, selectors);
+        } catch {
+          return null; // tab not open or page still loading
+        }
+        return pred(last) ? last : null;
+      },
+      timeoutMs,
+      250,
+    );
+  } catch (e) {
+    throw new Error(`${(e as Error).message}\nlast page state: ${JSON.stringify(last)?.slice(0, 3000)}`);
+  }
+}
