@@ -61,6 +61,16 @@ function collationRanks(values: string[]): Map<string, number> {
   return new Map(distinct.map((v, i) => [v, i]));
 }
 
+/** Stable counting sort of `order` by keys[order[i]] in [0, size). */
+function countingSortBy(order: Uint32Array, keys: Uint32Array, size: number): Uint32Array {
+  const start = new Uint32Array(size + 1);
+  for (let i = 0; i < order.length; i++) start[keys[order[i]!]! + 1]!++;
+  for (let i = 1; i <= size; i++) start[i]! += start[i - 1]!;
+  const out = new Uint32Array(order.length);
+  for (let i = 0; i < order.length; i++) out[start[keys[order[i]!]!]!++] = order[i]!;
+  return out;
+}
+
 /** Entry ids must fit the packed hash tables (2^21 ≈ 2M mailboxes, four times today's count). */
 export const ID_LIMIT = 2 ** 21;
 
@@ -135,7 +145,10 @@ export class IndexBuilder {
   }
 
   private addTokens(p: number, field: number, value: string | null, column: string): void {
-    const ids = this.idsOf(field, value, column);
+    this.pushIds(p, this.idsOf(field, value, column));
+  }
+
+  private pushIds(p: number, ids: number[] | null): void {
     if (!ids) return;
     for (let i = 0; i < ids.length; i++) {
       this.pairEntry.push(p);
@@ -164,18 +177,18 @@ export class IndexBuilder {
     this.normalizedEmails.push(key);
     this.idNats.push(e.idNat);
     this.types.push(TYPE_ORDER[e.type]);
-    this.addTokens(p, FIELD_SURNAME, e.surname, "surname");
-    this.addTokens(p, FIELD_GIVEN, e.givenName, "givenName");
+    const sIds = this.idsOf(FIELD_SURNAME, e.surname, "surname");
+    const gIds = this.idsOf(FIELD_GIVEN, e.givenName, "givenName");
+    this.pushIds(p, sIds);
+    this.pushIds(p, gIds);
     // E-mail tokens that repeat the name (jean.dupont@…) would only duplicate postings that rank
     // better anyway: keep the others (secretariat@…, initials, numbers).
     const at = e.email.lastIndexOf("@");
     const mail = this.idsOf(FIELD_EMAIL, at > 0 ? e.email.slice(0, at) : e.email, "email");
     if (mail) {
-      const names = [...(this.idsOf(FIELD_SURNAME, e.surname, "surname") ?? []), ...(this.idsOf(FIELD_GIVEN, e.givenName, "givenName") ?? [])].map(
-        (k) => Math.floor(k / FIELDS),
-      );
       for (const k of mail) {
-        if (names.includes(Math.floor(k / FIELDS))) continue;
+        const tok = Math.floor(k / FIELDS);
+        if (sIds?.some((x) => Math.floor(x / FIELDS) === tok) || gIds?.some((x) => Math.floor(x / FIELDS) === tok)) continue;
         this.pairEntry.push(p);
         this.pairKey.push(k);
       }
@@ -223,23 +236,36 @@ export class IndexBuilder {
 
   build(onProgress?: (done: number, total: number) => void): IndexParts {
     const n = this.texts.length;
-    // 1. Final ids in tie-break order (type, surname, given name, e-mail).
+    // 1. Final ids in tie-break order (type, surname, given name, e-mail): stable counting sorts
+    //    on the collation ranks (linear), then the e-mail inside the rare equal groups.
     const surnameRank = collationRanks(this.surnames);
     const givenRank = collationRanks(this.givens);
-    const key = new Float64Array(n);
+    const sr = new Uint32Array(n);
+    const gr = new Uint32Array(n);
     for (let p = 0; p < n; p++) {
-      key[p] = (this.types[p]! * 2 ** 24 + surnameRank.get(this.surnames[p]!)!) * 2 ** 24 + givenRank.get(this.givens[p]!)!;
+      sr[p] = surnameRank.get(this.surnames[p]!)!;
+      gr[p] = givenRank.get(this.givens[p]!)!;
     }
-    const order = new Uint32Array(n);
+    const ty = Uint32Array.from(this.types);
+    let order: Uint32Array = new Uint32Array(n);
     for (let p = 0; p < n; p++) order[p] = p;
+    for (const [keys, size] of [
+      [gr, givenRank.size],
+      [sr, surnameRank.size],
+      [ty, 4],
+    ] as const) {
+      order = countingSortBy(order, keys, size);
+    }
     const emails = this.emails;
-    const orderArr = Array.from(order);
-    orderArr.sort((a, b) => key[a]! - key[b]! || frenchCollator.compare(emails[a]!, emails[b]!));
+    for (let i = 0; i < n; ) {
+      let j = i + 1;
+      const a = order[i]!;
+      while (j < n && ty[order[j]!] === ty[a] && sr[order[j]!] === sr[a] && gr[order[j]!] === gr[a]) j++;
+      if (j - i > 1) order.subarray(i, j).set(Array.from(order.subarray(i, j)).sort((x, y) => frenchCollator.compare(emails[x]!, emails[y]!)));
+      i = j;
+    }
     const finalId = new Uint32Array(n);
-    orderArr.forEach((p, id) => {
-      order[id] = p;
-      finalId[p] = id;
-    });
+    for (let id = 0; id < n; id++) finalId[order[id]!] = id;
     onProgress?.(Math.floor(n / 4), n);
 
     // 2. Sorted dictionary; remap provisional token ids to ranks.
@@ -293,20 +319,27 @@ export class IndexBuilder {
     onProgress?.(Math.floor(n / 2), n);
 
     // 4. Entries blob and exact-lookup tables, in final id order.
-    let blob = Buffer.allocUnsafe(Math.max(1024, n * 200));
+    // Chunks of entries converted at once (one native call per chunk, not per entry); ASCII
+    // entries (most) need no byte counting.
     const entryOffsets = new Uint32Array(n + 1);
+    const chunks: Buffer[] = [];
     let off = 0;
-    for (let id = 0; id < n; id++) {
-      const text = this.texts[order[id]!]!;
-      if (off + text.length * 3 > blob.length) {
-        const b = Buffer.allocUnsafe(blob.length * 2 + text.length * 3);
-        blob.copy(b, 0, 0, off);
-        blob = b;
+    const CHUNK = 4096;
+    // eslint-disable-next-line no-control-regex
+    const nonAscii = /[^\x00-\x7f]/;
+    for (let start = 0; start < n; start += CHUNK) {
+      const end = Math.min(n, start + CHUNK);
+      const texts = new Array<string>(end - start);
+      for (let id = start; id < end; id++) {
+        const text = this.texts[order[id]!]!;
+        texts[id - start] = text;
+        entryOffsets[id] = off;
+        off += nonAscii.test(text) ? Buffer.byteLength(text, "utf8") : text.length;
       }
-      entryOffsets[id] = off;
-      off += blob.write(text, off, "utf8");
+      chunks.push(Buffer.from(texts.join(""), "utf8"));
     }
     entryOffsets[n] = off;
+    const blob = Buffer.concat(chunks, off);
     onProgress?.(Math.floor((n * 3) / 4), n);
     const email = hashTable(Array.from(order, (p) => this.normalizedEmails[p]!));
     const idNat = hashTable(Array.from(order, (p) => this.idNats[p]!));
