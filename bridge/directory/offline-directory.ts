@@ -4,7 +4,8 @@
  * A new index is built beside the old one and renamed over it; this object keeps serving from the
  * old one until the new one has opened cleanly, so a failed import changes nothing.
  */
-import { existsSync, statSync } from "node:fs";
+import { existsSync, readdirSync, statSync, unlinkSync } from "node:fs";
+import path from "node:path";
 import { BridgeError, ErrorCode } from "../../shared/protocol/errors.ts";
 import type { DirectoryEntry, DirectoryStatus } from "../../shared/domain/directory-entry.ts";
 import type { DirectoryService, ImportProgress, SearchOutcome } from "../services.ts";
@@ -16,6 +17,40 @@ import { runImportInChild } from "./import/run-import.ts";
 import { RefreshScheduler } from "./refresh-scheduler.ts";
 
 export const STALE_AFTER_DAYS = 7;
+
+/**
+ * Removes what an import killed midway left beside the index (its temporary index file or
+ * download), when the process that wrote it is gone.
+ */
+export function removeStaleTempFiles(dbPath: string): void {
+  const dir = path.dirname(path.resolve(dbPath));
+  const base = path.basename(dbPath);
+  let names: string[];
+  try {
+    names = readdirSync(dir);
+  } catch {
+    return;
+  }
+  for (const name of names) {
+    const m = name.startsWith(`.${base}.tmp-`) ? /\.tmp-(\d+)-/.exec(name) : /^\.download-(\d+)-/.exec(name);
+    if (!m) continue;
+    const pid = Number(m[1]);
+    let alive = false;
+    try {
+      process.kill(pid, 0);
+      alive = true;
+    } catch (e) {
+      alive = (e as NodeJS.ErrnoException).code === "EPERM";
+    }
+    if (!alive) {
+      try {
+        unlinkSync(path.join(dir, name));
+      } catch {
+        /* already gone */
+      }
+    }
+  }
+}
 
 export interface OfflineDirectoryOptions {
   /** The index file (dataPaths(dir).directoryIndex, or `--db`). */
@@ -47,6 +82,7 @@ export class OfflineDirectory implements DirectoryService {
   private fileId: FileId | null = null;
   private lastCheck = 0;
   private importing: Promise<void> | null = null;
+  private abort: AbortController | null = null;
   private scheduler: RefreshScheduler | null = null;
   /** Why the index could not be opened or the last import failed (shown by status commands). */
   lastError: string | null = null;
@@ -174,9 +210,13 @@ export class OfflineDirectory implements DirectoryService {
         minCount: this.index ? Math.floor(this.index.count / 2) : 0,
         onProgress: (phase, done, total, message) => onProgress({ phase, done, total, message }),
       };
+      removeStaleTempFiles(this.opts.dbPath);
+      this.abort = new AbortController();
       try {
-        this.lastImport = this.opts.importInChildProcess === false ? await importExtraction(options) : await runImportInChild(options);
+        this.lastImport =
+          this.opts.importInChildProcess === false ? await importExtraction(options) : await runImportInChild(options, this.abort.signal);
       } catch (e) {
+        removeStaleTempFiles(this.opts.dbPath);
         const msg = e instanceof ImportError ? e.message : `The import failed: ${(e as Error).message}`;
         this.lastError = msg;
         onProgress({ phase: "failed", done: 0, total: null, message: msg });
@@ -191,6 +231,7 @@ export class OfflineDirectory implements DirectoryService {
     };
     this.importing = run().finally(() => {
       this.importing = null;
+      this.abort = null;
     });
     return this.importing;
   }
@@ -211,9 +252,15 @@ export class OfflineDirectory implements DirectoryService {
     this.scheduler.start();
   }
 
+  /** Stops a running import (its partial files are removed; the current index keeps serving). */
+  cancelImport(): void {
+    this.abort?.abort();
+  }
+
   async close(): Promise<void> {
     this.scheduler?.stop();
     this.scheduler = null;
+    this.cancelImport();
     await this.importing?.catch(() => {});
     this.index?.close();
     this.index = null;

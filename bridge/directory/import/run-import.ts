@@ -40,13 +40,17 @@ export function runImportInChild(opts: ImportOptions, signal?: AbortSignal): Pro
       }
     });
     child.on("error", (e) => {
-      if (settled) return;
+      if (settled || signal?.aborted) return; // an abort is reported when the process has exited
       settled = true;
       reject(new ImportError("io", `The import process could not run: ${e.message}`));
     });
     child.on("exit", (code, sig) => {
       if (settled) return;
       settled = true;
+      if (signal?.aborted) {
+        reject(new ImportError("io", "The import was stopped before it finished."));
+        return;
+      }
       const why = sig ? `was stopped (${sig})` : `ended with code ${code}`;
       const detail = /heap out of memory/i.test(stderr) ? " (out of memory)" : "";
       reject(new ImportError("io", `The import process ${why}${detail}; the previous directory is still in use.`));
