@@ -166,9 +166,9 @@ async function childFts5(extraction: string, dbFile: string, queriesFile: string
   ro.close();
 }
 
-function runChild<T>(args: string[]): Promise<T> {
+function runChild<T>(args: string[], nodeFlags: string[] = []): Promise<T> {
   return new Promise((resolve, reject) => {
-    const child = fork(SELF, args, { execArgv: process.execArgv, stdio: ["ignore", "inherit", "inherit", "ipc"] });
+    const child = fork(SELF, args, { execArgv: [...nodeFlags, ...process.execArgv], stdio: ["ignore", "inherit", "inherit", "ipc"] });
     let result: T | null = null;
     child.on("message", (m) => (result = m as T));
     child.on("error", reject);
@@ -211,15 +211,11 @@ async function main(argv: string[]): Promise<void> {
     const withSpawnMs = performance.now() - ti;
     const importMs = imp.elapsedMs; // inside the import process, like the FTS5 figure
     const size = statSync(db).size;
-    const packed = await runChild<{
-      loadMs: number;
-      rssBefore: number;
-      rssAfter: number;
-      peakRssKb: number;
-      allFields: Latency;
-      single: Latency;
-      results: number;
-    }>(["--child", "packed", db, queriesFile]);
+    type PackedRun = { loadMs: number; rssBefore: number; rssAfter: number; peakRssKb: number; allFields: Latency; single: Latency; results: number };
+    const packed = await runChild<PackedRun>(["--child", "packed", db, queriesFile]);
+    // The same process with V8's young generation capped: search garbage otherwise grows it to
+    // ~32 MB of mostly empty pages.
+    const packedSmallYoung = await runChild<PackedRun>(["--child", "packed", db, queriesFile], ["--max-semi-space-size=1"]);
 
     // Plain SQLite FTS5, same extraction, same machine, same run.
     const fts = await runChild<{ importMs: number; cpuMs: number; sizeBytes: number; single: Latency; peakRssKb: number }>([
@@ -238,6 +234,7 @@ async function main(argv: string[]): Promise<void> {
     log(`  process RSS       peak ${mb(packed.peakRssKb * 1024)} MB (empty process ${mb(packed.rssBefore)} MB, after searches ${mb(packed.rssAfter)} MB), load ${packed.loadMs.toFixed(0)} ms`);
     log(`  search, ${packed.allFields.n} timed queries over all fields: p50 ${ms(packed.allFields.p50)} ms, p95 ${ms(packed.allFields.p95)} ms, p99 ${ms(packed.allFields.p99)} ms, max ${ms(packed.allFields.max)} ms (avg ${packed.results.toFixed(1)} results)`);
     log(`  search, surname prefixes only: p50 ${ms(packed.single.p50)} ms, p95 ${ms(packed.single.p95)} ms, p99 ${ms(packed.single.p99)} ms`);
+    log(`  with node --max-semi-space-size=1: RSS peak ${mb(packedSmallYoung.peakRssKb * 1024)} MB (empty process ${mb(packedSmallYoung.rssBefore)} MB); search p50 ${ms(packedSmallYoung.allFields.p50)} ms, p95 ${ms(packedSmallYoung.allFields.p95)} ms, p99 ${ms(packedSmallYoung.allFields.p99)} ms`);
     log(`SQLite FTS5 table (single field: nom:"prefix"*, LIMIT 20)`);
     log(`  import            ${(fts.importMs / 1000).toFixed(2)} s wall (process CPU ${(fts.cpuMs / 1000).toFixed(2)} s)`);
     log(`  index on disk     ${mb(fts.sizeBytes)} MB; process RSS peak ${mb(fts.peakRssKb * 1024)} MB`);
@@ -257,6 +254,9 @@ async function main(argv: string[]): Promise<void> {
             importCpuMs: Math.round(imp.cpuMs),
             sizeBytes: size,
             peakRssBytes: packed.peakRssKb * 1024,
+            emptyProcessRssBytes: packed.rssBefore,
+            peakRssBytesSmallYoungGen: packedSmallYoung.peakRssKb * 1024,
+            searchSmallYoungGen: packedSmallYoung.allFields,
             search: packed.allFields,
             surnamePrefix: packed.single,
           },
