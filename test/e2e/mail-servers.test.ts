@@ -57,6 +57,15 @@ describe.skipIf(reason)("certificate front: Dovecot IMAP + Postfix submission", 
     await dovecot.waitForLog(/Login: user=<810001234567>, method=EXTERNAL/, 5_000, mark);
   });
 
+  it("opens the mailbox named as SASL authorisation id when the card's holder is authorised for it", async () => {
+    const mark = dovecot.logMark();
+    const r = await imapExternalLogin({ port: dovecot.imapPort, ca, servername: HOST, identity: card(), authzid: DOCTOR });
+    expect(r.auth).toMatch(/^a1 OK .*Logged in/);
+    await dovecot.waitForLog(new RegExp(`Login: user=<${DOCTOR}>, method=EXTERNAL, cert_user=<810001234567>`), 5_000, mark);
+    const other = await imapExternalLogin({ port: dovecot.imapPort, ca, servername: HOST, identity: card(), authzid: COLLEAGUE });
+    expect(other.auth).toMatch(/^a1 NO /);
+  });
+
   it("refuses a certificate from a foreign CA at login", async () => {
     const r = await imapExternalLogin({ port: dovecot.imapPort, ca, servername: HOST, identity: foreign() });
     expect(r.auth).toMatch(/^a1 NO .*valid SSL certificate/);

@@ -6,10 +6,14 @@
  * TLS 1.3). An LMTP listener delivers into the same store, so a message sent through Postfix can
  * be read back.
  *
- * Users: the IMAP login name is the certificate's commonName, which on a CPS is the idNat
- * ("810001234567"). A passwd-file userdb maps both that login and the mailbox address
- * ("jean.dupont@…", used by LMTP delivery) to one mailbox directory, so the directory, the card
- * and the mail store agree without rewriting addresses in Postfix.
+ * Users: the certificate's commonName, on a CPS the idNat ("810001234567"), is the authenticated
+ * identity. Like an MSSanté operator, the server lets that identity open the mailboxes it is
+ * authorised for: Thunderbird sends the account's user name (the mailbox address) as the SASL
+ * EXTERNAL authorisation id, which Dovecot treats as a master-user login — a master passdb keyed by
+ * "<cert user>/<mailbox>" lists exactly the authorised pairs. Without an authorisation id the
+ * certificate user logs in to its own mailbox. A passwd-file userdb maps the idNat and the address
+ * to one mailbox directory, so LMTP delivery to the address and card logins see the same store.
+ * The login line names both: `Login: user=<mailbox>, method=EXTERNAL, cert_user=<idNat>, …`.
  *
  * Runs as root (Dovecot needs it to switch to the mail user); everything lives under a temp dir.
  */
@@ -23,7 +27,7 @@ import { canConnect, freePort, readIfExists, startDaemon, waitFor, waitForLog, t
 export interface MailboxSpec {
   /** The mailbox address (what LMTP receives). */
   address: string;
-  /** Extra login names for the same mailbox (the card's idNat for a certificate login). */
+  /** Certificate user names (the card's idNat) allowed to open this mailbox with SASL EXTERNAL. */
   logins?: string[];
 }
 
@@ -162,6 +166,10 @@ export async function startDovecot(opts: DovecotOptions): Promise<Dovecot> {
   }
   const usersFile = path.join(dir, "users");
   writeFileSync(usersFile, users.join("\n") + "\n", { mode: 0o644 });
+  // passwd-file: user:password:uid:gid:gecos:home:shell:extra — "<cert user>/<mailbox>" pairs.
+  const masters = opts.mailboxes.flatMap((mb) => (mb.logins ?? []).map((l) => `${l}/${mb.address.toLowerCase()}:::::::nopassword=y`));
+  const mastersFile = path.join(dir, "authorised-logins");
+  writeFileSync(mastersFile, masters.join("\n") + "\n", { mode: 0o644 });
 
   const conf = path.join(dir, "dovecot.conf");
   writeFileSync(
@@ -190,13 +198,20 @@ auth_mechanisms = external
 disable_plaintext_auth = yes
 auth_verbose = yes
 verbose_ssl = yes
-login_log_format_elements = user=<%u> method=%m rip=%r lip=%l mpid=%e %c session=<%{session}>
+login_log_format_elements = user=<%u> method=%m cert_user=<%{auth_user}> rip=%r lip=%l mpid=%e %c session=<%{session}>
 login_trusted_networks =
 first_valid_uid = ${uid}
 last_valid_uid = ${uid}
 first_valid_gid = ${gid}
 mail_location = maildir:~/Maildir
 mail_privileged_group =
+# SASL EXTERNAL with an authorisation id (the mailbox): the certificate user must be authorised for it.
+passdb {
+  driver = passwd-file
+  args = username_format=%u/%{login_user} ${mastersFile}
+  master = yes
+  result_success = continue
+}
 passdb {
   driver = static
   args = nopassword=y

@@ -73,6 +73,8 @@ export interface E2EEnvOptions {
   vpcdPort?: number;
   /** Directory size around the fixtures (default 300 lines). */
   directoryLines?: number;
+  /** Which certificate the card holds: the doctor's from the test CA (default) or the same subject from a foreign CA. */
+  cardCertificate?: "doctor" | "foreign";
   /** Log what starts, with timings (default: only when MSS_E2E_VERBOSE=1). */
   log?: (line: string) => void;
 }
@@ -185,7 +187,7 @@ export async function startE2EEnv(opts: E2EEnvOptions = {}): Promise<E2EEnv> {
 
   try {
     const pki = await step("pki", () => createTestPki({ dir: path.join(root, "pki"), serverNames: [HOSTS.imapCert, HOSTS.smtpCert, "localhost"] }));
-    const token = await step("softhsm", () => createSoftHsmToken({ dir: path.join(root, "token"), pki }));
+    const token = await step("softhsm", () => createSoftHsmToken({ dir: path.join(root, "token"), pki, card: opts.cardCertificate === "foreign" ? pki.foreign : pki.doctor }));
 
     const mailboxes = [
       { address: DOCTOR.address, logins: [DOCTOR.idNat] },

@@ -127,6 +127,9 @@ smtpd_tls_protocols = >=TLSv1.2, <=TLSv1.2
 smtpd_tls_fingerprint_digest = sha256
 smtpd_tls_loglevel = 1
 smtpd_tls_session_cache_database =
+# No session resumption: every connection must present the certificate again (a pulled card must
+# not keep sending through a resumed TLS session).
+tls_ssl_options = NO_TICKET
 smtpd_tls_received_header = yes
 relay_clientcerts = hash:${conf}/relay_clientcerts
 smtpd_relay_restrictions = permit_tls_clientcerts, reject

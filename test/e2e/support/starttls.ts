@@ -111,6 +111,8 @@ export async function imapExternalLogin(opts: {
   identity?: TlsIdentity;
   /** "TLSv1.3" to offer TLS 1.3 only. */
   minVersion?: tls.SecureVersion;
+  /** SASL authorisation id (the mailbox to open), as Thunderbird sends the account's user name. */
+  authzid?: string;
 }): Promise<ImapExternalResult> {
   const c = await connect(opts.port);
   try {
@@ -118,7 +120,8 @@ export async function imapExternalLogin(opts: {
     c.write("s STARTTLS\r\n");
     await c.until((l) => l.startsWith("s "));
     const secure = await c.startTls(opts);
-    c.write("a1 AUTHENTICATE EXTERNAL =\r\n");
+    const initial = opts.authzid ? Buffer.from(opts.authzid, "utf8").toString("base64") : "=";
+    c.write(`a1 AUTHENTICATE EXTERNAL ${initial}\r\n`);
     const auth = (await c.until((l) => l.startsWith("a1 "))).at(-1)!;
     const mailboxes: string[] = [];
     if (auth.startsWith("a1 OK")) {
