@@ -196,6 +196,27 @@ describe.skipIf(skip)("hardening: web origins, hosts, authentication (real bridg
     expect(auditLines(b).filter((l) => l.origin === origin && l.result === "AUTHENTICATION_FAILED").length).toBe(3);
   }, 30_000);
 
+  it("a burst over the rate limit: every request gets exactly one answer carrying its own id", async () => {
+    // Found by the load benchmark: a RATE_LIMITED answer had id null, so the extension could not tell
+    // which request it refused, and that request waited for its timeout instead.
+    const c = await openClient(b.port, ORIGINS.post);
+    await c.authenticate(secret);
+    const answers: any[] = [];
+    c.ws.on("message", (d) => {
+      const m = JSON.parse(d.toString());
+      if (m.id !== undefined) answers.push(m);
+    });
+    const n = 60; // over the burst of 50 a second, under the 50 strikes that close the connection
+    for (let i = 1; i <= n; i++) c.ws.send(JSON.stringify({ jsonrpc: "2.0", id: `burst-${i}`, method: "bridge.status", params: {} }));
+    const end = Date.now() + 5000;
+    while (answers.length < n && Date.now() < end) await new Promise((r) => setTimeout(r, 20));
+    const limited = answers.filter((a) => a.error?.code === ErrorCode.RATE_LIMITED);
+    expect(limited.length).toBeGreaterThan(0);
+    expect(answers.filter((a) => a.id === null)).toEqual([]);
+    expect(answers.map((a) => a.id).sort()).toEqual(Array.from({ length: n }, (_, i) => `burst-${i + 1}`).sort());
+    c.close();
+  });
+
   it("the extension's client connects to the real bridge (control)", async () => {
     const client = new BridgeClient({
       origin: ORIGINS.post,
