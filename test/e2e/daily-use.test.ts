@@ -1,0 +1,315 @@
+/**
+ * End to end, part 2 (issue #6): what the doctor does every day, in a real Thunderbird 153 on an
+ * Xvfb display, on the #5 environment (SoftHSM CPS3 token bound to the virtual card in pcscd,
+ * dnsmasq SRV, Dovecot + Postfix, the generated directory, the test trust list, the bridge, the
+ * built .xpi and the test driver). One environment for the whole file (starting Thunderbird is
+ * the expensive part); the tests run in order:
+ *
+ *   PIN state   the token's flags faked to final-try at the PKCS#11 boundary (test-only env on a
+ *               restarted bridge): the setup page warns before any logon, no PIN prompt raised
+ *   provision   one click (the account the other proofs need), screenshots before and after
+ *   autocomplete "lefev" → LEFÈVRE-MOREAU's MSSanté address first, through the real provider
+ *               (the addrbook autocomplete component, and a real compose window's To field)
+ *   guard       blocks and names an address outside the trust space, lets the trusted colleague's
+ *               message through (delivered into Dovecot), uses its cached list with the bridge down
+ *   card events pull → status within 1 s of the bridge's card.changed, checks paused; insert → both back
+ *   screenshots non-empty PNGs of the display's size under test-results/screenshots/
+ */
+import { mkdirSync, rmSync } from "node:fs";
+import path from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import WebSocket from "ws";
+import { missingComponents } from "../harness/require-component.ts";
+import { COLLEAGUES, DOCTOR, E2E_COMPONENTS, startE2EEnv, type E2EEnv } from "../harness/e2e-env.ts";
+import { openClient, pairWithNativeHost, REPO_ROOT, TEST_ORIGIN, type BridgeProcess, type TestClient } from "../harness/bridge-process.ts";
+import { waitFor } from "../harness/e2e-process.ts";
+import { distinctColours, readPngInfo, startXvfb, type Xvfb } from "../harness/screenshot.ts";
+import {
+  addrbookAutocomplete,
+  arrangeMainWindow,
+  cardPresentIn,
+  click,
+  closeComposeWindows,
+  extStatus,
+  GUARD_PAGE,
+  openSetupPage,
+  restartBridge,
+  screenshot,
+  serverChecks,
+  SETUP_PAGE,
+  snapshot,
+  startSend,
+  storage,
+  ui,
+  waitForBridgeKind,
+  waitForPage,
+  type GuardRecord,
+} from "./ui-session.ts";
+
+const reason = missingComponents("e2e daily use (autocomplete, guard, card events, PIN state, screenshots)", [...E2E_COMPONENTS, "Xvfb", "xwd"]);
+
+const SHOTS = path.join(REPO_ROOT, "test-results", "screenshots");
+const WIDTH = 1280;
+const HEIGHT = 900;
+const HELENE = COLLEAGUES[0];
+const OUTSIDE = "dr.martin@example.com";
+
+describe.skipIf(reason)("daily use in a real Thunderbird (issue #6)", () => {
+  const started = Date.now();
+  let xvfb: Xvfb;
+  let env: E2EEnv;
+  /** The bridge currently running (the harness's, or one restarted by a test). */
+  let bridge: BridgeProcess;
+  let ownBridge = false;
+  const shots: Record<string, string> = {};
+  const d = () => env.tb!.driver;
+
+  beforeAll(async () => {
+    rmSync(SHOTS, { recursive: true, force: true });
+    mkdirSync(SHOTS, { recursive: true });
+    xvfb = await startXvfb({ width: WIDTH, height: HEIGHT });
+    env = await startE2EEnv({ thunderbirdOptions: { display: xvfb.display } });
+    bridge = env.bridge;
+    await arrangeMainWindow(d(), WIDTH, HEIGHT);
+    console.log(`[e2e] daily use: environment up in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  });
+
+  afterAll(async () => {
+    if (ownBridge) await bridge?.stop().catch(() => undefined);
+    await env?.stop();
+    await xvfb?.stop();
+    console.log(`[e2e] daily use: ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  });
+
+  it("shows the setup page before provisioning (screenshot)", async () => {
+    await openSetupPage(env);
+    const s = await waitForPage(
+      d(),
+      SETUP_PAGE,
+      ["#state-bridge", "#state-card", "#state-pin", "#candidates input[name=address]"],
+      (p) => p.elements["#state-pin"]?.dataset?.state === "ok" && !!p.elements["#candidates input[name=address]"]?.exists,
+      "the setup page with the card read",
+    );
+    expect(s.elements["#state-bridge"]!.dataset!.state).toBe("connected");
+    expect(s.text).toContain(DOCTOR.address);
+    shots.setupBefore = await screenshot(xvfb.display, SHOTS, "setup-before-provisioning");
+  });
+
+  it("PIN state: with the token at final-try, the setup page warns before any logon and no PIN prompt is raised", async () => {
+    const dovecotMark = env.dovecot.logMark();
+    // The test-only fake at the PKCS#11 boundary lives in the bridge process's own environment.
+    bridge = await restartBridge(env, bridge, { MSS_BRIDGE_TEST_PKCS11_FAKE: JSON.stringify({ pinFlags: "final-try" }) });
+    ownBridge = true;
+    const s = await waitForPage(
+      d(),
+      SETUP_PAGE,
+      ["#state-pin", "#create"],
+      (p) => p.elements["#state-pin"]?.dataset?.state === "final-try",
+      "the setup page to show the final-try PIN state",
+    );
+    // The warning is on screen as soon as the card is read, before anything asks for the PIN.
+    expect(s.elements["#state-pin"]!.text).toMatch(/final try|dernier essai/i);
+    expect((await d().prompts()).pinPrompts).toBe(0);
+    shots.pinWarning = await screenshot(xvfb.display, SHOTS, "setup-pin-final-try");
+
+    // Trying to provision asks first (the PIN gate) — still no PIN prompt, no login attempted.
+    await click(d(), SETUP_PAGE, "#create");
+    const q = await waitForPage(d(), SETUP_PAGE, ["#confirm", "#confirm-text"], (p) => !!p.elements["#confirm"]?.visible, "the final-try question");
+    expect(q.elements["#confirm-text"]!.text).toMatch(/ONE try|UN essai/i);
+    expect((await d().prompts()).pinPrompts).toBe(0);
+    await click(d(), SETUP_PAGE, "#confirm-no");
+    await waitForPage(d(), SETUP_PAGE, ["#confirm"], (p) => !p.elements["#confirm"]?.visible, "the question to close");
+
+    const prompts = await d().prompts();
+    expect(prompts.pinPrompts).toBe(0);
+    expect(prompts.events.filter((e) => e.kind === "pin-prompt")).toEqual([]);
+    expect(env.dovecot.log().slice(dovecotMark)).not.toMatch(/method=EXTERNAL/);
+    const st = await storage<{ "mss.status": { pin: { state: string } } }>(d(), ["mss.status"]);
+    expect(st["mss.status"].pin.state).toBe("final-try");
+
+    // Back to the real token for the rest of the file.
+    bridge = await restartBridge(env, bridge);
+    await waitForPage(d(), SETUP_PAGE, ["#state-pin"], (p) => p.elements["#state-pin"]?.dataset?.state === "ok", "the PIN state back to ok");
+  });
+
+  it("provisions the account from the card in one click (screenshot after)", async () => {
+    const clickedAt = Date.now();
+    await click(d(), SETUP_PAGE, "#create");
+    // The outcome of THIS click (the page may still show the previous one).
+    await waitFor(
+      "the setup outcome",
+      async () => {
+        const last = (await storage<{ "mss.lastSetup": { at: string; phase: string } | null }>(d(), ["mss.lastSetup"]))["mss.lastSetup"];
+        return last && last.phase === "provision" && Date.parse(last.at) >= clickedAt - 1000 ? last : null;
+      },
+      120_000,
+      200,
+    );
+    const s = await waitForPage(d(), SETUP_PAGE, ["#result", "#steps"], (p) => !!p.elements["#result"]?.visible, "the outcome on the page", 10_000);
+    const st = await storage<{ "mss.accounts": Array<{ accountId: string; email: string }> | null; "mss.lastSetup": Record<string, unknown> | null }>(d(), [
+      "mss.accounts",
+      "mss.lastSetup",
+    ]);
+    console.log(`[e2e] daily use: setup outcome ${s.elements["#result"]!.dataset!.outcome} ${s.elements["#result"]!.dataset!.code ?? ""}`);
+    // The account exists (the daily-use proofs need it); the login itself is proved by #5's suite.
+    expect(st["mss.accounts"]?.map((a) => a.email)).toEqual([DOCTOR.address]);
+    shots.setupAfter = await screenshot(xvfb.display, SHOTS, "setup-after-provisioning");
+  });
+
+  it("autocomplete: 'lefev' finds LEFÈVRE-MOREAU's MSSanté address first through the real address book provider", async () => {
+    // 1. The real autocomplete component, as a compose To field calls it.
+    const r = await addrbookAutocomplete(d(), "lefev");
+    expect(r.rows.length, JSON.stringify(r)).toBeGreaterThan(0);
+    expect(r.rows[0]!.value).toContain(`<${HELENE.address}>`);
+    expect(r.rows[0]!.value).toMatch(/LEF[ÈE]VRE|Lef[èe]vre/i);
+
+    // 2. A real compose window: typed key by key into the To field, the popup lists it first.
+    await d().api("compose.beginNew", { subject: "Autocomplétion" });
+    await ui(d(), "arrangeWindow", "msgcompose", 0, 0, WIDTH, HEIGHT);
+    const typed = await ui<{ popupOpen: boolean; rows: Array<{ value: string }> }>(d(), "typeRecipient", "lefev", 15_000);
+    expect(typed.popupOpen).toBe(true);
+    expect(typed.rows[0]!.value).toContain(`<${HELENE.address}>`);
+    shots.autocomplete = await screenshot(xvfb.display, SHOTS, "autocomplete-popup");
+    await ui(d(), "closePopups");
+    await closeComposeWindows(d());
+  });
+
+  it("guard: stops a send to an address outside the trust space and names it, lets the trusted colleague's message through", async () => {
+    await closeComposeWindows(d());
+    const subject = `Avis cardiologique ${Date.now()}`;
+    const tab = await d().api<{ id: number }>("compose.beginNew", {
+      to: [`Hélène Lefèvre-Moreau <${HELENE.address}>`, OUTSIDE],
+      subject,
+      plainTextBody: "Bonjour, voici le compte rendu.",
+      isPlainText: true,
+    });
+    await ui(d(), "arrangeWindow", "msgcompose", 0, 0, WIDTH, HEIGHT);
+    const send1 = startSend(d(), tab.id);
+    const g = await waitForPage(d(), GUARD_PAGE, ["body", "#guard-blocked li", "#guard-remove"], (p) => !!p.elements["#guard-blocked li"]?.exists, "the guard's window");
+    expect(g.elements.body!.dataset!.reason).toBe("untrusted-recipients");
+    expect(g.elements["#guard-blocked li"]!.text).toContain(OUTSIDE);
+    expect(g.text).not.toContain(HELENE.address);
+    shots.guard = await screenshot(xvfb.display, SHOTS, "guard-blocked");
+
+    await click(d(), GUARD_PAGE, "#guard-remove");
+    const r1 = await send1;
+    expect(r1.ok).toBe(false);
+    const block = (await storage<{ "mss.lastGuard": GuardRecord }>(d(), ["mss.lastGuard"]))["mss.lastGuard"];
+    expect(block).toMatchObject({ action: "block", reason: "untrusted-recipients", blocked: [OUTSIDE], choice: "remove", listSource: "live" });
+    const details = await d().api<{ to: string[] }>("compose.getComposeDetails", tab.id);
+    expect(details.to.join(",")).toContain(HELENE.address);
+    expect(details.to.join(",")).not.toContain(OUTSIDE);
+
+    // The same message, now only to the trusted colleague: allowed, and delivered into her mailbox.
+    const postfixMark = env.postfix.logMark();
+    void startSend(d(), tab.id); // may stay pending while Thunderbird files the copy in Sent
+    const delivered = await env.dovecot.waitForMessage(HELENE.address, subject, 60_000);
+    expect(delivered).toContain(`From: Jean Dupont <${DOCTOR.address}>`);
+    await env.postfix.waitForLog(new RegExp(`to=<${HELENE.address}>.*status=sent`), 10_000, postfixMark);
+    const allow = (await storage<{ "mss.lastGuard": GuardRecord }>(d(), ["mss.lastGuard"]))["mss.lastGuard"];
+    expect(allow).toMatchObject({ action: "allow", reason: "all-trusted", blocked: [], listSource: "live" });
+    await closeComposeWindows(d());
+  });
+
+  it("guard: with the bridge stopped, it decides from its cached trust-space list", async () => {
+    const cache = (await storage<{ "mss.trustCache": { domains: string[] } | null }>(d(), ["mss.trustCache"]))["mss.trustCache"];
+    expect(cache?.domains).toContain("mssante.test");
+    await bridge.stop();
+    await waitForBridgeKind(d(), (k) => k !== "connected", "the extension to see the bridge down");
+
+    const tab = await d().api<{ id: number }>("compose.beginNew", { to: [OUTSIDE], subject: "Sans passerelle", plainTextBody: "Test.", isPlainText: true });
+    const send = startSend(d(), tab.id);
+    const g = await waitForPage(d(), GUARD_PAGE, ["body", "#guard-blocked li"], (p) => !!p.elements["#guard-blocked li"]?.exists, "the guard's window (bridge down)");
+    expect(g.elements.body!.dataset!.reason).toBe("untrusted-recipients");
+    expect(g.elements["#guard-blocked li"]!.text).toContain(OUTSIDE);
+    await click(d(), GUARD_PAGE, "#guard-cancel");
+    expect((await send).ok).toBe(false);
+    const rec = (await storage<{ "mss.lastGuard": GuardRecord }>(d(), ["mss.lastGuard"]))["mss.lastGuard"];
+    expect(rec).toMatchObject({ action: "block", reason: "untrusted-recipients", blocked: [OUTSIDE], choice: "cancel", listSource: "cache" });
+    await closeComposeWindows(d());
+
+    bridge = await restartBridge(env, bridge);
+    await waitForBridgeKind(d(), (k) => k === "connected", "the extension to reconnect");
+  });
+
+  it("card events: pulling the card shows in the status within 1 s of the bridge's notification and pauses checks; re-inserting restores both", async () => {
+    const accountId = (await storage<{ "mss.accounts": Array<{ accountId: string }> }>(d(), ["mss.accounts"]))["mss.accounts"][0]!.accountId;
+    await waitFor("the status to show the card", async () => cardPresentIn(await extStatus(d())), 20_000, 100);
+    const before = await serverChecks(d(), accountId);
+    expect(before).toMatchObject({ paused: false });
+
+    // A second authenticated client of the bridge timestamps its card.changed notifications (the
+    // bridge sends them to every client at once).
+    const paired = await pairWithNativeHost(bridge, TEST_ORIGIN);
+    const client: TestClient = await openClient(bridge.port, TEST_ORIGIN);
+    await client.authenticate(paired.secret);
+    const seen: Array<{ event: string; at: number }> = [];
+    client.ws.on("message", (data: WebSocket.RawData) => {
+      const at = Date.now();
+      try {
+        const m = JSON.parse(String(data)) as { method?: string; params?: { event?: string } };
+        if (m.method === "card.changed" && m.params?.event) seen.push({ event: m.params.event, at });
+      } catch {
+        /* not JSON */
+      }
+    });
+    try {
+      // Pull: the bridge notifies; the extension's status (mss.status.updatedAt) follows.
+      await env.pullCard();
+      const removed = await waitFor("the bridge's card.changed removed", () => seen.find((e) => e.event === "removed"), 15_000, 20);
+      const s1 = await waitFor(
+        "the extension's status without the card",
+        async () => {
+          const s = await extStatus(d());
+          return s && !cardPresentIn(s) ? s : null;
+        },
+        10_000,
+        25,
+      );
+      const lagRemoved = Date.parse(s1.updatedAt) - removed.at;
+      console.log(`[e2e] daily use: card pulled → status ${lagRemoved} ms after the bridge's notification`);
+      expect(lagRemoved).toBeLessThan(1000);
+      const paused = await waitFor("checks paused", async () => {
+        const s = await extStatus(d());
+        return s?.checksPaused ? s : null;
+      }, 10_000, 50);
+      expect(paused.checksPaused).toBe(true);
+      expect(await serverChecks(d(), accountId)).toEqual({ paused: true, doBiff: false, loginAtStartUp: false });
+
+      // Re-insert: status and checks come back.
+      await env.insertCard();
+      const inserted = await waitFor("the bridge's card.changed inserted", () => seen.find((e) => e.event === "inserted" && e.at >= removed.at), 15_000, 20);
+      const s2 = await waitFor(
+        "the extension's status with the card",
+        async () => {
+          const s = await extStatus(d());
+          return s && cardPresentIn(s) ? s : null;
+        },
+        10_000,
+        25,
+      );
+      const lagInserted = Date.parse(s2.updatedAt) - inserted.at;
+      console.log(`[e2e] daily use: card inserted → status ${lagInserted} ms after the bridge's notification`);
+      expect(lagInserted).toBeLessThan(1000);
+      await waitFor("checks resumed", async () => {
+        const s = await extStatus(d());
+        return s && !s.checksPaused && s.identity ? s : null;
+      }, 15_000, 50);
+      expect(await serverChecks(d(), accountId)).toEqual(before);
+    } finally {
+      client.close();
+    }
+  });
+
+  it("screenshots: the setup page before/after, the autocomplete popup and the guard are PNGs of the display's size", async () => {
+    for (const name of ["setupBefore", "setupAfter", "autocomplete", "guard"]) {
+      const file = shots[name];
+      expect(file, `screenshot ${name} was not taken`).toBeTruthy();
+      const info = readPngInfo(file!);
+      expect(info).toMatchObject({ width: WIDTH, height: HEIGHT, bitDepth: 8 });
+      expect(info.bytes).toBeGreaterThan(10_000);
+      // A blank or failed capture has one or two colours; a rendered window has hundreds.
+      expect(await distinctColours(file!)).toBeGreaterThan(50);
+    }
+  });
+});
