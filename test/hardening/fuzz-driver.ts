@@ -139,9 +139,10 @@ async function connect(opts: FuzzOptions): Promise<Conn> {
 export function checkAnswer(msg: any): string | null {
   if (!msg || typeof msg !== "object" || msg.jsonrpc !== "2.0") return "not a JSON-RPC 2.0 answer";
   if ("__unparseable" in msg) return "the answer is not JSON";
-  const { id: _id, ...rest } = msg; // the id is the client's own, echoed by design
-  if (JSON.stringify(rest).includes(ECHO_MARKER)) return "the answer repeats what the client sent";
   if (msg.error !== undefined) {
+    // The id is the client's own, echoed by design; a result may name what was asked (trust.check
+    // answers the address it checked); an error message never repeats the input.
+    if (JSON.stringify(msg.error).includes(ECHO_MARKER)) return "the error repeats what the client sent";
     if (!Number.isInteger(msg.error.code) || !KNOWN_CODES.has(msg.error.code)) return `untyped error code ${msg.error.code}`;
     if (typeof msg.error.message !== "string" || msg.error.message.length === 0) return "error without a message";
     if (msg.error.code === ErrorCode.INTERNAL_ERROR) return "INTERNAL_ERROR (a bug on the bridge's side)";

@@ -14,7 +14,9 @@ import { runFuzz, type FuzzStats } from "../hardening/fuzz-driver.ts";
 import { loadCorpus } from "../hardening/corpus.ts";
 import { ORIGINS, secretForms, startHardenedBridge, type HardenedBridge } from "../hardening/hardened-bridge.ts";
 import { missingComponents } from "../harness/require-component.ts";
-import { openClient } from "../harness/bridge-process.ts";
+import path from "node:path";
+import { openClient, runBridgeCli, tempDataDir } from "../harness/bridge-process.ts";
+import { writeExtraction } from "../../scripts/generate-directory.ts";
 import { Methods } from "../../shared/protocol/schemas.ts";
 
 const skip = missingComponents("hardening-fuzz", []);
@@ -41,7 +43,12 @@ describe.skipIf(skip)("hardening: protocol fuzzing (real bridge process)", () =>
   let postSecret: Uint8Array<ArrayBuffer>;
   let preSecret: Uint8Array<ArrayBuffer>;
   beforeAll(async () => {
-    b = await startHardenedBridge();
+    // A real directory index, so that the fuzzed searches and lookups reach the search engine.
+    const dataDir = tempDataDir("mss-hardening-fuzz-");
+    const g = await writeExtraction(path.join(dataDir, "src"), { lines: 2000, seed: 99, date: "202611230300" });
+    const imp = await runBridgeCli(["directory", "import", g.file, "--quiet", "--data-dir", dataDir]);
+    expect(imp.code, imp.stderr).toBe(0);
+    b = await startHardenedBridge({ dataDir });
     postSecret = await b.pair(ORIGINS.post);
     preSecret = await b.pair(ORIGINS.pre);
   });
@@ -57,6 +64,8 @@ describe.skipIf(skip)("hardening: protocol fuzzing (real bridge process)", () =>
     await c.authenticate(postSecret);
     const status = await c.call("bridge.status");
     expect(status.bridgeVersion).toEqual(expect.any(String));
+    expect(status.directory.count).toBeGreaterThan(1000);
+    expect((await c.call("directory.search", { query: "martin", limit: 5 })).results.length).toBeGreaterThan(0);
     c.close();
   };
 
