@@ -49,6 +49,34 @@ describe("lines", () => {
     expect(m.problems[1]).toMatch(/line 6: 3 columns instead of 31/);
   });
 
+  it("keeps two addresses apart when their hashes collide, and still merges each one's lines", () => {
+    const fnv = (x: string) => {
+      let h = 0x811c9dc5;
+      for (let i = 0; i < x.length; i++) h = Math.imul(h ^ x.charCodeAt(i), 0x01000193);
+      return h >>> 0;
+    };
+    const seen = new Map<number, string>();
+    let pair: [string, string] | null = null;
+    for (let i = 0; !pair; i++) {
+      const a = `u${i}@x.fr`;
+      const h = fnv(a);
+      const other = seen.get(h);
+      if (other) pair = [other, a];
+      else seen.set(h, a);
+    }
+    const list = new EntryList();
+    const m = new EntryMerger(readHeader(header), list);
+    const row = (email: string, city: string) => line({ "Type de BAL": "ORG", "Adresse BAL": email, "L6LIGNEACHEMINEMENT structure BAL": city });
+    m.addLine(row(pair[0], "LYON"), 2);
+    m.addLine(row(pair[1], "PARIS"), 3);
+    m.addLine(row(pair[1], "NICE"), 4);
+    m.addLine(row(pair[0], "BREST"), 5);
+    expect(list.entries.map((e) => [e.email, e.places.map((p) => p.city)])).toEqual([
+      [pair[0], ["LYON", "BREST"]],
+      [pair[1], ["PARIS", "NICE"]],
+    ]);
+  });
+
   it("takes the city from the routing line without its postal code", () => {
     expect(cityFromLine("69003 LYON", "69003")).toBe("LYON");
     expect(cityFromLine("13090 AIX-EN-PROVENCE CEDEX 2", null)).toBe("AIX-EN-PROVENCE CEDEX 2");

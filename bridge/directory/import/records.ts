@@ -21,19 +21,39 @@ export function cityFromLine(l6: string | null, postalCode: string | null): stri
 export interface EntrySink {
   add(e: StoredEntry, key?: string): number;
   merge(p: number, line: StoredEntry): void;
+  /** normalizeAddress of entry p's e-mail (to tell a hash collision from the same address). */
+  keyOf(p: number): string;
+}
+
+/** FNV-1a over UTF-16 code units (same as the index's). */
+function hashKey(s: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < s.length; i++) {
+    h ^= s.charCodeAt(i);
+    h = Math.imul(h, 0x01000193);
+  }
+  return h >>> 0;
 }
 
 export class EntryMerger {
-  private readonly byAddress = new Map<string, number>();
+  // Addresses seen, by hash (numbers keep half a million strings out of the heap); the rare
+  // addresses whose hash is already taken by another address go to `collided`.
+  private readonly byHash = new Map<number, number>();
+  private readonly collided = new Map<string, number>();
   count = 0;
   lines = 0;
   skipped = 0;
   readonly problems: string[] = [];
 
+  /** Start of each field in the current line (reused: splitting every column would allocate 31 strings a line). */
+  private readonly starts: Int32Array;
+
   constructor(
     private readonly header: HeaderMap,
     private readonly sink: EntrySink,
-  ) {}
+  ) {
+    this.starts = new Int32Array(header.columnCount + 1);
+  }
 
   private problem(lineNo: number, what: string): void {
     this.skipped++;
@@ -44,13 +64,25 @@ export class EntryMerger {
   addLine(line: string, lineNo: number): void {
     if (line.length === 0) return;
     this.lines++;
-    const f = stripControls(line).split("|");
-    if (f.length !== this.header.columnCount) {
-      this.problem(lineNo, `${f.length} columns instead of ${this.header.columnCount}`);
+    const text = stripControls(line);
+    const cols = this.header.columnCount;
+    const starts = this.starts;
+    let n = 1;
+    starts[0] = 0;
+    for (let i = text.indexOf("|"); i >= 0; i = text.indexOf("|", i + 1)) {
+      if (n < cols) starts[n] = i + 1;
+      n++;
+    }
+    if (n !== cols) {
+      this.problem(lineNo, `${n} columns instead of ${cols}`);
       return;
     }
+    starts[cols] = text.length + 1;
     const ix = this.header.index;
-    const get = (k: keyof HeaderMap["index"]) => cleanField(f[ix[k]]!);
+    const get = (k: keyof HeaderMap["index"]) => {
+      const c = ix[k];
+      return cleanField(text.slice(starts[c]!, starts[c + 1]! - 1));
+    };
     const type = (get("type") ?? "").toUpperCase();
     const email = get("email");
     if (!email || !email.includes("@")) {
@@ -86,19 +118,26 @@ export class EntryMerger {
       places: [place],
     };
     const key = normalizeAddress(email);
-    const at = this.byAddress.get(key);
-    if (at === undefined) {
-      this.byAddress.set(key, this.sink.add(entry, key));
-      this.count++;
-    } else {
+    const h = hashKey(key);
+    let at = this.byHash.get(h);
+    if (at !== undefined && this.sink.keyOf(at) !== key) at = this.collided.get(key);
+    if (at !== undefined) {
       this.sink.merge(at, entry);
+      return;
     }
+    const p = this.sink.add(entry, key);
+    if (this.byHash.has(h)) this.collided.set(key, p);
+    else this.byHash.set(h, p);
+    this.count++;
   }
 }
 
 /** In-memory sink (tests): merges the same way as the index builder. */
 export class EntryList implements EntrySink {
   readonly entries: StoredEntry[] = [];
+  keyOf(p: number): string {
+    return normalizeAddress(this.entries[p]!.email);
+  }
   add(e: StoredEntry): number {
     this.entries.push(e);
     return this.entries.length - 1;

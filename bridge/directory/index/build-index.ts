@@ -54,11 +54,18 @@ class GrowableU32 {
   }
 }
 
-/** Ranks distinct strings by French collation (collating distinct values once is much cheaper). */
-function collationRanks(values: string[]): Map<string, number> {
-  const distinct = [...new Set(values)];
-  distinct.sort(frenchCollator.compare);
-  return new Map(distinct.map((v, i) => [v, i]));
+/** Distinct value number → rank by French collation (collating distinct values once is much cheaper). */
+function distinctRanks(values: string[]): Uint32Array {
+  const byText = values.map((_, i) => i).sort((a, b) => frenchCollator.compare(values[a]!, values[b]!));
+  const rank = new Uint32Array(values.length);
+  byText.forEach((id, r) => (rank[id] = r));
+  return rank;
+}
+
+interface CacheEntry {
+  ids: number[];
+  /** For surnames and given names: the distinct value's number (-1 until first used as a name). */
+  seq: number;
 }
 
 /** Stable counting sort of `order` by keys[order[i]] in [0, size). */
@@ -74,13 +81,15 @@ function countingSortBy(order: Uint32Array, keys: Uint32Array, size: number): Ui
 /** Entry ids must fit the packed hash tables (2^21 ≈ 2M mailboxes, four times today's count). */
 export const ID_LIMIT = 2 ** 21;
 
-function hashTable(keys: (string | null)[]): { hash: Uint32Array; ids: Uint32Array } {
-  // (hash, id) packed in one double (32 + 21 bits) so a native typed-array sort orders them.
-  const packed = new Float64Array(keys.length);
+/** (hash, final id) pairs sorted by hash, for entries that have the key (`present` null: all). */
+function hashTable(order: Uint32Array, hashes: Uint32Array, present: Uint32Array | null): { hash: Uint32Array; ids: Uint32Array } {
+  // Packed in one double (32 + 21 bits) so a native typed-array sort orders them.
+  const packed = new Float64Array(order.length);
   let n = 0;
-  keys.forEach((k, id) => {
-    if (k) packed[n++] = hash32(k) * ID_LIMIT + id;
-  });
+  for (let id = 0; id < order.length; id++) {
+    const p = order[id]!;
+    if (!present || present[p]) packed[n++] = hashes[p]! * ID_LIMIT + id;
+  }
   const sorted = packed.subarray(0, n).sort();
   const hash = new Uint32Array(n);
   const ids = new Uint32Array(n);
@@ -98,50 +107,100 @@ function hashTable(keys: (string | null)[]): { hash: Uint32Array; ids: Uint32Arr
  * objects for the garbage collector to walk.
  */
 export class IndexBuilder {
-  private readonly texts: string[] = [];
-  private readonly surnames: string[] = [];
-  private readonly givens: string[] = [];
-  private readonly emails: string[] = [];
-  private readonly idNats: (string | null)[] = [];
-  private readonly types: number[] = [];
+  // Per provisional entry, all in typed arrays or one byte buffer: half a million entries held as
+  // JS strings would cost the garbage collector more than the rest of the import.
+  private blob = Buffer.allocUnsafe(16 * 1024 * 1024);
+  private blobLen = 0;
+  private readonly offs = new GrowableU32();
+  private readonly lens = new GrowableU32();
+  private readonly types = new GrowableU32();
+  private readonly surnameIds = new GrowableU32();
+  private readonly givenIds = new GrowableU32();
+  private readonly emailHashes = new GrowableU32();
+  private readonly idNatHashes = new GrowableU32();
+  private readonly hasIdNat = new GrowableU32();
   private readonly pairEntry = new GrowableU32();
   private readonly pairKey = new GrowableU32();
   private readonly tokenIds = new Map<string, number>();
   private readonly tokenList: string[] = [];
   /** Token ids per distinct value, one small map per column (small maps stay in the CPU cache). */
-  private readonly caches = new Map<string, Map<string, number[]>>();
-  private readonly normalizedEmails: string[] = [];
+  private readonly caches = new Map<string, Map<string, CacheEntry>>();
+  /** Distinct surnames / given names in order of first appearance (their cache seq). */
+  private readonly surnameValues: string[] = [];
+  private readonly givenValues: string[] = [];
 
   get count(): number {
-    return this.texts.length;
+    return this.offs.n;
+  }
+
+  /** Token ids of a name and its distinct-value number (one map lookup for both). */
+  private nameEntry(field: number, value: string | null, column: "surname" | "givenName"): CacheEntry {
+    const entry = this.cached(field, value ?? "", column);
+    if (entry.seq < 0) {
+      const list = column === "surname" ? this.surnameValues : this.givenValues;
+      entry.seq = list.length;
+      list.push(value ?? "");
+    }
+    return entry;
+  }
+
+  /** Appends an encoded entry to the blob; returns its offset. */
+  private store(e: StoredEntry): [number, number] {
+    const text = encodeEntry(e);
+    const max = text.length * 3;
+    if (this.blobLen + max > this.blob.length) {
+      const b = Buffer.allocUnsafe(Math.max(this.blob.length * 2, this.blobLen + max));
+      this.blob.copy(b, 0, 0, this.blobLen);
+      this.blob = b;
+    }
+    const off = this.blobLen;
+    this.blobLen += this.blob.write(text, off, "utf8");
+    return [off, this.blobLen - off];
+  }
+
+  /** The entry as added and merged so far. */
+  entryAt(p: number): StoredEntry {
+    const a = this.offs.a[p]!;
+    return decodeEntry(this.blob.toString("utf8", a, a + this.lens.a[p]!));
+  }
+
+  /** normalizeAddress of the entry's e-mail (the merger checks hash collisions with it). */
+  keyOf(p: number): string {
+    return normalizeAddress(this.entryAt(p).email);
+  }
+
+  private tokenIdsOf(field: number, value: string): number[] {
+    const toks =
+      field === FIELD_SURNAME ? tokenizeField(value, true) : field === FIELD_OTHER ? tokenizeField(value, false, true) : tokenizeField(value);
+    const ids = new Array<number>(toks.length);
+    for (let i = 0; i < toks.length; i++) {
+      const t = toks[i]!;
+      let id = this.tokenIds.get(t);
+      if (id === undefined) {
+        id = this.tokenList.length;
+        this.tokenIds.set(t, id);
+        this.tokenList.push(t);
+      }
+      ids[i] = id * FIELDS + field;
+    }
+    return ids;
+  }
+
+  private cached(field: number, value: string, column: string): CacheEntry {
+    let c = this.caches.get(column);
+    if (!c) this.caches.set(column, (c = new Map()));
+    let entry = c.get(value);
+    if (!entry) {
+      entry = { ids: value ? this.tokenIdsOf(field, value) : [], seq: -1 };
+      c.set(value, entry);
+    }
+    return entry;
   }
 
   private idsOf(field: number, value: string | null, column: string): number[] | null {
     if (!value) return null;
-    let c = this.caches.get(column);
-    if (!c) this.caches.set(column, (c = new Map()));
-    let ids = field === FIELD_EMAIL ? undefined : c.get(value); // e-mails are unique: no cache
-    if (!ids) {
-      const toks =
-        field === FIELD_SURNAME
-          ? tokenizeField(value, true)
-          : field === FIELD_OTHER
-            ? tokenizeField(value, false, true)
-            : tokenizeField(value);
-      ids = new Array<number>(toks.length);
-      for (let i = 0; i < toks.length; i++) {
-        const t = toks[i]!;
-        let id = this.tokenIds.get(t);
-        if (id === undefined) {
-          id = this.tokenList.length;
-          this.tokenIds.set(t, id);
-          this.tokenList.push(t);
-        }
-        ids[i] = id * FIELDS + field;
-      }
-      if (field !== FIELD_EMAIL && c.size < 1_000_000) c.set(value, ids);
-    }
-    return ids;
+    if (field === FIELD_EMAIL) return this.tokenIdsOf(field, value); // e-mails are unique: no cache
+    return this.cached(field, value, column).ids;
   }
 
   private addTokens(p: number, field: number, value: string | null, column: string): void {
@@ -168,17 +227,21 @@ export class IndexBuilder {
 
   /** Adds a new mailbox; returns its provisional number (for merge). `key` = normalizeAddress(email). */
   add(e: StoredEntry, key = normalizeAddress(e.email)): number {
-    const p = this.texts.length;
+    const p = this.offs.n;
     if (p + 1 >= ID_LIMIT) throw new Error(`too many entries for the index format (${p + 1})`);
-    this.texts.push(encodeEntry(e));
-    this.surnames.push(e.surname ?? "");
-    this.givens.push(e.givenName ?? "");
-    this.emails.push(e.email);
-    this.normalizedEmails.push(key);
-    this.idNats.push(e.idNat);
+    const [off, len] = this.store(e);
+    this.offs.push(off);
+    this.lens.push(len);
     this.types.push(TYPE_ORDER[e.type]);
-    const sIds = this.idsOf(FIELD_SURNAME, e.surname, "surname");
-    const gIds = this.idsOf(FIELD_GIVEN, e.givenName, "givenName");
+    const sEntry = this.nameEntry(FIELD_SURNAME, e.surname, "surname");
+    const gEntry = this.nameEntry(FIELD_GIVEN, e.givenName, "givenName");
+    this.surnameIds.push(sEntry.seq);
+    this.givenIds.push(gEntry.seq);
+    this.emailHashes.push(hash32(key));
+    this.idNatHashes.push(e.idNat ? hash32(e.idNat) : 0);
+    this.hasIdNat.push(e.idNat ? 1 : 0);
+    const sIds = sEntry.ids;
+    const gIds = gEntry.ids;
     this.pushIds(p, sIds);
     this.pushIds(p, gIds);
     // E-mail tokens that repeat the name (jean.dupont@…) would only duplicate postings that rank
@@ -188,7 +251,7 @@ export class IndexBuilder {
     if (mail) {
       for (const k of mail) {
         const tok = Math.floor(k / FIELDS);
-        if (sIds?.some((x) => Math.floor(x / FIELDS) === tok) || gIds?.some((x) => Math.floor(x / FIELDS) === tok)) continue;
+        if (sIds.some((x) => Math.floor(x / FIELDS) === tok) || gIds.some((x) => Math.floor(x / FIELDS) === tok)) continue;
         this.pairEntry.push(p);
         this.pairKey.push(k);
       }
@@ -201,7 +264,7 @@ export class IndexBuilder {
 
   /** Another line of the same address: a new place (duplicates ignored) and fields still empty. */
   merge(p: number, line: StoredEntry): void {
-    const e = decodeEntry(this.texts[p]!);
+    const e = this.entryAt(p);
     let changed = false;
     for (const k of ["surname", "givenName", "civility", "profession", "specialty", "idNat"] as const) {
       if (e[k] === null && line[k] !== null) {
@@ -227,41 +290,49 @@ export class IndexBuilder {
       changed = true;
     }
     if (changed) {
-      this.texts[p] = encodeEntry(e);
-      this.surnames[p] = e.surname ?? "";
-      this.givens[p] = e.givenName ?? "";
-      this.idNats[p] = e.idNat;
+      // The new version goes to the end of the blob (the old bytes are simply not copied at build).
+      const [off, len] = this.store(e);
+      this.offs.a[p] = off;
+      this.lens.a[p] = len;
+      this.surnameIds.a[p] = this.nameEntry(FIELD_SURNAME, e.surname, "surname").seq;
+      this.givenIds.a[p] = this.nameEntry(FIELD_GIVEN, e.givenName, "givenName").seq;
+      this.idNatHashes.a[p] = e.idNat ? hash32(e.idNat) : 0;
+      this.hasIdNat.a[p] = e.idNat ? 1 : 0;
     }
   }
 
   build(onProgress?: (done: number, total: number) => void): IndexParts {
-    const n = this.texts.length;
+    const n = this.offs.n;
     // 1. Final ids in tie-break order (type, surname, given name, e-mail): stable counting sorts
     //    on the collation ranks (linear), then the e-mail inside the rare equal groups.
-    const surnameRank = collationRanks(this.surnames);
-    const givenRank = collationRanks(this.givens);
+    const surnameRank = distinctRanks(this.surnameValues);
+    const givenRank = distinctRanks(this.givenValues);
     const sr = new Uint32Array(n);
     const gr = new Uint32Array(n);
     for (let p = 0; p < n; p++) {
-      sr[p] = surnameRank.get(this.surnames[p]!)!;
-      gr[p] = givenRank.get(this.givens[p]!)!;
+      sr[p] = surnameRank[this.surnameIds.a[p]!]!;
+      gr[p] = givenRank[this.givenIds.a[p]!]!;
     }
-    const ty = Uint32Array.from(this.types);
+    const ty = this.types.a.subarray(0, n);
     let order: Uint32Array = new Uint32Array(n);
     for (let p = 0; p < n; p++) order[p] = p;
     for (const [keys, size] of [
-      [gr, givenRank.size],
-      [sr, surnameRank.size],
+      [gr, givenRank.length],
+      [sr, surnameRank.length],
       [ty, 4],
     ] as const) {
       order = countingSortBy(order, keys, size);
     }
-    const emails = this.emails;
+    const emailOf = (p: number) => this.entryAt(p).email;
     for (let i = 0; i < n; ) {
       let j = i + 1;
       const a = order[i]!;
       while (j < n && ty[order[j]!] === ty[a] && sr[order[j]!] === sr[a] && gr[order[j]!] === gr[a]) j++;
-      if (j - i > 1) order.subarray(i, j).set(Array.from(order.subarray(i, j)).sort((x, y) => frenchCollator.compare(emails[x]!, emails[y]!)));
+      if (j - i > 1) {
+        const group = Array.from(order.subarray(i, j), (p) => ({ p, email: emailOf(p) }));
+        group.sort((x, y) => frenchCollator.compare(x.email, y.email));
+        order.subarray(i, j).set(group.map((g) => g.p));
+      }
       i = j;
     }
     const finalId = new Uint32Array(n);
@@ -319,36 +390,27 @@ export class IndexBuilder {
     onProgress?.(Math.floor(n / 2), n);
 
     // 4. Entries blob and exact-lookup tables, in final id order.
-    // Chunks of entries converted at once (one native call per chunk, not per entry); ASCII
-    // entries (most) need no byte counting.
     const entryOffsets = new Uint32Array(n + 1);
-    const chunks: Buffer[] = [];
+    let total = 0;
+    for (let id = 0; id < n; id++) total += this.lens.a[order[id]!]!;
+    const blob = Buffer.allocUnsafe(total);
     let off = 0;
-    const CHUNK = 4096;
-    // eslint-disable-next-line no-control-regex
-    const nonAscii = /[^\x00-\x7f]/;
-    for (let start = 0; start < n; start += CHUNK) {
-      const end = Math.min(n, start + CHUNK);
-      const texts = new Array<string>(end - start);
-      for (let id = start; id < end; id++) {
-        const text = this.texts[order[id]!]!;
-        texts[id - start] = text;
-        entryOffsets[id] = off;
-        off += nonAscii.test(text) ? Buffer.byteLength(text, "utf8") : text.length;
-      }
-      chunks.push(Buffer.from(texts.join(""), "utf8"));
+    for (let id = 0; id < n; id++) {
+      const p = order[id]!;
+      entryOffsets[id] = off;
+      const a = this.offs.a[p]!;
+      off += this.blob.copy(blob, off, a, a + this.lens.a[p]!);
     }
     entryOffsets[n] = off;
-    const blob = Buffer.concat(chunks, off);
     onProgress?.(Math.floor((n * 3) / 4), n);
-    const email = hashTable(Array.from(order, (p) => this.normalizedEmails[p]!));
-    const idNat = hashTable(Array.from(order, (p) => this.idNats[p]!));
+    const email = hashTable(order, this.emailHashes.a, null);
+    const idNat = hashTable(order, this.idNatHashes.a, this.hasIdNat.a);
     return {
       dict,
       postStart,
       postings,
       entryOffsets,
-      entries: blob.subarray(0, off),
+      entries: blob,
       emailHash: email.hash,
       emailIds: email.ids,
       idNatHash: idNat.hash,
