@@ -299,3 +299,59 @@ describe.skipIf(skip)("hardening: web origins, hosts, authentication (real bridg
     expect(b.alive()).toBe(true);
   });
 });
+
+describe.skipIf(skip)("hardening: a flood of refused upgrades (real bridge process)", () => {
+  let b: HardenedBridge;
+  beforeAll(async () => {
+    b = await startHardenedBridge();
+    await b.pair(ORIGINS.post);
+  });
+  afterAll(async () => {
+    expect(await b?.stop()).toBe(0);
+  });
+
+  it("does not grow the audit log and the log without bound, and is still recorded", async () => {
+    // Any page in a browser (throttled only by the browser) or any local user can make refused
+    // upgrades: ~3,000 a second over loopback. Unauthenticated noise must cost the doctor's disk
+    // a bounded amount, whatever its rate (found: ~116 bytes of audit and ~150 bytes of log each).
+    const { statSync } = await import("node:fs");
+    const auditSize = () => statSync(`${b.dataDir}/audit.log`).size;
+    const a0 = auditSize();
+    const e0 = b.stderr().length + b.stdout().length;
+    const agent = new http.Agent({ keepAlive: false, maxSockets: 16 });
+    const refused = () =>
+      new Promise<number>((resolve) => {
+        const r = http.request({
+          host: "127.0.0.1",
+          port: b.port,
+          path: WS_PATH,
+          agent,
+          headers: { Connection: "Upgrade", Upgrade: "websocket", "Sec-WebSocket-Version": "13", "Sec-WebSocket-Key": randomBytes(16).toString("base64"), Origin: "https://evil.example" },
+        });
+        r.on("response", (x) => {
+          x.resume();
+          x.on("end", () => resolve(x.statusCode ?? 0));
+        });
+        r.on("error", () => resolve(0));
+        r.end();
+      });
+    const N = 6000;
+    let i = 0;
+    const statuses: number[] = [];
+    await Promise.all(Array.from({ length: 16 }, async () => {
+      while (i++ < N) statuses.push(await refused());
+    }));
+    agent.destroy();
+    expect(statuses.every((s) => s === 403)).toBe(true);
+    await new Promise((r) => setTimeout(r, 500));
+    const auditGrowth = auditSize() - a0;
+    const logGrowth = b.stderr().length + b.stdout().length - e0;
+    console.log(`${N} refused upgrades: audit log +${auditGrowth} bytes, log +${logGrowth} bytes`);
+    expect(auditGrowth).toBeGreaterThan(0); // still recorded (e.g. aggregated with a count)
+    expect(auditGrowth, "audit log growth").toBeLessThan(64 * 1024);
+    expect(logGrowth, "log growth").toBeLessThan(64 * 1024);
+    // And the paired extension is not locked out by the flood.
+    const c = await openClient(b.port, ORIGINS.post);
+    c.close();
+  }, 60_000);
+});
