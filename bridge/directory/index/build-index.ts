@@ -169,6 +169,16 @@ export class IndexBuilder {
     return normalizeAddress(this.entryAt(p).email);
   }
 
+  private tokenId(t: string): number {
+    let id = this.tokenIds.get(t);
+    if (id === undefined) {
+      id = this.tokenList.length;
+      this.tokenIds.set(t, id);
+      this.tokenList.push(t);
+    }
+    return id;
+  }
+
   private tokenIdsOf(field: number, value: string): number[] {
     const toks =
       field === FIELD_SURNAME ? tokenizeField(value, true) : field === FIELD_OTHER ? tokenizeField(value, false, true) : tokenizeField(value);
@@ -247,14 +257,12 @@ export class IndexBuilder {
     // E-mail tokens that repeat the name (jean.dupont@…) would only duplicate postings that rank
     // better anyway: keep the others (secretariat@…, initials, numbers).
     const at = e.email.lastIndexOf("@");
-    const mail = this.idsOf(FIELD_EMAIL, at > 0 ? e.email.slice(0, at) : e.email, "email");
-    if (mail) {
-      for (const k of mail) {
-        const tok = Math.floor(k / FIELDS);
-        if (sIds.some((x) => Math.floor(x / FIELDS) === tok) || gIds.some((x) => Math.floor(x / FIELDS) === tok)) continue;
-        this.pairEntry.push(p);
-        this.pairKey.push(k);
-      }
+    const isName = (t: string) =>
+      sIds.some((x) => this.tokenList[Math.floor(x / FIELDS)] === t) || gIds.some((x) => this.tokenList[Math.floor(x / FIELDS)] === t);
+    for (const t of tokenizeField(at > 0 ? e.email.slice(0, at) : e.email)) {
+      if (isName(t)) continue; // compared before the dictionary lookup: most e-mails are given.surname
+      this.pairEntry.push(p);
+      this.pairKey.push(this.tokenId(t) * FIELDS + FIELD_EMAIL);
     }
     this.addTokens(p, FIELD_OTHER, e.profession, "profession");
     this.addTokens(p, FIELD_OTHER, e.specialty, "specialty");
