@@ -121,6 +121,19 @@ export async function openSetupPage(env: E2EEnv): Promise<void> {
   );
 }
 
+/** Keeps one setup tab (the extension may open another, e.g. when the bridge comes back) and selects it. */
+export async function singleSetupTab(driver: Driver): Promise<void> {
+  await driver.chrome(
+    `const w = Services.wm.getMostRecentWindow("mail:3pane");
+     const tm = w.document.getElementById("tabmail");
+     const tabs = tm.tabInfo.filter((t) => t.browser && t.browser.currentURI && t.browser.currentURI.spec.includes(args.page));
+     for (const t of tabs.slice(0, -1)) tm.closeTab(t);
+     if (tabs.length) tm.switchToTab(tabs[tabs.length - 1]);
+     return tabs.length;`,
+    { page: SETUP_PAGE },
+  );
+}
+
 /** Puts the main window at the top left of the screen, full size, for screenshots. */
 export async function arrangeMainWindow(driver: Driver, width = 1280, height = 900): Promise<void> {
   await ui(driver, "arrangeWindow", "mail:3pane", 0, 0, width, height);
