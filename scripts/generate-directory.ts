@@ -357,7 +357,8 @@ class DirectoryFaker {
 
   private street(): { number: string; streetType: string; streetName: string } {
     const r = this.rng;
-    if (r.chance(0.06)) return { number: "", streetType: "", streetName: "" };
+    // Empty address fields are common in the extraction.
+    if (r.chance(0.3)) return { number: "", streetType: "", streetName: "" };
     return { number: String(1 + r.int(150)), streetType: r.pick(STREET_TYPES), streetName: r.pick(STREET_NAMES) };
   }
 
@@ -416,8 +417,8 @@ class DirectoryFaker {
           city: c.city,
           postalCode: c.postalCode,
           department: c.department,
-          structureType: hosp ? "3" : "5",
-          structureId: hosp ? `${c.department.padStart(2, "0").slice(0, 2)}${r.digits(7)}` : r.digits(14),
+          structureType: hosp ? "3" : organisation ? "5" : "",
+          structureId: hosp ? `${c.department.padStart(2, "0").slice(0, 2)}${r.digits(7)}` : organisation ? r.digits(14) : "",
         },
       });
     }
