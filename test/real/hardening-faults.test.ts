@@ -207,6 +207,46 @@ describe.skipIf(skip)("hardening: faults (real bridge process)", () => {
     expect(b.alive()).toBe(true);
   }, 60_000);
 
+  async function hangingBridge(): Promise<TestClient> {
+    const env: Record<string, string> = { ...pcscd.env, ...token.env, [TEST_FAKE_ENV]: JSON.stringify({ delayMs: 60_000, firstChildOnly: true }) };
+    const b = await startHardenedBridge({ args: ["--module", token.modulePath], env, config: { limits: { cardOperationTimeoutMs: 2000 } } });
+    bridges.push(b);
+    const secret = await b.pair(ORIGINS.post);
+    secrets.push(secret);
+    const c = await openClient(b.port, ORIGINS.post);
+    await c.authenticate(secret);
+    await card.insert(ATR.CPS3_CONTACT);
+    await waitState(c, cardReady, "card inserted");
+    return c;
+  }
+
+  it("a hanging middleware: TIMEOUT at the configured card timeout, the bridge answers meanwhile, the card works again", async () => {
+    const c = await hangingBridge();
+    const t0 = Date.now();
+    const pending = codeOf(c.call("card.getIdentity"));
+    await sleep(300);
+    await answersQuickly(c);
+    expect(await pending).toBe(ErrorCode.TIMEOUT);
+    expect(Date.now() - t0).toBeGreaterThanOrEqual(1900);
+    expect(Date.now() - t0).toBeLessThan(6000);
+    // The stuck child is killed; a fresh (healthy) one answers.
+    const end = Date.now() + 15_000;
+    let id: any = null;
+    while (!id && Date.now() < end) id = await c.call("card.getIdentity").catch(() => sleep(300).then(() => null));
+    expect(id?.idNat).toBe(HOLDER_IDNAT);
+  }, 60_000);
+
+  it("a retry right after a TIMEOUT is a new attempt, not the stale operation's second failure", async () => {
+    // Found here: the WebSocket layer times out (cardOperationTimeoutMs) before the token layer
+    // (same value, counted from when the child is ready), so the read it gave up on is still
+    // pending in the card service, and a retry joins it and fails with its late TIMEOUT.
+    const c = await hangingBridge();
+    expect(await codeOf(c.call("card.getIdentity"))).toBe(ErrorCode.TIMEOUT);
+    const retry = await c.call("card.getIdentity").catch((e) => e);
+    expect(retry.message ?? "", "the retry failed with the previous operation's timeout").not.toMatch(/did not answer/);
+    expect(retry.idNat).toBe(HOLDER_IDNAT);
+  }, 60_000);
+
   it("no fault left a secret or the holder's identifier in any output or log", () => {
     const all = outputs.join("\n");
     expect(all.length).toBeGreaterThan(0);
