@@ -31,6 +31,7 @@ import {
   openSetupPage,
   screenshot,
   SETUP_PAGE,
+  singleSetupTab,
   startSend,
   ui,
   waitForPage,
@@ -57,6 +58,9 @@ async function tour(env: E2EEnv, display: string, out: string): Promise<string[]
   files.push(await screenshot(display, out, "1-setup-before"));
   await click(d, SETUP_PAGE, "#create");
   await waitForPage(d, SETUP_PAGE, ["#result"], (p) => !!p.elements["#result"]?.visible, "provisioning to finish", 120_000);
+  // The extension opens a fresh setup tab once the account exists: show the one with the outcome.
+  await new Promise((r) => setTimeout(r, 1000));
+  await singleSetupTab(d, "first");
   files.push(await screenshot(display, out, "2-setup-after"));
 
   await d.api("compose.beginNew", { subject: "Démo : autocomplétion" });

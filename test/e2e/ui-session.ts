@@ -122,15 +122,16 @@ export async function openSetupPage(env: E2EEnv): Promise<void> {
 }
 
 /** Keeps one setup tab (the extension may open another, e.g. when the bridge comes back) and selects it. */
-export async function singleSetupTab(driver: Driver): Promise<void> {
+export async function singleSetupTab(driver: Driver, keep: "first" | "last" = "last"): Promise<void> {
   await driver.chrome(
     `const w = Services.wm.getMostRecentWindow("mail:3pane");
      const tm = w.document.getElementById("tabmail");
      const tabs = tm.tabInfo.filter((t) => t.browser && t.browser.currentURI && t.browser.currentURI.spec.includes(args.page));
-     for (const t of tabs.slice(0, -1)) tm.closeTab(t);
-     if (tabs.length) tm.switchToTab(tabs[tabs.length - 1]);
+     const kept = args.keep === "first" ? tabs[0] : tabs[tabs.length - 1];
+     for (const t of tabs) if (t !== kept) tm.closeTab(t);
+     if (kept) tm.switchToTab(kept);
      return tabs.length;`,
-    { page: SETUP_PAGE },
+    { page: SETUP_PAGE, keep },
   );
 }
 
