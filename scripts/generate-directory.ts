@@ -10,7 +10,8 @@
  * Proportions follow the 2026 extraction: ~85% PER lines, ~15% ORG, a few APP/CAB; about one
  * personal address in twelve has several lines (several practice situations).
  */
-import { createWriteStream, readFileSync, mkdirSync } from "node:fs";
+import { createWriteStream, readFileSync, mkdirSync, mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
 import path from "node:path";
 import { once } from "node:events";
 import { fileURLToPath } from "node:url";
@@ -584,8 +585,14 @@ export async function writeExtraction(dir: string, opts: GenerateOptions & { zip
   return { file, lines, bytes };
 }
 
-/** Function API named in the design: same as writeExtraction. */
-export const generateExtraction = writeExtraction;
+/**
+ * `generateExtraction({lines, seed, fixtures, zip, dir})` → the written file (in `dir`, else a new
+ * temporary directory). For a stream of lines instead, use extractionLines(opts).
+ */
+export async function generateExtraction(opts: GenerateOptions & { zip?: boolean; dir?: string } = {}): Promise<GeneratedFile> {
+  const dir = opts.dir ?? mkdtempSync(path.join(tmpdir(), "mss-extraction-"));
+  return writeExtraction(dir, opts);
+}
 
 // ---- command line ---------------------------------------------------------------------------------
 async function main(argv: string[]): Promise<void> {
