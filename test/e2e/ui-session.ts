@@ -124,8 +124,9 @@ export async function openSetupPage(env: E2EEnv): Promise<void> {
 /** Keeps one setup tab (the extension may open another, e.g. when the bridge comes back) and selects it. */
 export async function singleSetupTab(driver: Driver, keep: "first" | "last" = "last"): Promise<void> {
   await driver.chrome(
-    `const w = Services.wm.getMostRecentWindow("mail:3pane");
-     const tm = w.document.getElementById("tabmail");
+    `const w = [...Services.wm.getEnumerator("mail:3pane")].find((x) => x.document.getElementById("tabmail"));
+     const tm = w && w.document.getElementById("tabmail");
+     if (!tm) return 0;
      const tabs = tm.tabInfo.filter((t) => t.browser && t.browser.currentURI && t.browser.currentURI.spec.includes(args.page));
      const kept = args.keep === "first" ? tabs[0] : tabs[tabs.length - 1];
      for (const t of tabs) if (t !== kept) tm.closeTab(t);
