@@ -1,4 +1,5 @@
-#!/usr/bin/env node
+#!/usr/bin/env -S node --max-semi-space-size=1
+// Node flags: see bridge/app/node-flags.ts.
 // mss-bridge: runs the TypeScript command line through tsx, from any working directory.
 import { register } from "tsx/esm/api";
 

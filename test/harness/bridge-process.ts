@@ -10,6 +10,7 @@
  *   await c.call("card.getState");
  *   await bridge.stop();                                          // SIGTERM, resolves with the exit code
  */
+import { BRIDGE_NODE_FLAGS } from "../../bridge/app/node-flags.ts";
 import { spawn, type ChildProcess } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync } from "node:fs";
 import os from "node:os";
@@ -99,7 +100,7 @@ export function runBridgeCli(args: string[], opts: CliRunOptions = {}): Promise<
 
 export async function startBridgeProcess(opts: BridgeProcessOptions = {}): Promise<BridgeProcess> {
   const dataDir = opts.dataDir ?? tempDataDir();
-  const args = [CLI, "start", "--data-dir", dataDir, "--port", String(opts.port ?? 0), ...(opts.args ?? [])];
+  const args = [...BRIDGE_NODE_FLAGS, CLI, "start", "--data-dir", dataDir, "--port", String(opts.port ?? 0), ...(opts.args ?? [])];
   const proc = spawn(process.execPath, args, { env: { ...process.env, ...opts.env }, stdio: ["ignore", "pipe", "pipe"], cwd: os.tmpdir() });
   let stdout = "";
   let stderr = "";
