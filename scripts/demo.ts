@@ -65,7 +65,7 @@ async function tour(env: E2EEnv, display: string, out: string): Promise<string[]
 
   await d.api("compose.beginNew", { subject: "Démo : autocomplétion" });
   await ui(d, "arrangeWindow", "msgcompose", 0, 0, 1280, 900);
-  await ui(d, "typeRecipient", "lefev", 15_000).catch((e: Error) => say(`  (autocomplete: ${e.message.split("\n")[0]})`));
+  await ui(d, "typeRecipient", "lefev", 15_000, true).catch((e: Error) => say(`  (autocomplete: ${e.message.split("\n")[0]})`));
   files.push(await screenshot(display, out, "3-autocomplete"));
   await ui(d, "closePopups");
   await closeComposeWindows(d);

