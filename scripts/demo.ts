@@ -35,6 +35,7 @@ import {
   startSend,
   ui,
   waitForPage,
+  zoomPage,
 } from "../test/e2e/ui-session.ts";
 
 const argv = process.argv.slice(2);
@@ -61,6 +62,7 @@ async function tour(env: E2EEnv, display: string, out: string): Promise<string[]
   // The extension opens a fresh setup tab once the account exists: show the one with the outcome.
   await new Promise((r) => setTimeout(r, 1000));
   await singleSetupTab(d, "first");
+  await zoomPage(d, SETUP_PAGE, 0.67);
   files.push(await screenshot(display, out, "2-setup-after"));
 
   await d.api("compose.beginNew", { subject: "Démo : autocomplétion" });

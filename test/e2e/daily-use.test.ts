@@ -44,6 +44,7 @@ import {
   ui,
   waitForBridgeKind,
   waitForPage,
+  zoomPage,
   type GuardRecord,
 } from "./ui-session.ts";
 
@@ -156,8 +157,10 @@ describe.skipIf(reason)("daily use in a real Thunderbird (issue #6)", () => {
     console.log(`[e2e] daily use: setup outcome ${s.elements["#result"]!.dataset!.outcome} ${s.elements["#result"]!.dataset!.code ?? ""}`);
     // The account exists (the daily-use proofs need it); the login itself is proved by #5's suite.
     expect(st["mss.accounts"]?.map((a) => a.email)).toEqual([DOCTOR.address]);
-    await singleSetupTab(d());
+    await singleSetupTab(d(), "first");
+    await zoomPage(d(), SETUP_PAGE, 0.67); // steps and outcome on one screen
     shots.setupAfter = await screenshot(xvfb.display, SHOTS, "setup-after-provisioning");
+    await zoomPage(d(), SETUP_PAGE, 1);
   });
 
   it("autocomplete: 'helene lefev' gives LEFÈVRE-MOREAU's MSSanté address first through the real address book provider", async () => {

@@ -141,6 +141,11 @@ export async function arrangeMainWindow(driver: Driver, width = 1280, height = 9
   await ui(driver, "arrangeWindow", "mail:3pane", 0, 0, width, height);
 }
 
+/** Zooms a page (tab or window) so that more of it fits in a screenshot; 1 = normal. */
+export async function zoomPage(driver: Driver, urlPart: string, factor: number): Promise<void> {
+  await ui(driver, "zoomPage", urlPart, factor);
+}
+
 /** A whole-display screenshot into dir/name.png (Thunderbird must run on that display). */
 export async function screenshot(display: string, dir: string, name: string): Promise<string> {
   const file = path.join(dir, `${name}.png`);
@@ -186,8 +191,8 @@ export interface AutocompleteRow {
 /**
  * Thunderbird's real address-book autocomplete (@mozilla.org/autocomplete/search;1?name=addrbook,
  * what a compose "To" field calls), run in the parent through the driver's chrome sandbox. (The
- * same code inside an Experiment never received its final result on Thunderbird 153: XPCOM
- * callbacks into an Experiment's global stopped after the first ONGOING result.)
+ * same code as a function of the mssDriverUi Experiment never received its final result on
+ * Thunderbird 153 — cause not found; the sandbox path works.)
  */
 export async function addrbookAutocomplete(driver: Driver, text: string, timeoutMs = 15_000): Promise<{ searchResult: number; rows: AutocompleteRow[] }> {
   return await driver.chrome(

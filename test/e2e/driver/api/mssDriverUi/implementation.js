@@ -189,6 +189,16 @@ exports.mssDriverUi = class extends ExtensionCommon.ExtensionAPI {
           });
         },
 
+        zoomPage(urlPart, factor) {
+          return guarded(async () => {
+            const found = allBrowsers().find((b) => browserUrl(b.browser).includes(urlPart));
+            if (!found) throw new Error(`no browser shows ${urlPart}`);
+            found.browser.browsingContext.fullZoom = factor;
+            await sleep(300);
+            return found.browser.browsingContext.fullZoom;
+          });
+        },
+
         arrangeWindow(match, left, top, width, height) {
           return guarded(async () => {
             let win = Services.wm.getMostRecentWindow(match);
