@@ -19,7 +19,7 @@
 import path from "node:path";
 import { mkdirSync } from "node:fs";
 import { missingComponents } from "../test/harness/require-component.ts";
-import { COLLEAGUES, DOCTOR, E2E_COMPONENTS, ORG_MAILBOX, startE2EEnv, vpcdInstalled, type E2EEnv } from "../test/harness/e2e-env.ts";
+import { COLLEAGUES, DOCTOR, E2E_COMPONENTS, startE2EEnv, vpcdInstalled, type E2EEnv } from "../test/harness/e2e-env.ts";
 import { leaseSystemPcscd, type PcscdLease } from "../test/harness/pcscd.ts";
 import { startXvfb, type Xvfb } from "../test/harness/screenshot.ts";
 import { waitFor } from "../test/harness/e2e-process.ts";
@@ -146,8 +146,9 @@ async function main(): Promise<void> {
     say("  1. The tab 'Set up MSSanté' shows the bridge, the card and the identity read from it.");
     say(`     Click 'Create the MSSanté account': the account ${DOCTOR.address} is made from the card.`);
     say("  2. Write a message (Write button); in 'To' type part of a colleague's name, accents optional:");
-    for (const c of COLLEAGUES) say(`       ${c.givenName} ${c.surname} (${c.specialty ?? c.profession}, ${c.city}) → try "${c.surname.slice(0, 5).toLowerCase().normalize("NFD").replace(/[\u0300-\u036f]/g, "")}"`);
-    say(`       or the secretariat: "${ORG_MAILBOX.organisation.toLowerCase().split(" ")[0]}" / "secretariat"`);
+    const tries = ["helene lefev", "ndiay", "roche"];
+    COLLEAGUES.forEach((c, i) => say(`       ${c.givenName} ${c.surname} (${c.specialty ?? c.profession}, ${c.city}) → try "${tries[i]}"`));
+    say('       (just "lefev" lists every Lefèvre of the directory)');
     say("  3. Add an address outside MSSanté (e.g. someone@example.com) and click Send: the guard stops the");
     say("     message and names that address. To a colleague only, the message is delivered (local Dovecot).");
     say("  The toolbar button 'MSSanté' shows the card's state.");
