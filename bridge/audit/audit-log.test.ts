@@ -16,6 +16,18 @@ describe("audit log", () => {
     expect(rec.origin).toBe("(none)");
     expect(rec.result).toBe("AUTHENTICATION_FAILED");
   });
+  it("rotates past its size cap, keeping one previous file, both user-only", () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), "audit-"));
+    const f = path.join(dir, "audit.log");
+    const a = new FileAuditLog(f, 1000);
+    for (let i = 0; i < 100; i++) a.record("directory.search", "moz-extension://x", "ok");
+    a.close();
+    expect(statSync(f).size).toBeLessThan(1000 + 200);
+    expect(statSync(f + ".1").size).toBeGreaterThanOrEqual(1000);
+    expect(statSync(f + ".1").size).toBeLessThan(1000 + 200);
+    expect(statSync(f).mode & 0o777).toBe(0o600);
+    expect(statSync(f + ".1").mode & 0o777).toBe(0o600);
+  });
   it("appends to a user-only file", () => {
     const dir = mkdtempSync(path.join(os.tmpdir(), "audit-"));
     const f = path.join(dir, "audit.log");

@@ -3,7 +3,7 @@
  * the operation (method or control command), the origin and the result (ok or an error code name).
  * By construction it receives no params: no query text, no address, no identifier, no secret.
  */
-import { closeSync, fchmodSync, fstatSync, openSync, writeSync } from "node:fs";
+import { closeSync, fchmodSync, fstatSync, openSync, renameSync, writeSync } from "node:fs";
 import { errorName } from "../../shared/protocol/errors.ts";
 
 export interface AuditRecord {
@@ -39,20 +39,41 @@ export function formatAuditLine(operation: string, origin: string | null, result
   return JSON.stringify(rec) + "\n";
 }
 
+/** The audit log is rotated past this size (one previous file kept: `audit.log.1`). */
+export const AUDIT_LOG_MAX_BYTES = 5 * 1024 * 1024;
+
 export class FileAuditLog implements AuditSink {
   private fd: number | null;
-  constructor(file: string) {
+  private size: number;
+  constructor(
+    private readonly file: string,
+    private readonly maxBytes = AUDIT_LOG_MAX_BYTES,
+  ) {
+    this.fd = this.open();
+    this.size = fstatSync(this.fd).size;
+  }
+  private open(): number {
     // O_APPEND: every write lands at the end, even with another writer.
-    this.fd = openSync(file, "a", 0o600);
-    if ((fstatSync(this.fd).mode & 0o077) !== 0) fchmodSync(this.fd, 0o600);
+    const fd = openSync(this.file, "a", 0o600);
+    if ((fstatSync(fd).mode & 0o077) !== 0) fchmodSync(fd, 0o600);
+    return fd;
   }
   record(operation: string, origin: string | null, result: "ok" | number | string): void {
     if (this.fd === null) return;
     try {
-      writeSync(this.fd, formatAuditLine(operation, origin, result));
+      if (this.size >= this.maxBytes) this.rotate();
+      this.size += writeSync(this.fd, formatAuditLine(operation, origin, result));
     } catch {
       // a full disk must not stop the bridge from answering
     }
+  }
+  /** Bounded disk use whatever the traffic: the current file becomes `.1`, replacing the older one. */
+  private rotate(): void {
+    closeSync(this.fd!);
+    this.fd = null;
+    renameSync(this.file, this.file + ".1");
+    this.fd = this.open();
+    this.size = 0;
   }
   close(): void {
     if (this.fd !== null) closeSync(this.fd);

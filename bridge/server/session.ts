@@ -90,7 +90,14 @@ export class Session {
         this.close(CloseCode.POLICY, "Too many requests");
         return;
       }
-      this.fail(null, ErrorCode.RATE_LIMITED, "Too many requests; slow down.");
+      // Answer with the request's own id so the client can match it (a frame is at most 16 KiB).
+      let id: string | number | null = null;
+      try {
+        id = idOf(JSON.parse(text));
+      } catch {
+        // not JSON: no id to give back
+      }
+      this.fail(id, ErrorCode.RATE_LIMITED, "Too many requests; slow down.");
       return;
     }
     this.strikes = 0;

@@ -3,6 +3,7 @@
  * http.Server so Host and Origin are checked in the `upgrade` handler and a refused request gets a
  * bare HTTP 403 with no WebSocket ever created. Per connection, a Session does the protocol.
  */
+import { RefusalThrottle } from "./refusal-throttle.ts";
 import http from "node:http";
 import type { AddressInfo, Socket } from "node:net";
 import type { Duplex } from "node:stream";
@@ -39,8 +40,20 @@ export class BridgeServer {
   private pending = 0;
   private boundPort = 0;
   private pingTimer: NodeJS.Timeout | null = null;
+  /** Refused upgrades: recorded once per reason and window, then counted (bounded disk use). */
+  private readonly refusals: RefusalThrottle;
 
   constructor(private readonly ctx: ServerContext) {
+    this.refusals = new RefusalThrottle({
+      first: (result, origin, why) => {
+        this.ctx.log.warn("upgrade refused", { reason: why ?? result });
+        this.ctx.audit.record("upgrade", origin, result);
+      },
+      summary: (reason, suppressed) => {
+        this.ctx.log.warn("more upgrades refused", { reason, count: suppressed });
+        this.ctx.audit.record("upgrade.repeated", null, `${reason} x${suppressed}`);
+      },
+    });
     this.wss = new WebSocketServer({
       noServer: true,
       maxPayload: MAX_MESSAGE_BYTES,
@@ -94,6 +107,7 @@ export class BridgeServer {
 
   async close(): Promise<void> {
     if (this.pingTimer) clearInterval(this.pingTimer);
+    this.refusals.close();
     for (const s of this.sessions) s.close(CloseCode.GOING_AWAY, "Bridge stopping");
     await Promise.all(
       this.http.map(
@@ -109,7 +123,9 @@ export class BridgeServer {
   }
 
   private makeHttpServer(): http.Server {
-    const server = http.createServer((_req, res) => {
+    // Node checks header/request timeouts every 30 s by default: a local process holding half-open
+    // sockets would keep the extension out that long. Check every second.
+    const server = http.createServer({ connectionsCheckingInterval: 1000 }, (_req, res) => {
       // Plain HTTP gets nothing: this is a WebSocket endpoint for one extension.
       res.writeHead(404, { "Content-Type": "text/plain", Connection: "close" }).end();
     });
@@ -132,13 +148,12 @@ export class BridgeServer {
       pathname = "";
     }
     if (pathname !== WS_PATH) {
-      this.ctx.audit.record("upgrade", origin ?? null, "refused-path");
+      this.refusals.refused("refused-path", origin ?? null);
       return refuse(socket, 404, "Not Found");
     }
     const host = checkHost(req.headers.host, this.boundPort);
     if (!host.ok) {
-      this.ctx.log.warn("upgrade refused", { reason: host.reason });
-      this.ctx.audit.record("upgrade", origin ?? null, "refused-host");
+      this.refusals.refused("refused-host", origin ?? null, host.reason);
       return refuse(socket, 403, "Forbidden");
     }
     const orig = checkOrigin(origin, {
@@ -147,13 +162,11 @@ export class BridgeServer {
       pairingWindowOpen: () => this.ctx.pairingWindow.isOpen(),
     });
     if (!orig.ok) {
-      this.ctx.log.warn("upgrade refused", { reason: orig.reason });
-      this.ctx.audit.record("upgrade", origin ?? null, "refused-origin");
+      this.refusals.refused("refused-origin", origin ?? null, orig.reason);
       return refuse(socket, 403, "Forbidden");
     }
     if (this.sessions.size + this.pending >= this.ctx.limits.maxConnections) {
-      this.ctx.log.warn("upgrade refused: connection cap reached", { cap: this.ctx.limits.maxConnections });
-      this.ctx.audit.record("upgrade", origin ?? null, "refused-busy");
+      this.refusals.refused("refused-busy", origin ?? null, "connection cap reached");
       return refuse(socket, 503, "Service Unavailable");
     }
     // ws answers an invalid handshake (bad key, version) itself and never calls back: release the

@@ -105,7 +105,8 @@ describe.skipIf(skip)("LDAP directory source against a real slapd", () => {
     expect(r.results.length).toBeGreaterThan(0);
     const emails = r.results.map((x) => x.email);
     expect(emails).toContain("jean.dupont@mssante.test");
-    expect(r.results[0]!.surname).toBe("DUPONT");
+    // "du Pont" joined is "dupont" too: both are exact surname matches and rank first (French collation between them).
+    expect(r.results[0]!.surname!.toLowerCase().replace(/[^a-z]/g, "")).toBe("dupont");
     for (const x of r.results) expect(`${x.surname} ${x.givenName} ${x.email}`.toLowerCase()).toMatch(/dupont/);
 
     const cardio = await d.search("dupont cardio lyon", 20);
