@@ -1,14 +1,29 @@
 #!/usr/bin/env node
-// `npm test`: unit, real-component and end-to-end suites in one vitest run, then a SKIPPED summary.
-// With CI=true a missing system component fails the run instead of skipping (test/harness).
+// `npm test`: the unit, real-component and end-to-end stages, one after the other (the real and
+// end-to-end stages share one pcscd and the virtual reader ports, so they never overlap), each with
+// its wall time, then a SKIPPED summary. With CI=true a missing system component fails the run
+// instead of skipping (test/harness/require-component.ts).
+// Extra arguments go to every stage (e.g. a file filter); `--stage NAME` runs one stage.
 import { spawnSync } from "node:child_process";
 import { existsSync, readFileSync, rmSync } from "node:fs";
 
+const args = process.argv.slice(2);
+let stages = ["unit", "real", "e2e"];
+const si = args.indexOf("--stage");
+if (si >= 0) {
+  stages = [args[si + 1]];
+  args.splice(si, 2);
+}
+
 const skipFile = ".tmp/skipped.txt";
 rmSync(skipFile, { force: true });
-const started = Date.now();
-const r = spawnSync("npx", ["vitest", "run", ...process.argv.slice(2)], { stdio: "inherit" });
-const seconds = ((Date.now() - started) / 1000).toFixed(1);
+const results = [];
+for (const stage of stages) {
+  const started = Date.now();
+  console.log(`\n=== npm test: ${stage} stage ===`);
+  const r = spawnSync("npx", ["vitest", "run", "--project", stage, "--passWithNoTests", ...args], { stdio: "inherit" });
+  results.push({ stage, status: r.status ?? 1, seconds: (Date.now() - started) / 1000 });
+}
 if (existsSync(skipFile)) {
   const lines = [...new Set(readFileSync(skipFile, "utf8").split("\n").filter(Boolean))];
   if (lines.length) {
@@ -16,5 +31,6 @@ if (existsSync(skipFile)) {
     for (const l of lines) console.log("  - " + l);
   }
 }
-console.log(`\nnpm test: wall time ${seconds} s`);
-process.exit(r.status ?? 1);
+console.log("\nnpm test: wall time per stage");
+for (const r of results) console.log(`  ${r.stage.padEnd(5)} ${r.seconds.toFixed(1).padStart(7)} s  ${r.status === 0 ? "passed" : "FAILED"}`);
+process.exit(results.every((r) => r.status === 0) ? 0 : 1);
