@@ -38,7 +38,7 @@ describe("directory entries as contacts", () => {
     expect(displayNameOf(DUPONT)).toBe("Dr Jean Dupont — Cardiologie, Lyon");
     expect(displayNameOf(LEFEVRE)).toBe("Pr Marie Lefèvre-Durand — Néphrologie, Lyon");
     const c = entryToContact(DUPONT);
-    expect(c.properties).toMatchObject({
+    expect(c).toMatchObject({
       PrimaryEmail: "jean.dupont@medecin.mssante.fr",
       FirstName: "Jean",
       LastName: "DUPONT",
@@ -46,8 +46,18 @@ describe("directory entries as contacts", () => {
       WorkCity: "LYON",
       WorkZipCode: "69003",
     });
-    expect(c.properties.Notes).toContain("Spécialité : Cardiologie");
-    expect(c.properties.Notes).toContain("Profession : Médecin");
+    expect(c.Notes).toContain("Spécialité : Cardiologie");
+    expect(c.Notes).toContain("Profession : Médecin");
+  });
+
+  it("softens names written in capitals, keeps names already written in mixed case", () => {
+    expect(displayNameOf({ ...DUPONT, givenName: "HÉLÈNE", surname: "LEFÈVRE-MOREAU", specialty: null, profession: null, city: null })).toBe("Dr Hélène Lefèvre-Moreau");
+    expect(displayNameOf({ ...DUPONT, givenName: "Anne-Sophie", surname: "de la Tour", specialty: null, profession: null, city: null })).toBe("Dr Anne-Sophie de la Tour");
+  });
+
+  it("returns a flat property map per contact, as Thunderbird reads it", () => {
+    const c = entryToContact(DUPONT) as Record<string, unknown>;
+    for (const v of Object.values(c)) expect(typeof v).toBe("string");
   });
 
   it("names an organisation mailbox by the organisation and service", () => {
@@ -59,7 +69,7 @@ describe("directory entries as contacts", () => {
 describe("toProviderResult", () => {
   it("keeps the bridge's ranking and one contact per address", () => {
     const r = toProviderResult({ results: [LEFEVRE, DUPONT, ORG, { ...DUPONT }], matchedOtherFields: false, fuzzy: false }, 20);
-    expect(r.results.map((c) => c.properties.PrimaryEmail)).toEqual([LEFEVRE.email, DUPONT.email, ORG.email]);
+    expect(r.results.map((c) => c.PrimaryEmail)).toEqual([LEFEVRE.email, DUPONT.email, ORG.email]);
     expect(r.isCompleteResult).toBe(true);
   });
 

@@ -40,8 +40,9 @@ export function displayNameOf(e: DirectoryEntry): string {
   if (e.type === "PER" && (e.surname || e.givenName)) {
     const c = civilityLabel(e.civility);
     const civ = c ? c + " " : "";
-    const surname = e.surname && e.surname === e.surname.toUpperCase() ? titleCase(e.surname) : e.surname;
-    who = `${civ}${[e.givenName, surname].filter(Boolean).join(" ")}`.trim();
+    // The extraction writes many names in capitals: "HÉLÈNE LEFÈVRE-MOREAU" → "Hélène Lefèvre-Moreau".
+    const soft = (n: string | null) => (n && n === n.toLocaleUpperCase("fr") ? titleCase(n) : n);
+    who = `${civ}${[soft(e.givenName), soft(e.surname)].filter(Boolean).join(" ")}`.trim();
   } else {
     who = e.organisation || e.displayName || e.email;
   }
@@ -67,7 +68,7 @@ export function entryToContact(e: DirectoryEntry): ProviderContact {
     `Boîte ${e.type} — Annuaire MSSanté`,
   ].filter(Boolean);
   p.Notes = notes.join("\n");
-  return { id: `mss:${e.email}`, properties: p };
+  return p;
 }
 
 /** Pure: bridge answer → provider answer, order kept, one contact per address. */

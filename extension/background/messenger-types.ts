@@ -11,11 +11,12 @@ export interface WebExtEvent<F extends (...args: any[]) => any> {
   hasListener(listener: F): boolean;
 }
 
-/** A contact as the address book provider returns it (vCard-less "properties" form). */
-export interface ProviderContact {
-  id?: string;
-  properties: Record<string, string>;
-}
+/**
+ * A contact as the address book provider returns it: a flat ContactProperties map
+ * (DisplayName, PrimaryEmail, …). Checked on Thunderbird 153 with an MV2 extension: a
+ * `{id, properties}` wrapper is read as a flat map too, so its cards reach autocomplete empty.
+ */
+export type ProviderContact = Record<string, string>;
 
 export interface AddressBookNode {
   id: string;

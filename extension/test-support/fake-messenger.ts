@@ -201,9 +201,10 @@ export function createFakeMessenger(): { messenger: Messenger; fake: FakeControl
       const r = await e.fn({ id: opts.id ?? "provider", name: opts.addressBookName, type: "addressBook" }, text, null);
       if (!r || !Array.isArray(r.results) || typeof r.isCompleteResult !== "boolean") throw new Error("provider returned an invalid answer");
       const contacts = r.results.slice(0, 100);
+      // Like Thunderbird 153: each result is read as a flat property map; anything else is an empty card.
       const lines = contacts
-        .filter((c) => c.properties.PrimaryEmail)
-        .map((c) => (c.properties.DisplayName ? `${c.properties.DisplayName} <${c.properties.PrimaryEmail}>` : c.properties.PrimaryEmail!));
+        .filter((c) => typeof c.PrimaryEmail === "string" && c.PrimaryEmail)
+        .map((c) => (c.DisplayName ? `${c.DisplayName} <${c.PrimaryEmail}>` : c.PrimaryEmail!));
       return { lines, isCompleteResult: r.isCompleteResult, contacts };
     },
     async send(tabId, details) {
