@@ -8,7 +8,7 @@ import { readFileSync } from "node:fs";
 import path from "node:path";
 import { startBridge, type RunningBridge } from "../../bridge/app/bridge-app.ts";
 import { defaultConfig } from "../../bridge/config/config.ts";
-import { fakeServices } from "../../bridge/server/fake-services.ts";
+import { fakeServices } from "../harness/fake-services.ts";
 import { silentLogger } from "../../bridge/log/logger.ts";
 import { ControlClient } from "../../bridge/server/control-client.ts";
 import type { ControlEvent } from "../../bridge/server/control-protocol.ts";

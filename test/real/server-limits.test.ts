@@ -5,7 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startBridge, type RunningBridge } from "../../bridge/app/bridge-app.ts";
 import { defaultConfig } from "../../bridge/config/config.ts";
-import { fakeServices } from "../../bridge/server/fake-services.ts";
+import { fakeServices } from "../harness/fake-services.ts";
 import { silentLogger } from "../../bridge/log/logger.ts";
 import { ErrorCode } from "../../shared/protocol/errors.ts";
 import { MAX_JSON_DEPTH, MAX_MESSAGE_BYTES } from "../../shared/protocol/jsonrpc.ts";

@@ -7,7 +7,7 @@ import { randomBytes } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startBridge, type RunningBridge } from "../../bridge/app/bridge-app.ts";
 import { defaultConfig } from "../../bridge/config/config.ts";
-import { fakeServices } from "../../bridge/server/fake-services.ts";
+import { fakeServices } from "../harness/fake-services.ts";
 import { silentLogger } from "../../bridge/log/logger.ts";
 import { WS_PATH } from "../../shared/constants.ts";
 import { missingComponents } from "../harness/require-component.ts";

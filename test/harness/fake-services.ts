@@ -7,8 +7,8 @@ import type { CardLayerState } from "../../shared/domain/card.ts";
 import type { CardIdentity, PinStatus } from "../../shared/domain/identity.ts";
 import type { DirectoryEntry } from "../../shared/domain/directory-entry.ts";
 import { BridgeError, ErrorCode } from "../../shared/protocol/errors.ts";
-import type { CardChanged, CardService, DirectoryService, ImportProgress, ModuleInfo, TrustService } from "../services.ts";
-import type { Services } from "./context.ts";
+import type { CardChanged, CardService, DirectoryService, ImportProgress, ModuleInfo, TrustService } from "../../bridge/services.ts";
+import type { Services } from "../../bridge/server/context.ts";
 
 export const FAKE_IDENTITY: CardIdentity = {
   idNat: "810001234567",
