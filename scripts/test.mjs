@@ -21,8 +21,19 @@ const results = [];
 for (const stage of stages) {
   const started = Date.now();
   console.log(`\n=== npm test: ${stage} stage ===`);
-  const r = spawnSync("npx", ["vitest", "run", "--project", stage, "--passWithNoTests", ...args], { stdio: "inherit" });
-  results.push({ stage, status: r.status ?? 1, seconds: (Date.now() - started) / 1000 });
+  const report = `.tmp/vitest-${stage}.json`;
+  rmSync(report, { force: true });
+  const r = spawnSync(
+    "npx",
+    ["vitest", "run", "--project", stage, "--passWithNoTests", "--reporter=default", "--reporter=json", `--outputFile.json=${report}`, ...args],
+    { stdio: "inherit" },
+  );
+  let counts = { passed: 0, failed: 0, skipped: 0 };
+  if (existsSync(report)) {
+    const j = JSON.parse(readFileSync(report, "utf8"));
+    counts = { passed: j.numPassedTests ?? 0, failed: j.numFailedTests ?? 0, skipped: (j.numPendingTests ?? 0) + (j.numTodoTests ?? 0) };
+  }
+  results.push({ stage, status: r.status ?? 1, seconds: (Date.now() - started) / 1000, ...counts });
 }
 if (existsSync(skipFile)) {
   const lines = [...new Set(readFileSync(skipFile, "utf8").split("\n").filter(Boolean))];
@@ -32,5 +43,8 @@ if (existsSync(skipFile)) {
   }
 }
 console.log("\nnpm test: wall time per stage");
-for (const r of results) console.log(`  ${r.stage.padEnd(5)} ${r.seconds.toFixed(1).padStart(7)} s  ${r.status === 0 ? "passed" : "FAILED"}`);
+for (const r of results)
+  console.log(`  ${r.stage.padEnd(5)} ${r.seconds.toFixed(1).padStart(7)} s  ${r.status === 0 ? "ok" : "FAILED"}  (${r.passed} passed, ${r.failed} failed, ${r.skipped} skipped)`);
+const sum = (k) => results.reduce((n, r) => n + r[k], 0);
+console.log(`\ntests: ${sum("passed")} passed, ${sum("failed")} failed, ${sum("skipped")} skipped`);
 process.exit(results.every((r) => r.status === 0) ? 0 : 1);
