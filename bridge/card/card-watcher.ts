@@ -6,10 +6,10 @@
  *
  * Emits "changed" with a card.changed notification's params.
  */
+import { typeScriptExecArgv } from "../app/typescript-child.ts";
 import { fork, type ChildProcess } from "node:child_process";
 import { EventEmitter } from "node:events";
-import { createRequire } from "node:module";
-import { fileURLToPath, pathToFileURL } from "node:url";
+import { fileURLToPath } from "node:url";
 import type { CardLayerState } from "../../shared/domain/card.ts";
 import type { CardChanged } from "../services.ts";
 import type { CardDatabase } from "./card-database-schema.ts";
@@ -42,15 +42,6 @@ export interface CardWatcherOptions {
 const CHILD = fileURLToPath(new URL("./pcsc-child.ts", import.meta.url));
 /** A child that ran this long was healthy: the next restart starts from the initial delay again. */
 const HEALTHY_MS = 10_000;
-
-/** `--import <tsx>` resolved from here, so the child runs wherever the bridge is started from. */
-function tsxImport(): string[] {
-  try {
-    return ["--import", pathToFileURL(createRequire(import.meta.url).resolve("tsx")).href];
-  } catch {
-    return ["--import", "tsx"];
-  }
-}
 
 export class CardWatcher extends EventEmitter implements CardStateSource {
   private readonly model: CardStateModel;
@@ -123,7 +114,7 @@ export class CardWatcher extends EventEmitter implements CardStateSource {
     try {
       child = fork(CHILD, [], {
         execPath: process.execPath,
-        execArgv: tsxImport(),
+        execArgv: typeScriptExecArgv(),
         env: {
           ...process.env,
           ...this.opts.env,

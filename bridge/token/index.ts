@@ -6,9 +6,9 @@
  * crash the child is killed and a fresh one is started by the next call. The child never logs in
  * and cannot sign: the bridge never handles a PIN.
  */
+import { typeScriptExecArgv } from "../app/typescript-child.ts";
 import { fork, type ChildProcess } from "node:child_process";
-import { createRequire } from "node:module";
-import { fileURLToPath, pathToFileURL } from "node:url";
+import { fileURLToPath } from "node:url";
 import type { CardIdentity, PinStatus } from "../../shared/domain/identity.ts";
 import { BridgeError, ErrorCode, type ErrorCodeName } from "../../shared/protocol/errors.ts";
 import { parseCardIdentity } from "./parse-identity.ts";
@@ -45,14 +45,6 @@ const CLOSE_GRACE_MS = 2_000;
 
 const WORKER_PATH = fileURLToPath(new URL("./token-worker.ts", import.meta.url));
 
-/** tsx as an absolute URL, so the child starts whatever the bridge's working directory. */
-function tsxImport(): string {
-  try {
-    return pathToFileURL(createRequire(import.meta.url).resolve("tsx")).href;
-  } catch {
-    return "tsx";
-  }
-}
 
 interface Pending {
   id: number;
@@ -168,7 +160,7 @@ export class TokenClient {
     this.generation += 1;
     const proc = fork(WORKER_PATH, [this.opts.modulePath, String(this.generation)], {
       execPath: process.execPath,
-      execArgv: ["--import", tsxImport()],
+      execArgv: typeScriptExecArgv(),
       env: { ...process.env, ...this.opts.env },
       // stdout is not inherited: the bridge's own stdout may carry the native-messaging protocol.
       stdio: ["ignore", "pipe", "pipe", "ipc"],
