@@ -9,7 +9,7 @@
  * - entries: one encoded string per entry, ids in tie-break order (see search/rank.ts);
  * - email and idNat hash tables: (hash, id) pairs sorted by hash.
  */
-import { decodeEntry, encodeEntry, TYPE_ORDER, type StoredEntry, type StoredPlace } from "../search/entry.ts";
+import { decodeEntry, TYPE_ORDER, type StoredEntry, type StoredPlace } from "../search/entry.ts";
 import { frenchCollator } from "../search/rank.ts";
 import { normalizeAddress, tokenizeField } from "../search/normalize.ts";
 
@@ -78,6 +78,42 @@ function countingSortBy(order: Uint32Array, keys: Uint32Array, size: number): Ui
   return out;
 }
 
+const FS = "\x1f";
+const PS = "\x1d";
+const PF = "\x1e";
+
+/**
+ * The same text as search/entry.ts encodeEntry (a test checks it), by plain concatenation: the
+ * import encodes every entry, and the array maps and joins there cost more than the rest of it.
+ */
+export function encodeEntryText(e: StoredEntry): string {
+  let s =
+    e.email + FS + e.type + FS + (e.surname ?? "") + FS + (e.givenName ?? "") + FS + (e.civility ?? "") + FS +
+    (e.profession ?? "") + FS + (e.specialty ?? "") + FS + (e.idNat ?? "") + FS;
+  const places = e.places;
+  for (let i = 0; i < places.length; i++) {
+    const p = places[i]!;
+    if (i > 0) s += PS;
+    s += (p.organisation ?? "") + PF + (p.city ?? "") + PF + (p.postalCode ?? "") + PF + (p.service ?? "") + PF + (p.address ?? "") + PF + (p.department ?? "");
+  }
+  return s;
+}
+
+/** Distinct-value caches, one per column (an array slot, not a map lookup by column name). */
+const COL = {
+  surname: 0,
+  givenName: 1,
+  profession: 2,
+  specialty: 3,
+  organisation: 4,
+  city: 5,
+  postalCode: 6,
+  service: 7,
+  address: 8,
+  department: 9,
+} as const;
+type Column = keyof typeof COL;
+
 /** Entry ids must fit the packed hash tables (2^21 ≈ 2M mailboxes, four times today's count). */
 export const ID_LIMIT = 2 ** 21;
 
@@ -124,7 +160,7 @@ export class IndexBuilder {
   private readonly tokenIds = new Map<string, number>();
   private readonly tokenList: string[] = [];
   /** Token ids per distinct value, one small map per column (small maps stay in the CPU cache). */
-  private readonly caches = new Map<string, Map<string, CacheEntry>>();
+  private readonly caches: Map<string, CacheEntry>[] = Array.from({ length: 10 }, () => new Map<string, CacheEntry>());
   /** Distinct surnames / given names in order of first appearance (their cache seq). */
   private readonly surnameValues: string[] = [];
   private readonly givenValues: string[] = [];
@@ -135,7 +171,7 @@ export class IndexBuilder {
 
   /** Token ids of a name and its distinct-value number (one map lookup for both). */
   private nameEntry(field: number, value: string | null, column: "surname" | "givenName"): CacheEntry {
-    const entry = this.cached(field, value ?? "", column);
+    const entry = this.cached(field, value ?? "", COL[column]);
     if (entry.seq < 0) {
       const list = column === "surname" ? this.surnameValues : this.givenValues;
       entry.seq = list.length;
@@ -146,7 +182,7 @@ export class IndexBuilder {
 
   /** Appends an encoded entry to the blob; returns its offset. */
   private store(e: StoredEntry): [number, number] {
-    const text = encodeEntry(e);
+    const text = encodeEntryText(e);
     const max = text.length * 3;
     if (this.blobLen + max > this.blob.length) {
       const b = Buffer.allocUnsafe(Math.max(this.blob.length * 2, this.blobLen + max));
@@ -164,9 +200,17 @@ export class IndexBuilder {
     return decodeEntry(this.blob.toString("utf8", a, a + this.lens.a[p]!));
   }
 
+  /** The entry's e-mail: the encoded record's first field (no need to decode the rest). */
+  emailAt(p: number): string {
+    const a = this.offs.a[p]!;
+    const end = a + this.lens.a[p]!;
+    const fs = this.blob.indexOf(0x1f, a);
+    return this.blob.toString("utf8", a, fs >= 0 && fs < end ? fs : end);
+  }
+
   /** normalizeAddress of the entry's e-mail (the merger checks hash collisions with it). */
   keyOf(p: number): string {
-    return normalizeAddress(this.entryAt(p).email);
+    return normalizeAddress(this.emailAt(p));
   }
 
   private tokenId(t: string): number {
@@ -196,9 +240,8 @@ export class IndexBuilder {
     return ids;
   }
 
-  private cached(field: number, value: string, column: string): CacheEntry {
-    let c = this.caches.get(column);
-    if (!c) this.caches.set(column, (c = new Map()));
+  private cached(field: number, value: string, column: number): CacheEntry {
+    const c = this.caches[column]!;
     let entry = c.get(value);
     if (!entry) {
       entry = { ids: value ? this.tokenIdsOf(field, value) : [], seq: -1 };
@@ -207,18 +250,11 @@ export class IndexBuilder {
     return entry;
   }
 
-  private idsOf(field: number, value: string | null, column: string): number[] | null {
-    if (!value) return null;
-    if (field === FIELD_EMAIL) return this.tokenIdsOf(field, value); // e-mails are unique: no cache
-    return this.cached(field, value, column).ids;
+  private addTokens(p: number, field: number, value: string | null, column: Column): void {
+    if (value) this.pushIds(p, this.cached(field, value, COL[column]).ids);
   }
 
-  private addTokens(p: number, field: number, value: string | null, column: string): void {
-    this.pushIds(p, this.idsOf(field, value, column));
-  }
-
-  private pushIds(p: number, ids: number[] | null): void {
-    if (!ids) return;
+  private pushIds(p: number, ids: number[]): void {
     for (let i = 0; i < ids.length; i++) {
       this.pairEntry.push(p);
       this.pairKey.push(ids[i]!);
@@ -257,10 +293,11 @@ export class IndexBuilder {
     // E-mail tokens that repeat the name (jean.dupont@…) would only duplicate postings that rank
     // better anyway: keep the others (secretariat@…, initials, numbers).
     const at = e.email.lastIndexOf("@");
-    const isName = (t: string) =>
-      sIds.some((x) => this.tokenList[Math.floor(x / FIELDS)] === t) || gIds.some((x) => this.tokenList[Math.floor(x / FIELDS)] === t);
-    for (const t of tokenizeField(at > 0 ? e.email.slice(0, at) : e.email)) {
-      if (isName(t)) continue; // compared before the dictionary lookup: most e-mails are given.surname
+    const emailToks = tokenizeField(at > 0 ? e.email.slice(0, at) : e.email);
+    for (let i = 0; i < emailToks.length; i++) {
+      const t = emailToks[i]!;
+      // Compared before the dictionary lookup: most e-mails are given.surname.
+      if (this.isNameToken(t, sIds) || this.isNameToken(t, gIds)) continue;
       this.pairEntry.push(p);
       this.pairKey.push(this.tokenId(t) * FIELDS + FIELD_EMAIL);
     }
@@ -268,6 +305,11 @@ export class IndexBuilder {
     this.addTokens(p, FIELD_OTHER, e.specialty, "specialty");
     for (const pl of e.places) this.addPlaceTokens(p, pl);
     return p;
+  }
+
+  private isNameToken(t: string, ids: number[]): boolean {
+    for (let i = 0; i < ids.length; i++) if (this.tokenList[(ids[i]! / FIELDS) | 0] === t) return true;
+    return false;
   }
 
   /** Another line of the same address: a new place (duplicates ignored) and fields still empty. */
@@ -331,7 +373,7 @@ export class IndexBuilder {
     ] as const) {
       order = countingSortBy(order, keys, size);
     }
-    const emailOf = (p: number) => this.entryAt(p).email;
+    const emailOf = (p: number) => this.emailAt(p);
     for (let i = 0; i < n; ) {
       let j = i + 1;
       const a = order[i]!;
@@ -349,12 +391,11 @@ export class IndexBuilder {
 
     // 2. Sorted dictionary; remap provisional token ids to ranks.
     const t = this.tokenList.length;
-    const byText = Array.from({ length: t }, (_, i) => i);
-    const tl = this.tokenList;
-    byText.sort((a, b) => (tl[a]! < tl[b]! ? -1 : tl[a]! > tl[b]! ? 1 : 0));
+    // The default sort orders strings by UTF-16 code units, like `<` (and much faster than a
+    // comparator); tokens are unique, so the order is total.
+    const dict = this.tokenList.slice().sort();
     const finalTok = new Uint32Array(t);
-    byText.forEach((prov, rank) => (finalTok[prov] = rank));
-    const dict = byText.map((i) => tl[i]!);
+    for (let rank = 0; rank < t; rank++) finalTok[this.tokenIds.get(dict[rank]!)!] = rank;
 
     // 3. Pairs → posting lists: counting sort by final entry id, then (stably) by key, so each
     //    list comes out sorted by id; a duplicate (same entry, same key) is then adjacent.
