@@ -11,7 +11,8 @@
  */
 import { decodeEntry, TYPE_ORDER, type StoredEntry, type StoredPlace } from "../search/entry.ts";
 import { frenchCollator } from "../search/rank.ts";
-import { normalizeAddress, tokenizeField } from "../search/normalize.ts";
+import { normalizeAddress } from "../search/normalize.ts";
+import { fieldTokens } from "./field-tokens.ts";
 
 export const FIELD_SURNAME = 0;
 export const FIELD_GIVEN = 1;
@@ -62,7 +63,18 @@ function distinctRanks(values: string[]): Uint32Array {
   return rank;
 }
 
+/**
+ * A copy of s that does not keep a larger string alive: values are slices of the decoded chunk
+ * of text they came from, and one kept slice holds its whole chunk (hundreds of MB over an
+ * import, since the caches and the dictionary keep ~400,000 of them).
+ */
+function own(s: string): string {
+  return s.length < 13 ? s : (" " + s).slice(1); // V8 copies slices shorter than 13 anyway
+}
+
 interface CacheEntry {
+  /** The distinct value itself (an own copy). */
+  value: string;
   ids: number[];
   /** For surnames and given names: the distinct value's number (-1 until first used as a name). */
   seq: number;
@@ -175,7 +187,7 @@ export class IndexBuilder {
     if (entry.seq < 0) {
       const list = column === "surname" ? this.surnameValues : this.givenValues;
       entry.seq = list.length;
-      list.push(value ?? "");
+      list.push(entry.value);
     }
     return entry;
   }
@@ -217,23 +229,25 @@ export class IndexBuilder {
     let id = this.tokenIds.get(t);
     if (id === undefined) {
       id = this.tokenList.length;
-      this.tokenIds.set(t, id);
-      this.tokenList.push(t);
+      const k = own(t);
+      this.tokenIds.set(k, id);
+      this.tokenList.push(k);
     }
     return id;
   }
 
   private tokenIdsOf(field: number, value: string): number[] {
     const toks =
-      field === FIELD_SURNAME ? tokenizeField(value, true) : field === FIELD_OTHER ? tokenizeField(value, false, true) : tokenizeField(value);
+      field === FIELD_SURNAME ? fieldTokens(value, true) : field === FIELD_OTHER ? fieldTokens(value, false, true) : fieldTokens(value);
     const ids = new Array<number>(toks.length);
     for (let i = 0; i < toks.length; i++) {
       const t = toks[i]!;
       let id = this.tokenIds.get(t);
       if (id === undefined) {
         id = this.tokenList.length;
-        this.tokenIds.set(t, id);
-        this.tokenList.push(t);
+        const k = own(t);
+        this.tokenIds.set(k, id);
+        this.tokenList.push(k);
       }
       ids[i] = id * FIELDS + field;
     }
@@ -244,8 +258,9 @@ export class IndexBuilder {
     const c = this.caches[column]!;
     let entry = c.get(value);
     if (!entry) {
-      entry = { ids: value ? this.tokenIdsOf(field, value) : [], seq: -1 };
-      c.set(value, entry);
+      const key = own(value);
+      entry = { value: key, ids: key ? this.tokenIdsOf(field, key) : [], seq: -1 };
+      c.set(key, entry);
     }
     return entry;
   }
@@ -293,7 +308,7 @@ export class IndexBuilder {
     // E-mail tokens that repeat the name (jean.dupont@…) would only duplicate postings that rank
     // better anyway: keep the others (secretariat@…, initials, numbers).
     const at = e.email.lastIndexOf("@");
-    const emailToks = tokenizeField(at > 0 ? e.email.slice(0, at) : e.email);
+    const emailToks = fieldTokens(at > 0 ? e.email.slice(0, at) : e.email);
     for (let i = 0; i < emailToks.length; i++) {
       const t = emailToks[i]!;
       // Compared before the dictionary lookup: most e-mails are given.surname.
