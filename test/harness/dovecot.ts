@@ -204,6 +204,25 @@ first_valid_uid = ${uid}
 last_valid_uid = ${uid}
 first_valid_gid = ${gid}
 mail_location = maildir:~/Maildir
+# Like an operator's mailbox: the special-use folders exist from the start. (Without a Sent folder
+# on the server, Thunderbird's copy to Sent fails once it has listed the folders, and with no
+# "Local Folders" account to fall back to, the send never completes.)
+namespace inbox {
+  inbox = yes
+  separator = /
+  mailbox Sent {
+    special_use = \\Sent
+    auto = subscribe
+  }
+  mailbox Drafts {
+    special_use = \\Drafts
+    auto = subscribe
+  }
+  mailbox Trash {
+    special_use = \\Trash
+    auto = subscribe
+  }
+}
 mail_privileged_group =
 # SASL EXTERNAL with an authorisation id (the mailbox): the certificate user must be authorised for it.
 passdb {

@@ -281,11 +281,11 @@ export async function startE2EEnv(opts: E2EEnvOptions = {}): Promise<E2EEnv> {
           home,
           extensions: { [ADDON_ID]: extensionXpi },
           extensionUuids: { [ADDON_ID]: extensionUuid },
-          env: { ...token.env },
           localDomains: Object.values(HOSTS),
           pin: token.pin,
           parentDir: root,
           ...opts.thunderbirdOptions,
+          env: { ...token.env, ...(opts.thunderbirdOptions?.env ?? {}) },
         }),
       );
       stops.push(() => tb!.stop());

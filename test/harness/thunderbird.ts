@@ -195,6 +195,11 @@ export async function startThunderbird(opts: ThunderbirdOptions = {}): Promise<T
     "devtools.console.stdout.chrome": true,
     "browser.shell.checkDefaultBrowser": false,
     "network.dns.localDomains": (opts.localDomains ?? []).join(","),
+    // Thunderbird 153 quirk: once it has listed a Dovecot 2.3 mailbox's folders it sends
+    // "APPEND … UTF8 (~{n+}" to copy to Sent although the server never announced UTF8=ACCEPT;
+    // Dovecot answers BAD, the copy fails and, with no "Local Folders" account to fall back to,
+    // the send never completes. Not using UTF8=ACCEPT avoids it.
+    "mail.server.default.allow_utf8_accept": false,
     // Never hand the token's certificate to just any server: tests that want it pass the pref.
     "security.default_personal_cert": "Ask Every Time",
     "mss.e2e.driverPort": driverPort,

@@ -112,7 +112,8 @@ export async function folderSubjects(
     `
     const server = MailServices.accounts.getAccount(args.key).incomingServer;
     const root = server.rootFolder;
-    const msgWindow = Cc["@mozilla.org/messenger/msgwindow;1"].createInstance(Ci.nsIMsgWindow);
+    // No msgWindow: a bare one left attached to the cached IMAP connection broke the later copy to Sent.
+    const msgWindow = null;
     let target = null;
     try { target = root.getChildNamed(args.folder); } catch {}
     target = target || root.getFolderWithFlags(Ci.nsMsgFolderFlags.Inbox);
