@@ -119,7 +119,7 @@ export async function importExtraction(opts: ImportOptions): Promise<ImportSumma
       throw ioError(e, "opening the extraction");
     }
     progress("parse", 0, size, null);
-    const builder = new IndexBuilder();
+    const builder = new IndexBuilder({ expectedBytes: size });
     const parsed = await parseExtraction(stream, builder, (b) => progress("parse", b, size, null));
     if (opts.minCount && parsed.count < opts.minCount) {
       throw new ImportError(

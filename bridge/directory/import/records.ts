@@ -23,7 +23,8 @@ export function cityFromLine(l6: string | null, postalCode: string | null): stri
 
 /** Receives entries and later lines of the same address (the index builder implements it). */
 export interface EntrySink {
-  add(e: StoredEntry, key?: string): number;
+  /** `keyHash`: FNV-1a of key, when the caller has it already. */
+  add(e: StoredEntry, key?: string, keyHash?: number): number;
   merge(p: number, line: StoredEntry): void;
   /** normalizeAddress of entry p's e-mail (to tell a hash collision from the same address). */
   keyOf(p: number): string;
@@ -171,7 +172,7 @@ export class EntryMerger {
       this.sink.merge(at, entry);
       return;
     }
-    const p = this.sink.add(entry, key);
+    const p = this.sink.add(entry, key, h);
     if (this.byHash.get(h) !== undefined) this.collided.set(key, p);
     else this.byHash.add(h, p);
     this.count++;

@@ -157,7 +157,7 @@ function hashTable(order: Uint32Array, hashes: Uint32Array, present: Uint32Array
 export class IndexBuilder {
   // Per provisional entry, all in typed arrays or one byte buffer: half a million entries held as
   // JS strings would cost the garbage collector more than the rest of the import.
-  private blob = Buffer.allocUnsafe(16 * 1024 * 1024);
+  private blob: Buffer;
   private blobLen = 0;
   private readonly offs = new GrowableU32();
   private readonly lens = new GrowableU32();
@@ -176,6 +176,16 @@ export class IndexBuilder {
   /** Distinct surnames / given names in order of first appearance (their cache seq). */
   private readonly surnameValues: string[] = [];
   private readonly givenValues: string[] = [];
+
+  /**
+   * `expectedBytes`: the extraction's size, when known. The records take a little less than the
+   * text they come from, so a blob of that size is allocated once instead of grown by copying
+   * (pages never written are never resident).
+   */
+  constructor(opts: { expectedBytes?: number } = {}) {
+    const hint = Math.min(opts.expectedBytes ?? 0, 256 * 1024 * 1024); // beyond that, grown as needed
+    this.blob = Buffer.allocUnsafe(Math.max(16 * 1024 * 1024, hint));
+  }
 
   get count(): number {
     return this.offs.n;
@@ -287,7 +297,7 @@ export class IndexBuilder {
   }
 
   /** Adds a new mailbox; returns its provisional number (for merge). `key` = normalizeAddress(email). */
-  add(e: StoredEntry, key = normalizeAddress(e.email)): number {
+  add(e: StoredEntry, key = normalizeAddress(e.email), keyHash = hash32(key)): number {
     const p = this.offs.n;
     if (p + 1 >= ID_LIMIT) throw new Error(`too many entries for the index format (${p + 1})`);
     const [off, len] = this.store(e);
@@ -298,7 +308,7 @@ export class IndexBuilder {
     const gEntry = this.nameEntry(FIELD_GIVEN, e.givenName, "givenName");
     this.surnameIds.push(sEntry.seq);
     this.givenIds.push(gEntry.seq);
-    this.emailHashes.push(hash32(key));
+    this.emailHashes.push(keyHash);
     this.idNatHashes.push(e.idNat ? hash32(e.idNat) : 0);
     this.hasIdNat.push(e.idNat ? 1 : 0);
     const sIds = sEntry.ids;
@@ -420,18 +430,22 @@ export class IndexBuilder {
     const byEntryStart = new Uint32Array(n + 1);
     for (let i = 0; i < m; i++) byEntryStart[finalId[pe[i]!]! + 1]!++;
     for (let i = 1; i <= n; i++) byEntryStart[i]! += byEntryStart[i - 1]!;
-    const byEntry = new Uint32Array(m); // pair indices in final id order
+    // The pairs' keys, already remapped to final token ids, in final entry order: both passes
+    // below then read them sequentially.
+    const keys = new Uint32Array(m);
     {
       const cur = byEntryStart.slice(0, n);
-      for (let i = 0; i < m; i++) byEntry[cur[finalId[pe[i]!]!]!++] = i;
+      for (let i = 0; i < m; i++) {
+        const k = pk[i]!;
+        keys[cur[finalId[pe[i]!]!]!++] = (finalTok[k >>> 2]! << 2) | (k & 3); // FIELDS = 4
+      }
     }
-    const remap = (k: number) => finalTok[(k / FIELDS) | 0]! * FIELDS + (k % FIELDS);
     const slots = t * FIELDS;
     const last = new Int32Array(slots).fill(-1);
     const postStart = new Uint32Array(slots + 1);
     for (let id = 0; id < n; id++) {
-      for (let j = byEntryStart[id]!; j < byEntryStart[id + 1]!; j++) {
-        const k = remap(pk[byEntry[j]!]!);
+      for (let j = byEntryStart[id]!, end = byEntryStart[id + 1]!; j < end; j++) {
+        const k = keys[j]!;
         if (last[k] !== id) {
           last[k] = id;
           postStart[k + 1]!++;
@@ -443,8 +457,8 @@ export class IndexBuilder {
     const cursor = postStart.slice(0, slots);
     last.fill(-1);
     for (let id = 0; id < n; id++) {
-      for (let j = byEntryStart[id]!; j < byEntryStart[id + 1]!; j++) {
-        const k = remap(pk[byEntry[j]!]!);
+      for (let j = byEntryStart[id]!, end = byEntryStart[id + 1]!; j < end; j++) {
+        const k = keys[j]!;
         if (last[k] !== id) {
           last[k] = id;
           postings[cursor[k]!++] = id;
