@@ -3,23 +3,19 @@
  * at the size of the loaded index, and a crash during an import cannot take the bridge down.
  */
 import { fork } from "node:child_process";
-import { createRequire } from "node:module";
-import { fileURLToPath, pathToFileURL } from "node:url";
+import { fileURLToPath } from "node:url";
+import { typeScriptExecArgv } from "../../app/typescript-child.ts";
 import { ImportError } from "./import-error.ts";
 import type { ImportOptions, ImportSummary } from "./import-extraction.ts";
 
 const CHILD = fileURLToPath(new URL("./import-child.ts", import.meta.url));
 
-/** The tsx loader, resolved from this package (the child runs TypeScript like the bridge). */
-function tsxImport(): string {
-  return pathToFileURL(createRequire(import.meta.url).resolve("tsx")).href;
-}
 
 export function runImportInChild(opts: ImportOptions, signal?: AbortSignal): Promise<ImportSummary> {
   const { onProgress, ...rest } = opts;
   return new Promise((resolve, reject) => {
     const child = fork(CHILD, [JSON.stringify(rest)], {
-      execArgv: ["--import", tsxImport(), "--max-semi-space-size=32"],
+      execArgv: typeScriptExecArgv("--max-semi-space-size=32"),
       stdio: ["ignore", "ignore", "pipe", "ipc"],
       signal,
     });
