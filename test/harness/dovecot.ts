@@ -285,6 +285,7 @@ protocol lmtp {
     );
   } catch (e) {
     await daemon.stop();
+    rmSync(dir, { recursive: true, force: true });
     throw e;
   }
 

@@ -152,6 +152,7 @@ smtpd_recipient_restrictions = permit_tls_clientcerts, reject
     );
   } catch (e) {
     await daemon.stop();
+    rmSync(dir, { recursive: true, force: true });
     throw e;
   }
 
