@@ -301,6 +301,20 @@ export async function startThunderbird(opts: ThunderbirdOptions = {}): Promise<T
         },
         Number(process.env.MSS_E2E_TB_START_MS ?? 60_000),
       );
+      // The driver's background can connect before the main window has built its tabs (more
+      // often on a real display): wait for the 3-pane window's tabmail so callers can use tabs.
+      await waitFor(
+        "Thunderbird's main window",
+        () =>
+          request<boolean>({
+            kind: "chrome",
+            code: `const w = Services.wm.getMostRecentWindow("mail:3pane");
+              const tm = w && w.document.readyState === "complete" && w.document.getElementById("tabmail");
+              return !!(tm && tm.tabInfo && tm.tabInfo.length > 0);`,
+          }, 5_000).catch(() => false),
+        30_000,
+        100,
+      );
     }
   } catch (e) {
     await daemon.stop();
