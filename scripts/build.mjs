@@ -4,6 +4,7 @@
 //   dist/mssante-thunderbird.xpi the package (manifest.json at the root of the zip)
 // Options: --out DIR (default dist), env MSS_EXTRA_CA_DIR=DIR adds that folder's *.pem CAs to the
 // trusted IGC-Santé set (tests/demo only; see extension/data/igc-sante-cas/README.md).
+import { X509Certificate } from "node:crypto";
 import { build } from "esbuild";
 import { cpSync, createWriteStream, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import path from "node:path";
@@ -37,6 +38,15 @@ function copyFiltered(from, to, keep) {
   }
 }
 
+function subjectCommonName(pem) {
+  try {
+    const line = new X509Certificate(pem).subject.split("\n").find((l) => l.startsWith("CN="));
+    return line ? line.slice(3) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 function pemFiles(dir) {
   if (!dir || !existsSync(dir)) return [];
   return readdirSync(dir)
@@ -45,7 +55,8 @@ function pemFiles(dir) {
     .flatMap((n) => {
       const text = readFileSync(path.join(dir, n), "utf8");
       const blocks = text.match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g) ?? [];
-      return blocks.map((pem, i) => ({ name: blocks.length > 1 ? `${n}#${i + 1}` : n, pem }));
+      // The subject CN lets the setup page tell a card issued outside IGC-Santé (shared/domain/igc-sante.ts).
+      return blocks.map((pem, i) => ({ name: blocks.length > 1 ? `${n}#${i + 1}` : n, pem, subjectCN: subjectCommonName(pem) }));
     });
 }
 

@@ -117,6 +117,7 @@ export type VerifyFailure =
   | "pin-cancelled"
   | "client-cert-not-found"
   | "cert-refused"
+  | "cert-not-igc-sante" // decided by the setup flow from the card's issuer, not by the Experiment
   | "server-cert-untrusted"
   | "server-unreachable"
   | "login-refused"

@@ -43,7 +43,9 @@ describe.skipIf(reason)("issue 5: a card certificate from a foreign CA", () => {
     // The extension's report: a failed logon classified as refused by the server, with what to do.
     const result = out.elements["#result"]!;
     expect(result.dataset?.outcome, JSON.stringify(out.elements)).toBe("failure");
-    expect(result.dataset?.code).toMatch(/^logon-(login-refused|cert-refused)$/);
+    // Precisely: the card is not from IGC-Santé (the setup flow knows the issuer from the card).
+    expect(result.dataset?.code, JSON.stringify(out.elements)).toBe("logon-cert-not-igc-sante");
+    expect(out.elements["#result-title"]?.text).toMatch(/IGC-Sant/);
     expect(out.elements["#result-title"]?.text).toMatch(/refus/i);
     console.log(`[e2e] foreign-CA card reported as ${result.dataset?.code}: ${out.elements["#result-title"]?.text} / ${out.elements["#result-text"]?.text}`);
 

@@ -57,7 +57,7 @@ class Env {
   askedPin: string[] = [];
   askedTargets: Target[][] = [];
   recorded: ProvisionedAccount[] = [];
-  cas = [{ name: "test-ca.pem", pem: CA_PEM }];
+  cas: { name: string; pem: string; subjectCN?: string }[] = [{ name: "test-ca.pem", pem: CA_PEM, subjectCN: "TEST AC IGC-SANTE FORTE PERSONNES" }];
   fake: FakeControls;
   deps: SetupDeps;
   ui: SetupUi;
@@ -324,6 +324,22 @@ describe("provision", () => {
     const r = await env.run();
     expect(r).toMatchObject({ ok: false, failure: { step, code } });
     expect(env.progress.at(-1)).toEqual([step, "failed"]);
+  });
+
+  it("names a card not issued by IGC-Santé as the cause when the server refuses it", async () => {
+    env.fake.mssAccounts.verifyResult = { ok: false, code: "login-refused", message: "NO" };
+    const foreign = { ...IDENTITY, issuer: "FOREIGN TEST CA (NOT IGC-SANTE)" };
+    const r = await provision(env.deps, env.ui, { identity: foreign, address: DUPONT.email });
+    expect(r).toMatchObject({ ok: false, failure: { step: "logon", code: "logon-cert-not-igc-sante" } });
+    // An unreachable server stays unreachable, whoever issued the card.
+    env.fake.mssAccounts.verifyResult = { ok: false, code: "server-unreachable", message: "refused" };
+    const r2 = await provision(env.deps, env.ui, { identity: foreign, address: DUPONT.email });
+    expect(r2).toMatchObject({ ok: false, failure: { code: "logon-server-unreachable" } });
+    // Packaged without any CA: nothing can be said about the issuer.
+    env.cas = [];
+    env.fake.mssAccounts.verifyResult = { ok: false, code: "login-refused", message: "NO" };
+    const r3 = await provision(env.deps, env.ui, { identity: foreign, address: DUPONT.email });
+    expect(r3).toMatchObject({ ok: false, failure: { code: "logon-login-refused" } });
   });
 
   it("warns on a low PIN count and goes on when the user agrees", async () => {

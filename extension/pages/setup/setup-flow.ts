@@ -10,6 +10,7 @@
  *                 hosts, PIN state gate, logon check.
  * Every failure is a {ok: false, failure: {step, code}} the page explains (title + what to do).
  */
+import { issuedByKnownCa } from "../../../shared/domain/igc-sante.ts";
 import type { CardState as CardLayerState, Entry as DirectoryEntry, Identity as CardIdentity, PinInfo as PinStatus, Target as ServerTarget } from "../../background/protocol-types.ts";
 import type { MethodName, Params, Result } from "../../../shared/protocol/schemas.ts";
 import { PKCS11_MANIFEST_NAME } from "../../../shared/constants.ts";
@@ -79,8 +80,8 @@ export interface SetupDeps {
     getModuleSlots(name: string): Promise<Pkcs11Slot[]>;
   };
   accounts: MssAccountsApi;
-  /** The IGC-Santé server CAs shipped with the extension (data/igc-sante-cas.json). */
-  loadCAs(): Promise<{ name: string; pem: string }[]>;
+  /** The IGC-Santé CAs shipped with the extension (data/igc-sante-cas.json), with their subject CN. */
+  loadCAs(): Promise<{ name: string; pem: string; subjectCN?: string }[]>;
   operatorSettings(domain: string): OperatorSettings;
   recordAccount(a: ProvisionedAccount): Promise<void>;
 }
@@ -267,6 +268,8 @@ export async function prepare(deps: SetupDeps, ui: SetupUi): Promise<PrepareOutc
   }
 }
 
+const REFUSALS = new Set<VerifyFailure>(["login-refused", "cert-refused", "client-cert-not-found"]);
+
 export async function provision(deps: SetupDeps, ui: SetupUi, input: { identity: CardIdentity; address: string }): Promise<ProvisionOutcome> {
   const fail = (step: StepId, code: FailureCode, detail?: string): ProvisionOutcome => {
     ui.progress(step, "failed", { code });
@@ -337,8 +340,10 @@ export async function provision(deps: SetupDeps, ui: SetupUi, input: { identity:
 
   // 4. IGC-Santé CAs for the servers' certificates.
   ui.progress("ca", "running");
+  let knownCaNames: string[] = [];
   try {
     const cas = await deps.loadCAs();
+    knownCaNames = cas.flatMap((c) => (c.subjectCN ? [c.subjectCN] : []));
     for (const ca of cas) {
       const r = await deps.accounts.trustServerCA(ca.pem);
       if (!r.ok) return fail("ca", "ca-trust-failed", `${ca.name}: ${r.code}`);
@@ -405,6 +410,9 @@ export async function provision(deps: SetupDeps, ui: SetupUi, input: { identity:
     let code = v.code as VerifyFailure;
     if (after?.state === "locked") code = "pin-locked";
     else if (after && after.state !== pin.state && (after.state === "count-low" || after.state === "final-try")) code = "pin-wrong";
+    // A refusal of a card not issued by IGC-Santé has one precise cause, whatever the server says
+    // (it may not even ask for that certificate, so NSS sends none).
+    else if (REFUSALS.has(code) && issuedByKnownCa(input.identity.issuer, knownCaNames) === false) code = "cert-not-igc-sante";
     return fail("logon", `logon-${code}` as FailureCode, `${v.code}: ${v.message}`);
   }
   ui.progress("logon", "done");

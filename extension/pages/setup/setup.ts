@@ -42,7 +42,7 @@ const deps: SetupDeps = {
   accounts: m.mssAccounts,
   loadCAs: async () => {
     const r = await fetch(m.runtime.getURL("data/igc-sante-cas.json"));
-    const j = (await r.json()) as { certificates: { name: string; pem: string }[] };
+    const j = (await r.json()) as { certificates: { name: string; pem: string; subjectCN?: string }[] };
     return j.certificates;
   },
   operatorSettings: (domain) => ({ ...DEFAULT_OPERATOR, ...operatorTable.default, ...(operatorTable.domains[domain] ?? {}) }),
