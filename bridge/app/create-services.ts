@@ -8,7 +8,6 @@ import type { Logger } from "../log/logger.ts";
 import type { Services } from "../server/context.ts";
 import { createCardService as createCardLayer, type CardServiceOptions } from "../card/card-service.ts";
 import { createDirectoryService } from "../directory/offline-directory.ts";
-import { ldapDirectoryFromConfig } from "../directory/ldap/ldap-directory.ts";
 import { TrustSpace, trustOptionsFromConfig, type TrustSpaceOptions } from "../trust/trust-service.ts";
 import { UnavailableCardService, UnavailableDirectoryService, UnavailableTrustService } from "./fallback-services.ts";
 
@@ -57,7 +56,11 @@ async function createCard(opts: ServiceOptions): Promise<Services["card"]> {
 }
 
 async function createDirectory(opts: ServiceOptions): Promise<Services["directory"]> {
-  if (opts.config.directory.source === "ldap") return ldapDirectoryFromConfig(opts.config);
+  if (opts.config.directory.source === "ldap") {
+    // Loaded only when configured: ldapts and its ASN.1 stack cost the bridge ~6 MB of RSS otherwise.
+    const { ldapDirectoryFromConfig } = await import("../directory/ldap/ldap-directory.ts");
+    return ldapDirectoryFromConfig(opts.config);
+  }
   return createDirectoryService({ config: opts.config, dataDir: opts.dataDir, log: opts.log.child("directory") });
 }
 
