@@ -124,7 +124,9 @@ describe.skipIf(skip)("limits and malformed input", () => {
   it("card operations time out with TIMEOUT; too many in flight get BUSY", async () => {
     const c = await openClient(b.port);
     await c.authenticate(b.ctx.pairing.secret());
-    services.card.identityDelayMs = 1000;
+    // The token layer times out first (cardOperationTimeoutMs); the router's own timeout is a
+    // backstop 5 s later, for a card service that never answers: this fake never does in time.
+    services.card.identityDelayMs = 300 + 5000 + 1500;
     const calls = Array.from({ length: 10 }, () => c.call("card.getIdentity").catch((e) => e.code));
     const codes = await Promise.all(calls);
     services.card.identityDelayMs = 0;
