@@ -21,8 +21,8 @@ import { ATR, VirtualCard } from "../../test/harness/virtual-card.ts";
 import { canRunPrivatePcscd, privatePcscd, type PrivatePcscd } from "../../test/harness/pcscd.ts";
 import { openClient, pairWithNativeHost, startBridgeProcess, tempDataDir, TEST_ORIGIN, type BridgeProcess, type TestClient } from "../../test/harness/bridge-process.ts";
 
-/** vpcd ports of this benchmark's private pcscd (other suites use 35963…35990). */
-const BENCH_VPCD_PORT = 35993;
+/** vpcd ports of this benchmark's private pcscd (private suites use 30000…31999). */
+const BENCH_VPCD_PORT = 31993; // below the ephemeral port range, see test/harness/pcscd.ts
 
 export interface Stats {
   n: number;

@@ -227,9 +227,12 @@ function portFree(port: number): Promise<boolean> {
 
 /**
  * A base port whose two vpcd slots (base, base + 1) are free right now, picked at random in
- * [from, to): overlapping test runs then do not fight over a fixed port.
+ * [from, to): overlapping test runs then do not fight over a fixed port. Private readers listen
+ * below Linux's ephemeral range (32768–60999): a port in it can be taken at any moment by the local
+ * end of some outgoing connection, and vpcd then silently has no reader.
  */
-export async function freeVpcdBasePort(from = 36000, to = 38000): Promise<number> {
+export const PRIVATE_VPCD_PORTS = { from: 30000, to: 32000 } as const;
+export async function freeVpcdBasePort(from: number = PRIVATE_VPCD_PORTS.from, to: number = 31900): Promise<number> {
   for (let i = 0; i < 50; i++) {
     const base = from + 2 * Math.floor((Math.random() * (to - from)) / 2);
     if ((await portFree(base)) && (await portFree(base + 1))) return base;

@@ -14,7 +14,7 @@ import { ATR, VirtualCard } from "../harness/virtual-card.ts";
 import { openClient, pairWithNativeHost, runBridgeCli, startBridgeProcess, tempDataDir, TEST_ORIGIN } from "../harness/bridge-process.ts";
 
 const skip = missingComponents("cli-status", ["pcscd", "root", "unshare", "softhsm2-util", "pkcs11-tool", "openssl"]);
-const BASE_PORT = 35997;
+const BASE_PORT = 31997; // below the ephemeral port range, see test/harness/pcscd.ts
 
 describe.skipIf(skip)("status and card events with a real reader", () => {
   let pcscd: PrivatePcscd;

@@ -23,7 +23,7 @@ import { ORIGINS, secretForms, startHardenedBridge, type HardenedBridge } from "
 
 const SUITE = "hardening-faults (private pcscd + vpcd + SoftHSM2)";
 const skip = missingPcscComponents(SUITE, { privatePcscd: true }) ?? missingComponents(SUITE, ["softhsm2-util", "pkcs11-tool", "openssl"]);
-const BASE_PORT = 35991;
+const BASE_PORT = 31991; // below the ephemeral port range, see test/harness/pcscd.ts
 const HOLDER_IDNAT = "810001234567";
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
