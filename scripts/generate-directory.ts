@@ -527,14 +527,31 @@ export interface GeneratedFile {
   bytes: number;
 }
 
+/** Streams the extraction's lines into `out` in 4,096-line chunks, honouring back-pressure. */
+async function pipeLines(out: NodeJS.WritableStream, opts: GenerateOptions): Promise<{ lines: number; bytes: number }> {
+  const chunks: string[] = [];
+  let lines = 0;
+  let bytes = 0;
+  const flush = async () => {
+    const s = chunks.join("\n") + "\n";
+    chunks.length = 0;
+    bytes += Buffer.byteLength(s);
+    if (!out.write(s)) await once(out, "drain");
+  };
+  for (const line of extractionLines(opts)) {
+    chunks.push(line);
+    lines++;
+    if (chunks.length >= 4096) await flush();
+  }
+  if (chunks.length) await flush();
+  return { lines, bytes };
+}
+
 /** Writes the extraction (LF line ends, like the published file) into `dir`. */
 export async function writeExtraction(dir: string, opts: GenerateOptions & { zip?: boolean } = {}): Promise<GeneratedFile> {
   mkdirSync(dir, { recursive: true });
   const date = opts.date ?? "202611230300";
   const txtName = extractionFileName(date);
-  const chunks: string[] = [];
-  let lines = 0;
-  let bytes = 0;
   if (opts.zip) {
     const zipFile = path.join(dir, txtName.replace(/\.txt$/, ".zip"));
     const zip = new yazl.ZipFile();
@@ -544,45 +561,17 @@ export async function writeExtraction(dir: string, opts: GenerateOptions & { zip
     const out = createWriteStream(zipFile);
     zip.outputStream.pipe(out);
     zip.end();
-    for (const line of extractionLines(opts)) {
-      chunks.push(line);
-      lines++;
-      if (chunks.length >= 4096) {
-        const s = chunks.join("\n") + "\n";
-        chunks.length = 0;
-        bytes += Buffer.byteLength(s);
-        if (!pass.write(s)) await once(pass, "drain");
-      }
-    }
-    if (chunks.length) {
-      const s = chunks.join("\n") + "\n";
-      bytes += Buffer.byteLength(s);
-      pass.write(s);
-    }
+    const counted = await pipeLines(pass, opts);
     pass.end();
     await once(out, "close");
-    return { file: zipFile, lines, bytes };
+    return { file: zipFile, ...counted };
   }
   const file = path.join(dir, txtName);
   const out = createWriteStream(file);
-  for (const line of extractionLines(opts)) {
-    chunks.push(line);
-    lines++;
-    if (chunks.length >= 4096) {
-      const s = chunks.join("\n") + "\n";
-      chunks.length = 0;
-      bytes += Buffer.byteLength(s);
-      if (!out.write(s)) await once(out, "drain");
-    }
-  }
-  if (chunks.length) {
-    const s = chunks.join("\n") + "\n";
-    bytes += Buffer.byteLength(s);
-    out.write(s);
-  }
+  const counted = await pipeLines(out, opts);
   out.end();
   await once(out, "close");
-  return { file, lines, bytes };
+  return { file, ...counted };
 }
 
 /**
