@@ -12,6 +12,8 @@
  */
 import { BRIDGE_NODE_FLAGS } from "../../bridge/app/node-flags.ts";
 import { spawn, type ChildProcess } from "node:child_process";
+import http from "node:http";
+import { randomBytes } from "node:crypto";
 import { existsSync, mkdtempSync, readFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -253,5 +255,29 @@ export function openClient(port: number, origin: string | null = TEST_ORIGIN, op
     ws.once("open", () => resolve(client));
     ws.once("unexpected-response", (_req, res) => reject(Object.assign(new Error(`HTTP ${res.statusCode}`), { status: res.statusCode })));
     ws.once("error", reject);
+  });
+}
+
+/** A raw upgrade request with exactly the headers given; resolves with the HTTP status (101 = upgraded). */
+export function upgradeStatus(port: number, headers: Record<string, string | undefined>, urlPath = WS_PATH, connectHost = "127.0.0.1"): Promise<number> {
+  const h: Record<string, string> = {
+    Connection: "Upgrade",
+    Upgrade: "websocket",
+    "Sec-WebSocket-Version": "13",
+    "Sec-WebSocket-Key": randomBytes(16).toString("base64"),
+  };
+  for (const [k, v] of Object.entries(headers)) if (v !== undefined) h[k] = v;
+  return new Promise((resolve, reject) => {
+    const req = http.request({ host: connectHost, port, path: urlPath, headers: h, setHost: headers.Host === undefined ? false : true });
+    req.on("upgrade", (_res, socket) => {
+      socket.destroy();
+      resolve(101);
+    });
+    req.on("response", (res) => {
+      res.resume();
+      resolve(res.statusCode ?? 0);
+    });
+    req.on("error", reject);
+    req.end();
   });
 }

@@ -22,29 +22,11 @@ import { PROTOCOL_VERSION } from "../../shared/protocol/version.ts";
 import { BridgeClient, type BridgeState } from "../../extension/background/bridge-client.ts";
 import type { WebSocketLike } from "../../extension/background/rpc-connection.ts";
 import { missingComponents } from "../harness/require-component.ts";
-import { openClient } from "../harness/bridge-process.ts";
+import { openClient, upgradeStatus } from "../harness/bridge-process.ts";
 import { ORIGINS, secretForms, startHardenedBridge, type HardenedBridge } from "../hardening/hardened-bridge.ts";
 
 const skip = missingComponents("hardening-web", []);
 
-/** A raw upgrade request with exactly these headers; resolves with the HTTP status (101 = upgraded). */
-function upgradeStatus(port: number, headers: Record<string, string | undefined>, connectHost = "127.0.0.1"): Promise<number> {
-  const h: Record<string, string> = { Connection: "Upgrade", Upgrade: "websocket", "Sec-WebSocket-Version": "13", "Sec-WebSocket-Key": randomBytes(16).toString("base64") };
-  for (const [k, v] of Object.entries(headers)) if (v !== undefined) h[k] = v;
-  return new Promise((resolve, reject) => {
-    const req = http.request({ host: connectHost, port, path: WS_PATH, headers: h, setHost: headers.Host !== undefined });
-    req.on("upgrade", (_res, socket) => {
-      socket.destroy();
-      resolve(101);
-    });
-    req.on("response", (res) => {
-      res.resume();
-      resolve(res.statusCode ?? 0);
-    });
-    req.on("error", reject);
-    req.end();
-  });
-}
 
 const socketFactory = (origin: string) => (url: string) => new WebSocket(url, { origin }) as unknown as WebSocketLike;
 

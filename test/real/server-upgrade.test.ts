@@ -2,8 +2,6 @@
  * Upgrade checks on a real socket: forbidden Origins and Hosts get HTTP 403 before any WebSocket
  * exists, the connection cap answers 503, and nothing refused ever reaches a method.
  */
-import http from "node:http";
-import { randomBytes } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startBridge, type RunningBridge } from "../../bridge/app/bridge-app.ts";
 import { defaultConfig } from "../../bridge/config/config.ts";
@@ -11,35 +9,12 @@ import { fakeServices } from "../harness/fake-services.ts";
 import { silentLogger } from "../../bridge/log/logger.ts";
 import { WS_PATH } from "../../shared/constants.ts";
 import { missingComponents } from "../harness/require-component.ts";
-import { openClient, tempDataDir, TEST_ORIGIN } from "../harness/bridge-process.ts";
+import { openClient, tempDataDir, TEST_ORIGIN, upgradeStatus } from "../harness/bridge-process.ts";
 import { readFileSync } from "node:fs";
 import path from "node:path";
 
 const skip = missingComponents("server-upgrade", []);
 
-/** A raw upgrade request with exactly the headers given; resolves with the HTTP status (101 = upgraded). */
-function upgradeStatus(port: number, headers: Record<string, string | undefined>, urlPath = WS_PATH, connectHost = "127.0.0.1"): Promise<number> {
-  const h: Record<string, string> = {
-    Connection: "Upgrade",
-    Upgrade: "websocket",
-    "Sec-WebSocket-Version": "13",
-    "Sec-WebSocket-Key": randomBytes(16).toString("base64"),
-  };
-  for (const [k, v] of Object.entries(headers)) if (v !== undefined) h[k] = v;
-  return new Promise((resolve, reject) => {
-    const req = http.request({ host: connectHost, port, path: urlPath, headers: h, setHost: headers.Host === undefined ? false : true });
-    req.on("upgrade", (_res, socket) => {
-      socket.destroy();
-      resolve(101);
-    });
-    req.on("response", (res) => {
-      res.resume();
-      resolve(res.statusCode ?? 0);
-    });
-    req.on("error", reject);
-    req.end();
-  });
-}
 
 describe.skipIf(skip)("WebSocket upgrade checks (real socket)", () => {
   let b: RunningBridge;
