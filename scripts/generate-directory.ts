@@ -10,6 +10,7 @@
  * Proportions follow the 2026 extraction: ~85% PER lines, ~15% ORG, a few APP/CAB; about one
  * personal address in twelve has several lines (several practice situations).
  */
+import { mulberry32 } from "./lib/mulberry32.ts";
 import { createWriteStream, readFileSync, mkdirSync, mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -52,16 +53,6 @@ export interface GenerateOptions {
 }
 
 // ---- deterministic randomness -----------------------------------------------------------------
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 class Rng {
   private readonly next: () => number;

@@ -12,6 +12,7 @@
  * JSON-RPC batch abuse, binary frames, oversize frames, prototype-pollution keys, unicode junk,
  * numbers out of range, envelope mutations.
  */
+import { mulberry32, type Rng } from "../../scripts/lib/mulberry32.ts";
 import { MAX_MESSAGE_BYTES } from "../../shared/protocol/jsonrpc.ts";
 import { Methods } from "../../shared/protocol/schemas.ts";
 
@@ -34,18 +35,6 @@ export interface FuzzCase {
 
 // ---- deterministic randomness -------------------------------------------------------------------
 
-export type Rng = () => number;
-
-export function mulberry32(seed: number): Rng {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const int = (r: Rng, lo: number, hi: number) => lo + Math.floor(r() * (hi - lo + 1));
 const pick = <T>(r: Rng, xs: readonly T[]): T => xs[Math.floor(r() * xs.length)]!;
