@@ -13,6 +13,13 @@ import type { WatcherMessage } from "./watcher-messages.ts";
 
 const RETRY_MS = Number(process.env.MSS_PCSC_RETRY_MS ?? "1000");
 const SETTLE_MS = 1500;
+/**
+ * When pcscd dies, each reader's monitor thread and the library's own thread notice it
+ * independently, in either order: a reader can report "end" (as if unplugged) a moment before the
+ * library reports the lost service. A reader's end is held this long and dropped if pcscd turns
+ * out to be gone, so a crash is one pcsc-down, not a burst of "reader unplugged" first.
+ */
+const READER_END_GRACE_MS = 250;
 // SCARD_STATE_* bits (pcsclite.h), the same on every platform pcsclite supports.
 const STATE_UNAVAILABLE = 0x0008;
 const STATE_EMPTY = 0x0010;
@@ -99,8 +106,12 @@ function start(factory: () => Pcsc): void {
   };
   pcsc.on("error", (err) => pcscdGone(err.message));
 
+  // The reader object currently known under each name (a reader replugged within the grace
+  // window is a new object: the old one's delayed end must not remove it).
+  const current = new Map<string, Reader>();
   pcsc.on("reader", (reader) => {
     const name = reader.name;
+    current.set(name, reader);
     let last = 0;
     let lastAtr: string | null = null;
     let reported = false;
@@ -115,9 +126,13 @@ function start(factory: () => Pcsc): void {
     });
     reader.on("end", () => {
       if (gone || PCSCD_GONE.test(readerError)) return;
-      pendingFirst.delete(name);
-      send({ type: "reader-removed", reader: name });
-      settle();
+      setTimeout(() => {
+        if (gone || current.get(name) !== reader) return;
+        current.delete(name);
+        pendingFirst.delete(name);
+        send({ type: "reader-removed", reader: name });
+        settle();
+      }, READER_END_GRACE_MS);
     });
     reader.on("status", (status) => {
       if (gone) return;
