@@ -1,15 +1,20 @@
 #!/usr/bin/env node
-// `npm run build`: bundles the Thunderbird extension with esbuild and packages it.
+// `npm run build`: bundles the Thunderbird extension with esbuild and packages it, and bundles the
+// bridge (scripts/build-bridge.mjs).
 //   dist/extension/             the unpacked extension (load it as a temporary add-on)
 //   dist/mssante-thunderbird.xpi the package (manifest.json at the root of the zip)
-// Options: --out DIR (default dist), env MSS_EXTRA_CA_DIR=DIR adds that folder's *.pem CAs to the
-// trusted IGC-Santé set (tests/demo only; see extension/data/igc-sante-cas/README.md).
+//   dist/bridge/                the bridge's bundles (what bin/mss-bridge.mjs runs)
+// Options: --out DIR builds the extension only, into DIR (the bridge's bundle always lives in
+// dist/bridge/, where the bridge looks for its child processes); env MSS_EXTRA_CA_DIR=DIR adds that
+// folder's *.pem CAs to the trusted IGC-Santé set (tests/demo only; see
+// extension/data/igc-sante-cas/README.md).
 import { X509Certificate } from "node:crypto";
 import { build } from "esbuild";
 import { cpSync, createWriteStream, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import yazl from "yazl";
+import { buildBridge } from "./build-bridge.mjs";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const args = process.argv.slice(2);
@@ -122,7 +127,9 @@ async function main() {
   );
 }
 
-main().catch((e) => {
-  console.error("build failed:", e instanceof Error ? e.message : e);
-  process.exit(1);
-});
+main()
+  .then(() => (outArg >= 0 ? undefined : buildBridge()))
+  .catch((e) => {
+    console.error("build failed:", e instanceof Error ? e.message : e);
+    process.exit(1);
+  });

@@ -8,7 +8,6 @@
  */
 import { existsSync, readdirSync } from "node:fs";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
 import type { BridgeConfig } from "../config/config.ts";
 import type { Logger } from "../log/logger.ts";
 import type { CardServiceOptions } from "../card/card-service.ts";
@@ -17,10 +16,11 @@ import { SimulatedCardWatcher } from "../card/simulated-watcher.ts";
 import { makeDemoToken, DEMO_HOLDER } from "../../scripts/make-demo-token.ts";
 import { writeExtraction, type FixtureEntry } from "../../scripts/generate-directory.ts";
 import { BridgeError, ErrorCode } from "../../shared/protocol/errors.ts";
+import { FALLBACK_WHITELIST_FILE } from "../trust/whitelist-store.ts";
 
 /** A CPS3 (contact) ATR, as the simulated card presents it. */
 export const DEMO_CARD_ATR = "3BAC00402A001225006480000310009000";
-export const BUNDLED_TEST_WHITELIST = fileURLToPath(new URL("../trust/fallback-whitelist.xml", import.meta.url));
+export const BUNDLED_TEST_WHITELIST = FALLBACK_WHITELIST_FILE;
 
 export interface DemoSetup {
   config: BridgeConfig;

@@ -4,8 +4,8 @@
  * node, this CLI and the data directory). Locations per OS from THUNDERBIRD.md / Mozilla's docs.
  */
 import path from "node:path";
-import { fileURLToPath } from "node:url";
 import { ADDON_ID, NATIVE_HOST_NAME } from "../../shared/constants.ts";
+import { packageFile } from "./package-root.ts";
 
 export interface NativeManifest {
   name: string;
@@ -46,7 +46,7 @@ export function launcherPath(dataDir: string, platform: NodeJS.Platform): string
 
 /** The CLI entry point of this installation (bin/mss-bridge.mjs). */
 export function cliEntry(): string {
-  return fileURLToPath(new URL("../../bin/mss-bridge.mjs", import.meta.url));
+  return packageFile("bin/mss-bridge.mjs");
 }
 
 function shQuote(s: string): string {

@@ -7,6 +7,7 @@
 import { readFileSync } from "node:fs";
 import { Value } from "@sinclair/typebox/value";
 import { BridgeError, ErrorCode } from "../../shared/protocol/errors.ts";
+import { packageFile } from "../app/package-root.ts";
 import {
   CardDatabaseSchema,
   type CardDatabase,
@@ -16,7 +17,7 @@ import {
 } from "./card-database-schema.ts";
 import { normalizeAtr } from "./match-atr.ts";
 
-export const BUNDLED_DATABASE_FILE = new URL("./cards.json", import.meta.url);
+export const BUNDLED_DATABASE_FILE = packageFile("bridge/card/cards.json");
 
 /** Checks a parsed file against the schema and its cross-field rules; returns the problems (empty: valid). */
 export function cardDatabaseProblems(data: unknown): string[] {

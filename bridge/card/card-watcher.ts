@@ -6,10 +6,9 @@
  *
  * Emits "changed" with a card.changed notification's params.
  */
-import { typeScriptExecArgv } from "../app/typescript-child.ts";
+import { childEntry } from "../app/child-entry.ts";
 import { fork, type ChildProcess } from "node:child_process";
 import { EventEmitter } from "node:events";
-import { fileURLToPath } from "node:url";
 import type { CardLayerState } from "../../shared/domain/card.ts";
 import type { CardChanged } from "../services.ts";
 import type { CardDatabase } from "./card-database-schema.ts";
@@ -39,7 +38,6 @@ export interface CardWatcherOptions {
   startTimeoutMs?: number;
 }
 
-const CHILD = fileURLToPath(new URL("./pcsc-child.ts", import.meta.url));
 /** A child that ran this long was healthy: the next restart starts from the initial delay again. */
 const HEALTHY_MS = 10_000;
 
@@ -112,9 +110,10 @@ export class CardWatcher extends EventEmitter implements CardStateSource {
     this.childStartedAt = Date.now();
     let child: ChildProcess;
     try {
-      child = fork(CHILD, [], {
+      const entry = childEntry("pcsc-child");
+      child = fork(entry.modulePath, [], {
         execPath: process.execPath,
-        execArgv: typeScriptExecArgv(),
+        execArgv: entry.execArgv,
         env: {
           ...process.env,
           ...this.opts.env,

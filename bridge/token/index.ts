@@ -6,9 +6,8 @@
  * crash the child is killed and a fresh one is started by the next call. The child never logs in
  * and cannot sign: the bridge never handles a PIN.
  */
-import { typeScriptExecArgv } from "../app/typescript-child.ts";
+import { childEntry } from "../app/child-entry.ts";
 import { fork, type ChildProcess } from "node:child_process";
-import { fileURLToPath } from "node:url";
 import type { CardIdentity, PinStatus } from "../../shared/domain/identity.ts";
 import { BridgeError, ErrorCode, type ErrorCodeName } from "../../shared/protocol/errors.ts";
 import { parseCardIdentity } from "./parse-identity.ts";
@@ -43,7 +42,6 @@ const STARTUP_TIMEOUT_MS = 20_000;
 /** How long close() waits for the child to finalize the module before killing it. */
 const CLOSE_GRACE_MS = 2_000;
 
-const WORKER_PATH = fileURLToPath(new URL("./token-worker.ts", import.meta.url));
 
 
 interface Pending {
@@ -158,9 +156,10 @@ export class TokenClient {
 
   private spawn(): Worker {
     this.generation += 1;
-    const proc = fork(WORKER_PATH, [this.opts.modulePath, String(this.generation)], {
+    const entry = childEntry("token-worker");
+    const proc = fork(entry.modulePath, [this.opts.modulePath, String(this.generation)], {
       execPath: process.execPath,
-      execArgv: typeScriptExecArgv(),
+      execArgv: entry.execArgv,
       env: { ...process.env, ...this.opts.env },
       // stdout is not inherited: the bridge's own stdout may carry the native-messaging protocol.
       stdio: ["ignore", "pipe", "pipe", "ipc"],

@@ -8,6 +8,7 @@ import { mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from "no
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { BridgeError, ErrorCode } from "../../shared/protocol/errors.ts";
+import { packageFile } from "../app/package-root.ts";
 import { download } from "./download.ts";
 import { parseWhitelistXml, type ParsedWhitelist } from "./whitelist.ts";
 
@@ -42,7 +43,7 @@ export interface WhitelistStoreOptions {
 }
 
 /** The bundled list for tests and the demo only (marked testOnly="true"); never a default. */
-export const FALLBACK_WHITELIST_FILE = fileURLToPath(new URL("./fallback-whitelist.xml", import.meta.url));
+export const FALLBACK_WHITELIST_FILE = packageFile("bridge/trust/fallback-whitelist.xml");
 
 export function isUrlSource(source: string): boolean {
   return /^https?:\/\//i.test(source);

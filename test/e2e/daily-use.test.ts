@@ -38,7 +38,6 @@ import {
   serverChecks,
   SETUP_PAGE,
   singleSetupTab,
-  snapshot,
   startSend,
   storage,
   ui,

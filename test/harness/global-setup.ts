@@ -1,11 +1,14 @@
 /**
- * vitest globalSetup for the `real` and `e2e` projects: one pcscd for the whole run (only one can
+ * vitest globalSetup for the `real` and `e2e` projects. The bridge's bundle is rebuilt first, so
+ * these suites run the bridge as it ships (bin/mss-bridge.mjs → dist/bridge/), never a stale one.
+ * Then one pcscd for the whole run (only one can
  * run per machine). A running pcscd is reused and left running; one started by a test harness is
  * stopped at the end by the last run still using it (overlapping runs share it through leases,
  * see harness/pcscd.ts). Without pcscd or root, nothing is done: suites that need it skip (or fail
  * with CI=true) through missingComponents().
  */
 import type { TestProject } from "vitest/node";
+import { buildBridge } from "../../scripts/build-bridge.mjs";
 import { leaseSystemPcscd, pcscdInstalled, type PcscdLease } from "./pcscd.ts";
 import { isRoot } from "./require-component.ts";
 
@@ -17,6 +20,7 @@ declare module "vitest" {
 }
 
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
+  await buildBridge();
   let pcscd: PcscdLease | null = null;
   if (pcscdInstalled() && isRoot()) {
     try {

@@ -16,7 +16,6 @@ import {
   CLI,
   nativeHostExchange,
   openClient,
-  pairWithNativeHost,
   runBridgeCli,
   startBridgeProcess,
   tempDataDir,

@@ -3,19 +3,18 @@
  * at the size of the loaded index, and a crash during an import cannot take the bridge down.
  */
 import { fork } from "node:child_process";
-import { fileURLToPath } from "node:url";
-import { typeScriptExecArgv } from "../../app/typescript-child.ts";
+import { childEntry } from "../../app/child-entry.ts";
 import { ImportError } from "./import-error.ts";
 import type { ImportOptions, ImportSummary } from "./import-extraction.ts";
 
-const CHILD = fileURLToPath(new URL("./import-child.ts", import.meta.url));
 
 
 export function runImportInChild(opts: ImportOptions, signal?: AbortSignal): Promise<ImportSummary> {
   const { onProgress, ...rest } = opts;
   return new Promise((resolve, reject) => {
-    const child = fork(CHILD, [JSON.stringify(rest)], {
-      execArgv: typeScriptExecArgv("--max-semi-space-size=32"),
+    const entry = childEntry("import-child", "--max-semi-space-size=32");
+    const child = fork(entry.modulePath, [JSON.stringify(rest)], {
+      execArgv: entry.execArgv,
       stdio: ["ignore", "ignore", "pipe", "ipc"],
       signal,
     });
