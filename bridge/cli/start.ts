@@ -72,18 +72,18 @@ async function start(flags: StartFlags): Promise<number | null> {
     config = demo.config;
     extra = { tokenEnv: demo.tokenEnv, cardExtra: demo.cardExtra, trustExtra: { cacheDir: demo.trustCacheDir } };
   }
-  let bridge: RunningBridge;
-  try {
-    bridge = await startBridge({ dataDir, config, log, ...extra });
-  } catch (e) {
-    if (e instanceof AlreadyRunningError) throw new CliError(Exit.UNAVAILABLE, e.message);
-    if (e instanceof BridgeError) throw new CliError(Exit.UNAVAILABLE, e.message);
-    throw e;
-  }
-  if (config.demo) await importDemoDirectory(bridge, log);
-  out(`mss-bridge ${config.demo ? "(DEMO: simulated card, test-only data) " : ""}listening on ${bridge.addresses.map((a) => `ws://${a}${WS_PATH}`).join(" and ")} (pid ${process.pid}, data ${dataDir})`);
+  // Signal handlers first: a signal arriving before them would kill the process with Node's
+  // default action, skipping the clean stop (lock, runtime file, children). One arriving while
+  // the bridge starts is honoured once it has started.
+  let bridge: RunningBridge | null = null;
   let stopping = false;
+  type StopRequest = { signal: string; exitCode: number };
+  let pendingStop: StopRequest | null = null;
   const stop = async (signal: string, exitCode: number = Exit.OK) => {
+    if (!bridge) {
+      pendingStop ??= { signal, exitCode };
+      return;
+    }
     if (stopping) return;
     stopping = true;
     log.info("stopping", { signal });
@@ -98,8 +98,24 @@ async function start(flags: StartFlags): Promise<number | null> {
   process.on("SIGHUP", () => void stop("SIGHUP"));
   process.on("uncaughtException", (e) => {
     log.error("uncaught exception; stopping", { error: e });
+    if (!bridge) process.exit(1);
     void stop("uncaughtException", 1);
   });
   process.on("unhandledRejection", (e) => log.error("unhandled rejection", { error: e }));
+
+  try {
+    bridge = await startBridge({ dataDir, config, log, ...extra });
+  } catch (e) {
+    if (e instanceof AlreadyRunningError) throw new CliError(Exit.UNAVAILABLE, e.message);
+    if (e instanceof BridgeError) throw new CliError(Exit.UNAVAILABLE, e.message);
+    throw e;
+  }
+  const requested = pendingStop as StopRequest | null; // set by a signal handler meanwhile
+  if (requested) {
+    await stop(requested.signal, requested.exitCode);
+    return null;
+  }
+  if (config.demo) await importDemoDirectory(bridge, log);
+  out(`mss-bridge ${config.demo ? "(DEMO: simulated card, test-only data) " : ""}listening on ${bridge.addresses.map((a) => `ws://${a}${WS_PATH}`).join(" and ")} (pid ${process.pid}, data ${dataDir})`);
   return null; // keep running
 }
