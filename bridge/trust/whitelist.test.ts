@@ -107,6 +107,19 @@ describe("decideTrust", () => {
       expect(codeOf(() => addressDomain(bad)), bad).toBe(ErrorCode.INVALID_ADDRESS);
     }
   });
+
+  it("does not repeat the submitted text in its error", () => {
+    const submitted = "<script>patient-1234</script>";
+    let message = "";
+    try {
+      addressDomain(submitted);
+    } catch (e) {
+      message = (e as Error).message;
+    }
+    expect(message).toMatch(/not an e-mail address/);
+    expect(message).not.toContain("patient-1234");
+    expect(message).not.toContain("<script>");
+  });
 });
 
 describe("hostInDomain", () => {

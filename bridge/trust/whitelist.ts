@@ -150,7 +150,8 @@ export function addressDomain(address: string): string {
   const at = a.lastIndexOf("@");
   const domain = at > 0 ? normalizeDomain(a.slice(at + 1)) : null;
   if (!domain || /\s/.test(a.slice(0, at))) {
-    throw new BridgeError(ErrorCode.INVALID_ADDRESS, `"${a.slice(0, 80)}" is not an e-mail address (expected name@domain).`);
+    // The address is not repeated: error messages never echo what the client sent.
+    throw new BridgeError(ErrorCode.INVALID_ADDRESS, "The address given is not an e-mail address (expected name@domain). Check it and try again.");
   }
   return domain;
 }
