@@ -17,7 +17,7 @@ import { isExtensionOrigin } from "../server/upgrade-checks.ts";
 import { withTimeout } from "../server/router.ts";
 import { AuthBackoff } from "../server/rate-limit.ts";
 import { DEFAULT_LIMITS, type ServerContext, type ServerLimits, type Services } from "../server/context.ts";
-import type { CardChanged, ImportProgress } from "../services.ts";
+import type { CardChanged, ImportProgress, TrustService } from "../services.ts";
 import { acquireInstanceLock, type InstanceLock } from "./instance-lock.ts";
 import { removeRuntimeFile, writeRuntimeFile } from "./runtime-file.ts";
 import { BRIDGE_VERSION } from "./version.ts";
@@ -71,7 +71,7 @@ export async function startBridge(opts: StartOptions): Promise<RunningBridge> {
     if (pairing.info.fixedPermissions) {
       log.warn("the pairing file was readable by others; permissions reset to 0600. Run `mss-bridge unpair --all` and pair again to renew the secret.");
     }
-    const audit: AuditSink = new FileAuditLog(paths.auditLog);
+    const audit: AuditSink = new FileAuditLog(paths.auditLog, undefined, log.child("audit"));
     cleanups.push(() => audit.close());
 
     const services = opts.services ?? (await createServices({ config: opts.config, dataDir, log, tokenEnv: opts.tokenEnv, cardExtra: opts.cardExtra, trustExtra: opts.trustExtra }));
@@ -159,6 +159,16 @@ export async function startBridge(opts: StartOptions): Promise<RunningBridge> {
   }
 }
 
+/** The trust list's date for `mss-bridge status`, or why there is none. */
+function trustSummary(trust: TrustService): { date: string | null; testOnly: boolean; error: string | null } {
+  try {
+    const l = trust.list();
+    return { date: l.date, testOnly: l.testOnly, error: null };
+  } catch (e) {
+    return { date: null, testOnly: false, error: (e as Error).message };
+  }
+}
+
 function controlHandlers(
   ctx: ServerContext,
   server: BridgeServer,
@@ -188,7 +198,7 @@ function controlHandlers(
         pin: pin.status === "fulfilled" ? pin.value : null,
         pinError: pin.status === "rejected" ? (pin.reason as Error).message : null,
         directory: ctx.services.directory.status(),
-        trust: { date: ctx.services.trust.list().date, testOnly: ctx.services.trust.list().testOnly },
+        trust: trustSummary(ctx.services.trust),
       };
     },
     async pairOpen(events) {
