@@ -50,6 +50,7 @@ export interface DirectoryService {
 
 export interface TrustService {
   check(address: string): TrustDecision;
+  /** The loaded list; throws BridgeError TRUST_LIST_UNAVAILABLE (saying what to do) when there is none. */
   list(): TrustList;
   discover(address: string): Promise<ServerTarget[]>;
 }

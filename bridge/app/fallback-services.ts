@@ -55,8 +55,8 @@ export class UnavailableTrustService implements TrustService {
     const at = address.lastIndexOf("@");
     return { address, domain: address.slice(at + 1).toLowerCase(), verdict: "unknown" as const, listDate: null };
   }
-  list() {
-    return { domains: [], date: null, testOnly: false };
+  list(): never {
+    throw new BridgeError(ErrorCode.TRUST_LIST_UNAVAILABLE, `${this.why.replace(/\.?$/, ".")} Check trust.whitelistSource in the bridge's configuration, then restart the bridge.`);
   }
   async discover(): Promise<never> {
     throw new BridgeError(ErrorCode.DISCOVERY_FAILED, this.why);

@@ -4,7 +4,9 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { defaultConfig } from "../config/config.ts";
-import { TrustSpace, trustOptionsFromConfig } from "./trust-service.ts";
+import { BridgeError, ErrorCode } from "../../shared/protocol/errors.ts";
+import { UnavailableTrustService } from "../app/fallback-services.ts";
+import { RETRY_ON_DEMAND_MS, TrustSpace, trustOptionsFromConfig } from "./trust-service.ts";
 import type { SrvResolver } from "./discover.ts";
 
 const FALLBACK = fileURLToPath(new URL("./fallback-whitelist.xml", import.meta.url));
@@ -62,6 +64,42 @@ describe("TrustSpace", () => {
       ["submission", "smtp.cert.mssante.test", "override", true],
     ]);
     t.close();
+  });
+
+  it("with no list and no saved copy, says so with a typed error (never an empty list) and tries the source again on demand", async () => {
+    const file = path.join(dir, "later.xml"); // not there yet: a bridge started offline
+    const t = new TrustSpace({ whitelistSource: file, cacheDir: path.join(dir, "cache"), refreshHours: 0, resolver: { resolveSrv: async () => [] } });
+    await t.start();
+    let err: unknown;
+    try {
+      t.list();
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(BridgeError);
+    expect((err as BridgeError).code).toBe(ErrorCode.TRUST_LIST_UNAVAILABLE);
+    expect((err as BridgeError).message).toMatch(/No trust-space list is loaded.*Check trust\.whitelistSource/);
+    expect(t.check("a@a.test").verdict).toBe("unknown");
+
+    // The source comes back: within a minute nothing is retried, after it the next request retries.
+    writeFileSync(file, list(["a.test"]));
+    const now = Date.now();
+    const clock = vi.spyOn(Date, "now").mockReturnValue(now + 1000);
+    const refresh = vi.spyOn(t, "refresh");
+    expect(() => t.list()).toThrow(BridgeError);
+    expect(refresh).not.toHaveBeenCalled();
+    clock.mockReturnValue(now + RETRY_ON_DEMAND_MS + 1000);
+    expect(() => t.list()).toThrow(BridgeError); // this request still has no list, but starts a retry
+    expect(refresh).toHaveBeenCalledTimes(1);
+    clock.mockRestore();
+    await t.refresh(); // joins the retry
+    expect(t.list()).toEqual({ domains: ["a.test"], date: expect.any(String), testOnly: false });
+    t.close();
+  });
+
+  it("the stand-in used when the trust service cannot start answers list() with the typed error", () => {
+    const u = new UnavailableTrustService("The trust-space list could not be loaded: boom");
+    expect(() => u.list()).toThrow(expect.objectContaining({ code: ErrorCode.TRUST_LIST_UNAVAILABLE, message: expect.stringMatching(/boom\. Check trust\.whitelistSource/) }));
   });
 
   it("builds its options from the bridge configuration", () => {

@@ -3,6 +3,7 @@
  * and server discovery. check() and list() answer from memory; discover() asks DNS.
  */
 import type { ServerTarget, TrustDecision, TrustList } from "../../shared/domain/trust.ts";
+import { BridgeError, ErrorCode } from "../../shared/protocol/errors.ts";
 import type { BridgeConfig } from "../config/config.ts";
 import { dataPaths } from "../config/data-dir.ts";
 import type { TrustService } from "../services.ts";
@@ -36,6 +37,9 @@ export interface TrustSpaceOptions {
   now?: () => Date;
 }
 
+/** With no list, list() starts a new attempt at most this often (the source may be back). */
+export const RETRY_ON_DEMAND_MS = 60_000;
+
 /** Options from the bridge's configuration and data directory. */
 export function trustOptionsFromConfig(config: BridgeConfig, dataDir: string): TrustSpaceOptions {
   return {
@@ -56,6 +60,7 @@ export class TrustSpace implements TrustService {
   private current: LoadedWhitelist | null = null;
   private timer: NodeJS.Timeout | null = null;
   private refreshing: Promise<LoadedWhitelist | null> | null = null;
+  private lastAttemptAt = 0;
   /** Why the last refresh failed (null after a success). */
   lastError: string | null = null;
 
@@ -88,6 +93,7 @@ export class TrustSpace implements TrustService {
   /** Re-reads the source; on failure keeps the list it has (or the cache). Concurrent calls share one refresh. */
   refresh(): Promise<LoadedWhitelist | null> {
     if (this.refreshing) return this.refreshing;
+    this.lastAttemptAt = Date.now();
     this.refreshing = (async () => {
       try {
         const got = await this.store.load();
@@ -116,9 +122,21 @@ export class TrustSpace implements TrustService {
     return decideTrust(address, c ? { domains: c.domainSet, date: c.list.date } : null);
   }
 
+  /**
+   * The list in memory. Throws TRUST_LIST_UNAVAILABLE when there is none (never an empty list: a
+   * client must not take "no list" for "a list with no domain"), and tries the source again.
+   */
   list(): TrustList {
     const c = this.current;
-    if (!c) return { domains: [], date: null, testOnly: false };
+    if (!c) {
+      if (!this.refreshing && Date.now() - this.lastAttemptAt >= RETRY_ON_DEMAND_MS) void this.refresh();
+      throw new BridgeError(
+        ErrorCode.TRUST_LIST_UNAVAILABLE,
+        this.lastError
+          ? `No trust-space list is loaded and the bridge has no saved copy. ${this.lastError} The bridge tries the source again on a request at most once a minute.`
+          : "No trust-space list is loaded yet (the first download is not finished and there is no saved copy). Try again in a moment.",
+      );
+    }
     return { domains: [...c.list.domains], date: c.list.date, testOnly: c.list.testOnly };
   }
 

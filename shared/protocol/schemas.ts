@@ -254,10 +254,14 @@ export const Methods = {
       listDate: Nullable(Type.String()),
     }),
   },
+  /**
+   * The loaded list, never empty: with no list the bridge answers TRUST_LIST_UNAVAILABLE. testOnly:
+   * a test/demo list (clients must not keep it as their saved copy of the real trust space).
+   */
   "trust.list": {
     preAuth: false,
     params: Empty,
-    result: Type.Object({ domains: Type.Array(Type.String()), date: Nullable(Type.String()), testOnly: Type.Boolean() }),
+    result: Type.Object({ domains: Type.Array(Type.String(), { minItems: 1 }), date: Nullable(Type.String()), testOnly: Type.Boolean() }),
   },
   "discovery.discover": {
     preAuth: false,

@@ -15,6 +15,13 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { missingComponents } from "../harness/require-component.ts";
 import { createTestPki, type TestPki } from "../harness/pki.ts";
 import { TrustSpace } from "../../bridge/trust/trust-service.ts";
+import { ErrorCode } from "../../shared/protocol/errors.ts";
+import { startBridge } from "../../bridge/app/bridge-app.ts";
+import { defaultConfig } from "../../bridge/config/config.ts";
+import { silentLogger } from "../../bridge/log/logger.ts";
+import { ControlClient } from "../../bridge/server/control-client.ts";
+import { fakeServices } from "../harness/fake-services.ts";
+import { openClient, tempDataDir, TEST_ORIGIN } from "../harness/bridge-process.ts";
 
 const skip = missingComponents("trust-whitelist", ["openssl"]);
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
@@ -119,12 +126,32 @@ describe.skipIf(skip)("trust-space list over real HTTPS, with cache and proxy", 
     expect(meta.source).toBe(url);
   });
 
-  it("refuses the server without the extra CA and, with no cache, answers unknown", async () => {
+  it("refuses the server without the extra CA and, with no cache, answers unknown and says it has no list", async () => {
     const t = space({ extraCaFile: null, cacheDir: path.join(dir, "no-cache") });
     await t.start();
     expect(t.lastError).toMatch(/Cannot read the trust-space list.*network\.extraCaFile/);
-    expect(t.list()).toEqual({ domains: [], date: null, testOnly: false });
+    // Never an empty list (a client would take it for the trust space): the typed error, saying what to do.
+    expect(() => t.list()).toThrow(expect.objectContaining({ code: ErrorCode.TRUST_LIST_UNAVAILABLE, message: expect.stringMatching(/No trust-space list is loaded.*network\.extraCaFile/) }));
     expect(t.check("dr.x@medecin.mssante.test").verdict).toBe("unknown");
+  });
+
+  it("over the protocol, a bridge with no list answers trust.list with TRUST_LIST_UNAVAILABLE, and `status` says why", async () => {
+    const t = space({ extraCaFile: null, cacheDir: path.join(dir, "no-cache-2") });
+    await t.start();
+    const b = await startBridge({ dataDir: tempDataDir(), config: { ...defaultConfig(), port: 0 }, services: { ...fakeServices(), trust: t }, log: silentLogger });
+    try {
+      b.ctx.pairing.addOrigin(TEST_ORIGIN, "native-messaging");
+      const c = await openClient(b.port);
+      await c.authenticate(b.ctx.pairing.secret());
+      await expect(c.call("trust.list")).rejects.toMatchObject({ code: ErrorCode.TRUST_LIST_UNAVAILABLE, message: expect.stringMatching(/No trust-space list is loaded/) });
+      c.close();
+      const control = await ControlClient.connect(b.dataDir);
+      const st = await control.request<{ trust: { date: string | null; error: string | null } }>({ cmd: "status" });
+      control.close();
+      expect(st.trust).toMatchObject({ date: null, error: expect.stringMatching(/No trust-space list is loaded/) });
+    } finally {
+      await b.stop();
+    }
   });
 
   it("keeps serving the list it has when the source fails, is cut midway, or sends garbage or hostile XML", async () => {
