@@ -23,3 +23,15 @@ export const APP_DIR_NAME = "mss-bridge";
 
 /** The WebSocket path the bridge serves. */
 export const WS_PATH = "/mss/v1";
+
+/**
+ * How long the extension waits for the bridge's answer to a card operation (card.getIdentity,
+ * card.getPinStatus, card.getModuleInfo, card.installModuleManifest). Longer than the bridge's worst
+ * case with its default limits — the token layer's 15 s (limits.cardOperationTimeoutMs), then the
+ * router's 5 s backstop — so a slow card (a first Cryptolib read, a new PKCS#11 child starting) is
+ * answered by the bridge itself, with its own TIMEOUT error, instead of being cut short by the client.
+ */
+export const CARD_CALL_TIMEOUT_MS = 25_000;
+
+/** The same for the bridge's other bounded operations (directory, discovery: limits.operationTimeoutMs, 30 s). */
+export const BRIDGE_CALL_TIMEOUT_MS = 35_000;

@@ -4,6 +4,7 @@
  * while the card is out (so Thunderbird neither asks for a PIN nor floods login errors), resuming
  * them when it returns. Accounts are in storage.local "mss.accounts" (written by the setup page).
  */
+import { CARD_CALL_TIMEOUT_MS } from "../../shared/constants.ts";
 import type { NotificationParams } from "../../shared/protocol/schemas.ts";
 import type { BridgeCaller } from "./bridge-caller.ts";
 import { KNOWN_ACCOUNTS_KEY } from "./compose-guard.ts";
@@ -60,8 +61,8 @@ export class CardWatch {
     const present = cardPresent(this.current().card);
     if (present) {
       const [identity, pin] = await Promise.all([
-        this.bridge.call("card.getIdentity", {}, 8000).catch(() => null),
-        this.bridge.call("card.getPinStatus", {}, 8000).catch(() => null),
+        this.bridge.call("card.getIdentity", {}, CARD_CALL_TIMEOUT_MS).catch(() => null),
+        this.bridge.call("card.getPinStatus", {}, CARD_CALL_TIMEOUT_MS).catch(() => null),
       ]);
       this.update({
         identity: identity
