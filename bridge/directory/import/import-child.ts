@@ -1,15 +1,17 @@
 /**
  * Runs one import in its own process (started by run-import.ts): parsing and building take a few
  * hundred MB for the full extraction, which the bridge gets back at once when this process ends.
- * Input: JSON options in argv[2]. Output: progress and the result as IPC messages.
+ * Input: the options in one IPC message, asked for with "ready" (never on the command line, which
+ * other local users can read: the proxy URL may hold credentials). Output: progress and the result
+ * as IPC messages.
  */
-import { importExtraction, type ImportOptions } from "./import-extraction.ts";
+import { importExtraction } from "./import-extraction.ts";
 import { ImportError } from "./import-error.ts";
+import type { ImportStart } from "./run-import.ts";
 
 const send = (m: unknown) => process.send?.(m);
 
-async function main(): Promise<void> {
-  const opts = JSON.parse(process.argv[2] ?? "{}") as Omit<ImportOptions, "onProgress">;
+async function main(opts: ImportStart["options"]): Promise<void> {
   let lastSent = 0;
   let lastPhase: string | null = null;
   let pending: unknown = null;
@@ -38,4 +40,15 @@ async function main(): Promise<void> {
   process.disconnect?.();
 }
 
-void main();
+if (!process.send) {
+  process.stderr.write("import-child: started without an IPC channel; the bridge starts this process itself.\n");
+  process.exit(2);
+}
+process.once("message", (m: ImportStart) => {
+  if (m?.kind === "start") void main(m.options);
+  else {
+    process.stderr.write("import-child: unexpected first message\n");
+    process.exit(2);
+  }
+});
+send({ kind: "ready" });

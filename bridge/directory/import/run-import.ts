@@ -1,19 +1,25 @@
 /**
  * Runs importExtraction in a child process (see import-child.ts) so the bridge's own memory stays
  * at the size of the loaded index, and a crash during an import cannot take the bridge down.
+ * The options go over the IPC channel, never on the command line: the proxy URL may carry
+ * credentials, and any local user can read a process's command line.
  */
 import { fork } from "node:child_process";
 import { childEntry } from "../../app/child-entry.ts";
 import { ImportError } from "./import-error.ts";
 import type { ImportOptions, ImportSummary } from "./import-extraction.ts";
 
-
+/** The one message the parent sends, once the child says it is ready. */
+export interface ImportStart {
+  kind: "start";
+  options: Omit<ImportOptions, "onProgress">;
+}
 
 export function runImportInChild(opts: ImportOptions, signal?: AbortSignal): Promise<ImportSummary> {
   const { onProgress, ...rest } = opts;
   return new Promise((resolve, reject) => {
     const entry = childEntry("import-child", "--max-semi-space-size=32");
-    const child = fork(entry.modulePath, [JSON.stringify(rest)], {
+    const child = fork(entry.modulePath, [], {
       execArgv: entry.execArgv,
       stdio: ["ignore", "ignore", "pipe", "ipc"],
       signal,
@@ -24,7 +30,9 @@ export function runImportInChild(opts: ImportOptions, signal?: AbortSignal): Pro
       if (stderr.length < 4000) stderr += d.toString();
     });
     child.on("message", (m: { kind: string; [k: string]: unknown }) => {
-      if (m.kind === "progress") {
+      if (m.kind === "ready") {
+        child.send({ kind: "start", options: rest } satisfies ImportStart);
+      } else if (m.kind === "progress") {
         onProgress?.(m.phase as never, m.done as number, (m.total as number | null) ?? null, (m.message as string | null) ?? null);
       } else if (m.kind === "done" && !settled) {
         settled = true;
