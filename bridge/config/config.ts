@@ -59,7 +59,7 @@ export interface BridgeConfig {
     policies: OperatorPolicy[];
   };
   network: {
-    /** HTTP(S) proxy for downloads ("http://host:port"), else HTTPS_PROXY/HTTP_PROXY. */
+    /** HTTP proxy for downloads ("http://host:port", or "http://user:password@host:port" with the credentials percent-encoded), else HTTPS_PROXY/HTTP_PROXY. */
     proxy: string | null;
     /** Extra CA certificates (PEM file) trusted for downloads. */
     extraCaFile: string | null;

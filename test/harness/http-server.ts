@@ -2,7 +2,8 @@
  * A real local HTTP(S) server for download tests: serves files or buffers on 127.0.0.1, and can
  * cut a response midway (announces the full Content-Length, sends part, then destroys the socket),
  * answer with an error status, or redirect. Also a minimal forward proxy (absolute-form GET and
- * CONNECT) that records what went through it, to check that a proxy setting is honoured.
+ * CONNECT) that records what went through it, to check that a proxy setting is honoured; it can
+ * require Basic credentials (407 without them), as a hospital's proxy may.
  */
 import http from "node:http";
 import https from "node:https";
@@ -84,13 +85,31 @@ export interface TestProxy {
   url: string;
   /** "GET http://…" or "CONNECT host:port" for each request that went through. */
   seen: string[];
+  /** Requests answered 407 (missing or wrong credentials), in the same form. */
+  refused: string[];
   close(): Promise<void>;
 }
 
-export async function startForwardProxy(): Promise<TestProxy> {
+export interface ForwardProxyOptions {
+  /** Require `Proxy-Authorization: Basic` with these credentials (407 otherwise). */
+  auth?: { user: string; password: string };
+}
+
+export async function startForwardProxy(opts: ForwardProxyOptions = {}): Promise<TestProxy> {
   const seen: string[] = [];
+  const refused: string[] = [];
   const sockets = new Set<net.Socket>();
+  const expected = opts.auth ? "Basic " + Buffer.from(`${opts.auth.user}:${opts.auth.password}`, "utf8").toString("base64") : null;
+  const authorized = (req: http.IncomingMessage) => {
+    if (expected === null || req.headers["proxy-authorization"] === expected) return true;
+    refused.push(`${req.method} ${req.url}`);
+    return false;
+  };
   const server = http.createServer((req, res) => {
+    if (!authorized(req)) {
+      res.writeHead(407, { "proxy-authenticate": 'Basic realm="test proxy"' }).end();
+      return;
+    }
     seen.push(`${req.method} ${req.url}`);
     let target: URL;
     try {
@@ -99,8 +118,9 @@ export async function startForwardProxy(): Promise<TestProxy> {
       res.writeHead(400).end();
       return;
     }
+    const { "proxy-authorization": _credentials, ...headers } = req.headers; // for the proxy only, as a real one does
     const up = http.request(
-      { host: target.hostname, port: Number(target.port) || 80, path: target.pathname + target.search, method: req.method, headers: req.headers },
+      { host: target.hostname, port: Number(target.port) || 80, path: target.pathname + target.search, method: req.method, headers },
       (ur) => {
         res.writeHead(ur.statusCode ?? 502, ur.headers);
         ur.pipe(res);
@@ -110,6 +130,10 @@ export async function startForwardProxy(): Promise<TestProxy> {
     req.pipe(up);
   });
   server.on("connect", (req, client: net.Socket, head) => {
+    if (!authorized(req)) {
+      client.end('HTTP/1.1 407 Proxy Authentication Required\r\nProxy-Authenticate: Basic realm="test proxy"\r\nContent-Length: 0\r\n\r\n');
+      return;
+    }
     seen.push(`CONNECT ${req.url}`);
     const [host, port] = (req.url ?? "").split(":");
     const up = net.connect(Number(port), host, () => {
@@ -127,6 +151,7 @@ export async function startForwardProxy(): Promise<TestProxy> {
   return {
     url: `http://127.0.0.1:${port}`,
     seen,
+    refused,
     close: () =>
       new Promise<void>((resolve) => {
         for (const s of sockets) s.destroy();
