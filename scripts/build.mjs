@@ -7,7 +7,7 @@
 // Options: --out DIR builds the extension only, into DIR (the bridge's bundle always lives in
 // dist/bridge/, where the bridge looks for its child processes); env MSS_EXTRA_CA_DIR=DIR adds that
 // folder's *.pem CAs to the trusted IGC-Santé set (tests/demo only; see
-// extension/data/igc-sante-cas/README.md).
+// extension/data/igc-sante-cas/README.md) and makes a test/demo build (__MSS_TEST_BUILD__ true).
 import { X509Certificate } from "node:crypto";
 import { build } from "esbuild";
 import { cpSync, createWriteStream, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
@@ -79,6 +79,12 @@ async function main() {
   rmSync(extDir, { recursive: true, force: true });
   mkdirSync(extDir, { recursive: true });
 
+  // IGC-Santé server CAs as data, plus test/demo CAs when asked for at build time. A build with
+  // extra CAs is a test/demo build: it also keeps a test-only trust list as its saved copy.
+  const extraDir = process.env.MSS_EXTRA_CA_DIR;
+  const shipped = pemFiles(path.join(src, "data", "igc-sante-cas"));
+  const extra = pemFiles(extraDir).map((c) => ({ ...c, name: `extra:${c.name}` }));
+
   await build({
     entryPoints: Object.fromEntries(Object.entries(ENTRIES).map(([k, v]) => [k, path.join(src, v)])),
     outdir: extDir,
@@ -91,6 +97,7 @@ async function main() {
     sourcemap: false,
     minify: false,
     logLevel: "warning",
+    define: { __MSS_TEST_BUILD__: JSON.stringify(extra.length > 0) },
   });
 
   // Manifest (top level of the repository by design), then static files.
@@ -101,10 +108,6 @@ async function main() {
   copyFiltered(path.join(src, "experiments"), path.join(extDir, "experiments"), (f) => /[\\/][^\\/]+[\\/](schema\.json|implementation\.js)$/.test(f));
   copyFiltered(path.join(src, "pages"), path.join(extDir, "pages"), (f) => /\.(html|css|svg|png)$/.test(f));
 
-  // IGC-Santé server CAs as data, plus test/demo CAs when asked for at build time.
-  const extraDir = process.env.MSS_EXTRA_CA_DIR;
-  const shipped = pemFiles(path.join(src, "data", "igc-sante-cas"));
-  const extra = pemFiles(extraDir).map((c) => ({ ...c, name: `extra:${c.name}` }));
   mkdirSync(path.join(extDir, "data"), { recursive: true });
   writeFileSync(
     path.join(extDir, "data", "igc-sante-cas.json"),

@@ -107,6 +107,8 @@ describe("the built .xpi", () => {
       expect(js).not.toMatch(/new Function\(|\beval\(/);
     }
     expect(JSON.parse(text("data/igc-sante-cas.json")).includesExtra).toBe(false);
+    // Not a test build: a test-only trust list is never kept as the saved copy.
+    expect(text("background.js")).toMatch(/testBuild: false\b/);
   });
 
   it("adds the CAs of MSS_EXTRA_CA_DIR only when asked, and says so", async () => {
@@ -117,6 +119,7 @@ describe("the built .xpi", () => {
     const extra = await readZip(path.join(tmp, "extra", "mssante-thunderbird.xpi"));
     const cas = JSON.parse(extra.get("data/igc-sante-cas.json")!.toString("utf8"));
     expect(cas.includesExtra).toBe(true);
+    expect(extra.get("background.js")!.toString("utf8")).toMatch(/testBuild: true\b/); // a test/demo build
     expect(cas.certificates).toEqual([{ name: "extra:test-ca.pem", pem: "-----BEGIN CERTIFICATE-----\nMIIBdGVzdA==\n-----END CERTIFICATE-----" }]);
   }, 60_000);
 });

@@ -21,6 +21,8 @@ export interface BackgroundOptions {
   createSocket: WebSocketFactory;
   /** Minimum time between two automatic native pairing attempts. */
   nativeRetryMs?: number;
+  /** A test/demo build (scripts/build.mjs with extra test CAs): keeps a test-only trust list as its saved copy. */
+  testBuild?: boolean;
 }
 
 export interface Background {
@@ -58,7 +60,7 @@ export function startBackground(m: Messenger, opts: BackgroundOptions): Backgrou
 
   // --- listeners, synchronously ---
   registerAddressBook(m, createSearchListener(client));
-  m.compose.onBeforeSend.addListener(createBeforeSendListener({ messenger: m, bridge: client, askUser: dialogs.ask }));
+  m.compose.onBeforeSend.addListener(createBeforeSendListener({ messenger: m, bridge: client, askUser: dialogs.ask, testBuild: opts.testBuild ?? false }));
   m.runtime.onInstalled.addListener((details) => {
     if (details.reason === "install") void m.tabs.create({ url: m.runtime.getURL("pages/setup/setup.html") }).catch(() => undefined);
   });

@@ -10,8 +10,10 @@ import { TRUST_CACHE_KEY } from "./trust-cache.ts";
 
 const DOMAINS = ["medecin.mssante.fr", "chu-lyon.mssante.fr"];
 
-/** A bridge caller answering trust.list and directory lookups, or down. */
-function bridge(opts: { up: boolean; inDirectory?: string[] }): BridgeCaller & { calls: string[] } {
+const LIVE: Result<"trust.list"> = { domains: DOMAINS, date: "2026-11-20T06:00:00Z", testOnly: false };
+
+/** A bridge caller answering trust.list (the given list, or "no list") and directory lookups, or down. */
+function bridge(opts: { up: boolean; inDirectory?: string[]; list?: Result<"trust.list"> | "unavailable" }): BridgeCaller & { calls: string[] } {
   const calls: string[] = [];
   return {
     calls,
@@ -21,7 +23,10 @@ function bridge(opts: { up: boolean; inDirectory?: string[] }): BridgeCaller & {
     async call<M extends MethodName>(method: M, params: Params<M>): Promise<Result<M>> {
       calls.push(method);
       if (!opts.up) throw new ClientError("NOT_CONNECTED", "down");
-      if (method === "trust.list") return { domains: DOMAINS, date: "2026-11-20T06:00:00Z", testOnly: true } as Result<M>;
+      if (method === "trust.list") {
+        if (opts.list === "unavailable") throw new ClientError("TRUST_LIST_UNAVAILABLE", "No trust-space list is loaded", -32030);
+        return (opts.list ?? LIVE) as Result<M>;
+      }
       if (method === "directory.lookupByAddress") {
         const a = (params as { address: string }).address;
         return { entry: opts.inDirectory?.includes(a) ? ({ email: a } as never) : null } as Result<M>;
@@ -31,7 +36,7 @@ function bridge(opts: { up: boolean; inDirectory?: string[] }): BridgeCaller & {
   };
 }
 
-function setup(b: BridgeCaller, answer: GuardChoice = "cancel") {
+function setup(b: BridgeCaller, answer: GuardChoice = "cancel", testBuild = false) {
   const { messenger, fake } = createFakeMessenger();
   fake.identities.set("id1", { id: "id1", email: "jean.dupont@medecin.mssante.fr" });
   fake.identities.set("id2", { id: "id2", email: "jean@gmail.com" });
@@ -40,6 +45,7 @@ function setup(b: BridgeCaller, answer: GuardChoice = "cancel") {
     createBeforeSendListener({
       messenger,
       bridge: b,
+      testBuild,
       askUser: async (_tab, d) => {
         asked.push(d);
         return answer;
@@ -109,6 +115,76 @@ describe("compose guard (onBeforeSend)", () => {
     expect(r.sent).toBe(false);
     expect(asked[0]).toEqual({ action: "block", reason: "no-trust-list" });
     expect(last().reason).toBe("no-trust-list");
+  });
+});
+
+const SAVED = { domains: DOMAINS, date: "2026-11-01T06:00:00Z", testOnly: false, fetchedAt: "2026-11-02T00:00:00Z" };
+const TEST_LIST: Result<"trust.list"> = { domains: ["medecin.mssante.test", "chu.mssante.test"], date: "2026-11-25T06:00:00Z", testOnly: true };
+const PROVISIONED = [{ accountId: "account1", email: "jean.dupont@medecin.mssante.fr", imapHost: "i", smtpHost: "s", provisionedAt: "x" }];
+
+describe("compose guard: the saved trust list is only replaced by a better one", () => {
+  for (const [what, list] of [
+    ["says it has no list (TRUST_LIST_UNAVAILABLE)", "unavailable"],
+    ["answers an empty list (an older bridge)", { domains: [], date: null, testOnly: false }],
+  ] as Array<[string, Result<"trust.list"> | "unavailable"]>) {
+    it(`a bridge that ${what} keeps the saved copy, and the guard decides with it (an identity not provisioned included)`, async () => {
+      const { fake, last } = setup(bridge({ up: true, list }));
+      fake.storage.set(TRUST_CACHE_KEY, SAVED);
+      // jean.dupont@medecin.mssante.fr is not in mss.accounts: it is MSSanté mail all the same.
+      expect((await fake.send(1, { identityId: "id1", to: ["patient@gmail.com"] })).sent).toBe(false);
+      expect(last()).toMatchObject({ action: "block", reason: "untrusted-recipients", blocked: ["patient@gmail.com"], listSource: "cache", listDate: SAVED.date });
+      expect((await fake.send(2, { identityId: "id1", to: ["a@chu-lyon.mssante.fr"] })).sent).toBe(true);
+      expect(fake.storage.get(TRUST_CACHE_KEY)).toEqual(SAVED);
+    });
+
+    it(`a bridge that ${what}, with no saved copy: the no-list block, which "send anyway" does not override`, async () => {
+      const { fake, asked, last } = setup(bridge({ up: true, list }), "send-anyway");
+      fake.storage.set(KNOWN_ACCOUNTS_KEY, PROVISIONED);
+      expect((await fake.send(1, { identityId: "id1", to: ["a@chu-lyon.mssante.fr"] })).sent).toBe(false);
+      expect(asked[0]).toEqual({ action: "block", reason: "no-trust-list" });
+      expect(last()).toMatchObject({ reason: "no-trust-list", choice: "cancel" });
+      expect(fake.storage.has(TRUST_CACHE_KEY)).toBe(false);
+    });
+  }
+
+  it("keeps a newer saved copy over an older list from the bridge, and takes a newer one", async () => {
+    const newer = { ...SAVED, domains: [...DOMAINS, "pharmacien.mssante.fr"], date: "2026-11-28T06:00:00Z" };
+    const { fake, last } = setup(bridge({ up: true, list: LIVE }));
+    fake.storage.set(TRUST_CACHE_KEY, newer);
+    expect((await fake.send(1, { identityId: "id1", to: ["p@pharmacien.mssante.fr"] })).sent).toBe(true);
+    expect(last()).toMatchObject({ action: "allow", listSource: "cache", listDate: newer.date });
+    expect(fake.storage.get(TRUST_CACHE_KEY)).toEqual(newer);
+
+    fake.storage.set(TRUST_CACHE_KEY, SAVED); // older than LIVE
+    expect((await fake.send(2, { identityId: "id1", to: ["a@chu-lyon.mssante.fr"] })).sent).toBe(true);
+    expect(last()).toMatchObject({ listSource: "live", listDate: LIVE.date });
+    expect(fake.storage.get(TRUST_CACHE_KEY)).toMatchObject({ domains: DOMAINS, date: LIVE.date, testOnly: false });
+  });
+
+  it("never saves a test-only list (production build): the saved real copy decides; with none, the test list serves, marked, for this session", async () => {
+    const state: { up: boolean; list: Result<"trust.list"> } = { up: true, list: TEST_LIST };
+    const { fake, asked, last } = setup(bridge(state), "cancel");
+    fake.storage.set(TRUST_CACHE_KEY, SAVED);
+    expect((await fake.send(1, { identityId: "id1", to: ["x@chu.mssante.test"] })).sent).toBe(false);
+    expect(last()).toMatchObject({ reason: "untrusted-recipients", listSource: "cache", listDate: SAVED.date });
+    expect(fake.storage.get(TRUST_CACHE_KEY)).toEqual(SAVED);
+
+    fake.storage.delete(TRUST_CACHE_KEY);
+    expect((await fake.send(2, { identityId: "id1", to: ["x@chu.mssante.test", "patient@gmail.com"] })).sent).toBe(false);
+    expect(asked.at(-1)).toMatchObject({ reason: "untrusted-recipients", list: { source: "live", testOnly: true } });
+    expect(fake.storage.has(TRUST_CACHE_KEY)).toBe(false);
+    // The bridge stops: this session's test list still decides, still marked, still not saved.
+    state.up = false;
+    expect((await fake.send(3, { identityId: "id1", to: ["patient@gmail.com"] })).sent).toBe(false);
+    expect(asked.at(-1)).toMatchObject({ reason: "untrusted-recipients", list: { source: "cache", testOnly: true, date: TEST_LIST.date } });
+    expect(fake.storage.has(TRUST_CACHE_KEY)).toBe(false);
+  });
+
+  it("a test/demo build keeps the test-only list as its saved copy (the e2e harness and the demo rely on it)", async () => {
+    const { fake, last } = setup(bridge({ up: true, list: TEST_LIST }), "cancel", true);
+    expect((await fake.send(1, { identityId: "id1", to: ["x@chu.mssante.test"] })).sent).toBe(true);
+    expect(last()).toMatchObject({ action: "allow", listSource: "live" });
+    expect(fake.storage.get(TRUST_CACHE_KEY)).toMatchObject({ domains: TEST_LIST.domains, testOnly: true });
   });
 });
 

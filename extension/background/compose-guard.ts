@@ -16,7 +16,7 @@ import {
 import { log } from "./log.ts";
 import type { BeforeSendListener, ComposeDetails, ComposeTab, Messenger } from "./messenger-types.ts";
 import { parseRecipient, recipientsOf, splitRecipientList } from "./recipients.ts";
-import { currentTrustList } from "./trust-cache.ts";
+import { TrustLists } from "./trust-cache.ts";
 
 export const LAST_GUARD_KEY = "mss.lastGuard";
 export const KNOWN_ACCOUNTS_KEY = "mss.accounts";
@@ -29,6 +29,8 @@ export interface GuardDeps {
   /** Opens the guard dialog for a blocking decision and resolves with the user's choice. */
   askUser(tab: ComposeTab, decision: Extract<GuardDecision, { action: "block" }>): Promise<GuardChoice>;
   lookupTimeoutMs?: number;
+  /** A test/demo build keeps a test-only trust list as its saved copy (trust-cache.ts). */
+  testBuild?: boolean;
 }
 
 export interface GuardRecord {
@@ -68,7 +70,7 @@ async function directoryChecks(bridge: BridgeCaller, addresses: string[], timeou
 }
 
 /** Gathers the facts and decides; no side effect on the message. */
-export async function evaluateSend(deps: GuardDeps, details: ComposeDetails): Promise<GuardDecision> {
+export async function evaluateSend(deps: GuardDeps, details: ComposeDetails, lists: TrustLists): Promise<GuardDecision> {
   const m = deps.messenger;
   let sender: string | null = null;
   if (details.identityId) {
@@ -80,7 +82,7 @@ export async function evaluateSend(deps: GuardDeps, details: ComposeDetails): Pr
   }
   if (!sender && typeof details.from === "string") sender = parseRecipient(details.from).address;
   const recipients = [...recipientsOf(details.to), ...recipientsOf(details.cc), ...recipientsOf(details.bcc)];
-  const trust = await currentTrustList(m, deps.bridge);
+  const trust = await lists.current();
   const known = await knownMssAddresses(m);
   const toLookUp = trust ? trustedRecipientAddresses(recipients, trust.domains) : [];
   const directory = await directoryChecks(deps.bridge, toLookUp, deps.lookupTimeoutMs ?? 2000);
@@ -103,10 +105,11 @@ function record(decision: GuardDecision, choice: GuardChoice | null): GuardRecor
 
 export function createBeforeSendListener(deps: GuardDeps): BeforeSendListener {
   const m = deps.messenger;
+  const lists = new TrustLists(m, deps.bridge, { testBuild: deps.testBuild ?? false });
   return async (tab: ComposeTab, details: ComposeDetails) => {
     let decision: GuardDecision;
     try {
-      decision = await evaluateSend(deps, details);
+      decision = await evaluateSend(deps, details, lists);
     } catch (e) {
       // The guard failing must not silently let mail through: treat it like having no list.
       log("guard.error", { message: e instanceof Error ? e.message : "error" });

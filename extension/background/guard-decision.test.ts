@@ -74,8 +74,28 @@ describe("decideGuard", () => {
   it("with no trust list at all, blocks a provisioned MSSanté identity and explains", () => {
     const d = decideGuard(input({ trust: null, knownMssAddresses: ["Jean.Dupont@medecin.mssante.fr"], recipients: recipientsOf(["a@chu-lyon.mssante.fr"]) }));
     expect(d).toEqual({ action: "block", reason: "no-trust-list" });
-    // Without a list and without a provisioned account we cannot tell it is MSSanté mail.
-    expect(decideGuard(input({ trust: null, recipients: recipientsOf(["x@y.fr"]) }))).toMatchObject({ action: "allow" });
+    // Without a list, a provisioned account or an mssante.fr domain we cannot tell it is MSSanté mail.
+    expect(decideGuard(input({ sender: "dr@cabinet-exemple.fr", trust: null, recipients: recipientsOf(["x@y.fr"]) }))).toMatchObject({ action: "allow" });
+  });
+
+  it("takes an empty list for no list: a provisioned identity gets the no-list block, not an overridable 'outside the trust space'", () => {
+    const d = decideGuard(input({ trust: { ...TRUST, domains: [] }, knownMssAddresses: ["jean.dupont@medecin.mssante.fr"], recipients: recipientsOf(["patient@gmail.com"]) }));
+    expect(d).toEqual({ action: "block", reason: "no-trust-list" });
+  });
+
+  it("knows an MSSanté sender without a list: under mssante.fr, or at the domain of a provisioned account", () => {
+    const to = recipientsOf(["patient@gmail.com"]);
+    // Not provisioned, no list (or an empty one): still MSSanté mail, still guarded.
+    expect(decideGuard(input({ trust: null, recipients: to }))).toEqual({ action: "block", reason: "no-trust-list" });
+    expect(decideGuard(input({ trust: { ...TRUST, domains: [] }, recipients: to }))).toEqual({ action: "block", reason: "no-trust-list" });
+    // An operator domain outside mssante.fr: a colleague's identity at the provisioned account's domain counts.
+    const other = { sender: "secretariat@hopital-exemple.fr", knownMssAddresses: ["dr.martin@hopital-exemple.fr"], recipients: to };
+    expect(decideGuard(input({ ...other, trust: null }))).toEqual({ action: "block", reason: "no-trust-list" });
+    expect(decideGuard(input({ ...other, trust: { ...TRUST, domains: ["hopital-exemple.fr"] } }))).toMatchObject({ action: "block", reason: "untrusted-recipients" });
+    // A domain in the list in use counts too (here a cached copy), provisioned or not.
+    expect(decideGuard(input({ sender: "a@chu-lyon.mssante.fr", trust: { ...TRUST, source: "cache" }, recipients: to }))).toMatchObject({ action: "block", reason: "untrusted-recipients" });
+    // Look-alikes are not MSSanté: "mssante.fr" must be the zone, not a suffix of another name.
+    expect(decideGuard(input({ sender: "a@fakemssante.fr", trust: null, recipients: to }))).toEqual({ action: "allow", reason: "not-mssante-sender" });
   });
 
   it("uses the cached list the same way and says so", () => {

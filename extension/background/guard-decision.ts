@@ -1,7 +1,10 @@
 /**
  * The trust-space guard's decision, pure: who sends, to whom, against which trust list.
- * - Sender not an MSSanté address → allow (the guard only protects MSSanté mail).
- * - MSSanté sender and no trust list at all (never fetched, bridge down) → block, explain.
+ * - Sender not an MSSanté address → allow (the guard only protects MSSanté mail). An MSSanté
+ *   address is one of the accounts this extension set up, or at their domains, or at a domain of
+ *   the trust list in use, or under mssante.fr — so a missing list never makes a sender "not MSSanté".
+ * - MSSanté sender and no usable trust list (never fetched, bridge down, or an empty list) → block,
+ *   explain; nothing to override.
  * - Any recipient outside the trust space, or whose address cannot be read → block, naming them.
  * - Recipients in the trust space but not found in the directory → warning only.
  * The I/O around it (compose-guard.ts) gets the list (live or cached), the directory lookups, and
@@ -23,7 +26,7 @@ export type DirectoryCheck = "found" | "not-found" | "unchecked";
 
 export interface GuardInput {
   sender: string | null;
-  /** Addresses this extension provisioned: MSSanté senders even when no trust list is known. */
+  /** Addresses this extension provisioned: MSSanté senders (and their domains) even when no trust list is known. */
   knownMssAddresses: readonly string[];
   recipients: readonly ParsedRecipient[];
   trust: TrustListView | null;
@@ -61,12 +64,24 @@ export function domainSet(domains: readonly string[]): Set<string> {
   return s;
 }
 
+/** Domains under which every address is an MSSanté mailbox (ANS's own zone: Mailiz, hospitals…). */
+export const MSSANTE_ZONES = ["mssante.fr"] as const;
+
+/**
+ * The sender is an MSSanté mailbox: an account set up by this extension, an address at the domain of
+ * one of them, at a domain of the trust list in use, or under an MSSanté zone. None of these needs
+ * the list: without one, a sender known by the other signs is still guarded (and blocked).
+ */
 export function isMssanteSender(sender: string | null, known: readonly string[], trusted: Set<string> | null): boolean {
   if (!sender) return false;
   const n = normaliseAddress(sender);
   if (!n) return false;
-  if (known.some((k) => normaliseAddress(k)?.address === n.address)) return true;
-  return trusted ? trusted.has(n.domain) : false;
+  for (const k of known) {
+    const kn = normaliseAddress(k);
+    if (kn && (kn.address === n.address || kn.domain === n.domain)) return true;
+  }
+  if (trusted?.has(n.domain)) return true;
+  return MSSANTE_ZONES.some((z) => n.domain === z || n.domain.endsWith("." + z));
 }
 
 /** Recipients whose domain is in the trust space: those the I/O layer looks up in the directory. */
@@ -78,9 +93,11 @@ export function trustedRecipientAddresses(recipients: readonly ParsedRecipient[]
 }
 
 export function decideGuard(input: GuardInput): GuardDecision {
-  const trusted = input.trust ? domainSet(input.trust.domains) : null;
+  // An empty list is no list: deciding with it would put every recipient outside the trust space.
+  const trust = input.trust && input.trust.domains.length > 0 ? input.trust : null;
+  const trusted = trust ? domainSet(trust.domains) : null;
   if (!isMssanteSender(input.sender, input.knownMssAddresses, trusted)) return { action: "allow", reason: "not-mssante-sender" };
-  if (!trusted || !input.trust) return { action: "block", reason: "no-trust-list" };
+  if (!trusted || !trust || trusted.size === 0) return { action: "block", reason: "no-trust-list" };
 
   const blocked: RecipientIssue[] = [];
   const warnings: RecipientIssue[] = [];
@@ -97,7 +114,7 @@ export function decideGuard(input: GuardInput): GuardDecision {
       warnings.push({ raw: r.raw, address: r.address, domain: r.domain, problem: "not-in-directory" });
     }
   }
-  const list: ListInfo = { date: input.trust.date, source: input.trust.source, testOnly: input.trust.testOnly };
+  const list: ListInfo = { date: trust.date, source: trust.source, testOnly: trust.testOnly };
   if (blocked.length) return { action: "block", reason: "untrusted-recipients", blocked, warnings, list };
   return { action: "allow", reason: "all-trusted", warnings, list };
 }

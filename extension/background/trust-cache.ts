@@ -1,6 +1,13 @@
 /**
- * The last trust-space list fetched from the bridge, kept in storage.local ("mss.trustCache") with
- * the list's own date and when we fetched it, so the guard still works while the bridge is down.
+ * The trust-space list the guard decides with: the bridge's list when it answers, else the copy
+ * kept in storage.local ("mss.trustCache", with the list's own date and when we fetched it), so the
+ * guard still works while the bridge is down.
+ *
+ * The saved copy is only ever replaced by a better list: never by an empty one (a bridge with no
+ * list answers TRUST_LIST_UNAVAILABLE; an empty answer is not a list), never by an older one, and —
+ * unless this extension is a test/demo build — never by a test-only list (a demo bridge run on a
+ * real data directory must not swap the real trust space for `.test` domains). Such a test-only list
+ * is used, marked as such, only while no real list is saved, and kept in memory for this session.
  */
 import type { Result } from "../../shared/protocol/schemas.ts";
 import type { BridgeCaller } from "./bridge-caller.ts";
@@ -19,7 +26,13 @@ export interface TrustCache {
 function isTrustCache(v: unknown): v is TrustCache {
   if (!v || typeof v !== "object") return false;
   const c = v as Record<string, unknown>;
-  return Array.isArray(c.domains) && c.domains.every((d) => typeof d === "string") && typeof c.fetchedAt === "string";
+  return (
+    Array.isArray(c.domains) &&
+    c.domains.every((d) => typeof d === "string") &&
+    (c.date === null || typeof c.date === "string") &&
+    typeof c.testOnly === "boolean" &&
+    typeof c.fetchedAt === "string"
+  );
 }
 
 export async function readTrustCache(m: Messenger): Promise<TrustCache | null> {
@@ -27,23 +40,90 @@ export async function readTrustCache(m: Messenger): Promise<TrustCache | null> {
   return isTrustCache(v) ? v : null;
 }
 
-export async function writeTrustCache(m: Messenger, list: Result<"trust.list">, now = new Date()): Promise<TrustCache> {
-  const c: TrustCache = { domains: list.domains, date: list.date, testOnly: list.testOnly, fetchedAt: now.toISOString() };
+async function writeTrustCache(m: Messenger, c: TrustCache): Promise<void> {
   await m.storage.local.set({ [TRUST_CACHE_KEY]: c });
-  return c;
 }
 
-/** The live list when the bridge answers (refreshing the cache), else the cached copy, else null. */
-export async function currentTrustList(m: Messenger, bridge: BridgeCaller, timeoutMs = 3000): Promise<TrustListView | null> {
-  if (bridge.connected) {
-    try {
-      const live = await bridge.call("trust.list", {}, timeoutMs);
-      await writeTrustCache(m, live);
-      return { domains: live.domains, date: live.date, source: "live", testOnly: live.testOnly };
-    } catch {
-      /* fall back to the cache */
+/** A list the guard can decide with: at least one domain. */
+export function usableList<T extends { domains: readonly string[] }>(l: T | null | undefined): l is T {
+  return !!l && l.domains.length > 0;
+}
+
+/** `a` is provably older than `b` (an undated list is older than a dated one). */
+export function olderThan(a: string | null, b: string | null): boolean {
+  if (!b) return false;
+  const tb = Date.parse(b);
+  if (Number.isNaN(tb)) return false;
+  if (!a) return true;
+  const ta = Date.parse(a);
+  return !Number.isNaN(ta) && ta < tb;
+}
+
+export interface TrustChoice {
+  /** The list the guard uses, or null: no usable list at all. */
+  use: TrustListView | null;
+  /** What to write as the saved copy (null: keep the saved copy as it is). */
+  save: TrustCache | null;
+  /** The test-only list to keep in memory for this session (null: keep what is there). */
+  session: TrustCache | null;
+}
+
+/**
+ * Pure: which list to use and whether to save it, from the bridge's answer (null: no answer, an
+ * error, or no usable list), the saved copy and this session's test-only list.
+ */
+export function chooseTrustList(
+  live: Result<"trust.list"> | null,
+  saved: TrustCache | null,
+  session: TrustCache | null,
+  opts: { testBuild: boolean; now: Date },
+): TrustChoice {
+  const asView = (c: { domains: readonly string[]; date: string | null; testOnly: boolean }, source: "live" | "cache"): TrustListView => ({
+    domains: c.domains,
+    date: c.date,
+    source,
+    testOnly: c.testOnly,
+  });
+  const keepsTestLists = opts.testBuild;
+  // A saved test-only copy (written by an older version) is not a real copy for a production build.
+  const savedReal = usableList(saved) && (keepsTestLists || !saved.testOnly) ? saved : null;
+  const savedTest = usableList(saved) && !savedReal ? saved : null;
+  if (usableList(live)) {
+    const fetched: TrustCache = { domains: [...live.domains], date: live.date, testOnly: live.testOnly, fetchedAt: opts.now.toISOString() };
+    if (live.testOnly && !keepsTestLists) {
+      // A real list beats a test list; the test list serves (marked) only when there is none.
+      return { use: savedReal ? asView(savedReal, "cache") : asView(fetched, "live"), save: null, session: fetched };
     }
+    if (savedReal && olderThan(live.date, savedReal.date)) return { use: asView(savedReal, "cache"), save: null, session: null };
+    return { use: asView(fetched, "live"), save: fetched, session: null };
   }
-  const c = await readTrustCache(m);
-  return c ? { domains: c.domains, date: c.date, source: "cache", testOnly: c.testOnly } : null;
+  const fallback = savedReal ?? session ?? savedTest;
+  return { use: fallback ? asView(fallback, "cache") : null, save: null, session: null };
+}
+
+/** The trust-space lists of one background page: the bridge's, the saved copy, this session's test list. */
+export class TrustLists {
+  private session: TrustCache | null = null;
+
+  constructor(
+    private readonly m: Messenger,
+    private readonly bridge: BridgeCaller,
+    private readonly opts: { testBuild: boolean; timeoutMs?: number },
+  ) {}
+
+  /** The list to decide with (live when the bridge answers with a usable, not older list), or null. */
+  async current(): Promise<TrustListView | null> {
+    let live: Result<"trust.list"> | null = null;
+    if (this.bridge.connected) {
+      try {
+        live = await this.bridge.call("trust.list", {}, this.opts.timeoutMs ?? 3000);
+      } catch {
+        live = null; // down, TRUST_LIST_UNAVAILABLE, or a reply that is not a list: the saved copy decides
+      }
+    }
+    const choice = chooseTrustList(live, await readTrustCache(this.m), this.session, { testBuild: this.opts.testBuild, now: new Date() });
+    if (choice.session) this.session = choice.session;
+    if (choice.save) await writeTrustCache(this.m, choice.save);
+    return choice.use;
+  }
 }

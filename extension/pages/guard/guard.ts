@@ -40,7 +40,9 @@ async function main() {
     byId("guard-warnings-box").hidden = false;
     byId("guard-warnings").replaceChildren(...d.warnings.map((i) => el("li", { textContent: issueText(i) })));
   }
-  byId("guard-list").textContent = t(d.list.source === "live" ? "guardListLive" : "guardListCache", [d.list.date ?? "?"]);
+  const listText = t(d.list.source === "live" ? "guardListLive" : "guardListCache", [d.list.date ?? "?"]);
+  byId("guard-list").textContent = d.list.testOnly ? `${listText} ${t("guardListTestOnly")}` : listText;
+  if (d.list.testOnly) byId("guard-list").dataset.testOnly = "true";
   byId("guard-remove").onclick = () => void choose("remove");
   const check = byId<HTMLInputElement>("guard-anyway-check");
   const anyway = byId<HTMLButtonElement>("guard-send-anyway");
