@@ -33,6 +33,14 @@ export async function rememberAccount(m: Messenger, a: ProvisionedAccount): Prom
 }
 
 export class CardWatch {
+  /**
+   * Card states are numbered as they arrive; work for an older one that finishes after a newer one
+   * arrived (slow card reads after an insert, then a quick removal) is dropped, never applied.
+   */
+  private generation = 0;
+  /** Pause/resume runs one at a time, in the order the card states arrived. */
+  private checksQueue: Promise<void> = Promise.resolve();
+
   constructor(
     private readonly m: Messenger,
     private readonly bridge: BridgeCaller,
@@ -44,8 +52,10 @@ export class CardWatch {
   async refresh(): Promise<void> {
     try {
       const card = await this.bridge.call("card.getState", {}, 5000);
+      // Numbered on arrival: replies and notifications share one connection, in the bridge's order.
+      const gen = ++this.generation;
       this.update({ card });
-      await this.afterCardState();
+      await this.afterCardState(gen);
     } catch (e) {
       log("card.refresh-failed", { message: e instanceof Error ? e.message : "error" });
     }
@@ -53,17 +63,19 @@ export class CardWatch {
 
   async onCardChanged(n: NotificationParams<"card.changed">): Promise<void> {
     log("card.changed", { event: n.event });
+    const gen = ++this.generation;
     this.update({ card: n.state });
-    await this.afterCardState();
+    await this.afterCardState(gen);
   }
 
-  private async afterCardState(): Promise<void> {
+  private async afterCardState(gen: number): Promise<void> {
     const present = cardPresent(this.current().card);
     if (present) {
       const [identity, pin] = await Promise.all([
         this.bridge.call("card.getIdentity", {}, CARD_CALL_TIMEOUT_MS).catch(() => null),
         this.bridge.call("card.getPinStatus", {}, CARD_CALL_TIMEOUT_MS).catch(() => null),
       ]);
+      if (gen !== this.generation) return; // the card changed while we read it: the newer state decides
       this.update({
         identity: identity
           ? {
@@ -83,7 +95,14 @@ export class CardWatch {
     } else {
       this.update({ identity: null, pin: null });
     }
-    await this.applyChecks(!present);
+    await this.queueChecks(gen, !present);
+  }
+
+  /** Applies pause/resume after those queued before it, unless a newer card state has come since. */
+  private queueChecks(gen: number, paused: boolean): Promise<void> {
+    const run = this.checksQueue.then(() => (gen === this.generation ? this.applyChecks(paused) : undefined));
+    this.checksQueue = run.catch(() => undefined);
+    return run;
   }
 
   /** Pauses or resumes checks of every provisioned account; idempotent. */
