@@ -197,6 +197,93 @@ describe("BridgeClient reconnection", () => {
   });
 });
 
+describe("BridgeClient lifecycle", () => {
+  it("a pairing that cannot be read is reported (not stuck connecting) and retried", async () => {
+    const b = await startBridge({ secret: testSecret(), pairedOrigins: [ORIGIN] });
+    let reads = 0;
+    const c = client(null, {
+      loadPairing: async () => {
+        if (++reads === 1) throw new Error("storage unavailable");
+        return pairingFor(b.port);
+      },
+    });
+    const unhandled: unknown[] = [];
+    const onUnhandled = (e: unknown) => unhandled.push(e);
+    process.on("unhandledRejection", onUnhandled);
+    try {
+      c.start();
+      const s = await waitFor(c, "down");
+      expect(s.kind === "down" && s.reason).toMatch(/saved pairing could not be read/);
+      await waitFor(c, "connected");
+      expect(reads).toBe(2);
+      expect(unhandled).toEqual([]);
+    } finally {
+      process.off("unhandledRejection", onUnhandled);
+    }
+  });
+
+  it("reconnectNow while connected ends with one authenticated connection, and notifications arrive once", async () => {
+    const b = await startBridge({ secret: testSecret(), pairedOrigins: [ORIGIN] });
+    // A first retry delay longer than a handshake: a retry scheduled by the old connection's close
+    // would fire after the immediate reconnection has finished, and open a second one.
+    const c = client(pairingFor(b.port), { backoff: { baseMs: 150, maxMs: 1000, factor: 2, jitter: 0 } });
+    const got: string[] = [];
+    c.onNotification("card.changed", (n) => got.push(n.event));
+    c.start();
+    await waitFor(c, "connected");
+    await new Promise((r) => setTimeout(r, 50)); // settled
+    c.reconnectNow();
+    await waitFor(c, "connected");
+    await new Promise((r) => setTimeout(r, 400)); // past that retry
+    expect(b.conns.filter((x) => x.authenticated)).toHaveLength(2); // it did reconnect
+    const open = b.conns.filter((x) => x.authenticated && x.ws.readyState === 1);
+    expect(open).toHaveLength(1);
+    expect(c.state.kind).toBe("connected");
+    b.notify("card.changed", { event: "removed", reader: "R", state: CARD_STATE });
+    await new Promise((r) => setTimeout(r, 100));
+    expect(got).toEqual(["removed"]);
+  });
+
+  it("stop() while the pairing is being read: stays idle and connects nowhere", async () => {
+    const b = await startBridge({ secret: testSecret(), pairedOrigins: [ORIGIN] });
+    let release: (p: Pairing) => void = () => undefined;
+    const c = client(null, { loadPairing: () => new Promise<Pairing>((r) => (release = r)) });
+    c.start();
+    await waitFor(c, "connecting");
+    c.stop();
+    release(pairingFor(b.port));
+    await new Promise((r) => setTimeout(r, 200));
+    expect(c.state.kind).toBe("idle");
+    expect(b.connectionAttempts).toBe(0);
+  });
+
+  it("stop() while the bridge is answering hello: the handshake is dropped, never ends connected", async () => {
+    const b = await startBridge({ secret: testSecret(), pairedOrigins: [ORIGIN] });
+    let c: BridgeClient | null = null;
+    const base = nodeSocketFactory(ORIGIN);
+    // The socket the client uses, with stop() called right after it sends hello.
+    c = client(pairingFor(b.port), {
+      createSocket: (url) => {
+        const ws = base(url);
+        const send = ws.send.bind(ws);
+        ws.send = (data: string) => {
+          send(data);
+          if (data.includes("session.hello")) setTimeout(() => c!.stop(), 0);
+        };
+        return ws;
+      },
+    });
+    const states: string[] = [];
+    c.onState((s) => states.push(s.kind));
+    c.start();
+    await new Promise((r) => setTimeout(r, 300));
+    expect(c.state.kind).toBe("idle");
+    expect(states).not.toContain("connected");
+    expect(b.calls).not.toContain("session.authenticate");
+    expect(b.conns.every((x) => x.ws.readyState !== 1)).toBe(true);
+  });
+});
+
 describe("pairing", () => {
   it("pairs with the typed code: the secret arrives sealed and then authenticates", async () => {
     const secret = testSecret(3);

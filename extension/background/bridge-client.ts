@@ -68,7 +68,15 @@ export class BridgeClient {
   private attempt = 0;
   private retryTimer: ReturnType<typeof setTimeout> | null = null;
   private running = false;
-  private connecting = false;
+  /**
+   * Bumped by stop() and reconnectNow(): a handshake started under an older epoch is abandoned at its
+   * next step (its socket closed, no state published, no retry scheduled).
+   */
+  private epoch = 0;
+  /** The epoch whose handshake is under way (at most one per epoch), or null. */
+  private connectingEpoch: number | null = null;
+  /** The socket of the handshake under way, closed when it is abandoned. */
+  private handshakeConn: RpcConnection | null = null;
   private readonly stateListeners = new Set<(s: BridgeState) => void>();
   private readonly notificationListeners = new Map<string, Set<(p: unknown) => void>>();
 
@@ -112,23 +120,34 @@ export class BridgeClient {
 
   stop(): void {
     this.running = false;
-    if (this.retryTimer) clearTimeout(this.retryTimer);
-    this.retryTimer = null;
-    this.conn?.close();
-    this.conn = null;
+    this.abandon();
     this.setState({ kind: "idle" });
   }
 
-  /** Drops any wait and connects now (after pairing, or when the user asks to retry). */
+  /** Drops any wait, connection or handshake under way and connects now (after pairing, or when the user asks to retry). */
   reconnectNow(): void {
     this.running = true;
     this.attempt = 0;
+    this.abandon();
+    void this.connectOnce();
+  }
+
+  /** Cancels the retry timer, abandons the handshake under way and closes the connection, quietly. */
+  private abandon(): void {
+    this.epoch++;
     if (this.retryTimer) clearTimeout(this.retryTimer);
     this.retryTimer = null;
-    if (this.connecting) return;
-    this.conn?.close();
+    const pending = this.handshakeConn;
+    this.handshakeConn = null;
+    pending?.close();
+    const conn = this.conn;
     this.conn = null;
-    void this.connectOnce();
+    if (conn) {
+      // Detached first: its close must not schedule a retry nor deliver anything more.
+      conn.onClose = null;
+      conn.onNotification = null;
+      conn.close();
+    }
   }
 
   /** Calls a method on the authenticated connection; the result is schema-checked before it is returned. */
@@ -204,18 +223,36 @@ export class BridgeClient {
   }
 
   private async connectOnce(): Promise<void> {
-    if (!this.running || this.connecting) return;
-    this.connecting = true;
+    const epoch = this.epoch;
+    if (!this.running || this.connectingEpoch === epoch) return;
+    this.connectingEpoch = epoch;
     try {
-      await this.handshake();
+      await this.handshake(epoch);
+    } catch (e) {
+      // Nothing above may leave the client stuck in "connecting": say so and try again later.
+      if (epoch === this.epoch) {
+        const retryInMs = this.scheduleRetry();
+        this.setState({ kind: "down", reason: e instanceof Error ? e.message : "connection failed", retryInMs, attempt: this.attempt });
+      }
     } finally {
-      this.connecting = false;
+      if (this.connectingEpoch === epoch) this.connectingEpoch = null;
     }
   }
 
-  private async handshake(): Promise<void> {
+  private async handshake(epoch: number): Promise<void> {
+    /** stop() or reconnectNow() came since this handshake began: it must leave no trace. */
+    const abandoned = () => epoch !== this.epoch;
     this.setState({ kind: "connecting", attempt: this.attempt });
-    const pairing = await this.opts.loadPairing();
+    let pairing: Pairing | null;
+    try {
+      pairing = await this.opts.loadPairing();
+    } catch (e) {
+      if (abandoned()) return;
+      const retryInMs = this.scheduleRetry();
+      this.setState({ kind: "down", reason: `the saved pairing could not be read (${e instanceof Error ? e.message : "storage error"})`, retryInMs, attempt: this.attempt });
+      return;
+    }
+    if (abandoned()) return;
     if (!pairing) {
       // Not paired yet: nothing to prove, so nothing to connect for. Pairing (native messaging, which
       // also tells the port, or the typed code) comes first; we look again later.
@@ -224,18 +261,24 @@ export class BridgeClient {
     }
     const port = pairing.port;
     const conn = new RpcConnection(this.opts.createSocket, port, this.opts.handshakeTimeoutMs);
+    this.handshakeConn = conn;
     try {
       await conn.opened;
     } catch {
       conn.close();
+      if (abandoned()) return;
+      this.handshakeConn = null;
       const retryInMs = this.scheduleRetry();
       this.setState({ kind: "down", reason: "no bridge answers on 127.0.0.1:" + port, retryInMs, attempt: this.attempt });
       return;
     }
+    if (abandoned()) return void conn.close();
     const t = this.opts.handshakeTimeoutMs;
-    const fail = (s: BridgeState) => {
+    const fail = (s: () => BridgeState) => {
       conn.close();
-      this.setState(s);
+      if (abandoned()) return;
+      this.handshakeConn = null;
+      this.setState(s());
     };
     try {
       const clientNonce = randomNonce();
@@ -246,26 +289,37 @@ export class BridgeClient {
       );
       if (checkResult("session.hello", hello)) {
         // Something answers that does not speak our protocol: treat it as an impostor.
-        return fail({ kind: "not-the-bridge", port, retryInMs: this.scheduleRetry() });
+        return fail(() => ({ kind: "not-the-bridge", port, retryInMs: this.scheduleRetry() }));
       }
       const h = hello as Result<"session.hello">;
       if (!h.paired) {
-        return fail({ kind: "unpaired", port, bridgeReachable: true, retryInMs: this.scheduleRetry() });
+        return fail(() => ({ kind: "unpaired", port, bridgeReachable: true, retryInMs: this.scheduleRetry() }));
       }
       const secret = base64ToBytes(pairing.secret);
       const expected = await bridgeProof(secret, clientNonce, h.bridgeNonce, this.opts.origin);
       if (!h.bridgeProof || !sameProof(expected, h.bridgeProof)) {
-        return fail({ kind: "not-the-bridge", port, retryInMs: this.scheduleRetry() });
+        return fail(() => ({ kind: "not-the-bridge", port, retryInMs: this.scheduleRetry() }));
       }
       const proof = await clientProof(secret, clientNonce, h.bridgeNonce, this.opts.origin);
+      if (abandoned()) return void conn.close();
       const auth = await conn.request("session.authenticate", { clientProof: proof }, t);
       if (checkResult("session.authenticate", auth)) {
-        return fail({ kind: "not-the-bridge", port, retryInMs: this.scheduleRetry() });
+        return fail(() => ({ kind: "not-the-bridge", port, retryInMs: this.scheduleRetry() }));
       }
-      // Authenticated both ways.
+      if (abandoned()) return void conn.close();
+      // Authenticated both ways: the one connection in use.
+      this.handshakeConn = null;
       this.attempt = 0;
+      const previous = this.conn;
+      if (previous && previous !== conn) {
+        previous.onClose = null;
+        previous.onNotification = null;
+        previous.close();
+      }
       this.conn = conn;
-      conn.onNotification = (method, params) => this.dispatchNotification(method, params);
+      conn.onNotification = (method, params) => {
+        if (this.conn === conn) this.dispatchNotification(method, params);
+      };
       conn.onClose = () => {
         if (this.conn !== conn) return;
         this.conn = null;
@@ -280,13 +334,15 @@ export class BridgeClient {
       });
     } catch (e) {
       if (e instanceof ClientError && e.code === "UNSUPPORTED_VERSION") {
-        return fail({ kind: "incompatible", message: e.message });
+        return fail(() => ({ kind: "incompatible", message: e.message }));
       }
       if (e instanceof ClientError && (e.code === "AUTHENTICATION_FAILED" || e.code === "NOT_PAIRED")) {
         // The bridge proved a secret but refuses ours, or forgot us: pair again.
-        return fail({ kind: "unpaired", port, bridgeReachable: true, retryInMs: this.scheduleRetry() });
+        return fail(() => ({ kind: "unpaired", port, bridgeReachable: true, retryInMs: this.scheduleRetry() }));
       }
       conn.close();
+      if (abandoned()) return;
+      this.handshakeConn = null;
       const retryInMs = this.scheduleRetry();
       this.setState({ kind: "down", reason: e instanceof Error ? e.message : "handshake failed", retryInMs, attempt: this.attempt });
     }
