@@ -4,5 +4,10 @@
  * --max-semi-space-size=1: V8's young generation otherwise grows to ~32 MB under search garbage;
  * capped, the bridge with the full directory loaded peaks at 132 MB instead of 167 MB with the same
  * search latency (npm run bench:directory, see bridge/directory/README.md).
+ * --max-old-space-size=96: under 50 clients typing, V8 let the old generation grow lazily and the
+ * bundled bridge with the full directory went from 113 MB just started to 150 MB; capped, it peaks
+ * at 128 MB with no error and the same latency (npm run bench:load, session 2). The live heap with
+ * the directory loaded is ~14 MB (the index itself is typed arrays outside the heap), and every
+ * input is bounded (64 connections, 16 KiB messages, 100 results), so 96 MB is ~5× what is used.
  */
-export const BRIDGE_NODE_FLAGS: readonly string[] = ["--max-semi-space-size=1"];
+export const BRIDGE_NODE_FLAGS: readonly string[] = ["--max-semi-space-size=1", "--max-old-space-size=96"];

@@ -15,6 +15,7 @@ import os from "node:os";
 import path from "node:path";
 import { performance } from "node:perf_hooks";
 import { fileURLToPath } from "node:url";
+import { buildBridge } from "../build-bridge.mjs";
 import { makeDemoToken } from "../make-demo-token.ts";
 import { createDirectReader, readIdentityDirect } from "../../bridge/token/direct-read.ts";
 import { ATR, VirtualCard } from "../../test/harness/virtual-card.ts";
@@ -230,7 +231,8 @@ if (isMain) {
     reads: num("--reads", quick ? 5 : 50),
     log: (l) => process.stderr.write(l + "\n"),
   };
-  runBridgeBench(opts).then(
+  // The bridge as it ships: bin/mss-bridge.mjs runs dist/bridge/ when it is up to date.
+  buildBridge().then(() => runBridgeBench(opts)).then(
     (r) => {
       process.stdout.write((args.includes("--json") ? JSON.stringify(r, null, 2) : formatResult(r)) + "\n");
       process.exit(0);

@@ -20,6 +20,7 @@ import os from "node:os";
 import path from "node:path";
 import { performance } from "node:perf_hooks";
 import { fileURLToPath } from "node:url";
+import { buildBridge } from "../build-bridge.mjs";
 import { extractionFileName, FULL_SIZE_LINES, writeExtraction } from "../generate-directory.ts";
 import { openClient, runBridgeCli, tempDataDir, type TestClient } from "../../test/harness/bridge-process.ts";
 import { ORIGINS, startHardenedBridge, type HardenedBridge } from "../../test/hardening/hardened-bridge.ts";
@@ -322,7 +323,8 @@ if (isMain) {
     process.stderr.write(`bench:load: ${(e as Error).message}\n`);
     process.exit(2);
   }
-  runLoad(o).then(
+  // The bridge as it ships: bin/mss-bridge.mjs runs dist/bridge/ when it is up to date.
+  buildBridge().then(() => runLoad(o)).then(
     (r) => {
       print(r);
       if (o.json) process.stdout.write(JSON.stringify(r) + "\n");
