@@ -75,7 +75,7 @@ describe("the built .xpi", () => {
     const schema = JSON.parse(text(exp.schema));
     expect(schema[0].namespace).toBe("mssAccounts");
     expect(schema[0].functions.map((f: { name: string }) => f.name).sort()).toEqual(
-      ["createOrRepairAccount", "findAccount", "pauseChecks", "rememberClientCertificate", "trustServerCA", "verifyLogon"].sort(),
+      ["createOrRepairAccount", "findAccount", "holdChecks", "pauseChecks", "planAccount", "rememberClientCertificate", "trustServerCA", "verifyLogon"].sort(),
     );
     expect(text(exp.parent.script)).toMatch(/^var mssAccounts = \(function \(\) \{$/m);
     expect([...files.keys()].filter((f) => f.startsWith("experiments/mssAccounts/")).sort()).toEqual(["experiments/mssAccounts/implementation.js", "experiments/mssAccounts/schema.json"]);

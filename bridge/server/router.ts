@@ -23,7 +23,7 @@ export function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise
  * a retry is a fresh attempt). The router's is only a backstop behind it: were it to fire first, the
  * client would retry while the stuck read is still pending and share its failure.
  */
-const CARD_BACKSTOP_MS = 5_000;
+export const CARD_BACKSTOP_MS = 5_000;
 const card = <T>(ctx: ServerContext, p: () => Promise<T>, what: string) =>
   withTimeout(Promise.resolve().then(p), ctx.limits.cardOperationTimeoutMs + CARD_BACKSTOP_MS, what);
 const other = <T>(ctx: ServerContext, p: () => Promise<T>, what: string) => withTimeout(Promise.resolve().then(p), ctx.limits.operationTimeoutMs, what);

@@ -101,7 +101,27 @@ export interface AccountSummary {
   realName: string | null;
   imap: (AccountServerConfig & { username: string }) | null;
   smtp: (AccountServerConfig & { username: string; key: string }) | null;
+  /** Checks off while the card is out (pauseChecks). */
   paused: boolean;
+  /** Checks off until the logon with the card is verified (holdChecks). */
+  held: boolean;
+}
+
+/** One setting an account repair changes ("imap.port", "identity.email", "smtp.created", …). */
+export interface AccountChange {
+  field: string;
+  from: string | number | boolean | null;
+  to: string | number | boolean | null;
+}
+
+/** The account already there for an address, and what a repair would change (planAccount). */
+export interface ExistingAccount {
+  accountId: string;
+  /** Found by an identity with this address, or by its IMAP server and login (its identity may have another address). */
+  matchedBy: "email" | "imap-server";
+  /** The address of the identity found (null: the account has none). */
+  email: string | null;
+  changes: AccountChange[];
 }
 
 export interface CreateAccountRequest {
@@ -109,6 +129,8 @@ export interface CreateAccountRequest {
   realName: string;
   imap: AccountServerConfig;
   smtp: AccountServerConfig;
+  /** The user's confirmation of a repair: required to change an existing account. */
+  confirmedRepair?: { accountId: string; fields: string[] };
 }
 
 export type VerifyFailure =
@@ -126,13 +148,17 @@ export type VerifyFailure =
 
 export interface MssAccountsApi {
   findAccount(email: string): Promise<ExperimentResult<{ found: boolean; account: AccountSummary | null }>>;
+  /** Read-only: the existing account for this address and what a repair would change. */
+  planAccount(req: CreateAccountRequest): Promise<ExperimentResult<{ existing: ExistingAccount | null }>>;
+  /** Creates; leaves a matching account as it is; repairs a differing one only with req.confirmedRepair ("repair-not-confirmed" otherwise). */
   createOrRepairAccount(
     req: CreateAccountRequest,
-  ): Promise<ExperimentResult<{ accountId: string; action: "created" | "repaired" | "unchanged"; changes: string[] }>>;
+  ): Promise<ExperimentResult<{ accountId: string; action: "created" | "repaired" | "unchanged"; changes: AccountChange[] }>>;
   verifyLogon(accountId: string, timeoutMs?: number): Promise<ExperimentResult<{ verified: true }> | { ok: false; code: VerifyFailure; message: string; detail?: string }>;
   rememberClientCertificate(req: { hosts: string[]; certificateSha256: string }): Promise<ExperimentResult<{ remembered: string[] }>>;
   trustServerCA(pem: string): Promise<ExperimentResult<{ added: boolean; fingerprint: string }>>;
-  pauseChecks(accountId: string, paused: boolean): Promise<ExperimentResult<{ paused: boolean }>>;
+  pauseChecks(accountId: string, paused: boolean): Promise<ExperimentResult<{ paused: boolean; held: boolean }>>;
+  holdChecks(accountId: string, held: boolean): Promise<ExperimentResult<{ paused: boolean; held: boolean }>>;
 }
 
 export interface Messenger {

@@ -9,6 +9,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import vm from "node:vm";
 import { describe, expect, it } from "vitest";
+import { CHANGE_FIELDS } from "../pages/setup/setup-flow.ts";
 
 const SRC = readFileSync(path.join(path.dirname(fileURLToPath(import.meta.url)), "mssAccounts", "implementation.js"), "utf8");
 
@@ -145,16 +146,86 @@ describe("mssAccounts Experiment (parent code)", () => {
     expect(MS.outgoingServer.servers[0]).toMatchObject({ hostname: "cert.medecin.mssante.fr", port: 587, socketType: 2, authMethod: 7, username: REQ.email });
   });
 
-  it("is idempotent, and repairs what differs without creating anything", async () => {
+  it("is idempotent, and repairs what differs only with the user's confirmation, without creating anything", async () => {
     const { MS, api } = load();
     await api.createOrRepairAccount(REQ);
     expect(await api.createOrRepairAccount(REQ)).toMatchObject({ ok: true, action: "unchanged", changes: [] });
-    const r = await api.createOrRepairAccount({ ...REQ, imap: { ...REQ.imap, authMethod: 7, socketType: 2, port: 1143 } });
-    expect(r).toMatchObject({ ok: true, action: "repaired", changes: ["imap.port"] });
+    const other = { ...REQ, imap: { ...REQ.imap, authMethod: 7, socketType: 2, port: 1143 } };
+    const plan = await api.planAccount(other);
+    expect(plan).toEqual({ ok: true, existing: { accountId: MS.accounts.accounts[0].key, matchedBy: "email", email: REQ.email, changes: [{ field: "imap.port", from: 143, to: 1143 }] } });
+    // Not confirmed (or confirmed for something else): nothing changes.
+    expect(await api.createOrRepairAccount(other)).toMatchObject({ ok: false, code: "repair-not-confirmed" });
+    expect(await api.createOrRepairAccount({ ...other, confirmedRepair: { accountId: "account99", fields: ["imap.port"] } })).toMatchObject({ ok: false, code: "repair-not-confirmed" });
+    expect(await api.createOrRepairAccount({ ...other, confirmedRepair: { accountId: MS.accounts.accounts[0].key, fields: ["imap.authMethod"] } })).toMatchObject({ ok: false, code: "repair-not-confirmed" });
+    expect(MS.accounts.accounts[0].incomingServer.port).toBe(143);
+    const r = await api.createOrRepairAccount({ ...other, confirmedRepair: { accountId: MS.accounts.accounts[0].key, fields: ["imap.port"] } });
+    expect(r).toMatchObject({ ok: true, action: "repaired", changes: [{ field: "imap.port", from: 143, to: 1143 }] });
     expect(MS.accounts.accounts).toHaveLength(1);
     expect(MS.outgoingServer.servers).toHaveLength(1);
     // Found by identity address, case-insensitively.
     expect(await api.findAccount("Jean.Dupont@medecin.mssante.fr")).toMatchObject({ ok: true, found: true, account: { imap: { port: 1143 } } });
+  });
+
+  it("plans without changing anything", async () => {
+    const { MS, api } = load();
+    await api.createOrRepairAccount({ ...REQ, realName: "Dr Dupont", imap: { ...REQ.imap, port: 993, socketType: 3, authMethod: 3 }, smtp: { ...REQ.smtp, port: 465, socketType: 3, authMethod: 3 } });
+    const identity = MS.accounts.accounts[0].identities[0];
+    identity.fccFolderURI = "";
+    const snapshot = JSON.stringify({ accounts: MS.accounts.accounts, smtp: MS.outgoingServer.servers });
+    const plan = await api.planAccount(REQ);
+    expect(JSON.stringify({ accounts: MS.accounts.accounts, smtp: MS.outgoingServer.servers })).toBe(snapshot);
+    expect(plan.existing.changes).toEqual([
+      { field: "imap.port", from: 993, to: 143 },
+      { field: "imap.socketType", from: 3, to: 2 },
+      { field: "imap.authMethod", from: 3, to: 7 },
+      { field: "identity.fullName", from: "Dr Dupont", to: "Jean Dupont" },
+      { field: "smtp.port", from: 465, to: 587 },
+      { field: "smtp.socketType", from: 3, to: 2 },
+      { field: "smtp.authMethod", from: 3, to: 7 },
+      { field: "identity.fccFolderURI", from: null, to: "imap://jean.dupont@medecin.mssante.fr@cert.medecin.mssante.fr/Sent" },
+    ]);
+    // The repair then makes exactly those changes.
+    const r = await api.createOrRepairAccount({ ...REQ, confirmedRepair: { accountId: plan.existing.accountId, fields: plan.existing.changes.map((c: { field: string }) => c.field) } });
+    expect(r).toMatchObject({ ok: true, action: "repaired" });
+    expect(r.changes).toEqual(plan.existing.changes);
+    expect(await api.planAccount(REQ)).toMatchObject({ ok: true, existing: { changes: [] } });
+    for (const c of r.changes) expect(CHANGE_FIELDS).toContain(c.field);
+  });
+
+  it("never overwrites an identity's address silently (an account found by its IMAP server)", async () => {
+    const { MS, api } = load();
+    const secretariat = "secretariat@medecin.mssante.fr";
+    // An account logging in as the doctor's address, whose identity has another address.
+    await api.createOrRepairAccount({ ...REQ, email: secretariat, imap: { ...REQ.imap, username: REQ.email } });
+    const identity = MS.accounts.accounts[0].identities[0];
+    const plan = await api.planAccount(REQ);
+    expect(plan).toMatchObject({ ok: true, existing: { accountId: MS.accounts.accounts[0].key, matchedBy: "imap-server", email: secretariat } });
+    expect(plan.existing.changes).toContainEqual({ field: "identity.email", from: secretariat, to: REQ.email });
+    expect(plan.existing.changes).toContainEqual({ field: "smtp.created", from: null, to: "cert.medecin.mssante.fr:587" });
+    for (const c of plan.existing.changes) expect(CHANGE_FIELDS).toContain(c.field);
+
+    expect(await api.createOrRepairAccount(REQ)).toMatchObject({ ok: false, code: "repair-not-confirmed" });
+    expect(identity.email).toBe(secretariat);
+    expect(MS.outgoingServer.servers).toHaveLength(1);
+
+    const fields = plan.existing.changes.map((c: { field: string }) => c.field);
+    expect(await api.createOrRepairAccount({ ...REQ, confirmedRepair: { accountId: plan.existing.accountId, fields } })).toMatchObject({ ok: true, action: "repaired" });
+    expect(identity.email).toBe(REQ.email);
+    expect(identity.smtpServerKey).toBe(MS.outgoingServer.servers[1].key);
+    expect(MS.accounts.accounts).toHaveLength(1);
+  });
+
+  it("reports an existing account that is not IMAP, in the plan as in the creation", async () => {
+    const { MS, api } = load();
+    const server = MS.accounts.createIncomingServer(REQ.email, "pop.medecin.mssante.fr", "pop3");
+    const identity = MS.accounts.createIdentity();
+    identity.email = REQ.email;
+    const account = MS.accounts.createAccount();
+    account.addIdentity(identity);
+    account.incomingServer = server;
+    expect(await api.planAccount(REQ)).toMatchObject({ ok: false, code: "existing-not-imap" });
+    expect(await api.createOrRepairAccount(REQ)).toMatchObject({ ok: false, code: "existing-not-imap" });
+    expect(await api.planAccount({ ...REQ, email: "nope" })).toMatchObject({ ok: false, code: "invalid-request" });
   });
 
   it("validates its input and never rejects, even when Thunderbird throws", async () => {
@@ -174,12 +245,36 @@ describe("mssAccounts Experiment (parent code)", () => {
     const { accountId } = await api.createOrRepairAccount(REQ);
     const server = MS.accounts.accounts[0].incomingServer as FakeServer;
     server.loginAtStartUp = false; // the user's own choice must survive
-    expect(await api.pauseChecks(accountId, true)).toEqual({ ok: true, paused: true });
+    expect(await api.pauseChecks(accountId, true)).toEqual({ ok: true, paused: true, held: false });
     expect(server).toMatchObject({ doBiff: false, loginAtStartUp: false, closed: 1 });
-    expect(await api.pauseChecks(accountId, true)).toEqual({ ok: true, paused: true }); // idempotent
+    expect(await api.pauseChecks(accountId, true)).toEqual({ ok: true, paused: true, held: false }); // idempotent
     expect(server.closed).toBe(1);
-    expect(await api.pauseChecks(accountId, false)).toEqual({ ok: true, paused: false });
+    expect(await api.pauseChecks(accountId, false)).toEqual({ ok: true, paused: false, held: false });
     expect(server).toMatchObject({ doBiff: true, loginAtStartUp: false });
+  });
+
+  it("holds checks until the logon is verified, whatever the card-out pause does meanwhile", async () => {
+    const { MS, api } = load();
+    const { accountId } = await api.createOrRepairAccount(REQ);
+    const server = MS.accounts.accounts[0].incomingServer as FakeServer;
+    expect(await api.holdChecks(accountId, true)).toEqual({ ok: true, paused: false, held: true });
+    expect(server).toMatchObject({ doBiff: false, loginAtStartUp: false, closed: 1 });
+    // Card pulled, then inserted: the card watcher resumes, the hold stays.
+    expect(await api.pauseChecks(accountId, true)).toEqual({ ok: true, paused: true, held: true });
+    expect(await api.pauseChecks(accountId, false)).toEqual({ ok: true, paused: false, held: true });
+    expect(server).toMatchObject({ doBiff: false, loginAtStartUp: false, closed: 1 });
+    // Logon verified: back to what was there before the hold.
+    expect(await api.holdChecks(accountId, false)).toEqual({ ok: true, paused: false, held: false });
+    expect(server).toMatchObject({ doBiff: true, loginAtStartUp: true });
+    // Released while the card is out: checks stay off until it returns.
+    await api.holdChecks(accountId, true);
+    await api.pauseChecks(accountId, true);
+    await api.holdChecks(accountId, false);
+    expect(server).toMatchObject({ doBiff: false, loginAtStartUp: false });
+    await api.pauseChecks(accountId, false);
+    expect(server).toMatchObject({ doBiff: true, loginAtStartUp: true });
+    expect(await api.findAccount(REQ.email)).toMatchObject({ account: { paused: false, held: false } });
+    expect(await api.holdChecks("account-none", true)).toMatchObject({ ok: false, code: "unknown-account" });
   });
 
   it("reads PEM certificates strictly", () => {

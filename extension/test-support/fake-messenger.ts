@@ -18,9 +18,11 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { ADDON_ID } from "../../shared/constants.ts";
 import type {
+  AccountChange,
   AccountSummary,
   ComposeDetails,
   CreateAccountRequest,
+  ExistingAccount,
   ExperimentResult,
   Messenger,
   MssAccountsApi,
@@ -56,6 +58,7 @@ export interface FakeAccount {
   accountId: string;
   req: CreateAccountRequest;
   paused: boolean;
+  held: boolean;
 }
 
 export interface PkcsManifest {
@@ -84,6 +87,7 @@ export class FakeMssAccounts implements MssAccountsApi {
       imap: { ...a.req.imap, username: a.req.email },
       smtp: { ...a.req.smtp, username: a.req.email, key: `smtp${a.accountId}` },
       paused: a.paused,
+      held: a.held,
     };
   }
 
@@ -93,18 +97,49 @@ export class FakeMssAccounts implements MssAccountsApi {
     return { ok: true as const, found: !!a, account: a ? this.summary(a) : null };
   }
 
-  async createOrRepairAccount(req: CreateAccountRequest): Promise<ExperimentResult<{ accountId: string; action: "created" | "repaired" | "unchanged"; changes: string[] }>> {
+  /** The settings that differ, with the Experiment's field names. */
+  private diff(a: FakeAccount, req: CreateAccountRequest): AccountChange[] {
+    const out: AccountChange[] = [];
+    const cmp = (field: string, from: string | number, to: string | number) => {
+      if (from !== to) out.push({ field, from, to });
+    };
+    for (const s of ["imap", "smtp"] as const) {
+      cmp(`${s}.hostname`, a.req[s].host, req[s].host);
+      cmp(`${s}.port`, a.req[s].port, req[s].port);
+      cmp(`${s}.socketType`, a.req[s].socketType, req[s].socketType);
+      cmp(`${s}.authMethod`, a.req[s].authMethod, req[s].authMethod);
+    }
+    if (req.realName) cmp("identity.fullName", a.req.realName, req.realName);
+    return out;
+  }
+
+  private find(req: CreateAccountRequest): FakeAccount | undefined {
+    return this.accounts.find((x) => x.req.email.toLowerCase() === req.email.toLowerCase());
+  }
+
+  async planAccount(req: CreateAccountRequest): Promise<ExperimentResult<{ existing: ExistingAccount | null }>> {
+    this.calls.push("planAccount");
+    if (this.failCreate) return { ok: false, ...this.failCreate };
+    const a = this.find(req);
+    return { ok: true, existing: a ? { accountId: a.accountId, matchedBy: "email", email: a.req.email, changes: this.diff(a, req) } : null };
+  }
+
+  async createOrRepairAccount(req: CreateAccountRequest): Promise<ExperimentResult<{ accountId: string; action: "created" | "repaired" | "unchanged"; changes: AccountChange[] }>> {
     this.calls.push("createOrRepairAccount");
     if (this.failCreate) return { ok: false, ...this.failCreate };
-    const a = this.accounts.find((x) => x.req.email.toLowerCase() === req.email.toLowerCase());
+    const { confirmedRepair, ...settings } = req;
+    const a = this.find(req);
     if (a) {
-      const changes = JSON.stringify(a.req) === JSON.stringify(req) ? [] : ["settings"];
-      a.req = structuredClone(req);
-      return { ok: true, accountId: a.accountId, action: changes.length ? "repaired" : "unchanged", changes };
+      const changes = this.diff(a, req);
+      if (!changes.length) return { ok: true, accountId: a.accountId, action: "unchanged", changes };
+      const ok = confirmedRepair?.accountId === a.accountId && changes.every((c) => confirmedRepair.fields.includes(c.field));
+      if (!ok) return { ok: false, code: "repair-not-confirmed", message: "not confirmed" };
+      a.req = structuredClone(settings);
+      return { ok: true, accountId: a.accountId, action: "repaired", changes };
     }
     const accountId = `account${this.next++}`;
-    this.accounts.push({ accountId, req: structuredClone(req), paused: false });
-    return { ok: true, accountId, action: "created", changes: ["account.created"] };
+    this.accounts.push({ accountId, req: structuredClone(settings), paused: false, held: false });
+    return { ok: true, accountId, action: "created", changes: [{ field: "account.created", from: null, to: req.email }] };
   }
 
   async verifyLogon(accountId: string) {
@@ -134,7 +169,16 @@ export class FakeMssAccounts implements MssAccountsApi {
     const a = this.accounts.find((x) => x.accountId === accountId);
     if (!a) return { ok: false as const, code: "unknown-account", message: "no such account" };
     a.paused = paused;
-    return { ok: true as const, paused };
+    return { ok: true as const, paused, held: a.held };
+  }
+
+  /** holdChecks: like the Experiment, independent of the card-out pause. */
+  async holdChecks(accountId: string, held: boolean) {
+    this.calls.push("holdChecks");
+    const a = this.accounts.find((x) => x.accountId === accountId);
+    if (!a) return { ok: false as const, code: "unknown-account", message: "no such account" };
+    a.held = held;
+    return { ok: true as const, paused: a.paused, held };
   }
 }
 

@@ -178,64 +178,85 @@ var mssAccounts = (function () {
       smtp: smtp
         ? { host: smtp.hostname, port: smtp.port, socketType: smtp.socketType, authMethod: smtp.authMethod, username: smtp.username, key: smtp.key }
         : null,
-      paused: server ? mssIsPaused(server) : false,
+      paused: server ? mssFlag(server, MSS_PAUSED) : false,
+      held: server ? mssFlag(server, MSS_HELD) : false,
     };
   }
 
-  function mssIsPaused(server) {
+  /**
+   * Two independent reasons keep an account's automatic checks (biff, login at startup) off:
+   * the card is out (pauseChecks, from the extension's card watcher) and the logon with the card
+   * has not been verified yet (holdChecks, from the setup). Checks run again only when neither holds.
+   */
+  const MSS_PAUSED = "mss_checks_paused";
+  const MSS_HELD = "mss_checks_held";
+
+  function mssFlag(server, pref) {
     try {
-      return server.getBoolValue("mss_checks_paused") === true;
+      return server.getBoolValue(pref) === true;
     } catch (e) {
       return false;
     }
   }
 
-  /** Sets obj[prop] = value when it differs; records the change. */
-  function mssSet(obj, prop, value, changes, label) {
+  /** A value as the setup page shows it: numbers and strings as they are, nothing as null. */
+  function mssShow(v) {
+    if (v === undefined || v === null || v === "") return null;
+    return typeof v === "number" || typeof v === "boolean" ? v : String(v);
+  }
+
+  /**
+   * Compares obj[prop] with value; a difference is recorded as {field, from, to} and, only when
+   * `apply`, made. Dry runs (planAccount) and repairs share this, so they report the same fields.
+   */
+  function mssSet(obj, prop, value, changes, label, apply) {
     if (obj[prop] !== value) {
-      obj[prop] = value;
-      changes.push(label + "." + prop);
+      changes.push({ field: label + "." + prop, from: mssShow(obj[prop]), to: mssShow(value) });
+      if (apply) obj[prop] = value;
     }
   }
 
-  function mssConfigureSmtp(smtp, cfg, email, changes) {
-    mssSet(smtp, "hostname", cfg.host, changes, "smtp");
-    mssSet(smtp, "port", cfg.port, changes, "smtp");
-    mssSet(smtp, "socketType", cfg.socketType, changes, "smtp");
-    mssSet(smtp, "authMethod", cfg.authMethod, changes, "smtp");
-    mssSet(smtp, "username", cfg.username || email, changes, "smtp");
-    if (!smtp.description) smtp.description = "MSSanté";
+  function mssConfigureSmtp(smtp, cfg, email, changes, apply) {
+    mssSet(smtp, "hostname", cfg.host, changes, "smtp", apply);
+    mssSet(smtp, "port", cfg.port, changes, "smtp", apply);
+    mssSet(smtp, "socketType", cfg.socketType, changes, "smtp", apply);
+    mssSet(smtp, "authMethod", cfg.authMethod, changes, "smtp", apply);
+    mssSet(smtp, "username", cfg.username || email, changes, "smtp", apply);
   }
 
-  function mssConfigureImap(server, cfg, changes) {
-    mssSet(server, "hostname", cfg.host, changes, "imap");
-    mssSet(server, "port", cfg.port, changes, "imap");
-    mssSet(server, "socketType", cfg.socketType, changes, "imap");
-    mssSet(server, "authMethod", cfg.authMethod, changes, "imap");
+  function mssConfigureImap(server, cfg, changes, apply) {
+    mssSet(server, "hostname", cfg.host, changes, "imap", apply);
+    mssSet(server, "port", cfg.port, changes, "imap", apply);
+    mssSet(server, "socketType", cfg.socketType, changes, "imap", apply);
+    mssSet(server, "authMethod", cfg.authMethod, changes, "imap", apply);
   }
 
-  function mssFindOrCreateSmtp(MS, cfg, email, changes) {
-    const user = cfg.username || email;
-    let smtp = null;
+  function mssFindSmtp(MS, cfg, email) {
     try {
-      smtp = MS.outgoingServer.findServer(user, cfg.host, "smtp");
+      const s = MS.outgoingServer.findServer(cfg.username || email, cfg.host, "smtp");
+      return s ? mssAsSmtp(s) : null;
     } catch (e) {
-      smtp = null;
+      return null;
     }
-    if (!smtp) {
-      smtp = MS.outgoingServer.createServer("smtp");
-      changes.push("smtp.created");
-    }
-    smtp = mssAsSmtp(smtp);
-    mssConfigureSmtp(smtp, cfg, email, changes);
+  }
+
+  function mssCreateSmtp(MS, cfg, email) {
+    const smtp = mssAsSmtp(MS.outgoingServer.createServer("smtp"));
+    mssConfigureSmtp(smtp, cfg, email, [], true);
+    smtp.description = "MSSanté";
     return smtp;
   }
 
-  function mssSetFolders(identity, server) {
+  /** Sent, Drafts and Templates on the account's server, for an identity that has none. */
+  function mssSetFolders(identity, server, changes, apply) {
     const base = server.serverURI + "/";
-    if (!identity.fccFolderURI) identity.fccFolderURI = base + "Sent";
-    if (!identity.draftsFolderURI) identity.draftsFolderURI = base + "Drafts";
-    if (!identity.templatesFolderURI) identity.templatesFolderURI = base + "Templates";
+    for (const [prop, name] of [
+      ["fccFolderURI", "Sent"],
+      ["draftsFolderURI", "Drafts"],
+      ["templatesFolderURI", "Templates"],
+    ]) {
+      if (!identity[prop]) mssSet(identity, prop, base + name, changes, "identity", apply);
+    }
   }
 
   function mssSavePrefs() {
@@ -246,62 +267,129 @@ var mssAccounts = (function () {
     }
   }
 
-  function mssCreateOrRepair(MS, req) {
+  function mssValidRequest(req) {
     if (!req || !mssValidEmail(req.email)) return mssFail("invalid-request", "invalid e-mail address");
     if (typeof req.realName !== "string" || req.realName.length > 200) return mssFail("invalid-request", "invalid name");
     if (!mssValidServer(req.imap) || !mssValidServer(req.smtp)) return mssFail("invalid-request", "invalid server settings");
-    const email = req.email;
-    const imapUser = req.imap.username || email;
-    const changes = [];
+    return null;
+  }
 
-    // Existing account: by identity address, else by its IMAP server.
-    let found = mssFindAccountByEmail(MS, email);
-    if (!found) {
-      const server = MS.accounts.findServer(imapUser, req.imap.host, "imap");
-      if (server) {
-        const account = MS.accounts.findAccountForServer(server);
-        if (account) found = { account, identity: account.defaultIdentity || mssIdentities(account)[0] || null };
-      }
+  /** The account already there for this address: by identity address, else by its IMAP server. */
+  function mssFindExisting(MS, req) {
+    const byEmail = mssFindAccountByEmail(MS, req.email);
+    if (byEmail) return { account: byEmail.account, identity: byEmail.identity, matchedBy: "email" };
+    const server = MS.accounts.findServer(req.imap.username || req.email, req.imap.host, "imap");
+    const account = server ? MS.accounts.findAccountForServer(server) : null;
+    if (account) return { account, identity: account.defaultIdentity || mssIdentities(account)[0] || null, matchedBy: "imap-server" };
+    return null;
+  }
+
+  /**
+   * What bringing `found` to the request changes, as {field, from, to}; made only when `apply`.
+   * Nothing is changed that is not listed: the identity's address (an account found by its IMAP
+   * server may have another one), its name, the servers' settings, an SMTP server created.
+   */
+  function mssRepair(MS, found, req, apply) {
+    const { account } = found;
+    const server = account.incomingServer;
+    const email = req.email;
+    const changes = [];
+    mssConfigureImap(server, req.imap, changes, apply);
+    let identity = found.identity;
+    if (!identity) {
+      changes.push({ field: "identity.created", from: null, to: email });
+      // A dry run compares against an empty identity: what a new one would get.
+      identity = apply ? MS.accounts.createIdentity() : {};
+      if (apply) account.addIdentity(identity);
     }
+    mssSet(identity, "email", email, changes, "identity", apply);
+    if (req.realName) mssSet(identity, "fullName", req.realName, changes, "identity", apply);
+    let smtp = mssFindSmtp(MS, req.smtp, email);
+    if (smtp) {
+      mssConfigureSmtp(smtp, req.smtp, email, changes, apply);
+    } else {
+      changes.push({ field: "smtp.created", from: null, to: req.smtp.host + ":" + req.smtp.port });
+      if (apply) smtp = mssCreateSmtp(MS, req.smtp, email);
+    }
+    if (!smtp || identity.smtpServerKey !== smtp.key) {
+      const current = found.identity ? mssSmtpOf(MS, found.identity) : null;
+      changes.push({ field: "identity.smtpServer", from: current ? current.hostname + ":" + current.port : null, to: req.smtp.host + ":" + req.smtp.port });
+      if (apply) identity.smtpServerKey = smtp.key;
+    }
+    mssSetFolders(identity, server, changes, apply);
+    return changes;
+  }
+
+  /** planAccount: the existing account for this address and what a repair would change; changes nothing. */
+  function mssPlan(MS, req) {
+    const invalid = mssValidRequest(req);
+    if (invalid) return invalid;
+    const found = mssFindExisting(MS, req);
+    if (!found) return { ok: true, existing: null };
+    const server = found.account.incomingServer;
+    if (!server || server.type !== "imap") {
+      return mssFail("existing-not-imap", "an account for this address exists and is not an IMAP account; remove it or change it by hand");
+    }
+    return {
+      ok: true,
+      existing: {
+        accountId: found.account.key,
+        matchedBy: found.matchedBy,
+        email: found.identity ? mssShow(found.identity.email) : null,
+        changes: mssRepair(MS, found, req, false),
+      },
+    };
+  }
+
+  /**
+   * Creates the account, or leaves an existing one that already matches as it is ("unchanged").
+   * An existing one that differs is repaired only when the request carries the user's confirmation
+   * (`confirmedRepair`: that account, and every field planAccount reported); otherwise nothing is
+   * touched and the answer is "repair-not-confirmed".
+   */
+  function mssCreateOrRepair(MS, req) {
+    const invalid = mssValidRequest(req);
+    if (invalid) return invalid;
+    const email = req.email;
+    const found = mssFindExisting(MS, req);
 
     if (found) {
       const { account } = found;
-      let identity = found.identity;
       const server = account.incomingServer;
       if (!server || server.type !== "imap") {
         return mssFail("existing-not-imap", "an account for this address exists and is not an IMAP account; remove it or change it by hand");
       }
-      mssConfigureImap(server, req.imap, changes);
-      if (!identity) {
-        identity = MS.accounts.createIdentity();
-        account.addIdentity(identity);
-        changes.push("identity.created");
+      const planned = mssRepair(MS, found, req, false);
+      if (!planned.length) return { ok: true, accountId: account.key, action: "unchanged", changes: [] };
+      const c = req.confirmedRepair;
+      const confirmed = !!c && c.accountId === account.key && Array.isArray(c.fields) && planned.every((p) => c.fields.includes(p.field));
+      if (!confirmed) {
+        return mssFail("repair-not-confirmed", "an account for this address exists and would be changed (" + planned.map((p) => p.field).join(", ") + "); nothing was changed without the user's confirmation");
       }
-      mssSet(identity, "email", email, changes, "identity");
-      if (req.realName) mssSet(identity, "fullName", req.realName, changes, "identity");
-      const smtp = mssFindOrCreateSmtp(MS, req.smtp, email, changes);
-      mssSet(identity, "smtpServerKey", smtp.key, changes, "identity");
-      mssSetFolders(identity, server);
-      if (changes.length) mssSavePrefs();
-      return { ok: true, accountId: account.key, action: changes.length ? "repaired" : "unchanged", changes };
+      const changes = mssRepair(MS, found, req, true);
+      mssSavePrefs();
+      return { ok: true, accountId: account.key, action: "repaired", changes };
     }
 
     // New account. The incoming server is attached last: setting it makes the account manager
     // refresh, and everything else must be in place by then.
-    const server = MS.accounts.createIncomingServer(imapUser, req.imap.host, "imap");
-    mssConfigureImap(server, req.imap, changes);
-    const smtp = mssFindOrCreateSmtp(MS, req.smtp, email, changes);
+    const changes = [];
+    const server = MS.accounts.createIncomingServer(req.imap.username || email, req.imap.host, "imap");
+    mssConfigureImap(server, req.imap, changes, true);
+    let smtp = mssFindSmtp(MS, req.smtp, email);
+    if (smtp) mssConfigureSmtp(smtp, req.smtp, email, changes, true);
+    else smtp = mssCreateSmtp(MS, req.smtp, email);
     const identity = MS.accounts.createIdentity();
     identity.fullName = req.realName;
     identity.email = email;
     identity.smtpServerKey = smtp.key;
     identity.valid = true;
-    mssSetFolders(identity, server);
+    mssSetFolders(identity, server, [], true);
     const account = MS.accounts.createAccount();
     account.addIdentity(identity);
     account.incomingServer = server;
     mssSavePrefs();
-    return { ok: true, accountId: account.key, action: "created", changes: ["account.created"].concat(changes) };
+    return { ok: true, accountId: account.key, action: "created", changes: [{ field: "account.created", from: null, to: email }].concat(changes) };
   }
 
   function mssGetAccount(MS, accountId) {
@@ -419,23 +507,31 @@ var mssAccounts = (function () {
     return { ok: true, added: true, fingerprint };
   }
 
-  function mssPause(MS, accountId, paused) {
+  /**
+   * Sets one reason for keeping the account's checks off (MSS_PAUSED or MSS_HELD). The user's own
+   * doBiff / loginAtStartUp are saved when the first reason appears and restored when the last one
+   * goes, so resuming after the card returns does not restart an account whose logon is unverified.
+   */
+  function mssSetCheckFlag(MS, accountId, pref, on) {
     const account = mssGetAccount(MS, accountId);
     if (!account || !account.incomingServer) return mssFail("unknown-account", "no such account");
     const server = account.incomingServer;
-    const already = mssIsPaused(server);
-    if (paused && !already) {
+    const off = () => mssFlag(server, MSS_PAUSED) || mssFlag(server, MSS_HELD);
+    const wasOff = off();
+    if (on && !wasOff) {
       server.setBoolValue("mss_prev_doBiff", !!server.doBiff);
       server.setBoolValue("mss_prev_loginAtStartUp", !!server.loginAtStartUp);
       server.doBiff = false;
       server.loginAtStartUp = false;
-      server.setBoolValue("mss_checks_paused", true);
+    }
+    if (mssFlag(server, pref) !== on) server.setBoolValue(pref, on);
+    if (on && !wasOff) {
       try {
         server.closeCachedConnections();
       } catch (e) {
         /* no open connection */
       }
-    } else if (!paused && already) {
+    } else if (wasOff && !off()) {
       let prevBiff = true;
       let prevLogin = true;
       try {
@@ -446,9 +542,8 @@ var mssAccounts = (function () {
       }
       server.doBiff = prevBiff;
       server.loginAtStartUp = prevLogin;
-      server.setBoolValue("mss_checks_paused", false);
     }
-    return { ok: true, paused: mssIsPaused(server) };
+    return { ok: true, paused: mssFlag(server, MSS_PAUSED), held: mssFlag(server, MSS_HELD) };
   }
 
   const api = class extends mssExtensionCommon.ExtensionAPI {
@@ -463,6 +558,9 @@ var mssAccounts = (function () {
               return { ok: true, found: !!f, account: f ? mssSummary(MS, f.account, f.identity) : null };
             });
           },
+          planAccount(request) {
+            return mssGuarded("account-failed", () => mssPlan(mssMailServices(), request));
+          },
           createOrRepairAccount(request) {
             return mssGuarded("account-failed", () => mssCreateOrRepair(mssMailServices(), request));
           },
@@ -476,7 +574,10 @@ var mssAccounts = (function () {
             return mssGuarded("ca-failed", () => mssTrustCA(pem));
           },
           pauseChecks(accountId, paused) {
-            return mssGuarded("pause-failed", () => mssPause(mssMailServices(), accountId, paused));
+            return mssGuarded("pause-failed", () => mssSetCheckFlag(mssMailServices(), accountId, MSS_PAUSED, paused));
+          },
+          holdChecks(accountId, held) {
+            return mssGuarded("hold-failed", () => mssSetCheckFlag(mssMailServices(), accountId, MSS_HELD, held));
           },
         },
       };
@@ -484,6 +585,6 @@ var mssAccounts = (function () {
   };
 
   // Exposed for the unit tests, which load this file in a sandbox with fake Thunderbird objects.
-  api.forTests = { mssClassifyLogonStatus, mssPemToBase64, mssNormFingerprint, mssCreateOrRepair, mssPause };
+  api.forTests = { mssClassifyLogonStatus, mssPemToBase64, mssNormFingerprint, mssCreateOrRepair, mssPlan, mssSetCheckFlag };
   return api;
 })();

@@ -1,18 +1,30 @@
 import { beforeEach, describe, expect, it } from "vitest";
-import { PKCS11_MANIFEST_NAME, ADDON_ID } from "../../../shared/constants.ts";
+import { readFileSync } from "node:fs";
+import { BRIDGE_CALL_TIMEOUT_MS, CARD_CALL_TIMEOUT_MS, PKCS11_MANIFEST_NAME, ADDON_ID } from "../../../shared/constants.ts";
+import { DEFAULT_LIMITS } from "../../../bridge/server/context.ts";
+import { CARD_BACKSTOP_MS } from "../../../bridge/server/router.ts";
+import { messageName } from "../common/i18n.ts";
 import type { MethodName, Params, Result } from "../../../shared/protocol/schemas.ts";
 import type { BridgeState } from "../../background/bridge-client.ts";
+import type { ExistingAccount } from "../../background/messenger-types.ts";
 import type { ProvisionedAccount } from "../../background/card-watch.ts";
 import type { Identity, Target } from "../../background/protocol-types.ts";
 import { DUPONT, entry } from "../../test-support/entries.ts";
 import { createFakeMessenger, type FakeControls } from "../../test-support/fake-messenger.ts";
 import {
+  bridgeCallTimeout,
+  callFailure,
+  CHANGE_FIELDS,
+  checksHeldAfter,
   chooseTargets,
   DEFAULT_OPERATOR,
+  describeChange,
   orderCandidates,
   prepare,
   provision,
+  provisionSafely,
   realNameFromCard,
+  recordThroughBackground,
   type SetupDeps,
   type SetupUi,
   type StepId,
@@ -54,7 +66,11 @@ class Env {
   progress: [StepId, StepState][] = [];
   confirmTargetsAnswer = true;
   confirmPinAnswer = true;
+  confirmRepairAnswer = true;
   askedPin: string[] = [];
+  askedRepair: ExistingAccount[] = [];
+  /** What the Experiment had been asked when the PIN question came (nothing may be changed by then). */
+  accountCallsAtPinQuestion: string[] | null = null;
   askedTargets: Target[][] = [];
   recorded: ProvisionedAccount[] = [];
   cas: { name: string; pem: string; subjectCN?: string }[] = [{ name: "test-ca.pem", pem: CA_PEM, subjectCN: "TEST AC IGC-SANTE FORTE PERSONNES" }];
@@ -102,7 +118,12 @@ class Env {
       },
       confirmPin: async (s) => {
         this.askedPin.push(s);
+        this.accountCallsAtPinQuestion = [...this.fake.mssAccounts.calls];
         return this.confirmPinAnswer;
+      },
+      confirmRepair: async (existing) => {
+        this.askedRepair.push(structuredClone(existing));
+        return this.confirmRepairAnswer;
       },
     };
   }
@@ -225,10 +246,17 @@ describe("provision", () => {
     expect(env.fake.mssAccounts.trustedCAs).toEqual([CA_PEM]);
     expect(env.fake.pkcs11Installed.has(PKCS11_MANIFEST_NAME)).toBe(true);
     expect(env.recorded).toMatchObject([{ accountId: "account1", email: DUPONT.email, imapHost: "cert.medecin.mssante.fr" }]);
-    // The PIN state is read before the logon that makes NSS ask for it.
+    // The PIN state is read before anything changes in Thunderbird, and before the logon that
+    // makes NSS ask for it.
     const order = env.fake.mssAccounts.calls;
     expect(order.indexOf("verifyLogon")).toBeGreaterThan(order.indexOf("rememberClientCertificate"));
     expect(env.calls.lastIndexOf("card.getPinStatus")).toBeGreaterThan(env.calls.indexOf("discovery.discover"));
+    expect(env.calls.indexOf("card.getPinStatus")).toBeLessThan(env.calls.indexOf("card.getModuleInfo"));
+    // Checks held from the account's creation until the logon worked, then released.
+    expect(order.filter((c) => c === "holdChecks")).toHaveLength(2);
+    expect(order.indexOf("holdChecks")).toBeLessThan(order.indexOf("rememberClientCertificate"));
+    expect(order.lastIndexOf("holdChecks")).toBeGreaterThan(order.indexOf("verifyLogon"));
+    expect(acc.held).toBe(false);
   });
 
   it("is idempotent: a second run creates nothing new", async () => {
@@ -236,6 +264,8 @@ describe("provision", () => {
     const again = await env.run();
     expect(again).toMatchObject({ ok: true, result: { action: "unchanged", accountId: "account1" } });
     expect(env.fake.mssAccounts.accounts).toHaveLength(1);
+    // Already configured: said so, nothing asked.
+    expect(env.askedRepair).toEqual([]);
   });
 
   it("installs the pkcs11 manifest through the bridge when missing, then the module", async () => {
@@ -348,10 +378,214 @@ describe("provision", () => {
     expect(env.askedPin).toEqual(["count-low"]);
   });
 
-  it("never attempts a logon when the PIN is locked or the user stops", async () => {
+  it("never attempts a logon when the PIN is locked or the user stops (the older test, kept)", async () => {
     env.pinSequence = ["final-try"];
     env.confirmPinAnswer = false;
     await env.run();
     expect(env.fake.mssAccounts.calls).not.toContain("verifyLogon");
+  });
+});
+
+describe("the PIN state gate comes before anything changes in Thunderbird (issue #4)", () => {
+  it.each([
+    ["the user stopping at the final-try warning", ["final-try"], false, "pin-declined"],
+    ["the user stopping at the count-low warning", ["count-low"], false, "pin-declined"],
+    ["a locked PIN", ["locked"], true, "pin-locked"],
+    ["a PIN to be changed", ["to-be-changed"], true, "pin-to-be-changed"],
+  ] as const)("creates nothing on %s", async (_name, pins, _answer, code) => {
+    env.pinSequence = [...pins];
+    env.confirmPinAnswer = false;
+    expect(await env.run()).toMatchObject({ ok: false, failure: { step: "pin", code } });
+    // No account (so no check that would make NSS ask for the PIN), nothing recorded, no module
+    // loaded into Thunderbird, no CA added.
+    expect(env.fake.mssAccounts.accounts).toEqual([]);
+    expect(env.fake.mssAccounts.calls).toEqual([]);
+    expect(env.recorded).toEqual([]);
+    expect(env.fake.pkcs11Installed.size).toBe(0);
+    expect(env.calls).not.toContain("card.getModuleInfo");
+  });
+
+  it("asks at the final try before touching Thunderbird, and goes on when the user is sure", async () => {
+    env.pinSequence = ["final-try"];
+    expect(await env.run()).toMatchObject({ ok: true, result: { action: "created" } });
+    expect(env.askedPin).toEqual(["final-try"]);
+    expect(env.accountCallsAtPinQuestion).toEqual([]);
+    const steps = env.progress.map(([s]) => s);
+    expect(steps.indexOf("pin")).toBeLessThan(steps.indexOf("module"));
+    expect(steps.lastIndexOf("pin")).toBeLessThan(steps.indexOf("account"));
+  });
+
+  it("says in both languages that declining creates nothing", () => {
+    for (const lang of ["fr", "en"]) {
+      const msgs = JSON.parse(readFileSync(new URL(`../../_locales/${lang}/messages.json`, import.meta.url), "utf8")) as Record<string, { message: string }>;
+      expect(msgs.todo_pin_declined!.message).not.toMatch(/compte est créé|account exists/i);
+      expect(msgs.todo_pin_declined!.message).toMatch(/Aucun compte|No account/);
+    }
+  });
+});
+
+describe("an existing account for the address (issue #4: reported, repaired on request)", () => {
+  const seed = (imap: { port: number; authMethod: number }) =>
+    env.fake.mssAccounts.accounts.push({
+      accountId: "account7",
+      req: {
+        email: DUPONT.email,
+        realName: "Jean Dupont",
+        imap: { host: "cert.medecin.mssante.fr", port: imap.port, socketType: 2, authMethod: imap.authMethod },
+        smtp: { host: "cert.medecin.mssante.fr", port: 587, socketType: 2, authMethod: 7 },
+      },
+      paused: false,
+      held: false,
+    });
+
+  it("reports what would change and changes nothing when the user stops", async () => {
+    seed({ port: 1143, authMethod: 3 });
+    env.confirmRepairAnswer = false;
+    const before = structuredClone(env.fake.mssAccounts.accounts);
+    expect(await env.run()).toMatchObject({ ok: false, failure: { step: "account", code: "repair-declined" } });
+    expect(env.askedRepair).toEqual([
+      {
+        accountId: "account7",
+        matchedBy: "email",
+        email: DUPONT.email,
+        changes: [
+          { field: "imap.port", from: 1143, to: 143 },
+          { field: "imap.authMethod", from: 3, to: 7 },
+        ],
+      },
+    ]);
+    expect(env.fake.mssAccounts.accounts).toEqual(before);
+    expect(env.fake.mssAccounts.calls).not.toContain("createOrRepairAccount");
+    expect(env.fake.mssAccounts.calls).not.toContain("verifyLogon");
+    expect(env.recorded).toEqual([]);
+  });
+
+  it("repairs exactly what the user accepted", async () => {
+    seed({ port: 1143, authMethod: 3 });
+    expect(await env.run()).toMatchObject({ ok: true, result: { action: "repaired", accountId: "account7" } });
+    expect(env.askedRepair).toHaveLength(1);
+    expect(env.fake.mssAccounts.accounts).toHaveLength(1);
+    expect(env.fake.mssAccounts.accounts[0]!.req.imap).toEqual({ host: "cert.medecin.mssante.fr", port: 143, socketType: 2, authMethod: 7 });
+  });
+
+  it("says an account already right is configured, without asking", async () => {
+    seed({ port: 143, authMethod: 7 });
+    expect(await env.run()).toMatchObject({ ok: true, result: { action: "unchanged", accountId: "account7" } });
+    expect(env.askedRepair).toEqual([]);
+    expect(env.progress).toContainEqual(["account", "done"]);
+  });
+
+  it("shows each change as a line the user can read (French first)", () => {
+    const { messenger } = createFakeMessenger();
+    const tr = (k: string, subs?: string[]) => messenger.i18n.getMessage(messageName(k), subs) || k;
+    expect(describeChange({ field: "imap.port", from: 1143, to: 143 }, tr)).toBe("Port IMAP : 1143 → 143");
+    expect(describeChange({ field: "imap.authMethod", from: 3, to: 7 }, tr)).toBe("Authentification IMAP : mot de passe → certificat de la carte CPS");
+    expect(describeChange({ field: "smtp.socketType", from: 0, to: 2 }, tr)).toBe("Sécurité de la connexion SMTP : aucune (non chiffré) → STARTTLS");
+    expect(describeChange({ field: "identity.email", from: "secretariat@medecin.mssante.fr", to: DUPONT.email }, tr)).toBe(`Adresse de l'identité : secretariat@medecin.mssante.fr → ${DUPONT.email}`);
+    expect(describeChange({ field: "identity.fullName", from: null, to: "Jean Dupont" }, tr)).toBe("Nom affiché : (aucun) → Jean Dupont");
+    expect(describeChange({ field: "smtp.created", from: null, to: "cert.medecin.mssante.fr:587" }, tr)).toBe("Nouveau serveur d'envoi (SMTP) : cert.medecin.mssante.fr:587");
+    for (const lang of ["fr", "en"]) {
+      const msgs = JSON.parse(readFileSync(new URL(`../../_locales/${lang}/messages.json`, import.meta.url), "utf8")) as Record<string, unknown>;
+      for (const f of CHANGE_FIELDS) expect(msgs[messageName(`change_${f}`)], `${lang} change_${f}`).toBeDefined();
+    }
+  });
+});
+
+describe("checks stay held until the logon with the card works", () => {
+  it("leaves a new account's checks off after a failed logon, and turns them on once a later setup logs in", async () => {
+    env.fake.mssAccounts.verifyResult = { ok: false, code: "server-unreachable", message: "refused" };
+    const r = await env.run();
+    expect(r).toMatchObject({ ok: false, failure: { step: "logon", code: "logon-server-unreachable" } });
+    expect(env.fake.mssAccounts.accounts[0]).toMatchObject({ accountId: "account1", held: true });
+    expect(!r.ok && checksHeldAfter(r.failure)).toBe(true);
+    // The card watcher resuming after a card insertion does not release the hold.
+    await env.deps.accounts.pauseChecks("account1", true);
+    await env.deps.accounts.pauseChecks("account1", false);
+    expect(env.fake.mssAccounts.accounts[0]!.held).toBe(true);
+
+    env.fake.mssAccounts.verifyResult = { ok: true, verified: true };
+    expect(await env.run()).toMatchObject({ ok: true, result: { action: "unchanged" } });
+    expect(env.fake.mssAccounts.accounts[0]!.held).toBe(false);
+  });
+
+  it("holds them too when the card's certificate cannot be remembered, and says so", async () => {
+    env.fake.mssAccounts.visibleCerts.clear();
+    const r = await env.run();
+    expect(r).toMatchObject({ ok: false, failure: { step: "certificate", code: "client-cert-not-found" } });
+    expect(env.fake.mssAccounts.accounts[0]!.held).toBe(true);
+    expect(!r.ok && checksHeldAfter(r.failure)).toBe(true);
+    expect(checksHeldAfter({ step: "pin", code: "pin-declined" })).toBe(false);
+  });
+
+  it("reports a release that failed instead of leaving checks off silently", async () => {
+    const hold = env.fake.mssAccounts.holdChecks.bind(env.fake.mssAccounts);
+    env.fake.mssAccounts.holdChecks = async (id, held) => (held ? hold(id, held) : { ok: false as const, code: "hold-failed", message: "x" });
+    expect(await env.run()).toMatchObject({ ok: false, failure: { step: "logon", code: "checks-resume-failed" } });
+  });
+});
+
+describe("timeouts: the page waits longer than the bridge", () => {
+  it("gives card operations more time than the bridge's worst case, and the others more than its bound", () => {
+    const bridgeCardWorst = DEFAULT_LIMITS.cardOperationTimeoutMs + CARD_BACKSTOP_MS;
+    for (const m of ["card.getIdentity", "card.getPinStatus", "card.getModuleInfo", "card.installModuleManifest"] as const) {
+      expect(bridgeCallTimeout(m), m).toBeGreaterThan(bridgeCardWorst);
+    }
+    // The card watcher uses the same bound for its reads.
+    expect(CARD_CALL_TIMEOUT_MS).toBeGreaterThan(bridgeCardWorst);
+    for (const m of ["discovery.discover", "directory.lookupByIdNat", "trust.check"] as const) {
+      expect(bridgeCallTimeout(m), m).toBeGreaterThan(DEFAULT_LIMITS.operationTimeoutMs);
+    }
+    expect(BRIDGE_CALL_TIMEOUT_MS).toBeGreaterThan(DEFAULT_LIMITS.operationTimeoutMs);
+  });
+
+  it("names a request that timed out as such, not as a bridge to start", async () => {
+    expect(callFailure({ code: "REQUEST_TIMEOUT", message: "x" })).toBe("request-timeout");
+    expect(callFailure({ code: "TIMEOUT", message: "x" })).toBe("request-timeout");
+    expect(callFailure({ code: "CONNECTION_CLOSED", message: "x" })).toBe("bridge-down");
+
+    env.fail("card.getPinStatus", "REQUEST_TIMEOUT");
+    expect(await prepare(env.deps, env.ui)).toMatchObject({ ok: false, failure: { step: "card", code: "request-timeout" } });
+    expect(await env.run()).toMatchObject({ ok: false, failure: { step: "pin", code: "request-timeout" } });
+    env.handlers["card.getPinStatus"] = () => ({ state: "ok", pinPad: false });
+    env.fail("card.getIdentity", "TIMEOUT");
+    expect(await prepare(env.deps, env.ui)).toMatchObject({ ok: false, failure: { step: "identity", code: "request-timeout" } });
+    env.fail("card.getModuleInfo", "REQUEST_TIMEOUT");
+    expect(await env.run()).toMatchObject({ ok: false, failure: { step: "module", code: "request-timeout" } });
+    const fr = JSON.parse(readFileSync(new URL("../../_locales/fr/messages.json", import.meta.url), "utf8")) as Record<string, { message: string }>;
+    expect(fr.todo_request_timeout!.message).toMatch(/réinsérez/);
+  });
+});
+
+describe("nothing thrown is lost", () => {
+  it("reports an account the background could not record", async () => {
+    env.deps.recordAccount = async () => {
+      throw new Error("storage full");
+    };
+    expect(await env.run()).toMatchObject({ ok: false, failure: { step: "account", code: "record-failed", detail: expect.stringContaining("storage full") } });
+  });
+
+  it("treats a refusal or no answer from the background as not recorded", async () => {
+    const sent: unknown[] = [];
+    let reply: { ok: boolean } | undefined = { ok: false };
+    env.deps.recordAccount = recordThroughBackground(async (msg) => {
+      sent.push(msg);
+      return reply;
+    });
+    expect(await env.run()).toMatchObject({ ok: false, failure: { step: "account", code: "record-failed" } });
+    expect(sent[0]).toMatchObject({ kind: "setup.done", account: { accountId: "account1", email: DUPONT.email } });
+    reply = undefined;
+    expect(await env.run()).toMatchObject({ ok: false, failure: { code: "record-failed" } });
+    reply = { ok: true };
+    expect(await env.run()).toMatchObject({ ok: true });
+  });
+
+  it("turns an error thrown by the page into a failure of the step under way", async () => {
+    env.handlers["discovery.discover"] = () => ({ targets: [target("imap", "mail.elsewhere.example", 143, "certificate", 20, false), target("submission", "cert.medecin.mssante.fr", 587, "certificate", 20)] });
+    env.ui.confirmTargets = async () => {
+      throw new Error("the page went away");
+    };
+    const r = await provisionSafely(env.deps, env.ui, { identity: IDENTITY, address: DUPONT.email });
+    expect(r).toMatchObject({ ok: false, failure: { step: "discovery", code: "unexpected-error", detail: expect.stringContaining("the page went away") } });
+    expect(env.progress.at(-1)).toEqual(["discovery", "failed"]);
   });
 });

@@ -5,18 +5,21 @@
  *   prepare()   — bridge, reader, card and PIN state; identity from the card; the doctor's
  *                 mailboxes from the directory by idNat (one → preselected, several → choose,
  *                 none → manual entry).
- *   provision() — trust space, server discovery (certificate front), card module into Thunderbird,
- *                 IGC-Santé CAs, account (create or repair), card certificate remembered for those
- *                 hosts, PIN state gate, logon check.
- * Every failure is a {ok: false, failure: {step, code}} the page explains (title + what to do).
+ *   provision() — trust space, server discovery (certificate front), then the PIN state gate
+ *                 before anything in Thunderbird changes, card module into Thunderbird, IGC-Santé
+ *                 CAs, account (created; an existing one reported and repaired only if the user
+ *                 agrees), its checks held, card certificate remembered for those hosts, logon
+ *                 check, checks released once the logon works.
+ * Every failure is a {ok: false, failure: {step, code}} the page explains (title + what to do);
+ * provisionSafely/prepareSafely turn anything thrown as well into such a failure.
  */
 import { issuedByKnownCa } from "../../../shared/domain/igc-sante.ts";
 import type { CardState as CardLayerState, Entry as DirectoryEntry, Identity as CardIdentity, PinInfo as PinStatus, Target as ServerTarget } from "../../background/protocol-types.ts";
 import type { MethodName, Params, Result } from "../../../shared/protocol/schemas.ts";
-import { PKCS11_MANIFEST_NAME } from "../../../shared/constants.ts";
+import { BRIDGE_CALL_TIMEOUT_MS, CARD_CALL_TIMEOUT_MS, PKCS11_MANIFEST_NAME } from "../../../shared/constants.ts";
 import type { BridgeState } from "../../background/bridge-client.ts";
 import type { ProvisionedAccount } from "../../background/card-watch.ts";
-import type { MssAccountsApi, Pkcs11Slot, VerifyFailure } from "../../background/messenger-types.ts";
+import type { AccountChange, CreateAccountRequest, ExistingAccount, MssAccountsApi, Pkcs11Slot, VerifyFailure } from "../../background/messenger-types.ts";
 import { normaliseAddress } from "../../background/recipients.ts";
 
 export type StepId = "bridge" | "card" | "identity" | "directory" | "trust" | "discovery" | "module" | "ca" | "account" | "certificate" | "pin" | "logon";
@@ -24,6 +27,7 @@ export type StepState = "running" | "done" | "warning" | "failed" | "skipped";
 
 export type FailureCode =
   | "bridge-down"
+  | "request-timeout"
   | "bridge-unpaired"
   | "not-the-bridge"
   | "bridge-incompatible"
@@ -44,13 +48,17 @@ export type FailureCode =
   | "module-load-failed"
   | "ca-trust-failed"
   | "existing-not-imap"
+  | "repair-declined"
   | "account-failed"
+  | "record-failed"
   | "client-cert-not-found"
   | "pin-locked"
   | "pin-to-be-changed"
   | "pin-declined"
   | `logon-${VerifyFailure}`
-  | "bridge-error";
+  | "checks-resume-failed"
+  | "bridge-error"
+  | "unexpected-error";
 
 export interface SetupFailure {
   step: StepId;
@@ -92,6 +100,8 @@ export interface SetupUi {
   confirmTargets(targets: ServerTarget[]): Promise<boolean>;
   /** The PIN has had wrong tries: continue (NSS will ask for it) or stop? */
   confirmPin(state: "count-low" | "final-try"): Promise<boolean>;
+  /** An account for this address exists and differs: change these settings (repair) or stop? */
+  confirmRepair(existing: ExistingAccount): Promise<boolean>;
 }
 
 export interface Prepared {
@@ -142,14 +152,26 @@ export function cardFailure(card: CardLayerState): FailureCode | null {
   return null;
 }
 
+/**
+ * How long a page waits for the bridge's answer to `method`: longer than the bridge's own bound for
+ * it, so a slow operation ends with the bridge's error (which says what took too long), not ours.
+ */
+export function bridgeCallTimeout(method: MethodName): number {
+  return method.startsWith("card.") && method !== "card.getState" ? CARD_CALL_TIMEOUT_MS : BRIDGE_CALL_TIMEOUT_MS;
+}
+
 /** Maps a bridge call error to the flow's failure code. */
 export function callFailure(e: unknown): FailureCode {
   const code = (e as CallError | undefined)?.code;
   switch (code) {
     case "NOT_CONNECTED":
     case "CONNECTION_CLOSED":
-    case "REQUEST_TIMEOUT":
       return "bridge-down";
+    // The bridge is there but did not answer in time (REQUEST_TIMEOUT: the page gave up; TIMEOUT:
+    // the bridge itself gave up on the card): the card or its reader is stuck, not the bridge gone.
+    case "REQUEST_TIMEOUT":
+    case "TIMEOUT":
+      return "request-timeout";
     case "CARD_REMOVED":
       return "no-card";
     case "NO_READER":
@@ -163,6 +185,11 @@ export function callFailure(e: unknown): FailureCode {
     default:
       return "bridge-error";
   }
+}
+
+/** Failures of the connection to the bridge itself, reported as such at any step. */
+function transport(code: FailureCode): boolean {
+  return code === "bridge-down" || code === "request-timeout";
 }
 
 function detailOf(e: unknown): string {
@@ -211,6 +238,48 @@ export function socketTypeFor(port: number): number {
 }
 
 export const DEFAULT_OPERATOR: OperatorSettings = { smtpAuthMethod: 7, imapAuthMethod: 7 };
+
+/** Every setting the Experiment can report changing in a repair (each has a `change_…` label). */
+export const CHANGE_FIELDS = [
+  "imap.hostname",
+  "imap.port",
+  "imap.socketType",
+  "imap.authMethod",
+  "identity.created",
+  "identity.email",
+  "identity.fullName",
+  "identity.smtpServer",
+  "identity.fccFolderURI",
+  "identity.draftsFolderURI",
+  "identity.templatesFolderURI",
+  "smtp.created",
+  "smtp.hostname",
+  "smtp.port",
+  "smtp.socketType",
+  "smtp.authMethod",
+  "smtp.username",
+] as const;
+
+const SOCKET_TYPES: Record<number, string> = { 2: "STARTTLS", 3: "SSL/TLS" };
+
+/**
+ * One line of "what would change" for the repair question: "Port IMAP : 1143 → 143".
+ * `t` is the page's translator (message name with "." and "-" as "_").
+ */
+export function describeChange(c: AccountChange, t: (key: string, subs?: string[]) => string): string {
+  const value = (v: AccountChange["from"]): string => {
+    if (v === null || v === "") return t("valueNone");
+    if (c.field.endsWith(".socketType") && typeof v === "number") return SOCKET_TYPES[v] ?? t("socketType_0");
+    if (c.field.endsWith(".authMethod") && typeof v === "number") {
+      const s = t(`authMethod_${v}`);
+      return s === `authMethod_${v}` ? String(v) : s;
+    }
+    return String(v);
+  };
+  const label = t(`change_${c.field}`);
+  if (c.field === "identity.created" || c.field === "smtp.created") return `${label} : ${value(c.to)}`;
+  return `${label} : ${value(c.from)} → ${value(c.to)}`;
+}
 
 // ---- the flow -------------------------------------------------------------------------------
 
@@ -309,73 +378,9 @@ export async function provision(deps: SetupDeps, ui: SetupUi, input: { identity:
   if (unconfirmed.length && !(await ui.confirmTargets(unconfirmed))) return fail("discovery", "targets-refused");
   ui.progress("discovery", "done", { imap: `${imap.host}:${imap.port}`, smtp: `${smtp.host}:${smtp.port}` });
 
-  // 3. The card's PKCS#11 module into Thunderbird.
-  ui.progress("module", "running");
-  // Whether Thunderbird can load the module is what counts: a manifest the bridge could not write
-  // may already be there (written by `mss-bridge install`, an installer or an administrator).
-  let manifestError: string | null = null;
-  try {
-    const info = await deps.call("card.getModuleInfo", {});
-    if (!info.moduleAvailable) return fail("module", "module-missing", info.moduleDescription);
-    if (!info.manifestInstalled) {
-      try {
-        await deps.call("card.installModuleManifest", {});
-      } catch (e) {
-        if (callFailure(e) === "bridge-down") return fail("module", "bridge-down", detailOf(e));
-        manifestError = detailOf(e);
-      }
-    }
-  } catch (e) {
-    return fail("module", callFailure(e) === "bridge-down" ? "bridge-down" : "module-manifest-failed", detailOf(e));
-  }
-  try {
-    if (!(await deps.pkcs11.isModuleInstalled(PKCS11_MANIFEST_NAME))) await deps.pkcs11.installModule(PKCS11_MANIFEST_NAME, 0);
-    const slots = await deps.pkcs11.getModuleSlots(PKCS11_MANIFEST_NAME);
-    if (!slots.some((s) => s.token)) warnings.push("module-no-token");
-  } catch (e) {
-    const why = e instanceof Error ? e.message : String(e);
-    return manifestError ? fail("module", "module-manifest-failed", `${manifestError}; ${why}`) : fail("module", "module-load-failed", why);
-  }
-  ui.progress("module", warnings.includes("module-no-token") ? "warning" : "done");
-
-  // 4. IGC-Santé CAs for the servers' certificates.
-  ui.progress("ca", "running");
-  let knownCaNames: string[] = [];
-  try {
-    const cas = await deps.loadCAs();
-    knownCaNames = cas.flatMap((c) => (c.subjectCN ? [c.subjectCN] : []));
-    for (const ca of cas) {
-      const r = await deps.accounts.trustServerCA(ca.pem);
-      if (!r.ok) return fail("ca", "ca-trust-failed", `${ca.name}: ${r.code}`);
-    }
-    ui.progress("ca", cas.length ? "done" : "skipped", { count: String(cas.length) });
-  } catch (e) {
-    return fail("ca", "ca-trust-failed", e instanceof Error ? e.message : String(e));
-  }
-
-  // 5. Account: created, or the existing one repaired.
-  ui.progress("account", "running");
-  const op = deps.operatorSettings(norm.domain);
-  const realName = realNameFromCard(input.identity);
-  const created = await deps.accounts
-    .createOrRepairAccount({
-      email: address,
-      realName,
-      imap: { host: imap.host, port: imap.port, socketType: socketTypeFor(imap.port), authMethod: op.imapAuthMethod },
-      smtp: { host: smtp.host, port: smtp.port, socketType: socketTypeFor(smtp.port), authMethod: op.smtpAuthMethod },
-    })
-    .catch((e: unknown) => ({ ok: false as const, code: "account-failed", message: e instanceof Error ? e.message : String(e) }));
-  if (!created.ok) return fail("account", created.code === "existing-not-imap" ? "existing-not-imap" : "account-failed", `${created.code}: ${created.message}`);
-  ui.progress("account", "done", { action: created.action });
-  await deps.recordAccount({
-    accountId: created.accountId,
-    email: address,
-    imapHost: imap.host,
-    smtpHost: smtp.host,
-    provisionedAt: new Date().toISOString(),
-  });
-
-  // 6. PIN state before anything makes NSS ask for the PIN.
+  // 3. The PIN state, before anything in Thunderbird changes: with a locked or to-be-changed PIN
+  // nothing is done; after wrong tries the user decides, and stopping leaves Thunderbird as it was
+  // (no account whose checks would make NSS ask for the PIN on the card's last try).
   ui.progress("pin", "running");
   let pin: PinStatus;
   try {
@@ -390,6 +395,89 @@ export async function provision(deps: SetupDeps, ui: SetupUi, input: { identity:
     if (!(await ui.confirmPin(pin.state))) return fail("pin", "pin-declined");
   }
   ui.progress("pin", "done", { pin: pin.state });
+
+  // 4. The card's PKCS#11 module into Thunderbird.
+  ui.progress("module", "running");
+  // Whether Thunderbird can load the module is what counts: a manifest the bridge could not write
+  // may already be there (written by `mss-bridge install`, an installer or an administrator).
+  let manifestError: string | null = null;
+  try {
+    const info = await deps.call("card.getModuleInfo", {});
+    if (!info.moduleAvailable) return fail("module", "module-missing", info.moduleDescription);
+    if (!info.manifestInstalled) {
+      try {
+        await deps.call("card.installModuleManifest", {});
+      } catch (e) {
+        if (transport(callFailure(e))) return fail("module", callFailure(e), detailOf(e));
+        manifestError = detailOf(e);
+      }
+    }
+  } catch (e) {
+    return fail("module", transport(callFailure(e)) ? callFailure(e) : "module-manifest-failed", detailOf(e));
+  }
+  try {
+    if (!(await deps.pkcs11.isModuleInstalled(PKCS11_MANIFEST_NAME))) await deps.pkcs11.installModule(PKCS11_MANIFEST_NAME, 0);
+    const slots = await deps.pkcs11.getModuleSlots(PKCS11_MANIFEST_NAME);
+    if (!slots.some((s) => s.token)) warnings.push("module-no-token");
+  } catch (e) {
+    const why = e instanceof Error ? e.message : String(e);
+    return manifestError ? fail("module", "module-manifest-failed", `${manifestError}; ${why}`) : fail("module", "module-load-failed", why);
+  }
+  ui.progress("module", warnings.includes("module-no-token") ? "warning" : "done");
+
+  // 5. IGC-Santé CAs for the servers' certificates.
+  ui.progress("ca", "running");
+  let knownCaNames: string[] = [];
+  try {
+    const cas = await deps.loadCAs();
+    knownCaNames = cas.flatMap((c) => (c.subjectCN ? [c.subjectCN] : []));
+    for (const ca of cas) {
+      const r = await deps.accounts.trustServerCA(ca.pem);
+      if (!r.ok) return fail("ca", "ca-trust-failed", `${ca.name}: ${r.code}`);
+    }
+    ui.progress("ca", cas.length ? "done" : "skipped", { count: String(cas.length) });
+  } catch (e) {
+    return fail("ca", "ca-trust-failed", e instanceof Error ? e.message : String(e));
+  }
+
+  // 6. Account: created; one already there for the address is reported, left as it is when it
+  // matches, and repaired only when the user agrees to the changes listed.
+  ui.progress("account", "running");
+  const op = deps.operatorSettings(norm.domain);
+  const realName = realNameFromCard(input.identity);
+  const request: CreateAccountRequest = {
+    email: address,
+    realName,
+    imap: { host: imap.host, port: imap.port, socketType: socketTypeFor(imap.port), authMethod: op.imapAuthMethod },
+    smtp: { host: smtp.host, port: smtp.port, socketType: socketTypeFor(smtp.port), authMethod: op.smtpAuthMethod },
+  };
+  const accountFailure = (r: { code: string; message: string }) =>
+    fail("account", r.code === "existing-not-imap" ? "existing-not-imap" : "account-failed", `${r.code}: ${r.message}`);
+  const thrown = (e: unknown) => ({ ok: false as const, code: "account-failed", message: e instanceof Error ? e.message : String(e) });
+  const plan = await deps.accounts.planAccount(request).catch(thrown);
+  if (!plan.ok) return accountFailure(plan);
+  if (plan.existing && plan.existing.changes.length) {
+    ui.progress("account", "warning", { action: "existing" });
+    if (!(await ui.confirmRepair(plan.existing))) return fail("account", "repair-declined");
+    request.confirmedRepair = { accountId: plan.existing.accountId, fields: plan.existing.changes.map((c) => c.field) };
+  }
+  const created = await deps.accounts.createOrRepairAccount(request).catch(thrown);
+  if (!created.ok) return accountFailure(created);
+  ui.progress("account", "done", { action: created.action });
+  // No automatic check with the card until the logon below has worked (released at the end).
+  const hold = await deps.accounts.holdChecks(created.accountId, true).catch(thrown);
+  if (!hold.ok) warnings.push("checks-hold-failed");
+  try {
+    await deps.recordAccount({
+      accountId: created.accountId,
+      email: address,
+      imapHost: imap.host,
+      smtpHost: smtp.host,
+      provisionedAt: new Date().toISOString(),
+    });
+  } catch (e) {
+    return fail("account", "record-failed", detailOf(e));
+  }
 
   // 7. The card's certificate for these hosts only. After the PIN gate: finding the certificate
   // lists the token's objects, and NSS may ask for the PIN to do so.
@@ -413,8 +501,55 @@ export async function provision(deps: SetupDeps, ui: SetupUi, input: { identity:
     // A refusal of a card not issued by IGC-Santé has one precise cause, whatever the server says
     // (it may not even ask for that certificate, so NSS sends none).
     else if (REFUSALS.has(code) && issuedByKnownCa(input.identity.issuer, knownCaNames) === false) code = "cert-not-igc-sante";
+    // The account's checks stay held: it does not retry with the card until a setup's logon works.
     return fail("logon", `logon-${code}` as FailureCode, `${v.code}: ${v.message}`);
   }
+  const release = await deps.accounts.holdChecks(created.accountId, false).catch(thrown);
+  if (!release.ok) return fail("logon", "checks-resume-failed", `${release.code}: ${release.message}`);
   ui.progress("logon", "done");
   return { ok: true, result: { accountId: created.accountId, action: created.action, address, realName, imap, smtp, warnings } };
+}
+
+/** After this failure the account exists with its checks held (until a setup's logon works). */
+export function checksHeldAfter(f: SetupFailure): boolean {
+  return f.step === "certificate" || (f.step === "logon" && f.code !== "checks-resume-failed") || f.code === "record-failed";
+}
+
+/** Runs `run` with `ui`, turning anything thrown into a failure of the step under way. */
+async function settled<T extends { ok: boolean }>(ui: SetupUi, run: (ui: SetupUi) => Promise<T>): Promise<T | { ok: false; failure: SetupFailure }> {
+  let step: StepId = "bridge";
+  const tracked: SetupUi = {
+    ...ui,
+    progress(s, state, info) {
+      step = s;
+      ui.progress(s, state, info);
+    },
+  };
+  try {
+    return await run(tracked);
+  } catch (e) {
+    ui.progress(step, "failed", { code: "unexpected-error" });
+    return { ok: false, failure: { step, code: "unexpected-error", detail: detailOf(e) } };
+  }
+}
+
+/** prepare() that never rejects. */
+export function prepareSafely(deps: SetupDeps, ui: SetupUi): Promise<PrepareOutcome> {
+  return settled(ui, (u) => prepare(deps, u));
+}
+
+/** provision() that never rejects: whatever throws (a page question, storage) is shown as a failure. */
+export function provisionSafely(deps: SetupDeps, ui: SetupUi, input: { identity: CardIdentity; address: string }): Promise<ProvisionOutcome> {
+  return settled(ui, (u) => provision(deps, u, input));
+}
+
+/**
+ * SetupDeps.recordAccount through the background ({kind: "setup.done"}): a refusal or no answer is
+ * an error, so the flow reports that the account was not recorded.
+ */
+export function recordThroughBackground(send: (msg: Record<string, unknown>) => Promise<{ ok: boolean; error?: { code: string; message: string } } | undefined>): SetupDeps["recordAccount"] {
+  return async (account) => {
+    const r = await send({ kind: "setup.done", account });
+    if (!r?.ok) throw { code: r?.error?.code ?? "NOT_RECORDED", message: r?.error?.message ?? "the extension's background did not record the account" };
+  };
 }

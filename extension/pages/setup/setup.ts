@@ -13,9 +13,13 @@ import { callBridge, getStatus, onStatus, send } from "../common/background-api.
 import { byId, el, localizeDocument, t } from "../common/i18n.ts";
 import { bridgeText, cardText, pinText } from "../common/status-text.ts";
 import {
+  bridgeCallTimeout,
+  checksHeldAfter,
   DEFAULT_OPERATOR,
-  prepare,
-  provision,
+  describeChange,
+  prepareSafely,
+  provisionSafely,
+  recordThroughBackground,
   type OperatorSettings,
   type Prepared,
   type SetupDeps,
@@ -26,7 +30,7 @@ import {
 
 const m = getMessenger();
 export const LAST_SETUP_KEY = "mss.lastSetup";
-const STEPS: StepId[] = ["bridge", "card", "identity", "directory", "trust", "discovery", "module", "ca", "account", "pin", "certificate", "logon"];
+const STEPS: StepId[] = ["bridge", "card", "identity", "directory", "trust", "discovery", "pin", "module", "ca", "account", "certificate", "logon"];
 
 let status: ExtensionStatus | null = null;
 let prepared: Prepared | null = null;
@@ -37,7 +41,7 @@ const operatorTable = operators as { default: OperatorSettings; domains: Record<
 
 const deps: SetupDeps = {
   bridgeState: () => status?.bridge.kind ?? "idle",
-  call: (method, params) => callBridge(method, params, method === "discovery.discover" ? 20_000 : 10_000),
+  call: (method, params) => callBridge(method, params, bridgeCallTimeout(method)),
   pkcs11: m.pkcs11,
   accounts: m.mssAccounts,
   loadCAs: async () => {
@@ -46,17 +50,17 @@ const deps: SetupDeps = {
     return j.certificates;
   },
   operatorSettings: (domain) => ({ ...DEFAULT_OPERATOR, ...operatorTable.default, ...(operatorTable.domains[domain] ?? {}) }),
-  recordAccount: async (account) => {
-    await send({ kind: "setup.done", account });
-  },
+  recordAccount: recordThroughBackground((msg) => send(msg)),
 };
 
 // ---- questions to the user -----------------------------------------------------------------
 
-function ask(text: string, items: string[]): Promise<boolean> {
+function ask(text: string, items: string[], buttons: { yes: string; no: string } = { yes: "buttonContinue", no: "buttonStop" }): Promise<boolean> {
   const box = byId("confirm");
   byId("confirm-text").textContent = text;
   byId("confirm-list").replaceChildren(...items.map((i) => el("li", { textContent: i })));
+  byId("confirm-yes").textContent = t(buttons.yes);
+  byId("confirm-no").textContent = t(buttons.no);
   box.hidden = false;
   return new Promise((resolve) => {
     const done = (v: boolean) => {
@@ -80,6 +84,12 @@ const ui: SetupUi = {
   },
   confirmTargets: (targets: Target[]) => ask(t("confirmTargets"), targets.map((x) => `${x.service === "imap" ? "IMAP" : "SMTP"} ${x.host}:${x.port}`)),
   confirmPin: (state) => ask(t(state === "final-try" ? "confirmPinFinalTry" : "confirmPinCountLow"), []),
+  confirmRepair: (existing) =>
+    ask(
+      existing.matchedBy === "email" ? t("confirmRepair") : t("confirmRepairByServer", [existing.email ?? t("valueNone")]),
+      existing.changes.map((c) => describeChange(c, t)),
+      { yes: "buttonRepair", no: "buttonStop" },
+    ),
 };
 
 // ---- rendering -------------------------------------------------------------------------------
@@ -121,7 +131,7 @@ function showFailure(f: SetupFailure) {
   box.dataset.outcome = "failure";
   box.dataset.code = f.code;
   byId("result-title").textContent = t(`failure_${f.code}`);
-  byId("result-text").textContent = t(`todo_${f.code}`);
+  byId("result-text").textContent = checksHeldAfter(f) ? `${t(`todo_${f.code}`)} ${t("logonHeldNote")}` : t(`todo_${f.code}`);
   byId("result-details").hidden = !f.detail;
   byId("result-detail").textContent = f.detail ?? "";
 }
@@ -158,13 +168,19 @@ async function record(v: Record<string, string | number | boolean | null>) {
 
 // ---- actions ---------------------------------------------------------------------------------
 
+/** Anything the flow could not turn into a failure itself (it should not happen): shown, not lost. */
+function showUnexpected(e: unknown) {
+  const detail = e instanceof Error ? e.message : String((e as { message?: unknown })?.message ?? e);
+  showFailure({ step: "account", code: "unexpected-error", detail: detail.slice(0, 300) });
+}
+
 async function runPrepare() {
   if (busy || !status || status.bridge.kind !== "connected") return;
   busy = true;
   try {
     byId("result").hidden = true;
     renderSteps();
-    const r = await prepare(deps, ui);
+    const r = await prepareSafely(deps, ui);
     if (!r.ok) {
       prepared = null;
       byId("address").hidden = true;
@@ -175,6 +191,8 @@ async function runPrepare() {
     prepared = r.prepared;
     renderPrepared(r.prepared);
     await record({ phase: "prepare", ok: true, candidates: r.prepared.candidates.length, preselected: r.prepared.preselected, pin: r.prepared.pin.state });
+  } catch (e) {
+    showUnexpected(e);
   } finally {
     busy = false;
   }
@@ -188,7 +206,7 @@ async function runProvision() {
   byId<HTMLButtonElement>("create").disabled = true;
   try {
     byId("result").hidden = true;
-    const r = await provision(deps, ui, { identity: prepared.identity, address });
+    const r = await provisionSafely(deps, ui, { identity: prepared.identity, address });
     if (!r.ok) {
       showFailure(r.failure);
       await record({ phase: "provision", ok: false, step: r.failure.step, code: r.failure.code, address });
@@ -202,6 +220,8 @@ async function runProvision() {
     byId("result-text").textContent = t(`setupSuccess_${r.result.action}`, [r.result.address]);
     byId("result-details").hidden = true;
     await record({ phase: "provision", ok: true, accountId: r.result.accountId, action: r.result.action, address: r.result.address, imapHost: r.result.imap.host, smtpHost: r.result.smtp.host });
+  } catch (e) {
+    showUnexpected(e);
   } finally {
     busy = false;
     byId<HTMLButtonElement>("create").disabled = false;
