@@ -6,7 +6,8 @@
  * the expensive part); the tests run in order:
  *
  *   PIN state   the token's flags faked to final-try at the PKCS#11 boundary (test-only env on a
- *               restarted bridge): the setup page warns before any logon, no PIN prompt raised
+ *               restarted bridge): the setup page warns before any logon, no PIN prompt raised;
+ *               declining creates no account at all
  *   provision   one click (the account the other proofs need), screenshots before and after
  *   autocomplete "helene lefev" → LEFÈVRE-MOREAU's MSSanté address first, through the real provider
  *               (the addrbook autocomplete component, and a real compose window's To field)
@@ -24,6 +25,7 @@ import { COLLEAGUES, DOCTOR, E2E_COMPONENTS, startE2EEnv, type E2EEnv } from "..
 import { openClient, pairWithNativeHost, REPO_ROOT, TEST_ORIGIN, type BridgeProcess, type TestClient } from "../harness/bridge-process.ts";
 import { waitFor } from "../harness/e2e-process.ts";
 import { distinctColours, readPngInfo, startXvfb, type Xvfb } from "../harness/screenshot.ts";
+import { listAccounts } from "./support/chrome.ts";
 import {
   addrbookAutocomplete,
   arrangeMainWindow,
@@ -125,8 +127,22 @@ describe.skipIf(reason)("daily use in a real Thunderbird (issue #6)", () => {
     expect(prompts.pinPrompts).toBe(0);
     expect(prompts.events.filter((e) => e.kind === "pin-prompt")).toEqual([]);
     expect(env.dovecot.log().slice(dovecotMark)).not.toMatch(/method=EXTERNAL/);
-    const st = await storage<{ "mss.status": { pin: { state: string } } }>(d(), ["mss.status"]);
+    const st = await storage<{ "mss.status": { pin: { state: string } }; "mss.accounts": unknown[] | null; "mss.lastSetup": Record<string, unknown> | null }>(d(), [
+      "mss.status",
+      "mss.accounts",
+      "mss.lastSetup",
+    ]);
     expect(st["mss.status"].pin.state).toBe("final-try");
+    // Declining at the PIN gate left Thunderbird without any account: none for the doctor (nor any
+    // other IMAP account), none recorded by the extension, and the page says nothing was created.
+    expect(st["mss.lastSetup"]).toMatchObject({ phase: "provision", ok: false, step: "pin", code: "pin-declined" });
+    expect(st["mss.accounts"] ?? []).toEqual([]);
+    const tb = await listAccounts(d());
+    expect(tb.accounts.filter((a) => a.identities.some((i) => i.email.toLowerCase() === DOCTOR.address.toLowerCase()))).toEqual([]);
+    expect(tb.accounts.filter((a) => a.incoming?.type === "imap")).toEqual([]);
+    const declined = await waitForPage(d(), SETUP_PAGE, ["#result", "#result-text"], (p) => !!p.elements["#result"]?.visible, "the declined outcome");
+    expect(declined.elements["#result"]!.dataset).toMatchObject({ outcome: "failure", code: "pin-declined" });
+    expect(declined.elements["#result-text"]!.text).toMatch(/Aucun compte|No account/);
 
     // Back to the real token for the rest of the file.
     bridge = await restartBridge(env, bridge);
@@ -148,14 +164,26 @@ describe.skipIf(reason)("daily use in a real Thunderbird (issue #6)", () => {
       120_000,
       200,
     );
-    const s = await waitForPage(d(), SETUP_PAGE, ["#result", "#steps"], (p) => !!p.elements["#result"]?.visible, "the outcome on the page", 10_000);
+    const s = await waitForPage(d(), SETUP_PAGE, ["#result", "#result-text", "#steps"], (p) => !!p.elements["#result"]?.visible, "the outcome on the page", 10_000);
     const st = await storage<{ "mss.accounts": Array<{ accountId: string; email: string }> | null; "mss.lastSetup": Record<string, unknown> | null }>(d(), [
       "mss.accounts",
       "mss.lastSetup",
     ]);
     console.log(`[e2e] daily use: setup outcome ${s.elements["#result"]!.dataset!.outcome} ${s.elements["#result"]!.dataset!.code ?? ""}`);
-    // The account exists (the daily-use proofs need it); the login itself is proved by #5's suite.
+    // This click created the account (the declined final-try run before it created none) and the
+    // logon with the card worked.
+    expect(s.elements["#result"]!.dataset, `${s.elements["#result-text"]?.text} ${JSON.stringify(st["mss.lastSetup"])}`).toMatchObject({ outcome: "success", code: "created" });
+    expect(st["mss.lastSetup"]).toMatchObject({ phase: "provision", ok: true, action: "created", address: DOCTOR.address });
     expect(st["mss.accounts"]?.map((a) => a.email)).toEqual([DOCTOR.address]);
+    const tb = await listAccounts(d());
+    const doctors = tb.accounts.filter((a) => a.identities.some((i) => i.email.toLowerCase() === DOCTOR.address.toLowerCase()));
+    expect(doctors.map((a) => a.key)).toEqual([st["mss.accounts"]![0]!.accountId]);
+    // The logon worked: the setup's hold on its checks is released.
+    const held = await d().chrome<boolean | null>(
+      `const s = MailServices.accounts.getAccount(args.id).incomingServer; try { return s.getBoolValue("mss_checks_held"); } catch { return null; }`,
+      { id: doctors[0]!.key },
+    );
+    expect(held).toBe(false);
     await singleSetupTab(d(), "first");
     await zoomPage(d(), SETUP_PAGE, 0.67); // steps and outcome on one screen
     shots.setupAfter = await screenshot(xvfb.display, SHOTS, "setup-after-provisioning");

@@ -135,7 +135,9 @@ describe.skipIf(reason)("issue 5: one-click MSSanté account from the card, in a
       }
     }, 20_000);
     const second = await runOneClick(driver);
-    expect(second.elements["#result"]?.dataset?.outcome, JSON.stringify(second.elements)).toBe("success");
+    // Already configured: said so, no repair question, nothing changed.
+    expect(second.elements["#result"]?.dataset, JSON.stringify(second.elements)).toMatchObject({ outcome: "success", code: "unchanged" });
+    expect(second.elements["#confirm"]?.visible).toBe(false);
     const again = await imapAccounts(driver);
     expect(again.accounts.map((a) => a.key)).toEqual([accountKey]);
     expect(again.accounts[0]!.identities.map((i) => i.key)).toEqual([identityId]);
@@ -152,11 +154,16 @@ describe.skipIf(reason)("issue 5: one-click MSSanté account from the card, in a
     expect(prompts.events.filter((e) => e.kind === "window" && /clientauthask/.test(String(e.url)))).toEqual([]);
 
     await env.dovecot.deliver(DOCTOR.address, "accueil@mssante.test", "Bienvenue dans votre messagerie MSSanté", "Bonjour.");
+    // No connection left from the setup's check: reading INBOX must log in again, with the card.
+    await driver.chrome(`MailServices.accounts.getAccount(args.key).incomingServer.closeCachedConnections(); return true;`, { key: accountKey });
     const mark = env.dovecot.logMark();
     const inbox = await folderSubjects(driver, accountKey, { waitForSubject: "Bienvenue dans votre messagerie MSSanté", timeoutMs: 20_000 });
     expect(inbox.folders).toContain("INBOX");
     expect(inbox.subjects).toContain("Bienvenue dans votre messagerie MSSanté");
-    void mark;
+    await env.dovecot.waitForLog(new RegExp(`Login: user=<${DOCTOR.address}>, method=EXTERNAL, cert_user=<${DOCTOR.idNat}>`), 10_000, mark);
+    const since = env.dovecot.log().slice(mark);
+    expect(since.split("\n").filter((l) => /Login: user=/.test(l)).every((l) => /method=EXTERNAL/.test(l)), since).toBe(true);
+    expect(since).not.toMatch(/auth failed|Aborted login/i);
   });
 
   it("4. sends through submission with the card's certificate (delivered, read back); with the card pulled the server refuses and the user is told", async () => {
