@@ -15,6 +15,7 @@
  *   npm run demo                       # visible when $DISPLAY is set
  *   npm run demo -- --headless         # screenshots even with a display
  *   npm run demo -- --out DIR          # where the headless run writes its screenshots
+ *   npm run demo -- --lang en          # Thunderbird in English (default: French, the doctor's)
  */
 import path from "node:path";
 import { mkdirSync } from "node:fs";
@@ -89,7 +90,7 @@ async function tour(env: E2EEnv, display: string, out: string): Promise<string[]
 }
 
 async function main(): Promise<void> {
-  const reason = missingComponents("npm run demo", [...E2E_COMPONENTS, "Xvfb", "xwd"]);
+  const reason = missingComponents("npm run demo", [...E2E_COMPONENTS, "Xvfb", "xwd", ...(option("--lang") === "en" ? [] : ["thunderbird-l10n-fr"])]);
   if (reason) {
     say(`Cannot start the demo: ${reason.replace(/^npm run demo: /, "")}.`);
     say("It needs Debian with the project's set-up, run as root: sudo scripts/setup, then sudo npm run demo.");
@@ -127,7 +128,10 @@ async function main(): Promise<void> {
       xvfb = await startXvfb({ width: 1280, height: 900 });
       display = xvfb.display;
     }
-    env = await startE2EEnv({ thunderbirdOptions: { display }, log: (l) => say(`  ${l}`) });
+    // French by default (Debian's thunderbird-l10n-fr, installed by scripts/setup); the extension
+    // follows Thunderbird's language.
+    const lang = option("--lang") === "en" ? "en-US" : "fr";
+    env = await startE2EEnv({ thunderbirdOptions: { display, prefs: { "intl.locale.requested": lang } }, log: (l) => say(`  ${l}`) });
 
     if (!visible) {
       mkdirSync(out, { recursive: true });
