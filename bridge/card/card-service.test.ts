@@ -8,7 +8,7 @@ import path from "node:path";
 import { describe, expect, it } from "vitest";
 import type { CardIdentity, PinStatus } from "../../shared/domain/identity.ts";
 import { BridgeError, ErrorCode } from "../../shared/protocol/errors.ts";
-import type { TokenOptions } from "../token/index.ts";
+import type { BoundReader, TokenOptions } from "../token/index.ts";
 import type { CardChanged } from "../services.ts";
 import { loadCardDatabase } from "./card-database.ts";
 import { CardLayerService, type TokenLike } from "./card-service.ts";
@@ -44,14 +44,18 @@ class FakeToken implements TokenLike {
   /** What the "module" says: a fake module keeps answering after the card is pulled, like SoftHSM. */
   idNat = "810001234567";
   hold = false;
+  /** The reader each call was asked for. */
+  readonly readers: { op: "identity" | "pin"; reader: BoundReader }[] = [];
   private waiters: { resolve: (v: CardIdentity) => void; reject: (e: BridgeError) => void }[] = [];
   constructor(readonly opts: TokenOptions) {}
-  async readIdentity(): Promise<CardIdentity> {
+  async readIdentity(reader: BoundReader): Promise<CardIdentity> {
+    this.readers.push({ op: "identity", reader });
     this.reads++;
     if (!this.hold) return identity(this.idNat);
     return new Promise((resolve, reject) => this.waiters.push({ resolve, reject }));
   }
-  async pinStatus(): Promise<PinStatus> {
+  async pinStatus(reader: BoundReader): Promise<PinStatus> {
+    this.readers.push({ op: "pin", reader });
     return { state: "ok", pinPad: false };
   }
   release(): void {
@@ -184,6 +188,20 @@ describe("CardLayerService binding", () => {
     expect(await code(service.getIdentity())).toBe(String(ErrorCode.CARD_REMOVED));
     watcher.insert(CPS3, "Bound reader");
     expect((await service.getIdentity()).idNat).toBe("810001234567");
+  });
+
+  it("asks the token for the bound reader's card, naming the other readers present", async () => {
+    const { watcher, service, tokens } = await setup({ reader: "Bound reader" });
+    watcher.addReader("Bound reader");
+    watcher.insert(CPS3, SIMULATED_READER); // another card, in another reader
+    watcher.insert(CPS3, "Bound reader");
+    await service.getIdentity();
+    await service.getPinStatus();
+    const asked = { name: "Bound reader", others: [SIMULATED_READER] };
+    expect(tokens[0]!.readers).toEqual([
+      { op: "identity", reader: asked },
+      { op: "pin", reader: asked },
+    ]);
   });
 
   it("no module for the model → MODULE_UNAVAILABLE naming Cryptolib CPS, also shown in the state", async () => {

@@ -6,6 +6,8 @@
  * card). While that reader reports no card, identity and PIN calls fail with CARD_REMOVED whatever
  * the module says, and pulling the card ends pending token operations with CARD_REMOVED. This is
  * also what makes a SoftHSM test token follow the virtual card in tests and in the demo.
+ * The reader's name goes to the token child, which reads the identity and the PIN state from the
+ * slot naming that reader (bridge/token/slot-match.ts): with two cards, never the other card's.
  * The identity is read once per card insertion and cached until the card is pulled.
  */
 import { EventEmitter } from "node:events";
@@ -17,7 +19,7 @@ import type { CardIdentity, PinStatus } from "../../shared/domain/identity.ts";
 import { BridgeError, ErrorCode, type ErrorCodeValue } from "../../shared/protocol/errors.ts";
 import type { BridgeConfig } from "../config/config.ts";
 import type { CardChanged, CardService, ModuleInfo } from "../services.ts";
-import { TokenClient, type TokenOptions } from "../token/index.ts";
+import { TokenClient, type BoundReader, type TokenOptions } from "../token/index.ts";
 import { loadCardDatabase } from "./card-database.ts";
 import type { CardDatabase, CardEntry } from "./card-database-schema.ts";
 import type { BoundCard } from "./card-state.ts";
@@ -27,8 +29,9 @@ import { firstExisting, moduleInstallHint, resolveModuleCandidates, type ModuleC
 
 /** The part of TokenClient the service uses (tests pass a fake). */
 export interface TokenLike {
-  readIdentity(): Promise<CardIdentity>;
-  pinStatus(): Promise<PinStatus>;
+  /** Both read the token of the card in `reader` (the same slot for both). */
+  readIdentity(reader: BoundReader): Promise<CardIdentity>;
+  pinStatus(reader: BoundReader): Promise<PinStatus>;
   cancelAll(reason: BridgeError): void;
   close(): Promise<void>;
 }
@@ -69,6 +72,8 @@ interface Usable {
   bound: BoundCard & { entry: CardEntry };
   module: ModuleCandidate;
   key: string;
+  /** The bound reader and the other readers present, for the token child to find the card's slot. */
+  reader: BoundReader;
 }
 
 const REASON_CODES: Record<string, ErrorCodeValue> = {
@@ -127,7 +132,7 @@ export class CardLayerService extends EventEmitter implements CardService {
     const u = this.usable();
     if (this.identity?.key === u.key) return this.identity.value;
     if (this.identityRead?.key === u.key) return this.identityRead.promise;
-    const promise = this.guarded(u, (t) => t.readIdentity()).then((value) => {
+    const promise = this.guarded(u, (t) => t.readIdentity(u.reader)).then((value) => {
       if (this.currentKey() === u.key) this.identity = { key: u.key, value };
       return value;
     });
@@ -141,7 +146,8 @@ export class CardLayerService extends EventEmitter implements CardService {
   }
 
   async getPinStatus(): Promise<PinStatus> {
-    return this.guarded(this.usable(), (t) => t.pinStatus());
+    const u = this.usable();
+    return this.guarded(u, (t) => t.pinStatus(u.reader));
   }
 
   async getModuleInfo(): Promise<ModuleInfo> {
@@ -207,7 +213,8 @@ export class CardLayerService extends EventEmitter implements CardService {
     }
     const module = this.moduleFor(bound.entry);
     if (!module) throw this.moduleError(bound.entry);
-    return { bound: bound as Usable["bound"], module, key: insertionKey(bound) };
+    const reader = { name: bound.reader, others: state.readers.map((r) => r.name).filter((n) => n !== bound.reader) };
+    return { bound: bound as Usable["bound"], module, key: insertionKey(bound), reader };
   }
 
   /** Runs a token operation for the bound card; a removal during it makes it CARD_REMOVED. */

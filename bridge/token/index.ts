@@ -13,6 +13,7 @@ import { BridgeError, ErrorCode, type ErrorCodeName } from "../../shared/protoco
 import { parseCardIdentity } from "./parse-identity.ts";
 import { pinStatusFromFlags } from "./pin-state.ts";
 import type {
+  BoundReader,
   CertificateRead,
   TokenFlagsRead,
   TokenInfo,
@@ -23,7 +24,7 @@ import type {
   WorkerResult,
 } from "./worker-protocol.ts";
 
-export type { TokenInfo } from "./worker-protocol.ts";
+export type { BoundReader, TokenInfo } from "./worker-protocol.ts";
 export { parseCardIdentity, classifyIdNat } from "./parse-identity.ts";
 export { pinStateFromFlags, pinStatusFromFlags } from "./pin-state.ts";
 export { TEST_FAKE_ENV } from "./pkcs11-test-fake.ts";
@@ -47,6 +48,7 @@ const CLOSE_GRACE_MS = 2_000;
 interface Pending {
   id: number;
   op: WorkerOp;
+  reader?: BoundReader;
   child: Worker;
   resolve(result: WorkerResult): void;
   reject(error: BridgeError): void;
@@ -69,15 +71,19 @@ export class TokenClient {
 
   constructor(private readonly opts: TokenOptions) {}
 
-  /** Reads the authentication certificate (no login) and parses the holder's identity from it. */
-  async readIdentity(): Promise<CardIdentity> {
-    const read = (await this.call("readCertificate")) as CertificateRead;
+  /**
+   * Reads the authentication certificate (no login) and parses the holder's identity from it.
+   * `reader`: the card's reader; the token is the slot naming it (see slot-match.ts). Without it,
+   * or when no slot names it, the only token holding a certificate (else SEVERAL_CARDS).
+   */
+  async readIdentity(reader?: BoundReader): Promise<CardIdentity> {
+    const read = (await this.call("readCertificate", reader)) as CertificateRead;
     return parseCardIdentity(Buffer.from(read.der, "base64"));
   }
 
-  /** The PIN state from the token flags (no login, no PIN). */
-  async pinStatus(): Promise<PinStatus> {
-    const read = (await this.call("tokenFlags")) as TokenFlagsRead;
+  /** The PIN state from the token flags (no login, no PIN), of the same token as readIdentity's. */
+  async pinStatus(reader?: BoundReader): Promise<PinStatus> {
+    const read = (await this.call("tokenFlags", reader)) as TokenFlagsRead;
     return pinStatusFromFlags(read.flags);
   }
 
@@ -117,7 +123,7 @@ export class TokenClient {
     });
   }
 
-  private call(op: WorkerOp): Promise<WorkerResult> {
+  private call(op: WorkerOp, reader?: BoundReader): Promise<WorkerResult> {
     if (this.closed) return Promise.reject(new BridgeError(ErrorCode.TOKEN_ERROR, "The token client is closed."));
     let child: Worker;
     try {
@@ -128,7 +134,7 @@ export class TokenClient {
       );
     }
     return new Promise((resolve, reject) => {
-      const p: Pending = { id: this.nextId++, op, child, resolve, reject, timer: undefined, sent: false };
+      const p: Pending = { id: this.nextId++, op, ...(reader ? { reader } : {}), child, resolve, reject, timer: undefined, sent: false };
       this.pending.set(p.id, p);
       if (child.ready) this.send(p);
     });
@@ -137,7 +143,7 @@ export class TokenClient {
   private send(p: Pending): void {
     p.sent = true;
     p.timer = setTimeout(() => this.onTimeout(p), this.opts.timeoutMs);
-    p.child.process.send({ id: p.id, op: p.op } satisfies WorkerRequest);
+    p.child.process.send({ id: p.id, op: p.op, ...(p.reader ? { reader: p.reader } : {}) } satisfies WorkerRequest);
   }
 
   private onTimeout(p: Pending): void {

@@ -22,7 +22,8 @@ import {
   CKO_PRIVATE_KEY,
 } from "./pkcs11-flags.ts";
 import { applyFakeFlags, type Pkcs11TestFake } from "./pkcs11-test-fake.ts";
-import type { CertificateRead, TokenFlagsRead, TokenInfo } from "./worker-protocol.ts";
+import { pickCardSlot, slotsOfReader, trimPkcs11 } from "./slot-match.ts";
+import type { BoundReader, CertificateRead, TokenFlagsRead, TokenInfo } from "./worker-protocol.ts";
 
 export const CPS_AUTH_CERT_LABEL = "Certificat d'Authentification CPS";
 export const CPS_AUTH_KEY_LABEL = "CPS_PRIV_AUT";
@@ -49,7 +50,9 @@ const REMOVED = new Set([
 
 const NO_CARD_MESSAGE = "No card in the reader (the PKCS#11 module shows no initialised token). Insert the CPS card.";
 
-const trim = (s: string) => s.replace(/[\s\0]+$/, "");
+const trim = trimPkcs11;
+
+type FoundCertificate = { der: Buffer; foundBy: CertificateRead["foundBy"] };
 
 /** Maps an exception thrown by a PKCS#11 call to a TokenFailure. */
 export function pkcs11Failure(e: unknown, during: string): TokenFailure {
@@ -183,7 +186,7 @@ export class Pkcs11Reader {
     return attr?.value instanceof Buffer ? attr.value : undefined;
   }
 
-  private findAuthCertificate(session: Buffer): { der: Buffer; foundBy: CertificateRead["foundBy"] } | null {
+  private findAuthCertificate(session: Buffer): FoundCertificate | null {
     const x509 = [
       { type: CKA_CLASS, value: CKO_CERTIFICATE },
       { type: CKA_CERTIFICATE_TYPE, value: CKC_X_509 },
@@ -206,61 +209,120 @@ export class Pkcs11Reader {
     return der ? { der, foundBy: "first-certificate" } : null;
   }
 
-  private initializedSlots(): { slot: Buffer; label: string }[] {
+  /** Every slot with its names (CK_SLOT_INFO), token present or not. */
+  private allSlots(): { slot: Buffer; description: string; manufacturer: string }[] {
+    let slots: Buffer[];
+    try {
+      slots = this.p11.C_GetSlotList(false);
+    } catch (e) {
+      throw pkcs11Failure(e, "while listing the readers");
+    }
+    const out: { slot: Buffer; description: string; manufacturer: string }[] = [];
+    for (const slot of slots) {
+      try {
+        const info = this.p11.C_GetSlotInfo(slot);
+        out.push({ slot, description: info.slotDescription, manufacturer: info.manufacturerID });
+      } catch (e) {
+        const f = pkcs11Failure(e, "while listing the readers");
+        if (f.code !== "CARD_REMOVED") throw f; // a reader unplugged meanwhile is simply not listed
+      }
+    }
+    return out;
+  }
+
+  /** The slots among `slots` holding an initialised token (a card). */
+  private initializedTokens(slots: Buffer[]): { slot: Buffer; label: string }[] {
     const out: { slot: Buffer; label: string }[] = [];
-    for (const slot of this.slots()) {
+    for (const slot of slots) {
       try {
         const info = this.p11.C_GetTokenInfo(slot);
         if (info.flags & CKF_TOKEN_INITIALIZED) out.push({ slot, label: trim(info.label) });
       } catch (e) {
         const f = pkcs11Failure(e, "while reading the token");
-        if (f.code !== "CARD_REMOVED") throw f;
+        if (f.code !== "CARD_REMOVED") throw f; // no token in that slot
       }
     }
     return out;
   }
 
   /**
-   * Initialised tokens; when there is none, the module is re-initialised once and asked again:
-   * some modules (SoftHSM) only discover a token inserted after C_Initialize that way.
+   * The tokens that may be the bound reader's card: those in the slots naming the reader when
+   * some do (inBoundReader), else every initialised token. When there is none, the module is
+   * re-initialised once and asked again: some modules (SoftHSM) only discover a token inserted
+   * after C_Initialize that way.
    */
-  private cardTokens(): { slot: Buffer; label: string }[] {
+  private cardTokens(reader: BoundReader | undefined): { tokens: { slot: Buffer; label: string }[]; inBoundReader: boolean } {
+    const scan = () => {
+      const slots = this.allSlots();
+      const mine = slotsOfReader(reader?.name, slots, reader?.others ?? []);
+      const pool = mine.length > 0 ? mine.map((i) => slots[i]!) : slots;
+      return { tokens: this.initializedTokens(pool.map((s) => s.slot)), inBoundReader: mine.length > 0 };
+    };
     this.open();
-    let tokens = this.initializedSlots();
-    if (tokens.length === 0) {
+    let found = scan();
+    if (found.tokens.length === 0) {
       this.reset();
       this.open();
-      tokens = this.initializedSlots();
+      found = scan();
     }
-    if (tokens.length === 0) throw new TokenFailure("CARD_REMOVED", NO_CARD_MESSAGE);
-    return tokens;
+    if (found.tokens.length === 0) {
+      throw new TokenFailure(
+        "CARD_REMOVED",
+        found.inBoundReader
+          ? `The card's PKCS#11 module sees no card in "${reader!.name}". Insert the CPS card, or remove and re-insert it.`
+          : NO_CARD_MESSAGE,
+      );
+    }
+    return found;
   }
 
-  /** The authentication certificate of the first initialised token that has one. */
-  readCertificate(): CertificateRead {
-    const tokens = this.cardTokens();
+  /**
+   * The bound reader's card: the token to read the identity AND the PIN state from (always the
+   * same one; see slot-match.ts), with its certificate when it has one.
+   */
+  private cardToken(reader: BoundReader | undefined): { slot: Buffer; label: string; certificate: FoundCertificate | null } {
+    const { tokens, inBoundReader } = this.cardTokens(reader);
+    const certificates = new Map<number, FoundCertificate | null>();
+    const certificateOf = (i: number): FoundCertificate | null => {
+      if (!certificates.has(i)) certificates.set(i, this.withSession(tokens[i]!.slot, (s) => this.findAuthCertificate(s)));
+      return certificates.get(i)!;
+    };
+    let pick;
     try {
-      for (const { slot, label } of tokens) {
-        const found = this.withSession(slot, (s) => this.findAuthCertificate(s));
-        if (found) return { der: found.der.toString("base64"), tokenLabel: label, foundBy: found.foundBy };
-      }
+      pick = pickCardSlot(tokens.length, inBoundReader, (i) => certificateOf(i) !== null);
     } catch (e) {
       throw pkcs11Failure(e, "while reading the certificate");
     }
-    throw new TokenFailure(
-      "CERTIFICATE_NOT_FOUND",
-      `The card holds no authentication certificate ("${CPS_AUTH_CERT_LABEL}"). Is it a CPS card? Try removing and re-inserting it.`,
-    );
+    if (pick.kind === "none") throw new TokenFailure("CARD_REMOVED", NO_CARD_MESSAGE);
+    if (pick.kind === "several") {
+      throw new TokenFailure(
+        "SEVERAL_CARDS",
+        `${pick.count} cards are seen by the card's PKCS#11 module and it does not say which reader holds which, ` +
+          `so the bridge cannot tell which one is ${reader ? `the card in "${reader.name}"` : "yours"}. ` +
+          "Remove the other card; or, if it must stay, start the bridge with --reader NAME naming the CPS card's reader (mss-bridge status lists the readers).",
+      );
+    }
+    const token = tokens[pick.index]!;
+    return { ...token, certificate: pick.hasCertificate ? certificateOf(pick.index) : null };
   }
 
-  /** Flags of the token the identity comes from (the first one with the CPS certificate, else the first). */
-  readTokenFlags(): TokenFlagsRead {
-    const tokens = this.cardTokens();
+  /** The authentication certificate of the bound reader's card. */
+  readCertificate(reader?: BoundReader): CertificateRead {
+    const card = this.cardToken(reader);
+    if (!card.certificate) {
+      throw new TokenFailure(
+        "CERTIFICATE_NOT_FOUND",
+        `The card holds no authentication certificate ("${CPS_AUTH_CERT_LABEL}"). Is it a CPS card? Try removing and re-inserting it.`,
+      );
+    }
+    return { der: card.certificate.der.toString("base64"), tokenLabel: card.label, foundBy: card.certificate.foundBy };
+  }
+
+  /** Flags of the token the identity comes from (the same slot as readCertificate's). */
+  readTokenFlags(reader?: BoundReader): TokenFlagsRead {
+    const card = this.cardToken(reader);
     try {
-      const chosen =
-        tokens.find(({ slot }) => this.withSession(slot, (s) => this.find(s, [{ type: CKA_LABEL, value: CPS_AUTH_CERT_LABEL }], 1).length > 0)) ??
-        tokens[0]!;
-      return { flags: this.tokenFlags(chosen.slot), tokenLabel: chosen.label };
+      return { flags: this.tokenFlags(card.slot), tokenLabel: card.label };
     } catch (e) {
       throw pkcs11Failure(e, "while reading the PIN state");
     }
@@ -268,7 +330,7 @@ export class Pkcs11Reader {
 
   listTokens(): TokenInfo[] {
     try {
-      this.cardTokens(); // rescans when no card is seen
+      this.cardTokens(undefined); // rescans when no card is seen
     } catch (e) {
       if (!(e instanceof TokenFailure) || e.code !== "CARD_REMOVED") throw e;
     }

@@ -41,10 +41,10 @@ function main(): void {
           if (misbehave.crashOnRead) {
             process.kill(process.pid, "SIGKILL"); // what a crashing vendor library looks like from outside
           }
-          result = reader.withRecovery(() => reader.readCertificate());
+          result = reader.withRecovery(() => reader.readCertificate(msg.reader));
           break;
         case "tokenFlags":
-          result = reader.withRecovery(() => reader.readTokenFlags());
+          result = reader.withRecovery(() => reader.readTokenFlags(msg.reader));
           break;
         case "listTokens":
           result = reader.withRecovery(() => reader.listTokens());

@@ -28,9 +28,20 @@ export interface TokenInfo {
 /** The operations the child offers. None logs in, none signs: the bridge never handles a PIN. */
 export type WorkerOp = "readCertificate" | "tokenFlags" | "listTokens" | "close";
 
+/**
+ * The PC/SC reader the card is bound to, and the other readers present: the identity and the PIN
+ * state are read from the slot that names that reader (see slot-match.ts).
+ */
+export interface BoundReader {
+  name: string;
+  others: string[];
+}
+
 export interface WorkerRequest {
   id: number;
   op: WorkerOp;
+  /** For readCertificate and tokenFlags; absent: no reader known (tests, benchmarks). */
+  reader?: BoundReader;
 }
 
 export interface CertificateRead {

@@ -4,7 +4,7 @@
  * Proves the binding rule with real parts: SoftHSM keeps showing its token whether or not a card
  * is in the reader, and the service follows the reader, not the module.
  */
-import { mkdtempSync, readFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
@@ -49,12 +49,14 @@ describe.skipIf(skip)("card service: reader binding with pcscd, the virtual card
   let token: SoftHsmToken;
   let service: CardLayerService | null = null;
   let card: VirtualCard;
+  /** A second card, in the second vpcd reader. */
+  let otherCard: VirtualCard;
   const home = mkdtempSync(path.join(os.tmpdir(), "card-service-home-"));
 
-  function makeService(tokenEnv: NodeJS.ProcessEnv = {}): CardLayerService {
+  function makeService(tokenEnv: NodeJS.ProcessEnv = {}, t: SoftHsmToken = token): CardLayerService {
     return new CardLayerService({
-      modulePath: token.modulePath,
-      tokenEnv: { ...token.env, ...tokenEnv },
+      modulePath: t.modulePath,
+      tokenEnv: { ...t.env, ...tokenEnv },
       pcscEnv: pcscd.env,
       operationTimeoutMs: 20_000,
       home,
@@ -66,6 +68,7 @@ describe.skipIf(skip)("card service: reader binding with pcscd, the virtual card
     const basePort = await freeVpcdBasePort();
     pcscd = privatePcscd({ basePort, friendlyName: "Service PCD" });
     card = new VirtualCard({ port: basePort });
+    otherCard = new VirtualCard({ port: basePort + 1 });
     await pcscd.start();
     token = await createSoftHsmToken();
   });
@@ -73,6 +76,7 @@ describe.skipIf(skip)("card service: reader binding with pcscd, the virtual card
     await service?.close();
     service = null;
     await card?.remove();
+    await otherCard?.remove();
     // Let pcscd see the card go (it polls every ~400 ms) before the next test's service starts.
     await new Promise((r) => setTimeout(r, 900));
   });
@@ -137,6 +141,51 @@ describe.skipIf(skip)("card service: reader binding with pcscd, the virtual card
     expect(await errorCode(pending)).toBe(ErrorCode.CARD_REMOVED);
     // pcscd sees the removal on its next poll (~400 ms); far less than the 8 s the read would take.
     expect(Date.now() - t0).toBeLessThan(3000);
+  });
+
+  it("two cards in two readers, two tokens the module does not place: SEVERAL_CARDS, never the other card's identity or PIN state", async () => {
+    // One SoftHSM holding two tokens with certificates (the doctor's and the staff card's). SoftHSM
+    // slots do not name readers, so nothing tells which token is the card in the bound reader.
+    const dir = mkdtempSync(path.join(os.tmpdir(), "card-service-two-tokens-"));
+    try {
+      const doctor = await createSoftHsmToken({ dir, pki: token.pki, card: token.pki!.doctor, tokenLabel: "CARD-A" });
+      await createSoftHsmToken({ dir, pki: token.pki, card: token.pki!.staff, tokenLabel: "CARD-B" });
+      service = makeService({}, doctor);
+      await service.start();
+      const first = waitFor(service, "inserted");
+      await card.insert(ATR.CPS3_CONTACT);
+      await first;
+      const second = waitFor(service, "inserted");
+      await otherCard.insert(ATR.CPS3_CONTACT);
+      await second;
+      expect(service.getState()).toMatchObject({ boundReader: pcscd.readerName(0), unavailable: null });
+      expect(service.getState().readers.filter((r) => r.cardPresent).map((r) => r.name)).toEqual([pcscd.readerName(0), pcscd.readerName(1)]);
+      for (const call of [() => service!.getIdentity(), () => service!.getPinStatus()]) {
+        const e = await call().catch((err: unknown) => err);
+        expect(e).toBeInstanceOf(BridgeError);
+        expect((e as BridgeError).code).toBe(ErrorCode.SEVERAL_CARDS);
+        expect((e as BridgeError).message).toContain(`"${pcscd.readerName(0)}"`);
+        expect((e as BridgeError).message).toMatch(/Remove the other card.*--reader NAME/);
+      }
+      // The first card pulled: the binding moves to the reader still holding a card; the module
+      // (SoftHSM) still shows both tokens, so still no guess.
+      const removed = waitFor(service, "removed");
+      await card.remove();
+      await removed;
+      expect(service.getState().boundReader).toBe(pcscd.readerName(1));
+      const moved = await service.getIdentity().catch((err: unknown) => err);
+      expect(moved).toMatchObject({ code: ErrorCode.SEVERAL_CARDS, message: expect.stringContaining(`"${pcscd.readerName(1)}"`) });
+      // Still bound to readers: no card left, CARD_REMOVED whatever the module shows.
+      const gone = waitFor(service, "removed");
+      await otherCard.remove();
+      await gone;
+      expect(await errorCode(service.getIdentity())).toBe(ErrorCode.CARD_REMOVED);
+      expect(await errorCode(service.getPinStatus())).toBe(ErrorCode.CARD_REMOVED);
+    } finally {
+      await service?.close();
+      service = null;
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it("module info and the mssante_cps manifest for the configured module", async () => {
