@@ -5,10 +5,10 @@ import { FakeBridge, nodeSocketFactory, testSecret } from "../test-support/fake-
 import { createFakeMessenger } from "../test-support/fake-messenger.ts";
 import { startBackground, type Background } from "./background.ts";
 import { KNOWN_ACCOUNTS_KEY } from "./compose-guard.ts";
-import { PAIRING_KEY } from "./pairing-store.ts";
+import { PAIRING_KEY, PAIRING_REVOKED_KEY } from "./pairing-store.ts";
 import { STATUS_KEY, type ExtensionStatus } from "./status.ts";
 
-vi.spyOn(console, "info").mockImplementation(() => undefined);
+const consoleInfo = vi.spyOn(console, "info").mockImplementation(() => undefined);
 
 const READER = { name: "Virtual PCD 00 00", cardPresent: true, atr: "3B", model: { id: "cps3", name: "CPS3", family: "CPS3" as const, interface: "contact" as const, rsaPss: false }, unknownCard: false };
 const WITH_CARD = { pcscAvailable: true, readers: [READER], boundReader: READER.name, unavailable: null };
@@ -134,6 +134,73 @@ describe("background", () => {
     expect(await messenger.runtime.sendMessage({ kind: "pair.code", code: "abcd2345", port: bridge.port })).toEqual({ ok: true });
     await until(() => bg.status().bridge.kind === "connected");
     expect(fake.storage.get(PAIRING_KEY)).toMatchObject({ via: "code", port: bridge.port, secret: bytesToBase64(testSecret(9)) });
+  });
+
+  it("after the bridge withdraws the pairing (mss-bridge unpair), it does not pair again by itself; the setup page's button does", async () => {
+    const w = await world({ paired: true });
+    await until(() => w.bg.status().bridge.kind === "connected");
+    let nativeCalls = 0;
+    const host = w.fake.nativeHosts.get("mssante_bridge")!;
+    w.fake.nativeHosts.set("mssante_bridge", (msg) => (nativeCalls++, host(msg)));
+    // The bridge forgets this origin and drops the connection, as `mss-bridge unpair --all` does.
+    w.bridge.opts.pairedOrigins!.length = 0;
+    w.bridge.dropAll();
+    await until(() => w.bg.status().pairingRevoked);
+    expect(w.bg.status().bridge).toMatchObject({ kind: "unpaired", bridgeReachable: true });
+    // Past the client's next attempts (500 ms, then 1 s): still unpaired, the host never asked.
+    await new Promise((r) => setTimeout(r, 1800));
+    expect(nativeCalls).toBe(0);
+    expect(w.bg.status()).toMatchObject({ bridge: { kind: "unpaired" }, pairingRevoked: true });
+    expect(w.fake.storage.get(PAIRING_REVOKED_KEY)).toMatchObject({ at: expect.any(String) });
+    expect(w.fake.storage.has(PAIRING_KEY)).toBe(false); // the refused secret is dropped
+    expect(w.fake.badge.title).toBe(w.messenger.i18n.getMessage("statusPairingRevoked"));
+
+    // The user clicks "Pair automatically" on the setup page.
+    expect(await w.messenger.runtime.sendMessage({ kind: "pair.native" })).toEqual({ ok: true });
+    await until(() => w.bg.status().bridge.kind === "connected");
+    expect(nativeCalls).toBe(1);
+    expect(w.bg.status().pairingRevoked).toBe(false);
+    expect(w.fake.storage.has(PAIRING_REVOKED_KEY)).toBe(false);
+  });
+
+  it("remembers a withdrawn pairing across restarts: no automatic pairing at start", async () => {
+    const { messenger, fake } = createFakeMessenger();
+    let nativeCalls = 0;
+    fake.nativeHosts.set("mssante_bridge", () => (nativeCalls++, { type: "error", message: "should not be asked" }));
+    fake.storage.set(PAIRING_REVOKED_KEY, { at: "2026-11-20T10:00:00.000Z" });
+    const bg = startBackground(messenger, { createSocket: nodeSocketFactory("moz-extension://x") });
+    try {
+      await until(() => bg.status().bridge.kind === "unpaired" && bg.status().pairingRevoked);
+      await new Promise((r) => setTimeout(r, 700)); // the client's next look for a pairing
+      expect(nativeCalls).toBe(0);
+    } finally {
+      bg.client.stop();
+    }
+  });
+
+  it("logs (without details) a card event it could not handle, instead of an unhandled rejection", async () => {
+    const w = await world({ paired: true });
+    await until(() => w.bg.status().bridge.kind === "connected" && w.bg.status().identity !== null);
+    const get = w.messenger.storage.local.get.bind(w.messenger.storage.local);
+    w.messenger.storage.local.get = async (keys) => {
+      if (keys === KNOWN_ACCOUNTS_KEY) throw new Error("storage broken");
+      return get(keys);
+    };
+    const unhandled: unknown[] = [];
+    const onUnhandled = (e: unknown) => unhandled.push(e);
+    process.on("unhandledRejection", onUnhandled);
+    try {
+      consoleInfo.mockClear();
+      w.setCard(NO_CARD);
+      w.bridge.notify("card.changed", { event: "removed", reader: READER.name, state: NO_CARD });
+      await until(() => consoleInfo.mock.calls.some((c) => String(c[0]).startsWith("[mss] card.changed-failed")));
+      await new Promise((r) => setTimeout(r, 50));
+      expect(unhandled).toEqual([]);
+      const line = String(consoleInfo.mock.calls.find((c) => String(c[0]).startsWith("[mss] card.changed-failed"))![0]);
+      expect(line).toBe('[mss] card.changed-failed {"code":"Error"}');
+    } finally {
+      process.off("unhandledRejection", onUnhandled);
+    }
   });
 
   it("opens the setup page on first install only", () => {

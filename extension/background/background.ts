@@ -12,8 +12,9 @@ import { GuardDialogs } from "./guard-dialog.ts";
 import { log } from "./log.ts";
 import type { Messenger } from "./messenger-types.ts";
 import { extensionOrigin, pairNative } from "./native-pairing.ts";
+import type { Pairing } from "./pairing-store.ts";
 import { checkPageCall, toPageError } from "./page-api.ts";
-import { loadPairing, savePairing } from "./pairing-store.ts";
+import { clearPairingRevoked, isPairingRevoked, loadPairing, markPairingRevoked, savePairing } from "./pairing-store.ts";
 import type { WebSocketFactory } from "./rpc-connection.ts";
 import { badgeFor, initialStatus, STATUS_KEY, type ExtensionStatus } from "./status.ts";
 
@@ -65,26 +66,52 @@ export function startBackground(m: Messenger, opts: BackgroundOptions): Backgrou
     if (details.reason === "install") void m.tabs.create({ url: m.runtime.getURL("pages/setup/setup.html") }).catch(() => undefined);
   });
 
+  // The bridge withdrew our pairing (mss-bridge unpair): remembered across restarts, so that only
+  // the user's own action pairs again, never the automatic native pairing.
+  let revocation: Promise<void> = isPairingRevoked(m)
+    .then((revoked) => {
+      if (revoked) update({ pairingRevoked: true });
+    })
+    .catch(() => undefined);
+  const paired = async (p: Pairing, via: "native" | "code") => {
+    await savePairing(m, p);
+    await clearPairingRevoked(m);
+    update({ pairingRevoked: false });
+    log("pairing.done", { via, port: p.port });
+    client.reconnectNow();
+  };
+
   let lastNativeAttempt = 0;
+  /** force: the user asked (setup page). Otherwise only a never-paired installation pairs by itself. */
   const tryNativePairing = async (force: boolean): Promise<void> => {
+    if (!force) {
+      await revocation;
+      if (status.pairingRevoked) return;
+    }
     const now = Date.now();
     if (!force && now - lastNativeAttempt < (opts.nativeRetryMs ?? 15_000)) return;
     lastNativeAttempt = now;
-    const p = await pairNative(m);
-    await savePairing(m, p);
-    log("pairing.done", { via: "native", port: p.port });
-    client.reconnectNow();
+    await paired(await pairNative(m), "native");
   };
 
   client.onState((s: BridgeState) => {
     log("bridge.state", { state: s.kind });
     update({ bridge: s });
     if (s.kind === "connected") void cardWatch.refresh();
-    if (s.kind === "unpaired") {
+    if (s.kind === "unpaired" && s.bridgeReachable) {
+      // We held a pairing and the bridge refused it: revoked. Wait for the user.
+      if (!status.pairingRevoked) {
+        update({ pairingRevoked: true });
+        log("pairing.revoked");
+        revocation = markPairingRevoked(m).catch(() => undefined);
+      }
+    } else if (s.kind === "unpaired") {
       tryNativePairing(false).catch((e: unknown) => log("pairing.native-failed", { code: e instanceof ClientError ? e.code : "UNKNOWN" }));
     }
   });
-  client.onNotification("card.changed", (n) => void cardWatch.onCardChanged(n));
+  client.onNotification("card.changed", (n) => {
+    cardWatch.onCardChanged(n).catch((e: unknown) => log("card.changed-failed", { code: e instanceof ClientError ? e.code : e instanceof Error ? e.name : "UNKNOWN" }));
+  });
 
   m.runtime.onMessage.addListener((raw: unknown) => {
     if (!raw || typeof raw !== "object") return;
@@ -110,9 +137,7 @@ export function startBackground(m: Messenger, opts: BackgroundOptions): Backgrou
         return client
           .pairWithCode(msg.code, port)
           .then(async (p) => {
-            await savePairing(m, p);
-            log("pairing.done", { via: "code", port: p.port });
-            client.reconnectNow();
+            await paired(p, "code");
             return { ok: true };
           })
           .catch((e: unknown) => ({ ok: false, error: toPageError(e) }));

@@ -44,3 +44,24 @@ export async function savePairing(m: Messenger, p: Pairing): Promise<void> {
 export async function forgetPairing(m: Messenger): Promise<void> {
   await m.storage.local.remove(PAIRING_KEY);
 }
+
+/**
+ * "mss.pairingRevoked" = {at}: the bridge refused a pairing we held (`mss-bridge unpair`). While it
+ * is set nothing pairs automatically: only the user's own action (the setup page) pairs again.
+ */
+export const PAIRING_REVOKED_KEY = "mss.pairingRevoked";
+
+export async function isPairingRevoked(m: Messenger): Promise<boolean> {
+  const v = (await m.storage.local.get(PAIRING_REVOKED_KEY))[PAIRING_REVOKED_KEY];
+  return !!v && typeof v === "object";
+}
+
+/** Records the revocation and drops the secret the bridge no longer accepts. */
+export async function markPairingRevoked(m: Messenger, now = new Date()): Promise<void> {
+  await m.storage.local.set({ [PAIRING_REVOKED_KEY]: { at: now.toISOString() } });
+  await forgetPairing(m);
+}
+
+export async function clearPairingRevoked(m: Messenger): Promise<void> {
+  await m.storage.local.remove(PAIRING_REVOKED_KEY);
+}

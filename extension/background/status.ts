@@ -15,11 +15,13 @@ export interface ExtensionStatus {
   pin: PinInfo | null;
   /** Mail checks of the provisioned MSSanté accounts are paused (card out). */
   checksPaused: boolean;
+  /** The bridge withdrew this installation's pairing: only the user pairs again (setup page). */
+  pairingRevoked: boolean;
   updatedAt: string;
 }
 
 export function initialStatus(): ExtensionStatus {
-  return { bridge: { kind: "idle" }, card: null, identity: null, pin: null, checksPaused: false, updatedAt: new Date().toISOString() };
+  return { bridge: { kind: "idle" }, card: null, identity: null, pin: null, checksPaused: false, pairingRevoked: false, updatedAt: new Date().toISOString() };
 }
 
 /** A known card is in the reader the token is bound to (or in any reader when none is bound). */
@@ -54,7 +56,7 @@ export function badgeFor(s: ExtensionStatus): Badge {
     case "down":
       return { text: "OFF", color: GREY, titleKey: "statusBridgeDown", icon: "mss-off", level: "off" };
     case "unpaired":
-      return { text: "?", color: ORANGE, titleKey: "statusUnpaired", icon: "mss-warn", level: "warning" };
+      return { text: "?", color: ORANGE, titleKey: s.pairingRevoked ? "statusPairingRevoked" : "statusUnpaired", icon: "mss-warn", level: "warning" };
     case "not-the-bridge":
       return { text: "!", color: RED, titleKey: "statusNotTheBridge", icon: "mss-error", level: "error" };
     case "incompatible":

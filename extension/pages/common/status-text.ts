@@ -14,6 +14,7 @@ export function bridgeText(s: ExtensionStatus): { key: string; text: string; hin
     incompatible: "statusIncompatible",
     connected: s.bridge.kind === "connected" && s.bridge.hello.demo ? "statusConnectedDemo" : "statusConnected",
   }[k];
+  if (k === "unpaired" && s.pairingRevoked) return { key: "pairing-revoked", text: t("statusPairingRevoked"), hint: t("hintPairingRevoked") };
   const hint = k === "down" ? t("hintStartBridge") : k === "unpaired" ? t("hintPair") : k === "not-the-bridge" ? t("hintNotTheBridge") : k === "incompatible" ? t("hintIncompatible") : null;
   return { key: k, text: t(key), hint };
 }
