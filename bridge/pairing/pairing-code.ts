@@ -1,12 +1,19 @@
 /**
- * The typed-code pairing window opened by `mss-bridge pair`: a short code from an alphabet without
- * look-alikes (no 0/O, 1/I/L), shown as XXXX-XXXX, valid for a few minutes and for a few tries.
+ * The typed-code pairing window opened by `mss-bridge pair`: a code from an alphabet without
+ * look-alikes (no 0/O, 1/I/L), shown as XXXX-XXXX-XXXX, valid for a few minutes and for a few tries.
+ *
+ * Why 12 characters (31^12 ≈ 2^59): the extension proves the code (an HMAC over both nonces) to
+ * whatever answers on the bridge's port before that peer has proved anything, so a process
+ * squatting the port can try codes offline against that proof. With 8 characters (≈ 2^40) a GPU
+ * finds the code well within the 5-minute window and could pair itself with the real bridge; with
+ * 12 it would need years. (A PAKE such as CPace would remove the offline test altogether; see
+ * docs/decisions.md.)
  */
 import { randomInt } from "node:crypto";
 import { normalisePairingCode } from "../../shared/protocol/proofs.ts";
 
 export const CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789";
-export const CODE_LENGTH = 8;
+export const CODE_LENGTH = 12;
 export const PAIRING_WINDOW_MS = 5 * 60_000;
 export const MAX_CODE_ATTEMPTS = 5;
 
@@ -16,10 +23,9 @@ export function generatePairingCode(): string {
   return s;
 }
 
-/** "K7PQM2XW" → "K7PQ-M2XW". */
+/** "K7PQM2XWH4RT" → "K7PQ-M2XW-H4RT" (groups of 4). */
 export function formatPairingCode(code: string): string {
-  const c = normalisePairingCode(code);
-  return `${c.slice(0, 4)}-${c.slice(4)}`;
+  return (normalisePairingCode(code).match(/.{1,4}/g) ?? []).join("-");
 }
 
 export type WindowEnd = "paired" | "expired" | "too-many-attempts" | "cancelled";

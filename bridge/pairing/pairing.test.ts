@@ -50,13 +50,15 @@ describe("pairing store", () => {
 });
 
 describe("pairing code window", () => {
-  it("codes are 8 characters from the unambiguous alphabet, shown as XXXX-XXXX", () => {
+  it("codes are 12 characters (≈ 2^59) from the unambiguous alphabet, shown as XXXX-XXXX-XXXX", () => {
+    expect(12 * Math.log2(CODE_ALPHABET.length)).toBeGreaterThan(59);
     for (let i = 0; i < 50; i++) {
       const c = generatePairingCode();
-      expect(c).toHaveLength(8);
+      expect(c).toHaveLength(12);
       for (const ch of c) expect(CODE_ALPHABET).toContain(ch);
     }
-    expect(formatPairingCode("k7pqm2xw")).toBe("K7PQ-M2XW");
+    expect(formatPairingCode("k7pqm2xwh4rt")).toBe("K7PQ-M2XW-H4RT");
+    expect(formatPairingCode("k7pq m2xw-h4rt")).toBe("K7PQ-M2XW-H4RT");
   });
   it("expires, and closes after too many wrong tries", () => {
     let t = 0;

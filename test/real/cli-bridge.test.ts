@@ -88,7 +88,7 @@ describe.skipIf(skip)("mss-bridge start (real process)", () => {
     const exit = new Promise<number | null>((r) => pair.on("exit", (c) => r(c)));
     const deadline = Date.now() + 20_000;
     let code: string | undefined;
-    while (!(code = /\b([A-Z2-9]{4}-[A-Z2-9]{4})\b/.exec(out)?.[1])) {
+    while (!(code = /\b([A-Z2-9]{4}-[A-Z2-9]{4}-[A-Z2-9]{4})\b/.exec(out)?.[1])) {
       if (Date.now() > deadline) throw new Error("no code shown: " + out);
       await new Promise((r) => setTimeout(r, 50));
     }

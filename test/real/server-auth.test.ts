@@ -177,7 +177,7 @@ describe.skipIf(skip)("pairing with a typed code", () => {
 
   it("pairs a new extension that proves the code, which then authenticates both ways", async () => {
     const { code, ended, control } = await openWindow();
-    expect(code).toMatch(/^[A-Z2-9]{4}-[A-Z2-9]{4}$/);
+    expect(code).toMatch(/^[A-Z2-9]{4}-[A-Z2-9]{4}-[A-Z2-9]{4}$/);
     const c = await openClient(b.port, NEW_ORIGIN);
     const { pairingNonce } = await c.call("pairing.begin");
     const clientNonce = randomNonce();
