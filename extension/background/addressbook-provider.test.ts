@@ -1,3 +1,6 @@
+import { readFileSync } from "node:fs";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import type { MethodName, Params, Result } from "../../shared/protocol/schemas.ts";
 import { createFakeMessenger } from "../test-support/fake-messenger.ts";
@@ -9,6 +12,7 @@ import {
   entryToContact,
   registerAddressBook,
   toProviderResult,
+  type MessageFn,
 } from "./addressbook-provider.ts";
 import type { BridgeCaller } from "./bridge-caller.ts";
 
@@ -30,6 +34,18 @@ function fakeBridge(answer: (q: string, limit: number) => Result<"directory.sear
   return { b, queries };
 }
 
+/** getMessage over one of the extension's locales, as Thunderbird does it ($1… substituted). */
+function locale(lang: "fr" | "en"): MessageFn {
+  const file = path.join(path.dirname(fileURLToPath(import.meta.url)), "..", "_locales", lang, "messages.json");
+  const messages = JSON.parse(readFileSync(file, "utf8")) as Record<string, { message: string }>;
+  return (name, subs) => {
+    const list = subs === undefined ? [] : Array.isArray(subs) ? subs : [subs];
+    return (messages[name]?.message ?? "").replace(/\$(\d)/g, (_m, d: string) => list[Number(d) - 1] ?? "");
+  };
+}
+const fr = locale("fr");
+const en = locale("en");
+
 const LEFEVRE = entry({ email: "m.lefevre-durand@chu-lyon.mssante.fr", surname: "LEFÈVRE-DURAND", givenName: "Marie", civility: "PR", specialty: "Néphrologie", city: "LYON" });
 const ORG = entry({ email: "secretariat.cardio@chu-lyon.mssante.fr", type: "ORG", displayName: "CHU de Lyon — Cardiologie", organisation: "CHU de Lyon", service: "Cardiologie", city: "LYON" });
 
@@ -37,7 +53,7 @@ describe("directory entries as contacts", () => {
   it("names a person like 'Dr Jean Dupont — Cardiologie, Lyon' and fills the card's fields", () => {
     expect(displayNameOf(DUPONT)).toBe("Dr Jean Dupont — Cardiologie, Lyon");
     expect(displayNameOf(LEFEVRE)).toBe("Pr Marie Lefèvre-Durand — Néphrologie, Lyon");
-    const c = entryToContact(DUPONT);
+    const c = entryToContact(DUPONT, fr);
     expect(c).toMatchObject({
       PrimaryEmail: "jean.dupont@medecin.mssante.fr",
       FirstName: "Jean",
@@ -50,13 +66,35 @@ describe("directory entries as contacts", () => {
     expect(c.Notes).toContain("Profession : Médecin");
   });
 
+  it("writes the contact's notes in the user's language: French by default, English too", () => {
+    const twoPlaces = { ...DUPONT, places: [...DUPONT.places, { organisation: "Clinique du Val", city: "VILLEURBANNE", postalCode: "69100" }] };
+    expect(entryToContact(twoPlaces, fr).Notes).toBe(
+      ["Profession : Médecin", "Spécialité : Cardiologie", "Identifiant national : 810001234567", "Lieux : Cabinet du Parc, LYON ; Clinique du Val, VILLEURBANNE", "Boîte PER — Annuaire MSSanté"].join("\n"),
+    );
+    expect(entryToContact(twoPlaces, en).Notes).toBe(
+      ["Profession: Médecin", "Specialty: Cardiologie", "National identifier: 810001234567", "Places: Cabinet du Parc, LYON; Clinique du Val, VILLEURBANNE", "PER mailbox — MSSanté directory"].join("\n"),
+    );
+  });
+
+  it("takes the notes' language from Thunderbird's i18n in the book itself", async () => {
+    const { messenger, fake } = createFakeMessenger();
+    const { b } = fakeBridge(() => ({ results: [DUPONT], matchedOtherFields: false, fuzzy: false }));
+    let asked = 0;
+    const i18n: MessageFn = (name, subs) => (asked++, en(name, subs));
+    registerAddressBook(messenger, createSearchListener(b, i18n));
+    const listener = fake.events.onSearchRequest.entries[0]!.fn;
+    const r = await listener({} as never, "dupont", null);
+    expect(asked).toBeGreaterThan(0);
+    expect((r as { results: Array<{ Notes?: string }> }).results[0]!.Notes).toContain("Specialty: Cardiologie");
+  });
+
   it("softens names written in capitals, keeps names already written in mixed case", () => {
     expect(displayNameOf({ ...DUPONT, givenName: "HÉLÈNE", surname: "LEFÈVRE-MOREAU", specialty: null, profession: null, city: null })).toBe("Dr Hélène Lefèvre-Moreau");
     expect(displayNameOf({ ...DUPONT, givenName: "Anne-Sophie", surname: "de la Tour", specialty: null, profession: null, city: null })).toBe("Dr Anne-Sophie de la Tour");
   });
 
   it("returns a flat property map per contact, as Thunderbird reads it", () => {
-    const c = entryToContact(DUPONT) as Record<string, unknown>;
+    const c = entryToContact(DUPONT, fr) as Record<string, unknown>;
     for (const v of Object.values(c)) expect(typeof v).toBe("string");
   });
 
@@ -68,15 +106,15 @@ describe("directory entries as contacts", () => {
 
 describe("toProviderResult", () => {
   it("keeps the bridge's ranking and one contact per address", () => {
-    const r = toProviderResult({ results: [LEFEVRE, DUPONT, ORG, { ...DUPONT }], matchedOtherFields: false, fuzzy: false }, 20);
+    const r = toProviderResult({ results: [LEFEVRE, DUPONT, ORG, { ...DUPONT }], matchedOtherFields: false, fuzzy: false }, 20, fr);
     expect(r.results.map((c) => c.PrimaryEmail)).toEqual([LEFEVRE.email, DUPONT.email, ORG.email]);
     expect(r.isCompleteResult).toBe(true);
   });
 
   it("is not complete when other fields matched, the typo pass was used, or the list was cut", () => {
-    expect(toProviderResult({ results: [DUPONT], matchedOtherFields: true, fuzzy: false }, 20).isCompleteResult).toBe(false);
-    expect(toProviderResult({ results: [DUPONT], matchedOtherFields: false, fuzzy: true }, 20).isCompleteResult).toBe(false);
-    expect(toProviderResult({ results: [DUPONT, LEFEVRE], matchedOtherFields: false, fuzzy: false }, 2).isCompleteResult).toBe(false);
+    expect(toProviderResult({ results: [DUPONT], matchedOtherFields: true, fuzzy: false }, 20, fr).isCompleteResult).toBe(false);
+    expect(toProviderResult({ results: [DUPONT], matchedOtherFields: false, fuzzy: true }, 20, fr).isCompleteResult).toBe(false);
+    expect(toProviderResult({ results: [DUPONT, LEFEVRE], matchedOtherFields: false, fuzzy: false }, 2, fr).isCompleteResult).toBe(false);
   });
 });
 
@@ -84,7 +122,7 @@ describe("the Annuaire MSSanté book in autocomplete", () => {
   it("registers a secure, named book and returns the bridge's results in order", async () => {
     const { messenger, fake } = createFakeMessenger();
     const { b, queries } = fakeBridge(() => ({ results: [DUPONT, LEFEVRE], matchedOtherFields: true, fuzzy: false }));
-    registerAddressBook(messenger, createSearchListener(b));
+    registerAddressBook(messenger, createSearchListener(b, messenger.i18n.getMessage));
     expect(fake.providerOptions()).toEqual({ addressBookName: ADDRESS_BOOK_NAME, isSecure: true, id: "mssante-annuaire" });
     const r = await fake.autocomplete("dupont cardio");
     expect(queries).toEqual([{ query: "dupont cardio", limit: 20 }]);
@@ -95,7 +133,7 @@ describe("the Annuaire MSSanté book in autocomplete", () => {
   it("answers empty and incomplete at once when the bridge is down", async () => {
     const { messenger, fake } = createFakeMessenger();
     const { b, queries } = fakeBridge(() => ({ results: [DUPONT], matchedOtherFields: false, fuzzy: false }), false);
-    registerAddressBook(messenger, createSearchListener(b));
+    registerAddressBook(messenger, createSearchListener(b, messenger.i18n.getMessage));
     const t0 = Date.now();
     expect(await fake.autocomplete("dup")).toMatchObject({ lines: [], isCompleteResult: false });
     expect(Date.now() - t0).toBeLessThan(50);
@@ -105,7 +143,7 @@ describe("the Annuaire MSSanté book in autocomplete", () => {
   it("gives up after its short timeout when the bridge does not answer", async () => {
     const { messenger, fake } = createFakeMessenger();
     const { b } = fakeBridge(() => new Promise(() => undefined)); // never answers
-    registerAddressBook(messenger, createSearchListener(b, { timeoutMs: 60 }));
+    registerAddressBook(messenger, createSearchListener(b, messenger.i18n.getMessage, { timeoutMs: 60 }));
     const t0 = Date.now();
     expect(await fake.autocomplete("dup")).toMatchObject({ lines: [], isCompleteResult: false });
     expect(Date.now() - t0).toBeGreaterThanOrEqual(50);
@@ -115,7 +153,7 @@ describe("the Annuaire MSSanté book in autocomplete", () => {
   it("does not query for an empty string", async () => {
     const { messenger, fake } = createFakeMessenger();
     const { b, queries } = fakeBridge(() => ({ results: [DUPONT], matchedOtherFields: false, fuzzy: false }));
-    registerAddressBook(messenger, createSearchListener(b));
+    registerAddressBook(messenger, createSearchListener(b, messenger.i18n.getMessage));
     expect((await fake.autocomplete("  ")).lines).toEqual([]);
     expect(queries).toEqual([]);
   });

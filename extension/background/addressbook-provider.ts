@@ -51,7 +51,10 @@ export function displayNameOf(e: DirectoryEntry): string {
   return tail ? `${who} — ${tail}` : who;
 }
 
-export function entryToContact(e: DirectoryEntry): ProviderContact {
+/** messenger.i18n.getMessage: the contact's notes are in the user's language (French by default). */
+export type MessageFn = (name: string, substitutions?: string | string[]) => string;
+
+export function entryToContact(e: DirectoryEntry, msg: MessageFn): ProviderContact {
   const p: Record<string, string> = { DisplayName: displayNameOf(e), PrimaryEmail: e.email };
   if (e.givenName) p.FirstName = e.givenName;
   if (e.surname) p.LastName = e.surname;
@@ -60,26 +63,27 @@ export function entryToContact(e: DirectoryEntry): ProviderContact {
   if (e.city) p.WorkCity = e.city;
   if (e.postalCode) p.WorkZipCode = e.postalCode;
   if (e.profession || e.specialty) p.JobTitle = [e.profession, e.specialty].filter(Boolean).join(" — ");
+  const places = e.places.map((pl) => [pl.organisation, pl.city].filter(Boolean).join(", "));
   const notes = [
-    e.profession ? `Profession : ${e.profession}` : null,
-    e.specialty ? `Spécialité : ${e.specialty}` : null,
-    e.idNat ? `Identifiant national : ${e.idNat}` : null,
-    e.places.length > 1 ? `Lieux : ${e.places.map((pl) => [pl.organisation, pl.city].filter(Boolean).join(", ")).join(" ; ")}` : null,
-    `Boîte ${e.type} — Annuaire MSSanté`,
+    e.profession ? msg("contactNoteProfession", [e.profession]) : null,
+    e.specialty ? msg("contactNoteSpecialty", [e.specialty]) : null,
+    e.idNat ? msg("contactNoteIdNat", [e.idNat]) : null,
+    places.length > 1 ? msg("contactNotePlaces", [places.join(msg("contactNotePlacesSeparator"))]) : null,
+    msg("contactNoteMailbox", [e.type]),
   ].filter(Boolean);
   p.Notes = notes.join("\n");
   return p;
 }
 
 /** Pure: bridge answer → provider answer, order kept, one contact per address. */
-export function toProviderResult(r: Result<"directory.search">, limit: number): SearchRequestReturn {
+export function toProviderResult(r: Result<"directory.search">, limit: number, msg: MessageFn): SearchRequestReturn {
   const seen = new Set<string>();
   const results: ProviderContact[] = [];
   for (const e of r.results) {
     const key = e.email.toLowerCase();
     if (seen.has(key)) continue;
     seen.add(key);
-    results.push(entryToContact(e));
+    results.push(entryToContact(e, msg));
   }
   const truncated = r.results.length >= limit;
   return { results, isCompleteResult: !r.matchedOtherFields && !r.fuzzy && !truncated };
@@ -87,7 +91,7 @@ export function toProviderResult(r: Result<"directory.search">, limit: number): 
 
 const EMPTY: SearchRequestReturn = { results: [], isCompleteResult: false };
 
-export function createSearchListener(bridge: BridgeCaller, opts: { limit?: number; timeoutMs?: number } = {}): SearchRequestListener {
+export function createSearchListener(bridge: BridgeCaller, msg: MessageFn, opts: { limit?: number; timeoutMs?: number } = {}): SearchRequestListener {
   const limit = opts.limit ?? PROVIDER_LIMIT;
   const timeoutMs = opts.timeoutMs ?? PROVIDER_TIMEOUT_MS;
   return async (_node, searchString) => {
@@ -95,7 +99,7 @@ export function createSearchListener(bridge: BridgeCaller, opts: { limit?: numbe
     if (!query || !bridge.connected) return EMPTY;
     try {
       const r = await bridge.call("directory.search", { query, limit }, timeoutMs);
-      return toProviderResult(r, limit);
+      return toProviderResult(r, limit, msg);
     } catch {
       return EMPTY;
     }

@@ -60,7 +60,7 @@ export function startBackground(m: Messenger, opts: BackgroundOptions): Backgrou
   const dialogs = new GuardDialogs(m);
 
   // --- listeners, synchronously ---
-  registerAddressBook(m, createSearchListener(client));
+  registerAddressBook(m, createSearchListener(client, (name, subs) => m.i18n.getMessage(name, subs)));
   m.compose.onBeforeSend.addListener(createBeforeSendListener({ messenger: m, bridge: client, askUser: dialogs.ask, testBuild: opts.testBuild ?? false }));
   m.runtime.onInstalled.addListener((details) => {
     if (details.reason === "install") void m.tabs.create({ url: m.runtime.getURL("pages/setup/setup.html") }).catch(() => undefined);
