@@ -15,6 +15,7 @@
  *               message through (delivered into Dovecot), uses its cached list with the bridge down
  *   card events pull → status within 1 s of the bridge's card.changed, checks paused; insert → both back
  *   screenshots non-empty PNGs of the display's size under test-results/screenshots/
+ * Thunderbird runs in French (intl.locale.requested = fr, Debian's thunderbird-l10n-fr), as a GP's.
  */
 import { mkdirSync, rmSync } from "node:fs";
 import path from "node:path";
@@ -49,7 +50,7 @@ import {
   type GuardRecord,
 } from "./ui-session.ts";
 
-const reason = missingComponents("e2e daily use (autocomplete, guard, card events, PIN state, screenshots)", [...E2E_COMPONENTS, "Xvfb", "xwd"]);
+const reason = missingComponents("e2e daily use (autocomplete, guard, card events, PIN state, screenshots)", [...E2E_COMPONENTS, "Xvfb", "xwd", "thunderbird-l10n-fr"]);
 
 const SHOTS = path.join(REPO_ROOT, "test-results", "screenshots");
 const WIDTH = 1280;
@@ -71,7 +72,8 @@ describe.skipIf(reason)("daily use in a real Thunderbird (issue #6)", () => {
     rmSync(SHOTS, { recursive: true, force: true });
     mkdirSync(SHOTS, { recursive: true });
     xvfb = await startXvfb({ width: WIDTH, height: HEIGHT });
-    env = await startE2EEnv({ thunderbirdOptions: { display: xvfb.display } });
+    // Thunderbird in French, the doctor's language (Debian's language pack): the extension follows it.
+    env = await startE2EEnv({ thunderbirdOptions: { display: xvfb.display, prefs: { "intl.locale.requested": "fr" } } });
     bridge = env.bridge;
     await arrangeMainWindow(d(), WIDTH, HEIGHT);
     console.log(`[e2e] daily use: environment up in ${((Date.now() - started) / 1000).toFixed(1)} s`);
@@ -89,10 +91,13 @@ describe.skipIf(reason)("daily use in a real Thunderbird (issue #6)", () => {
     const s = await waitForPage(
       d(),
       SETUP_PAGE,
-      ["#state-bridge", "#state-card", "#state-pin", "#candidates input[name=address]"],
+      ["h1", "#state-bridge", "#state-card", "#state-pin", "#candidates input[name=address]"],
       (p) => p.elements["#state-pin"]?.dataset?.state === "ok" && !!p.elements["#candidates input[name=address]"]?.exists,
       "the setup page with the card read",
     );
+    // A French Thunderbird, and the extension speaks French in it.
+    expect(await d().chrome(`return Services.locale.appLocaleAsBCP47;`)).toBe("fr");
+    expect(s.elements["h1"]!.text).toBe("Configurer MSSanté avec la carte CPS");
     expect(s.elements["#state-bridge"]!.dataset!.state).toBe("connected");
     expect(s.text).toContain(DOCTOR.address);
     shots.setupBefore = await screenshot(xvfb.display, SHOTS, "setup-before-provisioning");

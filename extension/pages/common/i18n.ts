@@ -11,6 +11,17 @@ export function t(key: string, subs?: string | string[]): string {
   return s || key;
 }
 
+/**
+ * A date for the user, in Thunderbird's language ("23 novembre 2026 à 15:32"), in local time;
+ * `fallback` when the value is missing or not a date.
+ */
+export function formatDate(iso: string | null | undefined, fallback = "?", lang: string = getMessenger().i18n.getUILanguage()): string {
+  if (!iso) return fallback;
+  const d = new Date(iso);
+  if (Number.isNaN(d.getTime())) return fallback;
+  return new Intl.DateTimeFormat(lang.startsWith("fr") ? "fr-FR" : lang, { dateStyle: "long", timeStyle: "short" }).format(d);
+}
+
 /** Fills every element with data-i18n="key" (text) and data-i18n-placeholder / -title. */
 export function localizeDocument(doc: Document = document): void {
   for (const el of Array.from(doc.querySelectorAll<HTMLElement>("[data-i18n]"))) el.textContent = t(el.dataset.i18n!);

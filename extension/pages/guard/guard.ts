@@ -4,7 +4,7 @@
  */
 import type { GuardDecision, RecipientIssue } from "../../background/guard-decision.ts";
 import { send } from "../common/background-api.ts";
-import { byId, el, localizeDocument, t } from "../common/i18n.ts";
+import { byId, el, formatDate, localizeDocument, t } from "../common/i18n.ts";
 
 type Block = Extract<GuardDecision, { action: "block" }>;
 const id = Number(new URLSearchParams(location.search).get("id"));
@@ -40,7 +40,7 @@ async function main() {
     byId("guard-warnings-box").hidden = false;
     byId("guard-warnings").replaceChildren(...d.warnings.map((i) => el("li", { textContent: issueText(i) })));
   }
-  const listText = t(d.list.source === "live" ? "guardListLive" : "guardListCache", [d.list.date ?? "?"]);
+  const listText = t(d.list.source === "live" ? "guardListLive" : "guardListCache", [formatDate(d.list.date)]);
   byId("guard-list").textContent = d.list.testOnly ? `${listText} ${t("guardListTestOnly")}` : listText;
   if (d.list.testOnly) byId("guard-list").dataset.testOnly = "true";
   byId("guard-remove").onclick = () => void choose("remove");
