@@ -161,7 +161,9 @@ export async function runDiscover(address: string, opts: DiscoverCliOptions, io:
   try {
     targets = await discoverServers(address, { resolver, overrides: config.discovery.overrides, trustedDomains: cached?.domainSet ?? new Set() });
   } catch (e) {
-    io.err((e as Error).message);
+    // The bridge's message does not name the domain (it never echoes a client's input); here the
+    // person typed it, so it is named for them.
+    io.err(`${domain}: ${(e as Error).message}`);
     return e instanceof BridgeError && e.code === ErrorCode.INVALID_ADDRESS ? EXIT.BAD_INPUT : EXIT.IO;
   }
   if (opts.json) {

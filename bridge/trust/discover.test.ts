@@ -95,6 +95,26 @@ describe("discoverServers (table resolver)", () => {
     expect(err.message).toMatch(/--dns-server/);
   });
 
+  it("does not repeat the client's domain in DISCOVERY_FAILED (no record, or DNS failing)", async () => {
+    const domain = "patient-1234-secret.test";
+    const noRecord = await discoverServers(`x@${domain}`, { resolver: tableResolver({}) }).catch((e) => e);
+    const failing = tableResolver({ [`_imap._tcp.${domain}`]: "ECONNREFUSED", [`_submission._tcp.${domain}`]: "ETIMEOUT" });
+    // A resolver error whose message names the queried host, as node:dns's do.
+    const named: SrvResolver = {
+      async resolveSrv(n) {
+        throw Object.assign(new Error(`querySrv ESERVFAIL ${n}`), { code: "ESERVFAIL" });
+      },
+    };
+    for (const err of [noRecord, await discoverServers(`x@${domain}`, { resolver: failing }).catch((e) => e), await discoverServers(`x@${domain}`, { resolver: named }).catch((e) => e)]) {
+      expect(err).toBeInstanceOf(BridgeError);
+      expect(err.code).toBe(ErrorCode.DISCOVERY_FAILED);
+      expect(err.message).toMatch(/discovery\.overrides/);
+      expect(err.message).not.toContain("patient-1234");
+      expect(JSON.stringify(err.data ?? null)).not.toContain("patient-1234");
+    }
+    expect(noRecord.message).toMatch(/no _imap\._tcp \/ _submission\._tcp SRV record/);
+  });
+
   it("queries the IDNA form of a Unicode domain", async () => {
     const seen: string[] = [];
     const resolver: SrvResolver = {

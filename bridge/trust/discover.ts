@@ -158,20 +158,21 @@ export async function discoverServers(address: string, opts: DiscoverOptions): P
       records = await opts.resolver.resolveSrv(`_${service}._tcp.${domain}`);
     } catch (e) {
       const code = (e as NodeJS.ErrnoException).code ?? "";
-      if (!NO_RECORD.has(code)) dnsErrors.push(`_${service}._tcp.${domain}: ${code || (e as Error).message}`);
+      // The code only: the resolver's message names the queried host, i.e. the client's domain.
+      if (!NO_RECORD.has(code)) dnsErrors.push(`_${service}._tcp: ${code || "DNS error"}`);
     }
     let targets = srvToTargets(service, records, domain, trusted, opts.frontMapping);
     if (targets.length === 0) targets = overrideTargets(service, domain, opts.overrides ?? {}, trusted);
     out.push(...targets);
   }
   if (out.length === 0) {
-    const why = dnsErrors.length ? `DNS failed (${dnsErrors.join("; ")})` : `no _imap._tcp / _submission._tcp SRV record for ${domain}`;
+    // The domain is not repeated: error messages never echo what the client sent (it knows what it asked).
+    const why = dnsErrors.length ? `DNS failed (${dnsErrors.join("; ")})` : "no _imap._tcp / _submission._tcp SRV record for the address's domain";
     throw new BridgeError(
       ErrorCode.DISCOVERY_FAILED,
-      `Cannot find the mail servers of ${domain}: ${why}, and no override in the configuration. ` +
-        `Ask the operator for its IMAP and submission servers and add them to discovery.overrides["${domain}"] in the bridge's config.json` +
+      `Cannot find the address's mail servers: ${why}, and no override in the configuration. ` +
+        `Ask the operator for its IMAP and submission servers and add them to discovery.overrides in the bridge's config.json, keyed by the address's domain` +
         (dnsErrors.length ? ", or check the DNS server (--dns-server / discovery.dnsServer)." : "."),
-      { domain },
     );
   }
   return out;

@@ -114,8 +114,10 @@ describe.skipIf(skip)("server discovery against a real dnsmasq", () => {
     const err = await trust.discover("a@nothing.mssante.test").catch((e) => e);
     expect(err).toBeInstanceOf(BridgeError);
     expect(err.code).toBe(ErrorCode.DISCOVERY_FAILED);
-    expect(err.message).toMatch(/no _imap\._tcp \/ _submission\._tcp SRV record for nothing\.mssante\.test/);
-    expect(err.message).toMatch(/discovery\.overrides\["nothing\.mssante\.test"\]/);
+    expect(err.message).toMatch(/no _imap\._tcp \/ _submission\._tcp SRV record/);
+    expect(err.message).toMatch(/discovery\.overrides/);
+    // The client's domain is not echoed back (it knows what it asked).
+    expect(err.message).not.toContain("nothing.mssante.test");
   });
 
   it("looks a Unicode domain up in its IDNA form", async () => {
@@ -148,6 +150,8 @@ describe.skipIf(skip)("server discovery against a real dnsmasq", () => {
     const none = runCli(["discover", "a@nothing.mssante.test", "--dns-server", dns.server, "--data-dir", dataDir]);
     expect(none.code).toBe(4);
     expect(none.stderr).toMatch(/discovery\.overrides/);
+    // On the command line the person typed the address: the domain is named for them.
+    expect(none.stderr).toMatch(/^nothing\.mssante\.test: Cannot find/m);
     expect(runCli(["discover", "not-an-address", "--data-dir", dataDir]).code).toBe(3);
     expect(runCli(["discover", "a@mssante.test", "--dns-server", "dns.example:53", "--data-dir", dataDir]).code).toBe(2);
     expect(runCli(["discover", "--no-such-option", "a@mssante.test"]).code).toBe(2);
