@@ -1,5 +1,6 @@
 import { describe, expect, it, vi } from "vitest";
 import type { MethodName, NotificationParams, Params, Result } from "../../shared/protocol/schemas.ts";
+import { IDENTITY, NO_CARD, READER, WITH_CARD } from "../test-support/card-states.ts";
 import { createFakeMessenger } from "../test-support/fake-messenger.ts";
 import type { BridgeCaller } from "./bridge-caller.ts";
 import { CardWatch } from "./card-watch.ts";
@@ -8,13 +9,6 @@ import { initialStatus, type ExtensionStatus } from "./status.ts";
 
 vi.spyOn(console, "info").mockImplementation(() => undefined);
 
-const READER = { name: "Virtual PCD 00 00", cardPresent: true, atr: "3B", model: { id: "cps3", name: "CPS3", family: "CPS3" as const, interface: "contact" as const, rsaPss: false }, unknownCard: false };
-const WITH_CARD = { pcscAvailable: true, readers: [READER], boundReader: READER.name, unavailable: null };
-const NO_CARD = { pcscAvailable: true, readers: [{ ...READER, cardPresent: false, atr: null, model: null }], boundReader: READER.name, unavailable: { reason: "no-card" as const, message: "Insert the card" } };
-const IDENTITY = {
-  idNat: "810001234567", idType: "RPPS", idNumber: "10001234567", kind: "personal" as const, surname: "DUPONT", givenName: "JEAN", profession: "Médecin", structure: null,
-  notBefore: "2025-01-01T00:00:00Z", notAfter: "2028-01-01T00:00:00Z", issuer: "TEST", certificateSerial: "01", certificateSha256: "a1".repeat(32),
-};
 const inserted: NotificationParams<"card.changed"> = { event: "inserted", reader: READER.name, state: WITH_CARD };
 const removed: NotificationParams<"card.changed"> = { event: "removed", reader: READER.name, state: NO_CARD };
 
