@@ -7,7 +7,7 @@ import type { EventEmitter } from "node:events";
 import type { CardIdentity, PinStatus } from "../shared/domain/identity.ts";
 import type { CardLayerState } from "../shared/domain/card.ts";
 import type { DirectoryEntry, DirectoryStatus } from "../shared/domain/directory-entry.ts";
-import type { ServerTarget, TrustDecision, TrustList } from "../shared/domain/trust.ts";
+import type { Discovery, TrustDecision, TrustList } from "../shared/domain/trust.ts";
 import type { NotificationParams } from "../shared/protocol/schemas.ts";
 
 export interface ModuleInfo {
@@ -52,5 +52,6 @@ export interface TrustService {
   check(address: string): TrustDecision;
   /** The loaded list; throws BridgeError TRUST_LIST_UNAVAILABLE (saying what to do) when there is none. */
   list(): TrustList;
-  discover(address: string): Promise<ServerTarget[]>;
+  /** Servers of an address, and the card login chosen with the operator policies; throws DISCOVERY_FAILED or INVALID_ADDRESS. */
+  discover(address: string): Promise<Discovery>;
 }

@@ -12,7 +12,7 @@ import type { ServerTarget, TrustDecision } from "../../shared/domain/trust.ts";
 import { defaultConfig, type BridgeConfig } from "../config/config.ts";
 import { dataPaths, resolveDataDir } from "../config/data-dir.ts";
 import { loadConfig } from "../config/load-config.ts";
-import { chooseTargets, createResolver, discoverServers, parseDnsServer } from "../trust/discover.ts";
+import { cardLogin, createResolver, discoverServers, parseDnsServer, policiesProblem } from "../trust/discover.ts";
 import { addressDomain, decideTrust } from "../trust/whitelist.ts";
 import { isUrlSource, WhitelistStore, type LoadedWhitelist } from "../trust/whitelist-store.ts";
 
@@ -146,6 +146,11 @@ export async function runDiscover(address: string, opts: DiscoverCliOptions, io:
     io.err((e as Error).message);
     return EXIT.IO;
   }
+  const problem = policiesProblem(config.discovery.policies);
+  if (problem) {
+    io.err(`${problem}: fix config.json in the bridge's data directory.`);
+    return EXIT.IO;
+  }
   const dnsServer = opts.dnsServer ?? config.discovery.dnsServer;
   let resolver;
   try {
@@ -169,9 +174,10 @@ export async function runDiscover(address: string, opts: DiscoverCliOptions, io:
   if (opts.json) {
     io.out(JSON.stringify(targets.map(({ service, host, port, priority, weight, front, source, confirmed }) => ({ service, host, port, priority, weight, front, source, confirmed }))));
   } else {
-    const chosen = chooseTargets(targets, "card", config.discovery.policies, domain);
+    // The same choice the running bridge sends the extension (discovery.discover's cardLogin).
+    const chosen = cardLogin(targets, config.discovery.policies, domain);
     for (const t of targets) io.out(describeTarget(t, t === chosen.imap || t === chosen.submission));
-    io.err(`* = used for a card login (front "${chosen.policy.cardFront}", Thunderbird SMTP auth method ${chosen.policy.smtpAuthMethod})${cached ? "" : "; no cached trust-space list, so only hosts in " + domain + " are confirmed"}`);
+    io.err(`* = used for a card login (front "${chosen.front}", Thunderbird IMAP auth method ${chosen.imapAuthMethod}, SMTP ${chosen.smtpAuthMethod})${cached ? "" : "; no cached trust-space list, so only hosts in " + domain + " are confirmed"}`);
   }
   return EXIT.OK;
 }

@@ -77,7 +77,8 @@ export const handlers: Partial<Record<MethodName, Handler>> = {
   },
   "trust.check": async (p: { address: string }, ctx) => ctx.services.trust.check(p.address),
   "trust.list": async (_p, ctx) => ctx.services.trust.list(),
-  "discovery.discover": async (p: { address: string }, ctx) => ({
-    targets: await other(ctx, () => ctx.services.trust.discover(p.address), "Server discovery"),
-  }),
+  "discovery.discover": async (p: { address: string }, ctx) => {
+    const { targets, cardLogin } = await other(ctx, () => ctx.services.trust.discover(p.address), "Server discovery");
+    return { targets, cardLogin };
+  },
 };

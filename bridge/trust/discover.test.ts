@@ -2,12 +2,14 @@ import { describe, expect, it } from "vitest";
 import { BridgeError, ErrorCode } from "../../shared/protocol/errors.ts";
 import type { ServerTarget } from "../../shared/domain/trust.ts";
 import {
+  cardLogin,
   chooseTargets,
   discoverServers,
   frontFor,
   isConfirmedHost,
   orderSrv,
   parseDnsServer,
+  policiesProblem,
   policyFor,
   srvToTargets,
   type SrvRecord,
@@ -159,6 +161,35 @@ describe("chooseTargets and policies", () => {
     expect(policyFor("other.test", policies).cardFront).toBe("certificate");
     expect(policyFor("sub.a.test", policies).cardFront).toBe("psc");
     expect(chooseTargets([], "card", policies).imap).toBeNull();
+  });
+});
+
+describe("cardLogin (what discovery.discover answers the extension)", () => {
+  const t = (service: "imap" | "submission", host: string, front: "psc" | "certificate", confirmed = true): ServerTarget => ({
+    service, host, port: service === "imap" ? 143 : 587, priority: front === "psc" ? 10 : 20, weight: 0, front, source: "srv", confirmed,
+  });
+
+  it("is chooseTargets' choice with Thunderbird's auth methods: IMAP External, SMTP from the policy", () => {
+    const targets = [t("imap", "p.a.test", "psc"), t("imap", "c.a.test", "certificate"), t("submission", "s.elsewhere.example", "certificate", false)];
+    expect(cardLogin(targets, [{ domain: "*", cardFront: "certificate", smtpAuthMethod: 7 }], "a.test")).toEqual({
+      front: "certificate",
+      imap: targets[1],
+      submission: targets[2], // unconfirmed, but the only one: the extension asks the user
+      imapAuthMethod: 7,
+      smtpAuthMethod: 7,
+    });
+    const psc = cardLogin(targets, [{ domain: "a.test", cardFront: "psc", smtpAuthMethod: 1 }], "a.test");
+    expect(psc).toEqual({ front: "psc", imap: targets[0], submission: null, imapAuthMethod: 7, smtpAuthMethod: 1 });
+  });
+
+  it("checks configured policies and says what is wrong", () => {
+    expect(policiesProblem([{ domain: "*", cardFront: "certificate", smtpAuthMethod: 7 }])).toBeNull();
+    expect(policiesProblem([])).toBeNull();
+    expect(policiesProblem({})).toMatch(/must be a list/);
+    expect(policiesProblem([null])).toMatch(/policies\[0\] must be an object/);
+    expect(policiesProblem([{ domain: "", cardFront: "psc", smtpAuthMethod: 7 }])).toMatch(/\[0\]\.domain/);
+    expect(policiesProblem([{ domain: "*", cardFront: "certificate", smtpAuthMethod: 7 }, { domain: "a.test", cardFront: "cert", smtpAuthMethod: 7 }])).toMatch(/\[1\]\.cardFront/);
+    for (const bad of [0, 11, 7.5, "7"]) expect(policiesProblem([{ domain: "*", cardFront: "psc", smtpAuthMethod: bad }]), String(bad)).toMatch(/smtpAuthMethod/);
   });
 });
 

@@ -13,7 +13,7 @@
  */
 import { promises as dnsPromises } from "node:dns";
 import { BridgeError, ErrorCode } from "../../shared/protocol/errors.ts";
-import type { Front, ServerTarget } from "../../shared/domain/trust.ts";
+import type { CardLogin, Front, ServerTarget } from "../../shared/domain/trust.ts";
 import type { OperatorPolicy } from "../config/config.ts";
 import { addressDomain, hostInDomain, normalizeDomain } from "./whitelist.ts";
 
@@ -213,4 +213,38 @@ export function chooseTargets(targets: ServerTarget[], loginMethod: "card", poli
     return c.find((t) => t.confirmed) ?? c[0] ?? null;
   };
   return { imap: pick("imap"), submission: pick("submission"), policy };
+}
+
+/**
+ * Thunderbird's IMAP auth method for a card login: External (7), the card's certificate in TLS and
+ * then SASL EXTERNAL, whatever the front.
+ */
+export const CARD_IMAP_AUTH_METHOD = 7;
+
+/**
+ * The card login as discovery.discover answers it (cardLogin): the targets chooseTargets picks with
+ * the configured policies, and Thunderbird's auth methods. The extension configures exactly this.
+ */
+export function cardLogin(targets: ServerTarget[], policies: OperatorPolicy[], domain: string): CardLogin {
+  const c = chooseTargets(targets, "card", policies, domain);
+  return { front: c.policy.cardFront, imap: c.imap, submission: c.submission, imapAuthMethod: CARD_IMAP_AUTH_METHOD, smtpAuthMethod: c.policy.smtpAuthMethod };
+}
+
+/**
+ * What is wrong with configured operator policies (config discovery.policies), or null. Each is
+ * { domain: "*" | a domain suffix, cardFront: "certificate" | "psc", smtpAuthMethod: 1..10 }.
+ */
+export function policiesProblem(policies: unknown): string | null {
+  if (!Array.isArray(policies)) return "discovery.policies must be a list";
+  for (const [i, p] of policies.entries()) {
+    const at = `discovery.policies[${i}]`;
+    if (!p || typeof p !== "object") return `${at} must be an object { domain, cardFront, smtpAuthMethod }`;
+    const { domain, cardFront, smtpAuthMethod } = p as Record<string, unknown>;
+    if (typeof domain !== "string" || !domain.trim()) return `${at}.domain must be "*" or a domain`;
+    if (cardFront !== "certificate" && cardFront !== "psc") return `${at}.cardFront must be "certificate" or "psc"`;
+    if (typeof smtpAuthMethod !== "number" || !Number.isInteger(smtpAuthMethod) || smtpAuthMethod < 1 || smtpAuthMethod > 10) {
+      return `${at}.smtpAuthMethod must be a Thunderbird auth method from 1 to 10 (7 = External, the card's certificate)`;
+    }
+  }
+  return null;
 }

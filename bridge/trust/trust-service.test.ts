@@ -58,12 +58,62 @@ describe("TrustSpace", () => {
     };
     const t = new TrustSpace({ whitelistSource: FALLBACK, cacheDir: null, refreshHours: 0, resolver, overrides: { "hopital-exemple.mssante.test": { submission: { host: "smtp.cert.mssante.test", port: 587 } } } });
     await t.start();
-    const r = await t.discover("a@hopital-exemple.mssante.test");
+    const r = (await t.discover("a@hopital-exemple.mssante.test")).targets;
     expect(r.map((x) => [x.service, x.host, x.source, x.confirmed])).toEqual([
       ["imap", "imap.cert.mssante.test", "srv", true], // in cert.mssante.test, a trust-space domain
       ["submission", "smtp.cert.mssante.test", "override", true],
     ]);
     t.close();
+  });
+
+  describe("the card login it answers, from the configured operator policies (the one source)", () => {
+    // Both fronts; on the certificate front the heavier IMAP host lies outside the domain and the trust space.
+    const resolver: SrvResolver = {
+      resolveSrv: async (n) => {
+        const d = n.replace(/^_\w+\._tcp\./, "");
+        const svc = n.startsWith("_imap") ? "imap" : "smtp";
+        return [
+          { name: `${svc}.psc.${d}`, port: svc === "imap" ? 143 : 587, priority: 10, weight: 0 },
+          ...(svc === "imap" ? [{ name: "imap.elsewhere.example", port: 143, priority: 20, weight: 90 }] : []),
+          { name: `${svc}.cert.${d}`, port: svc === "imap" ? 143 : 587, priority: 20, weight: 10 },
+        ];
+      },
+    };
+    const policies = [
+      { domain: "*", cardFront: "certificate" as const, smtpAuthMethod: 7 },
+      { domain: "psc-only.test", cardFront: "psc" as const, smtpAuthMethod: 1 },
+    ];
+
+    it("by default: the certificate front, a confirmed target before a heavier unconfirmed one, External", async () => {
+      const t = new TrustSpace({ whitelistSource: FALLBACK, cacheDir: null, refreshHours: 0, resolver });
+      const r = await t.discover("a@op.test");
+      expect(r.targets).toHaveLength(5);
+      expect(r.cardLogin).toEqual({
+        front: "certificate",
+        imap: expect.objectContaining({ host: "imap.cert.op.test", confirmed: true }),
+        submission: expect.objectContaining({ host: "smtp.cert.op.test", front: "certificate" }),
+        imapAuthMethod: 7,
+        smtpAuthMethod: 7,
+      });
+    });
+
+    it("follows a per-domain policy of the configuration", async () => {
+      const t = new TrustSpace({ whitelistSource: FALLBACK, cacheDir: null, refreshHours: 0, resolver, policies });
+      expect((await t.discover("a@psc-only.test")).cardLogin).toMatchObject({ front: "psc", imap: { host: "imap.psc.psc-only.test" }, submission: { host: "smtp.psc.psc-only.test" }, imapAuthMethod: 7, smtpAuthMethod: 1 });
+      expect((await t.discover("a@op.test")).cardLogin).toMatchObject({ front: "certificate", imap: { host: "imap.cert.op.test" }, smtpAuthMethod: 7 });
+    });
+
+    it("says what to fix in a wrong policy instead of answering with it", async () => {
+      const wrong = [{ domain: "*", cardFront: "password", smtpAuthMethod: 7 }] as unknown as typeof policies;
+      const t = new TrustSpace({ whitelistSource: FALLBACK, cacheDir: null, refreshHours: 0, resolver, policies: wrong });
+      await expect(t.discover("a@op.test")).rejects.toMatchObject({ code: ErrorCode.DISCOVERY_FAILED, message: expect.stringMatching(/discovery\.policies\[0\]\.cardFront must be "certificate" or "psc".*config\.json/) });
+    });
+
+    it("takes the policies from the bridge's configuration", () => {
+      const c = defaultConfig();
+      c.discovery.policies = policies;
+      expect(trustOptionsFromConfig(c, "/data").policies).toEqual(policies);
+    });
   });
 
   it("with no list and no saved copy, says so with a typed error (never an empty list) and tries the source again on demand", async () => {

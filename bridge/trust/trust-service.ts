@@ -2,13 +2,13 @@
  * TrustService (bridge/services.ts): the trust-space list (loaded, cached, refreshed on a schedule)
  * and server discovery. check() and list() answer from memory; discover() asks DNS.
  */
-import type { ServerTarget, TrustDecision, TrustList } from "../../shared/domain/trust.ts";
+import type { Discovery, TrustDecision, TrustList } from "../../shared/domain/trust.ts";
 import { BridgeError, ErrorCode } from "../../shared/protocol/errors.ts";
-import type { BridgeConfig } from "../config/config.ts";
+import { defaultConfig, type BridgeConfig, type OperatorPolicy } from "../config/config.ts";
 import { dataPaths } from "../config/data-dir.ts";
 import type { TrustService } from "../services.ts";
-import { createResolver, DEFAULT_FRONT_MAPPING, discoverServers, type FrontMapping, type OverrideTable, type SrvResolver } from "./discover.ts";
-import { decideTrust } from "./whitelist.ts";
+import { cardLogin, createResolver, DEFAULT_FRONT_MAPPING, discoverServers, policiesProblem, type FrontMapping, type OverrideTable, type SrvResolver } from "./discover.ts";
+import { addressDomain, decideTrust } from "./whitelist.ts";
 import { WhitelistStore, type LoadedWhitelist } from "./whitelist-store.ts";
 
 /** What the service logs through (bridge/log/logger.ts fits). */
@@ -32,6 +32,8 @@ export interface TrustSpaceOptions {
   /** Injected resolver (tests, or a custom DNS client). */
   resolver?: SrvResolver;
   overrides?: OverrideTable;
+  /** Operator policies (config.discovery.policies): which front and SMTP auth method a card login uses. Default: certificate front, External. */
+  policies?: OperatorPolicy[];
   frontMapping?: FrontMapping;
   logger?: TrustLogger;
   now?: () => Date;
@@ -50,6 +52,7 @@ export function trustOptionsFromConfig(config: BridgeConfig, dataDir: string): T
     extraCaFile: config.network.extraCaFile,
     dnsServer: config.discovery.dnsServer,
     overrides: config.discovery.overrides,
+    policies: config.discovery.policies,
   };
 }
 
@@ -140,13 +143,20 @@ export class TrustSpace implements TrustService {
     return { domains: [...c.list.domains], date: c.list.date, testOnly: c.list.testOnly };
   }
 
-  discover(address: string): Promise<ServerTarget[]> {
-    return discoverServers(address, {
+  /** Every target found, and the card login chosen from them with the operator policies. */
+  async discover(address: string): Promise<Discovery> {
+    const policies = this.opts.policies ?? defaultConfig().discovery.policies;
+    const problem = policiesProblem(policies);
+    if (problem) {
+      throw new BridgeError(ErrorCode.DISCOVERY_FAILED, `The bridge's configuration is wrong: ${problem}. Fix config.json in the bridge's data directory, then restart the bridge.`);
+    }
+    const targets = await discoverServers(address, {
       resolver: this.resolver,
       overrides: this.opts.overrides ?? {},
       trustedDomains: this.current?.domainSet ?? new Set(),
       frontMapping: this.opts.frontMapping ?? DEFAULT_FRONT_MAPPING,
     });
+    return { targets, cardLogin: cardLogin(targets, policies, addressDomain(address)) };
   }
 
   close(): void {

@@ -32,3 +32,24 @@ export interface ServerTarget {
   /** False when the target lies outside the address's domain and the trust space: ask the user. */
   confirmed: boolean;
 }
+
+/**
+ * The servers and Thunderbird settings of a card login, chosen by the bridge with its operator
+ * policies (config `discovery.policies`): the one source of which front and login method an
+ * operator accepts. Auth methods are Thunderbird's nsMsgAuthMethod values (7 = External).
+ */
+export interface CardLogin {
+  /** The policy's front for the card (default: the certificate front). */
+  front: Front;
+  /** Per service, the first target on that front, confirmed ones first; null when there is none. */
+  imap: ServerTarget | null;
+  submission: ServerTarget | null;
+  imapAuthMethod: number;
+  smtpAuthMethod: number;
+}
+
+/** What discovery answers: every target found, and the ones a card login uses. */
+export interface Discovery {
+  targets: ServerTarget[];
+  cardLogin: CardLogin;
+}

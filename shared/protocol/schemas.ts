@@ -113,6 +113,18 @@ export const ServerTargetSchema = Type.Object({
   confirmed: Type.Boolean(),
 });
 
+/**
+ * A card login's servers and Thunderbird auth methods (nsMsgAuthMethod, 7 = External), chosen by
+ * the bridge with its operator policies (config discovery.policies). Auth methods 1..10.
+ */
+export const CardLoginSchema = Type.Object({
+  front: Type.Union([Type.Literal("psc"), Type.Literal("certificate")]),
+  imap: Nullable(ServerTargetSchema),
+  submission: Nullable(ServerTargetSchema),
+  imapAuthMethod: Type.Integer({ minimum: 1, maximum: 10 }),
+  smtpAuthMethod: Type.Integer({ minimum: 1, maximum: 10 }),
+});
+
 const Empty = Type.Object({}, { additionalProperties: false });
 const Ok = Type.Object({ ok: Type.Literal(true) });
 
@@ -263,10 +275,15 @@ export const Methods = {
     params: Empty,
     result: Type.Object({ domains: Type.Array(Type.String(), { minItems: 1 }), date: Nullable(Type.String()), testOnly: Type.Boolean() }),
   },
+  /**
+   * targets: everything found. cardLogin: what a card login uses, per the bridge's operator
+   * policies. Optional only because bridges before it (same protocol version) do not send it; this
+   * bridge always does, and the extension's setup stops (update the bridge) without it.
+   */
   "discovery.discover": {
     preAuth: false,
     params: Type.Object({ address: Address }, { additionalProperties: false }),
-    result: Type.Object({ targets: Type.Array(ServerTargetSchema) }),
+    result: Type.Object({ targets: Type.Array(ServerTargetSchema), cardLogin: Type.Optional(CardLoginSchema) }),
   },
 } as const;
 

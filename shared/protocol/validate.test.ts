@@ -39,6 +39,15 @@ describe("protocol validation", () => {
     expect(checkResult("trust.check", { address: "a@b.fr", domain: "b.fr", verdict: "maybe", listDate: null })).not.toBeNull();
   });
 
+  it("accepts a discovery answer without cardLogin (a bridge from before it: the setup then says to update it), and checks one given", () => {
+    const target = { service: "imap", host: "imap.b.fr", port: 143, priority: 20, weight: 0, front: "certificate", source: "srv", confirmed: true };
+    expect(checkResult("discovery.discover", { targets: [target] })).toBeNull();
+    const cardLogin = { front: "certificate", imap: target, submission: null, imapAuthMethod: 7, smtpAuthMethod: 7 };
+    expect(checkResult("discovery.discover", { targets: [target], cardLogin })).toBeNull();
+    expect(checkResult("discovery.discover", { targets: [target], cardLogin: { ...cardLogin, front: "password" } })).not.toBeNull();
+    expect(checkResult("discovery.discover", { targets: [target], cardLogin: { ...cardLogin, smtpAuthMethod: 0 } })).not.toBeNull();
+  });
+
   it("knows its methods and nothing else", () => {
     expect(isMethodName("directory.search")).toBe(true);
     expect(isMethodName("__proto__")).toBe(false);

@@ -3,6 +3,8 @@ import { readFileSync } from "node:fs";
 import { BRIDGE_CALL_TIMEOUT_MS, CARD_CALL_TIMEOUT_MS, PKCS11_MANIFEST_NAME, ADDON_ID } from "../../../shared/constants.ts";
 import { DEFAULT_LIMITS } from "../../../bridge/server/context.ts";
 import { CARD_BACKSTOP_MS } from "../../../bridge/server/router.ts";
+import { defaultConfig, type OperatorPolicy } from "../../../bridge/config/config.ts";
+import { cardLogin } from "../../../bridge/trust/discover.ts";
 import { messageName } from "../common/i18n.ts";
 import type { MethodName, Params, Result } from "../../../shared/protocol/schemas.ts";
 import type { BridgeState } from "../../background/bridge-client.ts";
@@ -16,8 +18,6 @@ import {
   callFailure,
   CHANGE_FIELDS,
   checksHeldAfter,
-  chooseTargets,
-  DEFAULT_OPERATOR,
   describeChange,
   orderCandidates,
   prepare,
@@ -56,6 +56,11 @@ const TARGETS: Target[] = [
   target("submission", "psc.medecin.mssante.fr", 587, "psc", 10),
   target("submission", "cert.medecin.mssante.fr", 587, "certificate", 20),
 ];
+/** The bridge's answer, its card login chosen by the bridge's own code with its (default) policies. */
+const discovered = (targets: Target[], policies: OperatorPolicy[] = defaultConfig().discovery.policies) => ({
+  targets,
+  cardLogin: cardLogin(targets, policies, "medecin.mssante.fr"),
+});
 const CA_PEM = "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n";
 
 type Handler = (params: any) => unknown;
@@ -90,7 +95,7 @@ class Env {
       "card.getIdentity": () => IDENTITY,
       "directory.lookupByIdNat": () => ({ entries: [DUPONT] }),
       "trust.check": (p) => ({ address: p.address, domain: p.address.split("@")[1], verdict: "trusted", listDate: "2026-11-20" }),
-      "discovery.discover": () => ({ targets: TARGETS }),
+      "discovery.discover": () => discovered(TARGETS),
       "card.getModuleInfo": () => ({ manifestName: PKCS11_MANIFEST_NAME, manifestInstalled: true, moduleAvailable: true, moduleDescription: "Cryptolib CPS" }),
       "card.installModuleManifest": () => ({ ok: true }),
     };
@@ -105,7 +110,6 @@ class Env {
       pkcs11: messenger.pkcs11,
       accounts: messenger.mssAccounts,
       loadCAs: async () => this.cas,
-      operatorSettings: () => DEFAULT_OPERATOR,
       recordAccount: async (a) => {
         this.recorded.push(a);
       },
@@ -152,13 +156,6 @@ describe("pure helpers", () => {
     expect(orderCandidates([per, entry({ email: "b@x.mssante.fr" })]).preselected).toBeNull();
     expect(orderCandidates([org]).preselected).toBe("o@x.mssante.fr");
     expect(orderCandidates([]).preselected).toBeNull();
-  });
-
-  it("chooses the certificate front, lowest priority first", () => {
-    const { imap, smtp } = chooseTargets([...TARGETS, target("imap", "backup.medecin.mssante.fr", 143, "certificate", 30)]);
-    expect(imap?.host).toBe("cert.medecin.mssante.fr");
-    expect(smtp?.port).toBe(587);
-    expect(chooseTargets(TARGETS.filter((t) => t.front === "psc")).imap).toBeNull();
   });
 
   it("names the identity from the card", () => {
@@ -287,7 +284,7 @@ describe("provision", () => {
   });
 
   it("asks before using unconfirmed servers, and stops when refused", async () => {
-    env.handlers["discovery.discover"] = () => ({ targets: [target("imap", "mail.elsewhere.example", 143, "certificate", 20, false), target("submission", "cert.medecin.mssante.fr", 587, "certificate", 20)] });
+    env.handlers["discovery.discover"] = () => discovered([target("imap", "mail.elsewhere.example", 143, "certificate", 20, false), target("submission", "cert.medecin.mssante.fr", 587, "certificate", 20)]);
     env.confirmTargetsAnswer = false;
     expect(await env.run()).toMatchObject({ ok: false, failure: { step: "discovery", code: "targets-refused" } });
     expect(env.askedTargets[0]!.map((t) => t.host)).toEqual(["mail.elsewhere.example"]);
@@ -304,7 +301,8 @@ describe("provision", () => {
     ["no trust list", (e) => (e.handlers["trust.check"] = (p) => ({ address: p.address, domain: "x", verdict: "unknown", listDate: null })), "trust", "trust-unknown"],
     ["a trust check error", (e) => e.fail("trust.check", "TRUST_LIST_UNAVAILABLE"), "trust", "trust-unknown"],
     ["discovery failing", (e) => e.fail("discovery.discover", "DISCOVERY_FAILED"), "discovery", "discovery-failed"],
-    ["no certificate front", (e) => (e.handlers["discovery.discover"] = () => ({ targets: TARGETS.filter((t) => t.front === "psc") })), "discovery", "no-certificate-front"],
+    ["no certificate front", (e) => (e.handlers["discovery.discover"] = () => discovered(TARGETS.filter((t) => t.front === "psc"))), "discovery", "no-certificate-front"],
+    ["a bridge from before cardLogin", (e) => (e.handlers["discovery.discover"] = () => ({ targets: TARGETS })), "discovery", "bridge-outdated"],
     ["Cryptolib CPS missing", (e) => (e.handlers["card.getModuleInfo"] = () => ({ manifestName: "m", manifestInstalled: false, moduleAvailable: false, moduleDescription: "Cryptolib CPS" })), "module", "module-missing"],
     [
       "the manifest not written, and none for Thunderbird",
@@ -383,6 +381,50 @@ describe("provision", () => {
     env.confirmPinAnswer = false;
     await env.run();
     expect(env.fake.mssAccounts.calls).not.toContain("verifyLogon");
+  });
+});
+
+describe("the card login comes from the bridge's operator policies (one source, issue #3/#4)", () => {
+  it("configures the servers and auth methods the bridge chose, whatever the front", async () => {
+    // The bridge's configuration says this operator's card login uses the PSC front, SMTP auth 1.
+    env.handlers["discovery.discover"] = () => discovered(TARGETS, [{ domain: "medecin.mssante.fr", cardFront: "psc", smtpAuthMethod: 1 }]);
+    expect(await env.run()).toMatchObject({ ok: true, result: { imap: { host: "psc.medecin.mssante.fr" }, smtp: { host: "psc.medecin.mssante.fr" } } });
+    expect(env.fake.mssAccounts.accounts[0]!.req).toMatchObject({
+      imap: { host: "psc.medecin.mssante.fr", port: 143, authMethod: 7 },
+      smtp: { host: "psc.medecin.mssante.fr", port: 587, authMethod: 1 },
+    });
+    expect(env.fake.mssAccounts.remembered).toEqual([{ hosts: ["psc.medecin.mssante.fr"], certificateSha256: FPR }]);
+  });
+
+  it("uses the bridge's pick, confirmed before heavier unconfirmed, and asks nothing then", async () => {
+    const targets = [
+      { ...target("submission", "smtp.elsewhere.example", 587, "certificate", 20, false), weight: 90 },
+      target("submission", "cert.medecin.mssante.fr", 587, "certificate", 20),
+      target("imap", "cert.medecin.mssante.fr", 143, "certificate", 20),
+    ];
+    env.handlers["discovery.discover"] = () => discovered(targets);
+    expect(await env.run()).toMatchObject({ ok: true, result: { smtp: { host: "cert.medecin.mssante.fr" } } });
+    expect(env.askedTargets).toEqual([]);
+  });
+
+  it("configures only what cardLogin says, not the rest of the targets", async () => {
+    env.handlers["discovery.discover"] = () => ({
+      targets: TARGETS,
+      cardLogin: { front: "certificate", imap: target("imap", "chosen.medecin.mssante.fr", 993, "certificate", 20), submission: target("submission", "chosen.medecin.mssante.fr", 465, "certificate", 20), imapAuthMethod: 7, smtpAuthMethod: 7 },
+    });
+    expect(await env.run()).toMatchObject({ ok: true });
+    expect(env.fake.mssAccounts.accounts[0]!.req).toMatchObject({ imap: { host: "chosen.medecin.mssante.fr", port: 993, socketType: 3 }, smtp: { port: 465, socketType: 3 } });
+  });
+
+  it("with a bridge that sends no cardLogin, stops before anything changes and asks for the bridge to be updated", async () => {
+    env.handlers["discovery.discover"] = () => ({ targets: TARGETS });
+    expect(await env.run()).toEqual({ ok: false, failure: { step: "discovery", code: "bridge-outdated", detail: expect.stringContaining("cardLogin") } });
+    expect(env.fake.mssAccounts.calls).toEqual([]);
+    expect(env.calls).not.toContain("card.getModuleInfo");
+    for (const lang of ["fr", "en"]) {
+      const msgs = JSON.parse(readFileSync(new URL(`../../_locales/${lang}/messages.json`, import.meta.url), "utf8")) as Record<string, { message: string }>;
+      expect(msgs.todo_bridge_outdated!.message, lang).toMatch(/mettez à jour le pont|update the MSSanté bridge/i);
+    }
   });
 });
 
@@ -580,7 +622,7 @@ describe("nothing thrown is lost", () => {
   });
 
   it("turns an error thrown by the page into a failure of the step under way", async () => {
-    env.handlers["discovery.discover"] = () => ({ targets: [target("imap", "mail.elsewhere.example", 143, "certificate", 20, false), target("submission", "cert.medecin.mssante.fr", 587, "certificate", 20)] });
+    env.handlers["discovery.discover"] = () => discovered([target("imap", "mail.elsewhere.example", 143, "certificate", 20, false), target("submission", "cert.medecin.mssante.fr", 587, "certificate", 20)]);
     env.ui.confirmTargets = async () => {
       throw new Error("the page went away");
     };

@@ -5,7 +5,8 @@
  *   prepare()   — bridge, reader, card and PIN state; identity from the card; the doctor's
  *                 mailboxes from the directory by idNat (one → preselected, several → choose,
  *                 none → manual entry).
- *   provision() — trust space, server discovery (certificate front), then the PIN state gate
+ *   provision() — trust space, server discovery (the card login's servers and auth methods as the
+ *                 bridge chooses them with its operator policies), then the PIN state gate
  *                 before anything in Thunderbird changes, card module into Thunderbird, IGC-Santé
  *                 CAs, account (created; an existing one reported and repaired only if the user
  *                 agrees), its checks held, card certificate remembered for those hosts, logon
@@ -41,6 +42,7 @@ export type FailureCode =
   | "not-in-trust-space"
   | "trust-unknown"
   | "discovery-failed"
+  | "bridge-outdated"
   | "no-certificate-front"
   | "targets-refused"
   | "module-missing"
@@ -73,12 +75,6 @@ export interface CallError {
   message: string;
 }
 
-export interface OperatorSettings {
-  /** SMTP auth with the card: 7 External = client certificate in TLS, no AUTH command (TB has no SASL EXTERNAL). */
-  smtpAuthMethod: number;
-  imapAuthMethod: number;
-}
-
 export interface SetupDeps {
   bridgeState(): BridgeState["kind"];
   call<M extends MethodName>(method: M, params: Params<M>): Promise<Result<M>>;
@@ -90,7 +86,6 @@ export interface SetupDeps {
   accounts: MssAccountsApi;
   /** The IGC-Santé CAs shipped with the extension (data/igc-sante-cas.json), with their subject CN. */
   loadCAs(): Promise<{ name: string; pem: string; subjectCN?: string }[]>;
-  operatorSettings(domain: string): OperatorSettings;
   recordAccount(a: ProvisionedAccount): Promise<void>;
 }
 
@@ -223,21 +218,10 @@ export function orderCandidates(entries: DirectoryEntry[]): { candidates: Direct
   return { candidates, preselected };
 }
 
-/** Best target per service on the front matching the login method (the card → certificate front). */
-export function chooseTargets(targets: ServerTarget[], front: ServerTarget["front"] = "certificate"): { imap: ServerTarget | null; smtp: ServerTarget | null } {
-  const best = (service: ServerTarget["service"]) =>
-    targets
-      .filter((t) => t.service === service && t.front === front)
-      .sort((a, b) => a.priority - b.priority || b.weight - a.weight || (a.source === b.source ? 0 : a.source === "srv" ? -1 : 1))[0] ?? null;
-  return { imap: best("imap"), smtp: best("submission") };
-}
-
 /** Implicit TLS on 993/465, STARTTLS otherwise (the MSSanté client interface: STARTTLS on 143/587). */
 export function socketTypeFor(port: number): number {
   return port === 993 || port === 465 ? 3 : 2;
 }
-
-export const DEFAULT_OPERATOR: OperatorSettings = { smtpAuthMethod: 7, imapAuthMethod: 7 };
 
 /** Every setting the Experiment can report changing in a repair (each has a `change_…` label). */
 export const CHANGE_FIELDS = [
@@ -364,16 +348,20 @@ export async function provision(deps: SetupDeps, ui: SetupUi, input: { identity:
   }
   ui.progress("trust", "done");
 
-  // 2. Servers on the certificate front.
+  // 2. The card login's servers and auth methods, as the bridge chooses them with its operator
+  // policies (its configuration is the one source; the extension has no chooser of its own).
   ui.progress("discovery", "running");
-  let targets: ServerTarget[];
+  let login: Result<"discovery.discover">["cardLogin"];
   try {
-    targets = (await deps.call("discovery.discover", { address })).targets;
+    login = (await deps.call("discovery.discover", { address })).cardLogin;
   } catch (e) {
     return fail("discovery", callFailure(e) === "bridge-down" ? "bridge-down" : "discovery-failed", detailOf(e));
   }
-  const { imap, smtp } = chooseTargets(targets, "certificate");
-  if (!imap || !smtp) return fail("discovery", "no-certificate-front");
+  // A bridge from before cardLogin: choosing here would be a second policy that can disagree with
+  // the bridge's configuration, so the setup stops and asks for the bridge to be updated.
+  if (!login) return fail("discovery", "bridge-outdated", "discovery.discover answered without cardLogin");
+  const { imap, submission: smtp } = login;
+  if (!imap || !smtp) return fail("discovery", "no-certificate-front", `front: ${login.front}`);
   const unconfirmed = [imap, smtp].filter((t) => !t.confirmed);
   if (unconfirmed.length && !(await ui.confirmTargets(unconfirmed))) return fail("discovery", "targets-refused");
   ui.progress("discovery", "done", { imap: `${imap.host}:${imap.port}`, smtp: `${smtp.host}:${smtp.port}` });
@@ -443,13 +431,12 @@ export async function provision(deps: SetupDeps, ui: SetupUi, input: { identity:
   // 6. Account: created; one already there for the address is reported, left as it is when it
   // matches, and repaired only when the user agrees to the changes listed.
   ui.progress("account", "running");
-  const op = deps.operatorSettings(norm.domain);
   const realName = realNameFromCard(input.identity);
   const request: CreateAccountRequest = {
     email: address,
     realName,
-    imap: { host: imap.host, port: imap.port, socketType: socketTypeFor(imap.port), authMethod: op.imapAuthMethod },
-    smtp: { host: smtp.host, port: smtp.port, socketType: socketTypeFor(smtp.port), authMethod: op.smtpAuthMethod },
+    imap: { host: imap.host, port: imap.port, socketType: socketTypeFor(imap.port), authMethod: login.imapAuthMethod },
+    smtp: { host: smtp.host, port: smtp.port, socketType: socketTypeFor(smtp.port), authMethod: login.smtpAuthMethod },
   };
   const accountFailure = (r: { code: string; message: string }) =>
     fail("account", r.code === "existing-not-imap" ? "existing-not-imap" : "account-failed", `${r.code}: ${r.message}`);

@@ -3,7 +3,6 @@
  * the background, messenger.pkcs11, the mssAccounts Experiment). The outcome of each phase is also
  * written to storage.local "mss.lastSetup" so a test driver can read it.
  */
-import operators from "../../data/operators.json" with { type: "json" };
 import { log } from "../../background/log.ts";
 import { getMessenger } from "../../background/messenger-types.ts";
 import type { ExtensionStatus } from "../../background/status.ts";
@@ -15,12 +14,10 @@ import { bridgeText, cardText, pinText } from "../common/status-text.ts";
 import {
   bridgeCallTimeout,
   checksHeldAfter,
-  DEFAULT_OPERATOR,
   describeChange,
   prepareSafely,
   provisionSafely,
   recordThroughBackground,
-  type OperatorSettings,
   type Prepared,
   type SetupDeps,
   type SetupFailure,
@@ -37,8 +34,6 @@ let prepared: Prepared | null = null;
 let busy = false;
 let lastCardPresent: boolean | null = null;
 
-const operatorTable = operators as { default: OperatorSettings; domains: Record<string, Partial<OperatorSettings>> };
-
 const deps: SetupDeps = {
   bridgeState: () => status?.bridge.kind ?? "idle",
   call: (method, params) => callBridge(method, params, bridgeCallTimeout(method)),
@@ -49,7 +44,6 @@ const deps: SetupDeps = {
     const j = (await r.json()) as { certificates: { name: string; pem: string; subjectCN?: string }[] };
     return j.certificates;
   },
-  operatorSettings: (domain) => ({ ...DEFAULT_OPERATOR, ...operatorTable.default, ...(operatorTable.domains[domain] ?? {}) }),
   recordAccount: recordThroughBackground((msg) => send(msg)),
 };
 
