@@ -216,6 +216,23 @@ describe("prepare", () => {
     expect(await prepare(env.deps, env.ui)).toMatchObject({ ok: false, failure: { code: "no-card" } });
   });
 
+  it("says several cards are inserted (SEVERAL_CARDS), and what to do, wherever the bridge reports it", async () => {
+    expect(callFailure({ code: "SEVERAL_CARDS", message: "2 cards are seen" })).toBe("several-cards");
+    env.fail("card.getPinStatus", "SEVERAL_CARDS");
+    expect(await prepare(env.deps, env.ui)).toMatchObject({ ok: false, failure: { step: "card", code: "several-cards" } });
+    expect(await env.run()).toMatchObject({ ok: false, failure: { step: "pin", code: "several-cards" } });
+    expect(env.fake.mssAccounts.calls).toEqual([]);
+    env.handlers["card.getPinStatus"] = () => ({ state: "ok", pinPad: false });
+    env.fail("card.getIdentity", "SEVERAL_CARDS");
+    expect(await prepare(env.deps, env.ui)).toMatchObject({ ok: false, failure: { step: "identity", code: "several-cards" } });
+    for (const [lang, remove, reader] of [["fr", /Retirez l'autre carte/, /--reader NOM/], ["en", /Remove the other card/, /--reader NAME/]] as const) {
+      const msgs = JSON.parse(readFileSync(new URL(`../../_locales/${lang}/messages.json`, import.meta.url), "utf8")) as Record<string, { message: string }>;
+      expect(msgs.failure_several_cards!.message, lang).toBeTruthy();
+      expect(msgs.todo_several_cards!.message, lang).toMatch(remove);
+      expect(msgs.todo_several_cards!.message, lang).toMatch(reader);
+    }
+  });
+
   it("lets the user choose among several mailboxes, or type one when none or no directory", async () => {
     env.handlers["directory.lookupByIdNat"] = () => ({ entries: [DUPONT, entry({ email: "j.dupont@chu-lyon.mssante.fr", idNat: IDENTITY.idNat })] });
     expect(await prepare(env.deps, env.ui)).toMatchObject({ ok: true, prepared: { preselected: null, candidates: [{}, {}] } });

@@ -36,6 +36,7 @@ export type FailureCode =
   | "no-reader"
   | "no-card"
   | "unknown-card"
+  | "several-cards"
   | "module-unavailable"
   | "identity-unreadable"
   | "invalid-address"
@@ -175,6 +176,9 @@ export function callFailure(e: unknown): FailureCode {
       return "pcsc-unavailable";
     case "UNKNOWN_CARD":
       return "unknown-card";
+    // Several cards/tokens and none the bound reader's: the bridge cannot tell which is the user's.
+    case "SEVERAL_CARDS":
+      return "several-cards";
     case "MODULE_UNAVAILABLE":
       return "module-unavailable";
     default:
