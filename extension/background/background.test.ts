@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
+import { ErrorCode } from "../../shared/protocol/errors.ts";
 import { bytesToBase64 } from "../../shared/protocol/proofs.ts";
 import type { NotificationParams } from "../../shared/protocol/schemas.ts";
 import { FakeBridge, nodeSocketFactory, testSecret } from "../test-support/fake-bridge.ts";
@@ -105,6 +106,26 @@ describe("background", () => {
     await until(() => !w.bg.status().checksPaused && w.bg.status().identity !== null);
     expect(w.fake.mssAccounts.accounts[0]!.paused).toBe(false);
     expect(w.fake.mssAccounts.pauseCalls.map((c) => c.paused)).toContain(true);
+  });
+
+  it("two cards in (the bridge answers SEVERAL_CARDS): the button warns until the other card is removed", async () => {
+    const w = await world({ paired: true });
+    const several = () => {
+      throw { code: ErrorCode.SEVERAL_CARDS, message: "2 cards are seen by the card's PKCS#11 module. Remove the other card; or start the bridge with --reader NAME." };
+    };
+    w.bridge.opts.handlers!["card.getIdentity"] = several;
+    w.bridge.opts.handlers!["card.getPinStatus"] = several;
+    await until(() => w.bg.status().cardProblem?.code === "SEVERAL_CARDS");
+    expect(w.bg.status()).toMatchObject({ identity: null, pin: null });
+    expect(w.fake.badge).toMatchObject({ icon: "icons/mss-warn.svg", text: "!", title: w.messenger.i18n.getMessage("statusCardProblem") });
+    expect(w.fake.badge.title).not.toBe("");
+    await until(() => (w.fake.storage.get(STATUS_KEY) as ExtensionStatus | undefined)?.cardProblem?.code === "SEVERAL_CARDS");
+
+    w.bridge.opts.handlers!["card.getIdentity"] = () => IDENTITY;
+    w.bridge.opts.handlers!["card.getPinStatus"] = () => ({ state: "ok", pinPad: false });
+    w.bridge.notify("card.changed", { event: "removed", reader: "Other reader", state: WITH_CARD });
+    await until(() => w.bg.status().cardProblem === null && w.bg.status().identity !== null);
+    expect(w.fake.badge).toMatchObject({ icon: "icons/mss-ok.svg", title: w.messenger.i18n.getMessage("statusCardOk") });
   });
 
   it("serves pages the allowed bridge methods only", async () => {

@@ -3,14 +3,51 @@
  * identity and PIN state in the status, and pauses mail checks of the provisioned MSSanté accounts
  * while the card is out (so Thunderbird neither asks for a PIN nor floods login errors), resuming
  * them when it returns. Accounts are in storage.local "mss.accounts" (written by the setup page).
+ * A failed identity or PIN read (two cards, an unknown card, no card module, a card that does not
+ * answer…) is the status's cardProblem, by error code, until a later read works or the card goes.
  */
 import { CARD_CALL_TIMEOUT_MS } from "../../shared/constants.ts";
 import type { NotificationParams } from "../../shared/protocol/schemas.ts";
 import type { BridgeCaller } from "./bridge-caller.ts";
+import { errorCodeOf, type ClientErrorCode } from "./client-error.ts";
 import { KNOWN_ACCOUNTS_KEY } from "./compose-guard.ts";
 import { log } from "./log.ts";
 import type { Messenger } from "./messenger-types.ts";
-import { cardPresent, type ExtensionStatus } from "./status.ts";
+import { cardPresent, type CardProblem, type ExtensionStatus } from "./status.ts";
+
+/**
+ * Failures of the connection or the session, not of the card: the bridge's state shows them (and
+ * a reconnection reads the card again), so they neither set nor clear the card's problem.
+ */
+const NOT_THE_CARD = new Set<ClientErrorCode>([
+  "NOT_CONNECTED",
+  "CONNECTION_CLOSED",
+  "NOT_THE_BRIDGE",
+  "NATIVE_UNAVAILABLE",
+  "NOT_AUTHENTICATED",
+  "AUTHENTICATION_FAILED",
+  "NOT_PAIRED",
+  "PAIRING_FAILED",
+  "UNSUPPORTED_VERSION",
+  "RATE_LIMITED",
+  "BUSY",
+]);
+
+type Read<T> = { ok: true; value: T } | { ok: false; code: ClientErrorCode };
+
+/** What the card reads say about the card: a problem (the first read's, by code), none, or nothing new. */
+function cardProblemOf(reads: Read<unknown>[]): CardProblem | null | undefined {
+  const failed = reads.filter((r): r is { ok: false; code: ClientErrorCode } => !r.ok);
+  const card = failed.find((r) => !NOT_THE_CARD.has(r.code));
+  if (card) return { code: card.code };
+  return failed.length ? undefined : null;
+}
+
+const settle = <T>(p: Promise<T>): Promise<Read<T>> =>
+  p.then(
+    (value) => ({ ok: true as const, value }),
+    (e: unknown) => ({ ok: false as const, code: errorCodeOf(e) }),
+  );
 
 export interface ProvisionedAccount {
   accountId: string;
@@ -71,12 +108,18 @@ export class CardWatch {
   private async afterCardState(gen: number): Promise<void> {
     const present = cardPresent(this.current().card);
     if (present) {
-      const [identity, pin] = await Promise.all([
-        this.bridge.call("card.getIdentity", {}, CARD_CALL_TIMEOUT_MS).catch(() => null),
-        this.bridge.call("card.getPinStatus", {}, CARD_CALL_TIMEOUT_MS).catch(() => null),
-      ]);
+      const reads = await Promise.all([
+        settle(this.bridge.call("card.getIdentity", {}, CARD_CALL_TIMEOUT_MS)),
+        settle(this.bridge.call("card.getPinStatus", {}, CARD_CALL_TIMEOUT_MS)),
+      ] as const);
       if (gen !== this.generation) return; // the card changed while we read it: the newer state decides
+      const [idRead, pinRead] = reads;
+      const identity = idRead.ok ? idRead.value : null;
+      const pin = pinRead.ok ? pinRead.value : null;
+      const cardProblem = cardProblemOf(reads);
+      if (cardProblem) log("card.read-failed", { code: cardProblem.code }); // the code only: never the card's data
       this.update({
+        ...(cardProblem === undefined ? {} : { cardProblem }),
         identity: identity
           ? {
               surname: identity.surname,
@@ -93,7 +136,7 @@ export class CardWatch {
         pin,
       });
     } else {
-      this.update({ identity: null, pin: null });
+      this.update({ identity: null, pin: null, cardProblem: null });
     }
     await this.queueChecks(gen, !present);
   }

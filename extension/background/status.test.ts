@@ -33,4 +33,13 @@ describe("status", () => {
     expect(badgeFor(status({ pin: { state: "final-try", pinPad: false } }))).toMatchObject({ text: "PIN", titleKey: "statusPinFinalTry" });
     expect(badgeFor(status({ pin: { state: "locked", pinPad: false } }))).toMatchObject({ level: "error", titleKey: "statusPinLocked" });
   });
+
+  it("a card that could not be read is a warning on the button, not green; a blocked PIN stays an error", () => {
+    const problem = { cardProblem: { code: "SEVERAL_CARDS" as const }, pin: null };
+    expect(badgeFor(status(problem))).toEqual({ text: "!", color: "#d97706", titleKey: "statusCardProblem", icon: "mss-warn", level: "warning" });
+    expect(badgeFor(status({ cardProblem: { code: "TIMEOUT" }, pin: { state: "locked", pinPad: false } }))).toMatchObject({ level: "error", titleKey: "statusPinLocked" });
+    // Only the card in the reader has problems: none shown without a card or a bridge.
+    expect(badgeFor(status({ ...problem, card: { pcscAvailable: true, readers: [reader({ cardPresent: false })], boundReader: null, unavailable: null } }))).toMatchObject({ titleKey: "statusNoCard" });
+    expect(badgeFor(status({ ...problem, bridge: { kind: "down", reason: "", retryInMs: 1, attempt: 1 } }))).toMatchObject({ titleKey: "statusBridgeDown" });
+  });
 });

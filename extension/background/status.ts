@@ -4,6 +4,7 @@
  * it) and sends it to open pages as {kind: "status", status}.
  */
 import type { BridgeState } from "./bridge-client.ts";
+import type { ClientErrorCode } from "./client-error.ts";
 import type { CardState, Identity, PinInfo } from "./protocol-types.ts";
 
 export const STATUS_KEY = "mss.status";
@@ -13,6 +14,12 @@ export interface ExtensionStatus {
   card: CardState | null;
   identity: Pick<Identity, "surname" | "givenName" | "profession" | "idNat" | "idType" | "idNumber" | "kind" | "structure" | "notAfter"> | null;
   pin: PinInfo | null;
+  /**
+   * Reading the card in the reader failed (identity or PIN state): the bridge's error code only
+   * (pages say it in the user's language from the code). Cleared when a later read works or the
+   * card goes.
+   */
+  cardProblem: CardProblem | null;
   /** Mail checks of the provisioned MSSanté accounts are paused (card out). */
   checksPaused: boolean;
   /** The bridge withdrew this installation's pairing: only the user pairs again (setup page). */
@@ -20,8 +27,12 @@ export interface ExtensionStatus {
   updatedAt: string;
 }
 
+export interface CardProblem {
+  code: ClientErrorCode;
+}
+
 export function initialStatus(): ExtensionStatus {
-  return { bridge: { kind: "idle" }, card: null, identity: null, pin: null, checksPaused: false, pairingRevoked: false, updatedAt: new Date().toISOString() };
+  return { bridge: { kind: "idle" }, card: null, identity: null, pin: null, cardProblem: null, checksPaused: false, pairingRevoked: false, updatedAt: new Date().toISOString() };
 }
 
 /** A known card is in the reader the token is bound to (or in any reader when none is bound). */
@@ -65,7 +76,14 @@ export function badgeFor(s: ExtensionStatus): Badge {
       break;
   }
   if (!cardPresent(s.card)) return { text: "", color: GREY, titleKey: "statusNoCard", icon: "mss-nocard", level: "idle" };
-  switch (s.pin?.state) {
+  const pin = pinBadge(s.pin);
+  // The card could not be read: not green. A PIN state read all the same and not ok says more.
+  if (s.cardProblem && pin.level === "ok") return { text: "!", color: ORANGE, titleKey: "statusCardProblem", icon: "mss-warn", level: "warning" };
+  return pin;
+}
+
+function pinBadge(pin: PinInfo | null): Badge {
+  switch (pin?.state) {
     case "locked":
       return { text: "PIN", color: RED, titleKey: "statusPinLocked", icon: "mss-error", level: "error" };
     case "final-try":

@@ -1,6 +1,7 @@
 /** Human text for the status snapshot, shared by the popup and the setup page. */
 import type { ExtensionStatus } from "../../background/status.ts";
 import { cardPresent } from "../../background/status.ts";
+import { callFailure } from "../setup/setup-flow.ts";
 import { t } from "./i18n.ts";
 
 export function bridgeText(s: ExtensionStatus): { key: string; text: string; hint: string | null } {
@@ -27,8 +28,23 @@ export function cardText(s: ExtensionStatus): { key: string; text: string } {
     if (s.card.readers.some((r) => r.cardPresent && r.unknownCard)) return { key: "unknown-card", text: t("failure_unknown-card") };
     return { key: "no-card", text: t("failure_no-card") };
   }
+  const problem = cardProblemText(s);
+  if (problem) return { key: problem.key, text: problem.text };
   const reader = s.card.readers.find((r) => r.cardPresent);
   return { key: "present", text: t("cardPresent", [reader?.model?.name ?? reader?.name ?? ""]) };
+}
+
+/**
+ * The card in the reader could not be read: what went wrong and what to do, in the user's
+ * language from the bridge's error code (the setup page's texts for the same failures; a generic
+ * text naming the code for the others). Null when there is no such problem to show.
+ */
+export function cardProblemText(s: ExtensionStatus): { code: string; key: string; text: string; todo: string } | null {
+  const code = s.cardProblem?.code;
+  if (!code || s.bridge.kind !== "connected" || !cardPresent(s.card)) return null;
+  const failure = callFailure({ code, message: "" });
+  if (failure === "bridge-error" || failure === "bridge-down") return { code, key: "card-unreadable", text: t("cardReadFailed", [code]), todo: t("todoCardReadFailed") };
+  return { code, key: failure, text: t(`failure_${failure}`), todo: t(`todo_${failure}`) };
 }
 
 export function pinText(s: ExtensionStatus): { key: string; text: string } {

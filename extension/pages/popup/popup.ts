@@ -1,9 +1,12 @@
-/** The toolbar popup: bridge, card and PIN state, the identity on the card, a link to the setup page. */
+/**
+ * The toolbar popup: bridge, card and PIN state (or why the card could not be read, and what to
+ * do), the identity on the card, a link to the setup page.
+ */
 import { getMessenger } from "../../background/messenger-types.ts";
 import type { ExtensionStatus } from "../../background/status.ts";
 import { getStatus, onStatus, send } from "../common/background-api.ts";
 import { byId, localizeDocument, t } from "../common/i18n.ts";
-import { bridgeText, cardText, identityText, pinText } from "../common/status-text.ts";
+import { bridgeText, cardProblemText, cardText, identityText, pinText } from "../common/status-text.ts";
 
 const m = getMessenger();
 
@@ -23,9 +26,11 @@ function render(s: ExtensionStatus) {
   pill("state-pin", p.key, p.text, p.key === "ok" ? "ok" : p.key === "locked" || p.key === "final-try" ? "error" : "warning");
   byId("identity").textContent = identityText(s) ?? "—";
   byId("checks").textContent = t(s.checksPaused ? "checksPaused" : "checksActive");
+  // What to do next: about the bridge first (nothing else works without it), else the card's problem.
+  const todo = b.hint ?? cardProblemText(s)?.todo ?? null;
   const hint = byId("hint");
-  hint.textContent = b.hint ?? "";
-  hint.hidden = !b.hint;
+  hint.textContent = todo ?? "";
+  hint.hidden = !todo;
   byId("retry").hidden = s.bridge.kind === "connected";
 }
 

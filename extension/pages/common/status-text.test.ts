@@ -1,0 +1,67 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { readFileSync } from "node:fs";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import type { ClientErrorCode } from "../../background/client-error.ts";
+import { initialStatus, type ExtensionStatus } from "../../background/status.ts";
+import { NO_CARD, WITH_CARD } from "../../test-support/card-states.ts";
+import { createFakeMessenger } from "../../test-support/fake-messenger.ts";
+import { cardProblemText, cardText } from "./status-text.ts";
+
+const dir = path.dirname(fileURLToPath(import.meta.url));
+const fr = JSON.parse(readFileSync(path.join(dir, "../../_locales/fr/messages.json"), "utf8")) as Record<string, { message: string }>;
+const en = JSON.parse(readFileSync(path.join(dir, "../../_locales/en/messages.json"), "utf8")) as Record<string, { message: string }>;
+
+const g = globalThis as { messenger?: unknown };
+beforeAll(() => {
+  g.messenger = createFakeMessenger().messenger; // French, Thunderbird's default for this extension
+});
+afterAll(() => {
+  delete g.messenger;
+});
+
+const connected = { kind: "connected" as const, port: 7431, hello: { protocolVersion: 1, bridgeVersion: "1", capabilities: [], demo: false } };
+function withProblem(code: ClientErrorCode | null, over: Partial<ExtensionStatus> = {}): ExtensionStatus {
+  return { ...initialStatus(), bridge: connected, card: WITH_CARD, cardProblem: code ? { code } : null, ...over };
+}
+
+describe("status text: a card that could not be read", () => {
+  it.each([
+    ["SEVERAL_CARDS", "several-cards"],
+    ["UNKNOWN_CARD", "unknown-card"],
+    ["MODULE_UNAVAILABLE", "module-unavailable"],
+    ["TIMEOUT", "request-timeout"],
+    ["REQUEST_TIMEOUT", "request-timeout"],
+  ] as const)("%s: the setup page's own French title and what to do (%s)", (code, key) => {
+    const m = key.replace(/-/g, "_");
+    const p = cardProblemText(withProblem(code));
+    expect(p).toEqual({ code, key, text: fr[`failure_${m}`]!.message, todo: fr[`todo_${m}`]!.message });
+    expect(cardText(withProblem(code))).toEqual({ key, text: fr[`failure_${m}`]!.message });
+  });
+
+  it("two cards: says which to remove or how to name the reader", () => {
+    expect(cardProblemText(withProblem("SEVERAL_CARDS"))!.todo).toContain("--reader NOM");
+  });
+
+  it.each(["TOKEN_ERROR", "INTERNAL_ERROR", "UNKNOWN"] as const)("%s, with no text of its own: a generic French text naming the code", (code) => {
+    const p = cardProblemText(withProblem(code))!;
+    expect(p.key).toBe("card-unreadable");
+    expect(p.text).toBe(fr.cardReadFailed!.message.replace("$1", code));
+    expect(p.todo).toBe(fr.todoCardReadFailed!.message);
+    expect(cardText(withProblem(code))).toEqual({ key: "card-unreadable", text: p.text });
+  });
+
+  it("the generic text exists in English too, with the code in it", () => {
+    expect(en.cardReadFailed!.message).toContain("$1");
+    expect(en.todoCardReadFailed!.message.trim()).not.toBe("");
+    expect(en.statusCardProblem!.message.trim()).not.toBe("");
+  });
+
+  it("no problem: the card is present; no card or no bridge: the problem is not shown", () => {
+    expect(cardProblemText(withProblem(null))).toBeNull();
+    expect(cardText(withProblem(null)).key).toBe("present");
+    expect(cardProblemText(withProblem("SEVERAL_CARDS", { card: NO_CARD }))).toBeNull();
+    expect(cardText(withProblem("SEVERAL_CARDS", { card: NO_CARD })).key).toBe("no-card");
+    expect(cardProblemText(withProblem("SEVERAL_CARDS", { bridge: { kind: "down", reason: "", retryInMs: 1, attempt: 1 } }))).toBeNull();
+  });
+});
