@@ -35,7 +35,9 @@ import {
   closeComposeWindows,
   extStatus,
   GUARD_PAGE,
+  openExtensionPage,
   openSetupPage,
+  POPUP_PAGE,
   restartBridge,
   screenshot,
   serverChecks,
@@ -318,6 +320,16 @@ describe.skipIf(reason)("daily use in a real Thunderbird (issue #6)", () => {
       }, 10_000, 50);
       expect(paused.checksPaused).toBe(true);
       expect(await serverChecks(d(), accountId)).toEqual({ paused: true, doBiff: false, loginAtStartUp: false });
+      // The toolbar popup's page says it too, in French.
+      await openExtensionPage(env, POPUP_PAGE);
+      const popupOut = await waitForPage(
+        d(),
+        POPUP_PAGE,
+        ["#state-card", "#checks", "#identity"],
+        (p) => p.elements["#state-card"]?.dataset?.state === "no-card",
+        "the popup without the card",
+      );
+      expect(popupOut.elements["#checks"]!.text).toBe("en pause (carte retirée)");
 
       // Re-insert: status and checks come back.
       await env.insertCard();
@@ -339,6 +351,15 @@ describe.skipIf(reason)("daily use in a real Thunderbird (issue #6)", () => {
         return s && !s.checksPaused && s.identity ? s : null;
       }, 15_000, 50);
       expect(await serverChecks(d(), accountId)).toEqual(before);
+      const popupIn = await waitForPage(
+        d(),
+        POPUP_PAGE,
+        ["#state-card", "#state-pin", "#checks", "#identity"],
+        (p) => p.elements["#state-card"]?.dataset?.state === "present" && p.elements["#checks"]?.text === "active",
+        "the popup with the card back",
+      );
+      expect(popupIn.elements["#state-pin"]!.dataset!.state).toBe("ok");
+      expect(popupIn.elements["#identity"]!.text).toMatch(/Jean Dupont|JEAN DUPONT/i);
     } finally {
       client.close();
     }

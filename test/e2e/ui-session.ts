@@ -16,6 +16,7 @@ import type { Driver } from "../harness/thunderbird.ts";
 
 export const SETUP_PAGE = "pages/setup/setup.html";
 export const GUARD_PAGE = "pages/guard/guard.html";
+export const POPUP_PAGE = "pages/popup/popup.html";
 
 interface Wrapped<T> {
   ok: boolean;
@@ -110,6 +111,14 @@ export async function waitForPage(driver: Driver, urlPart: string, selectors: st
 
 /** Opens the setup page in a tab (or selects it). */
 export async function openSetupPage(env: E2EEnv): Promise<void> {
+  await openExtensionPage(env, SETUP_PAGE);
+}
+
+/**
+ * Opens one of the extension's pages in a tab (or selects it). The toolbar popup's page opened
+ * this way runs the same code as in its panel, which a test cannot open without a click.
+ */
+export async function openExtensionPage(env: E2EEnv, page: string): Promise<void> {
   await env.tb!.driver.chrome(
     `for (const w of Services.wm.getEnumerator("mail:3pane")) {
        const tm = w.document.getElementById("tabmail");
@@ -117,7 +126,7 @@ export async function openSetupPage(env: E2EEnv): Promise<void> {
      }
      Services.wm.getMostRecentWindow("mail:3pane").document.getElementById("tabmail").openTab("contentTab", { url: args.url });
      return true;`,
-    { page: SETUP_PAGE, url: `${env.extensionOrigin}/${SETUP_PAGE}` },
+    { page, url: `${env.extensionOrigin}/${page}` },
   );
 }
 
