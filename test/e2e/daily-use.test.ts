@@ -354,11 +354,13 @@ describe.skipIf(reason)("daily use in a real Thunderbird (issue #6)", () => {
       const popupIn = await waitForPage(
         d(),
         POPUP_PAGE,
-        ["#state-card", "#state-pin", "#checks", "#identity"],
-        (p) => p.elements["#state-card"]?.dataset?.state === "present" && p.elements["#checks"]?.text === "active",
+        ["#state-card", "#state-pin", "#checks", "#identity", "#directory"],
+        (p) => p.elements["#state-card"]?.dataset?.state === "present" && p.elements["#checks"]?.text === "active" && p.elements["#directory"]?.dataset?.state === "offline",
         "the popup with the card back",
       );
       expect(popupIn.elements["#state-pin"]!.dataset!.state).toBe("ok");
+      // The directory the autocomplete searches, with its extraction date and size.
+      expect(popupIn.elements["#directory"]!.text).toMatch(/^Extraction du .+ \(\d[\d\s\u202f]* adresses\)$/);
       expect(popupIn.elements["#identity"]!.text).toMatch(/Jean Dupont|JEAN DUPONT/i);
     } finally {
       client.close();

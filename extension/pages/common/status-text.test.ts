@@ -6,7 +6,7 @@ import type { ClientErrorCode } from "../../background/client-error.ts";
 import { initialStatus, type ExtensionStatus } from "../../background/status.ts";
 import { NO_CARD, WITH_CARD } from "../../test-support/card-states.ts";
 import { createFakeMessenger } from "../../test-support/fake-messenger.ts";
-import { cardProblemText, cardText } from "./status-text.ts";
+import { cardProblemText, cardText, directoryText } from "./status-text.ts";
 
 const dir = path.dirname(fileURLToPath(import.meta.url));
 const fr = JSON.parse(readFileSync(path.join(dir, "../../_locales/fr/messages.json"), "utf8")) as Record<string, { message: string }>;
@@ -63,5 +63,29 @@ describe("status text: a card that could not be read", () => {
     expect(cardProblemText(withProblem("SEVERAL_CARDS", { card: NO_CARD }))).toBeNull();
     expect(cardText(withProblem("SEVERAL_CARDS", { card: NO_CARD })).key).toBe("no-card");
     expect(cardProblemText(withProblem("SEVERAL_CARDS", { bridge: { kind: "down", reason: "", retryInMs: 1, attempt: 1 } }))).toBeNull();
+  });
+});
+
+describe("status text: the directory the autocomplete searches", () => {
+  const base = { source: "offline" as const, sourceDate: "2026-11-23T03:00:00Z", builtAt: "2026-11-23T04:00:00Z", count: 494435, ageDays: 0.5, stale: false };
+  it("an up-to-date offline index: its extraction date and size, in French, nothing to do", () => {
+    const d = directoryText(base, "fr")!;
+    expect(d).toMatchObject({ key: "offline", level: "ok", hint: null });
+    expect(d.text).toMatch(/^Extraction du 2[234] novembre 2026 (à )?\d{2}:\d{2} \(494\s435 adresses\)$/);
+  });
+  it("older than a week: a warning that says the daily update fails and what to do", () => {
+    const d = directoryText({ ...base, ageDays: 9.7, stale: true }, "fr")!;
+    expect(d).toMatchObject({ key: "stale", level: "warning" });
+    expect(d.hint).toBe(fr.hintDirectoryStale!.message.replace("$1", "9"));
+  });
+  it("no directory: a warning with the import command; LDAP: named; unknown: nothing", () => {
+    expect(directoryText({ ...base, source: "none", sourceDate: null, builtAt: null, count: 0, ageDays: null }, "fr")).toMatchObject({
+      key: "none",
+      level: "warning",
+      text: fr.directoryNone!.message,
+      hint: fr.hintDirectoryNone!.message,
+    });
+    expect(directoryText({ ...base, source: "ldap" }, "fr")).toMatchObject({ key: "ldap", level: "ok", text: fr.directoryLdap!.message });
+    expect(directoryText(null)).toBeNull();
   });
 });

@@ -1,8 +1,9 @@
 /** Human text for the status snapshot, shared by the popup and the setup page. */
+import type { Result } from "../../../shared/protocol/schemas.ts";
 import type { ExtensionStatus } from "../../background/status.ts";
 import { cardPresent } from "../../background/status.ts";
 import { callFailure } from "../setup/setup-flow.ts";
-import { t } from "./i18n.ts";
+import { formatDate, t } from "./i18n.ts";
 
 export function bridgeText(s: ExtensionStatus): { key: string; text: string; hint: string | null } {
   const k = s.bridge.kind;
@@ -58,4 +59,18 @@ export function identityText(s: ExtensionStatus): string | null {
   if (!id) return null;
   const name = [id.givenName, id.surname].filter(Boolean).join(" ");
   return [name || id.structure, id.profession, id.idType === "RPPS" ? `RPPS ${id.idNumber}` : `${id.idType} ${id.idNumber}`].filter(Boolean).join(" — ");
+}
+
+/**
+ * The directory the autocomplete searches: which one, from when, how many addresses; flagged when
+ * the offline index is older than a week (the bridge refreshes it daily: an old one means the
+ * refresh fails), with what to do. Null: unknown (bridge not connected or not answering).
+ */
+export function directoryText(d: Result<"directory.status"> | null, lang?: string): { key: string; level: "ok" | "warning"; text: string; hint: string | null } | null {
+  if (!d) return null;
+  if (d.source === "ldap") return { key: "ldap", level: "ok", text: t("directoryLdap"), hint: null };
+  if (d.source === "none" || d.count === 0) return { key: "none", level: "warning", text: t("directoryNone"), hint: t("hintDirectoryNone") };
+  const text = t("directoryOffline", [formatDate(d.sourceDate, "?", lang), d.count.toLocaleString(lang?.startsWith("en") ? "en-US" : "fr-FR")]);
+  if (d.stale) return { key: "stale", level: "warning", text, hint: t("hintDirectoryStale", [String(Math.floor(d.ageDays ?? 0))]) };
+  return { key: "offline", level: "ok", text, hint: null };
 }

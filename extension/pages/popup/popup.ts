@@ -4,9 +4,9 @@
  */
 import { getMessenger } from "../../background/messenger-types.ts";
 import type { ExtensionStatus } from "../../background/status.ts";
-import { getStatus, onStatus, send } from "../common/background-api.ts";
+import { callBridge, getStatus, onStatus, send } from "../common/background-api.ts";
 import { byId, localizeDocument, t } from "../common/i18n.ts";
-import { bridgeText, cardProblemText, cardText, identityText, pinText } from "../common/status-text.ts";
+import { bridgeText, cardProblemText, cardText, directoryText, identityText, pinText } from "../common/status-text.ts";
 
 const m = getMessenger();
 
@@ -15,6 +15,25 @@ function pill(id: string, key: string, text: string, level: string) {
   box.dataset.state = key;
   box.dataset.level = level;
   box.querySelector(".pill")!.textContent = text;
+}
+
+/** The directory line: asked of the bridge when the popup opens (and when it connects meanwhile). */
+let directoryHint: string | null = null;
+async function renderDirectory(s: ExtensionStatus) {
+  const box = byId("directory");
+  let d = null;
+  if (s.bridge.kind === "connected") {
+    try {
+      d = directoryText(await callBridge("directory.status", {}, 5000), m.i18n.getUILanguage());
+    } catch {
+      d = null;
+    }
+  }
+  box.textContent = d?.text ?? "—";
+  box.dataset.state = d?.key ?? "unknown";
+  box.dataset.level = d?.level ?? "unknown";
+  directoryHint = d?.hint ?? null;
+  render(s);
 }
 
 function render(s: ExtensionStatus) {
@@ -27,7 +46,7 @@ function render(s: ExtensionStatus) {
   byId("identity").textContent = identityText(s) ?? "—";
   byId("checks").textContent = t(s.checksPaused ? "checksPaused" : "checksActive");
   // What to do next: about the bridge first (nothing else works without it), else the card's problem.
-  const todo = b.hint ?? cardProblemText(s)?.todo ?? null;
+  const todo = b.hint ?? cardProblemText(s)?.todo ?? directoryHint;
   const hint = byId("hint");
   hint.textContent = todo ?? "";
   hint.hidden = !todo;
@@ -41,8 +60,17 @@ async function main() {
     window.close();
   };
   byId("retry").onclick = () => void send({ kind: "bridge.reconnect" });
-  onStatus(render);
-  render(await getStatus());
+  let wasConnected = false;
+  onStatus((s) => {
+    render(s);
+    const connected = s.bridge.kind === "connected";
+    if (connected && !wasConnected) void renderDirectory(s);
+    wasConnected = connected;
+  });
+  const first = await getStatus();
+  wasConnected = first.bridge.kind === "connected";
+  render(first);
+  void renderDirectory(first);
   const last = (await m.storage.local.get("mss.lastGuard"))["mss.lastGuard"] as { action?: string; blocked?: string[]; at?: string } | undefined;
   if (last?.action === "block" && last.blocked?.length) {
     const g = byId("guard");
