@@ -10,11 +10,13 @@ import cliProgress from "cli-progress";
 import { dataPaths, resolveDataDir } from "../config/data-dir.ts";
 import { IndexFormatError, openIndexFile } from "../directory/index/index-file.ts";
 import { PackedIndex } from "../directory/index/packed-index.ts";
-import { importExtraction, type ImportPhase } from "../directory/import/import-extraction.ts";
+import type { ImportPhase } from "../directory/import/import-extraction.ts";
 import { ImportError } from "../directory/import/import-error.ts";
+import { runImportInChild } from "../directory/import/run-import.ts";
+import { removeStaleTempFiles } from "../directory/offline-directory.ts";
 import { loadConfig } from "../config/load-config.ts";
 import { MAX_SEARCH_LIMIT, type DirectoryEntry } from "../../shared/domain/directory-entry.ts";
-import { normalizeIdNat } from "../directory/search/normalize.ts";
+import { ID_NAT_PATTERN } from "../../shared/protocol/schemas.ts";
 import { CliError, Exit } from "./common.ts";
 
 interface DbOpts {
@@ -70,6 +72,8 @@ const PHASE_LABEL: Record<ImportPhase, string> = {
   failed: "Failed     ",
 };
 
+const detailOf = (p: ImportPhase, done: number) => (p === "index" ? `${done} mailboxes` : `${(done / 1048576).toFixed(1)} MB`);
+
 async function runImport(source: string, o: DbOpts & { quiet?: boolean }): Promise<void> {
   const dbPath = dbPathOf(o);
   let config = null;
@@ -84,6 +88,7 @@ async function runImport(source: string, o: DbOpts & { quiet?: boolean }): Promi
     cliProgress.Presets.shades_classic,
   );
   let phase: ImportPhase | null = null;
+  let phaseTotal: number | null = null;
   const t0 = performance.now();
   // Half of the index being replaced, as the bridge does (a cut file must not replace a good index).
   let minCount = 0;
@@ -94,8 +99,16 @@ async function runImport(source: string, o: DbOpts & { quiet?: boolean }): Promi
   } catch {
     /* no usable index yet */
   }
+  // The import runs in its own process, as the bridge's does: this one is capped like the bridge
+  // (bin/mss-bridge.mjs's Node flags), which is far too little for parsing a full extraction.
+  // A signal to this command stops the import process too (it would otherwise finish alone).
+  removeStaleTempFiles(dbPath);
+  const stop = new AbortController();
+  const onSignal = () => stop.abort();
+  process.once("SIGINT", onSignal);
+  process.once("SIGTERM", onSignal);
   try {
-    const summary = await importExtraction({
+    const summary = await runImportInChild({
       source,
       dbPath,
       proxy: config?.network.proxy ?? null,
@@ -104,16 +117,23 @@ async function runImport(source: string, o: DbOpts & { quiet?: boolean }): Promi
       onProgress: (p, done, total) => {
         if (!showBar || p === "failed") return;
         if (p !== phase) {
-          if (phase) bar.stop();
+          if (phase) {
+            // The import process sends a few updates a second: a finished phase may not have sent its last figures.
+            if (phaseTotal) bar.update(phaseTotal, { detail: detailOf(phase, phaseTotal) });
+            bar.stop();
+          }
           phase = p;
+          phaseTotal = null;
           if (p === "done") return;
           bar.start(total ?? 1, 0, { phase: PHASE_LABEL[p], detail: "" });
         }
-        if (total) bar.setTotal(total);
-        const detail = p === "index" ? `${done} mailboxes` : `${(done / 1048576).toFixed(1)} MB`;
-        bar.update(total ? done : 0, { phase: PHASE_LABEL[p], detail });
+        if (total) {
+          bar.setTotal(total);
+          phaseTotal = total;
+        }
+        bar.update(total ? done : 0, { phase: PHASE_LABEL[p], detail: detailOf(p, done) });
       },
-    });
+    }, stop.signal);
     if (showBar && phase && phase !== "done") bar.stop();
     const m = summary.meta;
     for (const w of m.warnings) process.stderr.write(`warning: ${w}\n`);
@@ -124,10 +144,15 @@ async function runImport(source: string, o: DbOpts & { quiet?: boolean }): Promi
     );
   } catch (e) {
     if (showBar && phase) bar.stop();
+    // What a stopped or crashed import process left beside the index.
+    removeStaleTempFiles(dbPath);
     if (e instanceof ImportError) {
       throw new CliError(e.kind === "input" ? Exit.BAD_INPUT : Exit.UNAVAILABLE, `${e.message} The previous directory index (if any) is unchanged.`);
     }
     throw e;
+  } finally {
+    process.off("SIGINT", onSignal);
+    process.off("SIGTERM", onSignal);
   }
 }
 
@@ -204,7 +229,8 @@ export function registerDirectoryCommands(program: Command): void {
   ).action(async (q: string, o: DbOpts & { json?: boolean }) => {
     const key = q.trim();
     const isAddress = key.includes("@");
-    if (!isAddress && !/^\d{6,20}$/.test(normalizeIdNat(key))) {
+    // The same identifiers as the protocol's directory.lookupByIdNat (letters included: ADELI 2A/2B).
+    if (!isAddress && !new RegExp(ID_NAT_PATTERN).test(key)) {
       throw new CliError(Exit.BAD_INPUT, `"${q}" is neither an MSSanté address nor a national identifier (idNat such as 8 + RPPS, or an RPPS of 11 digits).`);
     }
     if (isAddress && !/^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(key)) throw new CliError(Exit.BAD_INPUT, `"${q}" is not a valid address.`);

@@ -14,8 +14,9 @@ export const Nonce = Type.String({ pattern: "^[A-Za-z0-9+/]{43}=$" });
 export const Proof = Type.String({ pattern: "^[0-9a-f]{64}$" });
 /** An e-mail address as typed (validated for shape, the domain may be Unicode). */
 export const Address = Type.String({ minLength: 3, maxLength: 320, pattern: "^[^\\s@]+@[^\\s@]+$" });
-/** idNat: prefix digit + register number, or an RPPS alone (11 digits). */
-export const IdNat = Type.String({ pattern: "^[0-9][0-9A-Za-z]{1,29}$" });
+/** idNat: prefix digit + register number (letters included: ADELI 2A/2B in Corsica), or an RPPS alone (11 digits). */
+export const ID_NAT_PATTERN = "^[0-9][0-9A-Za-z]{1,29}$";
+export const IdNat = Type.String({ pattern: ID_NAT_PATTERN });
 
 export const CardModelSchema = Type.Object({
   id: Type.String(),
