@@ -45,6 +45,8 @@ export interface DirectoryService {
   status(): DirectoryStatus;
   /** Imports from the configured source into a new index and swaps it in; the old one serves until then. */
   importFromConfiguredSource(onProgress: (p: ImportProgress) => void): Promise<void>;
+  /** True while an import runs, whoever started it (a client, the scheduled refresh, the demo). */
+  readonly importInProgress: boolean;
   close(): Promise<void>;
 }
 

@@ -46,6 +46,7 @@ export class UnavailableDirectoryService implements DirectoryService {
   async importFromConfiguredSource(): Promise<never> {
     throw new BridgeError(ErrorCode.DIRECTORY_UNAVAILABLE, this.why);
   }
+  readonly importInProgress = false;
   async close(): Promise<void> {}
 }
 

@@ -61,7 +61,11 @@ export const handlers: Partial<Record<MethodName, Handler>> = {
   }),
   "directory.status": async (_p, ctx) => ctx.services.directory.status(),
   "directory.import": async (_p, ctx) => {
-    if (importing.has(ctx)) throw new BridgeError(ErrorCode.IMPORT_IN_PROGRESS, "An import is already running; its progress arrives as notifications.");
+    // Answered before starting: an import already running (the scheduled refresh included) would
+    // otherwise be reported as started, then as failed, while it carries on.
+    if (importing.has(ctx) || ctx.services.directory.importInProgress) {
+      throw new BridgeError(ErrorCode.IMPORT_IN_PROGRESS, "An import is already running (started by a client or by the scheduled refresh); wait for it to finish.");
+    }
     importing.add(ctx);
     const report = (p: unknown) => ctx.onImportProgress?.(p);
     ctx.services.directory

@@ -89,6 +89,7 @@ export class FakeDirectoryService implements DirectoryService {
   status() {
     return { source: "offline" as const, sourceDate: "2026-11-01", builtAt: "2026-11-02T00:00:00.000Z", count: 1, ageDays: 1, stale: false };
   }
+  importInProgress = false;
   async importFromConfiguredSource(onProgress: (p: ImportProgress) => void) {
     onProgress({ phase: "parse", done: 1, total: 2, message: null });
     onProgress({ phase: "done", done: 2, total: 2, message: null });

@@ -17,6 +17,8 @@ import { FIXTURES } from "./directory-fixtures.ts";
 import { OfflineDirectory } from "../../bridge/directory/offline-directory.ts";
 import { BridgeError, ErrorCode } from "../../shared/protocol/errors.ts";
 import type { ImportProgress } from "../../bridge/services.ts";
+import { handlers } from "../../bridge/server/router.ts";
+import type { ServerContext } from "../../bridge/server/context.ts";
 
 const skip = missingComponents("directory-import", ["openssl"]);
 
@@ -277,5 +279,27 @@ describe.skipIf(skip)("directory import (real files, ZIP, HTTP)", () => {
     await expect(directory.importFrom(good)).rejects.toMatchObject({ code: ErrorCode.IMPORT_IN_PROGRESS });
     await first;
     expect(await snapshot()).toBe(baseline);
+  });
+
+  it("directory.import during the scheduled refresh answers IMPORT_IN_PROGRESS, not started then failed", async () => {
+    // No index yet: the refresh schedule imports at once.
+    const scheduled = new OfflineDirectory({ dbPath: path.join(dir, "scheduled", "directory"), extractionSource: good, refreshHours: 24 });
+    const notified: unknown[] = [];
+    const ctx = { services: { directory: scheduled }, onImportProgress: (p: unknown) => notified.push(p), log: { error() {} } } as unknown as ServerContext;
+    try {
+      scheduled.start();
+      for (let i = 0; i < 100 && !scheduled.importInProgress; i++) await new Promise((r) => setTimeout(r, 10));
+      expect(scheduled.importInProgress).toBe(true);
+      await expect(handlers["directory.import"]!({}, ctx)).rejects.toMatchObject({ code: ErrorCode.IMPORT_IN_PROGRESS, message: expect.stringMatching(/already running/) });
+      for (let i = 0; i < 3000 && scheduled.importInProgress; i++) await new Promise((r) => setTimeout(r, 20));
+      expect(scheduled.status().count).toBeGreaterThan(2000);
+      expect(notified).toEqual([]); // no "failed" broadcast for the refresh that carried on
+      // Once it is over, the same call starts an import and reports its progress.
+      expect(await handlers["directory.import"]!({}, ctx)).toEqual({ started: true });
+      for (let i = 0; i < 3000 && scheduled.importInProgress; i++) await new Promise((r) => setTimeout(r, 20));
+      expect((notified.at(-1) as ImportProgress).phase).toBe("done");
+    } finally {
+      await scheduled.close();
+    }
   });
 });

@@ -254,6 +254,9 @@ export class LdapDirectory implements DirectoryService {
     }
   }
 
+  /** Never: there is nothing to import from LDAP. */
+  readonly importInProgress = false;
+
   async importFromConfiguredSource(onProgress: (p: ImportProgress) => void): Promise<void> {
     void onProgress;
     throw new BridgeError(
