@@ -3,22 +3,26 @@
  *
  * Layout (all typed arrays, no object per entry once built):
  * - dict: sorted unique tokens; a token's id is its rank, so a prefix is a contiguous id range;
- * - postStart/postings: for token t and field f (0 surname, 1 given name, 2 e-mail, 3 other),
- *   the entry ids in postings[postStart[4t+f] .. postStart[4t+f+1]], ascending. postStart is
- *   cumulative, so the volume of a prefix range is one subtraction (used to plan queries);
+ * - postStart/postings: for token t and field f (0 the whole surname, 1 another token of the
+ *   surname — a part of a compound name —, 2 given name, 3 e-mail, 4 other), the entry ids in
+ *   postings[postStart[5t+f] .. postStart[5t+f+1]], ascending. postStart is cumulative, so the
+ *   volume of a prefix range is one subtraction (used to plan queries);
  * - entries: one encoded string per entry, ids in tie-break order (see search/rank.ts);
  * - email and idNat hash tables: (hash, id) pairs sorted by hash.
  */
 import { decodeEntry, TYPE_ORDER, type StoredEntry, type StoredPlace } from "../search/entry.ts";
 import { frenchCollator } from "../search/rank.ts";
-import { normalizeAddress } from "../search/normalize.ts";
+import { normalizeAddress, wholeToken } from "../search/normalize.ts";
 import { fieldTokens } from "./field-tokens.ts";
 
+/** The whole surname as one token (`lefevremoreau`, `martin`): the "surname exact" rank. */
 export const FIELD_SURNAME = 0;
-export const FIELD_GIVEN = 1;
-export const FIELD_EMAIL = 2;
-export const FIELD_OTHER = 3;
-export const FIELDS = 4;
+/** The surname's other tokens (`lefevre` and `moreau` of LEFÈVRE-MOREAU, `tour` of de la Tour). */
+export const FIELD_SURNAME_PART = 1;
+export const FIELD_GIVEN = 2;
+export const FIELD_EMAIL = 3;
+export const FIELD_OTHER = 4;
+export const FIELDS = 5;
 
 export interface IndexParts {
   dict: string[];
@@ -248,7 +252,9 @@ export class IndexBuilder {
 
   private tokenIdsOf(field: number, value: string): number[] {
     const toks =
-      field === FIELD_SURNAME ? fieldTokens(value, true) : field === FIELD_OTHER ? fieldTokens(value, false, true) : fieldTokens(value);
+      field === FIELD_SURNAME ? fieldTokens(value, true) : field === FIELD_OTHER ? fieldTokens(value, false, true, true) : fieldTokens(value);
+    // Once per distinct surname: which of its tokens is the whole surname.
+    const whole = field === FIELD_SURNAME ? wholeToken(value) : null;
     const ids = new Array<number>(toks.length);
     for (let i = 0; i < toks.length; i++) {
       const t = toks[i]!;
@@ -259,7 +265,7 @@ export class IndexBuilder {
         this.tokenIds.set(k, id);
         this.tokenList.push(k);
       }
-      ids[i] = id * FIELDS + field;
+      ids[i] = id * FIELDS + (whole === null || t === whole ? field : FIELD_SURNAME_PART);
     }
     return ids;
   }
@@ -437,7 +443,8 @@ export class IndexBuilder {
       const cur = byEntryStart.slice(0, n);
       for (let i = 0; i < m; i++) {
         const k = pk[i]!;
-        keys[cur[finalId[pe[i]!]!]!++] = (finalTok[k >>> 2]! << 2) | (k & 3); // FIELDS = 4
+        const tok = (k / FIELDS) | 0;
+        keys[cur[finalId[pe[i]!]!]!++] = finalTok[tok]! * FIELDS + (k - tok * FIELDS);
       }
     }
     const slots = t * FIELDS;

@@ -5,7 +5,7 @@
  * distinct value and every e-mail of the extraction, and those closures cost the import more than
  * the scanning itself.
  */
-import { foldText, STOPWORDS } from "../search/normalize.ts";
+import { foldText, SAINT_FORMS, STOPWORDS } from "../search/normalize.ts";
 
 const NON_ASCII_LETTER = /[\p{L}\p{N}]/u;
 
@@ -18,7 +18,10 @@ function charClass(s: string, i: number): number {
   return NON_ASCII_LETTER.test(s[i]!) ? 1 : 0;
 }
 
-export function fieldTokens(value: string, joinAll = false, dropStopwords = false): string[] {
+/** Part boundaries of the current word, as offsets into its joined form (reused, not reallocated). */
+const cuts: number[] = [];
+
+export function fieldTokens(value: string, joinAll = false, dropStopwords = false, expandSaint = false): string[] {
   const s = foldText(value);
   const n = s.length;
   const out: string[] = [];
@@ -27,6 +30,7 @@ export function fieldTokens(value: string, joinAll = false, dropStopwords = fals
   let partStart = -1; // a part is a run of letters/digits: sliced, not appended char by char
   let joined = "";
   let parts = 0;
+  let saint: string | null = null;
   for (let i = 0; i <= n; i++) {
     const k = i < n ? charClass(s, i) : 0;
     if (k === 1) {
@@ -37,15 +41,27 @@ export function fieldTokens(value: string, joinAll = false, dropStopwords = fals
       const part = s.slice(partStart, i);
       partStart = -1;
       if (!(dropStopwords && STOPWORDS.has(part))) out.push(part);
+      cuts[parts] = joined.length;
       joined += part;
       parts++;
     }
-    if (k === 0) {
-      if (parts > 1) out.push(joined);
-      if (parts > 0) {
-        all += joined;
-        words++;
+    if (k === 0 && parts > 0) {
+      if (parts > 1) {
+        for (let j = 1; j < parts - 1; j++) out.push(joined.slice(cuts[j]!));
+        out.push(joined);
       }
+      if (expandSaint) {
+        if (saint !== null) out.push(saint + joined);
+        const first = parts > 1 ? joined.slice(0, cuts[1]!) : joined;
+        const full = SAINT_FORMS.get(first);
+        if (full !== undefined && full !== first) {
+          out.push(full);
+          if (parts > 1) out.push(full + joined.slice(cuts[1]!));
+        }
+        saint = parts === 1 && full !== undefined ? full : null;
+      }
+      all += joined;
+      words++;
       joined = "";
       parts = 0;
     }

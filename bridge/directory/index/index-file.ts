@@ -8,11 +8,12 @@
 import { closeSync, fstatSync, fsyncSync, openSync, readSync, renameSync, unlinkSync, writeSync } from "node:fs";
 import path from "node:path";
 import { randomBytes } from "node:crypto";
-import type { IndexParts } from "./build-index.ts";
+import { FIELDS, type IndexParts } from "./build-index.ts";
 
 const MAGIC = Buffer.from("MSSDIDX1", "ascii");
 const TRAILER = Buffer.from("MSSDEND1", "ascii");
-export const INDEX_FORMAT_VERSION = 1;
+/** 2: the whole surname and its parts are separate posting fields (5 fields per token). */
+export const INDEX_FORMAT_VERSION = 2;
 
 export interface IndexMeta {
   formatVersion: number;
@@ -164,7 +165,7 @@ export function openIndexFile(file: string): LoadedIndex {
       idNatHash: readU32(fd, header.sections.idNatHash),
       idNatIds: readU32(fd, header.sections.idNatIds),
     };
-    if (loaded.postStart.length !== dict.length * 4 + 1 || loaded.entryOffsets.length !== header.meta.count + 1) {
+    if (loaded.postStart.length !== dict.length * FIELDS + 1 || loaded.entryOffsets.length !== header.meta.count + 1) {
       throw new IndexFormatError("the index sections do not agree");
     }
     if (loaded.postStart[loaded.postStart.length - 1] !== loaded.postings.length) throw new IndexFormatError("the index postings are corrupt");

@@ -169,6 +169,109 @@ describe("ranking", () => {
   });
 });
 
+describe("compound surnames (whole surname exact, then a part exact, then prefix)", () => {
+  const compound = makeIndex([
+    per("paul.antoine-lefevre@x.fr", "ANTOINE-LEFÈVRE", "Paul", null, [place("LYON", "69003")]),
+    per("helene.lefevre-moreau@x.fr", "LEFÈVRE-MOREAU", "HÉLÈNE", "Cardiologie", [place("LYON", "69003")]),
+    per("zoe.lefevre@x.fr", "LEFÈVRE", "Zoé", null, [place("PARIS", "75001")]),
+    per("anne.lefevres@x.fr", "LEFÈVRES", "Anne", null, [place("PARIS", "75001")]),
+    per("helene.lefevre@x.fr", "Lefebvre", "Hélène", null, [place("NICE", "06000")]),
+    per("lefevre.martin@x.fr", "MARTIN", "Lefèvre", null, [place("NICE", "06000")]),
+    // Surnames that collate before MARTIN and contain it as a part.
+    ...Array.from({ length: 30 }, (_, i) => per(`p${i}@x.fr`, `A${String.fromCharCode(97 + (i % 26))}${i}-MARTIN`, "Jean", null, [place("LYON", "69003")])),
+    per("zoe.martin@x.fr", "MARTIN", "Zoé", null, [place("LYON", "69003")]),
+  ]);
+  const found = (q: string, limit?: number) => compound.search(q, limit).results.map((r) => r.email);
+
+  it("lefevre: LEFÈVRE, then the compound names with a Lefèvre part, then LEFÈVRES, then the given name", () => {
+    expect(found("lefevre")).toEqual([
+      "zoe.lefevre@x.fr", // the whole surname
+      "paul.antoine-lefevre@x.fr", // a part, by collation of the surname
+      "helene.lefevre-moreau@x.fr",
+      "anne.lefevres@x.fr", // surname prefix
+      "lefevre.martin@x.fr", // given name
+      "helene.lefevre@x.fr", // e-mail
+    ]);
+    expect(found("LEFÈVRE")).toEqual(found("lefevre"));
+  });
+
+  it("the whole compound name typed joined or hyphenated is exact", () => {
+    expect(found("lefevremoreau")).toEqual(["helene.lefevre-moreau@x.fr"]);
+    expect(found("lefevre-moreau")).toEqual(["helene.lefevre-moreau@x.fr"]);
+    expect(found("moreau")).toEqual(["helene.lefevre-moreau@x.fr"]);
+  });
+
+  it("martin: the plain MARTIN first, within the address book's 20 results", () => {
+    const r = found("martin", 20);
+    expect(r[0]).toBe("lefevre.martin@x.fr"); // MARTIN Lefèvre < MARTIN Zoé
+    expect(r[1]).toBe("zoe.martin@x.fr");
+    expect(r).toHaveLength(20);
+    for (const e of r.slice(2)) expect(e).toMatch(/^p\d+@x\.fr$/); // then the …-MARTIN, by collation
+  });
+
+  it("helene lefev: LEFÈVRE-MOREAU first (a prefix for every Lefèvre, Hélène only hers)", () => {
+    expect(found("helene lefev")[0]).toBe("helene.lefevre-moreau@x.fr");
+  });
+});
+
+describe("bounded work: initials and the token cap", () => {
+  it("a lone letter matches only the start of a name or e-mail word, never another field", () => {
+    // `m` would match Médecin and Médecine générale (other fields) of both Dupont.
+    const dupontM = ["marc.dupont@medecin.mssante.fr", "dupont.martin@medecin.mssante.fr", "eve.martin@medecin.mssante.fr"];
+    expect(emails("dupont m")).toEqual(dupontM); // not Paul DUPONT, Médecin
+    expect(emails("m dupont")).toEqual(dupontM);
+    expect(emails("dupont p")).toEqual(["paul.dupont@medecin.mssante.fr"]);
+    expect(idx.search("dupont p").matchedOtherFields).toBe(false);
+    expect(emails("e martin")).toEqual(["eve.martin@medecin.mssante.fr"]);
+    // A lone letter alone: names starting with it.
+    expect(emails("z")).toEqual(["zoe.abadie@medecin.mssante.fr"]);
+    // A lone digit still reaches the postal codes.
+    expect(emails("lyon 6", 100)).toEqual(emails("lyon", 100));
+  });
+
+  it("uses the first six tokens of a longer query", () => {
+    expect(emails("marc dupont lyon 69002 medecine generale")).toEqual(["marc.dupont@medecin.mssante.fr"]);
+    expect(emails("marc dupont lyon 69002 medecine generale nantes")).toEqual(["marc.dupont@medecin.mssante.fr"]);
+  });
+});
+
+describe("places abbreviated by La Poste (ST, STE) and apostrophes inside hyphenated words", () => {
+  const places = makeIndex([
+    per("a.routed@x.fr", "ROUTED", "Agathe", null, [place("ST ETIENNE", "42000")]),
+    per("b.hyphen@x.fr", "HYPHEN", "Bruno", null, [place("ST-ÉTIENNE", "42100")]),
+    per("c.full@x.fr", "FULL", "Claire", null, [place("SAINT-ÉTIENNE", "42000")]),
+    per("d.spaced@x.fr", "SPACED", "Denis", null, [place("SAINT ETIENNE", "42000")]),
+    per("e.foy@x.fr", "FOY", "Emma", null, [place("STE FOY LES LYON", "69110")]),
+    per("f.isle@x.fr", "ISLE", "Fanny", null, [place("L'ISLE-D'ABEAU", "38080")]),
+    per("g.paris@x.fr", "PARIS", "Gilles", null, [place("PARIS", "75001", "Clinique Sainte-Anne")]),
+  ]);
+  const found = (q: string) => places.search(q, 50).results.map((r) => r.email).sort();
+  const allFour = ["a.routed@x.fr", "b.hyphen@x.fr", "c.full@x.fr", "d.spaced@x.fr"];
+
+  it("st etienne, saint etienne, st-etienne and saint-etienne each find all four spellings", () => {
+    for (const q of ["st etienne", "saint etienne", "sai eti", "st-etienne", "saint-etienne", "saint-étienne", "ST ÉTIENNE"]) {
+      expect(found(q), q).toEqual(allFour);
+    }
+    expect(places.search("saint etienne").fuzzy).toBe(false);
+  });
+
+  it("sainte and ste find STE and SAINTE; the top-level place is the one that matched", () => {
+    expect(found("sainte foy")).toEqual(["e.foy@x.fr"]);
+    expect(found("ste foy")).toEqual(["e.foy@x.fr"]);
+    expect(found("saintefoy")).toEqual(["e.foy@x.fr"]);
+    expect(found("ste anne")).toEqual(["g.paris@x.fr"]);
+    expect(places.search("saint etienne").results.find((r) => r.email === "a.routed@x.fr")?.city).toBe("ST ETIENNE");
+  });
+
+  it("isle-d'abeau, d'abeau and isledabeau find L'ISLE-D'ABEAU without the typo pass", () => {
+    for (const q of ["isle-d'abeau", "d'abeau", "dabeau", "isledabeau", "l'isle-d'abeau", "isle d'abeau", "abeau"]) {
+      const r = places.search(q);
+      expect(r.results.map((e) => e.email), q).toEqual(["f.isle@x.fr"]);
+      expect(r.fuzzy, q).toBe(false);
+    }
+  });
+});
+
 describe("typos", () => {
   it("tolerates one edit in tokens of 5+ letters, only when the exact search finds nothing", () => {
     const r = idx.search("lefvere");

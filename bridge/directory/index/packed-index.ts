@@ -2,7 +2,8 @@
  * Search and lookups over a loaded packed index (see build-index.ts for the layout).
  *
  * A query is a list of tokens, each a union of dictionary prefix ranges. One token: walk the
- * posting lists rank class by rank class (surname exact, surname prefix, given name, the rest),
+ * posting lists rank class by rank class (whole surname exact, surname part exact, surname prefix,
+ * given name, the rest),
  * taking the smallest ids, which are already in tie-break order, so only ~k items per list are
  * read. Several tokens: the token with the smallest volume drives; the others are marked in byte
  * maps (best match code per entry) and every driver candidate is checked against them (AND).
@@ -13,7 +14,7 @@ import { decodeEntry, toDirectoryEntry, type StoredEntry } from "../search/entry
 import { normalizeAddress, normalizeIdNat, parseQuery, type QueryToken } from "../search/normalize.ts";
 import { Code, firstMatchedPlace, idOfKey, rankClass, rankKey, TopK } from "../search/rank.ts";
 import { oneEditVariants, TYPO_MIN_LENGTH } from "../search/typo.ts";
-import { FIELD_EMAIL, FIELD_GIVEN, FIELD_OTHER, FIELD_SURNAME, FIELDS, hash32 } from "./build-index.ts";
+import { FIELD_EMAIL, FIELD_GIVEN, FIELD_OTHER, FIELD_SURNAME, FIELD_SURNAME_PART, FIELDS, hash32 } from "./build-index.ts";
 import type { LoadedIndex } from "./index-file.ts";
 
 export interface SearchResult {
@@ -25,12 +26,40 @@ export interface SearchResult {
 interface TokenPlan {
   prefixes: string[];
   ranges: [number, number][];
-  /** Token ids equal to one of the prefixes (for the "surname exact" class). */
+  /** Token ids equal to one of the prefixes (for the "surname exact" and "surname part" classes). */
   exact: Set<number>;
+  /** Fields searched: all, or for an initial (one character) the names and e-mail only. */
+  fields: number;
+  /** Postings in the searched fields of the ranges. */
   volume: number;
 }
 
-const FIELD_CODES = [Code.SURNAME_PREFIX, Code.GIVEN, Code.EMAIL, Code.OTHER];
+/** The match code of a posting list: field f of token t. */
+function codeOf(f: number, exact: boolean): number {
+  switch (f) {
+    case FIELD_SURNAME:
+      return exact ? Code.SURNAME_EXACT : Code.SURNAME_PREFIX;
+    case FIELD_SURNAME_PART:
+      return exact ? Code.SURNAME_PART : Code.SURNAME_PREFIX;
+    case FIELD_GIVEN:
+      return Code.GIVEN;
+    case FIELD_EMAIL:
+      return Code.EMAIL;
+    default:
+      return Code.OTHER;
+  }
+}
+
+/** Posting lists in rank order: [field, exact tokens only (true), non-exact only (false), or all (null)]. */
+const LIST_ORDER: [number, boolean | null][] = [
+  [FIELD_SURNAME, true],
+  [FIELD_SURNAME_PART, true],
+  [FIELD_SURNAME, false],
+  [FIELD_SURNAME_PART, false],
+  [FIELD_GIVEN, null],
+  [FIELD_EMAIL, null],
+  [FIELD_OTHER, null],
+];
 
 export class PackedIndex {
   readonly count: number;
@@ -55,22 +84,26 @@ export class PackedIndex {
     return lo;
   }
 
-  private plan(prefixes: string[]): TokenPlan {
+  private plan(prefixes: string[], initial: boolean): TokenPlan {
     const ps = this.data.postStart;
     const ranges: [number, number][] = [];
     const exact = new Set<number>();
     const kept: string[] = [];
+    const fields = initial ? FIELD_OTHER : FIELDS; // FIELD_OTHER is the last field
     let volume = 0;
     for (const p of prefixes) {
       const lo = this.lowerBound(p);
       const hi = this.lowerBound(p + "\uffff");
       if (hi <= lo) continue;
+      let v = ps[hi * FIELDS]! - ps[lo * FIELDS]!;
+      if (initial) for (let t = lo; t < hi; t++) v -= ps[t * FIELDS + FIELD_OTHER + 1]! - ps[t * FIELDS + FIELD_OTHER]!;
+      if (v === 0) continue;
       kept.push(p);
       ranges.push([lo, hi]);
       if (this.data.dict[lo] === p) exact.add(lo);
-      volume += ps[hi * FIELDS]! - ps[lo * FIELDS]!;
+      volume += v;
     }
-    return { prefixes: kept, ranges, exact, volume };
+    return { prefixes: kept, ranges, exact, fields, volume };
   }
 
   /**
@@ -101,11 +134,11 @@ export class PackedIndex {
     const stamp = gen << 3;
     for (const [lo, hi] of plan.ranges) {
       for (let t = lo; t < hi; t++) {
-        for (let f = 0; f < FIELDS; f++) {
+        for (let f = 0; f < plan.fields; f++) {
           const end = ps[t * FIELDS + f + 1]!;
           let i = ps[t * FIELDS + f]!;
           if (i === end) continue;
-          const v = stamp | ((f === FIELD_SURNAME && plan.exact.has(t) ? Code.SURNAME_EXACT : FIELD_CODES[f]!) + 1);
+          const v = stamp | (codeOf(f, f <= FIELD_SURNAME_PART && plan.exact.has(t)) + 1);
           for (; i < end; i++) {
             const id = post[i]!;
             const cur = m[id]!;
@@ -119,19 +152,15 @@ export class PackedIndex {
   /** Calls fn(start, end, code) for each non-empty posting list of the token, best codes first. */
   private eachList(plan: TokenPlan, fn: (a: number, b: number, code: number) => void): void {
     const ps = this.data.postStart;
-    const order: [number, (t: number) => boolean, number][] = [
-      [FIELD_SURNAME, (t) => plan.exact.has(t), Code.SURNAME_EXACT],
-      [FIELD_SURNAME, (t) => !plan.exact.has(t), Code.SURNAME_PREFIX],
-      [FIELD_GIVEN, () => true, Code.GIVEN],
-      [FIELD_EMAIL, () => true, Code.EMAIL],
-      [FIELD_OTHER, () => true, Code.OTHER],
-    ];
-    for (const [field, which, code] of order) {
+    for (const [field, exactOnly] of LIST_ORDER) {
+      if (field >= plan.fields) continue;
       for (const [lo, hi] of plan.ranges) {
         for (let t = lo; t < hi; t++) {
           const a = ps[t * FIELDS + field]!;
           const b = ps[t * FIELDS + field + 1]!;
-          if (b > a && which(t)) fn(a, b, code);
+          if (b === a) continue;
+          const exact = plan.exact.has(t);
+          if (exactOnly === null || exactOnly === exact) fn(a, b, codeOf(field, exact));
         }
       }
     }
@@ -230,7 +259,7 @@ export class PackedIndex {
   private run(tokens: QueryToken[], k: number, fuzzy: boolean): { id: number; codes: number[]; prefixes: string[][] }[] {
     const plans = tokens.map((t) => {
       const prefixes = fuzzy && t.text.length >= TYPO_MIN_LENGTH ? [...t.prefixes, ...oneEditVariants(t.text)] : t.prefixes;
-      return this.plan(prefixes);
+      return this.plan(prefixes, t.initial);
     });
     if (plans.some((p) => p.volume === 0)) return [];
     const prefixes = plans.map((p) => p.prefixes);

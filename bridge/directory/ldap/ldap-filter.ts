@@ -10,18 +10,27 @@
  * index is the source that forgives missing accents.
  */
 import { domainToASCII } from "node:url";
-import { foldText, STOPWORDS } from "../search/normalize.ts";
+import { foldText, MAX_QUERY_TOKENS, STOPWORDS } from "../search/normalize.ts";
 import { SEARCHED_FIELDS, type AttributeMap } from "./attribute-map.ts";
 import { escapeFilterValue } from "./escape.ts";
 
 const WORD_SPLIT = /[\s,;:/()\[\]{}"«».!?&+*=<>|@_#\\]+/u;
 const PART_SPLIT = /[^\p{L}\p{N}]+/u;
-const EXPANSIONS: Record<string, string[]> = { st: ["saint"], ste: ["sainte"] };
-const MAX_WORDS = 8;
+// Both ways: a server value `ST ETIENNE` must reach `saint etienne` (the local match then checks
+// words). A Map: a typed `constructor` must not find Object's prototype.
+const EXPANSIONS: ReadonlyMap<string, string[]> = new Map([
+  ["st", ["saint"]],
+  ["ste", ["sainte"]],
+  ["saint", ["st"]],
+  ["sainte", ["ste"]],
+]);
+/** The same cap as the offline index's query (parseQuery), so both sources AND the same words. */
+const MAX_WORDS = MAX_QUERY_TOKENS;
 
 /**
  * The words sent to the server, with their alternatives: for `n'diaye` the longest part (`diaye`,
- * which `N'Diaye` contains), for `st` also `saint`. Stopwords are dropped when other words remain.
+ * which `N'Diaye` contains), for `st` also `saint` and for `saint` also `st`. Stopwords are dropped
+ * when other words remain.
  */
 export function serverWords(query: string): string[][] {
   const words: string[][] = [];
@@ -30,7 +39,7 @@ export function serverWords(query: string): string[][] {
     if (parts.length === 0) continue;
     const longest = parts.reduce((a, b) => (b.length > a.length ? b : a));
     const alts = [longest];
-    const exp = parts.length === 1 ? EXPANSIONS[foldText(longest)] : undefined;
+    const exp = parts.length === 1 ? EXPANSIONS.get(foldText(longest)) : undefined;
     if (exp) alts.push(...exp);
     words.push(alts);
   }

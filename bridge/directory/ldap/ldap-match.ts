@@ -1,14 +1,15 @@
 /**
  * Matching and ranking of LDAP answers with the offline index's rules (pure): every query token a
- * prefix of a word of some field (accent-, case- and punctuation-insensitive, st → saint), all
- * tokens must match; rank by the best token match (surname exact, surname prefix, given name,
+ * prefix of a word of some field (accent-, case- and punctuation-insensitive, st ↔ saint), a
+ * one-character token (an initial) only of a name or e-mail word, all tokens must match; rank by
+ * the best token match (whole surname exact, surname part exact, surname prefix, given name,
  * e-mail or other field), then the sum, then PER < ORG < APP < CAB, then surname, given name,
  * e-mail by French collation. Reuses bridge/directory/search (normalize, rank, entry) so both
  * sources agree. There is no typo-tolerant pass over LDAP (`fuzzy` is always false).
  */
 import type { DirectoryEntry } from "../../../shared/domain/directory-entry.ts";
-import { toDirectoryEntry, TYPE_ORDER, type StoredEntry } from "../search/entry.ts";
-import { parseQuery, tokenizeField, type QueryToken } from "../search/normalize.ts";
+import { toDirectoryEntry, TYPE_ORDER } from "../search/entry.ts";
+import { parseQuery, tokenizeField, wholeToken, type QueryToken } from "../search/normalize.ts";
 import { Code, firstMatchedPlace, frenchCollator, rankClass } from "../search/rank.ts";
 import type { MappedEntry } from "./attribute-map.ts";
 
@@ -19,21 +20,30 @@ export interface RankedOutcome {
 }
 
 // Same tokenisation per field as the offline index (bridge/directory/index/build-index.ts).
-function tokensOf(values: (string | null)[], joinAll = false, dropStopwords = false): string[] {
+function tokensOf(values: (string | null)[], joinAll = false, descriptive = false): string[] {
   const out: string[] = [];
-  for (const v of values) if (v) out.push(...tokenizeField(v, joinAll, dropStopwords));
+  for (const v of values) if (v) out.push(...tokenizeField(v, joinAll, descriptive, descriptive));
   return out;
 }
 
+interface EntryTokens {
+  /** The whole surname as one token ("" without a surname). */
+  whole: string;
+  surname: string[];
+  given: string[];
+  email: string[];
+  other: string[];
+}
+
 /** The best match code of one token in one entry, or null when the token matches nothing. */
-function matchCode(t: QueryToken, e: StoredEntry, f: { surname: string[]; given: string[]; email: string[]; other: string[] }): number | null {
+function matchCode(t: QueryToken, f: EntryTokens): number | null {
   const pre = (toks: string[]) => toks.some((w) => t.prefixes.some((p) => w.startsWith(p)));
-  if (f.surname.some((w) => t.prefixes.includes(w))) return Code.SURNAME_EXACT;
+  if (f.whole && t.prefixes.includes(f.whole)) return Code.SURNAME_EXACT;
+  if (f.surname.some((w) => w !== f.whole && t.prefixes.includes(w))) return Code.SURNAME_PART;
   if (pre(f.surname)) return Code.SURNAME_PREFIX;
   if (pre(f.given)) return Code.GIVEN;
   if (pre(f.email)) return Code.EMAIL;
-  if (pre(f.other)) return Code.OTHER;
-  void e;
+  if (!t.initial && pre(f.other)) return Code.OTHER;
   return null;
 }
 
@@ -52,7 +62,8 @@ export function rankMatches(entries: MappedEntry[], query: string, limit: number
   let matchedOtherFields = false;
   for (const m of entries) {
     const e = m.stored;
-    const fields = {
+    const fields: EntryTokens = {
+      whole: e.surname ? wholeToken(e.surname) : "",
       surname: tokensOf([e.surname], true),
       given: tokensOf([e.givenName]),
       email: tokensOf([e.email.lastIndexOf("@") > 0 ? e.email.slice(0, e.email.lastIndexOf("@")) : e.email]),
@@ -63,7 +74,7 @@ export function rankMatches(entries: MappedEntry[], query: string, limit: number
     let other = false;
     let ok = true;
     for (const t of tokens) {
-      const c = matchCode(t, e, fields);
+      const c = matchCode(t, fields);
       if (c === null) {
         ok = false;
         break;

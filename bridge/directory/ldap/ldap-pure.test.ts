@@ -98,6 +98,9 @@ describe("filters", () => {
   it("sends the longest part of a punctuated word, expands st, drops stopwords, skips mail for non-ASCII", () => {
     expect(serverWords("N'Diaye")).toEqual([["diaye"]]);
     expect(serverWords("st etienne")).toEqual([["st", "saint"], ["etienne"]]);
+    expect(serverWords("saint etienne")).toEqual([["saint", "st"], ["etienne"]]);
+    expect(serverWords("constructor")).toEqual([["constructor"]]);
+    expect(serverWords("b1 c1 d1 e1 f1 g1 h1 i1")).toHaveLength(6); // the offline index's cap
     expect(serverWords("centre de lyon")).toEqual([["centre"], ["lyon"]]);
     const f = searchFilter("lefèvre", m)!;
     expect(f).not.toContain("mail=");
@@ -148,5 +151,41 @@ describe("matchAndRank (offline rules over LDAP answers)", () => {
       specialty: "Cardiologie", organisation: null, service: null, city: "LYON", postalCode: null, type: "PER", idNat: null,
       places: [{ organisation: null, city: "LYON", postalCode: null }],
     });
+  });
+});
+
+describe("matchAndRank: the offline index's classes and rules", () => {
+  const e = (mail: string, sn: string | null, gn: string | null, extra: Record<string, unknown> = {}): LdapEntry => ({ dn: mail, mail, ...(sn ? { sn } : {}), ...(gn ? { givenName: gn } : {}), ...extra });
+  const stored = entriesToStored(
+    [
+      e("antoine-lefevre@x.test", "ANTOINE-LEFÈVRE", "Paul"),
+      e("lefevre-moreau@x.test", "LEFÈVRE-MOREAU", "Hélène", { l: "LYON" }),
+      e("lefevres@x.test", "LEFÈVRES", "Anne"),
+      e("lefevre@x.test", "LEFÈVRE", "Zoé", { l: "ST ETIENNE", title: "Médecin" }),
+      e("m@x.test", "MARTIN", "Lefèvre", { l: "L'ISLE-D'ABEAU", title: "Médecin" }),
+    ],
+    DEFAULT_ATTRIBUTE_MAP,
+  );
+  const found = (q: string) => matchAndRank(stored, q, 20).results.map((x) => x.email);
+
+  it("ranks the whole surname, then a part of a compound surname, then a prefix, then the given name", () => {
+    expect(found("lefevre")).toEqual(["lefevre@x.test", "antoine-lefevre@x.test", "lefevre-moreau@x.test", "lefevres@x.test", "m@x.test"]);
+    expect(found("lefevre-moreau")).toEqual(["lefevre-moreau@x.test"]);
+    expect(found("helene lefev")).toEqual(["lefevre-moreau@x.test"]);
+  });
+
+  it("a lone letter is an initial of a name or e-mail word, never another field", () => {
+    // `m` would match Médecin (title) of LEFÈVRE Zoé; it matches MOREAU and MARTIN.
+    expect(found("lefevre m")).toEqual(["lefevre-moreau@x.test", "m@x.test"]);
+    expect(found("lefevre z")).toEqual(["lefevre@x.test"]);
+  });
+
+  it("saint finds a city written ST; apostrophes inside hyphenated words are joined", () => {
+    expect(found("saint etienne")).toEqual(["lefevre@x.test"]);
+    expect(found("saint-etienne")).toEqual(["lefevre@x.test"]);
+    expect(found("isle-d'abeau")).toEqual(["m@x.test"]);
+    expect(found("d'abeau")).toEqual(["m@x.test"]);
+    const r = matchAndRank(stored, "saint etienne", 20);
+    expect(r.results[0]!.city).toBe("ST ETIENNE");
   });
 });

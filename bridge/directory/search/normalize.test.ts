@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { foldText, normalizeAddress, normalizeIdNat, parseQuery, tokenizeField } from "./normalize.ts";
+import { foldText, MAX_QUERY_TOKENS, normalizeAddress, normalizeIdNat, parseQuery, tokenizeField, wholeToken } from "./normalize.ts";
 import { damerauLevenshtein, oneEditVariants } from "./typo.ts";
-import { firstMatchedPlace, rankKey, TopK } from "./rank.ts";
+import { Code, firstMatchedPlace, rankKey, SUM_SPACE, TopK, WORST_CLASS } from "./rank.ts";
 import { decodeEntry, encodeEntry, toDirectoryEntry, type StoredEntry } from "./entry.ts";
 
 describe("normalisation", () => {
@@ -18,6 +18,30 @@ describe("normalisation", () => {
     expect(tokenizeField("de la Tour", true)).toEqual(["de", "la", "tour", "delatour"]);
   });
 
+  it("also indexes the joins of a word's trailing parts (isle-d'abeau, d'abeau)", () => {
+    expect(tokenizeField("L'ISLE-D'ABEAU")).toEqual(["l", "isle", "d", "abeau", "isledabeau", "dabeau", "lisledabeau"]);
+    expect(tokenizeField("L'ISLE-D'ABEAU", false, true)).toEqual(["isle", "abeau", "isledabeau", "dabeau", "lisledabeau"]);
+    expect(tokenizeField("Lefèvre-Moreau-Durand")).toEqual(["lefevre", "moreau", "durand", "moreaudurand", "lefevremoreaudurand"]);
+  });
+
+  it("in descriptive fields, also indexes st/ste as saint/sainte, and a lone saint joined to the next word", () => {
+    expect(tokenizeField("ST ETIENNE", false, true, true)).toEqual(["st", "saint", "etienne", "saintetienne"]);
+    expect(tokenizeField("ST-ÉTIENNE", false, true, true)).toEqual(["st", "etienne", "stetienne", "saint", "saintetienne"]);
+    expect(tokenizeField("SAINT ETIENNE", false, true, true)).toEqual(["saint", "etienne", "saintetienne"]);
+    expect(tokenizeField("STE FOY LES LYON", false, true, true)).toEqual(["ste", "sainte", "foy", "saintefoy", "lyon"]);
+    expect(tokenizeField("SAINT-ÉTIENNE", false, true, true)).toEqual(["saint", "etienne", "saintetienne"]);
+    expect(tokenizeField("ST ETIENNE")).toEqual(["st", "etienne"]);
+  });
+
+  it("gives the whole value as one token (a surname's exact form), one of its tokens", () => {
+    expect(wholeToken("LEFÈVRE-MOREAU")).toBe("lefevremoreau");
+    expect(wholeToken("de la Tour")).toBe("delatour");
+    expect(wholeToken("N'Diaye")).toBe("ndiaye");
+    expect(wholeToken("Martin")).toBe("martin");
+    expect(wholeToken(" - ")).toBe("");
+    for (const v of ["LEFÈVRE-MOREAU", "de la Tour", "N'Diaye", "Martin", "DE LA TOUR-D'AUVERGNE", "--a--b--"]) expect(tokenizeField(v, true)).toContain(wholeToken(v));
+  });
+
   it("drops stopwords from descriptive fields only", () => {
     expect(tokenizeField("Cardiologie et maladies vasculaires", false, true)).toEqual(["cardiologie", "maladies", "vasculaires"]);
     expect(tokenizeField("de la Tour", true)).toContain("de");
@@ -25,16 +49,27 @@ describe("normalisation", () => {
 
   it("parses a query into prefix tokens, expanding st/ste and joining punctuated words", () => {
     expect(parseQuery("st etienne")).toEqual([
-      { text: "st", prefixes: ["st", "saint"] },
-      { text: "etienne", prefixes: ["etienne"] },
+      { text: "st", prefixes: ["st", "saint"], initial: false },
+      { text: "etienne", prefixes: ["etienne"], initial: false },
     ]);
-    expect(parseQuery("ste-foy")[0]).toEqual({ text: "stefoy", prefixes: ["stefoy", "saintefoy"] });
-    expect(parseQuery("n'diaye")).toEqual([{ text: "ndiaye", prefixes: ["ndiaye"] }]);
+    expect(parseQuery("ste-foy")[0]).toEqual({ text: "stefoy", prefixes: ["stefoy", "saintefoy"], initial: false });
+    expect(parseQuery("n'diaye")).toEqual([{ text: "ndiaye", prefixes: ["ndiaye"], initial: false }]);
     expect(parseQuery("  DUPONT,  cardio  Lyon ").map((t) => t.text)).toEqual(["dupont", "cardio", "lyon"]);
     expect(parseQuery("de la tour").map((t) => t.text)).toEqual(["tour"]);
     expect(parseQuery("de").map((t) => t.text)).toEqual(["de"]);
     expect(parseQuery("")).toEqual([]);
-    expect(parseQuery("a b c d e f g h i j k").length).toBe(8);
+    expect(parseQuery("constructor toString")).toEqual([
+      { text: "constructor", prefixes: ["constructor"], initial: false },
+      { text: "tostring", prefixes: ["tostring"], initial: false },
+    ]);
+  });
+
+  it("keeps at most MAX_QUERY_TOKENS tokens; a lone letter is an initial, a lone digit is not", () => {
+    expect(MAX_QUERY_TOKENS).toBe(6);
+    expect(parseQuery("b c e f g h i j k").map((t) => t.text)).toEqual(["b", "c", "e", "f", "g", "h"]);
+    expect(parseQuery("jean m 3 é").map((t) => [t.text, t.initial])).toEqual([["jean", false], ["m", true], ["3", false], ["e", true]]);
+    // Stopwords are still dropped first (`jean d` is `jean`).
+    expect(parseQuery("jean d").map((t) => t.text)).toEqual(["jean"]);
   });
 
   it("normalises addresses (case, IDNA) and identifiers (RPPS → idNat)", () => {
@@ -74,6 +109,13 @@ describe("ranking helpers", () => {
     expect(rankKey(0, 3, 999)).toBeLessThan(rankKey(1, 1, 0));
     expect(rankKey(1, 2, 5)).toBeLessThan(rankKey(1, 3, 0));
     expect(rankKey(2, 2, 1)).toBeLessThan(rankKey(2, 2, 2));
+    // The largest sum (every token in the worst class) still ranks below a better best class.
+    const worstSum = MAX_QUERY_TOKENS * WORST_CLASS;
+    expect(worstSum).toBeLessThan(SUM_SPACE);
+    expect(rankKey(0, worstSum, 2 ** 24 - 1)).toBeLessThan(rankKey(1, 1, 0));
+    expect(Number.isSafeInteger(rankKey(WORST_CLASS, worstSum, 2 ** 24 - 1))).toBe(true);
+    // The offline index keeps code + 1 in 3 bits.
+    expect(Math.max(...Object.values(Code)) + 1).toBeLessThan(8);
   });
 
   it("picks the first place whose fields match", () => {
@@ -84,6 +126,10 @@ describe("ranking helpers", () => {
     expect(firstMatchedPlace(places, [["saint"], ["etienne"]])).toBe(1);
     expect(firstMatchedPlace(places, [["lyo"]])).toBe(0);
     expect(firstMatchedPlace(places, [["nowhere"]])).toBe(0);
+    // A routing line writes ST ETIENNE: `saint etienne` still picks that place.
+    const routed = [places[0]!, { ...places[1]!, city: "ST ETIENNE" }];
+    expect(firstMatchedPlace(routed, [["saint"], ["etienne"]])).toBe(1);
+    expect(firstMatchedPlace(routed, [["saintetienne"]])).toBe(1);
   });
 });
 

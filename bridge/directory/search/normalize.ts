@@ -33,36 +33,61 @@ function charClass(c: number, ch: string): number {
   return NON_ASCII_LETTER.test(ch) ? 1 : 0;
 }
 
+/** `st`/`ste` (and `saint`/`sainte`) as a word or a word's first part: the full form. */
+export const SAINT_FORMS: ReadonlyMap<string, string> = new Map([
+  ["st", "saint"],
+  ["ste", "sainte"],
+  ["saint", "saint"],
+  ["sainte", "sainte"],
+]);
+
 /**
- * Tokens of one field value. A word with inner punctuation is indexed both split and joined, so
- * `N'Diaye` gives n, diaye, ndiaye and `Lefèvre-Durand` gives lefevre, durand, lefevredurand.
+ * Tokens of one field value. A word with inner punctuation is indexed split, joined, and as the
+ * joins of its trailing parts, so `N'Diaye` gives n, diaye, ndiaye, `Lefèvre-Durand` gives
+ * lefevre, durand, lefevredurand and `L'Isle-d'Abeau` also isledabeau and dabeau.
  * With `joinAll`, a multi-word value is also indexed as one token (`de la Tour` → delatour).
- * Hand-rolled scanner: this runs for every field of every line at import.
+ * With `expandSaint` (descriptive fields: La Poste routing lines write `42000 ST ETIENNE`), a word
+ * or first part `st`/`ste` is also indexed as `saint`/`sainte` (`ST-ÉTIENNE` also gives saint and
+ * saintetienne), and a lone `st`/`ste`/`saint`/`sainte` word is also joined to the next word
+ * (`ST ETIENNE` and `SAINT ETIENNE` give saintetienne, as typed `saint-etienne` or `st-etienne`).
+ * Hand-rolled scanner: field-tokens.ts is the import's faster copy (a test compares them).
  */
-export function tokenizeField(value: string, joinAll = false, dropStopwords = false): string[] {
+export function tokenizeField(value: string, joinAll = false, dropStopwords = false, expandSaint = false): string[] {
   const s = foldText(value);
   const out: string[] = [];
   let all = "";
   let words = 0;
   let part = "";
-  let joined = "";
-  let parts = 0;
+  let parts: string[] = [];
+  /** The previous word was a lone st/ste/saint/sainte: its full form, joined to this word. */
+  let saint: string | null = null;
   const endPart = () => {
     if (!part) return;
     if (!(dropStopwords && STOPWORDS.has(part))) out.push(part);
-    joined += part;
-    parts++;
+    parts.push(part);
     part = "";
   };
   const endWord = () => {
     endPart();
-    if (parts > 1) out.push(joined);
-    if (parts > 0) {
-      all += joined;
-      words++;
+    const n = parts.length;
+    if (n === 0) return;
+    const joined = parts.join("");
+    if (n > 1) {
+      for (let i = 1; i < n - 1; i++) out.push(parts.slice(i).join(""));
+      out.push(joined);
     }
-    joined = "";
-    parts = 0;
+    if (expandSaint) {
+      if (saint) out.push(saint + joined);
+      const full = SAINT_FORMS.get(parts[0]!);
+      if (full && full !== parts[0]) {
+        out.push(full);
+        if (n > 1) out.push(full + joined.slice(parts[0]!.length));
+      }
+      saint = n === 1 && full ? full : null;
+    }
+    all += joined;
+    words++;
+    parts = [];
   };
   for (let i = 0; i < s.length; i++) {
     const c = s.charCodeAt(i);
@@ -73,6 +98,17 @@ export function tokenizeField(value: string, joinAll = false, dropStopwords = fa
   }
   endWord();
   if (joinAll && (words > 1 || out.length > 1) && !out.includes(all)) out.push(all);
+  return out;
+}
+
+/**
+ * The token that is the whole value (a surname's "exact" form): every word, every part, joined.
+ * `LEFÈVRE-MOREAU` → lefevremoreau, `de la Tour` → delatour, `N'Diaye` → ndiaye; "" when the value
+ * has no letter or digit. It is one of tokenizeField(value, true)'s tokens.
+ */
+export function wholeToken(value: string): string {
+  let out = "";
+  for (const parts of splitWords(foldText(value))) out += parts.join("");
   return out;
 }
 
@@ -87,26 +123,38 @@ export interface QueryToken {
   text: string;
   /** Prefixes looked up in the dictionary; a match on any of them is a match of the token. */
   prefixes: string[];
+  /**
+   * One letter: an initial, matched only at the start of a surname, given name or e-mail word
+   * (`jean m` is Jean M…). Searched over every field, each such letter would read a sizeable part
+   * of the index (a lone digit still matches every field: postal codes).
+   */
+  initial: boolean;
 }
 
-const EXPANSIONS: Record<string, string[]> = {
-  st: ["saint"],
-  ste: ["sainte"],
-};
+// A Map, not an object literal: a typed `constructor` must not find Object's prototype.
+const EXPANSIONS: ReadonlyMap<string, string[]> = new Map([
+  ["st", ["saint"]],
+  ["ste", ["sainte"]],
+]);
+
+const LETTER = /^\p{L}$/u;
+
+/** At most this many tokens of a query are used (the others are ignored): bounds a search's work. */
+export const MAX_QUERY_TOKENS = 6;
 
 /**
  * Query → tokens, all of which must match (AND). Every token is a prefix. A typed word with inner
  * punctuation is looked up joined (n'diaye → ndiaye, as indexed). Stopwords are dropped when other
- * tokens remain, since descriptive fields do not index them.
+ * tokens remain, since descriptive fields do not index them. At most MAX_QUERY_TOKENS are kept.
  */
-export function parseQuery(query: string, maxTokens = 8): QueryToken[] {
+export function parseQuery(query: string, maxTokens = MAX_QUERY_TOKENS): QueryToken[] {
   const tokens: QueryToken[] = [];
   for (const parts of splitWords(foldText(query.slice(0, 200)))) {
     const joined = parts.join("");
     const prefixes = [joined];
-    const exp = EXPANSIONS[parts[0]!];
+    const exp = EXPANSIONS.get(parts[0]!);
     if (exp) for (const e of exp) prefixes.push(e + parts.slice(1).join(""));
-    tokens.push({ text: joined, prefixes });
+    tokens.push({ text: joined, prefixes, initial: joined.length === 1 && LETTER.test(joined) });
   }
   const meaningful = tokens.filter((t) => !STOPWORDS.has(t.text));
   const kept = meaningful.length > 0 ? meaningful : tokens;

@@ -1,23 +1,32 @@
 /**
  * Ranking (pure). Each query token matches an entry with a code:
- *   0 surname exactly, 1 surname as a prefix, 2 given name, 3 e-mail, 4 another field.
- * Rank class = min(code, 3) (e-mail and other fields rank alike). An entry's key is
+ *   0 the whole surname exactly (`lefevre` = LEFÈVRE, `lefevremoreau` = LEFÈVRE-MOREAU),
+ *   1 one part of a compound surname exactly (`lefevre` in ANTOINE-LEFÈVRE or LEFÈVRE-MOREAU),
+ *   2 surname as a prefix, 3 given name, 4 e-mail, 5 another field.
+ * Rank class = min(code, 4) (e-mail and other fields rank alike). An entry's key is
  * (best class over tokens, sum of classes, entry id), and entry ids are assigned at build time in
  * the tie-break order: PER < ORG < APP < CAB, then surname, given name, e-mail by French collation.
+ * The offline index keeps code + 1 in the 3 low bits of its per-token maps (packed-index.ts):
+ * codes must stay below 7.
  */
 import type { StoredPlace } from "./entry.ts";
 import { tokenizeField } from "./normalize.ts";
 
-export const Code = { SURNAME_EXACT: 0, SURNAME_PREFIX: 1, GIVEN: 2, EMAIL: 3, OTHER: 4 } as const;
+export const Code = { SURNAME_EXACT: 0, SURNAME_PART: 1, SURNAME_PREFIX: 2, GIVEN: 3, EMAIL: 4, OTHER: 5 } as const;
+
+/** The worst rank class (e-mail and other fields). */
+export const WORST_CLASS = 4;
 
 const ID_SPACE = 2 ** 24; // up to 16M entries
+/** Room for the sum of classes in a rank key: MAX_QUERY_TOKENS × WORST_CLASS must stay below it. */
+export const SUM_SPACE = 64;
 
 export function rankClass(code: number): number {
-  return code > 3 ? 3 : code;
+  return code > WORST_CLASS ? WORST_CLASS : code;
 }
 
 export function rankKey(minClass: number, sumClass: number, id: number): number {
-  return (minClass * 32 + sumClass) * ID_SPACE + id;
+  return (minClass * SUM_SPACE + sumClass) * ID_SPACE + id;
 }
 
 export function idOfKey(key: number): number {
@@ -77,7 +86,7 @@ export function firstMatchedPlace(places: StoredPlace[], prefixesPerToken: strin
   places.forEach((p, i) => {
     const toks: string[] = [];
     for (const v of [p.organisation, p.city, p.postalCode, p.service, p.address, p.department]) {
-      if (v) toks.push(...tokenizeField(v));
+      if (v) toks.push(...tokenizeField(v, false, false, true)); // st ↔ saint, as indexed
     }
     let count = 0;
     for (const prefixes of prefixesPerToken) {
