@@ -73,7 +73,10 @@ export async function main(argv: string[]): Promise<number | null> {
     await program.parseAsync(argv);
   } catch (e) {
     if (e instanceof CommanderError) {
-      if (e.code === "commander.helpDisplayed" || e.code === "commander.version" || e.code === "commander.help") return Exit.OK;
+      if (e.code === "commander.helpDisplayed" || e.code === "commander.version") return Exit.OK;
+      // Help asked for (`mss-bridge help`) exits 0; help shown because a subcommand is missing
+      // (`mss-bridge directory`) comes with a non-zero exit code from commander: a usage error.
+      if (e.code === "commander.help") return e.exitCode === 0 ? Exit.OK : Exit.USAGE;
       return Exit.USAGE;
     }
     return report(e);

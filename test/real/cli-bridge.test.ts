@@ -211,6 +211,14 @@ describe.skipIf(skip)("mss-bridge install / uninstall (private HOME)", () => {
     expect((await runBridgeCli(["start", "--dns-server", "nope"], { dataDir: tempDataDir() })).code).toBe(3);
     expect((await runBridgeCli(["frobnicate"])).code).toBe(2);
     expect((await runBridgeCli(["start", "--bogus-flag"], { dataDir: tempDataDir() })).code).toBe(2);
+    // A command group without its subcommand: the help, on stderr, and a usage error.
+    for (const group of ["directory", "trust"]) {
+      const r = await runBridgeCli([group]);
+      expect(r.code, group).toBe(2);
+      expect(r.stderr).toMatch(new RegExp(`Usage: mss-bridge ${group} \\[options\\] \\[command\\]`));
+    }
+    // Help asked for is not an error.
+    for (const asked of [["directory", "--help"], ["help"], ["help", "trust"]]) expect((await runBridgeCli(asked)).code, asked.join(" ")).toBe(0);
     expect(ErrorCode.NOT_PAIRED).toBeLessThan(0);
   });
 });
