@@ -106,15 +106,17 @@ describe("directory entries as contacts", () => {
 
 describe("toProviderResult", () => {
   it("keeps the bridge's ranking and one contact per address", () => {
-    const r = toProviderResult({ results: [LEFEVRE, DUPONT, ORG, { ...DUPONT }], matchedOtherFields: false, fuzzy: false }, 20, fr);
+    const r = toProviderResult({ results: [LEFEVRE, DUPONT, ORG, { ...DUPONT }], matchedOtherFields: false, fuzzy: false }, fr);
     expect(r.results.map((c) => c.PrimaryEmail)).toEqual([LEFEVRE.email, DUPONT.email, ORG.email]);
-    expect(r.isCompleteResult).toBe(true);
   });
 
-  it("is not complete when other fields matched, the typo pass was used, or the list was cut", () => {
-    expect(toProviderResult({ results: [DUPONT], matchedOtherFields: true, fuzzy: false }, 20, fr).isCompleteResult).toBe(false);
-    expect(toProviderResult({ results: [DUPONT], matchedOtherFields: false, fuzzy: true }, 20, fr).isCompleteResult).toBe(false);
-    expect(toProviderResult({ results: [DUPONT, LEFEVRE], matchedOtherFields: false, fuzzy: false }, 2, fr).isCompleteResult).toBe(false);
+  it("is never complete: not when other fields matched, the typo pass was used or the list was cut, nor on names alone", () => {
+    expect(toProviderResult({ results: [DUPONT], matchedOtherFields: true, fuzzy: false }, fr).isCompleteResult).toBe(false);
+    expect(toProviderResult({ results: [DUPONT], matchedOtherFields: false, fuzzy: true }, fr).isCompleteResult).toBe(false);
+    expect(toProviderResult({ results: [DUPONT, LEFEVRE], matchedOtherFields: false, fuzzy: false }, fr).isCompleteResult).toBe(false);
+    // Names only, a short list: still not complete (Thunderbird's own filter does not fold accents).
+    expect(toProviderResult({ results: [LEFEVRE], matchedOtherFields: false, fuzzy: false }, fr).isCompleteResult).toBe(false);
+    expect(toProviderResult({ results: [], matchedOtherFields: false, fuzzy: false }, fr).isCompleteResult).toBe(false);
   });
 });
 
@@ -128,6 +130,20 @@ describe("the Annuaire MSSanté book in autocomplete", () => {
     expect(queries).toEqual([{ query: "dupont cardio", limit: 20 }]);
     expect(r.lines).toEqual(["Dr Jean Dupont — Cardiologie, Lyon <jean.dupont@medecin.mssante.fr>", "Pr Marie Lefèvre-Durand — Néphrologie, Lyon <m.lefevre-durand@chu-lyon.mssante.fr>"]);
     expect(r.isCompleteResult).toBe(false);
+  });
+
+  it("asks the bridge again at every keystroke, so 'helene l' still finds Hélène LEFÈVRE (h.lefevre@…)", async () => {
+    // Thunderbird, told a result is complete, would filter 'helene l' itself by plain substring on
+    // "Hélène Lefèvre", "Hélène", "LEFÈVRE" and h.lefevre@…: no 'helene' in any of them.
+    const HELENE = entry({ email: "h.lefevre@chu-lyon.mssante.fr", surname: "LEFÈVRE", givenName: "Hélène", specialty: null, city: null });
+    const { messenger, fake } = createFakeMessenger();
+    const { b, queries } = fakeBridge(() => ({ results: [HELENE], matchedOtherFields: false, fuzzy: false }));
+    registerAddressBook(messenger, createSearchListener(b, messenger.i18n.getMessage));
+    const first = await fake.autocomplete("helene");
+    expect(first.isCompleteResult).toBe(false);
+    const second = await fake.autocomplete("helene l");
+    expect(queries.map((q) => q.query)).toEqual(["helene", "helene l"]);
+    expect(second.lines).toEqual(["Hélène Lefèvre <h.lefevre@chu-lyon.mssante.fr>"]);
   });
 
   it("answers empty and incomplete at once when the bridge is down", async () => {

@@ -4,9 +4,12 @@
  * directory.search; entries become contacts in the bridge's ranking order (Thunderbird does not
  * re-sort), one per address.
  *
- * isCompleteResult: true would let Thunderbird filter longer queries locally on name and e-mail
- * only. It is false whenever the bridge matched other fields (city, specialty, RPPS…), when the
- * result list was cut at the limit, and when the bridge could not answer, so Thunderbird asks again.
+ * isCompleteResult is always false, so Thunderbird asks the bridge again at every keystroke (it
+ * answers in about a millisecond). True would let Thunderbird filter later keystrokes itself, with
+ * a plain lower-case substring test on the display name, first/last name and e-mail (no accent or
+ * punctuation folding, no initials, re-sorted): `helene` then `helene l` would drop Hélène LEFÈVRE
+ * (h.lefevre@…, display name "Hélène Lefèvre"), and anything found through another field (city,
+ * specialty…), through the typo pass or beyond the result limit would be lost the same way.
  */
 import type { DirectoryEntry } from "../../shared/domain/directory-entry.ts";
 import type { Result } from "../../shared/protocol/schemas.ts";
@@ -75,8 +78,8 @@ export function entryToContact(e: DirectoryEntry, msg: MessageFn): ProviderConta
   return p;
 }
 
-/** Pure: bridge answer → provider answer, order kept, one contact per address. */
-export function toProviderResult(r: Result<"directory.search">, limit: number, msg: MessageFn): SearchRequestReturn {
+/** Pure: bridge answer → provider answer, order kept, one contact per address, never "complete" (see above). */
+export function toProviderResult(r: Result<"directory.search">, msg: MessageFn): SearchRequestReturn {
   const seen = new Set<string>();
   const results: ProviderContact[] = [];
   for (const e of r.results) {
@@ -85,8 +88,7 @@ export function toProviderResult(r: Result<"directory.search">, limit: number, m
     seen.add(key);
     results.push(entryToContact(e, msg));
   }
-  const truncated = r.results.length >= limit;
-  return { results, isCompleteResult: !r.matchedOtherFields && !r.fuzzy && !truncated };
+  return { results, isCompleteResult: false };
 }
 
 const EMPTY: SearchRequestReturn = { results: [], isCompleteResult: false };
@@ -99,7 +101,7 @@ export function createSearchListener(bridge: BridgeCaller, msg: MessageFn, opts:
     if (!query || !bridge.connected) return EMPTY;
     try {
       const r = await bridge.call("directory.search", { query, limit }, timeoutMs);
-      return toProviderResult(r, limit, msg);
+      return toProviderResult(r, msg);
     } catch {
       return EMPTY;
     }
