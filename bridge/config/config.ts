@@ -13,7 +13,13 @@ export interface LdapConfig {
   bind:
     | { kind: "anonymous" }
     | { kind: "simple"; dn: string; passwordFile: string }
-    | { kind: "certificate"; certFile: string; keyFile: string };
+    /** A TLS client certificate: no bind (default), or a SASL EXTERNAL bind with `saslExternal: true`. */
+    | { kind: "certificate"; certFile: string; keyFile: string; saslExternal?: boolean };
+  /**
+   * Allows a simple bind over ldap:// without StartTLS (the password crosses the network in
+   * clear); refused unless true.
+   */
+  allowPlaintextBind?: boolean;
   /** Directory attribute → LDAP attribute (the national schema is not confirmed). */
   attributes: Record<string, string>;
   sizeLimit: number;

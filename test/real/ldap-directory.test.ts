@@ -1,7 +1,8 @@
 /**
  * The LDAP directory source against a REAL slapd (test/harness/slapd.ts) loaded with > 10,000
- * entries from the project's generator: anonymous, simple bind over StartTLS with a pinned CA,
- * TLS client certificate (SASL EXTERNAL) over LDAPS, wrong CA, filter escaping, size limit.
+ * entries from the project's generator: anonymous, simple bind over StartTLS with a pinned CA (and
+ * in clear only when allowed), TLS client certificate over LDAPS without a bind and with SASL
+ * EXTERNAL, wrong CA, filter escaping, size limit.
  */
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
@@ -197,8 +198,23 @@ describe.skipIf(skip)("LDAP directory source against a real slapd", () => {
     expect(err.message).not.toContain("nope");
   });
 
-  it("TLS client certificate (SASL EXTERNAL) over LDAPS is bound as the certificate's subject", async () => {
+  it("a simple bind over ldap:// without StartTLS is refused unless allowPlaintextBind, then binds", async () => {
+    const bind = { kind: "simple" as const, dn: slapd.userDn("reader"), passwordFile: path.join(dir, "password") };
+    expect(() => make({ bind })).toThrow(/in clear.*allowPlaintextBind/);
+    const d = make({ bind, allowPlaintextBind: true });
+    expect((await d.lookupByAddress("marguerite.confidentiel@mssante.test"))?.surname).toBe("CONFIDENTIEL");
+  });
+
+  it("TLS client certificate over LDAPS without a bind (the default): presented, and the server grants what it grants anonymously", async () => {
     const d = make({ url: slapd.ldapsUrl, caFile: pki.ca.certPem, bind: { kind: "certificate", certFile: pki.doctor.certPem, keyFile: pki.doctor.keyPem } });
+    await d.check();
+    expect((await d.search("dupont", 5)).results.length).toBeGreaterThan(0);
+    // slapd maps a certificate to an identity only on a SASL EXTERNAL bind: restricted entries stay hidden.
+    expect(await d.lookupByIdNat("810007777777")).toEqual([]);
+  });
+
+  it("TLS client certificate with saslExternal: true over LDAPS is bound as the certificate's subject", async () => {
+    const d = make({ url: slapd.ldapsUrl, caFile: pki.ca.certPem, bind: { kind: "certificate", certFile: pki.doctor.certPem, keyFile: pki.doctor.keyPem, saslExternal: true } });
     const e = await d.lookupByIdNat("810007777777");
     expect(e.map((x) => x.email)).toEqual(["marguerite.confidentiel@mssante.test"]);
     // Who the server thinks we are: the certificate's subject (RFC 4532 Who am I?).
@@ -213,11 +229,13 @@ describe.skipIf(skip)("LDAP directory source against a real slapd", () => {
     }
   });
 
-  it("a client certificate from a foreign CA is refused with an LDAP_ERROR", async () => {
-    const d = make({ url: slapd.ldapsUrl, caFile: pki.ca.certPem, bind: { kind: "certificate", certFile: pki.foreign.certPem, keyFile: pki.foreign.keyPem } });
-    const err = await d.search("dupont", 5).catch((e) => e);
-    expect(err).toBeInstanceOf(BridgeError);
-    expect(err.code).toBe(ErrorCode.LDAP_ERROR);
+  it("a client certificate from a foreign CA is refused with an LDAP_ERROR, with or without SASL EXTERNAL", async () => {
+    for (const saslExternal of [false, true]) {
+      const d = make({ url: slapd.ldapsUrl, caFile: pki.ca.certPem, bind: { kind: "certificate", certFile: pki.foreign.certPem, keyFile: pki.foreign.keyPem, saslExternal } });
+      const err = await d.search("dupont", 5).catch((e) => e);
+      expect(err, `saslExternal ${saslExternal}`).toBeInstanceOf(BridgeError);
+      expect(err.code).toBe(ErrorCode.LDAP_ERROR);
+    }
   });
 
   it("StartTLS or LDAPS with the wrong pinned CA fails with a clear certificate error", async () => {

@@ -3,7 +3,8 @@
  *
  * Connection: ldap:// (optionally StartTLS) or ldaps://, the server certificate checked against the
  * pinned CA (directory.ldap.caFile) when given; bind anonymous, simple (password read from a file,
- * never from the configuration itself) or SASL EXTERNAL with a TLS client certificate from files.
+ * never from the configuration itself; refused over ldap:// without StartTLS unless
+ * allowPlaintextBind), or none with a TLS client certificate from files (SASL EXTERNAL on request).
  * One bound connection is kept and re-opened after a failure. Every failure is a BridgeError
  * LDAP_ERROR saying what to do. Search semantics: see ldap-filter.ts and ldap-match.ts.
  */
@@ -85,8 +86,21 @@ export class LdapDirectory implements DirectoryService {
   constructor(cfg: LdapConfig, opts: LdapDirectoryOptions = {}) {
     if (!/^ldaps?:\/\//i.test(cfg.url)) fail(`directory.ldap.url must start with ldap:// or ldaps:// (got "${cfg.url}").`);
     if (/^ldaps:/i.test(cfg.url) && cfg.startTls) fail("directory.ldap: startTls is for ldap:// URLs; ldaps:// is already TLS. Remove one of them.");
-    if (cfg.bind.kind === "certificate" && !(/^ldaps:/i.test(cfg.url) || cfg.startTls)) {
+    const tlsConnection = /^ldaps:/i.test(cfg.url) || cfg.startTls === true;
+    if (cfg.allowPlaintextBind !== undefined && typeof cfg.allowPlaintextBind !== "boolean") {
+      fail(`directory.ldap.allowPlaintextBind must be true or false (got ${JSON.stringify(cfg.allowPlaintextBind)}).`);
+    }
+    if (cfg.bind.kind === "simple" && !tlsConnection && cfg.allowPlaintextBind !== true) {
+      fail(
+        "directory.ldap.bind is a simple bind, whose password would cross the network in clear over ldap:// without StartTLS. " +
+          "Use an ldaps:// URL or startTls: true; only on a network you trust, set directory.ldap.allowPlaintextBind: true to allow it.",
+      );
+    }
+    if (cfg.bind.kind === "certificate" && !tlsConnection) {
       fail("directory.ldap.bind is a TLS client certificate, which needs ldaps:// or startTls: true.");
+    }
+    if (cfg.bind.kind === "certificate" && cfg.bind.saslExternal !== undefined && typeof cfg.bind.saslExternal !== "boolean") {
+      fail(`directory.ldap.bind.saslExternal must be true or false (got ${JSON.stringify(cfg.bind.saslExternal)}).`);
     }
     this.cfg = cfg;
     this.map = resolveAttributeMap(cfg.attributes);
@@ -121,7 +135,12 @@ export class LdapDirectory implements DirectoryService {
         const password = readFileOrFail(b.passwordFile, "LDAP password file (directory.ldap.bind.passwordFile)").replace(/\r?\n$/, "");
         await client.bind(b.dn, password);
       } else if (b.kind === "certificate") {
-        await client.bindSASL("EXTERNAL");
+        if (b.saslExternal === true) await client.bindSASL("EXTERNAL");
+        // No bind: the certificate was presented in the TLS handshake, and the server decides what
+        // it grants. Reading the root DSE opens the connection now (a refusal is still an answer).
+        else await client.search("", { scope: "base", filter: "(objectClass=*)", attributes: ["1.1"] }).catch((e: unknown) => {
+          if (!(e instanceof ResultCodeError)) throw e;
+        });
       }
       // Anonymous: an explicit anonymous simple bind (empty DN and password, RFC 4513 §5.1.1)
       // opens the connection now, so concurrent first searches share it instead of racing to connect.
