@@ -86,7 +86,26 @@ function fakeMailServices() {
   return MS;
 }
 
-function load() {
+/** The card's certificate as NSS lists it, and a client-certificate memory with Thunderbird 153's signature. */
+const CARD_CERT = { sha256Fingerprint: "AB:".repeat(31) + "AB", commonName: "Jean Dupont" };
+function fakeCertServices(opts: { throwOnRemember?: (host: string) => boolean } = {}) {
+  /** Every call made, including refused ones. */
+  const calls: unknown[][] = [];
+  const classes = {
+    "@mozilla.org/security/x509certdb;1": { getService: () => ({ getCerts: () => [{ sha256Fingerprint: "CD:".repeat(31) + "CD" }, CARD_CERT] }) },
+    "@mozilla.org/security/clientAuthRememberService;1": {
+      getService: () => ({
+        rememberDecisionScriptable(...args: unknown[]) {
+          calls.push(args);
+          if (opts.throwOnRemember?.(args[0] as string)) throw new Error("NS_ERROR_XPC_NOT_ENOUGH_ARGS");
+        },
+      }),
+    },
+  };
+  return { classes, calls };
+}
+
+function load(classes: Record<string, unknown> = {}) {
   const MS = fakeMailServices();
   class ExtensionAPI {
     constructor(public extension: unknown) {}
@@ -103,7 +122,7 @@ function load() {
     },
     Components: {
       interfaces: { nsISmtpServer: {}, nsIClientAuthRememberService: { Permanent: 2 }, nsINSSErrorsService: {}, nsIX509CertDB: {} },
-      classes: {},
+      classes,
       isSuccessCode: (s: number) => s >>> 0 < 0x80000000,
     },
     Services: { prefs: { savePrefFile() {} }, wm: { getMostRecentWindow: () => null } },
@@ -238,6 +257,36 @@ describe("mssAccounts Experiment (parent code)", () => {
     expect(await api.verifyLogon("account-none")).toMatchObject({ ok: false, code: "unknown-account" });
     expect(await api.trustServerCA("not a pem")).toMatchObject({ ok: false, code: "invalid-request" });
     expect(await api.rememberClientCertificate({ hosts: [], certificateSha256: "x" })).toMatchObject({ ok: false });
+  });
+
+  it("remembers the card's certificate for each host with Thunderbird 153's call only", async () => {
+    const certs = fakeCertServices();
+    const { api } = load(certs.classes);
+    const r = await api.rememberClientCertificate({ hosts: ["imap.medecin.mssante.fr", "smtp.medecin.mssante.fr"], certificateSha256: CARD_CERT.sha256Fingerprint.toLowerCase() });
+    expect(r).toEqual({ ok: true, remembered: ["imap.medecin.mssante.fr", "smtp.medecin.mssante.fr"] });
+    // (host, originAttributes, the card's certificate, Permanent): never another shape, never a null certificate.
+    expect(certs.calls).toEqual([
+      ["imap.medecin.mssante.fr", {}, CARD_CERT, 2],
+      ["smtp.medecin.mssante.fr", {}, CARD_CERT, 2],
+    ]);
+  });
+
+  it("fails clearly when Thunderbird refuses that call, with no other attempt", async () => {
+    const certs = fakeCertServices({ throwOnRemember: (host) => host.startsWith("smtp") });
+    const { api } = load(certs.classes);
+    const r = await api.rememberClientCertificate({ hosts: ["imap.medecin.mssante.fr", "smtp.medecin.mssante.fr"], certificateSha256: CARD_CERT.sha256Fingerprint });
+    expect(r).toMatchObject({ ok: false, code: "remember-failed", detail: "NS_ERROR_XPC_NOT_ENOUGH_ARGS" });
+    expect(r.message).toMatch(/could not remember the card's certificate for smtp\.medecin\.mssante\.fr .*Thunderbird 153.*already remembered for imap\.medecin\.mssante\.fr/);
+    // One call per host: no other signature tried (an older one took a null client certificate).
+    expect(certs.calls).toEqual([
+      ["imap.medecin.mssante.fr", {}, CARD_CERT, 2],
+      ["smtp.medecin.mssante.fr", {}, CARD_CERT, 2],
+    ]);
+    // A certificate Thunderbird does not see is said so, before anything is remembered.
+    const none = fakeCertServices();
+    const other = load(none.classes).api;
+    expect(await other.rememberClientCertificate({ hosts: ["imap.medecin.mssante.fr"], certificateSha256: "EF:".repeat(31) + "EF" })).toMatchObject({ ok: false, code: "client-cert-not-found" });
+    expect(none.calls).toEqual([]);
   });
 
   it("pauses mail checks and restores exactly what was there", async () => {

@@ -471,24 +471,19 @@ var mssAccounts = (function () {
     const permanent = Ci.nsIClientAuthRememberService.Permanent;
     const remembered = [];
     for (const host of hosts) {
-      // The signature changed across Gecko versions; 153 takes (host, originAttributes, clientCert, duration).
-      const attempts = [
-        () => svc.rememberDecisionScriptable(host, {}, cert, permanent),
-        () => svc.rememberDecisionScriptable(host, {}, cert),
-        () => svc.rememberDecisionScriptable(host, {}, null, cert),
-      ];
-      let ok = false;
-      let lastError = null;
-      for (const a of attempts) {
-        try {
-          a();
-          ok = true;
-          break;
-        } catch (e) {
-          lastError = e;
-        }
+      // Thunderbird 153's signature only: (host, originAttributes, clientCert, duration). Older
+      // signatures took the certificate elsewhere; guessing them could pass null as the client
+      // certificate, which remembers "send no certificate" for the mail host.
+      try {
+        svc.rememberDecisionScriptable(host, {}, cert, permanent);
+      } catch (e) {
+        return mssFail(
+          "remember-failed",
+          "could not remember the card's certificate for " + host + " (this Thunderbird's client-certificate memory differs from Thunderbird 153's)" +
+            (remembered.length ? "; already remembered for " + remembered.join(", ") : ""),
+          e,
+        );
       }
-      if (!ok) return mssFail("remember-failed", "could not remember the certificate for " + host, lastError);
       remembered.push(host);
     }
     return { ok: true, remembered };
