@@ -115,7 +115,11 @@ ${domains.map((d) => `  <Domaine><Nom>${d}</Nom></Domaine>`).join("\n")}
 `;
 }
 
-function directoryFixtures(): FixtureEntry[] {
+/** The e2e directory: this many generated lines (by default) around the fixtures, from this seed. */
+export const E2E_DIRECTORY = { lines: 300, seed: 5 } as const;
+
+/** The mailboxes placed in the e2e directory (also checked by test/real/directory-ranking.test.ts). */
+export function directoryFixtures(): FixtureEntry[] {
   return [
     {
       type: "PER",
@@ -236,7 +240,7 @@ export async function startE2EEnv(opts: E2EEnvOptions = {}): Promise<E2EEnv> {
     const whitelist = path.join(root, "whitelist.xml");
     writeFileSync(whitelist, whitelistXml(TRUSTED_DOMAINS));
     const extraction = await step("directory generation", () =>
-      writeExtraction(path.join(root, "directory"), { lines: opts.directoryLines ?? 300, seed: 5, fixtures: directoryFixtures() }),
+      writeExtraction(path.join(root, "directory"), { lines: opts.directoryLines ?? E2E_DIRECTORY.lines, seed: E2E_DIRECTORY.seed, fixtures: directoryFixtures() }),
     );
     writeFileSync(
       path.join(bridgeDataDir, "config.json"),

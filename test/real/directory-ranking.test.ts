@@ -1,0 +1,74 @@
+/**
+ * Ranking on generated extractions through the real import (file → parse → index file → open):
+ * the e2e directory (its fixed colleagues among generated lines, as test/e2e/daily-use.test.ts
+ * types them) and a larger generated directory where the common surnames also occur inside many
+ * compound surnames (ANTOINE-LEFÈVRE, LEFÈVRE-MOREAU…), as in the national extraction.
+ */
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { writeExtraction } from "../../scripts/generate-directory.ts";
+import { importExtraction } from "../../bridge/directory/import/import-extraction.ts";
+import { openIndexFile } from "../../bridge/directory/index/index-file.ts";
+import { PackedIndex } from "../../bridge/directory/index/packed-index.ts";
+import { tokenizeField, wholeToken } from "../../bridge/directory/search/normalize.ts";
+import { COLLEAGUES, directoryFixtures, E2E_DIRECTORY } from "../harness/e2e-env.ts";
+
+const [HELENE] = COLLEAGUES;
+
+async function importGenerated(dir: string, name: string, lines: number, seed: number, fixtures = directoryFixtures()): Promise<PackedIndex> {
+  const generated = await writeExtraction(path.join(dir, name), { lines, seed, fixtures });
+  const dbPath = path.join(dir, `${name}.index`);
+  await importExtraction({ source: generated.file, dbPath });
+  return new PackedIndex(openIndexFile(dbPath));
+}
+
+describe("directory ranking on generated extractions", () => {
+  let dir: string;
+  let e2e: PackedIndex;
+  let large: PackedIndex;
+
+  beforeAll(async () => {
+    dir = mkdtempSync(path.join(tmpdir(), "mss-dir-ranking-"));
+    e2e = await importGenerated(dir, "e2e", E2E_DIRECTORY.lines, E2E_DIRECTORY.seed);
+    large = await importGenerated(dir, "large", 60_000, 1, []);
+  });
+
+  afterAll(() => {
+    e2e?.close();
+    large?.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it("the e2e directory: 'helene lefev' gives LEFÈVRE-MOREAU first, 'lefev' lists her among the Lefèvre", () => {
+    expect(e2e.search("helene lefev", 20).results[0]?.email).toBe(HELENE.address);
+    expect(e2e.search("lefev", 20).results.map((r) => r.email)).toContain(HELENE.address);
+    expect(e2e.search("lefevre-moreau", 20).results[0]?.email).toBe(HELENE.address);
+    expect(e2e.search("lefevremoreau", 20).results[0]?.email).toBe(HELENE.address);
+  });
+
+  it("a common surname typed in full lists the people of that very surname first, within 20", () => {
+    for (const q of ["martin", "lefevre", "durand", "moreau", "bernard"]) {
+      const results = large.search(q, 20).results;
+      // That very surname: the whole surname, folded and joined, is what was typed.
+      const plain = results.filter((r) => r.surname !== null && wholeToken(r.surname) === q);
+      expect(plain.length, q).toBeGreaterThan(0);
+      // All of them before anything else (the compound surnames containing it come after).
+      expect(results.slice(0, plain.length).map((r) => r.email), q).toEqual(plain.map((r) => r.email));
+    }
+  });
+
+  it("then the compound surnames with that part, then the longer surnames starting with it", () => {
+    const q = "roche";
+    const kind = (surname: string | null) => {
+      if (!surname) return 3;
+      if (wholeToken(surname) === q) return 0;
+      return tokenizeField(surname, true).includes(q) ? 1 : 2;
+    };
+    const kinds = large.search(q, 100).results.map((r) => kind(r.surname));
+    expect(kinds).toEqual([...kinds].sort((a, b) => a - b));
+    expect(kinds[0]).toBe(0);
+    expect(kinds).toContain(1); // X-ROCHE within the first 100, after every ROCHE
+  });
+});
