@@ -15,6 +15,10 @@ export interface ParsedExtraction {
   warnings: string[];
 }
 
+/** Malformed (skipped) lines tolerated: at most 10, and at most 1% of the lines. */
+export const MAX_MALFORMED_LINES = 10;
+export const MAX_MALFORMED_SHARE = 0.01;
+
 /** `onBytes` reports bytes consumed (for progress). */
 export async function parseExtraction(stream: Readable, sink: EntrySink, onBytes?: (bytes: number) => void): Promise<ParsedExtraction> {
   const decoder = new TextDecoder("utf-8", { fatal: true, ignoreBOM: false });
@@ -91,7 +95,10 @@ export async function parseExtraction(stream: Readable, sink: EntrySink, onBytes
   if (!header || !merger) throw new ImportError("input", "The file has no header line. It is not an MSSanté extraction.");
   const m = merger as EntryMerger;
   if (m.count === 0) throw new ImportError("input", "The extraction has a header but no entries. Download it again.");
-  if (m.skipped > Math.max(10, m.lines * 0.01)) {
+  // Every skipped line is a mailbox missing from the new index, which would replace one that may
+  // have it: more than 10 malformed lines fail the import, or more than 1% of the lines when that
+  // is fewer (a small file). The previous index then stays in use.
+  if (m.skipped > Math.min(MAX_MALFORMED_LINES, m.lines * MAX_MALFORMED_SHARE)) {
     throw new ImportError(
       "input",
       `${m.skipped} of ${m.lines} lines are malformed (${m.problems.slice(0, 3).join("; ")}); the file is corrupt or not an extraction. Download it again.`,
