@@ -1,8 +1,8 @@
 /**
  * `npm run bench:load` — many extensions typing in the recipient field at once, against a REAL
  * bridge process on the full-size directory (scripts/generate-directory.ts, 536,000 lines):
- *   1. generate the extraction (cached in the temp directory: the generator is deterministic) and
- *      import it with `mss-bridge directory import` into a fresh index;
+ *   1. generate the extraction (cached in the temp directory per generator version: the generator
+ *      is deterministic) and import it with `mss-bridge directory import` into a fresh index;
  *   2. start `mss-bridge start --db <index>` (local-only configuration), pair through the
  *      native-messaging host;
  *   3. one authenticated client types for a while: its p95 is the reference;
@@ -15,6 +15,7 @@
  * --lines L, --seed S, --quick (5 clients, 5 s, 20,000 lines: the smoke run of `npm test`), --json
  * (one JSON line at the end). Only loopback traffic; every loop is bounded by its duration.
  */
+import { createHash } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -200,9 +201,16 @@ async function connectClients(b: HardenedBridge, secret: Uint8Array<ArrayBuffer>
   return out;
 }
 
-/** The extraction for (lines, seed), generated once per machine into the temp directory. */
+/** The generator's own code: a cached extraction made by another version of it is not reused. */
+function generatorVersion(): string {
+  const h = createHash("sha256");
+  for (const f of ["../generate-directory.ts", "../lib/mulberry32.ts"]) h.update(readFileSync(fileURLToPath(new URL(f, import.meta.url))));
+  return h.digest("hex").slice(0, 12);
+}
+
+/** The extraction for (lines, seed), generated once per machine and generator version into the temp directory. */
 async function extractionFile(lines: number, seed: number, log: (s: string) => void): Promise<string> {
-  const dir = path.join(os.tmpdir(), "mss-bench-load", `${lines}-${seed}`);
+  const dir = path.join(os.tmpdir(), "mss-bench-load", `${lines}-${seed}-${generatorVersion()}`);
   const file = path.join(dir, extractionFileName("202611230300"));
   if (existsSync(file)) return file;
   log(`generating ${lines} lines (seed ${seed}) into ${dir} …`);
