@@ -2,7 +2,8 @@
  * Ranking on generated extractions through the real import (file → parse → index file → open):
  * the e2e directory (its fixed colleagues among generated lines, as test/e2e/daily-use.test.ts
  * types them) and a larger generated directory where the common surnames also occur inside many
- * compound surnames (ANTOINE-LEFÈVRE, LEFÈVRE-MOREAU…), as in the national extraction.
+ * compound surnames (ANTOINE-LEFÈVRE, LEFÈVRE-MOREAU…) and routing lines are written now in full,
+ * now the La Poste way (42000 ST ETIENNE), as in the national extraction.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { mkdtempSync, rmSync } from "node:fs";
@@ -70,5 +71,19 @@ describe("directory ranking on generated extractions", () => {
     expect(kinds).toEqual([...kinds].sort((a, b) => a - b));
     expect(kinds[0]).toBe(0);
     expect(kinds).toContain(1); // X-ROCHE within the first 100, after every ROCHE
+  });
+
+  it("Saint-Étienne written in full or the La Poste way (ST ETIENNE): every spelling typed finds both", () => {
+    for (const q of ["saint etienne", "st etienne", "saint-etienne", "st-etienne", "sai eti"]) {
+      const results = large.search(q, 100).results;
+      const cities = results.flatMap((r) => r.places.map((p) => p.city ?? ""));
+      expect(cities.some((c) => /^ST ETIENNE\b/.test(c)), q).toBe(true);
+      expect(cities.some((c) => /^SAINT-ÉTIENNE\b/.test(c)), q).toBe(true);
+      // Found by the routing line itself, not by an organisation named in full.
+      const routedOnly = results.filter(
+        (r) => r.places.some((p) => /^ST ETIENNE\b/.test(p.city ?? "")) && !/saint/i.test([r.organisation, r.service, ...r.places.map((p) => p.organisation)].join(" ")),
+      );
+      expect(routedOnly.length, q).toBeGreaterThan(0);
+    }
   });
 });
