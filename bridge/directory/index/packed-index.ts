@@ -50,16 +50,8 @@ function codeOf(f: number, exact: boolean): number {
   }
 }
 
-/** Posting lists in rank order: [field, exact tokens only (true), non-exact only (false), or all (null)]. */
-const LIST_ORDER: [number, boolean | null][] = [
-  [FIELD_SURNAME, true],
-  [FIELD_SURNAME_PART, true],
-  [FIELD_SURNAME, false],
-  [FIELD_SURNAME_PART, false],
-  [FIELD_GIVEN, null],
-  [FIELD_EMAIL, null],
-  [FIELD_OTHER, null],
-];
+const SURNAME_FIELDS = [FIELD_SURNAME, FIELD_SURNAME_PART];
+const LATER_FIELDS = [FIELD_GIVEN, FIELD_EMAIL, FIELD_OTHER];
 
 export class PackedIndex {
   readonly count: number;
@@ -149,18 +141,41 @@ export class PackedIndex {
     }
   }
 
-  /** Calls fn(start, end, code) for each non-empty posting list of the token, best codes first. */
+  /**
+   * Calls fn(start, end, code) for each non-empty posting list of the token, best codes first:
+   * the exact tokens' whole-surname then surname-part lists (a handful), then one pass over the
+   * ranges for both surname fields as prefix, then given name, e-mail and (unless the token is an
+   * initial) other fields. Four passes over a prefix range, the cost that matters for short prefixes.
+   */
   private eachList(plan: TokenPlan, fn: (a: number, b: number, code: number) => void): void {
     const ps = this.data.postStart;
-    for (const [field, exactOnly] of LIST_ORDER) {
-      if (field >= plan.fields) continue;
+    for (const f of SURNAME_FIELDS) {
+      const code = codeOf(f, true);
+      for (const t of plan.exact) {
+        const a = ps[t * FIELDS + f]!;
+        const b = ps[t * FIELDS + f + 1]!;
+        if (b > a) fn(a, b, code);
+      }
+    }
+    // FIELD_SURNAME and FIELD_SURNAME_PART are adjacent: ps[…+1] ends one and starts the other.
+    for (const [lo, hi] of plan.ranges) {
+      for (let t = lo; t < hi; t++) {
+        const a = ps[t * FIELDS + FIELD_SURNAME]!;
+        const m = ps[t * FIELDS + FIELD_SURNAME_PART]!;
+        const b = ps[t * FIELDS + FIELD_SURNAME_PART + 1]!;
+        if (b === a || plan.exact.has(t)) continue;
+        if (m > a) fn(a, m, Code.SURNAME_PREFIX);
+        if (b > m) fn(m, b, Code.SURNAME_PREFIX);
+      }
+    }
+    for (const f of LATER_FIELDS) {
+      if (f >= plan.fields) continue;
+      const code = codeOf(f, false);
       for (const [lo, hi] of plan.ranges) {
         for (let t = lo; t < hi; t++) {
-          const a = ps[t * FIELDS + field]!;
-          const b = ps[t * FIELDS + field + 1]!;
-          if (b === a) continue;
-          const exact = plan.exact.has(t);
-          if (exactOnly === null || exactOnly === exact) fn(a, b, codeOf(field, exact));
+          const a = ps[t * FIELDS + f]!;
+          const b = ps[t * FIELDS + f + 1]!;
+          if (b > a) fn(a, b, code);
         }
       }
     }

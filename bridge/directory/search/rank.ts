@@ -10,7 +10,9 @@
  * codes must stay below 7.
  */
 import type { StoredPlace } from "./entry.ts";
-import { tokenizeField } from "./normalize.ts";
+// The import's scanner (same tokens as normalize.ts tokenizeField, a test compares them), about
+// three times faster: this runs for every place of every result shown.
+import { fieldTokens } from "../index/field-tokens.ts";
 
 export const Code = { SURNAME_EXACT: 0, SURNAME_PART: 1, SURNAME_PREFIX: 2, GIVEN: 3, EMAIL: 4, OTHER: 5 } as const;
 
@@ -86,7 +88,7 @@ export function firstMatchedPlace(places: StoredPlace[], prefixesPerToken: strin
   places.forEach((p, i) => {
     const toks: string[] = [];
     for (const v of [p.organisation, p.city, p.postalCode, p.service, p.address, p.department]) {
-      if (v) toks.push(...tokenizeField(v, false, false, true)); // st ↔ saint, as indexed
+      if (v) toks.push(...fieldTokens(v, false, false, true)); // st ↔ saint, as indexed
     }
     let count = 0;
     for (const prefixes of prefixesPerToken) {
