@@ -146,15 +146,16 @@ export class PackedIndex {
    * the exact tokens' whole-surname then surname-part lists (a handful), then one pass over the
    * ranges for both surname fields as prefix, then given name, e-mail and (unless the token is an
    * initial) other fields. Four passes over a prefix range, the cost that matters for short prefixes.
+   * Stops as soon as fn returns true.
    */
-  private eachList(plan: TokenPlan, fn: (a: number, b: number, code: number) => void): void {
+  private eachList(plan: TokenPlan, fn: (a: number, b: number, code: number) => boolean | void): void {
     const ps = this.data.postStart;
     for (const f of SURNAME_FIELDS) {
       const code = codeOf(f, true);
       for (const t of plan.exact) {
         const a = ps[t * FIELDS + f]!;
         const b = ps[t * FIELDS + f + 1]!;
-        if (b > a) fn(a, b, code);
+        if (b > a && fn(a, b, code)) return;
       }
     }
     // FIELD_SURNAME and FIELD_SURNAME_PART are adjacent: ps[…+1] ends one and starts the other.
@@ -164,8 +165,8 @@ export class PackedIndex {
         const m = ps[t * FIELDS + FIELD_SURNAME_PART]!;
         const b = ps[t * FIELDS + FIELD_SURNAME_PART + 1]!;
         if (b === a || plan.exact.has(t)) continue;
-        if (m > a) fn(a, m, Code.SURNAME_PREFIX);
-        if (b > m) fn(m, b, Code.SURNAME_PREFIX);
+        if (m > a && fn(a, m, Code.SURNAME_PREFIX)) return;
+        if (b > m && fn(m, b, Code.SURNAME_PREFIX)) return;
       }
     }
     for (const f of LATER_FIELDS) {
@@ -175,7 +176,7 @@ export class PackedIndex {
         for (let t = lo; t < hi; t++) {
           const a = ps[t * FIELDS + f]!;
           const b = ps[t * FIELDS + f + 1]!;
-          if (b > a) fn(a, b, code);
+          if (b > a && fn(a, b, code)) return;
         }
       }
     }
@@ -203,13 +204,12 @@ export class PackedIndex {
     };
     let done = false;
     this.eachList(plan, (a, b, code) => {
-      if (done) return;
       const cls = rankClass(code);
       if (cls !== phaseClass) {
         if (phaseClass >= 0) flush();
         if (out.length >= k) {
           done = true;
-          return;
+          return true; // the k best are known: the worse classes are not read
         }
         phaseClass = cls;
         top = new TopK(k - out.length);
