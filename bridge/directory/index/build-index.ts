@@ -258,14 +258,7 @@ export class IndexBuilder {
     const ids = new Array<number>(toks.length);
     for (let i = 0; i < toks.length; i++) {
       const t = toks[i]!;
-      let id = this.tokenIds.get(t);
-      if (id === undefined) {
-        id = this.tokenList.length;
-        const k = own(t);
-        this.tokenIds.set(k, id);
-        this.tokenList.push(k);
-      }
-      ids[i] = id * FIELDS + (whole === null || t === whole ? field : FIELD_SURNAME_PART);
+      ids[i] = this.tokenId(t) * FIELDS + (whole === null || t === whole ? field : FIELD_SURNAME_PART);
     }
     return ids;
   }

@@ -19,6 +19,8 @@ function pill(id: string, key: string, text: string, level: string) {
 
 /** The directory line: asked of the bridge when the popup opens (and when it connects meanwhile). */
 let directoryHint: string | null = null;
+/** The newest status: the directory answer arrives later and must not redraw an older one. */
+let latest: ExtensionStatus | null = null;
 async function renderDirectory(s: ExtensionStatus) {
   const box = byId("directory");
   let d = null;
@@ -33,10 +35,11 @@ async function renderDirectory(s: ExtensionStatus) {
   box.dataset.state = d?.key ?? "unknown";
   box.dataset.level = d?.level ?? "unknown";
   directoryHint = d?.hint ?? null;
-  render(s);
+  render(latest ?? s);
 }
 
 function render(s: ExtensionStatus) {
+  latest = s;
   const b = bridgeText(s);
   pill("state-bridge", b.key, b.text, s.bridge.kind === "connected" ? "ok" : "error");
   const c = cardText(s);
