@@ -23,8 +23,11 @@ import { performance } from "node:perf_hooks";
 import { fileURLToPath } from "node:url";
 import { buildBridge } from "../build-bridge.mjs";
 import { extractionFileName, FULL_SIZE_LINES, writeExtraction } from "../generate-directory.ts";
-import { openClient, runBridgeCli, tempDataDir, type TestClient } from "../../test/harness/bridge-process.ts";
+import { runBridgeCli, tempDataDir, type TestClient } from "../../test/harness/bridge-process.ts";
 import { ORIGINS, startHardenedBridge, type HardenedBridge } from "../../test/hardening/hardened-bridge.ts";
+import { connectClients, cpuSeconds, percentiles, rssMB, sampleRss, type Percentiles } from "./bridge-process-stats.ts";
+
+export { percentiles, type Percentiles };
 
 export interface LoadOptions {
   clients: number;
@@ -35,14 +38,6 @@ export interface LoadOptions {
   seed: number;
   json: boolean;
   quick: boolean;
-}
-
-export interface Percentiles {
-  n: number;
-  p50: number;
-  p95: number;
-  p99: number;
-  max: number;
 }
 
 export interface LoadReport {
@@ -71,13 +66,6 @@ export interface LoadReport {
   cpuCores: number;
   bridgeAlive: boolean;
   targets: { ratio: boolean; rss: boolean; errors: boolean };
-}
-
-export function percentiles(xs: number[]): Percentiles {
-  const s = [...xs].sort((a, b) => a - b);
-  const q = (p: number) => s[Math.min(s.length - 1, Math.max(0, Math.ceil(p * s.length) - 1))] ?? NaN;
-  const r = (x: number) => Math.round(x * 100) / 100;
-  return { n: s.length, p50: r(q(0.5)), p95: r(q(0.95)), p99: r(q(0.99)), max: r(s.at(-1) ?? NaN) };
 }
 
 export function parseArgs(argv: string[]): LoadOptions {
@@ -122,25 +110,6 @@ export function typingSequence(client: number, seed: number): string[] {
     for (let i = 2; i <= t.length; i++) if (t[i - 1] !== " ") out.push(t.slice(0, i));
   }
   return out;
-}
-
-/** CPU seconds (user + system) used so far by process `pid` (Linux /proc, clock ticks of 100 Hz). */
-function cpuSeconds(pid: number): number {
-  try {
-    const f = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]!.split(" ");
-    return (Number(f[11]) + Number(f[12])) / 100;
-  } catch {
-    return 0;
-  }
-}
-
-function rssMB(pid: number): number {
-  try {
-    const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, "utf8"));
-    return m ? Number(m[1]) / 1024 : 0;
-  } catch {
-    return 0;
-  }
 }
 
 interface RunResult {
@@ -191,16 +160,6 @@ async function typeFor(clients: TestClient[], rate: number, seconds: number, see
   return res;
 }
 
-async function connectClients(b: HardenedBridge, secret: Uint8Array<ArrayBuffer>, n: number): Promise<TestClient[]> {
-  const out: TestClient[] = [];
-  for (let i = 0; i < n; i++) {
-    const c = await openClient(b.port, ORIGINS.post);
-    await c.authenticate(secret);
-    out.push(c);
-  }
-  return out;
-}
-
 /** The generator's own code: a cached extraction made by another version of it is not reused. */
 function generatorVersion(): string {
   const h = createHash("sha256");
@@ -243,8 +202,7 @@ export async function runLoad(o: LoadOptions, log: (s: string) => void = (s) => 
     const secret = await b.pair(ORIGINS.post);
     const pid = b.pid;
     const rssIdle = rssMB(pid);
-    let rssMax = rssIdle;
-    const sampler = setInterval(() => (rssMax = Math.max(rssMax, rssMB(pid))), 250);
+    const sampler = sampleRss(pid);
     try {
       // Warm-up (the index's pages come into memory), not measured.
       const [warm] = await connectClients(b, secret, 1);
@@ -269,7 +227,7 @@ export async function runLoad(o: LoadOptions, log: (s: string) => void = (s) => 
       const m = percentiles(multi.latencies);
       const ratio = Math.round((m.p95 / s.p95) * 100) / 100;
       const rssEnd = rssMB(pid);
-      rssMax = Math.max(rssMax, rssEnd);
+      const rssMax = sampler.max();
       return {
         command: `npm run bench:load --${o.quick ? " --quick" : ""} (clients ${o.clients}, ${o.rate}/s, ${o.durationS} s, ${o.lines} lines)`,
         lines: o.lines,
@@ -294,7 +252,7 @@ export async function runLoad(o: LoadOptions, log: (s: string) => void = (s) => 
         targets: { ratio: ratio <= 2, rss: rssMax <= 150, errors: errors === 0 },
       };
     } finally {
-      clearInterval(sampler);
+      sampler.stop();
     }
   } finally {
     for (const c of clients) c.close();
