@@ -25,9 +25,9 @@ import { createWriteStream, readFileSync, mkdirSync, mkdtempSync } from "node:fs
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { once } from "node:events";
-import { fileURLToPath } from "node:url";
 import yazl from "yazl";
 import { ALL_COLUMNS } from "../bridge/directory/import/columns.ts";
+import { isMainModule } from "../bridge/app/is-main-module.ts";
 
 export const FULL_SIZE_LINES = 536_000;
 
@@ -1522,7 +1522,7 @@ async function main(argv: string[]): Promise<void> {
   process.stdout.write(`${res.file} (${res.lines} lines with header, ${res.bytes} bytes of text)\n`);
 }
 
-if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+if (isMainModule(import.meta.url)) {
   main(process.argv.slice(2)).catch((e) => {
     process.stderr.write(`${(e as Error).message}\n`);
     process.exit(1);

@@ -12,9 +12,9 @@
 import { existsSync } from "node:fs";
 import { mkdir, readFile, rm, writeFile } from "node:fs/promises";
 import path from "node:path";
-import { pathToFileURL } from "node:url";
 import { createTestPki, type PersonalHolder } from "../test/harness/pki.ts";
 import { createSoftHsmToken } from "../test/harness/softhsm.ts";
+import { isMainModule } from "../bridge/app/is-main-module.ts";
 
 export const DEMO_PIN = "1234";
 export const DEMO_TOKEN_LABEL = "CPS-DEMO";
@@ -118,7 +118,7 @@ async function main(argv: string[]): Promise<number> {
   return 0;
 }
 
-if (process.argv[1] && import.meta.url === pathToFileURL(path.resolve(process.argv[1])).href) {
+if (isMainModule(import.meta.url)) {
   main(process.argv.slice(2)).then(
     (code) => process.exit(code),
     (e: Error) => {

@@ -5,6 +5,7 @@
  * No I/O here except when run as a script.
  */
 import { Type, type Static } from "@sinclair/typebox";
+import { isMainModule } from "../app/is-main-module.ts";
 
 const Hex = (description: string) =>
   Type.String({ pattern: "^\\s*([0-9A-Fa-f]{2}[\\s:]*)+$", description });
@@ -84,7 +85,7 @@ export function cardDatabaseJsonSchema(): Record<string, unknown> {
   };
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) {
+if (isMainModule(import.meta.url)) {
   const { writeFileSync } = await import("node:fs");
   const out = new URL("./cards.schema.json", import.meta.url);
   writeFileSync(out, JSON.stringify(cardDatabaseJsonSchema(), null, 2) + "\n");
