@@ -5,6 +5,7 @@
 //   pcsc-child.mjs    the PC/SC watcher child
 //   token-worker.mjs  the PKCS#11 child
 //   import-child.mjs  the directory import child
+//   import-worker.mjs  the import child's worker threads (parse a part of the file; collate names)
 //   inputs.json       the project files each bundle was made from (bin/mss-bridge.mjs falls back
 //                     to the TypeScript sources when one of them is newer than the bundle)
 // Why: run through tsx, every start compiles the sources and keeps a loader thread with its own
@@ -23,6 +24,7 @@ const ENTRIES = {
   "pcsc-child": "bridge/card/pcsc-child.ts",
   "token-worker": "bridge/token/token-worker.ts",
   "import-child": "bridge/directory/import/import-child.ts",
+  "import-worker": "bridge/directory/import/import-worker.ts",
 };
 
 export async function buildBridge() {

@@ -1,11 +1,13 @@
 /**
- * How the bridge starts its child processes (PC/SC watcher, PKCS#11 worker, directory import).
+ * How the bridge starts its child processes (PC/SC watcher, PKCS#11 worker, directory import)
+ * and worker threads (the directory import's parsers).
  * Bundled (dist/bridge/, see scripts/build.mjs): each child is its own bundle, run by plain Node.
  * From sources: the child's .ts file, run through tsx resolved from this package as an absolute
  * URL, so a child starts whatever the working directory the bridge was started from.
  */
 import { createRequire } from "node:module";
 import { pathToFileURL } from "node:url";
+import { Worker, type WorkerOptions } from "node:worker_threads";
 import { packageFile } from "./package-root.ts";
 
 /** Replaced by `true` when esbuild bundles the bridge (scripts/build.mjs). */
@@ -21,20 +23,38 @@ export const CHILD_ENTRIES = {
 } as const;
 export type ChildName = keyof typeof CHILD_ENTRIES;
 
+/** Each worker thread: its source file, and its bundle's name in dist/bridge/. */
+export const WORKER_ENTRIES = {
+  "import-worker": "bridge/directory/import/import-worker.ts",
+} as const;
+export type WorkerName = keyof typeof WORKER_ENTRIES;
+
+function resolveUrl(specifier: string): string {
+  try {
+    return pathToFileURL(createRequire(import.meta.url).resolve(specifier)).href;
+  } catch {
+    return specifier;
+  }
+}
+
 let tsxUrl: string | null = null;
 function tsx(): string {
-  if (!tsxUrl) {
-    try {
-      tsxUrl = pathToFileURL(createRequire(import.meta.url).resolve("tsx")).href;
-    } catch {
-      tsxUrl = "tsx";
-    }
-  }
-  return tsxUrl;
+  return (tsxUrl ??= resolveUrl("tsx"));
 }
 
 /** The module path and execArgv for `fork()` of a child, followed by any extra Node flags. */
 export function childEntry(name: ChildName, ...extraNodeFlags: string[]): { modulePath: string; execArgv: string[] } {
   if (RUNNING_BUNDLED) return { modulePath: packageFile(`dist/bridge/${name}.mjs`), execArgv: [...extraNodeFlags] };
   return { modulePath: packageFile(CHILD_ENTRIES[name]), execArgv: ["--import", tsx(), ...extraNodeFlags] };
+}
+
+/**
+ * Starts a worker thread. From sources, `--import tsx` does not reach worker threads (Node 20):
+ * the worker first registers tsx's loader, then imports its .ts file.
+ */
+export function startWorker(name: WorkerName, options: WorkerOptions): Worker {
+  if (RUNNING_BUNDLED) return new Worker(packageFile(`dist/bridge/${name}.mjs`), options);
+  const api = JSON.stringify(import.meta.resolve("tsx/esm/api")); // the ES module build (createRequire finds the CommonJS one)
+  const entry = JSON.stringify(pathToFileURL(packageFile(WORKER_ENTRIES[name])).href);
+  return new Worker(`import(${api}).then((m) => { m.register(); return import(${entry}); });`, { ...options, eval: true });
 }

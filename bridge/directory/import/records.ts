@@ -93,7 +93,8 @@ export class EntryMerger {
   count = 0;
   lines = 0;
   skipped = 0;
-  readonly problems: string[] = [];
+  /** The first malformed lines (line number as given to addLine, and what is wrong). */
+  readonly problemLines: { line: number; what: string }[] = [];
 
   /** Start of each field in the current line (reused: splitting every column would allocate 31 strings a line). */
   private readonly starts: Int32Array;
@@ -107,7 +108,30 @@ export class EntryMerger {
 
   private problem(lineNo: number, what: string): void {
     this.skipped++;
-    if (this.problems.length < 20) this.problems.push(`line ${lineNo}: ${what}`);
+    if (this.problemLines.length < 20) this.problemLines.push({ line: lineNo, what });
+  }
+
+  /** "line N: what is wrong", for the first malformed lines. */
+  get problems(): string[] {
+    return this.problemLines.map((p) => `line ${p.line}: ${p.what}`);
+  }
+
+  /**
+   * The entry already holding this address (`key` = normalizeAddress of it, `h` its hash), if
+   * any. `key` is a function: it is only needed when the hash is already taken.
+   */
+  find(h: number, key: () => string): number | undefined {
+    const at = this.byHash.get(h);
+    if (at === undefined) return undefined;
+    const k = key();
+    return this.sink.keyOf(at) === k ? at : this.collided.get(k);
+  }
+
+  /** Records that entry p holds this address (after `find` found none). */
+  register(h: number, key: () => string, p: number): void {
+    if (this.byHash.get(h) !== undefined) this.collided.set(key(), p);
+    else this.byHash.add(h, p);
+    this.count++;
   }
 
   /** Adds one data line (without its line end). `lineNo` counts from 1 = the header. */
@@ -166,16 +190,13 @@ export class EntryMerger {
     };
     const key = normalizeAddress(email);
     const h = hashKey(key);
-    let at = this.byHash.get(h);
-    if (at !== undefined && this.sink.keyOf(at) !== key) at = this.collided.get(key);
+    const keyFn = () => key;
+    const at = this.find(h, keyFn);
     if (at !== undefined) {
       this.sink.merge(at, entry);
       return;
     }
-    const p = this.sink.add(entry, key, h);
-    if (this.byHash.get(h) !== undefined) this.collided.set(key, p);
-    else this.byHash.add(h, p);
-    this.count++;
+    this.register(h, keyFn, this.sink.add(entry, key, h));
   }
 }
 

@@ -60,8 +60,12 @@ class GrowableU32 {
 }
 
 /** Distinct value number → rank by French collation (collating distinct values once is much cheaper). */
-function distinctRanks(values: string[]): Uint32Array {
-  const byText = values.map((_, i) => i).sort((a, b) => frenchCollator.compare(values[a]!, values[b]!));
+export function distinctRanks(values: string[]): Uint32Array {
+  // Distinct strings the collator holds equal are ordered by code units: the ranks depend only on
+  // the values, not on the order they were first seen (a file parsed in parts gives the same index).
+  const byText = values
+    .map((_, i) => i)
+    .sort((a, b) => frenchCollator.compare(values[a]!, values[b]!) || (values[a]! < values[b]! ? -1 : values[a]! > values[b]! ? 1 : 0));
   const rank = new Uint32Array(values.length);
   byText.forEach((id, r) => (rank[id] = r));
   return rank;
@@ -79,7 +83,8 @@ function own(s: string): string {
 interface CacheEntry {
   /** The distinct value itself (an own copy). */
   value: string;
-  ids: number[];
+  /** Its (token id × FIELDS + field) keys; null until first needed (a name taken over from a part). */
+  ids: number[] | null;
   /** For surnames and given names: the distinct value's number (-1 until first used as a name). */
   seq: number;
 }
@@ -154,6 +159,44 @@ function hashTable(order: Uint32Array, hashes: Uint32Array, present: Uint32Array
 }
 
 /**
+ * What a builder that parsed one part of the file hands over (import-threads.ts): its typed arrays
+ * (transferable between threads without a copy) and its string lists joined by "\n" (no value or
+ * token holds a line end; one string crosses a thread much faster than 300,000).
+ */
+export interface BuilderPart {
+  count: number;
+  /** The encoded entries' bytes (only those in use by offs/lens matter). */
+  blob: Uint8Array;
+  offs: Uint32Array;
+  lens: Uint32Array;
+  types: Uint32Array;
+  surnameIds: Uint32Array;
+  givenIds: Uint32Array;
+  emailHashes: Uint32Array;
+  idNatHashes: Uint32Array;
+  hasIdNat: Uint32Array;
+  pairEntry: Uint32Array;
+  pairKey: Uint32Array;
+  tokens: JoinedList;
+  surnames: JoinedList;
+  givens: JoinedList;
+}
+
+/** A list of strings as one (the count tells an empty list from one empty string). */
+export interface JoinedList {
+  joined: string;
+  count: number;
+}
+const join = (list: string[]): JoinedList => ({ joined: list.join("\n"), count: list.length });
+export const splitList = (l: JoinedList): string[] => (l.count === 0 ? [] : l.joined.split("\n"));
+
+/** Where the absorbing builder finds whether an address is already held (the EntryMerger's table). */
+export interface AddressTable {
+  find(h: number, key: () => string): number | undefined;
+  register(h: number, key: () => string, p: number): void;
+}
+
+/**
  * Collects entries one at a time, keeping them compact (one encoded string per entry and
  * (entry, token) pairs in typed arrays) so half a million entries do not become millions of
  * objects for the garbage collector to walk.
@@ -195,26 +238,35 @@ export class IndexBuilder {
     return this.offs.n;
   }
 
+
+
   /** Token ids of a name and its distinct-value number (one map lookup for both). */
   private nameEntry(field: number, value: string | null, column: "surname" | "givenName"): CacheEntry {
     const entry = this.cached(field, value ?? "", COL[column]);
-    if (entry.seq < 0) {
-      const list = column === "surname" ? this.surnameValues : this.givenValues;
-      entry.seq = list.length;
-      list.push(entry.value);
-    }
+    if (entry.seq < 0) this.assignSeq(entry, column);
     return entry;
   }
 
-  /** Appends an encoded entry to the blob; returns its offset. */
-  private store(e: StoredEntry): [number, number] {
-    const text = encodeEntryText(e);
-    const max = text.length * 3;
+  /** Numbers a distinct name in order of first use. */
+  private assignSeq(entry: CacheEntry, column: "surname" | "givenName"): void {
+    const list = column === "surname" ? this.surnameValues : this.givenValues;
+    entry.seq = list.length;
+    list.push(entry.value);
+  }
+
+  /** Makes room for `max` more bytes in the blob. */
+  private reserve(max: number): void {
     if (this.blobLen + max > this.blob.length) {
       const b = Buffer.allocUnsafe(Math.max(this.blob.length * 2, this.blobLen + max));
       this.blob.copy(b, 0, 0, this.blobLen);
       this.blob = b;
     }
+  }
+
+  /** Appends an encoded entry to the blob; returns its offset. */
+  private store(e: StoredEntry): [number, number] {
+    const text = encodeEntryText(e);
+    this.reserve(text.length * 3);
     const off = this.blobLen;
     this.blobLen += this.blob.write(text, off, "utf8");
     return [off, this.blobLen - off];
@@ -250,6 +302,11 @@ export class IndexBuilder {
     return id;
   }
 
+  /** The entry's keys, computed on first need. */
+  private idsOf(entry: CacheEntry, field: number): number[] {
+    return (entry.ids ??= entry.value ? this.tokenIdsOf(field, entry.value) : []);
+  }
+
   private tokenIdsOf(field: number, value: string): number[] {
     const toks =
       field === FIELD_SURNAME ? fieldTokens(value, true) : field === FIELD_OTHER ? fieldTokens(value, false, true, true) : fieldTokens(value);
@@ -275,7 +332,7 @@ export class IndexBuilder {
   }
 
   private addTokens(p: number, field: number, value: string | null, column: Column): void {
-    if (value) this.pushIds(p, this.cached(field, value, COL[column]).ids);
+    if (value) this.pushIds(p, this.idsOf(this.cached(field, value, COL[column]), field));
   }
 
   private pushIds(p: number, ids: number[]): void {
@@ -310,8 +367,8 @@ export class IndexBuilder {
     this.emailHashes.push(keyHash);
     this.idNatHashes.push(e.idNat ? hash32(e.idNat) : 0);
     this.hasIdNat.push(e.idNat ? 1 : 0);
-    const sIds = sEntry.ids;
-    const gIds = gEntry.ids;
+    const sIds = this.idsOf(sEntry, FIELD_SURNAME);
+    const gIds = this.idsOf(gEntry, FIELD_GIVEN);
     this.pushIds(p, sIds);
     this.pushIds(p, gIds);
     // E-mail tokens that repeat the name (jean.dupont@…) would only duplicate postings that rank
@@ -375,12 +432,165 @@ export class IndexBuilder {
     }
   }
 
-  build(onProgress?: (done: number, total: number) => void): IndexParts {
+  /**
+   * Hands the entries over to another builder (`absorb`), typed arrays trimmed to their use and
+   * string lists joined; the arrays' buffers are listed for a transfer between threads.
+   */
+  exportPart(): { part: BuilderPart; transfer: ArrayBuffer[] } {
+    const n = this.offs.n;
+    const cut = (g: GrowableU32, len: number) => g.a.slice(0, len);
+    const part: BuilderPart = {
+      count: n,
+      blob: new Uint8Array(this.blob.buffer.slice(this.blob.byteOffset, this.blob.byteOffset + this.blobLen)),
+      offs: cut(this.offs, n),
+      lens: cut(this.lens, n),
+      types: cut(this.types, n),
+      surnameIds: cut(this.surnameIds, n),
+      givenIds: cut(this.givenIds, n),
+      emailHashes: cut(this.emailHashes, n),
+      idNatHashes: cut(this.idNatHashes, n),
+      hasIdNat: cut(this.hasIdNat, n),
+      pairEntry: cut(this.pairEntry, this.pairEntry.n),
+      pairKey: cut(this.pairKey, this.pairKey.n),
+      tokens: join(this.tokenList),
+      surnames: join(this.surnameValues),
+      givens: join(this.givenValues),
+    };
+    const transfer = [part.blob, part.offs, part.lens, part.types, part.surnameIds, part.givenIds, part.emailHashes, part.idNatHashes, part.hasIdNat, part.pairEntry, part.pairKey].map(
+      (a) => a.buffer as ArrayBuffer,
+    );
+    return { part, transfer };
+  }
+
+  /**
+   * Appends the entries another builder parsed from the next part of the same file, as if its
+   * lines had been added here one by one after this builder's own: an address already held here
+   * (looked up in `addresses`, the merger's table) is merged like a later line of it; every other
+   * entry is copied as it is (no re-encoding, no re-tokenising) with its token and name ids
+   * translated. The built index is byte-identical to a one-part parse (a test checks it).
+   */
+  absorb(part: BuilderPart, addresses: AddressTable): void {
+    const tokens = splitList(part.tokens);
+    const surnames = splitList(part.surnames);
+    const givens = splitList(part.givens);
+    const blob = Buffer.from(part.blob.buffer, part.blob.byteOffset, part.blob.byteLength);
+    // The part's bytes in one copy (entries merged away inside the part, or here, are left
+    // behind as unused bytes: build() copies only the entries in use).
+    this.reserve(blob.length);
+    const base = this.blobLen;
+    this.blobLen += blob.copy(this.blob, base);
+    const newId = new Int32Array(part.count);
+    const surnameSeq = new Int32Array(surnames.length).fill(-1);
+    const givenSeq = new Int32Array(givens.length).fill(-1);
+    let a = 0;
+    let len = 0;
+    const key = () => {
+      const fs = blob.indexOf(0x1f, a);
+      return normalizeAddress(blob.toString("utf8", a, fs >= 0 && fs < a + len ? fs : a + len));
+    };
+    for (let p = 0; p < part.count; p++) {
+      a = part.offs[p]!;
+      len = part.lens[p]!;
+      const h = part.emailHashes[p]!;
+      const at = addresses.find(h, key);
+      if (at !== undefined) {
+        newId[p] = -1;
+        this.merge(at, decodeEntry(blob.toString("utf8", a, a + len)));
+        continue;
+      }
+      const q = this.offs.n;
+      if (q + 1 >= ID_LIMIT) throw new Error(`too many entries for the index format (${q + 1})`);
+      newId[p] = q;
+      this.offs.push(base + a);
+      this.lens.push(len);
+      this.types.push(part.types[p]!);
+      const s = part.surnameIds[p]!;
+      if (surnameSeq[s] === -1) surnameSeq[s] = this.nameSeq(surnames[s]!, "surname");
+      const g = part.givenIds[p]!;
+      if (givenSeq[g] === -1) givenSeq[g] = this.nameSeq(givens[g]!, "givenName");
+      this.surnameIds.push(surnameSeq[s]!);
+      this.givenIds.push(givenSeq[g]!);
+      this.emailHashes.push(h);
+      this.idNatHashes.push(part.idNatHashes[p]!);
+      this.hasIdNat.push(part.hasIdNat[p]!);
+      addresses.register(h, key, q);
+    }
+    // Token ids are translated on first use, so a token only a merged-away entry had never
+    // enters the dictionary (as in a one-part parse).
+    const tokenId = new Int32Array(tokens.length).fill(-1);
+    for (let i = 0; i < part.pairKey.length; i++) {
+      const q = newId[part.pairEntry[i]!]!;
+      if (q < 0) continue;
+      const k = part.pairKey[i]!;
+      const tok = (k / FIELDS) | 0;
+      let id = tokenId[tok]!;
+      if (id === -1) id = tokenId[tok] = this.tokenId(tokens[tok]!);
+      this.pairEntry.push(q);
+      this.pairKey.push(id * FIELDS + (k - tok * FIELDS));
+    }
+  }
+
+  /** A name's distinct-value number here (its token ids are computed only if ever needed). */
+  private nameSeq(value: string, column: "surname" | "givenName"): number {
+    const c = this.caches[COL[column]]!;
+    let entry = c.get(value);
+    if (!entry) {
+      entry = { value: own(value), ids: null, seq: -1 };
+      c.set(entry.value, entry);
+    }
+    if (entry.seq < 0) this.assignSeq(entry, column);
+    return entry.seq;
+  }
+
+  /** The distinct names, for `distinctRanks` in another thread (see build's `pre`). */
+  nameLists(): { surnames: JoinedList; givens: JoinedList } {
+    return { surnames: join(this.surnameValues), givens: join(this.givenValues) };
+  }
+
+  /**
+   * Entry → rank of its e-mail by French collation among the entries with neither surname nor
+   * given name (-1 for the others). Those (most ORG, APP, CAB mailboxes) tie on the names, so the
+   * e-mail orders them: one sort here instead of a long one inside build (see build's `pre`).
+   */
+  namelessEmailRanks(): Int32Array {
+    const n = this.offs.n;
+    const rank = new Int32Array(n).fill(-1);
+    const noSurname = this.caches[COL.surname]!.get("")?.seq;
+    const noGiven = this.caches[COL.givenName]!.get("")?.seq;
+    if (noSurname === undefined || noGiven === undefined || noSurname < 0 || noGiven < 0) return rank;
+    const members: number[] = [];
+    for (let p = 0; p < n; p++) if (this.surnameIds.a[p] === noSurname && this.givenIds.a[p] === noGiven) members.push(p);
+    const emails = members.map((p) => this.emailAt(p));
+    // Equal e-mails (by collation) keep the order of first appearance, as a stable sort would.
+    const byEmail = members.map((_, i) => i).sort((x, y) => frenchCollator.compare(emails[x]!, emails[y]!) || x - y);
+    byEmail.forEach((i, r) => (rank[members[i]!] = r));
+    return rank;
+  }
+
+  /** The dictionary: the distinct tokens sorted (see build's `pre`). */
+  sortedTokens(): string[] {
+    // The default sort orders strings by UTF-16 code units, like `<` (and much faster than a
+    // comparator); tokens are unique, so the order is total.
+    return this.tokenList.slice().sort();
+  }
+
+  /**
+   * The packed index. `pre`: parts computed beforehand, possibly in another thread at the same
+   * time (import-threads.ts): the names' ranks (distinctRanks of nameLists) and the dictionary
+   * (sortedTokens); no more entries may be added after they were taken.
+   */
+  build(
+    onProgress?: (done: number, total: number) => void,
+    pre: { surnameRank?: Uint32Array; givenRank?: Uint32Array; dict?: string[]; namelessEmailRank?: Int32Array } = {},
+  ): IndexParts {
     const n = this.offs.n;
     // 1. Final ids in tie-break order (type, surname, given name, e-mail): stable counting sorts
     //    on the collation ranks (linear), then the e-mail inside the rare equal groups.
-    const surnameRank = distinctRanks(this.surnameValues);
-    const givenRank = distinctRanks(this.givenValues);
+    const surnameRank = pre.surnameRank ?? distinctRanks(this.surnameValues);
+    const givenRank = pre.givenRank ?? distinctRanks(this.givenValues);
+    if (surnameRank.length !== this.surnameValues.length || givenRank.length !== this.givenValues.length) {
+      throw new Error("name ranks computed before the last entry was added");
+    }
     const sr = new Uint32Array(n);
     const gr = new Uint32Array(n);
     for (let p = 0; p < n; p++) {
@@ -397,15 +607,21 @@ export class IndexBuilder {
     ] as const) {
       order = countingSortBy(order, keys, size);
     }
-    const emailOf = (p: number) => this.emailAt(p);
+    const nameless = pre.namelessEmailRank ?? this.namelessEmailRanks();
     for (let i = 0; i < n; ) {
       let j = i + 1;
       const a = order[i]!;
       while (j < n && ty[order[j]!] === ty[a] && sr[order[j]!] === sr[a] && gr[order[j]!] === gr[a]) j++;
       if (j - i > 1) {
-        const group = Array.from(order.subarray(i, j), (p) => ({ p, email: emailOf(p) }));
-        group.sort((x, y) => frenchCollator.compare(x.email, y.email));
-        order.subarray(i, j).set(group.map((g) => g.p));
+        const members = order.subarray(i, j);
+        if (nameless[a]! >= 0) {
+          // A group of mailboxes without names (same surname and given name: all without): ranked already.
+          members.set(Array.from(members).sort((x, y) => nameless[x]! - nameless[y]!));
+        } else {
+          const group = Array.from(members, (p) => ({ p, email: this.emailAt(p) }));
+          group.sort((x, y) => frenchCollator.compare(x.email, y.email));
+          members.set(group.map((g) => g.p));
+        }
       }
       i = j;
     }
@@ -415,9 +631,8 @@ export class IndexBuilder {
 
     // 2. Sorted dictionary; remap provisional token ids to ranks.
     const t = this.tokenList.length;
-    // The default sort orders strings by UTF-16 code units, like `<` (and much faster than a
-    // comparator); tokens are unique, so the order is total.
-    const dict = this.tokenList.slice().sort();
+    const dict = pre.dict ?? this.sortedTokens();
+    if (dict.length !== t) throw new Error("dictionary sorted before the last entry was added");
     const finalTok = new Uint32Array(t);
     for (let rank = 0; rank < t; rank++) finalTok[this.tokenIds.get(dict[rank]!)!] = rank;
 
@@ -477,7 +692,9 @@ export class IndexBuilder {
       const p = order[id]!;
       entryOffsets[id] = off;
       const a = this.offs.a[p]!;
-      off += this.blob.copy(blob, off, a, a + this.lens.a[p]!);
+      const len = this.lens.a[p]!;
+      blob.set(this.blob.subarray(a, a + len), off); // Buffer#copy checks its arguments at a cost
+      off += len;
     }
     entryOffsets[n] = off;
     onProgress?.(Math.floor((n * 3) / 4), n);

@@ -1,0 +1,202 @@
+/**
+ * The directory import on every core (import-worker.ts runs the other threads' jobs):
+ * - `parseFileInParts`: one part of the file per core (at most MAX_PARTS); this thread parses the
+ *   first part (and the header), worker threads the others, each into its own IndexBuilder; then
+ *   this thread absorbs the parts in file order;
+ * - `buildWithThreads`: the index build, with the names' collation ranks computed in a worker
+ *   thread while this one sorts the dictionary and the nameless mailboxes' e-mails.
+ * The index is the one a single thread gives, byte for byte (build-index.ts, `absorb`; a test
+ * checks it). Why: one thread took 11 s for the full-size extraction, parsing most of it
+ * (bench:directory; docs/decisions.md). Parts start at line starts found near equal byte offsets;
+ * a file whose header cannot be read here, or that is small, is parsed in one pass, which reports
+ * any problem as before.
+ */
+import { closeSync, createReadStream, openSync, readSync } from "node:fs";
+import { availableParallelism } from "node:os";
+import { startWorker } from "../../app/child-entry.ts";
+import type { BuilderPart, IndexBuilder, IndexParts, JoinedList } from "../index/build-index.ts";
+import { HeaderError, readHeader, type HeaderMap } from "./columns.ts";
+import { ImportError } from "./import-error.ts";
+import { checkParsed, parseExtraction, parseLines, type ParsedExtraction } from "./parse-extraction.ts";
+
+/** Below this much text per part, a worker thread costs more than it saves. */
+export const MIN_PART_BYTES = 8 * 1024 * 1024;
+/** More parts than this gain little (the absorbing and the build stay on one core). */
+export const MAX_PARTS = 4;
+
+/** What a worker thread is given (workerData). */
+export type WorkerJob =
+  | {
+      job: "parse-part";
+      file: string;
+      /** Byte range of whole lines: [start, end). */
+      start: number;
+      end: number;
+      header: HeaderMap;
+    }
+  | { job: "rank-names"; surnames: JoinedList; givens: JoinedList };
+
+/** What a worker thread sends back. */
+export type WorkerMessage =
+  | { kind: "bytes"; bytes: number }
+  | {
+      kind: "done";
+      part: BuilderPart;
+      lines: number;
+      skipped: number;
+      problemLines: { line: number; what: string }[];
+      physicalLines: number;
+    }
+  | { kind: "ranks"; surname: Uint32Array; given: Uint32Array }
+  | { kind: "error"; errorKind: "input" | "io"; message: string };
+
+type PartResult = Extract<WorkerMessage, { kind: "done" }>;
+type Ranks = Extract<WorkerMessage, { kind: "ranks" }>;
+
+/** How many parts for a file of `size` bytes on this machine (1: a single pass). */
+export function defaultParts(size: number): number {
+  return Math.max(1, Math.min(availableParallelism(), MAX_PARTS, Math.floor(size / MIN_PART_BYTES)));
+}
+
+function readAt(fd: number, position: number, length: number): Buffer {
+  const b = Buffer.alloc(length);
+  const n = readSync(fd, b, 0, length, position);
+  return b.subarray(0, n);
+}
+
+/**
+ * The header and the parts' byte ranges (part 0 from byte 0, header included), or null when the
+ * file should be parsed in one pass (header unreadable here, no line end near a cut).
+ */
+export function planParts(file: string, size: number, parts: number): { header: HeaderMap; ranges: [number, number][] } | null {
+  if (parts < 2) return null;
+  const fd = openSync(file, "r");
+  try {
+    const head = readAt(fd, 0, Math.min(size, 1024 * 1024));
+    const nl = head.indexOf(0x0a);
+    if (nl < 0 || head.includes(0)) return null;
+    let header: HeaderMap;
+    try {
+      const text = new TextDecoder("utf-8", { fatal: true }).decode(head.subarray(0, nl));
+      header = readHeader(text.endsWith("\r") ? text.slice(0, -1) : text);
+    } catch (e) {
+      if (e instanceof HeaderError || e instanceof TypeError) return null; // the single pass says why
+      throw e;
+    }
+    const cuts = [0];
+    for (let k = 1; k < parts; k++) {
+      const at = Math.floor((k * size) / parts);
+      const window = readAt(fd, at, 64 * 1024);
+      const i = window.indexOf(0x0a);
+      if (i < 0) return null; // lines this long are not an extraction: the single pass says so
+      const cut = at + i + 1;
+      if (cut > nl + 1 && cut < size && cut > cuts[cuts.length - 1]!) cuts.push(cut);
+    }
+    if (cuts.length < 2) return null;
+    return { header, ranges: cuts.map((c, k) => [c, cuts[k + 1] ?? size]) };
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** Runs one job in a worker thread; resolves with its result message ("done" or "ranks"). */
+function runJob<T extends WorkerMessage>(job: WorkerJob, onBytes: (bytes: number) => void, signal: AbortSignal): Promise<T> {
+  return new Promise((resolve, reject) => {
+    // The import process runs with a 32 MB semi-space (run-import.ts); the same for its workers.
+    const worker = startWorker("import-worker", { workerData: job, resourceLimits: { maxYoungGenerationSizeMb: 96 } });
+    let settled = false;
+    const settle = (f: () => void) => {
+      if (settled) return;
+      settled = true;
+      signal.removeEventListener("abort", stop);
+      f();
+    };
+    const stop = () => void worker.terminate();
+    signal.addEventListener("abort", stop);
+    worker.on("message", (m: WorkerMessage) => {
+      if (m.kind === "bytes") onBytes(m.bytes);
+      else if (m.kind === "error") settle(() => reject(new ImportError(m.errorKind, m.message)));
+      else settle(() => resolve(m as T));
+    });
+    worker.on("error", (e: Error & { code?: string }) => {
+      const why = e.code === "ERR_WORKER_OUT_OF_MEMORY" ? "ran out of memory" : `failed (${e.message})`;
+      settle(() => reject(new ImportError("io", `A directory import thread ${why}; the previous directory is still in use.`)));
+    });
+    worker.on("exit", (code) => {
+      settle(() => reject(new ImportError("io", signal.aborted ? "The import was stopped before it finished." : `A directory import thread ended early (code ${code}); the previous directory is still in use.`)));
+    });
+  });
+}
+
+/**
+ * Parses `file` (a plain extraction text of `size` bytes) into `builder`, in `parts` parts at once
+ * (default: defaultParts). `onBytes` reports bytes consumed over all parts.
+ */
+export async function parseFileInParts(
+  file: string,
+  size: number,
+  builder: IndexBuilder,
+  opts: { parts?: number; onBytes?: (bytes: number) => void } = {},
+): Promise<ParsedExtraction & { parts: number }> {
+  const plan = planParts(file, size, opts.parts ?? defaultParts(size));
+  const stream = (start: number, end: number) => createReadStream(file, { start, end: end - 1, highWaterMark: 1024 * 1024 });
+  if (!plan) return { ...(await parseExtraction(stream(0, size), builder, opts.onBytes)), parts: 1 };
+
+  const { header, ranges } = plan;
+  const done = new Float64Array(ranges.length);
+  const report = (k: number, bytes: number) => {
+    done[k] = bytes;
+    opts.onBytes?.(done.reduce((a, b) => a + b, 0));
+  };
+  const abort = new AbortController();
+  // A failure anywhere stops the other parts; the one reported is the earliest in the file among
+  // those that failed on their own (not because they were stopped).
+  const failures: unknown[] = [];
+  const fail = (k: number, e: unknown) => {
+    if (!abort.signal.aborted) failures[k] = e;
+    abort.abort();
+  };
+  const others = ranges.slice(1).map(([start, end], i) =>
+    runJob<PartResult>({ job: "parse-part", file, start, end, header }, (b) => report(i + 1, b), abort.signal).catch((e: unknown) => {
+      fail(i + 1, e);
+      return null;
+    }),
+  );
+  const first = await parseLines(stream(ranges[0]![0], ranges[0]![1]), builder, { onBytes: (b) => report(0, b), signal: abort.signal }).catch(
+    (e: unknown) => {
+      fail(0, e);
+      return null;
+    },
+  );
+  const results = await Promise.all(others);
+  if (!first || results.some((r) => !r)) throw failures.find((f) => f !== undefined) ?? new ImportError("io", "The import was stopped before it finished.");
+
+  const merger = first.merger;
+  let lines = merger.lines;
+  let skipped = merger.skipped;
+  const problems = merger.problems;
+  let lineBase = first.physicalLines;
+  for (const r of results as PartResult[]) {
+    builder.absorb(r.part, merger);
+    lines += r.lines;
+    skipped += r.skipped;
+    for (const p of r.problemLines) if (problems.length < 20) problems.push(`line ${lineBase + p.line}: ${p.what}`);
+    lineBase += r.physicalLines;
+  }
+  return { ...checkParsed(header, { count: merger.count, lines, skipped, problems }), parts: ranges.length };
+}
+
+/**
+ * builder.build(), with the names' collation ranks computed in a worker thread while this thread
+ * sorts the dictionary and the nameless mailboxes' e-mails (`threads` < 2: all here).
+ */
+export async function buildWithThreads(builder: IndexBuilder, threads: number, onProgress?: (done: number, total: number) => void): Promise<IndexParts> {
+  if (threads < 2) return builder.build(onProgress);
+  const { surnames, givens } = builder.nameLists();
+  const ranks = runJob<Ranks>({ job: "rank-names", surnames, givens }, () => {}, new AbortController().signal);
+  ranks.catch(() => {}); // awaited below, after the dictionary
+  const dict = builder.sortedTokens();
+  const namelessEmailRank = builder.namelessEmailRanks();
+  const { surname, given } = await ranks;
+  return builder.build(onProgress, { surnameRank: surname, givenRank: given, dict, namelessEmailRank });
+}

@@ -1,0 +1,52 @@
+/**
+ * A worker thread of the directory import (started by import-threads.ts), for one job given as
+ * workerData:
+ * - "parse-part": parse whole lines from `start` to `end` of the extraction into its own
+ *   IndexBuilder; sends "bytes" messages (progress), then "done" with the part (its buffers
+ *   transferred, not copied), which the starting thread absorbs;
+ * - "rank-names": rank distinct surnames and given names by French collation (the slowest step of
+ *   the index build, done here while the starting thread sorts the dictionary); sends "ranks".
+ * Either job may end with one "error" message instead.
+ */
+import { createReadStream } from "node:fs";
+import { parentPort, workerData } from "node:worker_threads";
+import { distinctRanks, IndexBuilder, splitList } from "../index/build-index.ts";
+import { ImportError } from "./import-error.ts";
+import { parseLines } from "./parse-extraction.ts";
+import type { WorkerJob, WorkerMessage } from "./import-threads.ts";
+
+const post = (m: WorkerMessage, transfer?: ArrayBuffer[]) => parentPort!.postMessage(m, transfer);
+
+async function parsePart(job: Extract<WorkerJob, { job: "parse-part" }>): Promise<void> {
+  const builder = new IndexBuilder({ expectedBytes: job.end - job.start });
+  const stream = createReadStream(job.file, { start: job.start, end: job.end - 1, highWaterMark: 1024 * 1024 });
+  const { merger, physicalLines } = await parseLines(stream, builder, {
+    header: job.header,
+    byteOffset: job.start,
+    onBytes: (bytes) => post({ kind: "bytes", bytes }),
+  });
+  const { part, transfer } = builder.exportPart();
+  post({ kind: "done", part, lines: merger.lines, skipped: merger.skipped, problemLines: merger.problemLines, physicalLines }, transfer);
+}
+
+function rankNames(job: Extract<WorkerJob, { job: "rank-names" }>): void {
+  const surname = distinctRanks(splitList(job.surnames));
+  const given = distinctRanks(splitList(job.givens));
+  post({ kind: "ranks", surname, given }, [surname.buffer as ArrayBuffer, given.buffer as ArrayBuffer]);
+}
+
+async function main(job: WorkerJob): Promise<void> {
+  try {
+    if (job.job === "parse-part") await parsePart(job);
+    else rankNames(job);
+  } catch (e) {
+    const err = e instanceof ImportError ? e : new ImportError("io", `A directory import thread failed: ${(e as Error).message}`);
+    post({ kind: "error", errorKind: err.kind, message: err.message });
+  }
+}
+
+if (!parentPort) {
+  process.stderr.write("import-worker: runs as a worker thread of the directory import.\n");
+  process.exit(2);
+}
+await main(workerData as WorkerJob);
