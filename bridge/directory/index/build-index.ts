@@ -80,14 +80,8 @@ function own(s: string): string {
   return s.length < 13 ? s : (" " + s).slice(1); // V8 copies slices shorter than 13 anyway
 }
 
-interface CacheEntry {
-  /** The distinct value itself (an own copy). */
-  value: string;
-  /** Its (token id × FIELDS + field) keys; null until first needed (a name taken over from a part). */
-  ids: number[] | null;
-  /** For surnames and given names: the distinct value's number (-1 until first used as a name). */
-  seq: number;
-}
+/** A distinct-value record's key count before its keys are computed (a name taken over from a part). */
+const NO_KEYS = 0xffffffff;
 
 /** Stable counting sort of `order` by keys[order[i]] in [0, size). */
 function countingSortBy(order: Uint32Array, keys: Uint32Array, size: number): Uint32Array {
@@ -218,8 +212,15 @@ export class IndexBuilder {
   private readonly pairKey = new GrowableU32();
   private readonly tokenIds = new Map<string, number>();
   private readonly tokenList: string[] = [];
-  /** Token ids per distinct value, one small map per column (small maps stay in the CPU cache). */
-  private readonly caches: Map<string, CacheEntry>[] = Array.from({ length: 10 }, () => new Map<string, CacheEntry>());
+  /**
+   * Distinct value → its record in `records`, one map per column. A record is
+   * [seq + 1 (0: not numbered), key count n (NO_KEYS: not computed), key × n], where seq numbers
+   * distinct surnames and given names in order of first use and a key is token id × FIELDS +
+   * field. Numbers in a map and records in one typed array, not an object and an array per
+   * value: this lookup runs ten times a line, and each object more was one cache miss more.
+   */
+  private readonly caches: Map<string, number>[] = Array.from({ length: 10 }, () => new Map<string, number>());
+  private readonly records = new GrowableU32();
   /** Distinct surnames / given names in order of first appearance (their cache seq). */
   private readonly surnameValues: string[] = [];
   private readonly givenValues: string[] = [];
@@ -240,18 +241,32 @@ export class IndexBuilder {
 
 
 
-  /** Token ids of a name and its distinct-value number (one map lookup for both). */
-  private nameEntry(field: number, value: string | null, column: "surname" | "givenName"): CacheEntry {
-    const entry = this.cached(field, value ?? "", COL[column]);
-    if (entry.seq < 0) this.assignSeq(entry, column);
-    return entry;
+  /** A name's record, numbered (one map lookup for its keys and its number). */
+  private nameRecord(field: number, value: string | null, column: "surname" | "givenName"): number {
+    const r = this.cached(field, value ?? "", COL[column]);
+    if (this.records.a[r] === 0) this.number(r, value ?? "", column);
+    return r;
+  }
+
+  /** A record's distinct-value number. */
+  private seqOf(r: number): number {
+    return this.records.a[r]! - 1;
   }
 
   /** Numbers a distinct name in order of first use. */
-  private assignSeq(entry: CacheEntry, column: "surname" | "givenName"): void {
+  private number(r: number, value: string, column: "surname" | "givenName"): void {
     const list = column === "surname" ? this.surnameValues : this.givenValues;
-    entry.seq = list.length;
-    list.push(entry.value);
+    this.records.a[r] = list.length + 1;
+    list.push(own(value));
+  }
+
+  /** Appends a record; returns its offset. */
+  private newRecord(keys: number[] | null): number {
+    const r = this.records.n;
+    this.records.push(0);
+    this.records.push(keys ? keys.length : NO_KEYS);
+    if (keys) for (let i = 0; i < keys.length; i++) this.records.push(keys[i]!);
+    return r;
   }
 
   /** Makes room for `max` more bytes in the blob. */
@@ -302,11 +317,6 @@ export class IndexBuilder {
     return id;
   }
 
-  /** The entry's keys, computed on first need. */
-  private idsOf(entry: CacheEntry, field: number): number[] {
-    return (entry.ids ??= entry.value ? this.tokenIdsOf(field, entry.value) : []);
-  }
-
   private tokenIdsOf(field: number, value: string): number[] {
     const toks =
       field === FIELD_SURNAME ? fieldTokens(value, true) : field === FIELD_OTHER ? fieldTokens(value, false, true, true) : fieldTokens(value);
@@ -320,25 +330,34 @@ export class IndexBuilder {
     return ids;
   }
 
-  private cached(field: number, value: string, column: number): CacheEntry {
+  /** The value's record in its column, with its keys. */
+  private cached(field: number, value: string, column: number): number {
     const c = this.caches[column]!;
-    let entry = c.get(value);
-    if (!entry) {
+    let r = c.get(value);
+    if (r === undefined) {
       const key = own(value);
-      entry = { value: key, ids: key ? this.tokenIdsOf(field, key) : [], seq: -1 };
-      c.set(key, entry);
+      r = this.newRecord(key ? this.tokenIdsOf(field, key) : []);
+      c.set(key, r);
+    } else if (this.records.a[r + 1] === NO_KEYS) {
+      // Taken over from a part without its keys: a new record with them, the same number.
+      const seq = this.records.a[r]!;
+      r = this.newRecord(value ? this.tokenIdsOf(field, value) : []);
+      this.records.a[r] = seq;
+      c.set(value, r);
     }
-    return entry;
+    return r;
   }
 
   private addTokens(p: number, field: number, value: string | null, column: Column): void {
-    if (value) this.pushIds(p, this.idsOf(this.cached(field, value, COL[column]), field));
+    if (value) this.pushKeys(p, this.cached(field, value, COL[column]));
   }
 
-  private pushIds(p: number, ids: number[]): void {
-    for (let i = 0; i < ids.length; i++) {
+  /** The (entry, key) pairs of entry p and record r's keys. */
+  private pushKeys(p: number, r: number): void {
+    const rec = this.records.a;
+    for (let i = r + 2, end = i + rec[r + 1]!; i < end; i++) {
       this.pairEntry.push(p);
-      this.pairKey.push(ids[i]!);
+      this.pairKey.push(rec[i]!);
     }
   }
 
@@ -360,17 +379,15 @@ export class IndexBuilder {
     this.offs.push(off);
     this.lens.push(len);
     this.types.push(TYPE_ORDER[e.type]);
-    const sEntry = this.nameEntry(FIELD_SURNAME, e.surname, "surname");
-    const gEntry = this.nameEntry(FIELD_GIVEN, e.givenName, "givenName");
-    this.surnameIds.push(sEntry.seq);
-    this.givenIds.push(gEntry.seq);
+    const sRec = this.nameRecord(FIELD_SURNAME, e.surname, "surname");
+    const gRec = this.nameRecord(FIELD_GIVEN, e.givenName, "givenName");
+    this.surnameIds.push(this.seqOf(sRec));
+    this.givenIds.push(this.seqOf(gRec));
     this.emailHashes.push(keyHash);
     this.idNatHashes.push(e.idNat ? hash32(e.idNat) : 0);
     this.hasIdNat.push(e.idNat ? 1 : 0);
-    const sIds = this.idsOf(sEntry, FIELD_SURNAME);
-    const gIds = this.idsOf(gEntry, FIELD_GIVEN);
-    this.pushIds(p, sIds);
-    this.pushIds(p, gIds);
+    this.pushKeys(p, sRec);
+    this.pushKeys(p, gRec);
     // E-mail tokens that repeat the name (jean.dupont@…) would only duplicate postings that rank
     // better anyway: keep the others (secretariat@…, initials, numbers).
     const at = e.email.lastIndexOf("@");
@@ -378,7 +395,7 @@ export class IndexBuilder {
     for (let i = 0; i < emailToks.length; i++) {
       const t = emailToks[i]!;
       // Compared before the dictionary lookup: most e-mails are given.surname.
-      if (this.isNameToken(t, sIds) || this.isNameToken(t, gIds)) continue;
+      if (this.isNameToken(t, sRec) || this.isNameToken(t, gRec)) continue;
       this.pairEntry.push(p);
       this.pairKey.push(this.tokenId(t) * FIELDS + FIELD_EMAIL);
     }
@@ -388,8 +405,10 @@ export class IndexBuilder {
     return p;
   }
 
-  private isNameToken(t: string, ids: number[]): boolean {
-    for (let i = 0; i < ids.length; i++) if (this.tokenList[(ids[i]! / FIELDS) | 0] === t) return true;
+  /** Whether t is one of record r's tokens. */
+  private isNameToken(t: string, r: number): boolean {
+    const rec = this.records.a;
+    for (let i = r + 2, end = i + rec[r + 1]!; i < end; i++) if (this.tokenList[(rec[i]! / FIELDS) | 0] === t) return true;
     return false;
   }
 
@@ -425,8 +444,8 @@ export class IndexBuilder {
       const [off, len] = this.store(e);
       this.offs.a[p] = off;
       this.lens.a[p] = len;
-      this.surnameIds.a[p] = this.nameEntry(FIELD_SURNAME, e.surname, "surname").seq;
-      this.givenIds.a[p] = this.nameEntry(FIELD_GIVEN, e.givenName, "givenName").seq;
+      this.surnameIds.a[p] = this.seqOf(this.nameRecord(FIELD_SURNAME, e.surname, "surname"));
+      this.givenIds.a[p] = this.seqOf(this.nameRecord(FIELD_GIVEN, e.givenName, "givenName"));
       this.idNatHashes.a[p] = e.idNat ? hash32(e.idNat) : 0;
       this.hasIdNat.a[p] = e.idNat ? 1 : 0;
     }
@@ -530,16 +549,16 @@ export class IndexBuilder {
     }
   }
 
-  /** A name's distinct-value number here (its token ids are computed only if ever needed). */
+  /** A name's distinct-value number here (its keys are computed only if ever needed). */
   private nameSeq(value: string, column: "surname" | "givenName"): number {
     const c = this.caches[COL[column]]!;
-    let entry = c.get(value);
-    if (!entry) {
-      entry = { value: own(value), ids: null, seq: -1 };
-      c.set(entry.value, entry);
+    let r = c.get(value);
+    if (r === undefined) {
+      r = this.newRecord(null);
+      c.set(own(value), r);
     }
-    if (entry.seq < 0) this.assignSeq(entry, column);
-    return entry.seq;
+    if (this.records.a[r] === 0) this.number(r, value, column);
+    return this.seqOf(r);
   }
 
   /** The distinct names, for `distinctRanks` in another thread (see build's `pre`). */
@@ -555,9 +574,11 @@ export class IndexBuilder {
   namelessEmailRanks(): Int32Array {
     const n = this.offs.n;
     const rank = new Int32Array(n).fill(-1);
-    const noSurname = this.caches[COL.surname]!.get("")?.seq;
-    const noGiven = this.caches[COL.givenName]!.get("")?.seq;
-    if (noSurname === undefined || noGiven === undefined || noSurname < 0 || noGiven < 0) return rank;
+    const rs = this.caches[COL.surname]!.get("");
+    const rg = this.caches[COL.givenName]!.get("");
+    if (rs === undefined || rg === undefined || this.records.a[rs] === 0 || this.records.a[rg] === 0) return rank;
+    const noSurname = this.seqOf(rs);
+    const noGiven = this.seqOf(rg);
     const members: number[] = [];
     for (let p = 0; p < n; p++) if (this.surnameIds.a[p] === noSurname && this.givenIds.a[p] === noGiven) members.push(p);
     const emails = members.map((p) => this.emailAt(p));
