@@ -175,7 +175,7 @@ describe.skipIf(skip)("directory import (real files, ZIP, HTTP)", () => {
     execFileSync("mkdir", ["-p", path.dirname(file)]);
     const lineEnd = goodText.indexOf(0x0a, Math.floor(goodText.length / 2));
     writeFileSync(file, goodText.subarray(0, lineEnd + 30));
-    await expectRejected(file, /truncated \(its last line, line \d+, is incomplete\)/);
+    await expectRejected(file, /truncated \(its last line is incomplete\)/);
     // Cut exactly at a line end: the text looks complete, but holds far fewer mailboxes.
     writeFileSync(file, goodText.subarray(0, goodText.indexOf(0x0a, Math.floor(goodText.length / 3)) + 1));
     await expectRejected(file, /probably truncated/);
