@@ -42,9 +42,14 @@ function tsx(): string {
   return (tsxUrl ??= resolveUrl("tsx"));
 }
 
+/** The child's bundle, whatever this process runs (benchmarks measure what ships). */
+export function bundledChildEntry(name: ChildName, ...extraNodeFlags: string[]): { modulePath: string; execArgv: string[] } {
+  return { modulePath: packageFile(`dist/bridge/${name}.mjs`), execArgv: [...extraNodeFlags] };
+}
+
 /** The module path and execArgv for `fork()` of a child, followed by any extra Node flags. */
 export function childEntry(name: ChildName, ...extraNodeFlags: string[]): { modulePath: string; execArgv: string[] } {
-  if (RUNNING_BUNDLED) return { modulePath: packageFile(`dist/bridge/${name}.mjs`), execArgv: [...extraNodeFlags] };
+  if (RUNNING_BUNDLED) return bundledChildEntry(name, ...extraNodeFlags);
   return { modulePath: packageFile(CHILD_ENTRIES[name]), execArgv: ["--import", tsx(), ...extraNodeFlags] };
 }
 

@@ -19,8 +19,8 @@ import { RefreshScheduler } from "./refresh-scheduler.ts";
 export const STALE_AFTER_DAYS = 7;
 
 /**
- * Removes what an import killed midway left beside the index (its temporary index file or
- * download), when the process that wrote it is gone.
+ * Removes what an import killed midway left beside the index (its temporary index file, its
+ * download, a ZIP's inflated extraction), when the process that wrote it is gone.
  */
 export function removeStaleTempFiles(dbPath: string): void {
   const dir = path.dirname(path.resolve(dbPath));
@@ -32,7 +32,7 @@ export function removeStaleTempFiles(dbPath: string): void {
     return;
   }
   for (const name of names) {
-    const m = name.startsWith(`.${base}.tmp-`) ? /\.tmp-(\d+)-/.exec(name) : /^\.download-(\d+)-/.exec(name);
+    const m = name.startsWith(`.${base}.tmp-`) ? /\.tmp-(\d+)-/.exec(name) : /^\.(?:download|extraction)-(\d+)-/.exec(name);
     if (!m) continue;
     const pid = Number(m[1]);
     let alive = false;

@@ -2,7 +2,8 @@
  * Directory benchmark (`npm run bench:directory [-- --lines N] [--queries N] [--keep DIR]`).
  * On a generated extraction (full size: 536,000 lines) and one set of realistic queries (3–6 letter
  * prefixes of real surnames, name + city, name + specialty; 1,500 by default), in the same run:
- *  - the packed index, import: time (in its own process, as the bridge does) and size on disk;
+ *  - the packed index, import: time (in its own process, as the bridge does, run from the bundle
+ *    that ships: dist/bridge/import-child.mjs and its worker threads) and size on disk;
  *  - the packed index, search call: a child process of this benchmark (tsx, from the sources, with
  *    the bridge's Node flags) loads the index and times `search()` itself, one box over all fields,
  *    twice over the queries after a warm-up round: p50/p95/p99 of the call (the targets p95 ≤ 2 ms,
@@ -27,7 +28,8 @@ import { tmpdir, loadavg, cpus } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { writeExtraction, FULL_SIZE_LINES } from "../generate-directory.ts";
-import { runImportInChild } from "../../bridge/directory/import/run-import.ts";
+import { IMPORT_CHILD_FLAGS, runImportInChild } from "../../bridge/directory/import/run-import.ts";
+import { bundledChildEntry } from "../../bridge/app/child-entry.ts";
 import { ALL_COLUMNS } from "../../bridge/directory/import/columns.ts";
 import { foldText } from "../../bridge/directory/search/normalize.ts";
 import { BRIDGE_NODE_FLAGS } from "../../bridge/app/node-flags.ts";
@@ -297,10 +299,12 @@ async function main(argv: string[]): Promise<void> {
     const queriesFile = path.join(work, "queries.json");
     writeFileSync(queriesFile, JSON.stringify({ all, surnamePrefixes }));
 
-    // Packed index: import in its own process, like the bridge.
+    // Packed index: import in its own process, as the bridge does, from the bundle that ships
+    // (dist/bridge/import-child.mjs and its worker threads), built first from the current sources.
+    await buildBridge();
     const db = path.join(work, "directory");
     const ti = performance.now();
-    const imp = await runImportInChild({ source: gen.file, dbPath: db });
+    const imp = await runImportInChild({ source: gen.file, dbPath: db }, undefined, bundledChildEntry("import-child", ...IMPORT_CHILD_FLAGS));
     const withSpawnMs = performance.now() - ti;
     const importMs = imp.elapsedMs; // inside the import process, like the FTS5 figure
     const size = statSync(db).size;

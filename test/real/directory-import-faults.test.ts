@@ -60,6 +60,7 @@ describe.skipIf(skip)("directory import faults", () => {
     mkdirSync(d);
     writeFileSync(path.join(d, ".directory.tmp-999999-abcd"), "x");
     writeFileSync(path.join(d, ".download-999999-abcd"), "x");
+    writeFileSync(path.join(d, ".extraction-999999-abcd.txt"), "x"); // a ZIP's extraction, inflated to be parsed in parts
     writeFileSync(path.join(d, `.directory.tmp-${process.pid}-abcd`), "mine, still running");
     removeStaleTempFiles(path.join(d, "directory"));
     expect(readdirSync(d)).toEqual([`.directory.tmp-${process.pid}-abcd`]);

@@ -15,10 +15,17 @@ export interface ImportStart {
   options: Omit<ImportOptions, "onProgress">;
 }
 
-export function runImportInChild(opts: ImportOptions, signal?: AbortSignal): Promise<ImportSummary> {
+/** Node flags of the import process: a young generation large enough for parsing's short-lived strings. */
+export const IMPORT_CHILD_FLAGS = ["--max-semi-space-size=32"] as const;
+
+/** `entry`: which build of the import process to run (default: the one this process runs from). */
+export function runImportInChild(
+  opts: ImportOptions,
+  signal?: AbortSignal,
+  entry = childEntry("import-child", ...IMPORT_CHILD_FLAGS),
+): Promise<ImportSummary> {
   const { onProgress, ...rest } = opts;
   return new Promise((resolve, reject) => {
-    const entry = childEntry("import-child", "--max-semi-space-size=32");
     const child = fork(entry.modulePath, [], {
       execArgv: entry.execArgv,
       stdio: ["ignore", "ignore", "pipe", "ipc"],
