@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { domainToASCII } from "node:url";
 import { foldText, MAX_QUERY_TOKENS, normalizeAddress, normalizeIdNat, parseQuery, tokenizeField, wholeToken } from "./normalize.ts";
 import { damerauLevenshtein, oneEditVariants } from "./typo.ts";
 import { Code, firstMatchedPlace, rankKey, SUM_SPACE, TopK, WORST_CLASS } from "./rank.ts";
@@ -75,6 +76,15 @@ describe("normalisation", () => {
   it("normalises addresses (case, IDNA) and identifiers (RPPS → idNat)", () => {
     expect(normalizeAddress(" Jean.Dupont@Hôpital.Example.FR ")).toBe("jean.dupont@xn--hpital-ixa.example.fr");
     expect(normalizeAddress("a@xn--hpital-ixa.example.fr")).toBe("a@xn--hpital-ixa.example.fr");
+    // Addresses already plain take a shortcut: it must give what the full path gives.
+    const full = (x: string) => {
+      const l = x.trim().toLowerCase();
+      const at = l.lastIndexOf("@");
+      return l.slice(0, at + 1) + (domainToASCII(l.slice(at + 1)) || l.slice(at + 1));
+    };
+    for (const plain of ["jean.dupont@medecin.mssante.fr", "secretariat-cardio+2@ch-lyon.mssante.fr", "a@b..c", "a@xn--invalide", "a@-b.fr", "a@b.fr."]) {
+      expect(normalizeAddress(plain)).toBe(full(plain));
+    }
     expect(normalizeIdNat("10001234567")).toBe("810001234567");
     expect(normalizeIdNat("810001234567")).toBe("810001234567");
   });

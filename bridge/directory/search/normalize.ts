@@ -189,7 +189,13 @@ export function splitWords(s: string): string[][] {
 
 /** An address for lookup and comparison: trimmed, lower case, domain in IDNA (punycode) form. */
 const asciiDomains = new Map<string, string>();
+/** An address already in its normal form: lowercase ASCII, no spaces (most of the directory's). */
+const PLAIN_ADDRESS = /^[a-z0-9._+-]+@[a-z0-9.-]+$/;
+
 export function normalizeAddress(address: string): string {
+  // Run for every line of the extraction: skip the copies when there is nothing to change (an
+  // ASCII domain is its own IDNA form).
+  if (PLAIN_ADDRESS.test(address)) return address;
   const a = address.trim().toLowerCase();
   const at = a.lastIndexOf("@");
   if (at < 0) return a;
