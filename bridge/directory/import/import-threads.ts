@@ -14,7 +14,7 @@
 import { closeSync, createReadStream, openSync, readSync } from "node:fs";
 import { availableParallelism } from "node:os";
 import { startWorker } from "../../app/child-entry.ts";
-import type { BuilderPart, IndexBuilder, IndexParts, JoinedList } from "../index/build-index.ts";
+import type { BuilderPart, EntryColumns, IndexBuilder, IndexParts, JoinedList, PackedEntries } from "../index/build-index.ts";
 import { HeaderError, readHeader, type HeaderMap } from "./columns.ts";
 import { ImportError } from "./import-error.ts";
 import { checkParsed, parseExtraction, parseLines, type ParsedExtraction } from "./parse-extraction.ts";
@@ -34,7 +34,8 @@ export type WorkerJob =
       end: number;
       header: HeaderMap;
     }
-  | { job: "rank-names"; surnames: JoinedList; givens: JoinedList };
+  | { job: "rank-names"; surnames: JoinedList; givens: JoinedList }
+  | { job: "pack-entries"; columns: EntryColumns; order: Uint32Array };
 
 /** What a worker thread sends back. */
 export type WorkerMessage =
@@ -48,10 +49,12 @@ export type WorkerMessage =
       physicalLines: number;
     }
   | { kind: "ranks"; surname: Uint32Array; given: Uint32Array }
+  | { kind: "packed"; packed: PackedEntries }
   | { kind: "error"; errorKind: "input" | "io"; message: string };
 
 type PartResult = Extract<WorkerMessage, { kind: "done" }>;
 type Ranks = Extract<WorkerMessage, { kind: "ranks" }>;
+type Packed = Extract<WorkerMessage, { kind: "packed" }>;
 
 /** How many parts for a file of `size` bytes on this machine (1: a single pass). */
 export function defaultParts(size: number): number {
@@ -99,11 +102,11 @@ export function planParts(file: string, size: number, parts: number): { header: 
   }
 }
 
-/** Runs one job in a worker thread; resolves with its result message ("done" or "ranks"). */
-function runJob<T extends WorkerMessage>(job: WorkerJob, onBytes: (bytes: number) => void, signal: AbortSignal): Promise<T> {
+/** Runs one job in a worker thread (its buffers in `transfer` are moved, not copied); resolves with its result message. */
+function runJob<T extends WorkerMessage>(job: WorkerJob, onBytes: (bytes: number) => void, signal: AbortSignal, transfer: ArrayBuffer[] = []): Promise<T> {
   return new Promise((resolve, reject) => {
     // The import process runs with a 32 MB semi-space (run-import.ts); the same for its workers.
-    const worker = startWorker("import-worker", { workerData: job, resourceLimits: { maxYoungGenerationSizeMb: 96 } });
+    const worker = startWorker("import-worker", { workerData: job, transferList: transfer, resourceLimits: { maxYoungGenerationSizeMb: 96 } });
     let settled = false;
     const settle = (f: () => void) => {
       if (settled) return;
@@ -187,16 +190,32 @@ export async function parseFileInParts(
 }
 
 /**
- * builder.build(), with the names' collation ranks computed in a worker thread while this thread
- * sorts the dictionary and the nameless mailboxes' e-mails (`threads` < 2: all here).
+ * builder.build() on two threads: a worker ranks the names by collation while this thread sorts
+ * the dictionary and the nameless mailboxes' e-mails; then, the final order known, a worker packs
+ * the entries and the exact-lookup tables while this thread builds the posting lists
+ * (`threads` < 2: all here). The builder's entries are moved to the worker: it is spent after.
  */
 export async function buildWithThreads(builder: IndexBuilder, threads: number, onProgress?: (done: number, total: number) => void): Promise<IndexParts> {
   if (threads < 2) return builder.build(onProgress);
+  const never = new AbortController().signal;
+  const n = builder.count;
   const { surnames, givens } = builder.nameLists();
-  const ranks = runJob<Ranks>({ job: "rank-names", surnames, givens }, () => {}, new AbortController().signal);
+  const ranks = runJob<Ranks>({ job: "rank-names", surnames, givens }, () => {}, never);
   ranks.catch(() => {}); // awaited below, after the dictionary
   const dict = builder.sortedTokens();
   const namelessEmailRank = builder.namelessEmailRanks();
   const { surname, given } = await ranks;
-  return builder.build(onProgress, { surnameRank: surname, givenRank: given, dict, namelessEmailRank });
+  const { order, finalId } = builder.finalOrder({ surnameRank: surname, givenRank: given, namelessEmailRank });
+  onProgress?.(Math.floor(n / 4), n);
+  const columns = builder.entryColumns();
+  const moved = [...new Set([...Object.values(columns).map((a: Uint8Array | Uint32Array) => a.buffer as ArrayBuffer), order.buffer as ArrayBuffer])];
+  const packing = runJob<Packed>({ job: "pack-entries", columns, order }, () => {}, never, moved);
+  packing.catch(() => {}); // awaited below, after the posting lists
+  const posting = builder.postingLists(finalId, dict);
+  onProgress?.(Math.floor(n / 2), n);
+  const { packed } = await packing;
+  onProgress?.(Math.floor((n * 3) / 4), n);
+  // A Buffer again (it crossed as a plain Uint8Array).
+  const entries = Buffer.from(packed.entries.buffer, packed.entries.byteOffset, packed.entries.byteLength);
+  return { dict, ...posting, ...packed, entries };
 }

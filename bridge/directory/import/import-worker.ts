@@ -5,12 +5,14 @@
  *   IndexBuilder; sends "bytes" messages (progress), then "done" with the part (its buffers
  *   transferred, not copied), which the starting thread absorbs;
  * - "rank-names": rank distinct surnames and given names by French collation (the slowest step of
- *   the index build, done here while the starting thread sorts the dictionary); sends "ranks".
+ *   the index build, done here while the starting thread sorts the dictionary); sends "ranks";
+ * - "pack-entries": the entries' bytes and exact-lookup tables in final order (while the starting
+ *   thread builds the posting lists); sends "packed".
  * Either job may end with one "error" message instead.
  */
 import { createReadStream } from "node:fs";
 import { parentPort, workerData } from "node:worker_threads";
-import { distinctRanks, IndexBuilder, splitList } from "../index/build-index.ts";
+import { distinctRanks, IndexBuilder, packEntries, splitList } from "../index/build-index.ts";
 import { ImportError } from "./import-error.ts";
 import { parseLines } from "./parse-extraction.ts";
 import type { WorkerJob, WorkerMessage } from "./import-threads.ts";
@@ -35,10 +37,25 @@ function rankNames(job: Extract<WorkerJob, { job: "rank-names" }>): void {
   post({ kind: "ranks", surname, given }, [surname.buffer as ArrayBuffer, given.buffer as ArrayBuffer]);
 }
 
+/** The buffer of a typed array, alone (a small Buffer shares Node's pool, which cannot be moved). */
+function own(a: Uint8Array | Uint32Array): ArrayBuffer {
+  if (a.byteOffset === 0 && a.byteLength === a.buffer.byteLength) return a.buffer as ArrayBuffer;
+  throw new Error("not a whole buffer");
+}
+
+function pack(job: Extract<WorkerJob, { job: "pack-entries" }>): void {
+  const p = packEntries(job.columns, job.order);
+  // A small Buffer lives in Node's shared pool: copied out so it can be moved.
+  const entries = p.entries.byteOffset === 0 && p.entries.byteLength === p.entries.buffer.byteLength ? p.entries : new Uint8Array(p.entries);
+  const packed = { ...p, entries: entries as Buffer }; // a Uint8Array on the way: made a Buffer again on arrival
+  post({ kind: "packed", packed }, [entries, p.entryOffsets, p.emailHash, p.emailIds, p.idNatHash, p.idNatIds].map(own));
+}
+
 async function main(job: WorkerJob): Promise<void> {
   try {
     if (job.job === "parse-part") await parsePart(job);
-    else rankNames(job);
+    else if (job.job === "rank-names") rankNames(job);
+    else pack(job);
   } catch (e) {
     const err = e instanceof ImportError ? e : new ImportError("io", `A directory import thread failed: ${(e as Error).message}`);
     post({ kind: "error", errorKind: err.kind, message: err.message });

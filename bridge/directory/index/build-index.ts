@@ -605,8 +605,23 @@ export class IndexBuilder {
     pre: { surnameRank?: Uint32Array; givenRank?: Uint32Array; dict?: string[]; namelessEmailRank?: Int32Array } = {},
   ): IndexParts {
     const n = this.offs.n;
-    // 1. Final ids in tie-break order (type, surname, given name, e-mail): stable counting sorts
-    //    on the collation ranks (linear), then the e-mail inside the rare equal groups.
+    const { order, finalId } = this.finalOrder(pre);
+    onProgress?.(Math.floor(n / 4), n);
+    const dict = pre.dict ?? this.sortedTokens();
+    const posting = this.postingLists(finalId, dict);
+    onProgress?.(Math.floor(n / 2), n);
+    const packed = packEntries(this.entryColumns(), order);
+    onProgress?.(Math.floor((n * 3) / 4), n);
+    return { dict, ...posting, ...packed };
+  }
+
+  /**
+   * 1. Final ids in tie-break order (type, surname, given name, e-mail): stable counting sorts on
+   * the collation ranks (linear), then the e-mail inside the groups equal on the rest.
+   * `order[id]` = the provisional number of the entry with final id `id`; `finalId` the inverse.
+   */
+  finalOrder(pre: { surnameRank?: Uint32Array; givenRank?: Uint32Array; namelessEmailRank?: Int32Array } = {}): { order: Uint32Array; finalId: Uint32Array } {
+    const n = this.offs.n;
     const surnameRank = pre.surnameRank ?? distinctRanks(this.surnameValues);
     const givenRank = pre.givenRank ?? distinctRanks(this.givenValues);
     if (surnameRank.length !== this.surnameValues.length || givenRank.length !== this.givenValues.length) {
@@ -648,17 +663,20 @@ export class IndexBuilder {
     }
     const finalId = new Uint32Array(n);
     for (let id = 0; id < n; id++) finalId[order[id]!] = id;
-    onProgress?.(Math.floor(n / 4), n);
+    return { order, finalId };
+  }
 
-    // 2. Sorted dictionary; remap provisional token ids to ranks.
+  /**
+   * 2–3. The posting lists, from the sorted dictionary (sortedTokens) and the final ids: pairs
+   * sorted by final entry id (counting sort), then (stably) by key, so each list comes out sorted
+   * by id; a duplicate (same entry, same key) is then adjacent.
+   */
+  postingLists(finalId: Uint32Array, dict: string[]): { postStart: Uint32Array; postings: Uint32Array } {
+    const n = this.offs.n;
     const t = this.tokenList.length;
-    const dict = pre.dict ?? this.sortedTokens();
     if (dict.length !== t) throw new Error("dictionary sorted before the last entry was added");
     const finalTok = new Uint32Array(t);
     for (let rank = 0; rank < t; rank++) finalTok[this.tokenIds.get(dict[rank]!)!] = rank;
-
-    // 3. Pairs → posting lists: counting sort by final entry id, then (stably) by key, so each
-    //    list comes out sorted by id; a duplicate (same entry, same key) is then adjacent.
     const m = this.pairKey.n;
     const pe = this.pairEntry.a;
     const pk = this.pairKey.a;
@@ -701,38 +719,58 @@ export class IndexBuilder {
         }
       }
     }
-    onProgress?.(Math.floor(n / 2), n);
+    return { postStart, postings };
+  }
 
-    // 4. Entries blob and exact-lookup tables, in final id order.
-    const entryOffsets = new Uint32Array(n + 1);
-    let total = 0;
-    for (let id = 0; id < n; id++) total += this.lens.a[order[id]!]!;
-    const blob = Buffer.allocUnsafe(total);
-    let off = 0;
-    for (let id = 0; id < n; id++) {
-      const p = order[id]!;
-      entryOffsets[id] = off;
-      const a = this.offs.a[p]!;
-      const len = this.lens.a[p]!;
-      blob.set(this.blob.subarray(a, a + len), off); // Buffer#copy checks its arguments at a cost
-      off += len;
-    }
-    entryOffsets[n] = off;
-    onProgress?.(Math.floor((n * 3) / 4), n);
-    const email = hashTable(order, this.emailHashes.a, null);
-    const idNat = hashTable(order, this.idNatHashes.a, this.hasIdNat.a);
+  /**
+   * The per-entry columns packEntries needs, trimmed views (for a transfer to another thread:
+   * `buffers`). After a transfer this builder can no longer read its entries.
+   */
+  entryColumns(): EntryColumns {
+    const n = this.offs.n;
     return {
-      dict,
-      postStart,
-      postings,
-      entryOffsets,
-      entries: blob,
-      emailHash: email.hash,
-      emailIds: email.ids,
-      idNatHash: idNat.hash,
-      idNatIds: idNat.ids,
+      blob: this.blob.subarray(0, this.blobLen),
+      offs: this.offs.a.subarray(0, n),
+      lens: this.lens.a.subarray(0, n),
+      emailHashes: this.emailHashes.a.subarray(0, n),
+      idNatHashes: this.idNatHashes.a.subarray(0, n),
+      hasIdNat: this.hasIdNat.a.subarray(0, n),
     };
   }
+}
+
+/** What packEntries reads: per provisional entry, its bytes and its exact-lookup hashes. */
+export interface EntryColumns {
+  blob: Uint8Array;
+  offs: Uint32Array;
+  lens: Uint32Array;
+  emailHashes: Uint32Array;
+  idNatHashes: Uint32Array;
+  hasIdNat: Uint32Array;
+}
+
+export type PackedEntries = Pick<IndexParts, "entryOffsets" | "entries" | "emailHash" | "emailIds" | "idNatHash" | "idNatIds">;
+
+/** 4–5. The entries' bytes and the exact-lookup tables in final id order (pure: runs in a worker thread too). */
+export function packEntries(c: EntryColumns, order: Uint32Array): PackedEntries {
+  const n = order.length;
+  const entryOffsets = new Uint32Array(n + 1);
+  let total = 0;
+  for (let id = 0; id < n; id++) total += c.lens[order[id]!]!;
+  const entries = Buffer.allocUnsafe(total);
+  let off = 0;
+  for (let id = 0; id < n; id++) {
+    const p = order[id]!;
+    entryOffsets[id] = off;
+    const a = c.offs[p]!;
+    const len = c.lens[p]!;
+    entries.set(c.blob.subarray(a, a + len), off); // Buffer#copy checks its arguments at a cost
+    off += len;
+  }
+  entryOffsets[n] = off;
+  const email = hashTable(order, c.emailHashes, null);
+  const idNat = hashTable(order, c.idNatHashes, c.hasIdNat);
+  return { entryOffsets, entries, emailHash: email.hash, emailIds: email.ids, idNatHash: idNat.hash, idNatIds: idNat.ids };
 }
 
 /** Convenience for tests and benchmarks: entries already merged. */
