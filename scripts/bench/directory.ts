@@ -1,9 +1,11 @@
 /**
- * Directory benchmark (`npm run bench:directory [-- --lines N] [--queries N] [--keep DIR]`).
+ * Directory benchmark (`npm run bench:directory [-- --lines N] [--queries N] [--runs N] [--keep DIR]`).
  * On a generated extraction (full size: 536,000 lines) and one set of realistic queries (3–6 letter
  * prefixes of real surnames, name + city, name + specialty; 1,500 by default), in the same run:
  *  - the packed index, import: time (in its own process, as the bridge does, run from the bundle
- *    that ships: dist/bridge/import-child.mjs and its worker threads) and size on disk;
+ *    that ships: dist/bridge/import-child.mjs and its worker threads; target ≤ 8 s), the import
+ *    process's peak RSS, and size on disk. Imports are run `--runs` times (3 by default), the
+ *    FTS5 one too: the median is the figure, min and max are printed (a shared VM varies by ±10%);
  *  - the packed index, search call: a child process of this benchmark (tsx, from the sources, with
  *    the bridge's Node flags) loads the index and times `search()` itself, one box over all fields,
  *    twice over the queries after a warm-up round: p50/p95/p99 of the call (the targets p95 ≤ 2 ms,
@@ -46,7 +48,12 @@ type Latency = Percentiles;
 const ms = (us: number) => (us / 1000).toFixed(3);
 const ok = (x: boolean) => (x ? "ok" : "MISSED");
 /** The issue's targets. */
-const TARGET = { searchP95Ms: 2, searchP99Ms: 5, bridgePeakRssMB: 150 };
+const TARGET = { importMs: 8000, searchP95Ms: 2, searchP99Ms: 5, bridgePeakRssMB: 150 };
+
+/** The run whose figure is the median (the lower middle one for an even count). */
+function median<T>(runs: T[], by: (x: T) => number): T {
+  return [...runs].sort((a, b) => by(a) - by(b))[Math.floor((runs.length - 1) / 2)]!;
+}
 
 // ---- realistic queries, drawn deterministically from the extraction itself ----------------------
 async function buildQueries(file: string, count: number): Promise<{ all: string[]; surnamePrefixes: string[] }> {
@@ -284,8 +291,9 @@ async function main(argv: string[]): Promise<void> {
   }
   const lines = Number(arg("--lines") ?? FULL_SIZE_LINES);
   const nQueries = Number(arg("--queries") ?? 1500);
-  if (!Number.isInteger(lines) || lines < 100 || !Number.isInteger(nQueries) || nQueries < 3) {
-    process.stderr.write("usage: bench:directory [--lines N>=100] [--queries N>=3] [--keep DIR]\n");
+  const runs = Number(arg("--runs") ?? 3);
+  if (!Number.isInteger(lines) || lines < 100 || !Number.isInteger(nQueries) || nQueries < 3 || !Number.isInteger(runs) || runs < 1) {
+    process.stderr.write("usage: bench:directory [--lines N>=100] [--queries N>=3] [--runs N>=1] [--keep DIR]\n");
     process.exit(2);
   }
   const work = arg("--keep") ?? mkdtempSync(path.join(tmpdir(), "mss-bench-directory-"));
@@ -303,10 +311,17 @@ async function main(argv: string[]): Promise<void> {
     // (dist/bridge/import-child.mjs and its worker threads), built first from the current sources.
     await buildBridge();
     const db = path.join(work, "directory");
-    const ti = performance.now();
-    const imp = await runImportInChild({ source: gen.file, dbPath: db }, undefined, bundledChildEntry("import-child", ...IMPORT_CHILD_FLAGS));
-    const withSpawnMs = performance.now() - ti;
-    const importMs = imp.elapsedMs; // inside the import process, like the FTS5 figure
+    const imports: { ms: number; withSpawnMs: number; cpuMs: number; peakRssBytes: number }[] = [];
+    let imp: Awaited<ReturnType<typeof runImportInChild>> | null = null;
+    for (let i = 0; i < runs; i++) {
+      const ti = performance.now();
+      imp = await runImportInChild({ source: gen.file, dbPath: db }, undefined, bundledChildEntry("import-child", ...IMPORT_CHILD_FLAGS));
+      // elapsedMs: inside the import process, like the FTS5 figure
+      imports.push({ ms: imp.elapsedMs, withSpawnMs: performance.now() - ti, cpuMs: imp.cpuMs, peakRssBytes: imp.peakRssBytes });
+      log(`import ${i + 1}/${runs}: ${(imp.elapsedMs / 1000).toFixed(2)} s`);
+    }
+    const med = median(imports, (x) => x.ms);
+    const importMs = med.ms;
     const size = statSync(db).size;
     type PackedRun = { loadMs: number; rssBefore: number; rssAfter: number; peakRssKb: number; allFields: Latency; single: Latency; results: number };
     // The search call, in a child of this benchmark with the bridge's Node flags (its heap is
@@ -317,18 +332,22 @@ async function main(argv: string[]): Promise<void> {
     const bridge = await measureBridge(path.join(work, "bridge-data"), db, all, log);
 
     // Plain SQLite FTS5, same extraction, same machine, same run.
-    const fts = await runChild<{ importMs: number; cpuMs: number; sizeBytes: number; single: Latency; peakRssKb: number }>([
-      "--child",
-      "fts5",
-      gen.file,
-      path.join(work, "fts5.sqlite"),
-      queriesFile,
-    ]);
+    type FtsRun = { importMs: number; cpuMs: number; sizeBytes: number; single: Latency; peakRssKb: number };
+    const ftsRuns: FtsRun[] = [];
+    for (let i = 0; i < runs; i++) {
+      rmSync(path.join(work, "fts5.sqlite"), { force: true });
+      ftsRuns.push(await runChild<FtsRun>(["--child", "fts5", gen.file, path.join(work, "fts5.sqlite"), queriesFile]));
+      log(`FTS5 import ${i + 1}/${runs}: ${(ftsRuns[i]!.importMs / 1000).toFixed(2)} s`);
+    }
+    const fts = median(ftsRuns, (x) => x.importMs);
+    const spread = (xs: number[]) => (xs.length > 1 ? ` (${runs} runs: min ${(Math.min(...xs) / 1000).toFixed(2)}, max ${(Math.max(...xs) / 1000).toFixed(2)} s)` : "");
 
     const mb = (b: number) => (b / 1048576).toFixed(1);
     log("");
     log(`packed index (one box, all fields)`);
-    log(`  import            ${(importMs / 1000).toFixed(2)} s wall (process CPU ${(imp.cpuMs / 1000).toFixed(2)} s; ${(withSpawnMs / 1000).toFixed(2)} s with the process start), ${imp.meta.count} mailboxes from ${imp.meta.lines} lines`);
+    const importOk = importMs <= TARGET.importMs;
+    log(`  import            ${(importMs / 1000).toFixed(2)} s wall, median${spread(imports.map((x) => x.ms))} (process CPU ${(med.cpuMs / 1000).toFixed(2)} s; ${(med.withSpawnMs / 1000).toFixed(2)} s with the process start), ${imp!.meta.count} mailboxes from ${imp!.meta.lines} lines (target ≤ ${TARGET.importMs / 1000} s) [${ok(importOk)}]`);
+    log(`  import process    peak RSS ${mb(Math.max(...imports.map((x) => x.peakRssBytes)))} MB (the bridge's own memory is not touched: the import runs in this process of its own)`);
     log(`  index on disk     ${mb(size)} MB`);
     const searchOk = packed.allFields.p95 <= TARGET.searchP95Ms * 1000 && packed.allFields.p99 <= TARGET.searchP99Ms * 1000;
     log(`  search call, in process, ${packed.allFields.n} timed queries over all fields: p50 ${ms(packed.allFields.p50)} ms, p95 ${ms(packed.allFields.p95)} ms, p99 ${ms(packed.allFields.p99)} ms, max ${ms(packed.allFields.max)} ms (avg ${packed.results.toFixed(1)} results) (target p95 ≤ ${TARGET.searchP95Ms} ms, p99 ≤ ${TARGET.searchP99Ms} ms) [${ok(searchOk)}]`);
@@ -342,7 +361,7 @@ async function main(argv: string[]): Promise<void> {
     log(`  directory.search over the WebSocket, round trip, ${bridge.roundTrip.n} queries one after another: p50 ${ms(bridge.roundTrip.p50)} ms, p95 ${ms(bridge.roundTrip.p95)} ms, p99 ${ms(bridge.roundTrip.p99)} ms, max ${ms(bridge.roundTrip.max)} ms`);
     log(`  errors ${bridgeErrors}${bridgeErrors ? ` ${JSON.stringify(bridge.errors)}` : ""} of ${bridge.sent} [${ok(bridgeErrors === 0)}]; bridge alive at the end: ${bridge.alive}`);
     log(`SQLite FTS5 table (single field: nom:"prefix"*, LIMIT 20)`);
-    log(`  import            ${(fts.importMs / 1000).toFixed(2)} s wall (process CPU ${(fts.cpuMs / 1000).toFixed(2)} s)`);
+    log(`  import            ${(fts.importMs / 1000).toFixed(2)} s wall, median${spread(ftsRuns.map((x) => x.importMs))} (process CPU ${(fts.cpuMs / 1000).toFixed(2)} s)`);
     log(`  index on disk     ${mb(fts.sizeBytes)} MB; process RSS peak ${mb(fts.peakRssKb * 1024)} MB`);
     log(`  search, surname prefixes: p50 ${ms(fts.single.p50)} ms, p95 ${ms(fts.single.p95)} ms, p99 ${ms(fts.single.p99)} ms`);
     const r = (a: number, b: number) => (b > 0 ? (a / b).toFixed(2) : "n/a");
@@ -354,10 +373,13 @@ async function main(argv: string[]): Promise<void> {
       "RESULT " +
         JSON.stringify({
           lines,
-          mailboxes: imp.meta.count,
+          mailboxes: imp!.meta.count,
+          runs,
           packed: {
             importMs: Math.round(importMs),
-            importCpuMs: Math.round(imp.cpuMs),
+            importRunsMs: imports.map((x) => Math.round(x.ms)),
+            importCpuMs: Math.round(med.cpuMs),
+            importPeakRssBytes: Math.max(...imports.map((x) => x.peakRssBytes)),
             sizeBytes: size,
             // RSS of the benchmark's own child process, not the bridge: see bridge.peakRssBytes.
             rssOf: "benchmark process (tsx, sources), not the bridge",
@@ -378,8 +400,8 @@ async function main(argv: string[]): Promise<void> {
             alive: bridge.alive,
             nodeFlags: BRIDGE_NODE_FLAGS,
           },
-          targets: { searchP95P99: searchOk, bridgePeakRss: rssOk, bridgeErrors: bridgeErrors === 0 },
-          fts5: { importMs: Math.round(fts.importMs), sizeBytes: fts.sizeBytes, peakRssBytes: fts.peakRssKb * 1024, surnamePrefix: fts.single },
+          targets: { import: importOk, searchP95P99: searchOk, bridgePeakRss: rssOk, bridgeErrors: bridgeErrors === 0 },
+          fts5: { importMs: Math.round(fts.importMs), importRunsMs: ftsRuns.map((x) => Math.round(x.importMs)), sizeBytes: fts.sizeBytes, peakRssBytes: fts.peakRssKb * 1024, surnamePrefix: fts.single },
         }),
     );
   } finally {

@@ -42,6 +42,8 @@ export interface ImportSummary {
   elapsedMs: number;
   /** CPU time of the importing process (user + system), to tell work from waiting on a busy machine. */
   cpuMs: number;
+  /** Peak resident memory of the importing process so far (bytes). */
+  peakRssBytes: number;
 }
 
 /** "Extraction_Correspondance_MSSante_202611230312.txt" → "2026-11-23T03:12:00Z" (the file's date). */
@@ -172,7 +174,7 @@ export async function importExtraction(opts: ImportOptions): Promise<ImportSumma
     }
     progress("done", meta.count, meta.count, null);
     const cpu = process.cpuUsage(cpu0);
-    return { meta, sizeBytes, elapsedMs: performance.now() - t0, cpuMs: (cpu.user + cpu.system) / 1000 };
+    return { meta, sizeBytes, elapsedMs: performance.now() - t0, cpuMs: (cpu.user + cpu.system) / 1000, peakRssBytes: process.resourceUsage().maxRSS * 1024 };
   } catch (e) {
     const err = ioError(e, "importing");
     progress("failed", 0, null, err.message);
