@@ -12,7 +12,7 @@ import type { DirectoryEntry } from "../../../shared/domain/directory-entry.ts";
 import { DEFAULT_SEARCH_LIMIT, MAX_SEARCH_LIMIT } from "../../../shared/domain/directory-entry.ts";
 import { decodeEntry, toDirectoryEntry, type StoredEntry } from "../search/entry.ts";
 import { normalizeAddress, normalizeIdNat, parseQuery, type QueryToken } from "../search/normalize.ts";
-import { Code, firstMatchedPlace, idOfKey, rankClass, rankKey, TopK } from "../search/rank.ts";
+import { Code, firstMatchedPlace, idOfKey, rankClass, rankKey, TopK, WORST_CLASS } from "../search/rank.ts";
 import { oneEditVariants, TYPO_MIN_LENGTH } from "../search/typo.ts";
 import { FIELD_EMAIL, FIELD_GIVEN, FIELD_OTHER, FIELD_SURNAME, FIELD_SURNAME_PART, FIELDS, hash32 } from "./build-index.ts";
 import type { LoadedIndex } from "./index-file.ts";
@@ -119,18 +119,24 @@ export class PackedIndex {
     return this.gen;
   }
 
-  /** Marks every entry the token matches with its best code + 1 (stamped with `gen`). */
-  private mark(plan: TokenPlan, m: Uint16Array, gen: number): void {
+  /**
+   * Marks every entry the token matches with its best code + 1 (stamped with `gen`). Returns the
+   * best rank class it gave any entry (a bound for searchMany).
+   */
+  private mark(plan: TokenPlan, m: Uint16Array, gen: number): number {
     const ps = this.data.postStart;
     const post = this.data.postings;
     const stamp = gen << 3;
+    let best = WORST_CLASS;
     for (const [lo, hi] of plan.ranges) {
       for (let t = lo; t < hi; t++) {
         for (let f = 0; f < plan.fields; f++) {
           const end = ps[t * FIELDS + f + 1]!;
           let i = ps[t * FIELDS + f]!;
           if (i === end) continue;
-          const v = stamp | (codeOf(f, f <= FIELD_SURNAME_PART && plan.exact.has(t)) + 1);
+          const code = codeOf(f, f <= FIELD_SURNAME_PART && plan.exact.has(t));
+          if (rankClass(code) < best) best = rankClass(code);
+          const v = stamp | (code + 1);
           for (; i < end; i++) {
             const id = post[i]!;
             const cur = m[id]!;
@@ -139,6 +145,7 @@ export class PackedIndex {
         }
       }
     }
+    return best;
   }
 
   /**
@@ -227,7 +234,9 @@ export class PackedIndex {
 
   /**
    * Several tokens: all but the largest are marked in maps; the largest is streamed, best codes
-   * first, and each of its entries found in every map is ranked. Cost ~ the tokens' volumes.
+   * first, and each of its entries found in every map is ranked. Cost ~ the tokens' volumes, less
+   * the ends of the streamed lists: once the k best are held, a list is left as soon as even the
+   * best classes the marked tokens gave anyone could not bring its next id (ids ascend) into them.
    */
   private searchMany(plans: TokenPlan[], k: number): { id: number; codes: number[] }[] {
     const order = plans.map((_, i) => i).sort((a, b) => plans[a]!.volume - plans[b]!.volume);
@@ -235,15 +244,21 @@ export class PackedIndex {
     const marked = order.slice(0, -1);
     const gen = this.nextGeneration();
     const maps = marked.map((_, j) => this.map(j));
-    marked.forEach((pi, j) => this.mark(plans[pi]!, maps[j]!, gen));
+    const bestMarked = marked.map((pi, j) => this.mark(plans[pi]!, maps[j]!, gen));
+    const bestMarkedMin = Math.min(...bestMarked);
+    const bestMarkedSum = bestMarked.reduce((a, c) => a + c, 0);
     const post = this.data.postings;
     const top = new TopK(k);
     const streamedCode = new Map<number, number>();
     const nm = maps.length;
     this.eachList(plans[streamed]!, (a, b, code) => {
       const sc = rankClass(code);
+      // The best key any id of this list can get is floor + id: ids at or past `limit` cannot enter.
+      const floor = rankKey(Math.min(sc, bestMarkedMin), sc + bestMarkedSum, 0);
+      let limit = top.full ? top.worst - floor : Infinity;
       for (let i = a; i < b; i++) {
         const id = post[i]!;
+        if (id >= limit) break;
         let min = sc;
         let sum = sc;
         let ok = true;
@@ -259,7 +274,10 @@ export class PackedIndex {
         }
         if (!ok) continue;
         // Lists come best code first, so an id seen again can only rank worse: keep the first.
-        if (top.offerUnique(rankKey(min, sum, id), id) && !streamedCode.has(id)) streamedCode.set(id, code);
+        if (top.offerUnique(rankKey(min, sum, id), id)) {
+          if (!streamedCode.has(id)) streamedCode.set(id, code);
+          if (top.full) limit = top.worst - floor;
+        }
       }
     });
     return top.items.map((key) => {
