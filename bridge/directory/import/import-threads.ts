@@ -23,6 +23,11 @@ import { checkParsed, parseExtraction, parseLines, type ParsedExtraction } from 
 export const MIN_PART_BYTES = 8 * 1024 * 1024;
 /** More parts than this gain little (the absorbing and the build stay on one core). */
 export const MAX_PARTS = 4;
+/**
+ * This thread's part is a little larger than the others: a worker's part still has to be handed
+ * over when it is parsed (measured at full size: without it, the worker finished 0.24 s later).
+ */
+const FIRST_PART_WEIGHT = 1.05;
 
 /** What a worker thread is given (workerData). */
 export type WorkerJob =
@@ -88,7 +93,7 @@ export function planParts(file: string, size: number, parts: number): { header: 
     }
     const cuts = [0];
     for (let k = 1; k < parts; k++) {
-      const at = Math.floor((k * size) / parts);
+      const at = Math.floor(((FIRST_PART_WEIGHT + k - 1) * size) / (FIRST_PART_WEIGHT + parts - 1));
       const window = readAt(fd, at, 64 * 1024);
       const i = window.indexOf(0x0a);
       if (i < 0) return null; // lines this long are not an extraction: the single pass says so
