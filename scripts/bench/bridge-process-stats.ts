@@ -5,7 +5,8 @@
  */
 import { readFileSync } from "node:fs";
 import { openClient, type TestClient } from "../../test/harness/bridge-process.ts";
-import { ORIGINS, type HardenedBridge } from "../../test/hardening/hardened-bridge.ts";
+import { ORIGINS, startHardenedBridge, type HardenedBridge, type HardenedOptions } from "../../test/hardening/hardened-bridge.ts";
+import { buildBridge } from "../build-bridge.mjs";
 
 export interface Percentiles {
   n: number;
@@ -72,4 +73,21 @@ export async function connectClients(b: HardenedBridge, secret: Uint8Array<Array
     out.push(c);
   }
   return out;
+}
+
+/**
+ * Starts the bridge as it ships: the bundle, built just before (bin/mss-bridge.mjs falls back to
+ * the sources through tsx when a source file is newer than the bundle, e.g. edited during a long
+ * run); a bridge that fell back anyway is stopped and the run refused, since its figures would not
+ * be the shipped bridge's.
+ */
+export async function startShippedBridge(opts: HardenedOptions): Promise<HardenedBridge> {
+  await buildBridge();
+  const b = await startHardenedBridge({ ...opts, env: { ...opts.env, MSS_BRIDGE_DEBUG_LAUNCH: "1" } });
+  const fromSources = /running from sources: (.*)/.exec(b.stderr());
+  if (fromSources) {
+    await b.stop();
+    throw new Error(`the bridge ran from the sources, not the bundle (${fromSources[1]}): its figures would not be the shipped bridge's; run the benchmark again, with MSS_BRIDGE_FROM_SOURCE unset`);
+  }
+  return b;
 }

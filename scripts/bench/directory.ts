@@ -37,8 +37,8 @@ import { foldText } from "../../bridge/directory/search/normalize.ts";
 import { BRIDGE_NODE_FLAGS } from "../../bridge/app/node-flags.ts";
 import { buildBridge } from "../build-bridge.mjs";
 import type { TestClient } from "../../test/harness/bridge-process.ts";
-import { ORIGINS, startHardenedBridge, type HardenedBridge } from "../../test/hardening/hardened-bridge.ts";
-import { connectClients, peakRssMB, percentiles, rssMB, sampleRss, type Percentiles } from "./bridge-process-stats.ts";
+import { ORIGINS, type HardenedBridge } from "../../test/hardening/hardened-bridge.ts";
+import { connectClients, peakRssMB, percentiles, rssMB, sampleRss, startShippedBridge, type Percentiles } from "./bridge-process-stats.ts";
 
 const SELF = fileURLToPath(import.meta.url);
 
@@ -200,23 +200,17 @@ interface BridgeRun {
 }
 
 async function measureBridge(dataDir: string, db: string, queries: string[], log: (s: string) => void): Promise<BridgeRun> {
-  // Built just before it starts, so `mss-bridge` runs the bundle of the current sources (it falls
-  // back to the sources through tsx when one is newer than the bundle: checked below).
-  await buildBridge();
   let b: HardenedBridge | null = null;
   const clients: TestClient[] = [];
   try {
-    b = await startHardenedBridge({
+    b = await startShippedBridge({
       dataDir,
       args: ["--db", db],
-      env: { MSS_BRIDGE_DEBUG_LAUNCH: "1" },
       // One client sending back to back goes faster than anyone types: the per-connection limit
       // (50 requests a second) would refuse most of it. Raised for this run only; it changes what
       // is refused, not what a search costs or what the bridge holds in memory.
       config: { limits: { requestsPerSecond: 1_000_000 } },
     });
-    const fromSources = /running from sources: (.*)/.exec(b.stderr());
-    if (fromSources) throw new Error(`the bridge ran from the sources, not the bundle (${fromSources[1]}): its figures would not be the shipped bridge's; run the benchmark again, with MSS_BRIDGE_FROM_SOURCE unset`);
     const secret = await b.pair(ORIGINS.post);
     const pid = b.pid;
     const idleRssMB = rssMB(pid);

@@ -24,8 +24,8 @@ import { fileURLToPath } from "node:url";
 import { buildBridge } from "../build-bridge.mjs";
 import { extractionFileName, FULL_SIZE_LINES, writeExtraction } from "../generate-directory.ts";
 import { runBridgeCli, tempDataDir, type TestClient } from "../../test/harness/bridge-process.ts";
-import { ORIGINS, startHardenedBridge, type HardenedBridge } from "../../test/hardening/hardened-bridge.ts";
-import { connectClients, cpuSeconds, percentiles, rssMB, sampleRss, type Percentiles } from "./bridge-process-stats.ts";
+import { ORIGINS, type HardenedBridge } from "../../test/hardening/hardened-bridge.ts";
+import { connectClients, cpuSeconds, percentiles, rssMB, sampleRss, startShippedBridge, type Percentiles } from "./bridge-process-stats.ts";
 
 export { percentiles, type Percentiles };
 
@@ -198,7 +198,7 @@ export async function runLoad(o: LoadOptions, log: (s: string) => void = (s) => 
     const mailboxes = Number(/Imported (\d+) mailboxes/.exec(imp.stdout)?.[1] ?? 0);
     log(imp.stdout.trim());
 
-    b = await startHardenedBridge({ dataDir: work, args: ["--db", db] });
+    b = await startShippedBridge({ dataDir: work, args: ["--db", db] });
     const secret = await b.pair(ORIGINS.post);
     const pid = b.pid;
     const rssIdle = rssMB(pid);
