@@ -1,6 +1,6 @@
 /**
  * How the bridge starts its child processes (PC/SC watcher, PKCS#11 worker, directory import)
- * and worker threads (the directory import's parsers).
+ * and worker threads (the directory import's).
  * Bundled (dist/bridge/, see scripts/build.mjs): each child is its own bundle, run by plain Node.
  * From sources: the child's .ts file, run through tsx resolved from this package as an absolute
  * URL, so a child starts whatever the working directory the bridge was started from.

@@ -3,7 +3,7 @@
  * scripts/bench/directory.ts): latency percentiles, the process's memory and CPU read from Linux
  * /proc, and authenticated clients connected the way the extension connects.
  */
-import { readFileSync } from "node:fs";
+import { readFileSync, rmSync } from "node:fs";
 import { openClient, type TestClient } from "../../test/harness/bridge-process.ts";
 import { ORIGINS, startHardenedBridge, type HardenedBridge, type HardenedOptions } from "../../test/hardening/hardened-bridge.ts";
 import { buildBridge } from "../build-bridge.mjs";
@@ -90,4 +90,13 @@ export async function startShippedBridge(opts: HardenedOptions): Promise<Hardene
     throw new Error(`the bridge ran from the sources, not the bundle (${fromSources[1]}): its figures would not be the shipped bridge's; run the benchmark again, with MSS_BRIDGE_FROM_SOURCE unset`);
   }
   return b;
+}
+
+/** Closes the clients, stops the bridge and removes its home directory. */
+export async function stopShippedBridge(b: HardenedBridge | null, clients: TestClient[]): Promise<void> {
+  for (const c of clients) c.close();
+  if (b) {
+    await b.stop();
+    rmSync(b.home, { recursive: true, force: true });
+  }
 }

@@ -38,7 +38,7 @@ import { BRIDGE_NODE_FLAGS } from "../../bridge/app/node-flags.ts";
 import { buildBridge } from "../build-bridge.mjs";
 import type { TestClient } from "../../test/harness/bridge-process.ts";
 import { ORIGINS, type HardenedBridge } from "../../test/hardening/hardened-bridge.ts";
-import { connectClients, peakRssMB, percentiles, rssMB, sampleRss, startShippedBridge, type Percentiles } from "./bridge-process-stats.ts";
+import { connectClients, peakRssMB, percentiles, rssMB, sampleRss, startShippedBridge, stopShippedBridge, type Percentiles } from "./bridge-process-stats.ts";
 
 const SELF = fileURLToPath(import.meta.url);
 
@@ -254,11 +254,7 @@ async function measureBridge(dataDir: string, db: string, queries: string[], log
       sampler.stop();
     }
   } finally {
-    for (const c of clients) c.close();
-    if (b) {
-      await b.stop();
-      rmSync(b.home, { recursive: true, force: true });
-    }
+    await stopShippedBridge(b, clients);
   }
 }
 

@@ -25,7 +25,7 @@ import { buildBridge } from "../build-bridge.mjs";
 import { extractionFileName, FULL_SIZE_LINES, writeExtraction } from "../generate-directory.ts";
 import { runBridgeCli, tempDataDir, type TestClient } from "../../test/harness/bridge-process.ts";
 import { ORIGINS, type HardenedBridge } from "../../test/hardening/hardened-bridge.ts";
-import { connectClients, cpuSeconds, percentiles, rssMB, sampleRss, startShippedBridge, type Percentiles } from "./bridge-process-stats.ts";
+import { connectClients, cpuSeconds, percentiles, rssMB, sampleRss, startShippedBridge, stopShippedBridge, type Percentiles } from "./bridge-process-stats.ts";
 
 export { percentiles, type Percentiles };
 
@@ -255,11 +255,7 @@ export async function runLoad(o: LoadOptions, log: (s: string) => void = (s) => 
       sampler.stop();
     }
   } finally {
-    for (const c of clients) c.close();
-    if (b) {
-      await b.stop();
-      rmSync(b.home, { recursive: true, force: true });
-    }
+    await stopShippedBridge(b, clients);
     if (work) rmSync(work, { recursive: true, force: true });
   }
 }

@@ -138,8 +138,8 @@ export async function importExtraction(opts: ImportOptions): Promise<ImportSumma
     progress("parse", 0, size, null);
     const onBytes = (b: number) => progress("parse", b, size, null);
     if (zip && partCount > 1) {
-      // Parts need a file to seek in: the extraction is inflated beside the index first (a few
-      // hundred ms for the real ~90 MB), then parsed like a plain file.
+      // Parts need a file to seek in: the extraction is inflated beside the index first (about a
+      // second for the real ~90 MB), then parsed like a plain file.
       inflated = path.join(dir, `.extraction-${process.pid}-${randomBytes(4).toString("hex")}.txt`);
       await inflateTo(zip.stream, inflated);
       parsed = await parseFileInParts(inflated, statSync(inflated).size, builder, { parts: partCount, onBytes });

@@ -4,9 +4,10 @@
  *   first part (and the header), worker threads the others, each into its own IndexBuilder; then
  *   this thread absorbs the parts in file order;
  * - `buildWithThreads`: the index build, with the names' collation ranks computed in a worker
- *   thread while this one sorts the dictionary and the nameless mailboxes' e-mails.
+ *   thread while this one sorts the dictionary and the nameless mailboxes' e-mails, then the
+ *   entries packed in a worker while this one builds the posting lists.
  * The index is the one a single thread gives, byte for byte (build-index.ts, `absorb`; a test
- * checks it). Why: one thread took 11 s for the full-size extraction, parsing most of it
+ * checks it). Why: one thread took 10–11 s for the full-size extraction, two 7 s
  * (bench:directory; docs/decisions.md). Parts start at line starts found near equal byte offsets;
  * a file whose header cannot be read here, or that is small, is parsed in one pass, which reports
  * any problem as before.

@@ -8,7 +8,7 @@
  *   the index build, done here while the starting thread sorts the dictionary); sends "ranks";
  * - "pack-entries": the entries' bytes and exact-lookup tables in final order (while the starting
  *   thread builds the posting lists); sends "packed".
- * Either job may end with one "error" message instead.
+ * Any job may end with one "error" message instead.
  */
 import { createReadStream } from "node:fs";
 import { parentPort, workerData } from "node:worker_threads";
