@@ -27,6 +27,8 @@ describe.skipIf(skip)("bench:directory smoke run", () => {
       expect(v).toBeGreaterThan(0);
     }
     expect(r.packed.importRunsMs).toHaveLength(2);
+    expect(r.packed.zipImportRunsMs).toHaveLength(2);
+    expect(r.packed.zipImportMs).toBeGreaterThan(0);
     expect(r.fts5.importRunsMs).toHaveLength(2);
     expect(r.packed.importRunsMs).toContain(r.packed.importMs); // the median is one of the runs
     expect(r.bridge).toMatchObject({ errors: 0, alive: true });

@@ -3,18 +3,16 @@
  * atomic rename over the old one. Any failure leaves the previous index file untouched and is
  * reported as an ImportError saying why and what to do.
  */
-import { createWriteStream, mkdirSync, openSync, readSync, closeSync, statSync, unlinkSync } from "node:fs";
+import { mkdirSync, openSync, readSync, closeSync, statSync, unlinkSync } from "node:fs";
 import path from "node:path";
 import { randomBytes } from "node:crypto";
-import type { Readable } from "node:stream";
-import { pipeline } from "node:stream/promises";
 import { IndexBuilder } from "../index/build-index.ts";
 import { INDEX_FORMAT_VERSION, writeIndexFile, type IndexMeta } from "../index/index-file.ts";
 import { downloadToFile } from "./download.ts";
-import { ImportError } from "./import-error.ts";
+import { ImportError, ioError } from "./import-error.ts";
 import { openExtractionInZip, type ZipEntryStream } from "./zip.ts";
 import { parseExtraction, type ParsedExtraction } from "./parse-extraction.ts";
-import { buildWithThreads, defaultParts, parseFileInParts } from "./import-threads.ts";
+import { buildWithThreads, defaultParts, parseFileInParts, parseZipInParts } from "./import-threads.ts";
 
 export type ImportPhase = "download" | "parse" | "index" | "done" | "failed";
 
@@ -64,27 +62,6 @@ function isZipFile(file: string): boolean {
     return n === 4 && b.readUInt32LE(0) === 0x04034b50;
   } finally {
     closeSync(fd);
-  }
-}
-
-function ioError(e: unknown, what: string): ImportError {
-  if (e instanceof ImportError) return e;
-  const err = e as NodeJS.ErrnoException;
-  if (err.code === "ENOSPC") return new ImportError("io", `The disk is full while ${what}. Free some space and import again; the previous directory is still in use.`);
-  if (err.code === "EACCES" || err.code === "EPERM" || err.code === "EROFS") {
-    return new ImportError("io", `Permission denied while ${what} (${err.message}). A shared read-only index must be imported by its owner.`);
-  }
-  if (err.code === "ENOENT") return new ImportError("input", `File not found while ${what}: ${err.message}. Check the path.`);
-  return new ImportError("io", `Failed while ${what}: ${err.message}`);
-}
-
-/** The ZIP's extraction → a plain file (the ZIP's own errors say what is wrong with it). */
-async function inflateTo(stream: Readable, file: string): Promise<void> {
-  try {
-    await pipeline(stream, createWriteStream(file, { flags: "wx", mode: 0o600 }));
-  } catch (e) {
-    if (e instanceof ImportError) throw e;
-    throw ioError(e, "inflating the ZIP's extraction");
   }
 }
 
@@ -138,11 +115,11 @@ export async function importExtraction(opts: ImportOptions): Promise<ImportSumma
     progress("parse", 0, size, null);
     const onBytes = (b: number) => progress("parse", b, size, null);
     if (zip && partCount > 1) {
-      // Parts need a file to seek in: the extraction is inflated beside the index first (about a
-      // second for the real ~90 MB), then parsed like a plain file.
+      // Parts need a file to seek in: a worker thread inflates the extraction beside the index
+      // while this one parses its start (import-threads.ts); removed once the import is over.
+      zip.close();
       inflated = path.join(dir, `.extraction-${process.pid}-${randomBytes(4).toString("hex")}.txt`);
-      await inflateTo(zip.stream, inflated);
-      parsed = await parseFileInParts(inflated, statSync(inflated).size, builder, { parts: partCount, onBytes });
+      parsed = await parseZipInParts(file, size, inflated, builder, { parts: partCount, onBytes });
     } else if (zip) {
       parsed = await parseExtraction(zip.stream, builder, onBytes);
     } else {

@@ -43,6 +43,22 @@ function bytesOf(a: Uint8Array | Uint32Array | string[]): Buffer {
   return Buffer.from(a.buffer, a.byteOffset, a.byteLength);
 }
 
+/** A ZIP holding `text` as the extraction. */
+function zipOf(dest: string, text: Buffer): Promise<string> {
+  return new Promise<string>((resolve, reject) => {
+    const z = new yazl.ZipFile();
+    z.addBuffer(text, "Extraction_Correspondance_MSSante_202611230300.txt", { mtime: new Date(0) });
+    z.end();
+    const chunks: Buffer[] = [];
+    z.outputStream.on("data", (c: Buffer) => chunks.push(c));
+    z.outputStream.on("end", () => {
+      writeFileSync(dest, Buffer.concat(chunks));
+      resolve(dest);
+    });
+    z.outputStream.on("error", reject);
+  });
+}
+
 function row(over: Record<string, string>): string {
   const c: string[] = ALL_COLUMNS.map(() => "");
   for (const [k, v] of Object.entries(over)) c[col(k)] = v;
@@ -151,17 +167,8 @@ describe("directory import on several threads", { timeout: 60_000 }, () => {
     await expect(parseFileInParts(cut, size - 40, new IndexBuilder(), { parts: 3 })).rejects.toThrow(/truncated/);
   });
 
-  it("imports a ZIP in parts (inflated beside the index, then removed) to the same index", async () => {
-    const zip = path.join(dir, "Extraction_Correspondance_MSSante_202611230300.zip");
-    await new Promise<void>((resolve, reject) => {
-      const z = new yazl.ZipFile();
-      z.addFile(file, path.basename(file));
-      z.end();
-      const chunks: Buffer[] = [];
-      z.outputStream.on("data", (c: Buffer) => chunks.push(c));
-      z.outputStream.on("end", () => resolve(writeFileSync(zip, Buffer.concat(chunks))));
-      z.outputStream.on("error", reject);
-    });
+  it("imports a ZIP in parts (inflated beside the index by a thread while parsed, then removed) to the same index", async () => {
+    const zip = await zipOf(path.join(dir, "Extraction_Correspondance_MSSante_202611230300.zip"), readFileSync(file));
     const fromTxt = path.join(dir, "db", "txt");
     const fromZip = path.join(dir, "db", "zip");
     await importExtraction({ source: file, dbPath: fromTxt, parts: 1 });
@@ -179,5 +186,26 @@ describe("directory import on several threads", { timeout: 60_000 }, () => {
     }
     const { readdirSync } = await import("node:fs");
     expect(readdirSync(path.join(dir, "db")).sort()).toEqual(["txt", "zip"]); // nothing left behind
+  });
+
+  it("a ZIP that fails while a thread inflates it fails the import, says why and leaves nothing beside the index", async () => {
+    const db = path.join(dir, "db-bad", "directory");
+    const good = await zipOf(path.join(dir, "good.zip"), readFileSync(file));
+    const bytes = readFileSync(good);
+    // Damaged in the middle of the compressed data: the inflation fails after the parse has begun.
+    const damaged = path.join(dir, "damaged.zip");
+    const broken = Buffer.from(bytes);
+    for (let i = Math.floor(bytes.length * 0.6); i < Math.floor(bytes.length * 0.6) + 64; i++) broken[i] = broken[i]! ^ 0x5a;
+    writeFileSync(damaged, broken);
+    const err = await importExtraction({ source: damaged, dbPath: db, parts: 2 }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ImportError);
+    expect((err as ImportError).message).toMatch(/ZIP|corrupt|invalid|truncated|UTF-8/i);
+    const { readdirSync } = await import("node:fs");
+    expect(readdirSync(path.dirname(db))).toEqual([]);
+
+    // Not an extraction inside: read in one pass, which names what is missing.
+    const notOurs = await zipOf(path.join(dir, "other.zip"), Buffer.from("a|b|c\n1|2|3\n".repeat(50_000)));
+    await expect(importExtraction({ source: notOurs, dbPath: db, parts: 2 })).rejects.toThrow(/Required column\(s\) missing/);
+    expect(readdirSync(path.dirname(db))).toEqual([]);
   });
 });

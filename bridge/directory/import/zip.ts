@@ -13,7 +13,10 @@ export const MAX_RATIO = 100; // text compresses ~5×; a bomb compresses ~1000×
 export interface ZipEntryStream {
   stream: Readable;
   name: string;
+  /** The inflated size the ZIP declares (checked while inflating: a wrong one fails the stream). */
   size: number;
+  /** Closes the ZIP without reading the entry (when another thread inflates it). */
+  close(): void;
 }
 
 const EXTRACTION_NAME = /(^|\/)Extraction_Correspondance_MSSante[^/]*\.txt$/i;
@@ -79,7 +82,12 @@ export function openExtractionInZip(file: string, limits = { maxBytes: MAX_UNCOM
           });
           raw.on("end", () => zip.close());
           cap.on("error", () => zip.close());
-          resolve({ stream: raw.pipe(cap), name: entry.fileName.split("/").pop() ?? entry.fileName, size: entry.uncompressedSize });
+          const close = () => {
+            raw.unpipe(cap);
+            raw.destroy();
+            zip.close();
+          };
+          resolve({ stream: raw.pipe(cap), name: entry.fileName.split("/").pop() ?? entry.fileName, size: entry.uncompressedSize, close });
         });
       });
       zip.readEntry();
