@@ -5,8 +5,10 @@
  *  - the packed index, import: time (in its own process, as the bridge does, run from the bundle
  *    that ships: dist/bridge/import-child.mjs and its worker threads; target ≤ 8 s), the import
  *    process's peak RSS, and size on disk; the same from a ZIP of the same text (the official
- *    download's form: the daily refresh). Imports are run `--runs` times (3 by default), the
- *    FTS5 one too: the median is the figure, min and max are printed (a shared VM varies by ±10%);
+ *    download's form: the daily refresh). Imports are run in `--runs` rounds (3 by default), each
+ *    round one packed import from the text, one from the ZIP and one FTS5 import, so that all meet
+ *    the same moments of a shared machine; the median is the figure, min and max are printed, and
+ *    each round's CPU time (a busy host shows as more CPU for the same work);
  *  - the packed index, search call: a child process of this benchmark (tsx, from the sources, with
  *    the bridge's Node flags) loads the index and times `search()` itself, one box over all fields,
  *    twice over the queries after a warm-up round: p50/p95/p99 of the call (the targets p95 ≤ 2 ms,
@@ -298,33 +300,40 @@ async function main(argv: string[]): Promise<void> {
     const queriesFile = path.join(work, "queries.json");
     writeFileSync(queriesFile, JSON.stringify({ all, surnamePrefixes }));
 
-    // Packed index: import in its own process, as the bridge does, from the bundle that ships
-    // (dist/bridge/import-child.mjs and its worker threads), built first from the current sources.
+    // Interleaved rounds, so that the packed imports (from the text and from a ZIP of it, the
+    // official download's form) and the FTS5 baseline meet the same moments of a shared machine:
+    // each round runs one of each. The packed index is imported in its own process, as the bridge
+    // does, from the bundle that ships (dist/bridge/import-child.mjs and its worker threads),
+    // built first from the current sources.
     await buildBridge();
+    const zipped = await writeExtraction(path.join(work, "zip"), { lines, seed: 2026, zip: true });
+    const zipBytes = statSync(zipped.file).size;
     const db = path.join(work, "directory");
+    type FtsRun = { importMs: number; cpuMs: number; sizeBytes: number; single: Latency; peakRssKb: number };
     const imports: { ms: number; withSpawnMs: number; cpuMs: number; peakRssBytes: number }[] = [];
+    const zipImports: number[] = [];
+    const ftsRuns: FtsRun[] = [];
     let imp: Awaited<ReturnType<typeof runImportInChild>> | null = null;
     for (let i = 0; i < runs; i++) {
       const ti = performance.now();
       imp = await runImportInChild({ source: gen.file, dbPath: db }, undefined, bundledChildEntry("import-child", ...IMPORT_CHILD_FLAGS));
       // elapsedMs: inside the import process, like the FTS5 figure
       imports.push({ ms: imp.elapsedMs, withSpawnMs: performance.now() - ti, cpuMs: imp.cpuMs, peakRssBytes: imp.peakRssBytes });
-      log(`import ${i + 1}/${runs}: ${(imp.elapsedMs / 1000).toFixed(2)} s`);
+      const z = await runImportInChild({ source: zipped.file, dbPath: path.join(work, "directory-from-zip") }, undefined, bundledChildEntry("import-child", ...IMPORT_CHILD_FLAGS));
+      zipImports.push(z.elapsedMs);
+      rmSync(path.join(work, "fts5.sqlite"), { force: true });
+      const f = await runChild<FtsRun>(["--child", "fts5", gen.file, path.join(work, "fts5.sqlite"), queriesFile]);
+      ftsRuns.push(f);
+      log(
+        `round ${i + 1}/${runs}: import ${(imp.elapsedMs / 1000).toFixed(2)} s (CPU ${(imp.cpuMs / 1000).toFixed(2)} s), ` +
+          `from the ZIP ${(z.elapsedMs / 1000).toFixed(2)} s, FTS5 ${(f.importMs / 1000).toFixed(2)} s (CPU ${(f.cpuMs / 1000).toFixed(2)} s)`,
+      );
     }
     const med = median(imports, (x) => x.ms);
     const importMs = med.ms;
-    const size = statSync(db).size;
-    // The same extraction as the official download ships it, in a ZIP (the generator's, same text):
-    // the daily refresh's case. Into another index file, the same number of runs.
-    const zipped = await writeExtraction(path.join(work, "zip"), { lines, seed: 2026, zip: true });
-    const zipImports: number[] = [];
-    for (let i = 0; i < runs; i++) {
-      const z = await runImportInChild({ source: zipped.file, dbPath: path.join(work, "directory-from-zip") }, undefined, bundledChildEntry("import-child", ...IMPORT_CHILD_FLAGS));
-      zipImports.push(z.elapsedMs);
-      log(`import from the ZIP ${i + 1}/${runs}: ${(z.elapsedMs / 1000).toFixed(2)} s`);
-    }
     const zipImportMs = median(zipImports, (x) => x);
-    const zipBytes = statSync(zipped.file).size;
+    const fts = median(ftsRuns, (x) => x.importMs);
+    const size = statSync(db).size;
     type PackedRun = { loadMs: number; rssBefore: number; rssAfter: number; peakRssKb: number; allFields: Latency; single: Latency; results: number };
     // The search call, in a child of this benchmark with the bridge's Node flags (its heap is
     // limited as the bridge's is); its RSS is the benchmark process's (tsx, sources), not the bridge's.
@@ -333,15 +342,6 @@ async function main(argv: string[]): Promise<void> {
     // The real bridge process with the same index, over the WebSocket.
     const bridge = await measureBridge(path.join(work, "bridge-data"), db, all, log);
 
-    // Plain SQLite FTS5, same extraction, same machine, same run.
-    type FtsRun = { importMs: number; cpuMs: number; sizeBytes: number; single: Latency; peakRssKb: number };
-    const ftsRuns: FtsRun[] = [];
-    for (let i = 0; i < runs; i++) {
-      rmSync(path.join(work, "fts5.sqlite"), { force: true });
-      ftsRuns.push(await runChild<FtsRun>(["--child", "fts5", gen.file, path.join(work, "fts5.sqlite"), queriesFile]));
-      log(`FTS5 import ${i + 1}/${runs}: ${(ftsRuns[i]!.importMs / 1000).toFixed(2)} s`);
-    }
-    const fts = median(ftsRuns, (x) => x.importMs);
     const spread = (xs: number[]) => (xs.length > 1 ? ` (${runs} runs: min ${(Math.min(...xs) / 1000).toFixed(2)}, max ${(Math.max(...xs) / 1000).toFixed(2)} s)` : "");
 
     const mb = (b: number) => (b / 1048576).toFixed(1);
