@@ -203,6 +203,14 @@ describe("directory import on several threads", { timeout: 60_000 }, () => {
     const { readdirSync } = await import("node:fs");
     expect(readdirSync(path.dirname(db))).toEqual([]);
 
+    // The parse fails first (bad bytes early in the text): that is the error, and the inflating
+    // thread is stopped, its file removed.
+    const text = readFileSync(file);
+    text[Math.floor(text.length * 0.1)] = 0xff;
+    const badText = await zipOf(path.join(dir, "bad-text.zip"), text);
+    await expect(importExtraction({ source: badText, dbPath: db, parts: 2 })).rejects.toThrow(/not valid UTF-8/);
+    expect(readdirSync(path.dirname(db))).toEqual([]);
+
     // Not an extraction inside: read in one pass, which names what is missing.
     const notOurs = await zipOf(path.join(dir, "other.zip"), Buffer.from("a|b|c\n1|2|3\n".repeat(50_000)));
     await expect(importExtraction({ source: notOurs, dbPath: db, parts: 2 })).rejects.toThrow(/Required column\(s\) missing/);

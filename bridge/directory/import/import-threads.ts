@@ -172,7 +172,7 @@ export function parseFileInParts(
   builder: IndexBuilder,
   opts: { parts?: number; onBytes?: (bytes: number) => void } = {},
 ): Promise<ParsedExtraction & { parts: number }> {
-  return parseInParts(GrowingFile.complete(file, size), Promise.resolve(), builder, opts);
+  return parseInParts(GrowingFile.complete(file, size), Promise.resolve(), new AbortController(), builder, opts);
 }
 
 /**
@@ -188,17 +188,24 @@ export function parseZipInParts(
   opts: { parts?: number; onBytes?: (bytes: number) => void } = {},
 ): Promise<ParsedExtraction & { parts: number }> {
   const file = new GrowingFile(inflateTo, size);
-  const inflating = runJob<Inflated>({ job: "inflate", zip, to: inflateTo }, (bytes) => file.advance(bytes), NEVER).then((m) =>
+  // Stopped with the parts: a parse that fails early does not wait for the rest of the inflation.
+  const abort = new AbortController();
+  const inflating = runJob<Inflated>({ job: "inflate", zip, to: inflateTo }, (bytes) => file.advance(bytes), abort.signal).then((m) =>
     file.advance(m.bytes, true),
   );
-  return parseInParts(file, inflating, builder, opts);
+  return parseInParts(file, inflating, abort, builder, opts);
 }
 
 const NEVER = new AbortController().signal;
 
+/**
+ * `file` is written by `writing` (already, for a plain file); `abort` stops the writer too. Part 0
+ * is parsed here behind the writer, the others in worker threads once the file is complete.
+ */
 async function parseInParts(
   file: GrowingFile,
   writing: Promise<void>,
+  abort: AbortController,
   builder: IndexBuilder,
   opts: { parts?: number; onBytes?: (bytes: number) => void },
 ): Promise<ParsedExtraction & { parts: number }> {
@@ -211,7 +218,6 @@ async function parseInParts(
     return { ...(await parseExtraction(stream, builder, opts.onBytes)), parts: 1 };
   };
   if (parts < 2) return onePass();
-  const abort = new AbortController();
   // A failure anywhere stops the other parts; the one reported is the earliest in the file among
   // those that failed on their own (not because they were stopped), the writer's first.
   const failures: unknown[] = [];
