@@ -9,8 +9,8 @@ import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync, chmodSync }
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { domainToASCII } from "node:url";
-import yazl from "yazl";
 import { missingComponents } from "../harness/require-component.ts";
+import { writeZip } from "../harness/zip-file.ts";
 import { startForwardProxy, startHttpServer, type TestHttpServer, type TestProxy } from "../harness/http-server.ts";
 import { writeExtraction } from "../../scripts/generate-directory.ts";
 import { FIXTURES } from "./directory-fixtures.ts";
@@ -25,20 +25,6 @@ const skip = missingComponents("directory-import", ["openssl"]);
 
 const QUERIES = ["lefevre", "ndiaye", "st etienne", "dupont cardio lyon", "mar", "secretariat cardio"];
 
-function zipOf(dest: string, files: { name: string; data: Buffer; compress?: boolean }[]): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const z = new yazl.ZipFile();
-    for (const f of files) z.addBuffer(f.data, f.name, { compress: f.compress ?? true, mtime: new Date(0) });
-    z.end();
-    const chunks: Buffer[] = [];
-    z.outputStream.on("data", (c: Buffer) => chunks.push(c));
-    z.outputStream.on("end", () => {
-      writeFileSync(dest, Buffer.concat(chunks));
-      resolve(dest);
-    });
-    z.outputStream.on("error", reject);
-  });
-}
 
 describe.skipIf(skip)("directory import (real files, ZIP, HTTP)", () => {
   let dir: string;
@@ -115,7 +101,7 @@ describe.skipIf(skip)("directory import (real files, ZIP, HTTP)", () => {
   });
 
   it("imports the same extraction from a .zip", async () => {
-    const zip = await zipOf(path.join(dir, "extraction.zip"), [
+    const zip = await writeZip(path.join(dir, "extraction.zip"), [
       { name: "README.txt.bak", data: Buffer.from("not this one") },
       { name: path.basename(good), data: goodText },
     ]);
@@ -213,18 +199,18 @@ describe.skipIf(skip)("directory import (real files, ZIP, HTTP)", () => {
   });
 
   it("a ZIP without an extraction inside is refused", async () => {
-    const zip = await zipOf(path.join(dir, "other.zip"), [{ name: "photo.jpg", data: Buffer.alloc(1000, 1) }]);
+    const zip = await writeZip(path.join(dir, "other.zip"), [{ name: "photo.jpg", data: Buffer.alloc(1000, 1) }]);
     await expectRejected(zip, /ZIP holds no extraction/);
   });
 
   it("a ZIP bomb is refused before it is inflated", async () => {
-    const zip = await zipOf(path.join(dir, "bomb.zip"), [{ name: "Extraction_Correspondance_MSSante_202611220415.txt", data: Buffer.alloc(50 * 1024 * 1024, 0x41) }]);
+    const zip = await writeZip(path.join(dir, "bomb.zip"), [{ name: "Extraction_Correspondance_MSSante_202611220415.txt", data: Buffer.alloc(50 * 1024 * 1024, 0x41) }]);
     expect(statSync(zip).size).toBeLessThan(1024 * 1024);
     await expectRejected(zip, /ZIP bomb/);
   });
 
   it("a corrupt ZIP is refused", async () => {
-    const zip = await zipOf(path.join(dir, "corrupt.zip"), [{ name: path.basename(good), data: goodText }]);
+    const zip = await writeZip(path.join(dir, "corrupt.zip"), [{ name: path.basename(good), data: goodText }]);
     const bytes = readFileSync(zip);
     writeFileSync(zip, bytes.subarray(0, Math.floor(bytes.length * 0.6)));
     await expectRejected(zip, /ZIP|truncated|corrupt/);

@@ -13,10 +13,10 @@ import { execFileSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import yazl from "yazl";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { writeExtraction, type FixtureEntry } from "../../scripts/generate-directory.ts";
 import { missingComponents } from "../harness/require-component.ts";
+import { zipBytes } from "../harness/zip-file.ts";
 import { openClient, runBridgeCli, type TestClient } from "../harness/bridge-process.ts";
 import { ORIGINS, startHardenedBridge, type HardenedBridge } from "../hardening/hardened-bridge.ts";
 import { startSwapServer, type Answer, type SwapServer } from "../hardening/swap-server.ts";
@@ -41,17 +41,6 @@ const FIXTURES: FixtureEntry[] = [
 const QUERIES = ["kerherve", "rhumato quimper", "accueil rhumato", "martin", "mar", "brest"];
 const EXTRACTION = "Extraction_Correspondance_MSSante_202611230300.txt";
 
-function zipOf(files: { name: string; data: Buffer }[]): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const z = new yazl.ZipFile();
-    for (const f of files) z.addBuffer(f.data, f.name, { compress: true, mtime: new Date(0) });
-    z.end();
-    const chunks: Buffer[] = [];
-    z.outputStream.on("data", (c: Buffer) => chunks.push(c));
-    z.outputStream.on("end", () => resolve(Buffer.concat(chunks)));
-    z.outputStream.on("error", reject);
-  });
-}
 
 interface BadInput {
   name: string;
@@ -117,8 +106,8 @@ describe.skipIf(skip)("hardening: directory bad input through the CLI and a runn
       { name: "required column missing", body: Buffer.from(text.replace("Adresse BAL", "Adresse")), filename: EXTRACTION, message: /column/i },
       { name: "invalid UTF-8", body: Buffer.from(text, "latin1"), filename: EXTRACTION, message: /UTF-8/ },
       { name: "0-byte file", body: Buffer.alloc(0), filename: EXTRACTION, message: /empty|0 bytes/i },
-      { name: "ZIP with no extraction inside", body: await zipOf([{ name: "notes.txt", data: Buffer.from("rien\n") }]), filename: "Extraction.zip", message: /no extraction|not the extraction/i },
-      { name: "ZIP bomb", body: await zipOf([{ name: EXTRACTION, data: Buffer.alloc(64 * 1024 * 1024, 0x41) }]), filename: "Extraction.zip", message: /bomb/i },
+      { name: "ZIP with no extraction inside", body: await zipBytes([{ name: "notes.txt", data: Buffer.from("rien\n") }]), filename: "Extraction.zip", message: /no extraction|not the extraction/i },
+      { name: "ZIP bomb", body: await zipBytes([{ name: EXTRACTION, data: Buffer.alloc(64 * 1024 * 1024, 0x41) }]), filename: "Extraction.zip", message: /bomb/i },
       { name: "download cut midway", body: good, filename: EXTRACTION, cutAfterBytes: Math.floor(good.length / 3), message: /cut|incomplete|truncated/i },
     );
     server = await startSwapServer();

@@ -9,7 +9,6 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import yazl from "yazl";
 import { IndexBuilder, type IndexParts } from "../index/build-index.ts";
 import { INDEX_FORMAT_VERSION, inMemoryIndex, openIndexFile } from "../index/index-file.ts";
 import { PackedIndex } from "../index/packed-index.ts";
@@ -18,6 +17,7 @@ import { ImportError } from "./import-error.ts";
 import { importExtraction } from "./import-extraction.ts";
 import { buildWithThreads, parseFileInParts } from "./import-threads.ts";
 import { writeExtraction } from "../../../scripts/generate-directory.ts";
+import { writeZip } from "../../../test/harness/zip-file.ts";
 
 const col = (name: string) => ALL_COLUMNS.indexOf(name as (typeof ALL_COLUMNS)[number]);
 
@@ -45,18 +45,7 @@ function bytesOf(a: Uint8Array | Uint32Array | string[]): Buffer {
 
 /** A ZIP holding `text` as the extraction. */
 function zipOf(dest: string, text: Buffer): Promise<string> {
-  return new Promise<string>((resolve, reject) => {
-    const z = new yazl.ZipFile();
-    z.addBuffer(text, "Extraction_Correspondance_MSSante_202611230300.txt", { mtime: new Date(0) });
-    z.end();
-    const chunks: Buffer[] = [];
-    z.outputStream.on("data", (c: Buffer) => chunks.push(c));
-    z.outputStream.on("end", () => {
-      writeFileSync(dest, Buffer.concat(chunks));
-      resolve(dest);
-    });
-    z.outputStream.on("error", reject);
-  });
+  return writeZip(dest, [{ name: "Extraction_Correspondance_MSSante_202611230300.txt", data: text }]);
 }
 
 function row(over: Record<string, string>): string {
