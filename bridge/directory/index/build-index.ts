@@ -451,33 +451,33 @@ export class IndexBuilder {
   }
 
   /**
-   * Hands the entries over to another builder (`absorb`), typed arrays trimmed to their use and
-   * string lists joined; the arrays' buffers are listed for a transfer between threads.
+   * Hands the entries over to another builder (`absorb`): views of its typed arrays (their buffers
+   * listed for a transfer between threads) and its string lists joined.
    */
   exportPart(): { part: BuilderPart; transfer: ArrayBuffer[] } {
     const n = this.offs.n;
-    const cut = (g: GrowableU32, len: number) => g.a.slice(0, len);
+    // Views of the arrays as they are (moved whole to the other thread, not copied): this builder
+    // is spent after.
+    const used = (g: GrowableU32, len: number) => g.a.subarray(0, len);
     const part: BuilderPart = {
       count: n,
-      blob: new Uint8Array(this.blob.buffer.slice(this.blob.byteOffset, this.blob.byteOffset + this.blobLen)),
-      offs: cut(this.offs, n),
-      lens: cut(this.lens, n),
-      types: cut(this.types, n),
-      surnameIds: cut(this.surnameIds, n),
-      givenIds: cut(this.givenIds, n),
-      emailHashes: cut(this.emailHashes, n),
-      idNatHashes: cut(this.idNatHashes, n),
-      hasIdNat: cut(this.hasIdNat, n),
-      pairEntry: cut(this.pairEntry, this.pairEntry.n),
-      pairKey: cut(this.pairKey, this.pairKey.n),
+      blob: this.blob.subarray(0, this.blobLen),
+      offs: used(this.offs, n),
+      lens: used(this.lens, n),
+      types: used(this.types, n),
+      surnameIds: used(this.surnameIds, n),
+      givenIds: used(this.givenIds, n),
+      emailHashes: used(this.emailHashes, n),
+      idNatHashes: used(this.idNatHashes, n),
+      hasIdNat: used(this.hasIdNat, n),
+      pairEntry: used(this.pairEntry, this.pairEntry.n),
+      pairKey: used(this.pairKey, this.pairKey.n),
       tokens: join(this.tokenList),
       surnames: join(this.surnameValues),
       givens: join(this.givenValues),
     };
-    const transfer = [part.blob, part.offs, part.lens, part.types, part.surnameIds, part.givenIds, part.emailHashes, part.idNatHashes, part.hasIdNat, part.pairEntry, part.pairKey].map(
-      (a) => a.buffer as ArrayBuffer,
-    );
-    return { part, transfer };
+    const arrays = [part.blob, part.offs, part.lens, part.types, part.surnameIds, part.givenIds, part.emailHashes, part.idNatHashes, part.hasIdNat, part.pairEntry, part.pairKey];
+    return { part, transfer: arrays.map((a) => a.buffer as ArrayBuffer) };
   }
 
   /**
