@@ -1,14 +1,17 @@
 /**
  * Imports that stop midway: the import process is stopped (bridge shutting down), and the disk
- * fills up (a small tmpfs). Each leaves the previous index serving the same results, says why, and
+ * fills up (a small tmpfs), also while a worker thread inflates a ZIP for an import in parts. Each leaves the previous index serving the same results, says why, and
  * leaves no partial file behind.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { execFileSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { missingComponents } from "../harness/require-component.ts";
+import { writeZip } from "../harness/zip-file.ts";
+import { importExtraction } from "../../bridge/directory/import/import-extraction.ts";
+import { ImportError } from "../../bridge/directory/import/import-error.ts";
 import { writeExtraction } from "../../scripts/generate-directory.ts";
 import { OfflineDirectory, removeStaleTempFiles } from "../../bridge/directory/offline-directory.ts";
 import { BridgeError } from "../../shared/protocol/errors.ts";
@@ -84,5 +87,25 @@ describe.skipIf(skip)("directory import faults", () => {
     expect(await snapshot(other)).toBe(before);
     await other.close();
     await d.close();
+  });
+
+  it("a full disk while a thread inflates the ZIP (an import in parts) keeps the previous index and says so", async () => {
+    const m = path.join(dir, "tmpfs-zip");
+    mkdirSync(m);
+    execFileSync("mount", ["-t", "tmpfs", "-o", "size=3m", "tmpfs", m]);
+    try {
+      const db = path.join(m, "directory");
+      await importExtraction({ source: small, dbPath: db });
+      const before = readFileSync(db);
+      // The big extraction inflates to ~14 MB: more than the disk holds.
+      const zip = await writeZip(path.join(dir, "big.zip"), [{ name: path.basename(big), data: readFileSync(big) }]);
+      const err = await importExtraction({ source: zip, dbPath: db, parts: 2 }).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(ImportError);
+      expect((err as ImportError).message).toMatch(/disk is full while inflating the ZIP's extraction.*Free some space/);
+      expect(readdirSync(m)).toEqual(["directory"]);
+      expect(readFileSync(db).equals(before)).toBe(true);
+    } finally {
+      execFileSync("umount", [m]);
+    }
   });
 });
