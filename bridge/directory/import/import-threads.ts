@@ -3,6 +3,8 @@
  * - `parseFileInParts`: one part of the file per core (at most MAX_PARTS); this thread parses the
  *   first part (and the header), worker threads the others, each into its own IndexBuilder; then
  *   this thread absorbs the parts in file order;
+ * - `parseZipInParts`: the same while a worker thread inflates a ZIP's extraction beside the index,
+ *   the first part parsed behind it (growing-file.ts), the others once it is complete;
  * - `buildWithThreads`: the index build, with the names' collation ranks computed in a worker
  *   thread while this one sorts the dictionary and the nameless mailboxes' e-mails, then the
  *   entries packed in a worker while this one builds the posting lists.
