@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { ALL_COLUMNS } from "../bridge/directory/import/columns.ts";
 import { extractionLines, type FixtureEntry } from "./generate-directory.ts";
+import { FIXTURES as DIRECTORY_FIXTURES } from "../test/real/directory-fixtures.ts";
 
 const col = (name: (typeof ALL_COLUMNS)[number]) => ALL_COLUMNS.indexOf(name);
 const STREET_NUMBER = col("L4NUMEROVOIE structure BAL");
@@ -13,19 +14,8 @@ const DEPARTMENT = col("Département structure BAL");
 const ORGANISATION = col("Raison Sociale structure BAL");
 
 const FIXTURES: FixtureEntry[] = [
-  {
-    email: "anne.lefevre-durand@medecin.mssante.fr",
-    idNat: "810009876543",
-    surname: "Lefèvre-Durand",
-    givenName: "Anne",
-    civility: "DR",
-    profession: "Médecin",
-    specialty: "Cardiologie et maladies vasculaires",
-    places: [
-      { organisation: "Cabinet de cardiologie", city: "LYON", postalCode: "69003" },
-      { organisation: "CHU de Saint-Étienne", city: "SAINT-ÉTIENNE", postalCode: "42000" },
-    ],
-  },
+  // The directory suites' own Lefèvre-Durand (a compound surname, two places).
+  DIRECTORY_FIXTURES.find((f) => f.email === "anne.lefevre-durand@medecin.mssante.fr")!,
   { type: "ORG", email: "secretariat.cardiologie@hôpital-test.fr", places: [{ organisation: "Hôpital Test", service: "Secrétariat de cardiologie", street: "12 RUE X", city: "NANTES", postalCode: "44000" }] },
 ];
 

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { ALL_COLUMNS, HeaderError, readHeader } from "./columns.ts";
 import { cityFromLine, EntryList, EntryMerger } from "./records.ts";
+import { hash32 } from "../index/hash32.ts";
 import { sourceDateFromName } from "./import-extraction.ts";
 import { RefreshScheduler } from "../refresh-scheduler.ts";
 
@@ -50,16 +51,11 @@ describe("lines", () => {
   });
 
   it("keeps two addresses apart when their hashes collide, and still merges each one's lines", () => {
-    const fnv = (x: string) => {
-      let h = 0x811c9dc5;
-      for (let i = 0; i < x.length; i++) h = Math.imul(h ^ x.charCodeAt(i), 0x01000193);
-      return h >>> 0;
-    };
     const seen = new Map<number, string>();
     let pair: [string, string] | null = null;
     for (let i = 0; !pair; i++) {
       const a = `u${i}@x.fr`;
-      const h = fnv(a);
+      const h = hash32(a);
       const other = seen.get(h);
       if (other) pair = [other, a];
       else seen.set(h, a);

@@ -10,6 +10,7 @@ import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { IndexBuilder, type IndexParts } from "../index/build-index.ts";
+import { hash32 } from "../index/hash32.ts";
 import { INDEX_FORMAT_VERSION, inMemoryIndex, openIndexFile } from "../index/index-file.ts";
 import { PackedIndex } from "../index/packed-index.ts";
 import { ALL_COLUMNS } from "./columns.ts";
@@ -21,19 +22,14 @@ import { writeZip } from "../../../test/harness/zip-file.ts";
 
 const col = (name: string) => ALL_COLUMNS.indexOf(name as (typeof ALL_COLUMNS)[number]);
 
-/** FNV-1a, as the merger hashes addresses: two addresses with the same hash. */
+/** Two addresses with the same hash, as the merger hashes them. */
 function collidingPair(): [string, string] {
-  const fnv = (x: string) => {
-    let h = 0x811c9dc5;
-    for (let i = 0; i < x.length; i++) h = Math.imul(h ^ x.charCodeAt(i), 0x01000193);
-    return h >>> 0;
-  };
   const seen = new Map<number, string>();
   for (let i = 0; ; i++) {
     const a = `u${i}@x.fr`;
-    const other = seen.get(fnv(a));
+    const other = seen.get(hash32(a));
     if (other) return [other, a];
-    seen.set(fnv(a), a);
+    seen.set(hash32(a), a);
   }
 }
 

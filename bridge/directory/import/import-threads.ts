@@ -294,10 +294,9 @@ async function parseInParts(
  */
 export async function buildWithThreads(builder: IndexBuilder, threads: number, onProgress?: (done: number, total: number) => void): Promise<IndexParts> {
   if (threads < 2) return builder.build(onProgress);
-  const never = NEVER;
   const n = builder.count;
   const { surnames, givens } = builder.nameLists();
-  const ranks = runJob<Ranks>({ job: "rank-names", surnames, givens }, () => {}, never);
+  const ranks = runJob<Ranks>({ job: "rank-names", surnames, givens }, () => {}, NEVER);
   ranks.catch(() => {}); // awaited below, after the dictionary
   const dict = builder.sortedTokens();
   const namelessEmailRank = builder.namelessEmailRanks();
@@ -306,7 +305,7 @@ export async function buildWithThreads(builder: IndexBuilder, threads: number, o
   onProgress?.(Math.floor(n / 4), n);
   const columns = builder.entryColumns();
   const moved = [...new Set([...Object.values(columns).map((a: Uint8Array | Uint32Array) => a.buffer as ArrayBuffer), order.buffer as ArrayBuffer])];
-  const packing = runJob<Packed>({ job: "pack-entries", columns, order }, () => {}, never, moved);
+  const packing = runJob<Packed>({ job: "pack-entries", columns, order }, () => {}, NEVER, moved);
   packing.catch(() => {}); // awaited below, after the posting lists
   const posting = builder.postingLists(finalId, dict);
   onProgress?.(Math.floor(n / 2), n);

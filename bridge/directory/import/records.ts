@@ -5,6 +5,7 @@
 import { cleanField, isMailboxType, stripControls, type StoredEntry, type StoredPlace } from "../search/entry.ts";
 import { normalizeAddress } from "../search/normalize.ts";
 import type { HeaderMap } from "./columns.ts";
+import { hash32 } from "../index/hash32.ts";
 
 function field(text: string, starts: Int32Array, c: number): string | null {
   return cleanField(text.slice(starts[c]!, starts[c + 1]! - 1));
@@ -30,15 +31,6 @@ export interface EntrySink {
   keyOf(p: number): string;
 }
 
-/** FNV-1a over UTF-16 code units (same as the index's). */
-function hashKey(s: string): number {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < s.length; i++) {
-    h ^= s.charCodeAt(i);
-    h = Math.imul(h, 0x01000193);
-  }
-  return h >>> 0;
-}
 
 /**
  * hash → first entry number with that hash, open addressing in typed arrays (a Map keyed by
@@ -118,18 +110,18 @@ export class EntryMerger {
 
   /**
    * The entry already holding this address (`key` = normalizeAddress of it, `h` its hash), if
-   * any. `key` is a function: it is only needed when the hash is already taken.
+   * any. `key` may be a function: it is only needed when the hash is already taken.
    */
-  find(h: number, key: () => string): number | undefined {
+  find(h: number, key: string | (() => string)): number | undefined {
     const at = this.byHash.get(h);
     if (at === undefined) return undefined;
-    const k = key();
+    const k = typeof key === "string" ? key : key();
     return this.sink.keyOf(at) === k ? at : this.collided.get(k);
   }
 
   /** Records that entry p holds this address (after `find` found none). */
-  register(h: number, key: () => string, p: number): void {
-    if (this.byHash.get(h) !== undefined) this.collided.set(key(), p);
+  register(h: number, key: string | (() => string), p: number): void {
+    if (this.byHash.get(h) !== undefined) this.collided.set(typeof key === "string" ? key : key(), p);
     else this.byHash.add(h, p);
     this.count++;
   }
@@ -189,14 +181,13 @@ export class EntryMerger {
       places: [place],
     };
     const key = normalizeAddress(email);
-    const h = hashKey(key);
-    const keyFn = () => key;
-    const at = this.find(h, keyFn);
+    const h = hash32(key);
+    const at = this.find(h, key);
     if (at !== undefined) {
       this.sink.merge(at, entry);
       return;
     }
-    this.register(h, keyFn, this.sink.add(entry, key, h));
+    this.register(h, key, this.sink.add(entry, key, h));
   }
 }
 

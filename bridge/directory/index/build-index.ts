@@ -14,6 +14,7 @@ import { decodeEntry, TYPE_ORDER, type StoredEntry, type StoredPlace } from "../
 import { frenchCollator } from "../search/rank.ts";
 import { normalizeAddress, wholeToken } from "../search/normalize.ts";
 import { fieldTokens } from "./field-tokens.ts";
+import { hash32 } from "./hash32.ts";
 
 /** The whole surname as one token (`lefevremoreau`, `martin`): the "surname exact" rank. */
 export const FIELD_SURNAME = 0;
@@ -36,15 +37,7 @@ export interface IndexParts {
   idNatIds: Uint32Array;
 }
 
-/** FNV-1a over UTF-16 code units: stable, fast, good enough to bucket exact lookups. */
-export function hash32(s: string): number {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < s.length; i++) {
-    h ^= s.charCodeAt(i);
-    h = Math.imul(h, 0x01000193);
-  }
-  return h >>> 0;
-}
+export { hash32 } from "./hash32.ts";
 
 class GrowableU32 {
   a = new Uint32Array(1 << 16);
@@ -186,8 +179,8 @@ export const splitList = (l: JoinedList): string[] => (l.count === 0 ? [] : l.jo
 
 /** Where the absorbing builder finds whether an address is already held (the EntryMerger's table). */
 export interface AddressTable {
-  find(h: number, key: () => string): number | undefined;
-  register(h: number, key: () => string, p: number): void;
+  find(h: number, key: string | (() => string)): number | undefined;
+  register(h: number, key: string | (() => string), p: number): void;
 }
 
 /**
