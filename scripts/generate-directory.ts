@@ -635,6 +635,19 @@ export function extractionFileName(date: string): string {
   return `Extraction_Correspondance_MSSante_${date}.txt`;
 }
 
+/**
+ * The date written when none is given: fixtures that must stay byte-identical (tests, benchmarks)
+ * keep it, and nothing compares it with today. Anything a person or a test sees as "today's
+ * directory" (the end-to-end environment, the demo) is dated at run time with extractionStamp().
+ */
+export const FIXED_EXTRACTION_DATE = "202611230300";
+
+/** "AAAAMMJJhhmm" in UTC, as the published file's name dates it: an extraction made at `at`. */
+export function extractionStamp(at: Date): string {
+  const iso = at.toISOString(); // 2026-11-23T03:00:12.345Z
+  return iso.slice(0, 4) + iso.slice(5, 7) + iso.slice(8, 10) + iso.slice(11, 13) + iso.slice(14, 16);
+}
+
 function titleCase(s: string): string {
   return s.toLowerCase().replace(/(^|[\s'-])(\p{L})/gu, (_, sep: string, c: string) => sep + c.toUpperCase());
 }
@@ -1462,7 +1475,7 @@ async function pipeLines(out: NodeJS.WritableStream, opts: GenerateOptions): Pro
 /** Writes the extraction (LF line ends, like the published file) into `dir`. */
 export async function writeExtraction(dir: string, opts: GenerateOptions & { zip?: boolean } = {}): Promise<GeneratedFile> {
   mkdirSync(dir, { recursive: true });
-  const date = opts.date ?? "202611230300";
+  const date = opts.date ?? FIXED_EXTRACTION_DATE;
   const txtName = extractionFileName(date);
   if (opts.zip) {
     const zipFile = path.join(dir, txtName.replace(/\.txt$/, ".zip"));
@@ -1502,7 +1515,7 @@ async function main(argv: string[]): Promise<void> {
     return i >= 0 ? argv[i + 1] : undefined;
   };
   if (argv.includes("--help")) {
-    process.stdout.write("usage: generate-directory [--lines N] [--seed S] [--out DIR] [--date AAAAMMJJhhmm] [--zip] [--fixtures FILE.json]\n");
+    process.stdout.write("usage: generate-directory [--lines N] [--seed S] [--out DIR] [--date AAAAMMJJhhmm (UTC; default: now)] [--zip] [--fixtures FILE.json]\n");
     return;
   }
   const lines = arg("--lines") === "full" ? FULL_SIZE_LINES : Number(arg("--lines") ?? 2000);
@@ -1511,7 +1524,7 @@ async function main(argv: string[]): Promise<void> {
     process.stderr.write("--lines and --seed must be numbers\n");
     process.exit(2);
   }
-  const date = arg("--date") ?? "202611230300";
+  const date = arg("--date") ?? extractionStamp(new Date());
   if (!/^\d{12}$/.test(date)) {
     process.stderr.write("--date must be AAAAMMJJhhmm\n");
     process.exit(2);

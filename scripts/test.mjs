@@ -3,16 +3,33 @@
 // end-to-end stages share one pcscd and the virtual reader ports, so they never overlap), each with
 // its wall time, then a SKIPPED summary. With CI=true a missing system component fails the run
 // instead of skipping (test/harness/require-component.ts).
-// Extra arguments go to every stage (e.g. a file filter); `--stage NAME` runs one stage.
+// Extra arguments go to every stage (e.g. a file filter); `--stage NAME` (repeatable) runs those
+// stages only. `--clock-ahead DAYS` runs them with the wall clock moved DAYS days forward (Debian's
+// libfaketime; the monotonic clock is left alone, so timeouts behave): a test that depends on
+// today's date fails there at once instead of weeks later (`npm run test:clock-ahead`).
 import { spawnSync } from "node:child_process";
 import { existsSync, readFileSync, rmSync } from "node:fs";
 
 const args = process.argv.slice(2);
-let stages = ["unit", "real", "e2e"];
-const si = args.indexOf("--stage");
-if (si >= 0) {
-  stages = [args[si + 1]];
+let stages = [];
+for (let si = args.indexOf("--stage"); si >= 0; si = args.indexOf("--stage")) {
+  stages.push(args[si + 1]);
   args.splice(si, 2);
+}
+if (stages.length === 0) stages = ["unit", "real", "e2e"];
+let clockAheadDays = 0;
+const ci = args.indexOf("--clock-ahead");
+if (ci >= 0) {
+  clockAheadDays = Number(args[ci + 1]);
+  args.splice(ci, 2);
+  if (!Number.isInteger(clockAheadDays) || clockAheadDays <= 0) {
+    console.error("--clock-ahead takes a whole number of days (e.g. 400)");
+    process.exit(2);
+  }
+  if (spawnSync("faketime", ["-f", "+0d", "true"]).status !== 0) {
+    console.error("--clock-ahead needs Debian's faketime (scripts/setup installs it)");
+    process.exit(1);
+  }
 }
 
 const skipFile = ".tmp/skipped.txt";
@@ -20,20 +37,20 @@ rmSync(skipFile, { force: true });
 const results = [];
 for (const stage of stages) {
   const started = Date.now();
-  console.log(`\n=== npm test: ${stage} stage ===`);
+  const label = clockAheadDays ? `${stage} +${clockAheadDays}d` : stage;
+  console.log(`\n=== npm test: ${label} stage${clockAheadDays ? ` (wall clock moved ${clockAheadDays} days ahead)` : ""} ===`);
   const report = `.tmp/vitest-${stage}.json`;
   rmSync(report, { force: true });
-  const r = spawnSync(
-    "npx",
-    ["vitest", "run", "--project", stage, "--passWithNoTests", "--reporter=default", "--reporter=json", `--outputFile.json=${report}`, ...args],
-    { stdio: "inherit" },
-  );
+  const vitest = ["npx", "vitest", "run", "--project", stage, "--passWithNoTests", "--reporter=default", "--reporter=json", `--outputFile.json=${report}`, ...args];
+  const command = clockAheadDays ? ["faketime", `+${clockAheadDays} days`, ...vitest] : vitest;
+  const env = clockAheadDays ? { ...process.env, FAKETIME_DONT_FAKE_MONOTONIC: "1" } : process.env;
+  const r = spawnSync(command[0], command.slice(1), { stdio: "inherit", env });
   let counts = { passed: 0, failed: 0, skipped: 0 };
   if (existsSync(report)) {
     const j = JSON.parse(readFileSync(report, "utf8"));
     counts = { passed: j.numPassedTests ?? 0, failed: j.numFailedTests ?? 0, skipped: (j.numPendingTests ?? 0) + (j.numTodoTests ?? 0) };
   }
-  results.push({ stage, status: r.status ?? 1, seconds: (Date.now() - started) / 1000, ...counts });
+  results.push({ stage: label, status: r.status ?? 1, seconds: (Date.now() - started) / 1000, ...counts });
 }
 if (existsSync(skipFile)) {
   const lines = [...new Set(readFileSync(skipFile, "utf8").split("\n").filter(Boolean))];
@@ -44,7 +61,7 @@ if (existsSync(skipFile)) {
 }
 console.log("\nnpm test: wall time per stage");
 for (const r of results)
-  console.log(`  ${r.stage.padEnd(5)} ${r.seconds.toFixed(1).padStart(7)} s  ${r.status === 0 ? "ok" : "FAILED"}  (${r.passed} passed, ${r.failed} failed, ${r.skipped} skipped)`);
+  console.log(`  ${r.stage.padEnd(clockAheadDays ? 10 : 5)} ${r.seconds.toFixed(1).padStart(7)} s  ${r.status === 0 ? "ok" : "FAILED"}  (${r.passed} passed, ${r.failed} failed, ${r.skipped} skipped)`);
 const sum = (k) => results.reduce((n, r) => n + r[k], 0);
 console.log(`\ntests: ${sum("passed")} passed, ${sum("failed")} failed, ${sum("skipped")} skipped`);
 process.exit(results.every((r) => r.status === 0) ? 0 : 1);

@@ -6,7 +6,7 @@
  * writes into the user's Thunderbird locations: manifests the card layer would write go to a
  * private HOME inside the demo directory, and card.installModuleManifest is refused.
  */
-import { existsSync, readdirSync } from "node:fs";
+import { existsSync, readdirSync, rmSync } from "node:fs";
 import path from "node:path";
 import type { BridgeConfig } from "../config/config.ts";
 import type { Logger } from "../log/logger.ts";
@@ -14,7 +14,8 @@ import type { CardServiceOptions } from "../card/card-service.ts";
 import { loadCardDatabase } from "../card/card-database.ts";
 import { SimulatedCardWatcher } from "../card/simulated-watcher.ts";
 import { makeDemoToken, DEMO_HOLDER } from "../../scripts/make-demo-token.ts";
-import { writeExtraction, type FixtureEntry } from "../../scripts/generate-directory.ts";
+import { extractionStamp, writeExtraction, type FixtureEntry } from "../../scripts/generate-directory.ts";
+import { sourceDateFromName } from "../directory/import/import-extraction.ts";
 import { BridgeError, ErrorCode } from "../../shared/protocol/errors.ts";
 import { FALLBACK_WHITELIST_FILE } from "../trust/whitelist-store.ts";
 
@@ -73,13 +74,21 @@ export const DEMO_DIRECTORY_FIXTURES: FixtureEntry[] = [
   },
 ];
 
-/** The generated demo extraction (made once, then reused). */
-async function demoExtraction(dir: string): Promise<string> {
+/** A demo extraction older than this is made again, so that the demo never shows a stale directory. */
+const DEMO_EXTRACTION_MAX_AGE_MS = 24 * 3_600_000;
+
+/**
+ * The generated demo extraction, dated when it is made (like the daily publication): reused while it
+ * is less than a day old, made again after that (same seed, same entries, a new date).
+ */
+export async function demoExtraction(dir: string, now: Date = new Date()): Promise<string> {
   if (existsSync(dir)) {
     const f = readdirSync(dir).find((n) => n.endsWith(".txt"));
-    if (f) return path.join(dir, f);
+    const made = f ? Date.parse(sourceDateFromName(f) ?? "") : NaN;
+    if (f && now.getTime() - made < DEMO_EXTRACTION_MAX_AGE_MS && made <= now.getTime()) return path.join(dir, f);
+    rmSync(dir, { recursive: true, force: true });
   }
-  return (await writeExtraction(dir, { lines: 3000, seed: 20261123, fixtures: DEMO_DIRECTORY_FIXTURES })).file;
+  return (await writeExtraction(dir, { lines: 3000, seed: 20261123, fixtures: DEMO_DIRECTORY_FIXTURES, date: extractionStamp(now) })).file;
 }
 
 export function demoDirOf(dataDir: string): string {

@@ -32,7 +32,7 @@ import { ATR, VirtualCard, vpcdReaderName, VPCD_DEFAULT_PORT } from "./virtual-c
 import { runBridgeCli, startBridgeProcess, type BridgeProcess } from "./bridge-process.ts";
 import { startThunderbird, type Thunderbird, type ThunderbirdOptions } from "./thunderbird.ts";
 import { run } from "./e2e-process.ts";
-import { writeExtraction, type FixtureEntry } from "../../scripts/generate-directory.ts";
+import { extractionStamp, writeExtraction, type FixtureEntry } from "../../scripts/generate-directory.ts";
 
 const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 
@@ -240,7 +240,14 @@ export async function startE2EEnv(opts: E2EEnvOptions = {}): Promise<E2EEnv> {
     const whitelist = path.join(root, "whitelist.xml");
     writeFileSync(whitelist, whitelistXml(TRUSTED_DOMAINS));
     const extraction = await step("directory generation", () =>
-      writeExtraction(path.join(root, "directory"), { lines: opts.directoryLines ?? E2E_DIRECTORY.lines, seed: E2E_DIRECTORY.seed, fixtures: directoryFixtures() }),
+      // Dated at run time, an hour ago, like this morning's publication: the bridge judges the
+      // index's age against the real clock, so a fixed date would turn "stale" a week later.
+      writeExtraction(path.join(root, "directory"), {
+        lines: opts.directoryLines ?? E2E_DIRECTORY.lines,
+        seed: E2E_DIRECTORY.seed,
+        fixtures: directoryFixtures(),
+        date: extractionStamp(new Date(Date.now() - 3_600_000)),
+      }),
     );
     writeFileSync(
       path.join(bridgeDataDir, "config.json"),
