@@ -1,44 +1,18 @@
-/** One MSSanté mailbox as the directory describes it (one result per address). */
+/**
+ * One MSSanté mailbox as the directory describes it (one result per address), and the directory's
+ * status: the static types of the protocol's schemas (shared/protocol/schemas.ts).
+ */
+import type { Static } from "@sinclair/typebox";
+import type { DirectoryEntrySchema, DirectoryStatusSchema, PlaceSchema, SearchOutcomeSchema } from "../protocol/schemas.ts";
 
-export type MailboxType = "PER" | "ORG" | "APP" | "CAB";
+export type DirectoryEntry = Static<typeof DirectoryEntrySchema>;
+export type MailboxType = DirectoryEntry["type"];
+export type Place = Static<typeof PlaceSchema>;
 
-export interface Place {
-  organisation: string | null;
-  city: string | null;
-  postalCode: string | null;
-}
+export type DirectoryStatus = Static<typeof DirectoryStatusSchema>;
 
-export interface DirectoryEntry {
-  email: string;
-  displayName: string;
-  surname: string | null;
-  givenName: string | null;
-  civility: string | null;
-  profession: string | null;
-  specialty: string | null;
-  organisation: string | null;
-  service: string | null;
-  city: string | null;
-  postalCode: string | null;
-  type: MailboxType;
-  idNat: string | null;
-  places: Place[];
-}
-
-export interface DirectoryStatus {
-  /** "offline" index or "ldap" source. */
-  source: "offline" | "ldap" | "none";
-  /** Date of the national extraction the index was built from (ISO 8601), null if unknown. */
-  sourceDate: string | null;
-  /** When the index was built (ISO 8601). */
-  builtAt: string | null;
-  /** Number of mailboxes (addresses) in the index. */
-  count: number;
-  /** Age of the source in days. */
-  ageDays: number | null;
-  /** The index is older than a week. */
-  stale: boolean;
-}
+/** A search's answer: the entries, and how they were matched. */
+export type SearchOutcome = Static<typeof SearchOutcomeSchema>;
 
 export const DEFAULT_SEARCH_LIMIT = 20;
 export const MAX_SEARCH_LIMIT = 100;

@@ -1,4 +1,10 @@
-/** Who the card says its holder is: parsed from the authentication certificate's subject. */
+/**
+ * Who the card says its holder is (parsed from the authentication certificate's subject) and the
+ * PIN state: the static types of the protocol's schemas (shared/protocol/schemas.ts), narrowed
+ * where the bridge knows more than the wire promises.
+ */
+import type { Static } from "@sinclair/typebox";
+import type { CardIdentitySchema, PinStatusSchema } from "../protocol/schemas.ts";
 
 /** The register an identifier comes from, by the first digit of the idNat (see MSSANTE.md). */
 export type IdType =
@@ -11,44 +17,18 @@ export type IdType =
   | "RPPS" // 8
   | "UNKNOWN";
 
-/** personal: a CPS of a health professional; staff: a CPE/CPA (employee of a structure). */
-export type CardHolderKind = "personal" | "staff";
+/**
+ * The identity as the protocol carries it: all a client may rely on once a reply is validated.
+ * Its idType is any string: a newer bridge may name a register this client does not know, and
+ * the published JSON Schema has always said string.
+ */
+export type CardIdentityMessage = Static<typeof CardIdentitySchema>;
 
-export interface CardIdentity {
-  /** National identifier as written on the card, e.g. "810001234567" (8 + RPPS). */
-  idNat: string;
-  idType: IdType;
-  /** The register number without its prefix digit (RPPS for "8…"), or the idNat when unknown. */
-  idNumber: string;
-  kind: CardHolderKind;
-  surname: string | null;
-  givenName: string | null;
-  /** Profession (`title` of the subject), e.g. "Médecin". */
-  profession: string | null;
-  /** Structure of a staff card (`OU`). */
-  structure: string | null;
-  /** Certificate validity, ISO 8601. */
-  notBefore: string;
-  notAfter: string;
-  /** Issuer's common name, e.g. "AC IGC-SANTE FORT PERSONNES". */
-  issuer: string;
-  /** Certificate serial number (hex). */
-  certificateSerial: string;
-  /** SHA-256 fingerprint of the certificate (hex, lower case), how servers map the card. */
-  certificateSha256: string;
-}
+/** The identity as the bridge reads it from a card: its idType is one of the registers above. */
+export type CardIdentity = Omit<CardIdentityMessage, "idType"> & { idType: IdType };
+
+export type CardHolderKind = CardIdentityMessage["kind"];
 
 /** PIN state as the token flags tell it; the bridge never sees the PIN itself. */
-export type PinState =
-  | "ok"
-  | "count-low" // CKF_USER_PIN_COUNT_LOW: a wrong PIN was typed since the last good one
-  | "final-try" // CKF_USER_PIN_FINAL_TRY: one more wrong PIN blocks the card
-  | "locked" // CKF_USER_PIN_LOCKED: blocked, needs the unblocking code (PUK)
-  | "to-be-changed" // CKF_USER_PIN_TO_BE_CHANGED
-  | "not-initialized"; // CKF_USER_PIN_INITIALIZED not set
-
-export interface PinStatus {
-  state: PinState;
-  /** The reader has a PIN pad (CKF_PROTECTED_AUTHENTICATION_PATH): the PIN is typed on it. */
-  pinPad: boolean;
-}
+export type PinStatus = Static<typeof PinStatusSchema>;
+export type PinState = PinStatus["state"];

@@ -3,11 +3,17 @@
  * bridge validates every incoming message with it, the extension validates every reply) and a
  * TypeScript type (Static<typeof X>). docs/protocol.md describes them for people.
  */
-import { Type, type Static, type TSchema } from "@sinclair/typebox";
+import { Type, type Static, type TLiteral, type TSchema, type TUnion } from "@sinclair/typebox";
 
 // ---- building blocks ---------------------------------------------------------------------------
 
 const Nullable = <T extends TSchema>(t: T) => Type.Union([t, Type.Null()]);
+/**
+ * A union of string literals whose static type is that union (a plain `.map(Type.Literal)` would
+ * widen it to string). Same JSON Schema as Type.Union of the Type.Literal of each value.
+ */
+const OneOf = <const T extends readonly string[]>(values: T): TUnion<{ -readonly [K in keyof T]: TLiteral<T[K]> }> =>
+  Type.Union(values.map((v) => Type.Literal(v))) as unknown as TUnion<{ -readonly [K in keyof T]: TLiteral<T[K]> }>;
 /** Base64 of 32 random bytes. */
 export const Nonce = Type.String({ pattern: "^[A-Za-z0-9+/]{43}=$" });
 /** Hex HMAC-SHA256. */
@@ -18,56 +24,78 @@ export const Address = Type.String({ minLength: 3, maxLength: 320, pattern: "^[^
 export const ID_NAT_PATTERN = "^[0-9][0-9A-Za-z]{1,29}$";
 export const IdNat = Type.String({ pattern: ID_NAT_PATTERN });
 
+/** A card model from the card database (bridge/card/cards.json). */
 export const CardModelSchema = Type.Object({
   id: Type.String(),
   name: Type.String(),
   family: Type.Union([Type.Literal("CPS3"), Type.Literal("CPS4")]),
   interface: Type.Union([Type.Literal("contact"), Type.Literal("contactless")]),
+  /** The card can sign with RSA-PSS (needed for TLS 1.3 client authentication). */
   rsaPss: Type.Boolean(),
 });
 
 export const ReaderStateSchema = Type.Object({
   name: Type.String(),
   cardPresent: Type.Boolean(),
+  /** ATR of the card in hex (upper case, no spaces), null when no card. */
   atr: Nullable(Type.String()),
+  /** The matched model, null when no card or the ATR is unknown. */
   model: Nullable(CardModelSchema),
+  /** True when a card is present but its ATR matches no known model. */
   unknownCard: Type.Boolean(),
 });
 
 export const CardLayerStateSchema = Type.Object({
   pcscAvailable: Type.Boolean(),
   readers: Type.Array(ReaderStateSchema),
+  /** The reader the token is bound to (config `--reader`, or the one holding a known card). */
   boundReader: Nullable(Type.String()),
+  /** A human-facing explanation when no usable card is present, else null. */
   unavailable: Nullable(
     Type.Object({
-      reason: Type.Union(
-        ["pcsc-unavailable", "no-reader", "no-card", "unknown-card", "module-unavailable"].map((r) => Type.Literal(r)),
-      ),
+      // pcsc-unavailable: pcscd not running / not installed; module-unavailable: no PKCS#11
+      // module for this card could be loaded.
+      reason: OneOf(["pcsc-unavailable", "no-reader", "no-card", "unknown-card", "module-unavailable"]),
       message: Type.String(),
     }),
   ),
 });
 
+/** PIN state as the token flags tell it; the bridge never sees the PIN itself. */
 export const PinStatusSchema = Type.Object({
-  state: Type.Union(
-    ["ok", "count-low", "final-try", "locked", "to-be-changed", "not-initialized"].map((s) => Type.Literal(s)),
-  ),
+  // ok; count-low: CKF_USER_PIN_COUNT_LOW, a wrong PIN was typed since the last good one;
+  // final-try: CKF_USER_PIN_FINAL_TRY, one more wrong PIN blocks the card; locked:
+  // CKF_USER_PIN_LOCKED, blocked, needs the unblocking code (PUK); to-be-changed:
+  // CKF_USER_PIN_TO_BE_CHANGED; not-initialized: CKF_USER_PIN_INITIALIZED not set.
+  state: OneOf(["ok", "count-low", "final-try", "locked", "to-be-changed", "not-initialized"]),
+  /** The reader has a PIN pad (CKF_PROTECTED_AUTHENTICATION_PATH): the PIN is typed on it. */
   pinPad: Type.Boolean(),
 });
 
+/** Who the card says its holder is: parsed from the authentication certificate's subject. */
 export const CardIdentitySchema = Type.Object({
+  /** National identifier as written on the card, e.g. "810001234567" (8 + RPPS). */
   idNat: Type.String(),
+  /** The register (shared/domain/identity.ts IdType); a plain string on the wire, see there. */
   idType: Type.String(),
+  /** The register number without its prefix digit (RPPS for "8…"), or the idNat when unknown. */
   idNumber: Type.String(),
+  /** personal: a CPS of a health professional; staff: a CPE/CPA (employee of a structure). */
   kind: Type.Union([Type.Literal("personal"), Type.Literal("staff")]),
   surname: Nullable(Type.String()),
   givenName: Nullable(Type.String()),
+  /** Profession (`title` of the subject), e.g. "Médecin". */
   profession: Nullable(Type.String()),
+  /** Structure of a staff card (`OU`). */
   structure: Nullable(Type.String()),
+  /** Certificate validity, ISO 8601. */
   notBefore: Type.String(),
   notAfter: Type.String(),
+  /** Issuer's common name, e.g. "AC IGC-SANTE FORT PERSONNES". */
   issuer: Type.String(),
+  /** Certificate serial number (hex). */
   certificateSerial: Type.String(),
+  /** SHA-256 fingerprint of the certificate (hex, lower case), how servers map the card. */
   certificateSha256: Type.String(),
 });
 
@@ -77,6 +105,7 @@ export const PlaceSchema = Type.Object({
   postalCode: Nullable(Type.String()),
 });
 
+/** One MSSanté mailbox as the directory describes it (one result per address). */
 export const DirectoryEntrySchema = Type.Object({
   email: Type.String(),
   displayName: Type.String(),
@@ -95,11 +124,17 @@ export const DirectoryEntrySchema = Type.Object({
 });
 
 export const DirectoryStatusSchema = Type.Object({
+  /** "offline" index or "ldap" source. */
   source: Type.Union([Type.Literal("offline"), Type.Literal("ldap"), Type.Literal("none")]),
+  /** Date of the national extraction the index was built from (ISO 8601), null if unknown. */
   sourceDate: Nullable(Type.String()),
+  /** When the index was built (ISO 8601). */
   builtAt: Nullable(Type.String()),
+  /** Number of mailboxes (addresses) in the index. */
   count: Type.Integer({ minimum: 0 }),
+  /** Age of the source in days. */
   ageDays: Nullable(Type.Number()),
+  /** The index is older than a week. */
   stale: Type.Boolean(),
 });
 
@@ -109,8 +144,10 @@ export const ServerTargetSchema = Type.Object({
   port: Type.Integer({ minimum: 1, maximum: 65535 }),
   priority: Type.Integer(),
   weight: Type.Integer(),
+  /** Pro Santé Connect front (priority 10) or certificate front (priority 20), per Référentiel #2. */
   front: Type.Union([Type.Literal("psc"), Type.Literal("certificate")]),
   source: Type.Union([Type.Literal("srv"), Type.Literal("override")]),
+  /** False when the target lies outside the address's domain and the trust space: ask the user. */
   confirmed: Type.Boolean(),
 });
 
@@ -119,11 +156,52 @@ export const ServerTargetSchema = Type.Object({
  * the bridge with its operator policies (config discovery.policies). Auth methods 1..10.
  */
 export const CardLoginSchema = Type.Object({
+  /** The policy's front for the card (default: the certificate front). */
   front: Type.Union([Type.Literal("psc"), Type.Literal("certificate")]),
+  /** Per service, the first target on that front, confirmed ones first; null when there is none. */
   imap: Nullable(ServerTargetSchema),
   submission: Nullable(ServerTargetSchema),
   imapAuthMethod: Type.Integer({ minimum: 1, maximum: 10 }),
   smtpAuthMethod: Type.Integer({ minimum: 1, maximum: 10 }),
+});
+
+export const TrustDecisionSchema = Type.Object({
+  address: Type.String(),
+  /** The address's domain in ASCII (IDNA) form. */
+  domain: Type.String(),
+  verdict: Type.Union([Type.Literal("trusted"), Type.Literal("untrusted"), Type.Literal("unknown")]),
+  /** Date of the whitelist the decision was made with (ISO 8601), null if none is loaded. */
+  listDate: Nullable(Type.String()),
+});
+
+/**
+ * The loaded list, never empty: with no list the bridge answers TRUST_LIST_UNAVAILABLE. testOnly:
+ * a test/demo list (clients must not keep it as their saved copy of the real trust space).
+ */
+export const TrustListSchema = Type.Object({ domains: Type.Array(Type.String(), { minItems: 1 }), date: Nullable(Type.String()), testOnly: Type.Boolean() });
+
+/**
+ * targets: everything found. cardLogin: what a card login uses, per the bridge's operator
+ * policies. Optional only because bridges before it (same protocol version) do not send it; this
+ * bridge always does, and the extension's setup stops (update the bridge) without it.
+ */
+export const DiscoverySchema = Type.Object({ targets: Type.Array(ServerTargetSchema), cardLogin: Type.Optional(CardLoginSchema) });
+
+/** What Thunderbird needs to load the card: the pkcs11 manifest name and whether it is written. */
+export const ModuleInfoSchema = Type.Object({
+  manifestName: Type.String(),
+  manifestInstalled: Type.Boolean(),
+  /** Module file exists on this machine (Cryptolib CPS or the configured one). */
+  moduleAvailable: Type.Boolean(),
+  moduleDescription: Type.String(),
+});
+
+export const SearchOutcomeSchema = Type.Object({
+  results: Type.Array(DirectoryEntrySchema),
+  /** Matching used fields other than name and e-mail (city, specialty, …). */
+  matchedOtherFields: Type.Boolean(),
+  /** The typo-tolerant pass was used. */
+  fuzzy: Type.Boolean(),
 });
 
 const Empty = Type.Object({}, { additionalProperties: false });
@@ -209,18 +287,7 @@ export const Methods = {
   "card.getState": { preAuth: false, params: Empty, result: CardLayerStateSchema },
   "card.getIdentity": { preAuth: false, params: Empty, result: CardIdentitySchema },
   "card.getPinStatus": { preAuth: false, params: Empty, result: PinStatusSchema },
-  /** What Thunderbird needs to load the card: the pkcs11 manifest name and whether it is written. */
-  "card.getModuleInfo": {
-    preAuth: false,
-    params: Empty,
-    result: Type.Object({
-      manifestName: Type.String(),
-      manifestInstalled: Type.Boolean(),
-      /** Module file exists on this machine (Cryptolib CPS or the configured one). */
-      moduleAvailable: Type.Boolean(),
-      moduleDescription: Type.String(),
-    }),
-  },
+  "card.getModuleInfo": { preAuth: false, params: Empty, result: ModuleInfoSchema },
   /** Writes the `mssante_cps` pkcs11 manifest for the configured module (never a path from the client). */
   "card.installModuleManifest": { preAuth: false, params: Empty, result: Ok },
 
@@ -234,13 +301,7 @@ export const Methods = {
       },
       { additionalProperties: false },
     ),
-    result: Type.Object({
-      results: Type.Array(DirectoryEntrySchema),
-      /** Matching used fields other than name and e-mail (city, specialty, …). */
-      matchedOtherFields: Type.Boolean(),
-      /** The typo-tolerant pass was used. */
-      fuzzy: Type.Boolean(),
-    }),
+    result: SearchOutcomeSchema,
   },
   "directory.lookupByIdNat": {
     preAuth: false,
@@ -260,31 +321,13 @@ export const Methods = {
   "trust.check": {
     preAuth: false,
     params: Type.Object({ address: Address }, { additionalProperties: false }),
-    result: Type.Object({
-      address: Type.String(),
-      domain: Type.String(),
-      verdict: Type.Union([Type.Literal("trusted"), Type.Literal("untrusted"), Type.Literal("unknown")]),
-      listDate: Nullable(Type.String()),
-    }),
+    result: TrustDecisionSchema,
   },
-  /**
-   * The loaded list, never empty: with no list the bridge answers TRUST_LIST_UNAVAILABLE. testOnly:
-   * a test/demo list (clients must not keep it as their saved copy of the real trust space).
-   */
-  "trust.list": {
-    preAuth: false,
-    params: Empty,
-    result: Type.Object({ domains: Type.Array(Type.String(), { minItems: 1 }), date: Nullable(Type.String()), testOnly: Type.Boolean() }),
-  },
-  /**
-   * targets: everything found. cardLogin: what a card login uses, per the bridge's operator
-   * policies. Optional only because bridges before it (same protocol version) do not send it; this
-   * bridge always does, and the extension's setup stops (update the bridge) without it.
-   */
+  "trust.list": { preAuth: false, params: Empty, result: TrustListSchema },
   "discovery.discover": {
     preAuth: false,
     params: Type.Object({ address: Address }, { additionalProperties: false }),
-    result: Type.Object({ targets: Type.Array(ServerTargetSchema), cardLogin: Type.Optional(CardLoginSchema) }),
+    result: DiscoverySchema,
   },
 } as const;
 
@@ -301,14 +344,12 @@ export const PRE_AUTH_METHODS: readonly MethodName[] = (Object.keys(Methods) as 
 export const Notifications = {
   /** Any change of readers or cards (inserted, removed, reader added or gone, pcscd down/up). */
   "card.changed": Type.Object({
-    event: Type.Union(
-      ["inserted", "removed", "reader-added", "reader-removed", "pcsc-down", "pcsc-up"].map((e) => Type.Literal(e)),
-    ),
+    event: OneOf(["inserted", "removed", "reader-added", "reader-removed", "pcsc-down", "pcsc-up"]),
     reader: Nullable(Type.String()),
     state: CardLayerStateSchema,
   }),
   "directory.importProgress": Type.Object({
-    phase: Type.Union(["download", "parse", "index", "done", "failed"].map((p) => Type.Literal(p))),
+    phase: OneOf(["download", "parse", "index", "done", "failed"]),
     /** Bytes or lines done / total, when known. */
     done: Type.Number(),
     total: Nullable(Type.Number()),
