@@ -27,7 +27,7 @@ import path from "node:path";
 import { once } from "node:events";
 import yazl from "yazl";
 import { ALL_COLUMNS } from "../bridge/directory/import/columns.ts";
-import { isMainModule } from "../bridge/app/is-main-module.ts";
+import { isMainModule } from "../bridge/platform/is-main-module.ts";
 
 export const FULL_SIZE_LINES = 536_000;
 

@@ -14,7 +14,7 @@ import { mkdir, readFile, rm, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { createTestPki, type PersonalHolder } from "../test/harness/pki.ts";
 import { createSoftHsmToken } from "../test/harness/softhsm.ts";
-import { isMainModule } from "../bridge/app/is-main-module.ts";
+import { isMainModule } from "../bridge/platform/is-main-module.ts";
 
 export const DEMO_PIN = "1234";
 export const DEMO_TOKEN_LABEL = "CPS-DEMO";

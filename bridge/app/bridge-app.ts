@@ -13,7 +13,7 @@ import { createLogger, type Logger } from "../log/logger.ts";
 import { BridgeServer } from "../server/ws-server.ts";
 import { ControlServer, type ControlHandlers } from "../server/control-server.ts";
 import { controlAddress } from "../server/control-protocol.ts";
-import { isExtensionOrigin } from "../server/upgrade-checks.ts";
+import { isExtensionOrigin } from "../pairing/extension-origin.ts";
 import { withTimeout } from "../server/router.ts";
 import { AuthBackoff } from "../server/rate-limit.ts";
 import { DEFAULT_LIMITS, type ServerContext, type ServerLimits, type Services } from "../server/context.ts";

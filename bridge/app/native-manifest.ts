@@ -5,7 +5,7 @@
  */
 import path from "node:path";
 import { ADDON_ID, NATIVE_HOST_NAME } from "../../shared/constants.ts";
-import { packageFile } from "./package-root.ts";
+import { packageFile } from "../platform/package-root.ts";
 
 export interface NativeManifest {
   name: string;

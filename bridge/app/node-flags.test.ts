@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { BRIDGE_NODE_FLAGS } from "./node-flags.ts";
-import { packageFile } from "./package-root.ts";
+import { packageFile } from "../platform/package-root.ts";
 
 describe("the bridge's Node flags", () => {
   it("are the same in the mss-bridge shebang, npm start and the harness list", () => {

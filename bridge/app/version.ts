@@ -1,6 +1,6 @@
 /** The bridge's version, from package.json (one source of truth). */
 import { readFileSync } from "node:fs";
-import { packageFile } from "./package-root.ts";
+import { packageFile } from "../platform/package-root.ts";
 
 export const BRIDGE_VERSION: string = (() => {
   try {

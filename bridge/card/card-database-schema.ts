@@ -5,7 +5,7 @@
  * No I/O here except when run as a script.
  */
 import { Type, type Static } from "@sinclair/typebox";
-import { isMainModule } from "../app/is-main-module.ts";
+import { isMainModule } from "../platform/is-main-module.ts";
 
 const Hex = (description: string) =>
   Type.String({ pattern: "^\\s*([0-9A-Fa-f]{2}[\\s:]*)+$", description });

@@ -7,7 +7,7 @@
 import { readFileSync } from "node:fs";
 import { Value } from "@sinclair/typebox/value";
 import { BridgeError, ErrorCode } from "../../shared/protocol/errors.ts";
-import { packageFile } from "../app/package-root.ts";
+import { packageFile } from "../platform/package-root.ts";
 import {
   CardDatabaseSchema,
   type CardDatabase,

@@ -6,7 +6,7 @@
  *
  * Emits "changed" with a card.changed notification's params.
  */
-import { childEntry } from "../app/child-entry.ts";
+import { childEntry } from "../platform/child-entry.ts";
 import { fork, type ChildProcess } from "node:child_process";
 import { EventEmitter } from "node:events";
 import type { CardLayerState } from "../../shared/domain/card.ts";

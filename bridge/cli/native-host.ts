@@ -7,7 +7,7 @@
  * written nowhere else.
  */
 import { BridgeError } from "../../shared/protocol/errors.ts";
-import { isExtensionOrigin } from "../server/upgrade-checks.ts";
+import { isExtensionOrigin } from "../pairing/extension-origin.ts";
 import { encodeNativeMessage, NativeMessageDecoder } from "../server/native-messaging.ts";
 import { BridgeNotRunning, controlRequest } from "../server/control-client.ts";
 import { createLogger } from "../log/logger.ts";

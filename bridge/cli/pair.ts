@@ -1,6 +1,6 @@
 /** `mss-bridge pair` and `mss-bridge unpair`: talk to the running bridge over the control channel. */
 import type { Command } from "commander";
-import { isExtensionOrigin } from "../server/upgrade-checks.ts";
+import { isExtensionOrigin } from "../pairing/extension-origin.ts";
 import { BridgeNotRunning, ControlClient } from "../server/control-client.ts";
 import type { ControlEvent } from "../server/control-protocol.ts";
 import { dataPaths, ensureDataDir } from "../config/data-dir.ts";

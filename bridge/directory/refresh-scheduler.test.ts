@@ -48,3 +48,12 @@ describe("RefreshScheduler", () => {
     expect(run).not.toHaveBeenCalled();
   });
 });
+
+describe("refresh schedule", () => {
+  it("refreshes at once when there is no index or it is older than the interval", () => {
+    const day = 86_400_000;
+    expect(RefreshScheduler.delayFor(day, null)).toBe(0);
+    expect(RefreshScheduler.delayFor(day, 2 * day)).toBe(0);
+    expect(RefreshScheduler.delayFor(day, day / 4)).toBe((3 * day) / 4);
+  });
+});

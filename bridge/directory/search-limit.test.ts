@@ -6,13 +6,13 @@
  * word of another field).
  */
 import { describe, expect, it } from "vitest";
-import { ALL_COLUMNS, readHeader } from "../import/columns.ts";
-import { EntryList, EntryMerger } from "../import/records.ts";
-import { foldText } from "../search/normalize.ts";
-import { extractionLines } from "../../../scripts/generate-directory.ts";
-import { buildIndex } from "./build-index.ts";
-import { INDEX_FORMAT_VERSION, inMemoryIndex } from "./index-file.ts";
-import { PackedIndex } from "./packed-index.ts";
+import { ALL_COLUMNS, readHeader } from "./import/columns.ts";
+import { EntryList, EntryMerger } from "./import/records.ts";
+import { foldText } from "./search/normalize.ts";
+import { extractionLines } from "../../scripts/generate-directory.ts";
+import { buildIndex } from "./index/build-index.ts";
+import { INDEX_FORMAT_VERSION, inMemoryIndex } from "./index/index-file.ts";
+import { PackedIndex } from "./index/packed-index.ts";
 
 describe("multi-token search with a limit", () => {
   it("finds the first k of what a larger limit finds, for k = 1, 5, 20", () => {

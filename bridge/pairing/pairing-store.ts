@@ -7,7 +7,7 @@ import { randomBytes } from "node:crypto";
 import { chmodSync, closeSync, fsyncSync, openSync, readFileSync, renameSync, statSync, writeSync, unlinkSync } from "node:fs";
 import { bytesToBase64, base64ToBytes } from "../../shared/protocol/proofs.ts";
 import { BridgeError, ErrorCode } from "../../shared/protocol/errors.ts";
-import { isExtensionOrigin } from "../server/upgrade-checks.ts";
+import { isExtensionOrigin } from "./extension-origin.ts";
 
 export interface PairedOrigin {
   origin: string;

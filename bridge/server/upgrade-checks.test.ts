@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { checkHost, checkOrigin, isExtensionOrigin, type OriginPolicy } from "./upgrade-checks.ts";
+import { checkHost, checkOrigin, type OriginPolicy } from "./upgrade-checks.ts";
+import { isExtensionOrigin } from "../pairing/extension-origin.ts";
 
 const paired = "moz-extension://0b7a4f2e-1111-2222-3333-444455556666";
 const other = "moz-extension://9c7a4f2e-aaaa-bbbb-cccc-ddddeeeeffff";

@@ -7,12 +7,7 @@
  * Pure functions: no I/O.
  */
 
-/** `moz-extension://` + the per-installation UUID Thunderbird assigns (lower-case hex). */
-const EXTENSION_ORIGIN = /^moz-extension:\/\/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
-
-export function isExtensionOrigin(origin: string): boolean {
-  return EXTENSION_ORIGIN.test(origin);
-}
+import { isExtensionOrigin } from "../pairing/extension-origin.ts";
 
 export type CheckResult = { ok: true } | { ok: false; reason: string };
 

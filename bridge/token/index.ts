@@ -6,7 +6,7 @@
  * crash the child is killed and a fresh one is started by the next call. The child never logs in
  * and cannot sign: the bridge never handles a PIN.
  */
-import { childEntry } from "../app/child-entry.ts";
+import { childEntry } from "../platform/child-entry.ts";
 import { fork, type ChildProcess } from "node:child_process";
 import type { CardIdentity, PinStatus } from "../../shared/domain/identity.ts";
 import { BridgeError, ErrorCode, type ErrorCodeName } from "../../shared/protocol/errors.ts";

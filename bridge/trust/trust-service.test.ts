@@ -5,7 +5,6 @@ import { fileURLToPath } from "node:url";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { defaultConfig } from "../config/config.ts";
 import { BridgeError, ErrorCode } from "../../shared/protocol/errors.ts";
-import { UnavailableTrustService } from "../app/fallback-services.ts";
 import { RETRY_ON_DEMAND_MS, TrustSpace, trustOptionsFromConfig } from "./trust-service.ts";
 import type { SrvResolver } from "./discover.ts";
 
@@ -145,11 +144,6 @@ describe("TrustSpace", () => {
     await t.refresh(); // joins the retry
     expect(t.list()).toEqual({ domains: ["a.test"], date: expect.any(String), testOnly: false });
     t.close();
-  });
-
-  it("the stand-in used when the trust service cannot start answers list() with the typed error", () => {
-    const u = new UnavailableTrustService("The trust-space list could not be loaded: boom");
-    expect(() => u.list()).toThrow(expect.objectContaining({ code: ErrorCode.TRUST_LIST_UNAVAILABLE, message: expect.stringMatching(/boom\. Check trust\.whitelistSource/) }));
   });
 
   it("builds its options from the bridge configuration", () => {

@@ -8,7 +8,7 @@ import { mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from "no
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { BridgeError, ErrorCode } from "../../shared/protocol/errors.ts";
-import { packageFile } from "../app/package-root.ts";
+import { packageFile } from "../platform/package-root.ts";
 import { download } from "./download.ts";
 import { parseWhitelistXml, type ParsedWhitelist } from "./whitelist.ts";
 

@@ -34,7 +34,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { writeExtraction, FULL_SIZE_LINES } from "../generate-directory.ts";
 import { IMPORT_CHILD_FLAGS, runImportInChild } from "../../bridge/directory/import/run-import.ts";
-import { bundledChildEntry } from "../../bridge/app/child-entry.ts";
+import { bundledChildEntry } from "../../bridge/platform/child-entry.ts";
 import { ALL_COLUMNS } from "../../bridge/directory/import/columns.ts";
 import { foldText } from "../../bridge/directory/search/normalize.ts";
 import { BRIDGE_NODE_FLAGS } from "../../bridge/app/node-flags.ts";

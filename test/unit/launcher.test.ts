@@ -8,7 +8,7 @@ import { spawnSync } from "node:child_process";
 import { readFileSync, statSync, utimesSync } from "node:fs";
 import path from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
-import { packageFile } from "../../bridge/app/package-root.ts";
+import { packageFile } from "../../bridge/platform/package-root.ts";
 import { buildBridge } from "../../scripts/build-bridge.mjs";
 
 const BIN = packageFile("bin/mss-bridge.mjs");

@@ -3,7 +3,6 @@ import { ALL_COLUMNS, HeaderError, readHeader } from "./columns.ts";
 import { cityFromLine, EntryList, EntryMerger } from "./records.ts";
 import { hash32 } from "../index/hash32.ts";
 import { sourceDateFromName } from "./import-extraction.ts";
-import { RefreshScheduler } from "../refresh-scheduler.ts";
 
 const header = ALL_COLUMNS.join("|");
 
@@ -83,14 +82,5 @@ describe("lines", () => {
     expect(sourceDateFromName("Extraction_Correspondance_MSSante_202611230312.txt")).toBe("2026-11-23T03:12:00Z");
     expect(sourceDateFromName("extraction.txt")).toBeNull();
     expect(sourceDateFromName("Extraction_Correspondance_MSSante_202613230312.txt")).toBeNull();
-  });
-});
-
-describe("refresh schedule", () => {
-  it("refreshes at once when there is no index or it is older than the interval", () => {
-    const day = 86_400_000;
-    expect(RefreshScheduler.delayFor(day, null)).toBe(0);
-    expect(RefreshScheduler.delayFor(day, 2 * day)).toBe(0);
-    expect(RefreshScheduler.delayFor(day, day / 4)).toBe((3 * day) / 4);
   });
 });

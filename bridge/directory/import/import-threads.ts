@@ -17,7 +17,7 @@
 import { closeSync, createReadStream, openSync, readSync } from "node:fs";
 import { Readable } from "node:stream";
 import { availableParallelism } from "node:os";
-import { startWorker } from "../../app/child-entry.ts";
+import { startWorker } from "../../platform/child-entry.ts";
 import type { BuilderPart, EntryColumns, IndexBuilder, IndexParts, JoinedList, PackedEntries } from "../index/build-index.ts";
 import { HeaderError, readHeader, type HeaderMap } from "./columns.ts";
 import { GrowingFile, readGrowing } from "./growing-file.ts";

@@ -5,7 +5,7 @@
  * credentials, and any local user can read a process's command line.
  */
 import { fork } from "node:child_process";
-import { childEntry } from "../../app/child-entry.ts";
+import { childEntry } from "../../platform/child-entry.ts";
 import { ImportError } from "./import-error.ts";
 import type { ImportOptions, ImportSummary } from "./import-extraction.ts";
 

@@ -13,7 +13,7 @@
 import { decodeEntry, TYPE_ORDER, type StoredEntry, type StoredPlace } from "../search/entry.ts";
 import { frenchCollator } from "../search/rank.ts";
 import { normalizeAddress, wholeToken } from "../search/normalize.ts";
-import { fieldTokens } from "./field-tokens.ts";
+import { fieldTokens } from "../search/field-tokens.ts";
 import { hash32 } from "./hash32.ts";
 
 /** The whole surname as one token (`lefevremoreau`, `martin`): the "surname exact" rank. */

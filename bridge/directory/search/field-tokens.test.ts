@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { tokenizeField, wholeToken } from "../search/normalize.ts";
+import { tokenizeField, wholeToken } from "./normalize.ts";
 import { extractionLines } from "../../../scripts/generate-directory.ts";
 import { fieldTokens } from "./field-tokens.ts";
 

@@ -5,7 +5,7 @@
  * distinct value and every e-mail of the extraction, and those closures cost the import more than
  * the scanning itself.
  */
-import { foldText, SAINT_FORMS, STOPWORDS } from "../search/normalize.ts";
+import { foldText, SAINT_FORMS, STOPWORDS } from "./normalize.ts";
 
 const NON_ASCII_LETTER = /[\p{L}\p{N}]/u;
 

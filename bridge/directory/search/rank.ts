@@ -12,7 +12,7 @@
 import type { StoredPlace } from "./entry.ts";
 // The import's scanner (same tokens as normalize.ts tokenizeField, a test compares them), about
 // three times faster: this runs for every place of every result shown.
-import { fieldTokens } from "../index/field-tokens.ts";
+import { fieldTokens } from "./field-tokens.ts";
 
 export const Code = { SURNAME_EXACT: 0, SURNAME_PART: 1, SURNAME_PREFIX: 2, GIVEN: 3, EMAIL: 4, OTHER: 5 } as const;
 
