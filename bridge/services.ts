@@ -5,17 +5,12 @@
  */
 import type { EventEmitter } from "node:events";
 import type { CardIdentity, PinStatus } from "../shared/domain/identity.ts";
-import type { CardLayerState } from "../shared/domain/card.ts";
-import type { DirectoryEntry, DirectoryStatus } from "../shared/domain/directory-entry.ts";
+import type { CardLayerState, ModuleInfo } from "../shared/domain/card.ts";
+import type { DirectoryEntry, DirectoryStatus, SearchOutcome } from "../shared/domain/directory-entry.ts";
 import type { Discovery, TrustDecision, TrustList } from "../shared/domain/trust.ts";
 import type { NotificationParams } from "../shared/protocol/schemas.ts";
 
-export interface ModuleInfo {
-  manifestName: string;
-  manifestInstalled: boolean;
-  moduleAvailable: boolean;
-  moduleDescription: string;
-}
+export type { ModuleInfo, SearchOutcome };
 
 /** Readers, cards and the card's token. Emits "changed" with a card.changed notification. */
 export interface CardService extends EventEmitter {
@@ -28,12 +23,6 @@ export interface CardService extends EventEmitter {
   close(): Promise<void>;
 }
 export type CardChanged = NotificationParams<"card.changed">;
-
-export interface SearchOutcome {
-  results: DirectoryEntry[];
-  matchedOtherFields: boolean;
-  fuzzy: boolean;
-}
 
 export type ImportProgress = NotificationParams<"directory.importProgress">;
 

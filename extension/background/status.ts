@@ -5,15 +5,16 @@
  */
 import type { BridgeState } from "./bridge-client.ts";
 import type { ClientErrorCode } from "./client-error.ts";
-import type { CardState, Identity, PinInfo } from "./protocol-types.ts";
+import type { CardLayerState } from "../../shared/domain/card.ts";
+import type { CardIdentityMessage, PinStatus } from "../../shared/domain/identity.ts";
 
 export const STATUS_KEY = "mss.status";
 
 export interface ExtensionStatus {
   bridge: BridgeState;
-  card: CardState | null;
-  identity: Pick<Identity, "surname" | "givenName" | "profession" | "idNat" | "idType" | "idNumber" | "kind" | "structure" | "notAfter"> | null;
-  pin: PinInfo | null;
+  card: CardLayerState | null;
+  identity: Pick<CardIdentityMessage, "surname" | "givenName" | "profession" | "idNat" | "idType" | "idNumber" | "kind" | "structure" | "notAfter"> | null;
+  pin: PinStatus | null;
   /**
    * Reading the card in the reader failed (identity or PIN state): the bridge's error code only
    * (pages say it in the user's language from the code). Cleared when a later read works or the
@@ -36,7 +37,7 @@ export function initialStatus(): ExtensionStatus {
 }
 
 /** A known card is in the reader the token is bound to (or in any reader when none is bound). */
-export function cardPresent(card: CardState | null): boolean {
+export function cardPresent(card: CardLayerState | null): boolean {
   if (!card || !card.pcscAvailable) return false;
   const readers = card.boundReader ? card.readers.filter((r) => r.name === card.boundReader) : card.readers;
   return readers.some((r) => r.cardPresent && !r.unknownCard);
@@ -82,7 +83,7 @@ export function badgeFor(s: ExtensionStatus): Badge {
   return pin;
 }
 
-function pinBadge(pin: PinInfo | null): Badge {
+function pinBadge(pin: PinStatus | null): Badge {
   switch (pin?.state) {
     case "locked":
       return { text: "PIN", color: RED, titleKey: "statusPinLocked", icon: "mss-error", level: "error" };

@@ -1,7 +1,7 @@
 /** Directory entries for tests, shaped exactly like the protocol's DirectoryEntry. */
-import type { Entry } from "../background/protocol-types.ts";
+import type { DirectoryEntry } from "../../shared/domain/directory-entry.ts";
 
-export function entry(over: Partial<Entry> & { email: string }): Entry {
+export function entry(over: Partial<DirectoryEntry> & { email: string }): DirectoryEntry {
   return {
     displayName: over.email,
     surname: null,

@@ -4,7 +4,7 @@
  */
 import { Value } from "@sinclair/typebox/value";
 import type { TSchema } from "@sinclair/typebox";
-import { Methods, Notifications, type MethodName, type NotificationName } from "./schemas.ts";
+import { Methods, Notifications, type MethodName, type NotificationName, type Result } from "./schemas.ts";
 
 export function isMethodName(name: string): name is MethodName {
   return Object.prototype.hasOwnProperty.call(Methods, name);
@@ -27,6 +27,11 @@ export function checkParams(method: MethodName, params: unknown): string | null 
 
 export function checkResult(method: MethodName, result: unknown): string | null {
   return firstError(Methods[method].result, result);
+}
+
+/** True when `result` is a valid reply to `method`: a type guard, so callers need no cast. */
+export function isResult<M extends MethodName>(method: M, result: unknown): result is Result<M> {
+  return Value.Check(Methods[method].result, result);
 }
 
 export function checkNotification(name: NotificationName, params: unknown): string | null {

@@ -10,7 +10,8 @@ import type { MethodName, Params, Result } from "../../../shared/protocol/schema
 import type { BridgeState } from "../../background/bridge-client.ts";
 import type { ExistingAccount } from "../../background/messenger-types.ts";
 import type { ProvisionedAccount } from "../../background/card-watch.ts";
-import type { Identity, Target } from "../../background/protocol-types.ts";
+import type { CardIdentityMessage } from "../../../shared/domain/identity.ts";
+import type { ServerTarget } from "../../../shared/domain/trust.ts";
 import { DUPONT, entry } from "../../test-support/entries.ts";
 import { createFakeMessenger, type FakeControls } from "../../test-support/fake-messenger.ts";
 import {
@@ -32,7 +33,7 @@ import {
 } from "./setup-flow.ts";
 
 const FPR = "a1".repeat(32);
-const IDENTITY: Identity = {
+const IDENTITY: CardIdentityMessage = {
   idNat: "810001234567",
   idType: "RPPS",
   idNumber: "10001234567",
@@ -49,15 +50,15 @@ const IDENTITY: Identity = {
 };
 const READER = { name: "Virtual PCD 00 00", cardPresent: true, atr: "3B", model: { id: "cps3", name: "CPS3", family: "CPS3" as const, interface: "contact" as const, rsaPss: false }, unknownCard: false };
 const CARD_OK = { pcscAvailable: true, readers: [READER], boundReader: READER.name, unavailable: null };
-const target = (service: Target["service"], host: string, port: number, front: Target["front"], priority: number, confirmed = true): Target => ({ service, host, port, priority, weight: 0, front, source: "srv", confirmed });
-const TARGETS: Target[] = [
+const target = (service: ServerTarget["service"], host: string, port: number, front: ServerTarget["front"], priority: number, confirmed = true): ServerTarget => ({ service, host, port, priority, weight: 0, front, source: "srv", confirmed });
+const TARGETS: ServerTarget[] = [
   target("imap", "psc.medecin.mssante.fr", 143, "psc", 10),
   target("imap", "cert.medecin.mssante.fr", 143, "certificate", 20),
   target("submission", "psc.medecin.mssante.fr", 587, "psc", 10),
   target("submission", "cert.medecin.mssante.fr", 587, "certificate", 20),
 ];
 /** The bridge's answer, its card login chosen by the bridge's own code with its (default) policies. */
-const discovered = (targets: Target[], policies: OperatorPolicy[] = defaultConfig().discovery.policies) => ({
+const discovered = (targets: ServerTarget[], policies: OperatorPolicy[] = defaultConfig().discovery.policies) => ({
   targets,
   cardLogin: cardLogin(targets, policies, "medecin.mssante.fr"),
 });
@@ -76,7 +77,7 @@ class Env {
   askedRepair: ExistingAccount[] = [];
   /** What the Experiment had been asked when the PIN question came (nothing may be changed by then). */
   accountCallsAtPinQuestion: string[] | null = null;
-  askedTargets: Target[][] = [];
+  askedTargets: ServerTarget[][] = [];
   recorded: ProvisionedAccount[] = [];
   cas: { name: string; pem: string; subjectCN?: string }[] = [{ name: "test-ca.pem", pem: CA_PEM, subjectCN: "TEST AC IGC-SANTE FORTE PERSONNES" }];
   fake: FakeControls;

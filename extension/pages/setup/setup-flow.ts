@@ -15,7 +15,10 @@
  * provisionSafely/prepareSafely turn anything thrown as well into such a failure.
  */
 import { issuedByKnownCa } from "../../../shared/domain/igc-sante.ts";
-import type { CardState as CardLayerState, Entry as DirectoryEntry, Identity as CardIdentity, PinInfo as PinStatus, Target as ServerTarget } from "../../background/protocol-types.ts";
+import type { CardLayerState } from "../../../shared/domain/card.ts";
+import type { DirectoryEntry } from "../../../shared/domain/directory-entry.ts";
+import type { CardIdentityMessage, PinStatus } from "../../../shared/domain/identity.ts";
+import type { ServerTarget } from "../../../shared/domain/trust.ts";
 import type { MethodName, Params, Result } from "../../../shared/protocol/schemas.ts";
 import { BRIDGE_CALL_TIMEOUT_MS, CARD_CALL_TIMEOUT_MS, PKCS11_MANIFEST_NAME } from "../../../shared/constants.ts";
 import type { BridgeState } from "../../background/bridge-client.ts";
@@ -101,7 +104,7 @@ export interface SetupUi {
 }
 
 export interface Prepared {
-  identity: CardIdentity;
+  identity: CardIdentityMessage;
   pin: PinStatus;
   candidates: DirectoryEntry[];
   /** The address to preselect: the only (personal) mailbox, else null. */
@@ -142,7 +145,7 @@ export function bridgeFailure(kind: BridgeState["kind"]): FailureCode | null {
 
 export function cardFailure(card: CardLayerState): FailureCode | null {
   if (!card.pcscAvailable) return "pcsc-unavailable";
-  if (card.unavailable) return card.unavailable.reason as FailureCode;
+  if (card.unavailable) return card.unavailable.reason;
   if (!card.readers.length) return "no-reader";
   if (!card.readers.some((r) => r.cardPresent)) return "no-card";
   return null;
@@ -201,7 +204,7 @@ function titleCase(s: string): string {
 }
 
 /** The identity's display name from the card: given name and surname, title-cased. */
-export function realNameFromCard(id: Pick<CardIdentity, "givenName" | "surname" | "structure" | "idNat">): string {
+export function realNameFromCard(id: Pick<CardIdentityMessage, "givenName" | "surname" | "structure" | "idNat">): string {
   const parts = [id.givenName, id.surname].filter((x): x is string => !!x && !!x.trim()).map((x) => titleCase(x.trim()));
   return parts.length ? parts.join(" ") : id.structure ?? id.idNat;
 }
@@ -303,7 +306,7 @@ export async function prepare(deps: SetupDeps, ui: SetupUi): Promise<PrepareOutc
   if (pin.state !== "ok") ui.progress("pin", "warning", { pin: pin.state });
 
   ui.progress("identity", "running");
-  let identity: CardIdentity;
+  let identity: CardIdentityMessage;
   try {
     identity = await deps.call("card.getIdentity", {});
   } catch (e) {
@@ -327,7 +330,7 @@ export async function prepare(deps: SetupDeps, ui: SetupUi): Promise<PrepareOutc
 
 const REFUSALS = new Set<VerifyFailure>(["login-refused", "cert-refused", "client-cert-not-found"]);
 
-export async function provision(deps: SetupDeps, ui: SetupUi, input: { identity: CardIdentity; address: string }): Promise<ProvisionOutcome> {
+export async function provision(deps: SetupDeps, ui: SetupUi, input: { identity: CardIdentityMessage; address: string }): Promise<ProvisionOutcome> {
   const fail = (step: StepId, code: FailureCode, detail?: string): ProvisionOutcome => {
     ui.progress(step, "failed", { code });
     return { ok: false, failure: detail ? { step, code, detail } : { step, code } };
@@ -530,7 +533,7 @@ export function prepareSafely(deps: SetupDeps, ui: SetupUi): Promise<PrepareOutc
 }
 
 /** provision() that never rejects: whatever throws (a page question, storage) is shown as a failure. */
-export function provisionSafely(deps: SetupDeps, ui: SetupUi, input: { identity: CardIdentity; address: string }): Promise<ProvisionOutcome> {
+export function provisionSafely(deps: SetupDeps, ui: SetupUi, input: { identity: CardIdentityMessage; address: string }): Promise<ProvisionOutcome> {
   return settled(ui, (u) => provision(deps, u, input));
 }
 

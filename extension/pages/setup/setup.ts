@@ -7,7 +7,7 @@ import { log } from "../../background/log.ts";
 import { getMessenger } from "../../background/messenger-types.ts";
 import type { ExtensionStatus } from "../../background/status.ts";
 import { cardPresent } from "../../background/status.ts";
-import type { Target } from "../../background/protocol-types.ts";
+import type { ServerTarget } from "../../../shared/domain/trust.ts";
 import { callBridge, getStatus, onStatus, send } from "../common/background-api.ts";
 import { byId, el, localizeDocument, t } from "../common/i18n.ts";
 import { bridgeText, cardText, pinText } from "../common/status-text.ts";
@@ -76,7 +76,7 @@ const ui: SetupUi = {
     const extra = info && (info.imap || info.action || info.pin) ? ` (${[info.imap && `IMAP ${info.imap}`, info.smtp && `SMTP ${info.smtp}`, info.action && t(`action_${info.action}`), info.pin && t(`pin_${info.pin}`)].filter(Boolean).join(", ")})` : "";
     li.textContent = t(`step_${step}`) + extra;
   },
-  confirmTargets: (targets: Target[]) => ask(t("confirmTargets"), targets.map((x) => `${x.service === "imap" ? "IMAP" : "SMTP"} ${x.host}:${x.port}`)),
+  confirmTargets: (targets: ServerTarget[]) => ask(t("confirmTargets"), targets.map((x) => `${x.service === "imap" ? "IMAP" : "SMTP"} ${x.host}:${x.port}`)),
   confirmPin: (state) => ask(t(state === "final-try" ? "confirmPinFinalTry" : "confirmPinCountLow"), []),
   confirmRepair: (existing) =>
     ask(
