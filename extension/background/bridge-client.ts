@@ -17,7 +17,7 @@ import {
   type Params,
   type Result,
 } from "../../shared/protocol/schemas.ts";
-import { checkNotification, checkResult, isNotificationName } from "../../shared/protocol/validate.ts";
+import { checkNotification, checkResult, isNotificationName, isResult } from "../../shared/protocol/validate.ts";
 import { PROTOCOL_VERSION } from "../../shared/protocol/version.ts";
 import {
   base64ToBytes,
@@ -60,6 +60,17 @@ export interface BridgeClientOptions {
 }
 
 type NotificationListener<N extends NotificationName> = (params: NotificationParams<N>) => void;
+
+/**
+ * How the proofs on an open socket ended. A refusal's state is computed only when it is published
+ * (an abandoned attempt schedules no retry).
+ */
+type HandshakeOutcome =
+  | { kind: "authenticated"; hello: Result<"session.hello"> }
+  | { kind: "refused"; state: () => BridgeState }
+  | { kind: "abandoned" };
+
+const refused = (state: () => BridgeState): HandshakeOutcome => ({ kind: "refused", state });
 
 export class BridgeClient {
   private readonly opts: Required<Omit<BridgeClientOptions, "clientName">> & { clientName: string };
@@ -157,9 +168,8 @@ export class BridgeClient {
       throw new ClientError("NOT_CONNECTED", "not connected to the MSSanté bridge");
     }
     const raw = await conn.request(method, params as Record<string, unknown>, timeoutMs ?? this.opts.requestTimeoutMs);
-    const err = checkResult(method, raw);
-    if (err) throw new ClientError("INVALID_REPLY", `reply to ${method} does not match the protocol (${err})`);
-    return raw as Result<M>;
+    if (!isResult(method, raw)) throw new ClientError("INVALID_REPLY", `reply to ${method} does not match the protocol (${checkResult(method, raw)})`);
+    return raw;
   }
 
   /**
@@ -173,13 +183,13 @@ export class BridgeClient {
       await conn.opened;
       const t = this.opts.handshakeTimeoutMs;
       const begin = await conn.request("pairing.begin", {}, t);
-      if (checkResult("pairing.begin", begin)) throw new ClientError("INVALID_REPLY", "invalid reply to pairing.begin");
-      const { pairingNonce } = begin as Result<"pairing.begin">;
+      if (!isResult("pairing.begin", begin)) throw new ClientError("INVALID_REPLY", "invalid reply to pairing.begin");
+      const { pairingNonce } = begin;
       const clientNonce = randomNonce();
       const proof = await pairingProof(code, pairingNonce, clientNonce, this.opts.origin);
       const done = await conn.request("pairing.complete", { clientNonce, proof }, t);
-      if (checkResult("pairing.complete", done)) throw new ClientError("INVALID_REPLY", "invalid reply to pairing.complete");
-      const { sealedSecret, port: bridgePort } = done as Result<"pairing.complete">;
+      if (!isResult("pairing.complete", done)) throw new ClientError("INVALID_REPLY", "invalid reply to pairing.complete");
+      const { sealedSecret, port: bridgePort } = done;
       let secret: Uint8Array;
       try {
         secret = await openSecret(sealedSecret, code, pairingNonce, clientNonce);
@@ -239,113 +249,158 @@ export class BridgeClient {
     }
   }
 
+  /**
+   * One connection attempt: the saved pairing, a socket to its port, proofs both ways, then that
+   * socket is the connection in use. Each step publishes its own failure. stop() or reconnectNow()
+   * since the attempt began abandons it: it leaves no trace (socket closed, no state, no retry).
+   */
   private async handshake(epoch: number): Promise<void> {
-    /** stop() or reconnectNow() came since this handshake began: it must leave no trace. */
     const abandoned = () => epoch !== this.epoch;
     this.setState({ kind: "connecting", attempt: this.attempt });
+    const pairing = await this.readPairing(abandoned);
+    if (!pairing) return;
+    const conn = await this.openHandshakeSocket(pairing.port, abandoned);
+    if (!conn) return;
+    const outcome = await this.proveBothWays(conn, pairing, abandoned).catch((e: unknown) => this.refusalOf(e, pairing.port));
+    if (outcome.kind === "abandoned") return void conn.close();
+    if (outcome.kind === "refused") return this.failHandshake(conn, abandoned, outcome.state);
+    this.adoptConnection(conn, pairing.port, outcome.hello);
+  }
+
+  /** The saved pairing; null when there is none or it cannot be read (the state says so) or the attempt was abandoned. */
+  private async readPairing(abandoned: () => boolean): Promise<Pairing | null> {
     let pairing: Pairing | null;
     try {
       pairing = await this.opts.loadPairing();
     } catch (e) {
-      if (abandoned()) return;
-      const retryInMs = this.scheduleRetry();
-      this.setState({ kind: "down", reason: `the saved pairing could not be read (${e instanceof Error ? e.message : "storage error"})`, retryInMs, attempt: this.attempt });
-      return;
+      if (!abandoned()) this.setState(this.downState(`the saved pairing could not be read (${e instanceof Error ? e.message : "storage error"})`));
+      return null;
     }
-    if (abandoned()) return;
-    if (!pairing) {
-      // Not paired yet: nothing to prove, so nothing to connect for. Pairing (native messaging, which
-      // also tells the port, or the typed code) comes first; we look again later.
-      this.setState({ kind: "unpaired", port: DEFAULT_PORT, bridgeReachable: false, retryInMs: this.scheduleRetry() });
-      return;
-    }
-    const port = pairing.port;
+    if (abandoned()) return null;
+    // Not paired yet: nothing to prove, so nothing to connect for. Pairing (native messaging, which
+    // also tells the port, or the typed code) comes first; we look again later.
+    if (!pairing) this.setState(this.unpairedState(DEFAULT_PORT, false));
+    return pairing;
+  }
+
+  /** A socket to the paired port, open; null when nothing answers there (the state says so) or the attempt was abandoned. */
+  private async openHandshakeSocket(port: number, abandoned: () => boolean): Promise<RpcConnection | null> {
     const conn = new RpcConnection(this.opts.createSocket, port, this.opts.handshakeTimeoutMs);
     this.handshakeConn = conn;
     try {
       await conn.opened;
     } catch {
-      conn.close();
-      if (abandoned()) return;
-      this.handshakeConn = null;
-      const retryInMs = this.scheduleRetry();
-      this.setState({ kind: "down", reason: "no bridge answers on 127.0.0.1:" + port, retryInMs, attempt: this.attempt });
-      return;
+      this.failHandshake(conn, abandoned, () => this.downState("no bridge answers on 127.0.0.1:" + port));
+      return null;
     }
-    if (abandoned()) return void conn.close();
-    const t = this.opts.handshakeTimeoutMs;
-    const fail = (s: () => BridgeState) => {
+    if (abandoned()) {
       conn.close();
-      if (abandoned()) return;
-      this.handshakeConn = null;
-      this.setState(s());
+      return null;
+    }
+    return conn;
+  }
+
+  /**
+   * session.hello, then the bridge's proof of the secret checked before anything of ours is sent,
+   * then our proof (session.authenticate). A peer that cannot prove the secret is not the bridge.
+   * Throws what the connection throws (see refusalOf).
+   */
+  private async proveBothWays(conn: RpcConnection, pairing: Pairing, abandoned: () => boolean): Promise<HandshakeOutcome> {
+    const port = pairing.port;
+    const clientNonce = randomNonce();
+    const hello = await this.sayHello(conn, clientNonce);
+    // Something answers that does not speak our protocol: treat it as an impostor.
+    if (!hello) return refused(() => this.notTheBridgeState(port));
+    if (!hello.paired) return refused(() => this.unpairedState(port, true));
+    const secret = base64ToBytes(pairing.secret);
+    if (!(await this.bridgeProvedSecret(secret, clientNonce, hello))) return refused(() => this.notTheBridgeState(port));
+    const proof = await clientProof(secret, clientNonce, hello.bridgeNonce, this.opts.origin);
+    if (abandoned()) return { kind: "abandoned" };
+    if (!(await this.sendClientProof(conn, proof))) return refused(() => this.notTheBridgeState(port));
+    if (abandoned()) return { kind: "abandoned" };
+    return { kind: "authenticated", hello };
+  }
+
+  /** The bridge's hello, or null when the reply is not the protocol's. */
+  private async sayHello(conn: RpcConnection, clientNonce: string): Promise<Result<"session.hello"> | null> {
+    const hello = await conn.request(
+      "session.hello",
+      { protocolVersion: PROTOCOL_VERSION, clientNonce, client: this.opts.clientName },
+      this.opts.handshakeTimeoutMs,
+    );
+    return isResult("session.hello", hello) ? hello : null;
+  }
+
+  private async bridgeProvedSecret(secret: Uint8Array<ArrayBuffer>, clientNonce: string, hello: Result<"session.hello">): Promise<boolean> {
+    const expected = await bridgeProof(secret, clientNonce, hello.bridgeNonce, this.opts.origin);
+    return !!hello.bridgeProof && sameProof(expected, hello.bridgeProof);
+  }
+
+  /** session.authenticate with our proof; false when the reply is not the protocol's. */
+  private async sendClientProof(conn: RpcConnection, proof: string): Promise<boolean> {
+    const auth = await conn.request("session.authenticate", { clientProof: proof }, this.opts.handshakeTimeoutMs);
+    return isResult("session.authenticate", auth);
+  }
+
+  /** What an error thrown during the proofs means: an incompatible bridge, a pairing to redo, or a connection lost. */
+  private refusalOf(e: unknown, port: number): HandshakeOutcome {
+    if (e instanceof ClientError && e.code === "UNSUPPORTED_VERSION") {
+      return refused(() => ({ kind: "incompatible", message: e.message }));
+    }
+    if (e instanceof ClientError && (e.code === "AUTHENTICATION_FAILED" || e.code === "NOT_PAIRED")) {
+      // The bridge proved a secret but refuses ours, or forgot us: pair again.
+      return refused(() => this.unpairedState(port, true));
+    }
+    return refused(() => this.downState(e instanceof Error ? e.message : "handshake failed"));
+  }
+
+  /** Closes the handshake's socket and, unless the attempt was abandoned, publishes `state` (computed only then: it may schedule a retry). */
+  private failHandshake(conn: RpcConnection, abandoned: () => boolean, state: () => BridgeState): void {
+    conn.close();
+    if (abandoned()) return;
+    this.handshakeConn = null;
+    this.setState(state());
+  }
+
+  /** Authenticated both ways: `conn` replaces any previous connection and the client is connected. */
+  private adoptConnection(conn: RpcConnection, port: number, hello: Result<"session.hello">): void {
+    this.handshakeConn = null;
+    this.attempt = 0;
+    const previous = this.conn;
+    if (previous && previous !== conn) {
+      previous.onClose = null;
+      previous.onNotification = null;
+      previous.close();
+    }
+    this.conn = conn;
+    conn.onNotification = (method, params) => {
+      if (this.conn === conn) this.dispatchNotification(method, params);
     };
-    try {
-      const clientNonce = randomNonce();
-      const hello = await conn.request(
-        "session.hello",
-        { protocolVersion: PROTOCOL_VERSION, clientNonce, client: this.opts.clientName },
-        t,
-      );
-      if (checkResult("session.hello", hello)) {
-        // Something answers that does not speak our protocol: treat it as an impostor.
-        return fail(() => ({ kind: "not-the-bridge", port, retryInMs: this.scheduleRetry() }));
-      }
-      const h = hello as Result<"session.hello">;
-      if (!h.paired) {
-        return fail(() => ({ kind: "unpaired", port, bridgeReachable: true, retryInMs: this.scheduleRetry() }));
-      }
-      const secret = base64ToBytes(pairing.secret);
-      const expected = await bridgeProof(secret, clientNonce, h.bridgeNonce, this.opts.origin);
-      if (!h.bridgeProof || !sameProof(expected, h.bridgeProof)) {
-        return fail(() => ({ kind: "not-the-bridge", port, retryInMs: this.scheduleRetry() }));
-      }
-      const proof = await clientProof(secret, clientNonce, h.bridgeNonce, this.opts.origin);
-      if (abandoned()) return void conn.close();
-      const auth = await conn.request("session.authenticate", { clientProof: proof }, t);
-      if (checkResult("session.authenticate", auth)) {
-        return fail(() => ({ kind: "not-the-bridge", port, retryInMs: this.scheduleRetry() }));
-      }
-      if (abandoned()) return void conn.close();
-      // Authenticated both ways: the one connection in use.
-      this.handshakeConn = null;
-      this.attempt = 0;
-      const previous = this.conn;
-      if (previous && previous !== conn) {
-        previous.onClose = null;
-        previous.onNotification = null;
-        previous.close();
-      }
-      this.conn = conn;
-      conn.onNotification = (method, params) => {
-        if (this.conn === conn) this.dispatchNotification(method, params);
-      };
-      conn.onClose = () => {
-        if (this.conn !== conn) return;
-        this.conn = null;
-        if (!this.running) return;
-        const retryInMs = this.scheduleRetry();
-        this.setState({ kind: "down", reason: "connection to the bridge lost", retryInMs, attempt: this.attempt });
-      };
-      this.setState({
-        kind: "connected",
-        port,
-        hello: { protocolVersion: h.protocolVersion, bridgeVersion: h.bridgeVersion, capabilities: h.capabilities, demo: h.demo },
-      });
-    } catch (e) {
-      if (e instanceof ClientError && e.code === "UNSUPPORTED_VERSION") {
-        return fail(() => ({ kind: "incompatible", message: e.message }));
-      }
-      if (e instanceof ClientError && (e.code === "AUTHENTICATION_FAILED" || e.code === "NOT_PAIRED")) {
-        // The bridge proved a secret but refuses ours, or forgot us: pair again.
-        return fail(() => ({ kind: "unpaired", port, bridgeReachable: true, retryInMs: this.scheduleRetry() }));
-      }
-      conn.close();
-      if (abandoned()) return;
-      this.handshakeConn = null;
-      const retryInMs = this.scheduleRetry();
-      this.setState({ kind: "down", reason: e instanceof Error ? e.message : "handshake failed", retryInMs, attempt: this.attempt });
-    }
+    conn.onClose = () => {
+      if (this.conn !== conn) return;
+      this.conn = null;
+      if (!this.running) return;
+      this.setState(this.downState("connection to the bridge lost"));
+    };
+    this.setState({
+      kind: "connected",
+      port,
+      hello: { protocolVersion: hello.protocolVersion, bridgeVersion: hello.bridgeVersion, capabilities: hello.capabilities, demo: hello.demo },
+    });
+  }
+
+  /** "down", with a retry scheduled (the attempt count is the one after scheduling). */
+  private downState(reason: string): BridgeState {
+    const retryInMs = this.scheduleRetry();
+    return { kind: "down", reason, retryInMs, attempt: this.attempt };
+  }
+
+  private unpairedState(port: number, bridgeReachable: boolean): BridgeState {
+    return { kind: "unpaired", port, bridgeReachable, retryInMs: this.scheduleRetry() };
+  }
+
+  private notTheBridgeState(port: number): BridgeState {
+    return { kind: "not-the-bridge", port, retryInMs: this.scheduleRetry() };
   }
 
   private dispatchNotification(method: string, params: unknown): void {
