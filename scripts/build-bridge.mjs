@@ -1,31 +1,29 @@
 #!/usr/bin/env node
 // Bundles the bridge with esbuild into dist/bridge/ (part of `npm run build`; alone:
-// `node scripts/build-bridge.mjs`). One ES module per process the bridge runs:
+// `node scripts/build-bridge.mjs`). One ES module per process the bridge runs (bridge/platform/bundles.json):
 //   cli.mjs           the `mss-bridge` command line and the bridge itself
 //   pcsc-child.mjs    the PC/SC watcher child
 //   token-worker.mjs  the PKCS#11 child
 //   import-child.mjs  the directory import child
 //   import-worker.mjs  the import child's worker threads (parse a part of the file; collate names)
+//   demo.mjs          the demo (`start --demo`: token maker, directory generator), imported by cli.mjs
+//                     only with --demo
 //   inputs.json       the project files each bundle was made from (bin/mss-bridge.mjs falls back
 //                     to the TypeScript sources when one of them is newer than the bundle)
 // Why: run through tsx, every start compiles the sources and keeps a loader thread with its own
 // V8 heap: `mss-bridge status` took 1.3–1.5 s and 130 MB; bundled 0.2 s and 68 MB (see docs/decisions.md).
 // The native modules (pcsclite, pkcs11js) stay external: node_modules holds their compiled builds.
 import { build } from "esbuild";
-import { mkdirSync, renameSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 export const BRIDGE_BUNDLE_DIR = path.join(root, "dist", "bridge");
 
-const ENTRIES = {
-  "cli": "bridge/cli.ts",
-  "pcsc-child": "bridge/card/pcsc-child.ts",
-  "token-worker": "bridge/token/token-worker.ts",
-  "import-child": "bridge/directory/import/import-child.ts",
-  "import-worker": "bridge/directory/import/import-worker.ts",
-};
+// The bundles and their sources: one list, shared with the bridge (bridge/platform/child-entry.ts).
+const BUNDLES = JSON.parse(readFileSync(path.join(root, "bridge", "platform", "bundles.json"), "utf8"));
+const ENTRIES = { cli: BUNDLES.cli, ...BUNDLES.children, ...BUNDLES.workers, ...BUNDLES.onDemand };
 
 export async function buildBridge() {
   const started = Date.now();

@@ -1,10 +1,11 @@
 /**
  * Runs `npm run build` (scripts/build.mjs) into a temporary directory and checks the .xpi that a
  * doctor would install: manifest at the root with the right id, versions and permissions, the
- * Experiment's files and schema, both locales, the bundles, and nothing test-only inside.
+ * Experiment's files and schema, both locales, the bundles, and nothing test-only inside; and the
+ * bridge's bundles (dist/bridge/): the demo apart from the command line that ships.
  */
 import { execFileSync } from "node:child_process";
-import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -122,4 +123,23 @@ describe("the built .xpi", () => {
     expect(extra.get("background.js")!.toString("utf8")).toMatch(/testBuild: true\b/); // a test/demo build
     expect(cas.certificates).toEqual([{ name: "extra:test-ca.pem", pem: "-----BEGIN CERTIFICATE-----\nMIIBdGVzdA==\n-----END CERTIFICATE-----" }]);
   }, 60_000);
+});
+
+describe("the bridge's bundles", () => {
+  const bundle = (name: string) => readFileSync(path.join(root, "dist", "bridge", `${name}.mjs`), "utf8");
+  // Names and strings found only in the directory generator (bridge/demo/generator/) and the demo
+  // token maker (bridge/demo/demo-token.ts, test/harness/pki.ts): its classes and functions, word
+  // tables (ASCII ones: the bundler escapes accents), the DEMO CA's name.
+  const DEMO_ONLY = ["DirectoryFaker", "buildGeography", "mulberry32", "Comptes rendus imagerie", "DES HAUTS DE", "createTestPki", "DEMO TEST AC IGC-SANTE"];
+
+  it("keep the directory generator and the demo token maker out of the command line, in demo.mjs", () => {
+    const cli = bundle("cli");
+    const demo = bundle("demo");
+    for (const s of DEMO_ONLY) {
+      expect(cli, s).not.toContain(s);
+      expect(demo, s).toContain(s);
+    }
+    // The command line loads the demo at run time, by URL: the bundler cannot inline it.
+    expect(cli).toContain("onDemandModuleUrl");
+  });
 });

@@ -5,7 +5,7 @@ import { BridgeError } from "../../shared/protocol/errors.ts";
 import type { BridgeConfig } from "../config/config.ts";
 import { startBridge, type RunningBridge, type StartOptions } from "../app/bridge-app.ts";
 import { AlreadyRunningError } from "../app/instance-lock.ts";
-import { prepareDemo } from "../app/demo.ts";
+import { onDemandModuleUrl } from "../platform/child-entry.ts";
 import { createLogger } from "../log/logger.ts";
 import { ensureDataDir } from "../config/data-dir.ts";
 import { addDataDirOption, CliError, configFor, dataDirFrom, Exit, out, parseHostPort, parsePort } from "./common.ts";
@@ -65,6 +65,9 @@ async function start(flags: StartFlags): Promise<number | null> {
   if (config.demo) {
     let demo;
     try {
+      // Bundled apart (dist/bridge/demo.mjs): the directory generator and the token maker are not
+      // part of the shipped command line, and load only here.
+      const { prepareDemo } = (await import(onDemandModuleUrl("demo"))) as typeof import("../demo/demo.ts");
       demo = await prepareDemo(dataDir, config, log.child("demo"));
     } catch (e) {
       throw new CliError(Exit.UNAVAILABLE, (e as Error).message);

@@ -9,7 +9,7 @@ import { describe, expect, it } from "vitest";
 import { ALL_COLUMNS, readHeader } from "./import/columns.ts";
 import { EntryList, EntryMerger } from "./import/records.ts";
 import { foldText } from "./search/normalize.ts";
-import { extractionLines } from "../../scripts/generate-directory.ts";
+import { extractionLines } from "../demo/generator/extraction.ts";
 import { buildIndex } from "./index/build-index.ts";
 import { INDEX_FORMAT_VERSION, inMemoryIndex } from "./index/index-file.ts";
 import { PackedIndex } from "./index/packed-index.ts";

@@ -1,6 +1,6 @@
 /**
  * How the bridge starts its child processes (PC/SC watcher, PKCS#11 worker, directory import)
- * and worker threads (the directory import's).
+ * and worker threads (the directory import's), and loads the modules bundled apart (the demo).
  * Bundled (dist/bridge/, see scripts/build.mjs): each child is its own bundle, run by plain Node.
  * From sources: the child's .ts file, run through tsx resolved from this package as an absolute
  * URL, so a child starts whatever the working directory the bridge was started from.
@@ -9,25 +9,30 @@ import { createRequire } from "node:module";
 import { pathToFileURL } from "node:url";
 import { Worker, type WorkerOptions } from "node:worker_threads";
 import { packageFile } from "./package-root.ts";
+import bundles from "./bundles.json" with { type: "json" };
 
 /** Replaced by `true` when esbuild bundles the bridge (scripts/build.mjs). */
 declare const __MSS_BRIDGE_BUNDLE__: boolean | undefined;
 
 export const RUNNING_BUNDLED: boolean = typeof __MSS_BRIDGE_BUNDLE__ !== "undefined" && __MSS_BRIDGE_BUNDLE__ === true;
 
-/** Each child: its source file, and its bundle's name in dist/bridge/. */
-export const CHILD_ENTRIES = {
-  "pcsc-child": "bridge/card/pcsc-child.ts",
-  "token-worker": "bridge/token/token-worker.ts",
-  "import-child": "bridge/directory/import/import-child.ts",
-} as const;
+/**
+ * Every bundle of dist/bridge/ (its name) and the source it is made from, in bundles.json: read by
+ * the build (scripts/build-bridge.mjs) too, so the list of the bridge's processes has one home.
+ */
+export const BRIDGE_BUNDLES = bundles;
+
+/** Each child process: its source file, and its bundle's name in dist/bridge/. */
+export const CHILD_ENTRIES = BRIDGE_BUNDLES.children;
 export type ChildName = keyof typeof CHILD_ENTRIES;
 
 /** Each worker thread: its source file, and its bundle's name in dist/bridge/. */
-export const WORKER_ENTRIES = {
-  "import-worker": "bridge/directory/import/import-worker.ts",
-} as const;
+export const WORKER_ENTRIES = BRIDGE_BUNDLES.workers;
 export type WorkerName = keyof typeof WORKER_ENTRIES;
+
+/** Modules bundled apart and loaded only when asked for (the demo: `start --demo`). */
+export const ON_DEMAND_ENTRIES = BRIDGE_BUNDLES.onDemand;
+export type OnDemandName = keyof typeof ON_DEMAND_ENTRIES;
 
 function resolveUrl(specifier: string): string {
   try {
@@ -62,4 +67,13 @@ export function startWorker(name: WorkerName, options: WorkerOptions): Worker {
   const api = JSON.stringify(import.meta.resolve("tsx/esm/api")); // the ES module build (createRequire finds the CommonJS one)
   const entry = JSON.stringify(pathToFileURL(packageFile(WORKER_ENTRIES[name])).href);
   return new Worker(`import(${api}).then((m) => { m.register(); return import(${entry}); });`, { ...options, eval: true });
+}
+
+/**
+ * The URL to import() a module bundled apart: its bundle, or its .ts file from sources (tsx's
+ * loader, registered for the whole process, compiles it). Never a literal import(), which the
+ * bundler would inline into the caller's bundle.
+ */
+export function onDemandModuleUrl(name: OnDemandName): string {
+  return pathToFileURL(packageFile(RUNNING_BUNDLED ? `dist/bridge/${name}.mjs` : ON_DEMAND_ENTRIES[name])).href;
 }

@@ -16,7 +16,7 @@
  * (one JSON line at the end). Only loopback traffic; every loop is bounded by its duration.
  */
 import { createHash } from "node:crypto";
-import { existsSync, mkdirSync, readFileSync, renameSync, rmSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { performance } from "node:perf_hooks";
@@ -163,7 +163,9 @@ async function typeFor(clients: TestClient[], rate: number, seconds: number, see
 /** The generator's own code: a cached extraction made by another version of it is not reused. */
 function generatorVersion(): string {
   const h = createHash("sha256");
-  for (const f of ["../generate-directory.ts", "../lib/mulberry32.ts"]) h.update(readFileSync(fileURLToPath(new URL(f, import.meta.url))));
+  const dir = fileURLToPath(new URL("../../bridge/demo/generator/", import.meta.url));
+  const files = readdirSync(dir).filter((f) => f.endsWith(".ts") && !f.endsWith(".test.ts")).sort().map((f) => path.join(dir, f));
+  for (const f of [...files, fileURLToPath(new URL("../../shared/domain/title-case.ts", import.meta.url))]) h.update(readFileSync(f));
   return h.digest("hex").slice(0, 12);
 }
 

@@ -12,7 +12,7 @@
  * JSON-RPC batch abuse, binary frames, oversize frames, prototype-pollution keys, unicode junk,
  * numbers out of range, envelope mutations.
  */
-import { mulberry32, type Rng } from "../../scripts/lib/mulberry32.ts";
+import { mulberry32, type Rng } from "../../bridge/demo/generator/mulberry32.ts";
 import { MAX_MESSAGE_BYTES } from "../../shared/protocol/jsonrpc.ts";
 import { Methods } from "../../shared/protocol/schemas.ts";
 

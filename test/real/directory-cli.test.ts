@@ -13,7 +13,7 @@ import path from "node:path";
 import { pathToFileURL } from "node:url";
 import { missingComponents } from "../harness/require-component.ts";
 import { extractionFileName, extractionLines, writeExtraction, type FixtureEntry } from "../../scripts/generate-directory.ts";
-import { mulberry32 } from "../../scripts/lib/mulberry32.ts";
+import { mulberry32 } from "../../bridge/demo/generator/mulberry32.ts";
 import { BRIDGE_NODE_FLAGS } from "../../bridge/app/node-flags.ts";
 import { ALL_COLUMNS } from "../../bridge/directory/import/columns.ts";
 import { FIXTURES } from "./directory-fixtures.ts";

@@ -17,7 +17,7 @@ import { ALL_COLUMNS } from "./columns.ts";
 import { ImportError } from "./import-error.ts";
 import { importExtraction } from "./import-extraction.ts";
 import { buildWithThreads, parseFileInParts } from "./import-threads.ts";
-import { writeExtraction } from "../../../scripts/generate-directory.ts";
+import { writeExtraction } from "../../demo/generator/extraction.ts";
 import { writeZip } from "../../../test/harness/zip-file.ts";
 
 const col = (name: string) => ALL_COLUMNS.indexOf(name as (typeof ALL_COLUMNS)[number]);

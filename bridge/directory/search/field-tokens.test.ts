@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { tokenizeField, wholeToken } from "./normalize.ts";
-import { extractionLines } from "../../../scripts/generate-directory.ts";
+import { extractionLines } from "../../demo/generator/extraction.ts";
 import { fieldTokens } from "./field-tokens.ts";
 
 const EDGE = [

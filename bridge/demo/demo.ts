@@ -1,10 +1,12 @@
 /**
  * The demo bridge (`start --demo`): no root, no pcscd, no real card. It builds once, in the data
- * directory, a SoftHSM token shaped like a CPS (scripts/make-demo-token.ts), simulates a card
- * inserted in a simulated reader (the reader's name says so in every card state), uses a generated
- * small directory (scripts/generate-directory.ts) and the bundled test-only trust list. It never
- * writes into the user's Thunderbird locations: manifests the card layer would write go to a
- * private HOME inside the demo directory, and card.installModuleManifest is refused.
+ * directory, a SoftHSM token shaped like a CPS (demo-token.ts), simulates a card inserted in a
+ * simulated reader (the reader's name says so in every card state), uses a generated small
+ * directory (generator/) and the bundled test-only trust list. It never writes into the user's
+ * Thunderbird locations: manifests the card layer would write go to a private HOME inside the
+ * demo directory, and card.installModuleManifest is refused.
+ * Bundled apart (dist/bridge/demo.mjs) and loaded by `start` only with --demo: the generator and
+ * the token maker never load in a real bridge.
  */
 import { existsSync, readdirSync, rmSync } from "node:fs";
 import path from "node:path";
@@ -13,8 +15,8 @@ import type { Logger } from "../log/logger.ts";
 import type { CardServiceOptions } from "../card/card-service.ts";
 import { loadCardDatabase } from "../card/card-database.ts";
 import { SimulatedCardWatcher } from "../card/simulated-watcher.ts";
-import { makeDemoToken, DEMO_HOLDER } from "../../scripts/make-demo-token.ts";
-import { extractionStamp, writeExtraction, type FixtureEntry } from "../../scripts/generate-directory.ts";
+import { makeDemoToken, DEMO_HOLDER } from "./demo-token.ts";
+import { extractionStamp, writeExtraction, type FixtureEntry } from "./generator/extraction.ts";
 import { sourceDateFromName } from "../directory/import/import-extraction.ts";
 import { BridgeError, ErrorCode } from "../../shared/protocol/errors.ts";
 import { FALLBACK_WHITELIST_FILE } from "../trust/whitelist-store.ts";
