@@ -49,7 +49,7 @@ describe("locales", () => {
 
   it("has a title and a 'what to do' for every setup failure, and texts for every code shown", () => {
     const failures = unionOf("pages/setup/setup-flow.ts", "FailureCode");
-    const verify = unionOf("background/messenger-types.ts", "VerifyFailure");
+    const verify = unionOf("experiments/mssAccounts/src/api.ts", "VerifyFailure");
     const codes = [...failures, ...verify.map((v) => `logon-${v}`)];
     for (const c of codes) {
       expect(fr[messageName(`failure_${c}`)], `failure_${c}`).toBeDefined();

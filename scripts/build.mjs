@@ -15,6 +15,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import yazl from "yazl";
 import { buildBridge } from "./build-bridge.mjs";
+import { bundleExperiment } from "./build-experiment.mjs";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const args = process.argv.slice(2);
@@ -104,8 +105,14 @@ async function main() {
   cpSync(path.join(root, "manifest.json"), path.join(extDir, "manifest.json"));
   cpSync(path.join(src, "_locales"), path.join(extDir, "_locales"), { recursive: true });
   cpSync(path.join(src, "icons"), path.join(extDir, "icons"), { recursive: true });
-  // Experiments: each API folder's schema.json + implementation.js only (tests live beside, not inside).
-  copyFiltered(path.join(src, "experiments"), path.join(extDir, "experiments"), (f) => /[\\/][^\\/]+[\\/](schema\.json|implementation\.js)$/.test(f));
+  // Experiments: each API folder's schema.json, and its implementation.js built from its src/
+  // (scripts/build-experiment.mjs); nothing else (sources and tests stay out of the package).
+  for (const api of readdirSync(path.join(src, "experiments"), { withFileTypes: true }).filter((d) => d.isDirectory())) {
+    const out = path.join(extDir, "experiments", api.name);
+    mkdirSync(out, { recursive: true });
+    cpSync(path.join(src, "experiments", api.name, "schema.json"), path.join(out, "schema.json"));
+    writeFileSync(path.join(out, "implementation.js"), await bundleExperiment(path.join(src, "experiments", api.name)));
+  }
   copyFiltered(path.join(src, "pages"), path.join(extDir, "pages"), (f) => /\.(html|css|svg|png)$/.test(f));
 
   mkdirSync(path.join(extDir, "data"), { recursive: true });

@@ -78,7 +78,9 @@ describe("the built .xpi", () => {
     expect(schema[0].functions.map((f: { name: string }) => f.name).sort()).toEqual(
       ["createOrRepairAccount", "findAccount", "holdChecks", "pauseChecks", "planAccount", "rememberClientCertificate", "trustServerCA", "verifyLogon"].sort(),
     );
-    expect(text(exp.parent.script)).toMatch(/^var mssAccounts = \(function \(\) \{$/m);
+    // Built from src/ (TypeScript) into one IIFE whose only global is the API class.
+    expect(text(exp.parent.script)).toMatch(/^var mssAccounts = \(\(\) => \{$/m);
+    expect(text(exp.parent.script)).toMatch(/^mssAccounts = mssAccounts\.default;\s*$/m);
     expect([...files.keys()].filter((f) => f.startsWith("experiments/mssAccounts/")).sort()).toEqual(["experiments/mssAccounts/implementation.js", "experiments/mssAccounts/schema.json"]);
   });
 

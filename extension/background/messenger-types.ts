@@ -2,8 +2,10 @@
  * The part of Thunderbird's `messenger` API this extension uses, typed by hand from the API
  * schemas (webextension-api.thunderbird.net, Thunderbird 153). @types/webextension-polyfill only
  * knows Firefox's APIs. The unit tests' fake (extension/test-support/fake-messenger.ts) implements
- * exactly this interface, so a mismatch shows up at type-check time.
+ * exactly this interface, so a mismatch shows up at type-check time. The mssAccounts Experiment's
+ * API is defined once, beside its implementation (extension/experiments/mssAccounts/src/api.ts).
  */
+import type { MssAccountsApi } from "../experiments/mssAccounts/src/api.ts";
 
 export interface WebExtEvent<F extends (...args: any[]) => any> {
   addListener(listener: F, ...extra: any[]): void;
@@ -78,87 +80,6 @@ export interface NativePort {
   disconnect(): void;
   onMessage: WebExtEvent<(msg: unknown) => void>;
   onDisconnect: WebExtEvent<(port: NativePort) => void>;
-}
-
-/** Result of every mssAccounts Experiment function: it never throws (see implementation.js). */
-export type ExperimentResult<T extends object = object> =
-  | ({ ok: true } & T)
-  | { ok: false; code: string; message: string; detail?: string };
-
-export interface AccountServerConfig {
-  host: string;
-  port: number;
-  /** 0 plain, 2 STARTTLS, 3 SSL/TLS. */
-  socketType: number;
-  /** 7 External ("TLS Certificate"), 3 cleartext password, 10 OAuth2, 1 none. */
-  authMethod: number;
-  username?: string;
-}
-
-export interface AccountSummary {
-  accountId: string;
-  email: string;
-  realName: string | null;
-  imap: (AccountServerConfig & { username: string }) | null;
-  smtp: (AccountServerConfig & { username: string; key: string }) | null;
-  /** Checks off while the card is out (pauseChecks). */
-  paused: boolean;
-  /** Checks off until the logon with the card is verified (holdChecks). */
-  held: boolean;
-}
-
-/** One setting an account repair changes ("imap.port", "identity.email", "smtp.created", …). */
-export interface AccountChange {
-  field: string;
-  from: string | number | boolean | null;
-  to: string | number | boolean | null;
-}
-
-/** The account already there for an address, and what a repair would change (planAccount). */
-export interface ExistingAccount {
-  accountId: string;
-  /** Found by an identity with this address, or by its IMAP server and login (its identity may have another address). */
-  matchedBy: "email" | "imap-server";
-  /** The address of the identity found (null: the account has none). */
-  email: string | null;
-  changes: AccountChange[];
-}
-
-export interface CreateAccountRequest {
-  email: string;
-  realName: string;
-  imap: AccountServerConfig;
-  smtp: AccountServerConfig;
-  /** The user's confirmation of a repair: required to change an existing account. */
-  confirmedRepair?: { accountId: string; fields: string[] };
-}
-
-export type VerifyFailure =
-  | "pin-locked"
-  | "pin-wrong"
-  | "pin-cancelled"
-  | "client-cert-not-found"
-  | "cert-refused"
-  | "cert-not-igc-sante" // decided by the setup flow from the card's issuer, not by the Experiment
-  | "server-cert-untrusted"
-  | "server-unreachable"
-  | "login-refused"
-  | "timeout"
-  | "unknown";
-
-export interface MssAccountsApi {
-  findAccount(email: string): Promise<ExperimentResult<{ found: boolean; account: AccountSummary | null }>>;
-  /** Read-only: the existing account for this address and what a repair would change. */
-  planAccount(req: CreateAccountRequest): Promise<ExperimentResult<{ existing: ExistingAccount | null }>>;
-  /** Creates; leaves a matching account as it is; repairs a differing one only with req.confirmedRepair ("repair-not-confirmed" otherwise). */
-  createOrRepairAccount(
-    req: CreateAccountRequest,
-  ): Promise<ExperimentResult<{ accountId: string; action: "created" | "repaired" | "unchanged"; changes: AccountChange[] }>>;
-  verifyLogon(accountId: string, timeoutMs?: number): Promise<ExperimentResult<{ verified: true }> | { ok: false; code: VerifyFailure; message: string; detail?: string }>;
-  rememberClientCertificate(req: { hosts: string[]; certificateSha256: string }): Promise<ExperimentResult<{ remembered: string[] }>>;
-  trustServerCA(pem: string): Promise<ExperimentResult<{ added: boolean; fingerprint: string }>>;
-  pauseChecks(accountId: string, paused: boolean): Promise<ExperimentResult<{ paused: boolean; held: boolean }>>;
-  holdChecks(accountId: string, held: boolean): Promise<ExperimentResult<{ paused: boolean; held: boolean }>>;
 }
 
 export interface Messenger {

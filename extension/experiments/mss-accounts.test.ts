@@ -1,17 +1,26 @@
 /**
- * The Experiment's parent code, run in a sandbox with small fakes of the Thunderbird objects it
+ * The Experiment's parent code as the .xpi ships it (built from mssAccounts/src/ by the same
+ * function as `npm run build`), run in a sandbox with small fakes of the Thunderbird objects it
  * touches (MailServices, Components). This checks its own logic — idempotency, validation, the
- * never-reject rule, status classification. That it works inside a real Thunderbird is the job of
- * the end-to-end suites (test/e2e).
+ * never-reject rule — and that schema.json, the built script and the API the extension calls it
+ * through list the same functions. The pure modules have their own tests in mssAccounts/src/. That
+ * it works inside a real Thunderbird is the job of the end-to-end suites (test/e2e).
  */
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import vm from "node:vm";
 import { describe, expect, it } from "vitest";
+import { bundleExperiment } from "../../scripts/build-experiment.mjs";
 import { CHANGE_FIELDS } from "../pages/setup/setup-flow.ts";
+import { MSS_ACCOUNTS_FUNCTIONS } from "./mssAccounts/src/api.ts";
 
-const SRC = readFileSync(path.join(path.dirname(fileURLToPath(import.meta.url)), "mssAccounts", "implementation.js"), "utf8");
+const API_DIR = path.join(path.dirname(fileURLToPath(import.meta.url)), "mssAccounts");
+const SRC = await bundleExperiment(API_DIR);
+const SCHEMA = JSON.parse(readFileSync(path.join(API_DIR, "schema.json"), "utf8")) as {
+  namespace: string;
+  functions: { name: string; async?: boolean; parameters: { name: string }[] }[];
+}[];
 
 class FakeServer {
   key: string;
@@ -43,6 +52,12 @@ class FakeServer {
   }
   closeCachedConnections() {
     this.closed++;
+  }
+  /** What verifyLogon reports (an nsresult), null for no answer. */
+  logonStatus: number | null = 0;
+  verifyLogon(listener: { OnStopRunningUrl(url: unknown, status: number): void }) {
+    const status = this.logonStatus;
+    if (status !== null) setTimeout(() => listener.OnStopRunningUrl(null, status), 1);
   }
 }
 
@@ -130,7 +145,7 @@ function load(classes: Record<string, unknown> = {}) {
   vm.createContext(sandbox);
   vm.runInContext(SRC, sandbox, { filename: "implementation.js" });
   const api = new sandbox.mssAccounts({}).getAPI({}).mssAccounts;
-  return { MS, api, t: sandbox.mssAccounts.forTests };
+  return { MS, api, globals: Object.keys(sandbox) };
 }
 
 const REQ = {
@@ -142,17 +157,35 @@ const REQ = {
 
 const nss = (code: number) => (0x805a0000 | (-code & 0xffff)) >>> 0;
 
+describe("mssAccounts Experiment: one list of functions", () => {
+  const schemaFunctions = Object.fromEntries(SCHEMA[0]!.functions.map((f) => [f.name, f.parameters.length]));
+
+  it("schema.json declares exactly the API the extension calls (names and parameter counts)", () => {
+    expect(SCHEMA).toHaveLength(1);
+    expect(SCHEMA[0]!.namespace).toBe("mssAccounts");
+    expect(schemaFunctions).toEqual(MSS_ACCOUNTS_FUNCTIONS);
+    for (const f of SCHEMA[0]!.functions) expect(f.async, f.name).toBe(true);
+  });
+
+  it("the built implementation provides exactly those functions, and defines no other global", () => {
+    const { api, globals } = load();
+    expect(Object.fromEntries(Object.entries(api).map(([name, fn]) => [name, (fn as (...a: unknown[]) => unknown).length]))).toEqual(MSS_ACCOUNTS_FUNCTIONS);
+    expect(globals.sort()).toEqual(["ChromeUtils", "Components", "Services", "mssAccounts"]);
+  });
+});
+
 describe("mssAccounts Experiment (parent code)", () => {
-  it("classifies logon statuses into what the user can act on", () => {
-    const { t } = load();
-    expect(t.mssClassifyLogonStatus(0x804b000d, null).code).toBe("server-unreachable");
-    expect(t.mssClassifyLogonStatus(0x804b001e, null).code).toBe("server-unreachable");
-    expect(t.mssClassifyLogonStatus(nss(-12288 + 17), 2).code).toBe("cert-refused"); // SSL_ERROR_BAD_CERT_ALERT
-    expect(t.mssClassifyLogonStatus(nss(-12288 + 181), 2).code).toBe("cert-refused"); // certificate required (TLS 1.3)
-    expect(t.mssClassifyLogonStatus(nss(-12288 + 3), 2).code).toBe("client-cert-not-found");
-    expect(t.mssClassifyLogonStatus(nss(-8192 + 15), 2).code).toBe("pin-wrong");
-    expect(t.mssClassifyLogonStatus(nss(-8192 + 13), 1).code).toBe("server-cert-untrusted"); // SEC_ERROR_UNKNOWN_ISSUER
-    expect(t.mssClassifyLogonStatus(0x80004005, null).code).toBe("login-refused");
+  it("verifies the logon, and classifies a refusal into what the user can act on", async () => {
+    const { MS, api } = load();
+    const { accountId } = await api.createOrRepairAccount(REQ);
+    const server = MS.accounts.accounts[0].incomingServer as FakeServer;
+    expect(await api.verifyLogon(accountId)).toEqual({ ok: true, verified: true });
+    server.logonStatus = nss(-12288 + 181); // certificate required (TLS 1.3)
+    expect(await api.verifyLogon(accountId)).toMatchObject({ ok: false, code: "cert-refused" });
+    server.logonStatus = 0x804b000d;
+    expect(await api.verifyLogon(accountId)).toEqual({ ok: false, code: "server-unreachable", message: "connection refused" });
+    server.logonStatus = null; // no answer at all
+    expect(await api.verifyLogon(accountId, 20)).toMatchObject({ ok: false, code: "timeout" });
   });
 
   it("creates the account once: IMAP server, SMTP server, identity, incoming server attached last", async () => {
@@ -324,12 +357,5 @@ describe("mssAccounts Experiment (parent code)", () => {
     expect(server).toMatchObject({ doBiff: true, loginAtStartUp: true });
     expect(await api.findAccount(REQ.email)).toMatchObject({ account: { paused: false, held: false } });
     expect(await api.holdChecks("account-none", true)).toMatchObject({ ok: false, code: "unknown-account" });
-  });
-
-  it("reads PEM certificates strictly", () => {
-    const { t } = load();
-    expect(t.mssPemToBase64("-----BEGIN CERTIFICATE-----\nMIIB\nAAA=\n-----END CERTIFICATE-----")).toBe("MIIBAAA=");
-    expect(t.mssPemToBase64("-----BEGIN CERTIFICATE-----\n<script>\n-----END CERTIFICATE-----")).toBeNull();
-    expect(t.mssNormFingerprint("AB:CD:EF")).toBe("abcdef");
   });
 });

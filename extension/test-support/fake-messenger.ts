@@ -17,22 +17,16 @@ import { readFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { ADDON_ID } from "../../shared/constants.ts";
+import type { ComposeDetails, Messenger, NativePort, Pkcs11Slot, ProviderContact, SearchRequestListener, WebExtEvent } from "../background/messenger-types.ts";
 import type {
   AccountChange,
   AccountSummary,
-  ComposeDetails,
   CreateAccountRequest,
   ExistingAccount,
   ExperimentResult,
-  Messenger,
   MssAccountsApi,
-  NativePort,
-  Pkcs11Slot,
-  ProviderContact,
-  SearchRequestListener,
   VerifyFailure,
-  WebExtEvent,
-} from "../background/messenger-types.ts";
+} from "../experiments/mssAccounts/src/api.ts";
 
 export class FakeEvent<F extends (...args: any[]) => any> implements WebExtEvent<F> {
   readonly entries: { fn: F; extra: any[] }[] = [];

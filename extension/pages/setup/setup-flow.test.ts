@@ -8,7 +8,7 @@ import { cardLogin } from "../../../bridge/trust/discover.ts";
 import { messageName } from "../common/i18n.ts";
 import type { MethodName, Params, Result } from "../../../shared/protocol/schemas.ts";
 import type { BridgeState } from "../../background/bridge-client.ts";
-import type { ExistingAccount } from "../../background/messenger-types.ts";
+import type { ExistingAccount } from "../../experiments/mssAccounts/src/api.ts";
 import type { ProvisionedAccount } from "../../background/card-watch.ts";
 import type { CardIdentityMessage } from "../../../shared/domain/identity.ts";
 import type { ServerTarget } from "../../../shared/domain/trust.ts";

@@ -23,7 +23,8 @@ import type { MethodName, Params, Result } from "../../../shared/protocol/schema
 import { BRIDGE_CALL_TIMEOUT_MS, CARD_CALL_TIMEOUT_MS, PKCS11_MANIFEST_NAME } from "../../../shared/constants.ts";
 import type { BridgeState } from "../../background/bridge-client.ts";
 import type { ProvisionedAccount } from "../../background/card-watch.ts";
-import type { AccountChange, CreateAccountRequest, ExistingAccount, MssAccountsApi, Pkcs11Slot, VerifyFailure } from "../../background/messenger-types.ts";
+import type { Pkcs11Slot } from "../../background/messenger-types.ts";
+import type { AccountChange, CreateAccountRequest, ExistingAccount, MssAccountsApi, VerifyFailure } from "../../experiments/mssAccounts/src/api.ts";
 import { normaliseAddress } from "../../background/recipients.ts";
 
 export type StepId = "bridge" | "card" | "identity" | "directory" | "trust" | "discovery" | "module" | "ca" | "account" | "certificate" | "pin" | "logon";

@@ -1,0 +1,117 @@
+/**
+ * The mssAccounts Experiment's API as the extension calls it (messenger.mssAccounts): one
+ * definition for both sides. The implementation (implementation.ts) is checked against it at
+ * type-check time, schema.json against MSS_ACCOUNTS_FUNCTIONS by extension/experiments/mss-accounts.test.ts.
+ */
+
+/** Result of every mssAccounts Experiment function: it never throws (see implementation.ts). */
+export type ExperimentResult<T extends object = object> = ({ ok: true } & T) | ExperimentFailure;
+
+export interface ExperimentFailure {
+  ok: false;
+  code: string;
+  message: string;
+  detail?: string;
+}
+
+export interface AccountServerConfig {
+  host: string;
+  port: number;
+  /** 0 plain, 2 STARTTLS, 3 SSL/TLS. */
+  socketType: number;
+  /** 7 External ("TLS Certificate"), 3 cleartext password, 10 OAuth2, 1 none. */
+  authMethod: number;
+  username?: string;
+}
+
+export interface AccountSummary {
+  accountId: string;
+  email: string;
+  realName: string | null;
+  imap: (AccountServerConfig & { username: string }) | null;
+  smtp: (AccountServerConfig & { username: string; key: string }) | null;
+  /** Checks off while the card is out (pauseChecks). */
+  paused: boolean;
+  /** Checks off until the logon with the card is verified (holdChecks). */
+  held: boolean;
+}
+
+/** A setting's value as the setup page shows it. */
+export type ShownValue = string | number | boolean | null;
+
+/** One setting an account repair changes ("imap.port", "identity.email", "smtp.created", …). */
+export interface AccountChange {
+  field: string;
+  from: ShownValue;
+  to: ShownValue;
+}
+
+/** The account already there for an address, and what a repair would change (planAccount). */
+export interface ExistingAccount {
+  accountId: string;
+  /** Found by an identity with this address, or by its IMAP server and login (its identity may have another address). */
+  matchedBy: "email" | "imap-server";
+  /** The address of the identity found (null: the account has none). */
+  email: string | null;
+  changes: AccountChange[];
+}
+
+export interface CreateAccountRequest {
+  email: string;
+  realName: string;
+  imap: AccountServerConfig;
+  smtp: AccountServerConfig;
+  /** The user's confirmation of a repair: required to change an existing account. */
+  confirmedRepair?: { accountId: string; fields: string[] };
+}
+
+export type VerifyFailure =
+  | "pin-locked"
+  | "pin-wrong"
+  | "pin-cancelled"
+  | "client-cert-not-found"
+  | "cert-refused"
+  | "cert-not-igc-sante" // decided by the setup flow from the card's issuer, not by the Experiment
+  | "server-cert-untrusted"
+  | "server-unreachable"
+  | "login-refused"
+  | "timeout"
+  | "unknown";
+
+export interface CheckFlags {
+  paused: boolean;
+  held: boolean;
+}
+
+export interface MssAccountsApi {
+  findAccount(email: string): Promise<ExperimentResult<{ found: boolean; account: AccountSummary | null }>>;
+  /** Read-only: the existing account for this address and what a repair would change. */
+  planAccount(req: CreateAccountRequest): Promise<ExperimentResult<{ existing: ExistingAccount | null }>>;
+  /** Creates; leaves a matching account as it is; repairs a differing one only with req.confirmedRepair ("repair-not-confirmed" otherwise). */
+  createOrRepairAccount(
+    req: CreateAccountRequest,
+  ): Promise<ExperimentResult<{ accountId: string; action: "created" | "repaired" | "unchanged"; changes: AccountChange[] }>>;
+  verifyLogon(accountId: string, timeoutMs?: number): Promise<ExperimentResult<{ verified: true }> | { ok: false; code: VerifyFailure; message: string; detail?: string }>;
+  rememberClientCertificate(req: { hosts: string[]; certificateSha256: string }): Promise<ExperimentResult<{ remembered: string[] }>>;
+  trustServerCA(pem: string): Promise<ExperimentResult<{ added: boolean; fingerprint: string }>>;
+  pauseChecks(accountId: string, paused: boolean): Promise<ExperimentResult<CheckFlags>>;
+  holdChecks(accountId: string, held: boolean): Promise<ExperimentResult<CheckFlags>>;
+}
+
+type ParameterCount<F> = F extends (...args: infer P) => unknown ? Required<P>["length"] : never;
+
+/**
+ * Every function of the API with its number of parameters (optional ones included). Its type
+ * makes it list exactly MssAccountsApi's functions with their counts; the tests compare it with
+ * schema.json and with the built implementation.
+ */
+export const MSS_ACCOUNTS_FUNCTIONS: { readonly [K in keyof MssAccountsApi]: ParameterCount<MssAccountsApi[K]> } = {
+  findAccount: 1,
+  planAccount: 1,
+  createOrRepairAccount: 1,
+  verifyLogon: 2,
+  rememberClientCertificate: 1,
+  trustServerCA: 1,
+  pauseChecks: 2,
+  holdChecks: 2,
+};
