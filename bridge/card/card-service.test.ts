@@ -14,6 +14,7 @@ import { loadCardDatabase } from "./card-database.ts";
 import { CardLayerService, type TokenLike } from "./card-service.ts";
 import { readPkcs11Manifest } from "./pkcs11-manifest.ts";
 import { SIMULATED_READER, SimulatedCardWatcher } from "./simulated-watcher.ts";
+import { DUPONT_IDENTITY } from "../../test/fixtures/identity.ts";
 
 const db = loadCardDatabase();
 const CPS3 = "3BAC00402A001225006480000310009000";
@@ -21,28 +22,14 @@ const CPS4 = "3B9B188001001225006480040100009044";
 const UNKNOWN = "3BF81300008131FE454A434F5076323431B7";
 const MODULE = "/opt/test/module.so";
 
-const identity = (idNat: string): CardIdentity => ({
-  idNat,
-  idType: "RPPS",
-  idNumber: idNat.slice(1),
-  kind: "personal",
-  surname: "DUPONT",
-  givenName: "JEAN",
-  profession: "Médecin",
-  structure: null,
-  notBefore: "2025-01-01T00:00:00.000Z",
-  notAfter: "2028-01-01T00:00:00.000Z",
-  issuer: "TEST AC IGC-SANTE FORT PERSONNES",
-  certificateSerial: "01",
-  certificateSha256: "00".repeat(32),
-});
+const identity = (idNat: string): CardIdentity => ({ ...DUPONT_IDENTITY, idNat, idNumber: idNat.slice(1) });
 
 /** A fake token: counts reads, can be made slow, and honours cancelAll like the real one. */
 class FakeToken implements TokenLike {
   reads = 0;
   closed = false;
   /** What the "module" says: a fake module keeps answering after the card is pulled, like SoftHSM. */
-  idNat = "810001234567";
+  idNat = DUPONT_IDENTITY.idNat;
   hold = false;
   /** The reader each call was asked for. */
   readonly readers: { op: "identity" | "pin"; reader: BoundReader }[] = [];

@@ -4,27 +4,12 @@
  */
 import { EventEmitter } from "node:events";
 import type { CardLayerState } from "../../shared/domain/card.ts";
-import type { CardIdentity, PinStatus } from "../../shared/domain/identity.ts";
+import type { PinStatus } from "../../shared/domain/identity.ts";
 import type { DirectoryEntry } from "../../shared/domain/directory-entry.ts";
 import { BridgeError, ErrorCode } from "../../shared/protocol/errors.ts";
 import type { CardChanged, CardService, DirectoryService, ImportProgress, ModuleInfo, TrustService } from "../../bridge/services.ts";
 import type { Services } from "../../bridge/server/context.ts";
-
-export const FAKE_IDENTITY: CardIdentity = {
-  idNat: "810001234567",
-  idType: "RPPS",
-  idNumber: "10001234567",
-  kind: "personal",
-  surname: "DUPONT",
-  givenName: "JEAN",
-  profession: "Médecin",
-  structure: null,
-  notBefore: "2025-01-01T00:00:00.000Z",
-  notAfter: "2028-01-01T00:00:00.000Z",
-  issuer: "TEST AC IGC-SANTE FORT PERSONNES",
-  certificateSerial: "01",
-  certificateSha256: "00".repeat(32),
-};
+import { DUPONT_IDENTITY } from "../fixtures/identity.ts";
 
 export const FAKE_ENTRY: DirectoryEntry = {
   email: "jean.dupont@test.mssante.fr",
@@ -58,7 +43,7 @@ export class FakeCardService extends EventEmitter implements CardService {
   }
   async getIdentity() {
     if (this.identityDelayMs) await new Promise((r) => setTimeout(r, this.identityDelayMs));
-    return FAKE_IDENTITY;
+    return DUPONT_IDENTITY;
   }
   async getPinStatus() {
     return this.pin;

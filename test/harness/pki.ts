@@ -15,6 +15,7 @@ import { mkdtemp, mkdir, readFile, rm, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
+import { DUPONT_HOLDER, TEST_CA_NAME } from "../fixtures/identity.ts";
 
 const run = promisify(execFile);
 
@@ -92,12 +93,7 @@ export interface TestPki {
   cleanup(): Promise<void>;
 }
 
-export const DEFAULT_DOCTOR: PersonalHolder = {
-  idNat: "810001234567",
-  surname: "DUPONT",
-  givenName: "JEAN",
-  profession: "Médecin",
-};
+export const DEFAULT_DOCTOR: PersonalHolder = DUPONT_HOLDER;
 
 export const DEFAULT_STAFF: StaffHolder = {
   id: "3750000001",
@@ -241,7 +237,7 @@ export async function createTestPki(opts: TestPkiOptions = {}): Promise<TestPki>
   await mkdir(dir, { recursive: true });
   const days = opts.days ?? 825;
 
-  const ca = await makeCa(dir, "ca", opts.caCommonName ?? "TEST AC IGC-SANTE FORT PERSONNES", days);
+  const ca = await makeCa(dir, "ca", opts.caCommonName ?? TEST_CA_NAME, days);
   const foreignCa = await makeCa(dir, "foreign-ca", opts.foreignCaCommonName ?? "FOREIGN TEST CA (NOT IGC-SANTE)", days);
 
   const issuePersonal = (name: string, holder: PersonalHolder, by: TestCa = ca) =>

@@ -13,6 +13,7 @@ import type { ProvisionedAccount } from "../../background/card-watch.ts";
 import type { CardIdentityMessage } from "../../../shared/domain/identity.ts";
 import type { ServerTarget } from "../../../shared/domain/trust.ts";
 import { DUPONT, entry } from "../../test-support/entries.ts";
+import { DUPONT_IDENTITY, TEST_CA_NAME } from "../../../test/fixtures/identity.ts";
 import { createFakeMessenger, type FakeControls } from "../../test-support/fake-messenger.ts";
 import {
   bridgeCallTimeout,
@@ -32,22 +33,8 @@ import {
   type StepState,
 } from "./setup-flow.ts";
 
-const FPR = "a1".repeat(32);
-const IDENTITY: CardIdentityMessage = {
-  idNat: "810001234567",
-  idType: "RPPS",
-  idNumber: "10001234567",
-  kind: "personal",
-  surname: "DUPONT",
-  givenName: "JEAN",
-  profession: "Médecin",
-  structure: null,
-  notBefore: "2025-01-01T00:00:00Z",
-  notAfter: "2028-01-01T00:00:00Z",
-  issuer: "TEST AC IGC-SANTE FORTE PERSONNES",
-  certificateSerial: "01",
-  certificateSha256: FPR,
-};
+const IDENTITY: CardIdentityMessage = DUPONT_IDENTITY;
+const FPR = IDENTITY.certificateSha256;
 const READER = { name: "Virtual PCD 00 00", cardPresent: true, atr: "3B", model: { id: "cps3", name: "CPS3", family: "CPS3" as const, interface: "contact" as const, rsaPss: false }, unknownCard: false };
 const CARD_OK = { pcscAvailable: true, readers: [READER], boundReader: READER.name, unavailable: null };
 const target = (service: ServerTarget["service"], host: string, port: number, front: ServerTarget["front"], priority: number, confirmed = true): ServerTarget => ({ service, host, port, priority, weight: 0, front, source: "srv", confirmed });
@@ -79,7 +66,7 @@ class Env {
   accountCallsAtPinQuestion: string[] | null = null;
   askedTargets: ServerTarget[][] = [];
   recorded: ProvisionedAccount[] = [];
-  cas: { name: string; pem: string; subjectCN?: string }[] = [{ name: "test-ca.pem", pem: CA_PEM, subjectCN: "TEST AC IGC-SANTE FORTE PERSONNES" }];
+  cas: { name: string; pem: string; subjectCN?: string }[] = [{ name: "test-ca.pem", pem: CA_PEM, subjectCN: TEST_CA_NAME }];
   fake: FakeControls;
   deps: SetupDeps;
   ui: SetupUi;
