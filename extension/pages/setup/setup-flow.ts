@@ -331,85 +331,143 @@ export async function prepare(deps: SetupDeps, ui: SetupUi): Promise<PrepareOutc
 
 const REFUSALS = new Set<VerifyFailure>(["login-refused", "cert-refused", "client-cert-not-found"]);
 
+/** A failed step: shown as failed, and the failure the page explains. */
+type Failed = { ok: false; failure: SetupFailure };
+
+function failed(ui: SetupUi, step: StepId, code: FailureCode, detail?: string): Failed {
+  ui.progress(step, "failed", { code });
+  return { ok: false, failure: detail ? { step, code, detail } : { step, code } };
+}
+
+/** The card login's servers: the IMAP and submission targets and the auth methods for them. */
+interface CardServers {
+  imap: ServerTarget;
+  smtp: ServerTarget;
+  imapAuthMethod: number;
+  smtpAuthMethod: number;
+}
+
+/**
+ * Trust space, discovery, the PIN gate, then (only then) Thunderbird: card module, CAs, account,
+ * certificate, logon. Each step is a function below; the first that fails ends the setup.
+ */
 export async function provision(deps: SetupDeps, ui: SetupUi, input: { identity: CardIdentityMessage; address: string }): Promise<ProvisionOutcome> {
-  const fail = (step: StepId, code: FailureCode, detail?: string): ProvisionOutcome => {
-    ui.progress(step, "failed", { code });
-    return { ok: false, failure: detail ? { step, code, detail } : { step, code } };
-  };
-  const warnings: string[] = [];
-  const norm = normaliseAddress(input.address);
-  if (!norm) return fail("trust", "invalid-address");
-  // Keep the address as the directory/user wrote its local part; the domain in ASCII form.
-  const address = input.address.trim().slice(0, input.address.trim().lastIndexOf("@")) + "@" + norm.domain;
-
+  const address = accountAddress(input.address);
+  if (!address) return failed(ui, "trust", "invalid-address");
   const bf = bridgeFailure(deps.bridgeState());
-  if (bf) return fail("bridge", bf);
+  if (bf) return failed(ui, "bridge", bf);
+  const warnings: string[] = [];
 
-  // 1. Trust space.
+  const trust = await checkTrustSpace(deps, ui, address);
+  if (!trust.ok) return trust;
+  const servers = await discoverCardServers(deps, ui, address);
+  if (!servers.ok) return servers;
+  const { imap, smtp } = servers;
+  const pin = await checkPinBeforeChanges(deps, ui);
+  if (!pin.ok) return pin;
+  const cardModule = await installCardModule(deps, ui, warnings);
+  if (!cardModule.ok) return cardModule;
+  const cas = await trustServerCAs(deps, ui);
+  if (!cas.ok) return cas;
+  const realName = realNameFromCard(input.identity);
+  const account = await createOrRepairAccount(deps, ui, { address, realName, servers }, warnings);
+  if (!account.ok) return account;
+  const certificate = await rememberCardCertificate(deps, ui, [imap.host, smtp.host], input.identity.certificateSha256);
+  if (!certificate.ok) return certificate;
+  const logon = await verifyLogon(deps, ui, { accountId: account.accountId, pinBefore: pin.state, identity: input.identity, knownCaNames: cas.knownCaNames });
+  if (!logon.ok) return logon;
+  return { ok: true, result: { accountId: account.accountId, action: account.action, address, realName, imap, smtp, warnings } };
+}
+
+/** The address as the directory/user wrote its local part, its domain in ASCII form; null when it is not an address. */
+function accountAddress(typed: string): string | null {
+  const norm = normaliseAddress(typed);
+  if (!norm) return null;
+  return typed.trim().slice(0, typed.trim().lastIndexOf("@")) + "@" + norm.domain;
+}
+
+/** 1. The address's domain is in the MSSanté trust space. */
+async function checkTrustSpace(deps: SetupDeps, ui: SetupUi, address: string): Promise<Failed | { ok: true }> {
   ui.progress("trust", "running");
   try {
     const t = await deps.call("trust.check", { address });
-    if (t.verdict === "untrusted") return fail("trust", "not-in-trust-space", t.domain);
-    if (t.verdict === "unknown") return fail("trust", "trust-unknown");
+    if (t.verdict === "untrusted") return failed(ui, "trust", "not-in-trust-space", t.domain);
+    if (t.verdict === "unknown") return failed(ui, "trust", "trust-unknown");
   } catch (e) {
-    return fail("trust", callFailure(e) === "bridge-down" ? "bridge-down" : "trust-unknown", detailOf(e));
+    return failed(ui, "trust", callFailure(e) === "bridge-down" ? "bridge-down" : "trust-unknown", detailOf(e));
   }
   ui.progress("trust", "done");
+  return { ok: true };
+}
 
-  // 2. The card login's servers and auth methods, as the bridge chooses them with its operator
-  // policies (its configuration is the one source; the extension has no chooser of its own).
+/**
+ * 2. The card login's servers and auth methods, as the bridge chooses them with its operator
+ * policies (its configuration is the one source; the extension has no chooser of its own).
+ * Targets outside the address's domain and the trust space are used only if the user agrees.
+ */
+async function discoverCardServers(deps: SetupDeps, ui: SetupUi, address: string): Promise<Failed | ({ ok: true } & CardServers)> {
   ui.progress("discovery", "running");
   let login: Result<"discovery.discover">["cardLogin"];
   try {
     login = (await deps.call("discovery.discover", { address })).cardLogin;
   } catch (e) {
-    return fail("discovery", callFailure(e) === "bridge-down" ? "bridge-down" : "discovery-failed", detailOf(e));
+    return failed(ui, "discovery", callFailure(e) === "bridge-down" ? "bridge-down" : "discovery-failed", detailOf(e));
   }
   // A bridge from before cardLogin: choosing here would be a second policy that can disagree with
   // the bridge's configuration, so the setup stops and asks for the bridge to be updated.
-  if (!login) return fail("discovery", "bridge-outdated", "discovery.discover answered without cardLogin");
+  if (!login) return failed(ui, "discovery", "bridge-outdated", "discovery.discover answered without cardLogin");
   const { imap, submission: smtp } = login;
-  if (!imap || !smtp) return fail("discovery", "no-certificate-front", `front: ${login.front}`);
+  if (!imap || !smtp) return failed(ui, "discovery", "no-certificate-front", `front: ${login.front}`);
   const unconfirmed = [imap, smtp].filter((t) => !t.confirmed);
-  if (unconfirmed.length && !(await ui.confirmTargets(unconfirmed))) return fail("discovery", "targets-refused");
+  if (unconfirmed.length && !(await ui.confirmTargets(unconfirmed))) return failed(ui, "discovery", "targets-refused");
   ui.progress("discovery", "done", { imap: `${imap.host}:${imap.port}`, smtp: `${smtp.host}:${smtp.port}` });
+  return { ok: true, imap, smtp, imapAuthMethod: login.imapAuthMethod, smtpAuthMethod: login.smtpAuthMethod };
+}
 
-  // 3. The PIN state, before anything in Thunderbird changes: with a locked or to-be-changed PIN
-  // nothing is done; after wrong tries the user decides, and stopping leaves Thunderbird as it was
-  // (no account whose checks would make NSS ask for the PIN on the card's last try).
+/**
+ * 3. The PIN state, before anything in Thunderbird changes: with a locked or to-be-changed PIN
+ * nothing is done; after wrong tries the user decides, and stopping leaves Thunderbird as it was
+ * (no account whose checks would make NSS ask for the PIN on the card's last try).
+ */
+async function checkPinBeforeChanges(deps: SetupDeps, ui: SetupUi): Promise<Failed | ({ ok: true } & PinStatus)> {
   ui.progress("pin", "running");
   let pin: PinStatus;
   try {
     pin = await deps.call("card.getPinStatus", {});
   } catch (e) {
-    return fail("pin", callFailure(e), detailOf(e));
+    return failed(ui, "pin", callFailure(e), detailOf(e));
   }
-  if (pin.state === "locked") return fail("pin", "pin-locked");
-  if (pin.state === "to-be-changed" || pin.state === "not-initialized") return fail("pin", "pin-to-be-changed");
+  if (pin.state === "locked") return failed(ui, "pin", "pin-locked");
+  if (pin.state === "to-be-changed" || pin.state === "not-initialized") return failed(ui, "pin", "pin-to-be-changed");
   if (pin.state === "count-low" || pin.state === "final-try") {
     ui.progress("pin", "warning", { pin: pin.state });
-    if (!(await ui.confirmPin(pin.state))) return fail("pin", "pin-declined");
+    if (!(await ui.confirmPin(pin.state))) return failed(ui, "pin", "pin-declined");
   }
   ui.progress("pin", "done", { pin: pin.state });
+  return { ok: true, ...pin };
+}
 
-  // 4. The card's PKCS#11 module into Thunderbird.
+/**
+ * 4. The card's PKCS#11 module into Thunderbird. Whether Thunderbird can load the module is what
+ * counts: a manifest the bridge could not write may already be there (written by `mss-bridge
+ * install`, an installer or an administrator).
+ */
+async function installCardModule(deps: SetupDeps, ui: SetupUi, warnings: string[]): Promise<Failed | { ok: true }> {
   ui.progress("module", "running");
-  // Whether Thunderbird can load the module is what counts: a manifest the bridge could not write
-  // may already be there (written by `mss-bridge install`, an installer or an administrator).
   let manifestError: string | null = null;
   try {
     const info = await deps.call("card.getModuleInfo", {});
-    if (!info.moduleAvailable) return fail("module", "module-missing", info.moduleDescription);
+    if (!info.moduleAvailable) return failed(ui, "module", "module-missing", info.moduleDescription);
     if (!info.manifestInstalled) {
       try {
         await deps.call("card.installModuleManifest", {});
       } catch (e) {
-        if (transport(callFailure(e))) return fail("module", callFailure(e), detailOf(e));
+        if (transport(callFailure(e))) return failed(ui, "module", callFailure(e), detailOf(e));
         manifestError = detailOf(e);
       }
     }
   } catch (e) {
-    return fail("module", transport(callFailure(e)) ? callFailure(e) : "module-manifest-failed", detailOf(e));
+    return failed(ui, "module", transport(callFailure(e)) ? callFailure(e) : "module-manifest-failed", detailOf(e));
   }
   try {
     if (!(await deps.pkcs11.isModuleInstalled(PKCS11_MANIFEST_NAME))) await deps.pkcs11.installModule(PKCS11_MANIFEST_NAME, 0);
@@ -417,92 +475,129 @@ export async function provision(deps: SetupDeps, ui: SetupUi, input: { identity:
     if (!slots.some((s) => s.token)) warnings.push("module-no-token");
   } catch (e) {
     const why = e instanceof Error ? e.message : String(e);
-    return manifestError ? fail("module", "module-manifest-failed", `${manifestError}; ${why}`) : fail("module", "module-load-failed", why);
+    return manifestError ? failed(ui, "module", "module-manifest-failed", `${manifestError}; ${why}`) : failed(ui, "module", "module-load-failed", why);
   }
   ui.progress("module", warnings.includes("module-no-token") ? "warning" : "done");
+  return { ok: true };
+}
 
-  // 5. IGC-Santé CAs for the servers' certificates.
+/** 5. IGC-Santé CAs for the servers' certificates; their names tell a card issued elsewhere (step 8). */
+async function trustServerCAs(deps: SetupDeps, ui: SetupUi): Promise<Failed | { ok: true; knownCaNames: string[] }> {
   ui.progress("ca", "running");
-  let knownCaNames: string[] = [];
   try {
     const cas = await deps.loadCAs();
-    knownCaNames = cas.flatMap((c) => (c.subjectCN ? [c.subjectCN] : []));
+    const knownCaNames = cas.flatMap((c) => (c.subjectCN ? [c.subjectCN] : []));
     for (const ca of cas) {
       const r = await deps.accounts.trustServerCA(ca.pem);
-      if (!r.ok) return fail("ca", "ca-trust-failed", `${ca.name}: ${r.code}`);
+      if (!r.ok) return failed(ui, "ca", "ca-trust-failed", `${ca.name}: ${r.code}`);
     }
     ui.progress("ca", cas.length ? "done" : "skipped", { count: String(cas.length) });
+    return { ok: true, knownCaNames };
   } catch (e) {
-    return fail("ca", "ca-trust-failed", e instanceof Error ? e.message : String(e));
+    return failed(ui, "ca", "ca-trust-failed", e instanceof Error ? e.message : String(e));
   }
+}
 
-  // 6. Account: created; one already there for the address is reported, left as it is when it
-  // matches, and repaired only when the user agrees to the changes listed.
+/** An Experiment call that threw (it should not): an account failure like the others. */
+const thrown = (e: unknown) => ({ ok: false as const, code: "account-failed", message: e instanceof Error ? e.message : String(e) });
+
+/**
+ * 6. Account: created; one already there for the address is reported, left as it is when it
+ * matches, and repaired only when the user agrees to the changes listed. Its automatic checks are
+ * held until the logon works (released in step 8), and the extension records it.
+ */
+async function createOrRepairAccount(
+  deps: SetupDeps,
+  ui: SetupUi,
+  a: { address: string; realName: string; servers: CardServers },
+  warnings: string[],
+): Promise<Failed | { ok: true; accountId: string; action: Provisioned["action"] }> {
   ui.progress("account", "running");
-  const realName = realNameFromCard(input.identity);
+  const { imap, smtp } = a.servers;
   const request: CreateAccountRequest = {
-    email: address,
-    realName,
-    imap: { host: imap.host, port: imap.port, socketType: socketTypeFor(imap.port), authMethod: login.imapAuthMethod },
-    smtp: { host: smtp.host, port: smtp.port, socketType: socketTypeFor(smtp.port), authMethod: login.smtpAuthMethod },
+    email: a.address,
+    realName: a.realName,
+    imap: { host: imap.host, port: imap.port, socketType: socketTypeFor(imap.port), authMethod: a.servers.imapAuthMethod },
+    smtp: { host: smtp.host, port: smtp.port, socketType: socketTypeFor(smtp.port), authMethod: a.servers.smtpAuthMethod },
   };
   const accountFailure = (r: { code: string; message: string }) =>
-    fail("account", r.code === "existing-not-imap" ? "existing-not-imap" : "account-failed", `${r.code}: ${r.message}`);
-  const thrown = (e: unknown) => ({ ok: false as const, code: "account-failed", message: e instanceof Error ? e.message : String(e) });
+    failed(ui, "account", r.code === "existing-not-imap" ? "existing-not-imap" : "account-failed", `${r.code}: ${r.message}`);
   const plan = await deps.accounts.planAccount(request).catch(thrown);
   if (!plan.ok) return accountFailure(plan);
   if (plan.existing && plan.existing.changes.length) {
     ui.progress("account", "warning", { action: "existing" });
-    if (!(await ui.confirmRepair(plan.existing))) return fail("account", "repair-declined");
+    if (!(await ui.confirmRepair(plan.existing))) return failed(ui, "account", "repair-declined");
     request.confirmedRepair = { accountId: plan.existing.accountId, fields: plan.existing.changes.map((c) => c.field) };
   }
   const created = await deps.accounts.createOrRepairAccount(request).catch(thrown);
   if (!created.ok) return accountFailure(created);
   ui.progress("account", "done", { action: created.action });
-  // No automatic check with the card until the logon below has worked (released at the end).
+  // No automatic check with the card until the logon has worked (released in step 8).
   const hold = await deps.accounts.holdChecks(created.accountId, true).catch(thrown);
   if (!hold.ok) warnings.push("checks-hold-failed");
   try {
     await deps.recordAccount({
       accountId: created.accountId,
-      email: address,
+      email: a.address,
       imapHost: imap.host,
       smtpHost: smtp.host,
       provisionedAt: new Date().toISOString(),
     });
   } catch (e) {
-    return fail("account", "record-failed", detailOf(e));
+    return failed(ui, "account", "record-failed", detailOf(e));
   }
+  return { ok: true, accountId: created.accountId, action: created.action };
+}
 
-  // 7. The card's certificate for these hosts only. After the PIN gate: finding the certificate
-  // lists the token's objects, and NSS may ask for the PIN to do so.
+/**
+ * 7. The card's certificate for these hosts only. After the PIN gate: finding the certificate
+ * lists the token's objects, and NSS may ask for the PIN to do so.
+ */
+async function rememberCardCertificate(deps: SetupDeps, ui: SetupUi, hosts: string[], certificateSha256: string): Promise<Failed | { ok: true }> {
   ui.progress("certificate", "running");
-  const hosts = [...new Set([imap.host, smtp.host])];
-  const rem = await deps.accounts.rememberClientCertificate({ hosts, certificateSha256: input.identity.certificateSha256 });
-  if (!rem.ok) return fail("certificate", rem.code === "client-cert-not-found" ? "client-cert-not-found" : "account-failed", `${rem.code}: ${rem.message}`);
+  const rem = await deps.accounts.rememberClientCertificate({ hosts: [...new Set(hosts)], certificateSha256 });
+  if (!rem.ok) return failed(ui, "certificate", rem.code === "client-cert-not-found" ? "client-cert-not-found" : "account-failed", `${rem.code}: ${rem.message}`);
   ui.progress("certificate", "done");
+  return { ok: true };
+}
 
-  // 8. Logon: NSS asks for the PIN, the server checks the certificate.
+/**
+ * 8. Logon: NSS asks for the PIN, the server checks the certificate. Once it works, the account's
+ * checks are released; until then they stay held (no retry with the card until a setup's logon works).
+ */
+async function verifyLogon(
+  deps: SetupDeps,
+  ui: SetupUi,
+  a: { accountId: string; pinBefore: PinStatus["state"]; identity: CardIdentityMessage; knownCaNames: string[] },
+): Promise<Failed | { ok: true }> {
   ui.progress("logon", "running");
   const v = await deps.accounts
-    .verifyLogon(created.accountId)
+    .verifyLogon(a.accountId)
     .catch((e: unknown) => ({ ok: false as const, code: "unknown" as VerifyFailure, message: e instanceof Error ? e.message : String(e) }));
   if (!v.ok) {
-    // The card's flags tell more than NSS's error: a PIN typed wrong shows as count-low/final-try/locked.
-    const after = await deps.call("card.getPinStatus", {}).catch(() => null);
-    let code = v.code as VerifyFailure;
-    if (after?.state === "locked") code = "pin-locked";
-    else if (after && after.state !== pin.state && (after.state === "count-low" || after.state === "final-try")) code = "pin-wrong";
-    // A refusal of a card not issued by IGC-Santé has one precise cause, whatever the server says
-    // (it may not even ask for that certificate, so NSS sends none).
-    else if (REFUSALS.has(code) && issuedByKnownCa(input.identity.issuer, knownCaNames) === false) code = "cert-not-igc-sante";
-    // The account's checks stay held: it does not retry with the card until a setup's logon works.
-    return fail("logon", `logon-${code}` as FailureCode, `${v.code}: ${v.message}`);
+    const code = await logonFailureCause(deps, v.code as VerifyFailure, a);
+    return failed(ui, "logon", `logon-${code}` as FailureCode, `${v.code}: ${v.message}`);
   }
-  const release = await deps.accounts.holdChecks(created.accountId, false).catch(thrown);
-  if (!release.ok) return fail("logon", "checks-resume-failed", `${release.code}: ${release.message}`);
+  const release = await deps.accounts.holdChecks(a.accountId, false).catch(thrown);
+  if (!release.ok) return failed(ui, "logon", "checks-resume-failed", `${release.code}: ${release.message}`);
   ui.progress("logon", "done");
-  return { ok: true, result: { accountId: created.accountId, action: created.action, address, realName, imap, smtp, warnings } };
+  return { ok: true };
+}
+
+/** Why the logon failed, told more precisely than NSS's error where the card or its issuer can. */
+async function logonFailureCause(
+  deps: SetupDeps,
+  code: VerifyFailure,
+  a: { pinBefore: PinStatus["state"]; identity: CardIdentityMessage; knownCaNames: string[] },
+): Promise<VerifyFailure> {
+  // The card's flags tell more than NSS's error: a PIN typed wrong shows as count-low/final-try/locked.
+  const after = await deps.call("card.getPinStatus", {}).catch(() => null);
+  if (after?.state === "locked") return "pin-locked";
+  if (after && after.state !== a.pinBefore && (after.state === "count-low" || after.state === "final-try")) return "pin-wrong";
+  // A refusal of a card not issued by IGC-Santé has one precise cause, whatever the server says
+  // (it may not even ask for that certificate, so NSS sends none).
+  if (REFUSALS.has(code) && issuedByKnownCa(a.identity.issuer, a.knownCaNames) === false) return "cert-not-igc-sante";
+  return code;
 }
 
 /** After this failure the account exists with its checks held (until a setup's logon works). */
