@@ -15,7 +15,8 @@ import { promises as dnsPromises } from "node:dns";
 import { BridgeError, ErrorCode } from "../../shared/protocol/errors.ts";
 import type { CardLogin, Front, ServerTarget } from "../../shared/domain/trust.ts";
 import type { OperatorPolicy } from "../config/config.ts";
-import { addressDomain, hostInDomain, normalizeDomain } from "./whitelist.ts";
+import { addressDomain, hostInDomain } from "./whitelist.ts";
+import { normalizeDomain } from "../../shared/domain/address.ts";
 
 export type Service = ServerTarget["service"];
 export const SERVICES: readonly Service[] = ["imap", "submission"];

@@ -2,7 +2,8 @@ import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import { BridgeError, ErrorCode } from "../../shared/protocol/errors.ts";
-import { addressDomain, decideTrust, hostInDomain, normalizeDomain, parseWhitelistXml } from "./whitelist.ts";
+import { addressDomain, decideTrust, hostInDomain, parseWhitelistXml } from "./whitelist.ts";
+import { normalizeDomain } from "../../shared/domain/address.ts";
 
 const NS = "https://listeblanche.mssante.fr/schema";
 

@@ -4,17 +4,18 @@
  *
  * The list (historically https://espacedeconfiance.mssante.fr/listeblanchemssante.xml) is in the
  * namespace https://listeblanche.mssante.fr/schema with the operator domains at //Domaine/Nom;
- * some are Unicode, so every name is normalised with IDNA (node:url domainToASCII) and lower-cased.
+ * some are Unicode, so every name is normalised with IDNA and lower-cased (normalizeDomain,
+ * shared/domain/address.ts).
  *
  * Matching rule (documented in the README): a domain is trusted only when it is listed exactly.
  * Subdomains of a listed domain are NOT implicitly trusted: the ANS lists each mail domain an
  * operator serves (medecin.mssante.fr, pharmacien.mssante.fr, … are listed one by one), and an
  * unlisted subdomain is not known to be run under the trust-space contract.
  */
-import { domainToASCII } from "node:url";
 import { XMLParser, XMLValidator } from "fast-xml-parser";
 import { BridgeError, ErrorCode } from "../../shared/protocol/errors.ts";
 import type { TrustDecision, TrustList } from "../../shared/domain/trust.ts";
+import { normalizeDomain } from "../../shared/domain/address.ts";
 
 export const WHITELIST_NAMESPACE = "https://listeblanche.mssante.fr/schema";
 /** The real list is ~5,000 domains (a few hundred kB); anything far bigger is not a whitelist. */
@@ -32,17 +33,6 @@ const DATE_ATTRIBUTES = ["date", "dateMiseAJour", "dateGeneration", "dateCreatio
 
 function fail(message: string): never {
   throw new BridgeError(ErrorCode.TRUST_LIST_UNAVAILABLE, message);
-}
-
-/** A domain name in the form the list and the checks compare: IDNA ASCII, lower case, no final dot. */
-export function normalizeDomain(name: string): string | null {
-  const trimmed = name.trim().replace(/\.$/, "");
-  if (!trimmed || trimmed.length > 253) return null;
-  // domainToASCII returns "" for anything that is not a valid host name.
-  const ascii = domainToASCII(trimmed).toLowerCase();
-  if (!ascii || !ascii.includes(".")) return null;
-  if (!/^[a-z0-9.-]+$/.test(ascii) || ascii.split(".").some((l) => l.length === 0 || l.length > 63)) return null;
-  return ascii;
 }
 
 function isoDate(value: unknown): string | null {

@@ -12,6 +12,7 @@
  * specialty…), through the typo pass or beyond the result limit would be lost the same way.
  */
 import type { DirectoryEntry } from "../../shared/domain/directory-entry.ts";
+import { titleCase } from "../../shared/domain/title-case.ts";
 import type { Result } from "../../shared/protocol/schemas.ts";
 import type { BridgeCaller } from "./bridge-caller.ts";
 import type { Messenger, ProviderContact, SearchRequestListener, SearchRequestReturn } from "./messenger-types.ts";
@@ -21,12 +22,6 @@ export const ADDRESS_BOOK_NAME = "Annuaire MSSanté";
 export const ADDRESS_BOOK_ID = "mssante-annuaire";
 export const PROVIDER_LIMIT = 20;
 export const PROVIDER_TIMEOUT_MS = 1500;
-
-function titleCase(s: string): string {
-  return s
-    .toLocaleLowerCase("fr")
-    .replace(/(^|[\s'’-])(\p{L})/gu, (_m, sep: string, ch: string) => sep + ch.toLocaleUpperCase("fr"));
-}
 
 const CIVILITY: Record<string, string> = { DR: "Dr", PR: "Pr", M: "M.", MR: "M.", MME: "Mme", MLLE: "Mlle" };
 

@@ -11,7 +11,7 @@
  * asks the user; this file decides.
  */
 import type { ParsedRecipient } from "./recipients.ts";
-import { normaliseAddress } from "./recipients.ts";
+import { normalizeTypedAddress } from "../../shared/domain/address.ts";
 
 export interface TrustListView {
   domains: readonly string[];
@@ -58,7 +58,7 @@ export interface ListInfo {
 export function domainSet(domains: readonly string[]): Set<string> {
   const s = new Set<string>();
   for (const d of domains) {
-    const n = normaliseAddress("x@" + d);
+    const n = normalizeTypedAddress("x@" + d);
     if (n) s.add(n.domain);
   }
   return s;
@@ -74,10 +74,10 @@ export const MSSANTE_ZONES = ["mssante.fr"] as const;
  */
 export function isMssanteSender(sender: string | null, known: readonly string[], trusted: Set<string> | null): boolean {
   if (!sender) return false;
-  const n = normaliseAddress(sender);
+  const n = normalizeTypedAddress(sender);
   if (!n) return false;
   for (const k of known) {
-    const kn = normaliseAddress(k);
+    const kn = normalizeTypedAddress(k);
     if (kn && (kn.address === n.address || kn.domain === n.domain)) return true;
   }
   if (trusted?.has(n.domain)) return true;

@@ -3,6 +3,7 @@
  * "\"Dupont, Jean\" <j@x>", a bare address, or several separated by commas) → addresses.
  * Pure, no I/O.
  */
+import { normalizeTypedAddress } from "../../shared/domain/address.ts";
 
 export interface ParsedRecipient {
   /** The text as it appeared (one recipient). */
@@ -36,35 +37,11 @@ export function splitRecipientList(s: string): string[] {
   return out;
 }
 
-/** ASCII form of a domain (IDNA), lower case; null when it is not a valid host name. */
-export function asciiDomain(domain: string): string | null {
-  const d = domain.trim().replace(/\.$/, "");
-  if (!d || /[\s/\\?#@:]/.test(d)) return null;
-  try {
-    const host = new URL("http://" + d + "/").hostname;
-    return host ? host.toLowerCase() : null;
-  } catch {
-    return null;
-  }
-}
-
-/** Normalises an address: local part as typed (lower-cased), domain in ASCII. */
-export function normaliseAddress(addr: string): { address: string; domain: string } | null {
-  const a = addr.trim();
-  const at = a.lastIndexOf("@");
-  if (at <= 0 || at === a.length - 1) return null;
-  const local = a.slice(0, at);
-  if (/[\s<>]/.test(local)) return null;
-  const domain = asciiDomain(a.slice(at + 1));
-  if (!domain || !domain.includes(".")) return null;
-  return { address: `${local.toLowerCase()}@${domain}`, domain };
-}
-
 export function parseRecipient(raw: string): ParsedRecipient {
   const text = raw.trim();
   const m = /<([^<>]*)>\s*$/.exec(text);
   const candidate = m ? m[1]! : text.replace(/^mailto:/i, "");
-  const n = normaliseAddress(candidate);
+  const n = normalizeTypedAddress(candidate);
   return { raw: text, address: n?.address ?? null, domain: n?.domain ?? null };
 }
 

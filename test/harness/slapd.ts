@@ -21,7 +21,7 @@ import type { StoredEntry } from "../../bridge/directory/search/entry.ts";
 import { displayNameOf } from "../../bridge/directory/search/entry.ts";
 import { readHeader } from "../../bridge/directory/import/columns.ts";
 import { EntryList, EntryMerger } from "../../bridge/directory/import/records.ts";
-import { ldapMail } from "../../bridge/directory/ldap/ldap-filter.ts";
+import { asciiDomainAddress } from "../../shared/domain/address.ts";
 import { extractionLines, type FixtureEntry } from "../../scripts/generate-directory.ts";
 import type { TestPki } from "./pki.ts";
 import { freePort } from "./dnsmasq.ts";
@@ -96,7 +96,7 @@ export function entriesToLdif(entries: StoredEntry[], parentDn: string, startNum
         "objectClass: extensibleObject",
         `employeeNumber: ${seq}`,
         ldifLine("cn", displayNameOf(e, p ?? undefined)),
-        ldifLine("mail", ldapMail(e.email)),
+        ldifLine("mail", asciiDomainAddress(e.email)),
         `employeeType: ${e.type}`,
       ];
       const add = (attr: string, v: string | null | undefined) => {

@@ -3,7 +3,7 @@
  * practice situation) become one entry with several places.
  */
 import { cleanField, isMailboxType, stripControls, type StoredEntry, type StoredPlace } from "../search/entry.ts";
-import { normalizeAddress } from "../search/normalize.ts";
+import { normalizeAddress } from "../../../shared/domain/address.ts";
 import type { HeaderMap } from "./columns.ts";
 import { hash32 } from "../index/hash32.ts";
 

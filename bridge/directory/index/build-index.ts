@@ -12,7 +12,8 @@
  */
 import { decodeEntry, TYPE_ORDER, type StoredEntry, type StoredPlace } from "../search/entry.ts";
 import { frenchCollator } from "../search/rank.ts";
-import { normalizeAddress, wholeToken } from "../search/normalize.ts";
+import { wholeToken } from "../search/normalize.ts";
+import { normalizeAddress } from "../../../shared/domain/address.ts";
 import { fieldTokens } from "../search/field-tokens.ts";
 import { hash32 } from "./hash32.ts";
 

@@ -11,7 +11,8 @@
 import type { DirectoryEntry } from "../../../shared/domain/directory-entry.ts";
 import { DEFAULT_SEARCH_LIMIT, MAX_SEARCH_LIMIT } from "../../../shared/domain/directory-entry.ts";
 import { decodeEntry, toDirectoryEntry, type StoredEntry } from "../search/entry.ts";
-import { normalizeAddress, normalizeIdNat, parseQuery, type QueryToken } from "../search/normalize.ts";
+import { normalizeIdNat, parseQuery, type QueryToken } from "../search/normalize.ts";
+import { normalizeAddress } from "../../../shared/domain/address.ts";
 import { Code, firstMatchedPlace, idOfKey, rankClass, rankKey, TopK, WORST_CLASS } from "../search/rank.ts";
 import { oneEditVariants, TYPO_MIN_LENGTH } from "../search/typo.ts";
 import { FIELD_EMAIL, FIELD_GIVEN, FIELD_OTHER, FIELD_SURNAME, FIELD_SURNAME_PART, FIELDS, hash32 } from "./build-index.ts";

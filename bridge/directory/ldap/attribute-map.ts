@@ -14,7 +14,7 @@
  */
 import { BridgeError, ErrorCode } from "../../../shared/protocol/errors.ts";
 import { cleanField, isMailboxType, type StoredEntry, type StoredPlace } from "../search/entry.ts";
-import { normalizeAddress } from "../search/normalize.ts";
+import { normalizeAddress } from "../../../shared/domain/address.ts";
 import { isAttributeDescription } from "./escape.ts";
 
 export const MAPPED_FIELDS = [

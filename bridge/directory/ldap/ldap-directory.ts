@@ -16,10 +16,10 @@ import { DEFAULT_SEARCH_LIMIT, MAX_SEARCH_LIMIT } from "../../../shared/domain/d
 import { BridgeError, ErrorCode } from "../../../shared/protocol/errors.ts";
 import type { BridgeConfig, LdapConfig } from "../../config/config.ts";
 import type { DirectoryService, ImportProgress, SearchOutcome } from "../../services.ts";
-import { normalizeAddress } from "../search/normalize.ts";
+import { asciiDomainAddress, normalizeAddress } from "../../../shared/domain/address.ts";
 import { firstMatchedPlace } from "../search/rank.ts";
 import { entriesToStored, requestedAttributes, resolveAttributeMap, type AttributeMap, type LdapEntry, type MappedEntry } from "./attribute-map.ts";
-import { addressFilter, idNatFilter, ldapMail, mailsFilter, searchFilter } from "./ldap-filter.ts";
+import { addressFilter, idNatFilter, mailsFilter, searchFilter } from "./ldap-filter.ts";
 import { rankMatches, toEntry } from "./ldap-match.ts";
 
 export interface LdapDirectoryOptions {
@@ -222,7 +222,7 @@ export class LdapDirectory implements DirectoryService {
     // addresses shown, so a result lists all its places like the offline index does.
     const full = new Map<string, MappedEntry>();
     try {
-      const all = await this.find(mailsFilter(r.ranked.map((m) => ldapMail(m.stored.email)), this.map, this.objectFilter), Math.max(this.cfg.sizeLimit, r.ranked.length * 8));
+      const all = await this.find(mailsFilter(r.ranked.map((m) => asciiDomainAddress(m.stored.email)), this.map, this.objectFilter), Math.max(this.cfg.sizeLimit, r.ranked.length * 8));
       for (const m of entriesToStored(all, this.map)) full.set(normalizeAddress(m.stored.email), m);
     } catch {
       // Keep the matched places only; the search itself succeeded.

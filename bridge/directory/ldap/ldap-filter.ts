@@ -9,7 +9,7 @@
  * `LEFÈVRE`, but `lefevre` does not reach an entry spelled `Lefèvre` through LDAP — the offline
  * index is the source that forgives missing accents.
  */
-import { domainToASCII } from "node:url";
+import { asciiDomainAddress } from "../../../shared/domain/address.ts";
 import { foldText, MAX_QUERY_TOKENS, STOPWORDS } from "../search/normalize.ts";
 import { SEARCHED_FIELDS, type AttributeMap } from "./attribute-map.ts";
 import { escapeFilterValue } from "./escape.ts";
@@ -84,17 +84,13 @@ export function idNatFilter(idNat: string, map: AttributeMap, objectFilter: stri
   return objectFilter ? `(&${objectFilter}${f})` : f;
 }
 
-/** The entries of one address (equality on the mail attribute, case-insensitive on the server). */
+/**
+ * The entries of one address (equality on the mail attribute, case-insensitive on the server). A
+ * mail as LDAP holds it (IA5String): the domain in IDNA form, so Unicode domains can be compared.
+ */
 export function addressFilter(address: string, map: AttributeMap, objectFilter: string | null = null): string {
-  const f = `(${map.email}=${escapeFilterValue(ldapMail(address))})`;
+  const f = `(${map.email}=${escapeFilterValue(asciiDomainAddress(address))})`;
   return objectFilter ? `(&${objectFilter}${f})` : f;
-}
-
-/** A mail as LDAP holds it (IA5String): the domain in IDNA form, so Unicode domains can be compared. */
-export function ldapMail(address: string): string {
-  const a = address.trim();
-  const at = a.lastIndexOf("@");
-  return at < 0 ? a : a.slice(0, at + 1) + (domainToASCII(a.slice(at + 1)) || a.slice(at + 1));
 }
 
 /** The entries of several addresses (all their places). */

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { domainToASCII } from "node:url";
-import { foldText, MAX_QUERY_TOKENS, normalizeAddress, normalizeIdNat, parseQuery, tokenizeField, wholeToken } from "./normalize.ts";
+import { foldText, MAX_QUERY_TOKENS, normalizeIdNat, parseQuery, tokenizeField, wholeToken } from "./normalize.ts";
+import { normalizeAddress } from "../../../shared/domain/address.ts";
 import { damerauLevenshtein, oneEditVariants } from "./typo.ts";
 import { Code, firstMatchedPlace, rankKey, SUM_SPACE, TopK, WORST_CLASS } from "./rank.ts";
 import { decodeEntry, encodeEntry, toDirectoryEntry, type StoredEntry } from "./entry.ts";

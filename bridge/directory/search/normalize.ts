@@ -2,7 +2,6 @@
  * Text normalisation and tokenisation for the directory search (pure, no I/O).
  * The same functions run when the index is built and when a query is typed, so both sides agree.
  */
-import { domainToASCII } from "node:url";
 
 /** Lower case, no accents, ligatures expanded: "LEFÈVRE" → "lefevre", "Œuvre" → "oeuvre". */
 export function foldText(s: string): string {
@@ -185,28 +184,6 @@ export function splitWords(s: string): string[][] {
   if (part) parts.push(part);
   if (parts.length) words.push(parts);
   return words;
-}
-
-/** An address for lookup and comparison: trimmed, lower case, domain in IDNA (punycode) form. */
-const asciiDomains = new Map<string, string>();
-/** An address already in its normal form: lowercase ASCII, no spaces (most of the directory's). */
-const PLAIN_ADDRESS = /^[a-z0-9._+-]+@[a-z0-9.-]+$/;
-
-export function normalizeAddress(address: string): string {
-  // Run for every line of the extraction: skip the copies when there is nothing to change (an
-  // ASCII domain is its own IDNA form).
-  if (PLAIN_ADDRESS.test(address)) return address;
-  const a = address.trim().toLowerCase();
-  const at = a.lastIndexOf("@");
-  if (at < 0) return a;
-  const domain = a.slice(at + 1);
-  // ~5,000 domains in the national directory: remember their IDNA form.
-  let ascii = asciiDomains.get(domain);
-  if (ascii === undefined) {
-    ascii = domainToASCII(domain) || domain;
-    if (asciiDomains.size < 100_000) asciiDomains.set(domain, ascii);
-  }
-  return a.slice(0, at + 1) + ascii;
 }
 
 /** idNat from what the user or the card gives: an RPPS alone (11 digits) gets the prefix 8. */

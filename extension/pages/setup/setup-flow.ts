@@ -25,7 +25,8 @@ import type { BridgeState } from "../../background/bridge-client.ts";
 import type { ProvisionedAccount } from "../../background/card-watch.ts";
 import type { Pkcs11Slot } from "../../background/messenger-types.ts";
 import type { AccountChange, CreateAccountRequest, ExistingAccount, MssAccountsApi, VerifyFailure } from "../../experiments/mssAccounts/src/api.ts";
-import { normaliseAddress } from "../../background/recipients.ts";
+import { normalizeTypedAddress } from "../../../shared/domain/address.ts";
+import { titleCase } from "../../../shared/domain/title-case.ts";
 
 export type StepId = "bridge" | "card" | "identity" | "directory" | "trust" | "discovery" | "module" | "ca" | "account" | "certificate" | "pin" | "logon";
 export type StepState = "running" | "done" | "warning" | "failed" | "skipped";
@@ -198,10 +199,6 @@ function transport(code: FailureCode): boolean {
 function detailOf(e: unknown): string {
   const c = e as CallError | undefined;
   return c && typeof c.message === "string" ? `${c.code ?? "error"}: ${c.message}`.slice(0, 300) : String(e).slice(0, 300);
-}
-
-function titleCase(s: string): string {
-  return s.toLocaleLowerCase("fr").replace(/(^|[\s'’-])(\p{L})/gu, (_m, sep: string, ch: string) => sep + ch.toLocaleUpperCase("fr"));
 }
 
 /** The identity's display name from the card: given name and surname, title-cased. */
@@ -381,7 +378,7 @@ export async function provision(deps: SetupDeps, ui: SetupUi, input: { identity:
 
 /** The address as the directory/user wrote its local part, its domain in ASCII form; null when it is not an address. */
 function accountAddress(typed: string): string | null {
-  const norm = normaliseAddress(typed);
+  const norm = normalizeTypedAddress(typed);
   if (!norm) return null;
   return typed.trim().slice(0, typed.trim().lastIndexOf("@")) + "@" + norm.domain;
 }
