@@ -133,7 +133,7 @@ describe("the built .xpi", () => {
 describe("the bridge's bundles", () => {
   const bundle = (name: string) => readFileSync(path.join(root, "dist", "bridge", `${name}.mjs`), "utf8");
   // Names and strings found only in the directory generator (bridge/demo/generator/) and the demo
-  // token maker (bridge/demo/demo-token.ts, test/harness/pki.ts): its classes and functions, word
+  // token maker (bridge/demo/demo-token.ts, pki.ts): its classes and functions, word
   // tables (ASCII ones: the bundler escapes accents), the DEMO CA's name.
   const DEMO_ONLY = ["DirectoryFaker", "buildGeography", "mulberry32", "Comptes rendus imagerie", "DES HAUTS DE", "createTestPki", "DEMO TEST AC IGC-SANTE"];
 

@@ -12,8 +12,8 @@
 import { existsSync } from "node:fs";
 import { mkdir, readFile, rm, writeFile } from "node:fs/promises";
 import path from "node:path";
-import { createTestPki, type PersonalHolder } from "../../test/harness/pki.ts";
-import { createSoftHsmToken } from "../../test/harness/softhsm.ts";
+import { createTestPki, type PersonalHolder } from "./pki.ts";
+import { createSoftHsmToken } from "./softhsm.ts";
 
 export const DEMO_PIN = "1234";
 export const DEMO_TOKEN_LABEL = "CPS-DEMO";

@@ -7,7 +7,7 @@
 import { readFileSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { missingComponents } from "../harness/require-component.ts";
-import { createTestPki, type TestPki } from "../harness/pki.ts";
+import { createTestPki, type TestPki } from "../../bridge/demo/pki.ts";
 import { startDovecot, type Dovecot } from "../harness/dovecot.ts";
 import { startPostfix, type Postfix } from "../harness/postfix.ts";
 import { imapExternalLogin, smtpSend } from "./support/starttls.ts";

@@ -7,8 +7,8 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { missingComponents } from "../harness/require-component.ts";
-import { createTestPki, type TestPki } from "../harness/pki.ts";
-import { createSoftHsmToken, type SoftHsmToken } from "../harness/softhsm.ts";
+import { createTestPki, type TestPki } from "../../bridge/demo/pki.ts";
+import { createSoftHsmToken, type SoftHsmToken } from "../../bridge/demo/softhsm.ts";
 import { startDovecot, type Dovecot } from "../harness/dovecot.ts";
 import { startThunderbird, type Thunderbird } from "../harness/thunderbird.ts";
 import { createImapAccount, folderSubjects, listAccounts, verifyLogon } from "./support/chrome.ts";

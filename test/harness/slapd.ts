@@ -1,7 +1,7 @@
 /**
  * A private OpenLDAP slapd for the LDAP directory tests: its own slapd.conf in a temp dir
  * (core/cosine/inetorgperson schemas, back_mdb, indexes), ldap:// and ldaps:// on free loopback
- * ports, TLS from the test PKI (test/harness/pki.ts), TLSVerifyClient configurable, loaded with
+ * ports, TLS from the test PKI (bridge/demo/pki.ts), TLSVerifyClient configurable, loaded with
  * slapadd before start. Stopped by its PID (never by name).
  *
  * Data model of the test directory (matches the bridge's default attribute mapping,
@@ -23,7 +23,7 @@ import { readHeader } from "../../bridge/directory/import/columns.ts";
 import { EntryList, EntryMerger } from "../../bridge/directory/import/records.ts";
 import { asciiDomainAddress } from "../../shared/domain/address.ts";
 import { extractionLines, type FixtureEntry } from "../../scripts/generate-directory.ts";
-import type { TestPki } from "./pki.ts";
+import type { TestPki } from "../../bridge/demo/pki.ts";
 import { freePort } from "./dnsmasq.ts";
 
 const run = promisify(execFile);

@@ -15,7 +15,7 @@ import { ADDON_ID } from "../../shared/constants.ts";
 import { BridgeError, ErrorCode } from "../../shared/protocol/errors.ts";
 import { freeVpcdBasePort, missingPcscComponents, privatePcscd, type PrivatePcscd } from "../harness/pcscd.ts";
 import { missingComponents } from "../harness/require-component.ts";
-import { createSoftHsmToken, type SoftHsmToken } from "../harness/softhsm.ts";
+import { createSoftHsmToken, type SoftHsmToken } from "../../bridge/demo/softhsm.ts";
 import { ATR, VirtualCard } from "../harness/virtual-card.ts";
 
 const skip =

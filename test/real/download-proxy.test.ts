@@ -16,7 +16,7 @@ import { OfflineDirectory } from "../../bridge/directory/offline-directory.ts";
 import { download } from "../../bridge/trust/download.ts";
 import { writeExtraction } from "../../scripts/generate-directory.ts";
 import { startForwardProxy, startHttpServer, type TestHttpServer, type TestProxy } from "../harness/http-server.ts";
-import { createTestPki, type TestPki } from "../harness/pki.ts";
+import { createTestPki, type TestPki } from "../../bridge/demo/pki.ts";
 import { missingComponents } from "../harness/require-component.ts";
 import { FIXTURES } from "./directory-fixtures.ts";
 

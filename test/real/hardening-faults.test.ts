@@ -16,7 +16,7 @@ import { TEST_FAKE_ENV } from "../../bridge/token/index.ts";
 import { ErrorCode } from "../../shared/protocol/errors.ts";
 import { missingPcscComponents, privatePcscd, type PrivatePcscd } from "../harness/pcscd.ts";
 import { missingComponents } from "../harness/require-component.ts";
-import { createSoftHsmToken, type SoftHsmToken } from "../harness/softhsm.ts";
+import { createSoftHsmToken, type SoftHsmToken } from "../../bridge/demo/softhsm.ts";
 import { ATR, VirtualCard } from "../harness/virtual-card.ts";
 import { openClient, type TestClient } from "../harness/bridge-process.ts";
 import { ORIGINS, secretForms, startHardenedBridge, type HardenedBridge } from "../hardening/hardened-bridge.ts";

@@ -10,7 +10,7 @@ import path from "node:path";
 import { Client } from "ldapts";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { missingComponents } from "../harness/require-component.ts";
-import { createTestPki, type TestPki } from "../harness/pki.ts";
+import { createTestPki, type TestPki } from "../../bridge/demo/pki.ts";
 import { generatedEntries, startSlapd, type Slapd } from "../harness/slapd.ts";
 import { LdapDirectory } from "../../bridge/directory/ldap/ldap-directory.ts";
 import type { LdapConfig } from "../../bridge/config/config.ts";

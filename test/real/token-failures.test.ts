@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { TEST_FAKE_ENV, TokenClient } from "../../bridge/token/index.ts";
 import { BridgeError, ErrorCode } from "../../shared/protocol/errors.ts";
 import { missingComponents } from "../harness/require-component.ts";
-import { createSoftHsmToken, softHsmConfig, type SoftHsmToken } from "../harness/softhsm.ts";
+import { createSoftHsmToken, softHsmConfig, type SoftHsmToken } from "../../bridge/demo/softhsm.ts";
 
 const skip = missingComponents("token failures (SoftHSM2)", ["softhsm2-util", "pkcs11-tool", "openssl"]);
 

@@ -8,9 +8,9 @@ import { TokenClient } from "../../bridge/token/index.ts";
 import { createDirectReader, readIdentityDirect } from "../../bridge/token/direct-read.ts";
 import { CKM_RSA_PKCS_PSS } from "../../bridge/token/pkcs11-flags.ts";
 import { ErrorCode } from "../../shared/protocol/errors.ts";
-import { createTestPki, type TestPki } from "../harness/pki.ts";
+import { createTestPki, type TestPki } from "../../bridge/demo/pki.ts";
 import { missingComponents } from "../harness/require-component.ts";
-import { createSoftHsmToken, type SoftHsmToken } from "../harness/softhsm.ts";
+import { createSoftHsmToken, type SoftHsmToken } from "../../bridge/demo/softhsm.ts";
 
 const CKM_RSA_PKCS = 0x1;
 const skip = missingComponents("token identity (SoftHSM2)", ["softhsm2-util", "pkcs11-tool", "openssl"]);

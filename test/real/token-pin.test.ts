@@ -7,9 +7,9 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { TEST_FAKE_ENV, TokenClient } from "../../bridge/token/index.ts";
 import { CKF_USER_PIN_FINAL_TRY, CKF_USER_PIN_LOCKED } from "../../bridge/token/pkcs11-flags.ts";
-import { createTestPki, type TestPki } from "../harness/pki.ts";
+import { createTestPki, type TestPki } from "../../bridge/demo/pki.ts";
 import { missingComponents } from "../harness/require-component.ts";
-import { createSoftHsmToken, type SoftHsmToken } from "../harness/softhsm.ts";
+import { createSoftHsmToken, type SoftHsmToken } from "../../bridge/demo/softhsm.ts";
 
 const skip = missingComponents("token PIN state (SoftHSM2)", ["softhsm2-util", "pkcs11-tool", "openssl"]);
 

@@ -10,9 +10,9 @@ import path from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { TokenClient, type BoundReader } from "../../bridge/token/index.ts";
 import { BridgeError, ErrorCode } from "../../shared/protocol/errors.ts";
-import { createTestPki, type TestPki } from "../harness/pki.ts";
+import { createTestPki, type TestPki } from "../../bridge/demo/pki.ts";
 import { missingComponents } from "../harness/require-component.ts";
-import { createSoftHsmToken, type SoftHsmOptions, type SoftHsmToken } from "../harness/softhsm.ts";
+import { createSoftHsmToken, type SoftHsmOptions, type SoftHsmToken } from "../../bridge/demo/softhsm.ts";
 
 const skip = missingComponents("token slots (SoftHSM2, two tokens)", ["softhsm2-util", "pkcs11-tool", "openssl"]);
 

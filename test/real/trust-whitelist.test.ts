@@ -13,7 +13,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { missingComponents } from "../harness/require-component.ts";
-import { createTestPki, type TestPki } from "../harness/pki.ts";
+import { createTestPki, type TestPki } from "../../bridge/demo/pki.ts";
 import { TrustSpace } from "../../bridge/trust/trust-service.ts";
 import { ErrorCode } from "../../shared/protocol/errors.ts";
 import { startBridge } from "../../bridge/app/bridge-app.ts";

@@ -6,8 +6,9 @@
  * personal `C=FR, title=<profession>, CN=<idNat>+SN=<surname>+GN=<given name>` (multi-valued RDN),
  * staff `C=FR, OU=<structure>, CN=<id>/<suffix>`, extendedKeyUsage clientAuth, RSA 2048.
  *
- * Used by the token tests, the demo token script and the end-to-end tests (Dovecot, Postfix,
- * Thunderbird), so it stays general: every file is exported as PEM, DER and (keys) PKCS#8 DER.
+ * Used by the demo card's token (demo-token.ts), the token tests and the end-to-end tests (Dovecot,
+ * Postfix, Thunderbird), so it stays general: every file is exported as PEM, DER and (keys) PKCS#8
+ * DER.
  */
 import { execFile } from "node:child_process";
 import { createHash, createPrivateKey, randomBytes, X509Certificate } from "node:crypto";
@@ -15,7 +16,6 @@ import { mkdtemp, mkdir, readFile, rm, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
-import { DUPONT_HOLDER, TEST_CA_NAME } from "../fixtures/identity.ts";
 
 const run = promisify(execFile);
 
@@ -93,7 +93,16 @@ export interface TestPki {
   cleanup(): Promise<void>;
 }
 
-export const DEFAULT_DOCTOR: PersonalHolder = DUPONT_HOLDER;
+/** The CA's name: like IGC-Santé's, so the bridge and the extension take its cards for CPS cards. */
+export const TEST_CA_NAME = "TEST AC IGC-SANTE FORT PERSONNES";
+
+/** The card holder of the tests (test/fixtures/identity.ts: the identity the bridge reads). */
+export const DEFAULT_DOCTOR: PersonalHolder = {
+  idNat: "810001234567",
+  surname: "DUPONT",
+  givenName: "JEAN",
+  profession: "Médecin",
+};
 
 export const DEFAULT_STAFF: StaffHolder = {
   id: "3750000001",
