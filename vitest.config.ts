@@ -11,7 +11,13 @@ export default defineConfig({
       {
         test: {
           name: "unit",
-          include: ["shared/**/*.test.ts", "bridge/**/*.test.ts", "extension/**/*.test.ts", "scripts/**/*.test.ts", "test/unit/**/*.test.ts"],
+          include: [
+            "shared/**/*.test.ts",
+            "bridge/**/*.test.ts",
+            "extension/**/*.test.ts",
+            "scripts/**/*.test.ts",
+            "test/unit/**/*.test.ts",
+          ],
           environment: "node",
         },
       },

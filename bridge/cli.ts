@@ -20,7 +20,10 @@ export async function buildProgram(onResult: (code: number | null) => void): Pro
     .description("MSSanté bridge: the CPS card, the national directory and the trust space for the MSSanté Thunderbird extension")
     .version(BRIDGE_VERSION)
     .showHelpAfterError()
-    .addHelpText("after", "\nExit codes: 0 ok, 2 usage, 3 bad input, 4 I/O error or bridge unavailable.\nEvery command takes --data-dir DIR (default: $MSS_BRIDGE_HOME, else the per-user data directory).")
+    .addHelpText(
+      "after",
+      "\nExit codes: 0 ok, 2 usage, 3 bad input, 4 I/O error or bridge unavailable.\nEvery command takes --data-dir DIR (default: $MSS_BRIDGE_HOME, else the per-user data directory).",
+    )
     .exitOverride();
 
   const run = async (fn: () => Promise<number | null>) => {

@@ -39,7 +39,13 @@ describe("locales", () => {
     const used = new Set<string>();
     for (const f of sources(dir)) {
       const s = readFileSync(f, "utf8");
-      for (const re of [/\bt\("([\w-]+)"/g, /getMessage\("(\w+)"/g, /titleKey: "(\w+)"/g, /data-i18n(?:-placeholder|-title)?="(\w+)"/g, /\b(status\w+|hint\w+)"/g]) {
+      for (const re of [
+        /\bt\("([\w-]+)"/g,
+        /getMessage\("(\w+)"/g,
+        /titleKey: "(\w+)"/g,
+        /data-i18n(?:-placeholder|-title)?="(\w+)"/g,
+        /\b(status\w+|hint\w+)"/g,
+      ]) {
         for (const m of s.matchAll(re)) used.add(m[1]!);
       }
     }
@@ -55,8 +61,23 @@ describe("locales", () => {
       expect(fr[messageName(`failure_${c}`)], `failure_${c}`).toBeDefined();
       expect(fr[messageName(`todo_${c}`)], `todo_${c}`).toBeDefined();
     }
-    for (const s of ["bridge", "card", "identity", "directory", "trust", "discovery", "module", "ca", "account", "certificate", "pin", "logon"]) expect(fr[`step_${s}`]).toBeDefined();
-    for (const p of ["ok", "count-low", "final-try", "locked", "to-be-changed", "not-initialized"]) expect(fr[messageName(`pin_${p}`)]).toBeDefined();
+    for (const s of [
+      "bridge",
+      "card",
+      "identity",
+      "directory",
+      "trust",
+      "discovery",
+      "module",
+      "ca",
+      "account",
+      "certificate",
+      "pin",
+      "logon",
+    ])
+      expect(fr[`step_${s}`]).toBeDefined();
+    for (const p of ["ok", "count-low", "final-try", "locked", "to-be-changed", "not-initialized"])
+      expect(fr[messageName(`pin_${p}`)]).toBeDefined();
     for (const p of unionOf("background/guard-decision.ts", "RecipientProblem")) expect(fr[messageName(`guardProblem_${p}`)]).toBeDefined();
     for (const a of ["created", "repaired", "unchanged"]) {
       expect(fr[`action_${a}`]).toBeDefined();

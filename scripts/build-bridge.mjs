@@ -37,7 +37,9 @@ export async function buildBridge() {
     target: "node20",
     external: ["pcsclite", "pkcs11js", "better-sqlite3", "tsx"],
     // CommonJS dependencies bundled into an ES module still call require().
-    banner: { js: "import { createRequire as __mssCreateRequire } from 'node:module'; const require = __mssCreateRequire(import.meta.url);" },
+    banner: {
+      js: "import { createRequire as __mssCreateRequire } from 'node:module'; const require = __mssCreateRequire(import.meta.url);",
+    },
     define: { __MSS_BRIDGE_BUNDLE__: "true" },
     legalComments: "none",
     sourcemap: "linked",
@@ -61,7 +63,9 @@ export async function buildBridge() {
   writeFileSync(infoTmp, JSON.stringify({ builtAt: new Date().toISOString(), inputs: [...new Set(inputs)].sort() }, null, 1) + "\n");
   renameSync(infoTmp, path.join(BRIDGE_BUNDLE_DIR, "inputs.json"));
   const size = result.outputFiles.filter((f) => f.path.endsWith(".mjs")).reduce((n, f) => n + f.contents.length, 0);
-  console.log(`built ${path.relative(process.cwd(), BRIDGE_BUNDLE_DIR) || BRIDGE_BUNDLE_DIR}/ (${Object.keys(ENTRIES).length} bundles, ${(size / 1e6).toFixed(1)} MB) in ${Date.now() - started} ms`);
+  console.log(
+    `built ${path.relative(process.cwd(), BRIDGE_BUNDLE_DIR) || BRIDGE_BUNDLE_DIR}/ (${Object.keys(ENTRIES).length} bundles, ${(size / 1e6).toFixed(1)} MB) in ${Date.now() - started} ms`,
+  );
 }
 
 if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {

@@ -24,7 +24,8 @@ export async function bundleExperiment(apiDir) {
     minify: false,
     logLevel: "warning",
     banner: {
-      js: `/* This Source Code Form is subject to the terms of the Mozilla Public License, v. 2.0. */\n` +
+      js:
+        `/* This Source Code Form is subject to the terms of the Mozilla Public License, v. 2.0. */\n` +
         `/* Built from experiments/${name}/src/ by scripts/build-experiment.mjs: edit the sources, not this file. */`,
     },
     footer: { js: `${name} = ${name}.default;` },

@@ -26,7 +26,7 @@ const xpiPath = path.join(outRoot, "mssante-thunderbird.xpi");
 const src = path.join(root, "extension");
 
 const ENTRIES = {
-  "background": "background/main.ts",
+  background: "background/main.ts",
   "pages/setup/setup": "pages/setup/setup.ts",
   "pages/popup/popup": "pages/popup/popup.ts",
   "pages/guard/guard": "pages/guard/guard.ts",

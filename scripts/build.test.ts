@@ -41,7 +41,11 @@ function readZip(file: string): Promise<Map<string, Buffer>> {
 }
 
 function build(out: string, env: Record<string, string> = {}): string {
-  return execFileSync(process.execPath, [path.join(root, "scripts", "build.mjs"), "--out", out], { cwd: root, env: { ...process.env, ...env }, encoding: "utf8" });
+  return execFileSync(process.execPath, [path.join(root, "scripts", "build.mjs"), "--out", out], {
+    cwd: root,
+    env: { ...process.env, ...env },
+    encoding: "utf8",
+  });
 }
 
 let files: Map<string, Buffer>;
@@ -58,13 +62,25 @@ beforeAll(async () => {
 describe("the built .xpi", () => {
   it("has the manifest at its root with the add-on id and the version policy", () => {
     expect(manifest.manifest_version).toBe(2);
-    expect(manifest.browser_specific_settings.gecko).toEqual({ id: ADDON_ID, strict_min_version: "153.0", strict_max_version: expect.stringMatching(/^1[5-9][0-9]\.\*$/) });
+    expect(manifest.browser_specific_settings.gecko).toEqual({
+      id: ADDON_ID,
+      strict_min_version: "153.0",
+      strict_max_version: expect.stringMatching(/^1[5-9][0-9]\.\*$/),
+    });
     expect(manifest.background).toEqual({ scripts: ["background.js"], persistent: true });
     expect(manifest.default_locale).toBe("fr");
   });
 
   it("asks for exactly the permissions it uses", () => {
-    expect([...manifest.permissions].sort()).toEqual(["accountsRead", "addressBooks", "compose", "nativeMessaging", "notifications", "pkcs11", "storage"]);
+    expect([...manifest.permissions].sort()).toEqual([
+      "accountsRead",
+      "addressBooks",
+      "compose",
+      "nativeMessaging",
+      "notifications",
+      "pkcs11",
+      "storage",
+    ]);
     expect(manifest.content_security_policy).toBeUndefined(); // MV2 default CSP: ws://127.0.0.1 allowed, no eval
   });
 
@@ -76,12 +92,24 @@ describe("the built .xpi", () => {
     const schema = JSON.parse(text(exp.schema));
     expect(schema[0].namespace).toBe("mssAccounts");
     expect(schema[0].functions.map((f: { name: string }) => f.name).sort()).toEqual(
-      ["createOrRepairAccount", "findAccount", "holdChecks", "pauseChecks", "planAccount", "rememberClientCertificate", "trustServerCA", "verifyLogon"].sort(),
+      [
+        "createOrRepairAccount",
+        "findAccount",
+        "holdChecks",
+        "pauseChecks",
+        "planAccount",
+        "rememberClientCertificate",
+        "trustServerCA",
+        "verifyLogon",
+      ].sort(),
     );
     // Built from src/ (TypeScript) into one IIFE whose only global is the API class.
     expect(text(exp.parent.script)).toMatch(/^var mssAccounts = \(\(\) => \{$/m);
     expect(text(exp.parent.script)).toMatch(/^mssAccounts = mssAccounts\.default;\s*$/m);
-    expect([...files.keys()].filter((f) => f.startsWith("experiments/mssAccounts/")).sort()).toEqual(["experiments/mssAccounts/implementation.js", "experiments/mssAccounts/schema.json"]);
+    expect([...files.keys()].filter((f) => f.startsWith("experiments/mssAccounts/")).sort()).toEqual([
+      "experiments/mssAccounts/implementation.js",
+      "experiments/mssAccounts/schema.json",
+    ]);
   });
 
   it("has both locales with the same messages, and every __MSG_ of the manifest", () => {
@@ -92,7 +120,13 @@ describe("the built .xpi", () => {
   });
 
   it("contains every file the manifest and the pages refer to", () => {
-    for (const f of ["background.js", manifest.browser_action.default_popup, manifest.browser_action.default_icon, ...Object.values(manifest.icons as Record<string, string>)]) expect(files.has(f)).toBe(true);
+    for (const f of [
+      "background.js",
+      manifest.browser_action.default_popup,
+      manifest.browser_action.default_icon,
+      ...Object.values(manifest.icons as Record<string, string>),
+    ])
+      expect(files.has(f)).toBe(true);
     for (const page of ["pages/setup/setup", "pages/popup/popup", "pages/guard/guard"]) {
       expect(files.has(`${page}.html`)).toBe(true);
       expect(files.has(`${page}.js`)).toBe(true);
@@ -126,7 +160,10 @@ describe("the built .xpi", () => {
     // The shipped IGC-Santé set (extension/data/igc-sante-cas/), as in a plain build, then the extra CA.
     const shipped = JSON.parse(text("data/igc-sante-cas.json")).certificates;
     expect(shipped.some((c: { name: string }) => c.name.startsWith("extra:"))).toBe(false);
-    expect(cas.certificates).toEqual([...shipped, { name: "extra:test-ca.pem", pem: "-----BEGIN CERTIFICATE-----\nMIIBdGVzdA==\n-----END CERTIFICATE-----" }]);
+    expect(cas.certificates).toEqual([
+      ...shipped,
+      { name: "extra:test-ca.pem", pem: "-----BEGIN CERTIFICATE-----\nMIIBdGVzdA==\n-----END CERTIFICATE-----" },
+    ]);
   }, 60_000);
 });
 
@@ -135,7 +172,15 @@ describe("the bridge's bundles", () => {
   // Names and strings found only in the directory generator (bridge/demo/generator/) and the demo
   // token maker (bridge/demo/demo-token.ts, pki.ts): its classes and functions, word
   // tables (ASCII ones: the bundler escapes accents), the DEMO CA's name.
-  const DEMO_ONLY = ["DirectoryFaker", "buildGeography", "mulberry32", "Comptes rendus imagerie", "DES HAUTS DE", "createTestPki", "DEMO TEST AC IGC-SANTE"];
+  const DEMO_ONLY = [
+    "DirectoryFaker",
+    "buildGeography",
+    "mulberry32",
+    "Comptes rendus imagerie",
+    "DES HAUTS DE",
+    "createTestPki",
+    "DEMO TEST AC IGC-SANTE",
+  ];
 
   it("keep the directory generator and the demo token maker out of the command line, in demo.mjs", () => {
     const cli = bundle("cli");

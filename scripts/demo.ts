@@ -56,7 +56,14 @@ async function tour(env: E2EEnv, display: string, out: string): Promise<string[]
   const files: string[] = [];
   await arrangeMainWindow(d);
   await openSetupPage(env);
-  await waitForPage(d, SETUP_PAGE, ["#state-pin", "#candidates input[name=address]"], (p) => !!p.elements["#candidates input[name=address]"]?.exists, "the card to be read", 60_000);
+  await waitForPage(
+    d,
+    SETUP_PAGE,
+    ["#state-pin", "#candidates input[name=address]"],
+    (p) => !!p.elements["#candidates input[name=address]"]?.exists,
+    "the card to be read",
+    60_000,
+  );
   files.push(await screenshot(display, out, "1-setup-before"));
   await click(d, SETUP_PAGE, "#create");
   await waitForPage(d, SETUP_PAGE, ["#result"], (p) => !!p.elements["#result"]?.visible, "provisioning to finish", 120_000);
@@ -90,7 +97,12 @@ async function tour(env: E2EEnv, display: string, out: string): Promise<string[]
 }
 
 async function main(): Promise<void> {
-  const reason = missingComponents("npm run demo", [...E2E_COMPONENTS, "Xvfb", "xwd", ...(option("--lang") === "en" ? [] : ["thunderbird-l10n-fr"])]);
+  const reason = missingComponents("npm run demo", [
+    ...E2E_COMPONENTS,
+    "Xvfb",
+    "xwd",
+    ...(option("--lang") === "en" ? [] : ["thunderbird-l10n-fr"]),
+  ]);
   if (reason) {
     say(`Cannot start the demo: ${reason.replace(/^npm run demo: /, "")}.`);
     say("It needs Debian with the project's set-up, run as root: sudo scripts/setup, then sudo npm run demo.");
@@ -146,7 +158,9 @@ async function main(): Promise<void> {
     say("");
     say("Thunderbird is open on your display, with a private profile (your own is untouched).");
     say("");
-    say(`  The virtual CPS card holds Dr ${DOCTOR.givenName} ${DOCTOR.surname} (RPPS ${DOCTOR.idNat.slice(1)}); the PIN is answered for you.`);
+    say(
+      `  The virtual CPS card holds Dr ${DOCTOR.givenName} ${DOCTOR.surname} (RPPS ${DOCTOR.idNat.slice(1)}); the PIN is answered for you.`,
+    );
     say("  1. The tab 'Set up MSSanté' shows the bridge, the card and the identity read from it.");
     say(`     Click 'Create the MSSanté account': the account ${DOCTOR.address} is made from the card.`);
     say("  2. Write a message (Write button); in 'To' type part of a colleague's name, accents optional:");

@@ -21,7 +21,9 @@ export function protocolSchemaDocument(): unknown {
     limits: { maxMessageBytes: MAX_MESSAGE_BYTES, maxJsonDepth: MAX_JSON_DEPTH },
     preAuthMethods: PRE_AUTH_METHODS,
     request: RequestSchema,
-    methods: Object.fromEntries(Object.entries(Methods).map(([name, m]) => [name, { preAuth: m.preAuth, params: m.params, result: m.result }])),
+    methods: Object.fromEntries(
+      Object.entries(Methods).map(([name, m]) => [name, { preAuth: m.preAuth, params: m.params, result: m.result }]),
+    ),
     notifications: Notifications,
     errorCodes: ErrorCode,
   };

@@ -16,7 +16,13 @@ const ORGANISATION = col("Raison Sociale structure BAL");
 const FIXTURES: FixtureEntry[] = [
   // The directory suites' own Lefèvre-Durand (a compound surname, two places).
   DIRECTORY_FIXTURES.find((f) => f.email === "anne.lefevre-durand@medecin.mssante.fr")!,
-  { type: "ORG", email: "secretariat.cardiologie@hôpital-test.fr", places: [{ organisation: "Hôpital Test", service: "Secrétariat de cardiologie", street: "12 RUE X", city: "NANTES", postalCode: "44000" }] },
+  {
+    type: "ORG",
+    email: "secretariat.cardiologie@hôpital-test.fr",
+    places: [
+      { organisation: "Hôpital Test", service: "Secrétariat de cardiologie", street: "12 RUE X", city: "NANTES", postalCode: "44000" },
+    ],
+  },
 ];
 
 function generate(lines: number, seed: number, fixtures: FixtureEntry[] = []): string[][] {
@@ -79,7 +85,19 @@ describe("directory generator", () => {
     // Big cities far more frequent than villages.
     const paris = rows.filter((r) => r[DEPARTMENT] === "75").length;
     expect(paris / rows.length).toBeGreaterThan(0.03);
-    const kinds = [/^Centre hospitalier/, /^Clinique /, /^EHPAD /, /^Laboratoire /, /^Cabinet du Dr /, /^Pharmacie /, /^Maison de santé pluriprofessionnelle /];
-    for (const k of kinds) expect([...organisations].some((o) => k.test(o)), String(k)).toBe(true);
+    const kinds = [
+      /^Centre hospitalier/,
+      /^Clinique /,
+      /^EHPAD /,
+      /^Laboratoire /,
+      /^Cabinet du Dr /,
+      /^Pharmacie /,
+      /^Maison de santé pluriprofessionnelle /,
+    ];
+    for (const k of kinds)
+      expect(
+        [...organisations].some((o) => k.test(o)),
+        String(k),
+      ).toBe(true);
   });
 });

@@ -17,7 +17,9 @@ async function main(argv: string[]): Promise<void> {
     return i >= 0 ? argv[i + 1] : undefined;
   };
   if (argv.includes("--help")) {
-    process.stdout.write("usage: generate-directory [--lines N] [--seed S] [--out DIR] [--date AAAAMMJJhhmm (UTC; default: now)] [--zip] [--fixtures FILE.json]\n");
+    process.stdout.write(
+      "usage: generate-directory [--lines N] [--seed S] [--out DIR] [--date AAAAMMJJhhmm (UTC; default: now)] [--zip] [--fixtures FILE.json]\n",
+    );
     return;
   }
   const lines = arg("--lines") === "full" ? FULL_SIZE_LINES : Number(arg("--lines") ?? 2000);

@@ -41,7 +41,18 @@ for (const stage of stages) {
   console.log(`\n=== npm test: ${label} stage${clockAheadDays ? ` (wall clock moved ${clockAheadDays} days ahead)` : ""} ===`);
   const report = `.tmp/vitest-${stage}.json`;
   rmSync(report, { force: true });
-  const vitest = ["npx", "vitest", "run", "--project", stage, "--passWithNoTests", "--reporter=default", "--reporter=json", `--outputFile.json=${report}`, ...args];
+  const vitest = [
+    "npx",
+    "vitest",
+    "run",
+    "--project",
+    stage,
+    "--passWithNoTests",
+    "--reporter=default",
+    "--reporter=json",
+    `--outputFile.json=${report}`,
+    ...args,
+  ];
   const command = clockAheadDays ? ["faketime", `+${clockAheadDays} days`, ...vitest] : vitest;
   const env = clockAheadDays ? { ...process.env, FAKETIME_DONT_FAKE_MONOTONIC: "1" } : process.env;
   const r = spawnSync(command[0], command.slice(1), { stdio: "inherit", env });
@@ -61,7 +72,9 @@ if (existsSync(skipFile)) {
 }
 console.log("\nnpm test: wall time per stage");
 for (const r of results)
-  console.log(`  ${r.stage.padEnd(clockAheadDays ? 10 : 5)} ${r.seconds.toFixed(1).padStart(7)} s  ${r.status === 0 ? "ok" : "FAILED"}  (${r.passed} passed, ${r.failed} failed, ${r.skipped} skipped)`);
+  console.log(
+    `  ${r.stage.padEnd(clockAheadDays ? 10 : 5)} ${r.seconds.toFixed(1).padStart(7)} s  ${r.status === 0 ? "ok" : "FAILED"}  (${r.passed} passed, ${r.failed} failed, ${r.skipped} skipped)`,
+  );
 const sum = (k) => results.reduce((n, r) => n + r[k], 0);
 console.log(`\ntests: ${sum("passed")} passed, ${sum("failed")} failed, ${sum("skipped")} skipped`);
 process.exit(results.every((r) => r.status === 0) ? 0 : 1);

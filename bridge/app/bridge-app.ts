@@ -52,7 +52,8 @@ export async function startBridge(opts: StartOptions): Promise<RunningBridge> {
   const dataDir = ensureDataDir(opts.dataDir);
   const paths = dataPaths(dataDir);
   const mode = statSync(dataDir).mode & 0o777;
-  if ((mode & 0o022) !== 0) log.warn("the data directory is writable by other users; it should be 0700", { dataDir, mode: mode.toString(8) });
+  if ((mode & 0o022) !== 0)
+    log.warn("the data directory is writable by other users; it should be 0700", { dataDir, mode: mode.toString(8) });
 
   const lock: InstanceLock = acquireInstanceLock(paths.lock);
   const cleanups: (() => Promise<void> | void)[] = [() => lock.release()];
@@ -69,12 +70,23 @@ export async function startBridge(opts: StartOptions): Promise<RunningBridge> {
   try {
     const pairing = PairingStore.open(paths.pairing);
     if (pairing.info.fixedPermissions) {
-      log.warn("the pairing file was readable by others; permissions reset to 0600. Run `mss-bridge unpair --all` and pair again to renew the secret.");
+      log.warn(
+        "the pairing file was readable by others; permissions reset to 0600. Run `mss-bridge unpair --all` and pair again to renew the secret.",
+      );
     }
     const audit: AuditSink = new FileAuditLog(paths.auditLog, undefined, log.child("audit"));
     cleanups.push(() => audit.close());
 
-    const services = opts.services ?? (await createServices({ config: opts.config, dataDir, log, tokenEnv: opts.tokenEnv, cardExtra: opts.cardExtra, trustExtra: opts.trustExtra }));
+    const services =
+      opts.services ??
+      (await createServices({
+        config: opts.config,
+        dataDir,
+        log,
+        tokenEnv: opts.tokenEnv,
+        cardExtra: opts.cardExtra,
+        trustExtra: opts.trustExtra,
+      }));
     if (!opts.services) {
       cleanups.push(async () => {
         const trustClose = (services.trust as { close?: () => unknown }).close;

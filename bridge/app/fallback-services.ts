@@ -57,7 +57,10 @@ export class UnavailableTrustService implements TrustService {
     return { address, domain: address.slice(at + 1).toLowerCase(), verdict: "unknown" as const, listDate: null };
   }
   list(): never {
-    throw new BridgeError(ErrorCode.TRUST_LIST_UNAVAILABLE, `${this.why.replace(/\.?$/, ".")} Check trust.whitelistSource in the bridge's configuration, then restart the bridge.`);
+    throw new BridgeError(
+      ErrorCode.TRUST_LIST_UNAVAILABLE,
+      `${this.why.replace(/\.?$/, ".")} Check trust.whitelistSource in the bridge's configuration, then restart the bridge.`,
+    );
   }
   async discover(): Promise<never> {
     throw new BridgeError(ErrorCode.DISCOVERY_FAILED, this.why);

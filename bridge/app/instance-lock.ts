@@ -5,8 +5,13 @@
 import { closeSync, openSync, readFileSync, unlinkSync, writeSync } from "node:fs";
 
 export class AlreadyRunningError extends Error {
-  constructor(readonly pid: number, lockFile: string) {
-    super(`Another MSSanté bridge is already running for this data directory (pid ${pid}, lock ${lockFile}). Stop it first, or use another --data-dir.`);
+  constructor(
+    readonly pid: number,
+    lockFile: string,
+  ) {
+    super(
+      `Another MSSanté bridge is already running for this data directory (pid ${pid}, lock ${lockFile}). Stop it first, or use another --data-dir.`,
+    );
     this.name = "AlreadyRunningError";
   }
 }

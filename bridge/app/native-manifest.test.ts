@@ -8,7 +8,9 @@ describe("native-messaging manifest", () => {
   });
   it("lives where Thunderbird looks on each OS", () => {
     expect(nativeManifestPath("/home/u", "linux", "/d")).toBe("/home/u/.mozilla/native-messaging-hosts/mssante_bridge.json");
-    expect(nativeManifestPath("/Users/u", "darwin", "/d")).toBe("/Users/u/Library/Application Support/Mozilla/NativeMessagingHosts/mssante_bridge.json");
+    expect(nativeManifestPath("/Users/u", "darwin", "/d")).toBe(
+      "/Users/u/Library/Application Support/Mozilla/NativeMessagingHosts/mssante_bridge.json",
+    );
   });
   it("quotes paths with spaces and quotes in the launcher", () => {
     const s = launcherScript("/usr/bin/node", "/opt/it's here/bin/mss-bridge.mjs", "/home/u/data dir", "linux");

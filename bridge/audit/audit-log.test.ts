@@ -9,7 +9,12 @@ import { createLogger } from "../log/logger.ts";
 describe("audit log", () => {
   it("writes date, operation, origin, result as one JSON line", () => {
     const line = formatAuditLine("directory.search", "moz-extension://abc", "ok", new Date("2026-01-02T03:04:05Z"));
-    expect(JSON.parse(line)).toEqual({ time: "2026-01-02T03:04:05.000Z", operation: "directory.search", origin: "moz-extension://abc", result: "ok" });
+    expect(JSON.parse(line)).toEqual({
+      time: "2026-01-02T03:04:05.000Z",
+      operation: "directory.search",
+      origin: "moz-extension://abc",
+      result: "ok",
+    });
   });
   it("names error codes and refuses odd operation names", () => {
     const rec = JSON.parse(formatAuditLine("evil\nname with spaces", null, ErrorCode.AUTHENTICATION_FAILED));
@@ -49,7 +54,11 @@ describe("audit log", () => {
     for (let i = 0; i < 5; i++) a.record("directory.search", "moz-extension://x", "ok");
     a.close();
     // The oversized file became .1 whole; the new records start a new file.
-    expect(readFileSync(f + ".1", "utf8").trim().split("\n")).toHaveLength(100);
+    expect(
+      readFileSync(f + ".1", "utf8")
+        .trim()
+        .split("\n"),
+    ).toHaveLength(100);
     expect(lines()).toHaveLength(5);
     expect(statSync(f).mode & 0o777).toBe(0o600);
     expect(logged.map((l) => JSON.parse(l).msg)).toContain("the audit log rotates again");

@@ -27,7 +27,7 @@ function safeOrigin(origin: string | null): string {
 
 /** Operation names come from our own method list; an unknown one is not written verbatim. */
 function safeOperation(op: string): string {
-  return /^[a-z][A-Za-z.\-]{0,63}$/.test(op) ? op : "(invalid)";
+  return /^[a-z][A-Za-z.-]{0,63}$/.test(op) ? op : "(invalid)";
 }
 
 export function formatAuditLine(operation: string, origin: string | null, result: "ok" | number | string, now = new Date()): string {

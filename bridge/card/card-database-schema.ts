@@ -7,15 +7,12 @@
 import { Type, type Static } from "@sinclair/typebox";
 import { isMainModule } from "../platform/is-main-module.ts";
 
-const Hex = (description: string) =>
-  Type.String({ pattern: "^\\s*([0-9A-Fa-f]{2}[\\s:]*)+$", description });
+const Hex = (description: string) => Type.String({ pattern: "^\\s*([0-9A-Fa-f]{2}[\\s:]*)+$", description });
 
 export const AtrPatternSchema = Type.Object(
   {
     atr: Hex("ATR bytes in hex; spaces or colons between bytes are allowed"),
-    mask: Type.Optional(
-      Hex("Bit mask of the same length as atr: only bits set in the mask are compared (absent: exact match)"),
-    ),
+    mask: Type.Optional(Hex("Bit mask of the same length as atr: only bits set in the mask are compared (absent: exact match)")),
     comment: Type.Optional(Type.String()),
   },
   { additionalProperties: false },

@@ -45,8 +45,24 @@ describe("card database", () => {
       JSON.stringify({
         version: 1,
         cards: [
-          { id: "cps4", name: "CPS4 (site build)", family: "CPS4", interface: "contact", rsaPss: true, atrs: [{ atr: "3B 9B 18 80 01 00 12 25 00 64 80 04 01 00 00 90 44" }], modules: ["site-lib"] },
-          { id: "cps5-test", name: "Future card", family: "CPS4", interface: "contact", rsaPss: true, atrs: [{ atr: "3B0102" }], modules: ["cryptolib-cps"] },
+          {
+            id: "cps4",
+            name: "CPS4 (site build)",
+            family: "CPS4",
+            interface: "contact",
+            rsaPss: true,
+            atrs: [{ atr: "3B 9B 18 80 01 00 12 25 00 64 80 04 01 00 00 90 44" }],
+            modules: ["site-lib"],
+          },
+          {
+            id: "cps5-test",
+            name: "Future card",
+            family: "CPS4",
+            interface: "contact",
+            rsaPss: true,
+            atrs: [{ atr: "3B0102" }],
+            modules: ["cryptolib-cps"],
+          },
         ],
         modules: [{ id: "site-lib", name: "Site library", install: "Ask IT.", paths: { linux: ["/opt/site/lib.so"] } }],
       }),

@@ -8,13 +8,7 @@ import { readFileSync } from "node:fs";
 import { Value } from "@sinclair/typebox/value";
 import { BridgeError, ErrorCode } from "../../shared/protocol/errors.ts";
 import { packageFile } from "../platform/package-root.ts";
-import {
-  CardDatabaseSchema,
-  type CardDatabase,
-  type CardDatabaseFile,
-  type CardEntry,
-  type ModuleEntry,
-} from "./card-database-schema.ts";
+import { CardDatabaseSchema, type CardDatabase, type CardDatabaseFile, type CardEntry, type ModuleEntry } from "./card-database-schema.ts";
 import { normalizeAtr } from "./match-atr.ts";
 
 export const BUNDLED_DATABASE_FILE = packageFile("bridge/card/cards.json");

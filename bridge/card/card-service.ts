@@ -157,9 +157,7 @@ export class CardLayerService extends EventEmitter implements CardService {
       manifestName: PKCS11_MANIFEST_NAME,
       manifestInstalled,
       moduleAvailable: found !== null,
-      moduleDescription: found
-        ? `${found.moduleName}: ${found.path}`
-        : moduleInstallHint(entry, this.db, this.opts.modulePath ?? null),
+      moduleDescription: found ? `${found.moduleName}: ${found.path}` : moduleInstallHint(entry, this.db, this.opts.modulePath ?? null),
     };
   }
 
@@ -306,7 +304,10 @@ export class CardLayerService extends EventEmitter implements CardService {
   }
 
   private manifestOpts() {
-    return { ...(this.opts.platform ? { platform: this.opts.platform } : {}), ...(this.opts.dataDir ? { dataDir: this.opts.dataDir } : {}) };
+    return {
+      ...(this.opts.platform ? { platform: this.opts.platform } : {}),
+      ...(this.opts.dataDir ? { dataDir: this.opts.dataDir } : {}),
+    };
   }
 }
 

@@ -40,7 +40,13 @@ describe("CardStateModel", () => {
     expect(s.unavailable).toBeNull();
     expect(s.boundReader).toBe("R1");
     expect(s.readers).toEqual([
-      { name: "R1", cardPresent: true, atr: CPS3, model: expect.objectContaining({ id: "cps3-contact", family: "CPS3" }), unknownCard: false },
+      {
+        name: "R1",
+        cardPresent: true,
+        atr: CPS3,
+        model: expect.objectContaining({ id: "cps3-contact", family: "CPS3" }),
+        unknownCard: false,
+      },
     ]);
   });
 

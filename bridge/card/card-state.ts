@@ -165,7 +165,10 @@ export class CardStateModel {
   private unavailable(readers: ReaderState[]): CardLayerState["unavailable"] {
     const u = (reason: CardUnavailableReason, message: string) => ({ reason, message });
     if (!this.pcscAvailable)
-      return u("pcsc-unavailable", `The smart-card service (PC/SC) is not available: ${this.pcscMessage ?? "unknown reason"}. ${PCSC_HELP}`);
+      return u(
+        "pcsc-unavailable",
+        `The smart-card service (PC/SC) is not available: ${this.pcscMessage ?? "unknown reason"}. ${PCSC_HELP}`,
+      );
     if (readers.length === 0) return u("no-reader", "No card reader is connected. Plug in the card reader.");
     if (this.configuredReader && !this.readers.has(this.configuredReader))
       return u(

@@ -24,11 +24,15 @@ describe("resolveModule", () => {
   it("Windows: 64- and 32-bit Cryptolib from %WINDIR%", () => {
     expect(resolveModule("cps4", "win32", "x64", null, ctx)).toEqual(["C:\\WINDOWS\\System32\\cps3_pkcs11_w64.dll"]);
     expect(resolveModule("cps4", "win32", "ia32", null, ctx)).toEqual(["C:\\WINDOWS\\System32\\cps3_pkcs11_w32.dll"]);
-    expect(resolveModule("cps3-contact", "win32", "x64", null, ctx)[1]).toBe("C:\\Program Files\\OpenSC Project\\OpenSC\\pkcs11\\opensc-pkcs11.dll");
+    expect(resolveModule("cps3-contact", "win32", "x64", null, ctx)[1]).toBe(
+      "C:\\Program Files\\OpenSC Project\\OpenSC\\pkcs11\\opensc-pkcs11.dll",
+    );
   });
 
   it("an explicit --module wins alone", () => {
-    expect(resolveModule("cps3-contact", "linux", "x64", "/usr/lib/softhsm/libsofthsm2.so", ctx)).toEqual(["/usr/lib/softhsm/libsofthsm2.so"]);
+    expect(resolveModule("cps3-contact", "linux", "x64", "/usr/lib/softhsm/libsofthsm2.so", ctx)).toEqual([
+      "/usr/lib/softhsm/libsofthsm2.so",
+    ]);
     expect(resolveModule(null, "linux", "x64", "/x.so", ctx)).toEqual(["/x.so"]);
   });
 

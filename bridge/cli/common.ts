@@ -36,13 +36,15 @@ export function configFor(dataDir: string): BridgeConfig {
 }
 
 export function parsePort(v: string): number {
-  if (!/^\d{1,5}$/.test(v) || Number(v) > 65535) throw new CliError(Exit.BAD_INPUT, `Invalid port "${v}": give a number from 1 to 65535 (0 picks a free one).`);
+  if (!/^\d{1,5}$/.test(v) || Number(v) > 65535)
+    throw new CliError(Exit.BAD_INPUT, `Invalid port "${v}": give a number from 1 to 65535 (0 picks a free one).`);
   return Number(v);
 }
 
 export function parseHostPort(v: string): string {
   const m = /^(\[[0-9a-fA-F:]+\]|[A-Za-z0-9.-]+):(\d{1,5})$/.exec(v);
-  if (!m || Number(m[2]) > 65535 || Number(m[2]) === 0) throw new CliError(Exit.BAD_INPUT, `Invalid DNS server "${v}": expected HOST:PORT, e.g. 127.0.0.1:5354.`);
+  if (!m || Number(m[2]) > 65535 || Number(m[2]) === 0)
+    throw new CliError(Exit.BAD_INPUT, `Invalid DNS server "${v}": expected HOST:PORT, e.g. 127.0.0.1:5354.`);
   return v;
 }
 

@@ -43,9 +43,13 @@ function openIndex(o: DbOpts): PackedIndex {
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
     if (code === "ENOENT") {
-      throw new CliError(Exit.UNAVAILABLE, `No directory index at ${file}. Import the extraction first: mss-bridge directory import <file|zip|url>.`);
+      throw new CliError(
+        Exit.UNAVAILABLE,
+        `No directory index at ${file}. Import the extraction first: mss-bridge directory import <file|zip|url>.`,
+      );
     }
-    if (e instanceof IndexFormatError) throw new CliError(Exit.UNAVAILABLE, `The directory index ${file} is unusable (${e.message}). Import the extraction again.`);
+    if (e instanceof IndexFormatError)
+      throw new CliError(Exit.UNAVAILABLE, `The directory index ${file} is unusable (${e.message}). Import the extraction again.`);
     throw new CliError(Exit.UNAVAILABLE, `Cannot open the directory index ${file}: ${(e as Error).message}`);
   }
 }
@@ -108,32 +112,35 @@ async function runImport(source: string, o: DbOpts & { quiet?: boolean }): Promi
   process.once("SIGINT", onSignal);
   process.once("SIGTERM", onSignal);
   try {
-    const summary = await runImportInChild({
-      source,
-      dbPath,
-      proxy: config?.network.proxy ?? null,
-      extraCaFile: config?.network.extraCaFile ?? null,
-      minCount,
-      onProgress: (p, done, total) => {
-        if (!showBar || p === "failed") return;
-        if (p !== phase) {
-          if (phase) {
-            // The import process sends a few updates a second: a finished phase may not have sent its last figures.
-            if (phaseTotal) bar.update(phaseTotal, { detail: detailOf(phase, phaseTotal) });
-            bar.stop();
+    const summary = await runImportInChild(
+      {
+        source,
+        dbPath,
+        proxy: config?.network.proxy ?? null,
+        extraCaFile: config?.network.extraCaFile ?? null,
+        minCount,
+        onProgress: (p, done, total) => {
+          if (!showBar || p === "failed") return;
+          if (p !== phase) {
+            if (phase) {
+              // The import process sends a few updates a second: a finished phase may not have sent its last figures.
+              if (phaseTotal) bar.update(phaseTotal, { detail: detailOf(phase, phaseTotal) });
+              bar.stop();
+            }
+            phase = p;
+            phaseTotal = null;
+            if (p === "done") return;
+            bar.start(total ?? 1, 0, { phase: PHASE_LABEL[p], detail: "" });
           }
-          phase = p;
-          phaseTotal = null;
-          if (p === "done") return;
-          bar.start(total ?? 1, 0, { phase: PHASE_LABEL[p], detail: "" });
-        }
-        if (total) {
-          bar.setTotal(total);
-          phaseTotal = total;
-        }
-        bar.update(total ? done : 0, { phase: PHASE_LABEL[p], detail: detailOf(p, done) });
+          if (total) {
+            bar.setTotal(total);
+            phaseTotal = total;
+          }
+          bar.update(total ? done : 0, { phase: PHASE_LABEL[p], detail: detailOf(p, done) });
+        },
       },
-    }, stop.signal);
+      stop.signal,
+    );
     if (showBar && phase && phase !== "done") bar.stop();
     const m = summary.meta;
     for (const w of m.warnings) process.stderr.write(`warning: ${w}\n`);
@@ -147,7 +154,10 @@ async function runImport(source: string, o: DbOpts & { quiet?: boolean }): Promi
     // What a stopped or crashed import process left beside the index.
     removeStaleTempFiles(dbPath);
     if (e instanceof ImportError) {
-      throw new CliError(e.kind === "input" ? Exit.BAD_INPUT : Exit.UNAVAILABLE, `${e.message} The previous directory index (if any) is unchanged.`);
+      throw new CliError(
+        e.kind === "input" ? Exit.BAD_INPUT : Exit.UNAVAILABLE,
+        `${e.message} The previous directory index (if any) is unchanged.`,
+      );
     }
     throw e;
   } finally {
@@ -184,13 +194,14 @@ export function registerDirectoryCommands(program: Command): void {
     dir
       .command("search")
       .description("search every field (name, city, specialty, organisation…); all words must match")
-      .argument("[query]", "what to look for, e.g. \"dupont cardio lyon\"")
+      .argument("[query]", 'what to look for, e.g. "dupont cardio lyon"')
       .option("--stdin", "read one query per line from standard input (one JSON line out per line in)")
       .option("--limit <n>", `results per query (1-${MAX_SEARCH_LIMIT}, default 20)`)
       .option("--json", "JSON output: {query, count, elapsedUs, results}"),
   ).action(async (query: string | undefined, o: DbOpts & { stdin?: boolean; limit?: string; json?: boolean }) => {
     const limit = parseLimit(o.limit);
-    if (!o.stdin && (query === undefined || query.trim() === "")) throw new CliError(Exit.USAGE, 'Give a query (mss-bridge directory search "dupont lyon") or --stdin.');
+    if (!o.stdin && (query === undefined || query.trim() === ""))
+      throw new CliError(Exit.USAGE, 'Give a query (mss-bridge directory search "dupont lyon") or --stdin.');
     if (o.stdin && query !== undefined) throw new CliError(Exit.USAGE, "Give either a query or --stdin, not both.");
     const index = openIndex(o);
     try {
@@ -231,7 +242,10 @@ export function registerDirectoryCommands(program: Command): void {
     const isAddress = key.includes("@");
     // The same identifiers as the protocol's directory.lookupByIdNat (letters included: ADELI 2A/2B).
     if (!isAddress && !new RegExp(ID_NAT_PATTERN).test(key)) {
-      throw new CliError(Exit.BAD_INPUT, `"${q}" is neither an MSSanté address nor a national identifier (idNat such as 8 + RPPS, or an RPPS of 11 digits).`);
+      throw new CliError(
+        Exit.BAD_INPUT,
+        `"${q}" is neither an MSSanté address nor a national identifier (idNat such as 8 + RPPS, or an RPPS of 11 digits).`,
+      );
     }
     if (isAddress && !/^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(key)) throw new CliError(Exit.BAD_INPUT, `"${q}" is not a valid address.`);
     const index = openIndex(o);
@@ -252,7 +266,16 @@ export function registerDirectoryCommands(program: Command): void {
         const m = index.data.meta;
         const ref = Date.parse(m.sourceDate ?? m.builtAt);
         const ageDays = Number.isNaN(ref) ? null : Math.round(((Date.now() - ref) / 86_400_000) * 10) / 10;
-        const status = { source: "offline", sourceDate: m.sourceDate, builtAt: m.builtAt, count: m.count, ageDays, stale: ageDays !== null && ageDays > 7, file: dbPathOf(o), sizeBytes: index.data.sizeBytes };
+        const status = {
+          source: "offline",
+          sourceDate: m.sourceDate,
+          builtAt: m.builtAt,
+          count: m.count,
+          ageDays,
+          stale: ageDays !== null && ageDays > 7,
+          file: dbPathOf(o),
+          sizeBytes: index.data.sizeBytes,
+        };
         if (o.json) process.stdout.write(JSON.stringify(status) + "\n");
         else {
           process.stdout.write(

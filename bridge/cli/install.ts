@@ -10,7 +10,14 @@ import path from "node:path";
 import type { Command } from "commander";
 import { ensureDataDir, dataPaths } from "../config/data-dir.ts";
 import { PairingStore } from "../pairing/pairing-store.ts";
-import { cliEntry, launcherPath, launcherScript, nativeManifest, nativeManifestPath, WINDOWS_REGISTRY_KEY } from "../app/native-manifest.ts";
+import {
+  cliEntry,
+  launcherPath,
+  launcherScript,
+  nativeManifest,
+  nativeManifestPath,
+  WINDOWS_REGISTRY_KEY,
+} from "../app/native-manifest.ts";
 import { existsSync } from "node:fs";
 import { pkcs11ManifestPath, removePkcs11Manifest, writePkcs11Manifest } from "../card/pkcs11-manifest.ts";
 import { loadCardDatabase } from "../card/card-database.ts";
@@ -24,8 +31,12 @@ export function registerInstallCommands(program: Command, run: (fn: () => Promis
       .description("register the card's PKCS#11 module (mssante_cps) and the pairing host (mssante_bridge) for Thunderbird")
       .option("--module <path>", "PKCS#11 module to register (default: from the card database for this OS)")
       .option("--no-pkcs11", "only register the pairing host"),
-  ).action((opts: { module?: string; pkcs11: boolean; dataDir?: string }) => run(() => install(dataDirFrom(opts), opts.module ?? null, opts.pkcs11)));
-  addDataDirOption(program.command("uninstall").description("remove what `install` wrote")).action((opts) => run(() => uninstall(dataDirFrom(opts))));
+  ).action((opts: { module?: string; pkcs11: boolean; dataDir?: string }) =>
+    run(() => install(dataDirFrom(opts), opts.module ?? null, opts.pkcs11)),
+  );
+  addDataDirOption(program.command("uninstall").description("remove what `install` wrote")).action((opts) =>
+    run(() => uninstall(dataDirFrom(opts))),
+  );
 }
 
 export function writeNativeHost(dataDir: string, home = os.homedir(), platform = process.platform): { manifest: string; launcher: string } {

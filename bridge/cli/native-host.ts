@@ -13,9 +13,7 @@ import { BridgeNotRunning, controlRequest } from "../server/control-client.ts";
 import { createLogger } from "../log/logger.ts";
 import { ADDON_ID } from "../../shared/constants.ts";
 
-type Reply =
-  | { type: "paired"; port: number; secret: string }
-  | { type: "error"; code: string; message: string };
+type Reply = { type: "paired"; port: number; secret: string } | { type: "error"; code: string; message: string };
 
 export async function answerNativeMessage(msg: unknown, dataDir: string): Promise<Reply> {
   if (msg === null || typeof msg !== "object" || (msg as { type?: unknown }).type !== "pair") {
@@ -30,14 +28,26 @@ export async function answerNativeMessage(msg: unknown, dataDir: string): Promis
     return { type: "paired", port: r.port, secret: r.secret };
   } catch (e) {
     if (e instanceof BridgeNotRunning) {
-      return { type: "error", code: "BRIDGE_NOT_RUNNING", message: "The MSSanté bridge is not running. Start it (`mss-bridge start`), then try again." };
+      return {
+        type: "error",
+        code: "BRIDGE_NOT_RUNNING",
+        message: "The MSSanté bridge is not running. Start it (`mss-bridge start`), then try again.",
+      };
     }
-    return { type: "error", code: e instanceof BridgeError ? "PAIRING_FAILED" : "IO_ERROR", message: e instanceof BridgeError ? e.message : "Could not reach the bridge." };
+    return {
+      type: "error",
+      code: e instanceof BridgeError ? "PAIRING_FAILED" : "IO_ERROR",
+      message: e instanceof BridgeError ? e.message : "Could not reach the bridge.",
+    };
   }
 }
 
 /** Runs the host until Thunderbird closes stdin. Resolves with the exit code. */
-export function runNativeHost(dataDir: string, input: NodeJS.ReadableStream = process.stdin, output: NodeJS.WritableStream = process.stdout): Promise<number> {
+export function runNativeHost(
+  dataDir: string,
+  input: NodeJS.ReadableStream = process.stdin,
+  output: NodeJS.WritableStream = process.stdout,
+): Promise<number> {
   const log = createLogger({ component: "native-host" });
   const decoder = new NativeMessageDecoder();
   let queue = Promise.resolve();

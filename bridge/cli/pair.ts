@@ -41,7 +41,10 @@ async function pair(dataDir: string): Promise<number> {
   out("");
   out(`Valid for ${minutes} minutes, 5 tries. Waiting… (Ctrl-C to cancel)`);
   const onSig = () => {
-    client.request({ cmd: "pair.cancel" }).catch(() => {}).finally(() => client.close());
+    client
+      .request({ cmd: "pair.cancel" })
+      .catch(() => {})
+      .finally(() => client.close());
   };
   process.once("SIGINT", onSig);
   process.once("SIGTERM", onSig);

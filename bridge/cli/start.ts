@@ -119,6 +119,8 @@ async function start(flags: StartFlags): Promise<number | null> {
     return null;
   }
   if (config.demo) await importDemoDirectory(bridge, log);
-  out(`mss-bridge ${config.demo ? "(DEMO: simulated card, test-only data) " : ""}listening on ${bridge.addresses.map((a) => `ws://${a}${WS_PATH}`).join(" and ")} (pid ${process.pid}, data ${dataDir})`);
+  out(
+    `mss-bridge ${config.demo ? "(DEMO: simulated card, test-only data) " : ""}listening on ${bridge.addresses.map((a) => `ws://${a}${WS_PATH}`).join(" and ")} (pid ${process.pid}, data ${dataDir})`,
+  );
   return null; // keep running
 }

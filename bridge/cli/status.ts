@@ -53,7 +53,10 @@ async function readDirectly(dataDir: string): Promise<StatusReport> {
   const card = await createServicesForStatus(config, dataDir, createLogger({ level: "warn" }));
   try {
     const ms = Math.min(config.limits.cardOperationTimeoutMs, 10_000);
-    const [identity, pin] = await Promise.allSettled([withTimeout(card.getIdentity(), ms, "Reading the identity"), withTimeout(card.getPinStatus(), ms, "Reading the PIN state")]);
+    const [identity, pin] = await Promise.allSettled([
+      withTimeout(card.getIdentity(), ms, "Reading the identity"),
+      withTimeout(card.getPinStatus(), ms, "Reading the PIN state"),
+    ]);
     return {
       running: false,
       card: card.getState(),
@@ -68,7 +71,11 @@ async function readDirectly(dataDir: string): Promise<StatusReport> {
 }
 
 function printReport(r: StatusReport): void {
-  out(r.running ? `Bridge: running (pid ${r.pid}, port ${r.port}${r.demo ? ", DEMO" : ""}, version ${r.bridgeVersion})` : "Bridge: not running (card read directly)");
+  out(
+    r.running
+      ? `Bridge: running (pid ${r.pid}, port ${r.port}${r.demo ? ", DEMO" : ""}, version ${r.bridgeVersion})`
+      : "Bridge: not running (card read directly)",
+  );
   if (r.pairedOrigins) out(`Paired extensions: ${r.pairedOrigins.length ? r.pairedOrigins.join(", ") : "none"}`);
   const c = r.card;
   out(`PC/SC: ${c.pcscAvailable ? "available" : "unavailable"}`);
@@ -80,11 +87,16 @@ function printReport(r: StatusReport): void {
   if (c.unavailable) out(`Card: unavailable: ${c.unavailable.message}`);
   if (r.identity) {
     const i = r.identity;
-    out(`Identity: ${[i.givenName, i.surname].filter(Boolean).join(" ")}${i.profession ? `, ${i.profession}` : ""}${i.structure ? `, ${i.structure}` : ""}`);
+    out(
+      `Identity: ${[i.givenName, i.surname].filter(Boolean).join(" ")}${i.profession ? `, ${i.profession}` : ""}${i.structure ? `, ${i.structure}` : ""}`,
+    );
     out(`  ${i.idType} ${i.idNumber} (idNat ${i.idNat}), ${i.kind} card, certificate valid until ${i.notAfter}, issuer ${i.issuer}`);
   } else if (r.identityError) out(`Identity: ${r.identityError}`);
   if (r.pin) out(`PIN: ${r.pin.state}${r.pin.pinPad ? " (PIN pad)" : ""}`);
   else if (r.pinError) out(`PIN: ${r.pinError}`);
   const d = r.directory as { source: string; count: number; sourceDate: string | null; stale: boolean } | undefined;
-  if (d) out(`Directory: ${d.source === "none" ? "none" : `${d.source}, ${d.count} addresses${d.sourceDate ? `, extraction of ${d.sourceDate}` : ""}${d.stale ? " (older than a week: refresh it)" : ""}`}`);
+  if (d)
+    out(
+      `Directory: ${d.source === "none" ? "none" : `${d.source}, ${d.count} addresses${d.sourceDate ? `, extraction of ${d.sourceDate}` : ""}${d.stale ? " (older than a week: refresh it)" : ""}`}`,
+    );
 }

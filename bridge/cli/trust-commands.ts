@@ -45,7 +45,12 @@ async function listForCheck(whitelist: string | undefined, dataDirFlag: string |
     try {
       accessSync(whitelist, fsConstants.R_OK);
     } catch (e) {
-      throw Object.assign(new Error(`Cannot read ${whitelist}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}. Give a readable whitelist file.`), { exit: EXIT.IO });
+      throw Object.assign(
+        new Error(
+          `Cannot read ${whitelist}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}. Give a readable whitelist file.`,
+        ),
+        { exit: EXIT.IO },
+      );
     }
     try {
       return await new WhitelistStore({ source: whitelist, cacheDir: null }).fetchSource();
@@ -104,7 +109,9 @@ export async function runTrustCheck(address: string, opts: TrustCheckOptions, io
   if (opts.json) io.out(JSON.stringify({ ...d, testOnly: list?.list.testOnly ?? false }));
   else io.out(d.verdict);
   if (list) {
-    io.err(`${d.domain}: ${d.verdict} (trust-space list of ${d.listDate ?? "unknown date"}, ${list.list.domains.length} domains${list.list.testOnly ? ", TEST-ONLY list" : ""}${list.fromCache ? ", cached copy" : ""})`);
+    io.err(
+      `${d.domain}: ${d.verdict} (trust-space list of ${d.listDate ?? "unknown date"}, ${list.list.domains.length} domains${list.list.testOnly ? ", TEST-ONLY list" : ""}${list.fromCache ? ", cached copy" : ""})`,
+    );
   } else {
     io.err(`${d.domain}: unknown: no trust-space list is available. Run the bridge once with network access, or pass --whitelist FILE.`);
   }
@@ -164,7 +171,11 @@ export async function runDiscover(address: string, opts: DiscoverCliOptions, io:
   const cached = new WhitelistStore({ source: config.trust.whitelistSource, cacheDir: dataPaths(dataDir).trustCache }).readCache();
   let targets: ServerTarget[];
   try {
-    targets = await discoverServers(address, { resolver, overrides: config.discovery.overrides, trustedDomains: cached?.domainSet ?? new Set() });
+    targets = await discoverServers(address, {
+      resolver,
+      overrides: config.discovery.overrides,
+      trustedDomains: cached?.domainSet ?? new Set(),
+    });
   } catch (e) {
     // The bridge's message does not name the domain (it never echoes a client's input); here the
     // person typed it, so it is named for them.
@@ -172,12 +183,27 @@ export async function runDiscover(address: string, opts: DiscoverCliOptions, io:
     return e instanceof BridgeError && e.code === ErrorCode.INVALID_ADDRESS ? EXIT.BAD_INPUT : EXIT.IO;
   }
   if (opts.json) {
-    io.out(JSON.stringify(targets.map(({ service, host, port, priority, weight, front, source, confirmed }) => ({ service, host, port, priority, weight, front, source, confirmed }))));
+    io.out(
+      JSON.stringify(
+        targets.map(({ service, host, port, priority, weight, front, source, confirmed }) => ({
+          service,
+          host,
+          port,
+          priority,
+          weight,
+          front,
+          source,
+          confirmed,
+        })),
+      ),
+    );
   } else {
     // The same choice the running bridge sends the extension (discovery.discover's cardLogin).
     const chosen = cardLogin(targets, config.discovery.policies, domain);
     for (const t of targets) io.out(describeTarget(t, t === chosen.imap || t === chosen.submission));
-    io.err(`* = used for a card login (front "${chosen.front}", Thunderbird IMAP auth method ${chosen.imapAuthMethod}, SMTP ${chosen.smtpAuthMethod})${cached ? "" : "; no cached trust-space list, so only hosts in " + domain + " are confirmed"}`);
+    io.err(
+      `* = used for a card login (front "${chosen.front}", Thunderbird IMAP auth method ${chosen.imapAuthMethod}, SMTP ${chosen.smtpAuthMethod})${cached ? "" : "; no cached trust-space list, so only hosts in " + domain + " are confirmed"}`,
+    );
   }
   return EXIT.OK;
 }

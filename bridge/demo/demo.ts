@@ -72,7 +72,15 @@ export const DEMO_DIRECTORY_FIXTURES: FixtureEntry[] = [
   {
     type: "ORG",
     email: "secretariat.cardiologie@hopital-exemple.mssante.test",
-    places: [{ organisation: "Hôpital d'exemple", service: "Secrétariat de cardiologie", city: "SAINT-ÉTIENNE", postalCode: "42000", department: "42" }],
+    places: [
+      {
+        organisation: "Hôpital d'exemple",
+        service: "Secrétariat de cardiologie",
+        city: "SAINT-ÉTIENNE",
+        postalCode: "42000",
+        department: "42",
+      },
+    ],
   },
 ];
 

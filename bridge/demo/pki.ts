@@ -188,35 +188,82 @@ subjectKeyIdentifier = hash
   );
   const subj = `/C=FR/O=${escapeSubjectValue("TEST ASIP-SANTE")}/OU=TEST/CN=${escapeSubjectValue(commonName)}`;
   await openssl(
-    ["req", "-x509", "-config", cnf, "-extensions", "ext", "-newkey", "rsa:2048", "-nodes", "-keyout", keyPem,
-      "-out", certPem, "-days", String(days + 365), "-subj", subj, "-utf8", "-set_serial", "0x" + randomSerial()],
+    [
+      "req",
+      "-x509",
+      "-config",
+      cnf,
+      "-extensions",
+      "ext",
+      "-newkey",
+      "rsa:2048",
+      "-nodes",
+      "-keyout",
+      keyPem,
+      "-out",
+      certPem,
+      "-days",
+      String(days + 365),
+      "-subj",
+      subj,
+      "-utf8",
+      "-set_serial",
+      "0x" + randomSerial(),
+    ],
     dir,
   );
   const d = await describe(dir, name, certPem, keyPem);
   return { name, commonName, certPem, certDer: d.certDer, keyPem, sha256: d.sha256 };
 }
 
-async function issue(
-  dir: string,
-  name: string,
-  subject: string,
-  ext: string,
-  ca: TestCa,
-  days: number,
-): Promise<IssuedCert> {
+async function issue(dir: string, name: string, subject: string, ext: string, ca: TestCa, days: number): Promise<IssuedCert> {
   const keyPem = path.join(dir, `${name}.key`);
   const csr = path.join(dir, `${name}.csr`);
   const certPem = path.join(dir, `${name}.crt`);
   const cnf = path.join(dir, `${name}.cnf`);
   await writeFile(cnf, REQ_CONFIG + "CN = placeholder\n[ext]\n" + ext);
   await openssl(
-    ["req", "-new", "-config", cnf, "-newkey", "rsa:2048", "-nodes", "-keyout", keyPem, "-out", csr,
-      "-subj", subject, "-multivalue-rdn", "-utf8"],
+    [
+      "req",
+      "-new",
+      "-config",
+      cnf,
+      "-newkey",
+      "rsa:2048",
+      "-nodes",
+      "-keyout",
+      keyPem,
+      "-out",
+      csr,
+      "-subj",
+      subject,
+      "-multivalue-rdn",
+      "-utf8",
+    ],
     dir,
   );
   await openssl(
-    ["x509", "-req", "-in", csr, "-CA", ca.certPem, "-CAkey", ca.keyPem, "-set_serial", "0x" + randomSerial(),
-      "-days", String(days), "-extfile", cnf, "-extensions", "ext", "-sha256", "-out", certPem],
+    [
+      "x509",
+      "-req",
+      "-in",
+      csr,
+      "-CA",
+      ca.certPem,
+      "-CAkey",
+      ca.keyPem,
+      "-set_serial",
+      "0x" + randomSerial(),
+      "-days",
+      String(days),
+      "-extfile",
+      cnf,
+      "-extensions",
+      "ext",
+      "-sha256",
+      "-out",
+      certPem,
+    ],
     dir,
   );
   const d = await describe(dir, name, certPem, keyPem);
@@ -251,8 +298,7 @@ export async function createTestPki(opts: TestPkiOptions = {}): Promise<TestPki>
 
   const issuePersonal = (name: string, holder: PersonalHolder, by: TestCa = ca) =>
     issue(dir, name, personalSubject(holder), CARD_EXT, by, days);
-  const issueStaff = (name: string, holder: StaffHolder, by: TestCa = ca) =>
-    issue(dir, name, staffSubject(holder), CARD_EXT, by, days);
+  const issueStaff = (name: string, holder: StaffHolder, by: TestCa = ca) => issue(dir, name, staffSubject(holder), CARD_EXT, by, days);
   const issueServer = (name: string, altNames: string[], by: TestCa = ca) => {
     if (altNames.length === 0) throw new Error("issueServer: at least one name");
     const san = altNames.map((n) => (isIp(n) ? `IP:${n}` : `DNS:${n}`)).join(",");

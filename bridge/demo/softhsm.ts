@@ -136,10 +136,21 @@ export async function createSoftHsmToken(opts: SoftHsmOptions = {}): Promise<Sof
 
   const pkcs11Tool = (args: string[]) => tool("pkcs11-tool", ["--module", modulePath, "--token-label", tokenLabel, ...args], env);
   const write = async (files: CardFiles, id: string, keyLabel: string, certLabel: string) => {
-    await pkcs11Tool(["--login", "--pin", pin, "--write-object", files.keyPkcs8Der, "--type", "privkey", "--id", id,
-      "--label", keyLabel, "--usage-sign"]);
-    await pkcs11Tool(["--login", "--pin", pin, "--write-object", files.certDer, "--type", "cert", "--id", id,
-      "--label", certLabel]);
+    await pkcs11Tool([
+      "--login",
+      "--pin",
+      pin,
+      "--write-object",
+      files.keyPkcs8Der,
+      "--type",
+      "privkey",
+      "--id",
+      id,
+      "--label",
+      keyLabel,
+      "--usage-sign",
+    ]);
+    await pkcs11Tool(["--login", "--pin", pin, "--write-object", files.certDer, "--type", "cert", "--id", id, "--label", certLabel]);
   };
   if (!opts.empty) {
     await write(card, "01", CPS_AUTH_KEY_LABEL, opts.authCertLabel ?? CPS_AUTH_CERT_LABEL);

@@ -127,7 +127,8 @@ export class OfflineDirectory implements DirectoryService {
       return true;
     } catch (e) {
       const why = e instanceof IndexFormatError ? e.message : (e as Error).message;
-      this.lastError = `The directory index ${this.index ? "update" : ""} could not be opened: ${why}. Import the extraction again.`.replace("  ", " ");
+      this.lastError =
+        `The directory index ${this.index ? "update" : ""} could not be opened: ${why}. Import the extraction again.`.replace("  ", " ");
       this.fileId = id; // do not retry the same broken file on every call
       return false;
     }
@@ -143,7 +144,8 @@ export class OfflineDirectory implements DirectoryService {
     if (!this.index) {
       throw new BridgeError(
         ErrorCode.DIRECTORY_UNAVAILABLE,
-        this.lastError ?? "No directory index yet. Import the MSSanté extraction (mss-bridge directory import, or wait for the scheduled download).",
+        this.lastError ??
+          "No directory index yet. Import the MSSanté extraction (mss-bridge directory import, or wait for the scheduled download).",
       );
     }
     return this.index;
@@ -200,7 +202,8 @@ export class OfflineDirectory implements DirectoryService {
         new BridgeError(ErrorCode.IMPORT_FAILED, "This directory index is shared read-only; it is updated by its administrator."),
       );
     }
-    if (this.importing) return Promise.reject(new BridgeError(ErrorCode.IMPORT_IN_PROGRESS, "An import is already running; wait for it to finish."));
+    if (this.importing)
+      return Promise.reject(new BridgeError(ErrorCode.IMPORT_IN_PROGRESS, "An import is already running; wait for it to finish."));
     const run = async () => {
       const options: ImportOptions = {
         source,

@@ -28,7 +28,13 @@ describe("RefreshScheduler", () => {
     const run = vi.fn(async () => {
       if (fail) throw new Error("network down");
     });
-    const s = new RefreshScheduler({ intervalHours: 24, ageMs: () => null, run, retryMs: 10 * 60_000, onError: (e) => errors.push(e.message) });
+    const s = new RefreshScheduler({
+      intervalHours: 24,
+      ageMs: () => null,
+      run,
+      retryMs: 10 * 60_000,
+      onError: (e) => errors.push(e.message),
+    });
     s.start();
     await vi.advanceTimersByTimeAsync(1);
     expect(run).toHaveBeenCalledTimes(1);

@@ -21,17 +21,40 @@ describe("multi-token search with a limit", () => {
     const merger = new EntryMerger(readHeader(header!), list);
     lines.forEach((l, i) => merger.addLine(l, i + 2));
     const parts = buildIndex(list.entries);
-    const meta = { formatVersion: INDEX_FORMAT_VERSION, sourceDate: null, sourceName: null, builtAt: "", count: list.entries.length, lines: lines.length, tokens: parts.dict.length, warnings: [] };
+    const meta = {
+      formatVersion: INDEX_FORMAT_VERSION,
+      sourceDate: null,
+      sourceName: null,
+      builtAt: "",
+      count: list.entries.length,
+      lines: lines.length,
+      tokens: parts.dict.length,
+      warnings: [],
+    };
     const idx = new PackedIndex(inMemoryIndex(parts, meta));
     const surname = ALL_COLUMNS.indexOf("Nom d'exercice");
-    const prefixes = [...new Set(lines.map((l) => foldText(l.split("|")[surname] ?? "").replace(/[^a-z]/g, "").slice(0, 3)).filter((p) => p.length === 3))].slice(0, 60);
+    const prefixes = [
+      ...new Set(
+        lines
+          .map((l) =>
+            foldText(l.split("|")[surname] ?? "")
+              .replace(/[^a-z]/g, "")
+              .slice(0, 3),
+          )
+          .filter((p) => p.length === 3),
+      ),
+    ].slice(0, 60);
     const common = ["med", "medecin", "sain", "saint", "inf", "chu", "pharm", "paris", "lyon", "gen", "a", "m"];
     let compared = 0;
     for (const p of prefixes) {
       for (const c of common) {
         for (const q of [`${p} ${c}`, `${c} ${p}`, `${p} ${c} ${common[(p.charCodeAt(0) + c.length) % common.length]}`]) {
           const all = idx.search(q, 100).results.map((e) => e.email);
-          for (const k of [1, 5, 20]) expect(idx.search(q, k).results.map((e) => e.email), `${q} (k=${k})`).toEqual(all.slice(0, k));
+          for (const k of [1, 5, 20])
+            expect(
+              idx.search(q, k).results.map((e) => e.email),
+              `${q} (k=${k})`,
+            ).toEqual(all.slice(0, k));
           if (all.length > 20) compared++;
         }
       }

@@ -29,15 +29,14 @@ export interface GetOptions {
 
 /** The proxy for `url`, or null: NO_PROXY first, then the configured proxy, then the environment. */
 export function proxyFor(url: URL, configured: string | null | undefined, env: NodeJS.ProcessEnv): URL | null {
-  const noProxy = (env.NO_PROXY ?? env.no_proxy ?? "").split(",").map((s) => s.trim().toLowerCase()).filter(Boolean);
+  const noProxy = (env.NO_PROXY ?? env.no_proxy ?? "")
+    .split(",")
+    .map((s) => s.trim().toLowerCase())
+    .filter(Boolean);
   const host = url.hostname.toLowerCase();
   if (noProxy.some((n) => n === "*" || host === n.replace(/^\./, "") || host.endsWith(n.startsWith(".") ? n : "." + n))) return null;
   const p =
-    configured ||
-    (url.protocol === "https:" ? env.HTTPS_PROXY ?? env.https_proxy : null) ||
-    env.HTTP_PROXY ||
-    env.http_proxy ||
-    null;
+    configured || (url.protocol === "https:" ? (env.HTTPS_PROXY ?? env.https_proxy) : null) || env.HTTP_PROXY || env.http_proxy || null;
   if (!p) return null;
   let proxy: URL | null = null;
   try {
@@ -171,7 +170,8 @@ export function redirectTarget(from: URL, location: string): URL {
   } catch {
     throw new Error(`${from.host} answered with an invalid redirect`);
   }
-  if (to.protocol !== "https:" && to.protocol !== "http:") throw new Error(`${from.host} redirected to an unsupported scheme (${to.protocol})`);
+  if (to.protocol !== "https:" && to.protocol !== "http:")
+    throw new Error(`${from.host} redirected to an unsupported scheme (${to.protocol})`);
   if (from.protocol === "https:" && to.protocol === "http:") {
     throw new Error(
       `${from.host} redirected from HTTPS to plain HTTP (${to.host}); an unencrypted download is refused. Give the file's https address, or ask its server to keep https`,
@@ -181,7 +181,10 @@ export function redirectTarget(from: URL, location: string): URL {
 }
 
 /** GET with redirects followed (at most `maxRedirects`): the final response and its URL. */
-export async function httpGet(source: URL, opts: GetOptions & { maxRedirects: number }): Promise<{ response: http.IncomingMessage; url: URL }> {
+export async function httpGet(
+  source: URL,
+  opts: GetOptions & { maxRedirects: number },
+): Promise<{ response: http.IncomingMessage; url: URL }> {
   let url = source;
   for (let hop = 0; ; hop++) {
     const response = await getOnce(url, opts);

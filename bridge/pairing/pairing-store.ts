@@ -32,7 +32,11 @@ export class PairingStore {
   private data: PairingFile;
   readonly info: PairingStoreInfo;
 
-  private constructor(private readonly file: string, data: PairingFile, info: PairingStoreInfo) {
+  private constructor(
+    private readonly file: string,
+    data: PairingFile,
+    info: PairingStoreInfo,
+  ) {
     this.data = data;
     this.info = info;
   }
@@ -64,7 +68,12 @@ export class PairingStore {
     let parsed: PairingFile;
     try {
       parsed = JSON.parse(text) as PairingFile;
-      if (parsed.version !== 1 || typeof parsed.secret !== "string" || base64ToBytes(parsed.secret).length !== 32 || !Array.isArray(parsed.origins)) {
+      if (
+        parsed.version !== 1 ||
+        typeof parsed.secret !== "string" ||
+        base64ToBytes(parsed.secret).length !== 32 ||
+        !Array.isArray(parsed.origins)
+      ) {
         throw new Error("unexpected content");
       }
       parsed.origins = parsed.origins.filter((o) => o && typeof o.origin === "string" && isExtensionOrigin(o.origin));

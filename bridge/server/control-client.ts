@@ -120,7 +120,11 @@ export class ControlClient {
 }
 
 /** Connects, sends one request, closes. */
-export async function controlRequest<T = unknown>(dataDir: string, req: DistributiveOmit<ControlRequest, "id">, timeoutMs?: number): Promise<T> {
+export async function controlRequest<T = unknown>(
+  dataDir: string,
+  req: DistributiveOmit<ControlRequest, "id">,
+  timeoutMs?: number,
+): Promise<T> {
   const c = await ControlClient.connect(dataDir);
   try {
     return await c.request<T>(req, timeoutMs);

@@ -30,7 +30,10 @@ export class ControlServer {
     const isPipe = process.platform === "win32";
     if (!isPipe && Buffer.byteLength(this.address) > 100) {
       // sun_path holds 104–108 bytes depending on the OS.
-      throw new BridgeError(ErrorCode.INTERNAL_ERROR, `The data directory's path is too long for the control socket (${this.address}). Use a shorter --data-dir.`);
+      throw new BridgeError(
+        ErrorCode.INTERNAL_ERROR,
+        `The data directory's path is too long for the control socket (${this.address}). Use a shorter --data-dir.`,
+      );
     }
     if (!isPipe) {
       // A socket left by a crashed bridge: we hold the instance lock, so it is ours to remove.
@@ -135,7 +138,11 @@ export class ControlServer {
       const code = e instanceof BridgeError ? e.code : ErrorCode.INTERNAL_ERROR;
       if (!(e instanceof BridgeError)) this.log.error("control command failed", { cmd: r.cmd, error: e });
       this.audit.record(`control.${r.cmd}`, "control", code);
-      write({ id: r.id, ok: false, error: { code, message: e instanceof BridgeError ? e.message : "Internal error; see the bridge's log." } });
+      write({
+        id: r.id,
+        ok: false,
+        error: { code, message: e instanceof BridgeError ? e.message : "Internal error; see the bridge's log." },
+      });
     }
   }
 }

@@ -9,7 +9,10 @@ describe("native-messaging framing", () => {
     const d = new NativeMessageDecoder();
     const got: unknown[] = [];
     for (let i = 0; i < all.length; i += 3) got.push(...d.push(all.subarray(i, i + 3)));
-    expect(got).toEqual([{ type: "pair", origin: "moz-extension://x" }, { type: "ping", text: "é" }]);
+    expect(got).toEqual([
+      { type: "pair", origin: "moz-extension://x" },
+      { type: "ping", text: "é" },
+    ]);
   });
   it("uses a little-endian length prefix", () => {
     const m = encodeNativeMessage({});

@@ -12,7 +12,16 @@ export type Handler = (params: any, ctx: ServerContext) => Promise<unknown>;
 export function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
   let timer: NodeJS.Timeout;
   const t = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new BridgeError(ErrorCode.TIMEOUT, `${what} took longer than ${Math.round(ms / 1000)} s. Check the reader and the card, then try again.`)), ms);
+    timer = setTimeout(
+      () =>
+        reject(
+          new BridgeError(
+            ErrorCode.TIMEOUT,
+            `${what} took longer than ${Math.round(ms / 1000)} s. Check the reader and the card, then try again.`,
+          ),
+        ),
+      ms,
+    );
     timer.unref?.();
   });
   return Promise.race([p, t]).finally(() => clearTimeout(timer));
@@ -26,7 +35,8 @@ export function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise
 export const CARD_BACKSTOP_MS = 5_000;
 const card = <T>(ctx: ServerContext, p: () => Promise<T>, what: string) =>
   withTimeout(Promise.resolve().then(p), ctx.limits.cardOperationTimeoutMs + CARD_BACKSTOP_MS, what);
-const other = <T>(ctx: ServerContext, p: () => Promise<T>, what: string) => withTimeout(Promise.resolve().then(p), ctx.limits.operationTimeoutMs, what);
+const other = <T>(ctx: ServerContext, p: () => Promise<T>, what: string) =>
+  withTimeout(Promise.resolve().then(p), ctx.limits.operationTimeoutMs, what);
 
 /** Contexts (bridges) with an import under way: one at a time per bridge. */
 const importing = new WeakSet<ServerContext>();
@@ -47,12 +57,16 @@ export const handlers: Partial<Record<MethodName, Handler>> = {
     if (ctx.demo) {
       // Demo mode never writes into the user's real Thunderbird locations; the demo harness does
       // it with its private HOME through `mss-bridge install`.
-      throw new BridgeError(ErrorCode.INSTALL_FAILED, `The demo bridge does not write the ${PKCS11_MANIFEST_NAME} manifest into your Thunderbird. Use \`mss-bridge install\` with the demo's HOME.`);
+      throw new BridgeError(
+        ErrorCode.INSTALL_FAILED,
+        `The demo bridge does not write the ${PKCS11_MANIFEST_NAME} manifest into your Thunderbird. Use \`mss-bridge install\` with the demo's HOME.`,
+      );
     }
     await card(ctx, () => ctx.services.card.installModuleManifest(), "Writing the module manifest");
     return { ok: true };
   },
-  "directory.search": (p: { query: string; limit?: number }, ctx) => other(ctx, () => ctx.services.directory.search(p.query, p.limit), "The directory search"),
+  "directory.search": (p: { query: string; limit?: number }, ctx) =>
+    other(ctx, () => ctx.services.directory.search(p.query, p.limit), "The directory search"),
   "directory.lookupByIdNat": async (p: { idNat: string }, ctx) => ({
     entries: await other(ctx, () => ctx.services.directory.lookupByIdNat(p.idNat), "The directory lookup"),
   }),
@@ -64,14 +78,22 @@ export const handlers: Partial<Record<MethodName, Handler>> = {
     // Answered before starting: an import already running (the scheduled refresh included) would
     // otherwise be reported as started, then as failed, while it carries on.
     if (importing.has(ctx) || ctx.services.directory.importInProgress) {
-      throw new BridgeError(ErrorCode.IMPORT_IN_PROGRESS, "An import is already running (started by a client or by the scheduled refresh); wait for it to finish.");
+      throw new BridgeError(
+        ErrorCode.IMPORT_IN_PROGRESS,
+        "An import is already running (started by a client or by the scheduled refresh); wait for it to finish.",
+      );
     }
     importing.add(ctx);
     const report = (p: unknown) => ctx.onImportProgress?.(p);
     ctx.services.directory
       .importFromConfiguredSource(report)
       .catch((e: unknown) => {
-        report({ phase: "failed", done: 0, total: null, message: e instanceof BridgeError ? e.message : "The import failed; see the bridge's log." });
+        report({
+          phase: "failed",
+          done: 0,
+          total: null,
+          message: e instanceof BridgeError ? e.message : "The import failed; see the bridge's log.",
+        });
         if (!(e instanceof BridgeError)) ctx.log.error("directory import failed", { error: e });
       })
       .finally(() => {

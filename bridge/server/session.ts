@@ -205,9 +205,13 @@ export class Session {
     // The client sends the highest version it speaks; we answer the highest we share with it.
     const shared = SUPPORTED_PROTOCOL_VERSIONS.filter((v) => v <= p.protocolVersion);
     if (shared.length === 0) {
-      throw new BridgeError(ErrorCode.UNSUPPORTED_VERSION, `This bridge speaks protocol versions ${SUPPORTED_PROTOCOL_VERSIONS.join(", ")}; update the extension.`, {
-        supported: [...SUPPORTED_PROTOCOL_VERSIONS],
-      });
+      throw new BridgeError(
+        ErrorCode.UNSUPPORTED_VERSION,
+        `This bridge speaks protocol versions ${SUPPORTED_PROTOCOL_VERSIONS.join(", ")}; update the extension.`,
+        {
+          supported: [...SUPPORTED_PROTOCOL_VERSIONS],
+        },
+      );
     }
     const paired = this.ctx.pairing.isPaired(this.origin);
     this.clientNonce = p.clientNonce;
@@ -227,10 +231,14 @@ export class Session {
     if (this.authenticated) throw new BridgeError(ErrorCode.INVALID_REQUEST, "This connection is already authenticated.");
     if (!this.clientNonce || !this.bridgeNonce) throw new BridgeError(ErrorCode.AUTHENTICATION_FAILED, "Call session.hello first.");
     if (!this.ctx.pairing.isPaired(this.origin)) {
-      throw new BridgeError(ErrorCode.NOT_PAIRED, "This extension is not paired with the bridge. Pair it from the setup page (or run `mss-bridge pair`).");
+      throw new BridgeError(
+        ErrorCode.NOT_PAIRED,
+        "This extension is not paired with the bridge. Pair it from the setup page (or run `mss-bridge pair`).",
+      );
     }
     const wait = this.ctx.authBackoff.waitMs(this.origin);
-    if (wait > 0) throw new BridgeError(ErrorCode.RATE_LIMITED, "Too many failed authentications; wait and try again.", { retryAfterMs: wait });
+    if (wait > 0)
+      throw new BridgeError(ErrorCode.RATE_LIMITED, "Too many failed authentications; wait and try again.", { retryAfterMs: wait });
     // One attempt per hello: the nonces are spent whatever the outcome.
     const clientNonce = this.clientNonce;
     const bridgeNonce = this.bridgeNonce;
@@ -252,7 +260,11 @@ export class Session {
 
   private async pairingBegin() {
     if (!this.ctx.pairingWindow.isOpen()) {
-      throw new BridgeError(ErrorCode.PAIRING_FAILED, "No pairing code is being shown. Run `mss-bridge pair` in a terminal and type the code it shows.", { reason: "no-window" });
+      throw new BridgeError(
+        ErrorCode.PAIRING_FAILED,
+        "No pairing code is being shown. Run `mss-bridge pair` in a terminal and type the code it shows.",
+        { reason: "no-window" },
+      );
     }
     this.pairingNonce = randomNonce();
     return { pairingNonce: this.pairingNonce };
@@ -263,7 +275,10 @@ export class Session {
     this.pairingNonce = null; // one try per pairing.begin
     if (!pairingNonce) throw new BridgeError(ErrorCode.PAIRING_FAILED, "Call pairing.begin first.", { reason: "no-begin" });
     const code = this.ctx.pairingWindow.currentCode();
-    if (!code) throw new BridgeError(ErrorCode.PAIRING_FAILED, "The pairing code has expired. Run `mss-bridge pair` again.", { reason: "no-window" });
+    if (!code)
+      throw new BridgeError(ErrorCode.PAIRING_FAILED, "The pairing code has expired. Run `mss-bridge pair` again.", {
+        reason: "no-window",
+      });
     const expected = await pairingProof(code, pairingNonce, p.clientNonce, this.origin);
     if (!sameProof(expected, p.proof)) {
       const left = this.ctx.pairingWindow.recordFailure();

@@ -15,7 +15,20 @@ describe("checkHost", () => {
     for (const h of ["127.0.0.1:7431", "[::1]:7431", "localhost:7431", "LOCALHOST:7431"]) expect(checkHost(h, 7431).ok).toBe(true);
   });
   it("refuses other names, other ports, missing port or Host", () => {
-    for (const h of ["evil.example", "evil.example:7431", "127.0.0.1.nip.io:7431", "127.0.0.1:7432", "127.0.0.1", "localhost", "[::1]", "0.0.0.0:7431", "127.1:7431", "localhost.:7431", "", undefined]) {
+    for (const h of [
+      "evil.example",
+      "evil.example:7431",
+      "127.0.0.1.nip.io:7431",
+      "127.0.0.1:7432",
+      "127.0.0.1",
+      "localhost",
+      "[::1]",
+      "0.0.0.0:7431",
+      "127.1:7431",
+      "localhost.:7431",
+      "",
+      undefined,
+    ]) {
       expect(checkHost(h, 7431).ok, String(h)).toBe(false);
     }
   });
@@ -33,7 +46,20 @@ describe("checkOrigin", () => {
     expect(checkOrigin(other, policy({ paired: [paired], window: true })).ok).toBe(true);
   });
   it("refuses web and odd origins in every state", () => {
-    for (const o of ["https://evil.example", "http://localhost", "http://127.0.0.1:7431", "null", "", undefined, "moz-extension://", "moz-extension://not-a-uuid", paired + "/", paired + ".evil.example", "chrome-extension://abcdefghijklmnopabcdefghijklmnop", "MOZ-EXTENSION://0B7A4F2E-1111-2222-3333-444455556666"]) {
+    for (const o of [
+      "https://evil.example",
+      "http://localhost",
+      "http://127.0.0.1:7431",
+      "null",
+      "",
+      undefined,
+      "moz-extension://",
+      "moz-extension://not-a-uuid",
+      paired + "/",
+      paired + ".evil.example",
+      "chrome-extension://abcdefghijklmnopabcdefghijklmnop",
+      "MOZ-EXTENSION://0B7A4F2E-1111-2222-3333-444455556666",
+    ]) {
       expect(checkOrigin(o, policy({ window: true })).ok, String(o)).toBe(false);
     }
   });

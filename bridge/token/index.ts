@@ -43,8 +43,6 @@ const STARTUP_TIMEOUT_MS = 20_000;
 /** How long close() waits for the child to finalize the module before killing it. */
 const CLOSE_GRACE_MS = 2_000;
 
-
-
 interface Pending {
   id: number;
   op: WorkerOp;

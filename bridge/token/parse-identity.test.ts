@@ -63,9 +63,7 @@ describe("parseCardIdentity", () => {
   it("reads the same attributes whatever the order of the RDNs", async () => {
     const der = await issue([{ G: ["JEAN"], CN: ["810001234567"], SN: ["DUPONT"] }, { T: ["Médecin"] }, { C: ["FR"] }]);
     const id = parseCardIdentity(der);
-    expect([id.idNat, id.surname, id.givenName, id.profession, id.kind]).toEqual([
-      "810001234567", "DUPONT", "JEAN", "Médecin", "personal",
-    ]);
+    expect([id.idNat, id.surname, id.givenName, id.profession, id.kind]).toEqual(["810001234567", "DUPONT", "JEAN", "Médecin", "personal"]);
   });
 
   it("reads a staff card (CPE/CPA): CN=<id>/<suffix>, OU=structure", async () => {

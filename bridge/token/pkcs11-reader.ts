@@ -197,7 +197,14 @@ export class Pkcs11Reader {
       if (der) return { der, foundBy: "label" };
     }
     // Some middleware labels certificates differently but shows the key object before login.
-    const key = this.find(session, [{ type: CKA_CLASS, value: CKO_PRIVATE_KEY }, { type: CKA_LABEL, value: CPS_AUTH_KEY_LABEL }], 1)[0];
+    const key = this.find(
+      session,
+      [
+        { type: CKA_CLASS, value: CKO_PRIVATE_KEY },
+        { type: CKA_LABEL, value: CPS_AUTH_KEY_LABEL },
+      ],
+      1,
+    )[0];
     const keyId = key ? this.attribute(session, key, CKA_ID) : undefined;
     if (keyId && keyId.length > 0) {
       const byId = this.find(session, [...x509, { type: CKA_ID, value: keyId }], 1)[0];
@@ -284,7 +291,11 @@ export class Pkcs11Reader {
     const { tokens, inBoundReader } = this.cardTokens(reader);
     const certificates = new Map<number, FoundCertificate | null>();
     const certificateOf = (i: number): FoundCertificate | null => {
-      if (!certificates.has(i)) certificates.set(i, this.withSession(tokens[i]!.slot, (s) => this.findAuthCertificate(s)));
+      if (!certificates.has(i))
+        certificates.set(
+          i,
+          this.withSession(tokens[i]!.slot, (s) => this.findAuthCertificate(s)),
+        );
       return certificates.get(i)!;
     };
     let pick;
@@ -348,7 +359,18 @@ export class Pkcs11Reader {
         }
         const hasAuthCertificate =
           initialized &&
-          this.withSession(slot, (s) => this.find(s, [{ type: CKA_CLASS, value: CKO_CERTIFICATE }, { type: CKA_LABEL, value: CPS_AUTH_CERT_LABEL }], 1).length > 0);
+          this.withSession(
+            slot,
+            (s) =>
+              this.find(
+                s,
+                [
+                  { type: CKA_CLASS, value: CKO_CERTIFICATE },
+                  { type: CKA_LABEL, value: CPS_AUTH_CERT_LABEL },
+                ],
+                1,
+              ).length > 0,
+          );
         out.push({
           slotId: slot.toString("hex"),
           slotDescription: trim(si.slotDescription),
@@ -372,4 +394,3 @@ export class Pkcs11Reader {
     return out;
   }
 }
-

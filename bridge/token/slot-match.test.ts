@@ -81,7 +81,10 @@ describe("slotsOfReader", () => {
 });
 
 describe("pickCardSlot", () => {
-  const certs = (...has: boolean[]) => (i: number) => has[i] ?? false;
+  const certs =
+    (...has: boolean[]) =>
+    (i: number) =>
+      has[i] ?? false;
 
   it("in the bound reader: the first slot with a certificate, else the first", () => {
     expect(pickCardSlot(3, true, certs(false, true, true))).toEqual({ kind: "slot", index: 1, hasCertificate: true });

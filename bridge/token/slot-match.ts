@@ -53,7 +53,11 @@ export function slotMatch(reader: string, slot: SlotNames): "exact" | "loose" | 
  * Indexes of the slots that are the bound reader's: the exact matches, else the loose ones that
  * fit none of `otherReaders` (the other PC/SC readers present).
  */
-export function slotsOfReader(reader: string | null | undefined, slots: readonly SlotNames[], otherReaders: readonly string[] = []): number[] {
+export function slotsOfReader(
+  reader: string | null | undefined,
+  slots: readonly SlotNames[],
+  otherReaders: readonly string[] = [],
+): number[] {
   if (!reader) return [];
   const exact: number[] = [];
   const loose: number[] = [];

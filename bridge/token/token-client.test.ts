@@ -21,7 +21,9 @@ afterEach(async () => {
 
 describe("TokenClient child process", () => {
   it("answers MODULE_UNAVAILABLE from the child when the module is missing, telling what to do", async () => {
-    const err = await client().readIdentity().catch((e: unknown) => e);
+    const err = await client()
+      .readIdentity()
+      .catch((e: unknown) => e);
     expect(err).toBeInstanceOf(BridgeError);
     expect(err).toMatchObject({ code: ErrorCode.MODULE_UNAVAILABLE });
     expect((err as Error).message).toContain(NO_MODULE);

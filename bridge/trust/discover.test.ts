@@ -58,7 +58,16 @@ describe("SRV ordering and fronts", () => {
     );
     expect(t).toEqual([
       { service: "imap", host: "imap.mssante.test", port: 143, priority: 10, weight: 0, front: "psc", source: "srv", confirmed: true },
-      { service: "imap", host: "imap.op.example", port: 143, priority: 20, weight: 0, front: "certificate", source: "srv", confirmed: false },
+      {
+        service: "imap",
+        host: "imap.op.example",
+        port: 143,
+        priority: 20,
+        weight: 0,
+        front: "certificate",
+        source: "srv",
+        confirmed: false,
+      },
     ]);
   });
 
@@ -91,7 +100,9 @@ describe("discoverServers (table resolver)", () => {
   });
 
   it("reports DNS failures (not just 'no record') in the error", async () => {
-    const err = await discoverServers("x@c.test", { resolver: tableResolver({ "_imap._tcp.c.test": "ECONNREFUSED", "_submission._tcp.c.test": "ETIMEOUT" }) }).catch((e) => e);
+    const err = await discoverServers("x@c.test", {
+      resolver: tableResolver({ "_imap._tcp.c.test": "ECONNREFUSED", "_submission._tcp.c.test": "ETIMEOUT" }),
+    }).catch((e) => e);
     expect(err.code).toBe(ErrorCode.DISCOVERY_FAILED);
     expect(err.message).toMatch(/ECONNREFUSED/);
     expect(err.message).toMatch(/--dns-server/);
@@ -107,7 +118,11 @@ describe("discoverServers (table resolver)", () => {
         throw Object.assign(new Error(`querySrv ESERVFAIL ${n}`), { code: "ESERVFAIL" });
       },
     };
-    for (const err of [noRecord, await discoverServers(`x@${domain}`, { resolver: failing }).catch((e) => e), await discoverServers(`x@${domain}`, { resolver: named }).catch((e) => e)]) {
+    for (const err of [
+      noRecord,
+      await discoverServers(`x@${domain}`, { resolver: failing }).catch((e) => e),
+      await discoverServers(`x@${domain}`, { resolver: named }).catch((e) => e),
+    ]) {
       expect(err).toBeInstanceOf(BridgeError);
       expect(err.code).toBe(ErrorCode.DISCOVERY_FAILED);
       expect(err.message).toMatch(/discovery\.overrides/);
@@ -132,8 +147,21 @@ describe("discoverServers (table resolver)", () => {
 });
 
 describe("chooseTargets and policies", () => {
-  const t = (service: "imap" | "submission", host: string, priority: number, front: "psc" | "certificate", confirmed = true): ServerTarget => ({
-    service, host, port: service === "imap" ? 143 : 587, priority, weight: 0, front, source: "srv", confirmed,
+  const t = (
+    service: "imap" | "submission",
+    host: string,
+    priority: number,
+    front: "psc" | "certificate",
+    confirmed = true,
+  ): ServerTarget => ({
+    service,
+    host,
+    port: service === "imap" ? 143 : 587,
+    priority,
+    weight: 0,
+    front,
+    source: "srv",
+    confirmed,
   });
   const targets = [
     t("imap", "psc-imap.a.test", 10, "psc"),
@@ -166,11 +194,22 @@ describe("chooseTargets and policies", () => {
 
 describe("cardLogin (what discovery.discover answers the extension)", () => {
   const t = (service: "imap" | "submission", host: string, front: "psc" | "certificate", confirmed = true): ServerTarget => ({
-    service, host, port: service === "imap" ? 143 : 587, priority: front === "psc" ? 10 : 20, weight: 0, front, source: "srv", confirmed,
+    service,
+    host,
+    port: service === "imap" ? 143 : 587,
+    priority: front === "psc" ? 10 : 20,
+    weight: 0,
+    front,
+    source: "srv",
+    confirmed,
   });
 
   it("is chooseTargets' choice with Thunderbird's auth methods: IMAP External, SMTP from the policy", () => {
-    const targets = [t("imap", "p.a.test", "psc"), t("imap", "c.a.test", "certificate"), t("submission", "s.elsewhere.example", "certificate", false)];
+    const targets = [
+      t("imap", "p.a.test", "psc"),
+      t("imap", "c.a.test", "certificate"),
+      t("submission", "s.elsewhere.example", "certificate", false),
+    ];
     expect(cardLogin(targets, [{ domain: "*", cardFront: "certificate", smtpAuthMethod: 7 }], "a.test")).toEqual({
       front: "certificate",
       imap: targets[1],
@@ -188,8 +227,14 @@ describe("cardLogin (what discovery.discover answers the extension)", () => {
     expect(policiesProblem({})).toMatch(/must be a list/);
     expect(policiesProblem([null])).toMatch(/policies\[0\] must be an object/);
     expect(policiesProblem([{ domain: "", cardFront: "psc", smtpAuthMethod: 7 }])).toMatch(/\[0\]\.domain/);
-    expect(policiesProblem([{ domain: "*", cardFront: "certificate", smtpAuthMethod: 7 }, { domain: "a.test", cardFront: "cert", smtpAuthMethod: 7 }])).toMatch(/\[1\]\.cardFront/);
-    for (const bad of [0, 11, 7.5, "7"]) expect(policiesProblem([{ domain: "*", cardFront: "psc", smtpAuthMethod: bad }]), String(bad)).toMatch(/smtpAuthMethod/);
+    expect(
+      policiesProblem([
+        { domain: "*", cardFront: "certificate", smtpAuthMethod: 7 },
+        { domain: "a.test", cardFront: "cert", smtpAuthMethod: 7 },
+      ]),
+    ).toMatch(/\[1\]\.cardFront/);
+    for (const bad of [0, 11, 7.5, "7"])
+      expect(policiesProblem([{ domain: "*", cardFront: "psc", smtpAuthMethod: bad }]), String(bad)).toMatch(/smtpAuthMethod/);
   });
 });
 

@@ -67,7 +67,8 @@ export function parseDnsServer(value: string): string {
   const v4 = /^\d{1,3}(\.\d{1,3}){3}$/;
   if (!m) throw new Error(`"${value}" is not a DNS server address: expected IP:PORT, e.g. 127.0.0.1:5353`);
   const host = m[1] ?? m[2]!;
-  if (!m[1] && !host.includes(":") && !v4.test(host)) throw new Error(`"${value}" is not an IP address: expected IP:PORT, e.g. 127.0.0.1:5353`);
+  if (!m[1] && !host.includes(":") && !v4.test(host))
+    throw new Error(`"${value}" is not an IP address: expected IP:PORT, e.g. 127.0.0.1:5353`);
   const port = m[3] ? Number(m[3]) : 53;
   if (port < 1 || port > 65535) throw new Error(`port out of range in "${value}"`);
   return host.includes(":") ? `[${host}]:${port}` : `${host}:${port}`;
@@ -130,7 +131,18 @@ export function overrideTargets(
     if (!t || !t.host || !(t.port > 0 && t.port < 65536)) return [];
     const host = (normalizeDomain(t.host) ?? t.host).toLowerCase();
     // The override table describes the servers a card login uses: the certificate front.
-    return [{ service, host, port: t.port, priority: 0, weight: 0, front: "certificate", source: "override", confirmed: isConfirmedHost(host, domain, trustedDomains) }];
+    return [
+      {
+        service,
+        host,
+        port: t.port,
+        priority: 0,
+        weight: 0,
+        front: "certificate",
+        source: "override",
+        confirmed: isConfirmedHost(host, domain, trustedDomains),
+      },
+    ];
   }
   return [];
 }
@@ -168,7 +180,9 @@ export async function discoverServers(address: string, opts: DiscoverOptions): P
   }
   if (out.length === 0) {
     // The domain is not repeated: error messages never echo what the client sent (it knows what it asked).
-    const why = dnsErrors.length ? `DNS failed (${dnsErrors.join("; ")})` : "no _imap._tcp / _submission._tcp SRV record for the address's domain";
+    const why = dnsErrors.length
+      ? `DNS failed (${dnsErrors.join("; ")})`
+      : "no _imap._tcp / _submission._tcp SRV record for the address's domain";
     throw new BridgeError(
       ErrorCode.DISCOVERY_FAILED,
       `Cannot find the address's mail servers: ${why}, and no override in the configuration. ` +
@@ -228,7 +242,13 @@ export const CARD_IMAP_AUTH_METHOD = 7;
  */
 export function cardLogin(targets: ServerTarget[], policies: OperatorPolicy[], domain: string): CardLogin {
   const c = chooseTargets(targets, "card", policies, domain);
-  return { front: c.policy.cardFront, imap: c.imap, submission: c.submission, imapAuthMethod: CARD_IMAP_AUTH_METHOD, smtpAuthMethod: c.policy.smtpAuthMethod };
+  return {
+    front: c.policy.cardFront,
+    imap: c.imap,
+    submission: c.submission,
+    imapAuthMethod: CARD_IMAP_AUTH_METHOD,
+    smtpAuthMethod: c.policy.smtpAuthMethod,
+  };
 }
 
 /**

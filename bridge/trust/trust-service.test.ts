@@ -36,7 +36,12 @@ describe("TrustSpace", () => {
     vi.useFakeTimers({ toFake: ["setInterval", "clearInterval"] });
     const file = path.join(dir, "list.xml");
     writeFileSync(file, list(["a.test"]));
-    const t = new TrustSpace({ whitelistSource: file, cacheDir: path.join(dir, "cache"), refreshHours: 1, resolver: { resolveSrv: async () => [] } });
+    const t = new TrustSpace({
+      whitelistSource: file,
+      cacheDir: path.join(dir, "cache"),
+      refreshHours: 1,
+      resolver: { resolveSrv: async () => [] },
+    });
     await t.start();
     expect(t.check("x@a.test").verdict).toBe("trusted");
     writeFileSync(file, list(["a.test", "b.test"]));
@@ -55,7 +60,13 @@ describe("TrustSpace", () => {
     const resolver: SrvResolver = {
       resolveSrv: async (n) => (n.startsWith("_imap") ? [{ name: "imap.cert.mssante.test", port: 143, priority: 20, weight: 0 }] : []),
     };
-    const t = new TrustSpace({ whitelistSource: FALLBACK, cacheDir: null, refreshHours: 0, resolver, overrides: { "hopital-exemple.mssante.test": { submission: { host: "smtp.cert.mssante.test", port: 587 } } } });
+    const t = new TrustSpace({
+      whitelistSource: FALLBACK,
+      cacheDir: null,
+      refreshHours: 0,
+      resolver,
+      overrides: { "hopital-exemple.mssante.test": { submission: { host: "smtp.cert.mssante.test", port: 587 } } },
+    });
     await t.start();
     const r = (await t.discover("a@hopital-exemple.mssante.test")).targets;
     expect(r.map((x) => [x.service, x.host, x.source, x.confirmed])).toEqual([
@@ -98,14 +109,27 @@ describe("TrustSpace", () => {
 
     it("follows a per-domain policy of the configuration", async () => {
       const t = new TrustSpace({ whitelistSource: FALLBACK, cacheDir: null, refreshHours: 0, resolver, policies });
-      expect((await t.discover("a@psc-only.test")).cardLogin).toMatchObject({ front: "psc", imap: { host: "imap.psc.psc-only.test" }, submission: { host: "smtp.psc.psc-only.test" }, imapAuthMethod: 7, smtpAuthMethod: 1 });
-      expect((await t.discover("a@op.test")).cardLogin).toMatchObject({ front: "certificate", imap: { host: "imap.cert.op.test" }, smtpAuthMethod: 7 });
+      expect((await t.discover("a@psc-only.test")).cardLogin).toMatchObject({
+        front: "psc",
+        imap: { host: "imap.psc.psc-only.test" },
+        submission: { host: "smtp.psc.psc-only.test" },
+        imapAuthMethod: 7,
+        smtpAuthMethod: 1,
+      });
+      expect((await t.discover("a@op.test")).cardLogin).toMatchObject({
+        front: "certificate",
+        imap: { host: "imap.cert.op.test" },
+        smtpAuthMethod: 7,
+      });
     });
 
     it("says what to fix in a wrong policy instead of answering with it", async () => {
       const wrong = [{ domain: "*", cardFront: "password", smtpAuthMethod: 7 }] as unknown as typeof policies;
       const t = new TrustSpace({ whitelistSource: FALLBACK, cacheDir: null, refreshHours: 0, resolver, policies: wrong });
-      await expect(t.discover("a@op.test")).rejects.toMatchObject({ code: ErrorCode.DISCOVERY_FAILED, message: expect.stringMatching(/discovery\.policies\[0\]\.cardFront must be "certificate" or "psc".*config\.json/) });
+      await expect(t.discover("a@op.test")).rejects.toMatchObject({
+        code: ErrorCode.DISCOVERY_FAILED,
+        message: expect.stringMatching(/discovery\.policies\[0\]\.cardFront must be "certificate" or "psc".*config\.json/),
+      });
     });
 
     it("takes the policies from the bridge's configuration", () => {
@@ -117,7 +141,12 @@ describe("TrustSpace", () => {
 
   it("with no list and no saved copy, says so with a typed error (never an empty list) and tries the source again on demand", async () => {
     const file = path.join(dir, "later.xml"); // not there yet: a bridge started offline
-    const t = new TrustSpace({ whitelistSource: file, cacheDir: path.join(dir, "cache"), refreshHours: 0, resolver: { resolveSrv: async () => [] } });
+    const t = new TrustSpace({
+      whitelistSource: file,
+      cacheDir: path.join(dir, "cache"),
+      refreshHours: 0,
+      resolver: { resolveSrv: async () => [] },
+    });
     await t.start();
     let err: unknown;
     try {
@@ -149,6 +178,11 @@ describe("TrustSpace", () => {
   it("builds its options from the bridge configuration", () => {
     const c = defaultConfig();
     const o = trustOptionsFromConfig(c, "/data");
-    expect(o).toMatchObject({ whitelistSource: c.trust.whitelistSource, cacheDir: path.join("/data", "trust"), refreshHours: 24, dnsServer: null });
+    expect(o).toMatchObject({
+      whitelistSource: c.trust.whitelistSource,
+      cacheDir: path.join("/data", "trust"),
+      refreshHours: 24,
+      dnsServer: null,
+    });
   });
 });

@@ -7,7 +7,16 @@ import { BridgeError, ErrorCode } from "../../shared/protocol/errors.ts";
 import { defaultConfig, type BridgeConfig, type OperatorPolicy } from "../config/config.ts";
 import { dataPaths } from "../config/data-dir.ts";
 import type { TrustService } from "../services.ts";
-import { cardLogin, createResolver, DEFAULT_FRONT_MAPPING, discoverServers, policiesProblem, type FrontMapping, type OverrideTable, type SrvResolver } from "./discover.ts";
+import {
+  cardLogin,
+  createResolver,
+  DEFAULT_FRONT_MAPPING,
+  discoverServers,
+  policiesProblem,
+  type FrontMapping,
+  type OverrideTable,
+  type SrvResolver,
+} from "./discover.ts";
 import { addressDomain, decideTrust } from "./whitelist.ts";
 import { WhitelistStore, type LoadedWhitelist } from "./whitelist-store.ts";
 
@@ -107,8 +116,19 @@ export class TrustSpace implements TrustService {
           this.current = got;
           this.lastError = got.sourceError;
         }
-        if (this.lastError) this.opts.logger?.warn("trust list: source unavailable, serving the cached copy", { error: this.lastError, listDate: this.current?.list.date });
-        else this.opts.logger?.info("trust list loaded", { domains: got.list.domains.length, listDate: got.list.date, testOnly: got.list.testOnly, rejected: got.list.rejected.length, warnings: got.list.warnings });
+        if (this.lastError)
+          this.opts.logger?.warn("trust list: source unavailable, serving the cached copy", {
+            error: this.lastError,
+            listDate: this.current?.list.date,
+          });
+        else
+          this.opts.logger?.info("trust list loaded", {
+            domains: got.list.domains.length,
+            listDate: got.list.date,
+            testOnly: got.list.testOnly,
+            rejected: got.list.rejected.length,
+            warnings: got.list.warnings,
+          });
       } catch (e) {
         this.lastError = (e as Error).message;
         this.opts.logger?.warn("trust list unavailable", { error: this.lastError });
@@ -148,7 +168,10 @@ export class TrustSpace implements TrustService {
     const policies = this.opts.policies ?? defaultConfig().discovery.policies;
     const problem = policiesProblem(policies);
     if (problem) {
-      throw new BridgeError(ErrorCode.DISCOVERY_FAILED, `The bridge's configuration is wrong: ${problem}. Fix config.json in the bridge's data directory, then restart the bridge.`);
+      throw new BridgeError(
+        ErrorCode.DISCOVERY_FAILED,
+        `The bridge's configuration is wrong: ${problem}. Fix config.json in the bridge's data directory, then restart the bridge.`,
+      );
     }
     const targets = await discoverServers(address, {
       resolver: this.resolver,

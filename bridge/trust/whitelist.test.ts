@@ -105,7 +105,10 @@ describe("decideTrust", () => {
   it("says unknown without a list, and refuses what is not an address", () => {
     expect(decideTrust("a@medecin.mssante.fr", null)).toMatchObject({ verdict: "unknown", listDate: null });
     for (const bad of ["nobody", "@medecin.mssante.fr", "a@", "a@nodot", "a b@x.fr", "a@bad domain.fr"]) {
-      expect(codeOf(() => addressDomain(bad)), bad).toBe(ErrorCode.INVALID_ADDRESS);
+      expect(
+        codeOf(() => addressDomain(bad)),
+        bad,
+      ).toBe(ErrorCode.INVALID_ADDRESS);
     }
   });
 

@@ -81,14 +81,19 @@ function rootNamespaces(text: string): string[] {
  * Throws BridgeError TRUST_LIST_UNAVAILABLE with what to do when the text is not a usable list.
  */
 export function parseWhitelistXml(xml: string): ParsedWhitelist {
-  if (xml.length > MAX_WHITELIST_BYTES) fail("The trust-space list is larger than 16 MB; it is not a whitelist. Check trust.whitelistSource.");
+  if (xml.length > MAX_WHITELIST_BYTES)
+    fail("The trust-space list is larger than 16 MB; it is not a whitelist. Check trust.whitelistSource.");
   const text = xml.replace(/^\uFEFF/, "");
   if (/<!DOCTYPE/i.test(text) || /<!ENTITY/i.test(text)) {
-    fail("The trust-space list contains a DOCTYPE/ENTITY declaration, which is refused (possible entity-expansion attack). Check trust.whitelistSource points at the ANS list.");
+    fail(
+      "The trust-space list contains a DOCTYPE/ENTITY declaration, which is refused (possible entity-expansion attack). Check trust.whitelistSource points at the ANS list.",
+    );
   }
   const valid = XMLValidator.validate(text);
   if (valid !== true) {
-    fail(`The trust-space list is not well-formed XML (line ${valid.err.line}: ${valid.err.msg}). Check trust.whitelistSource or download it again.`);
+    fail(
+      `The trust-space list is not well-formed XML (line ${valid.err.line}: ${valid.err.msg}). Check trust.whitelistSource or download it again.`,
+    );
   }
   const parser = new XMLParser({
     ignoreAttributes: false,
@@ -112,7 +117,8 @@ export function parseWhitelistXml(xml: string): ParsedWhitelist {
   const warnings: string[] = [];
   const attrs = typeof root === "object" && root !== null ? root : {};
   const ns = rootNamespaces(text);
-  if (!ns.includes(WHITELIST_NAMESPACE)) warnings.push(`unexpected namespace ${ns.length ? ns.join(" ") : "(none)"}, expected ${WHITELIST_NAMESPACE}`);
+  if (!ns.includes(WHITELIST_NAMESPACE))
+    warnings.push(`unexpected namespace ${ns.length ? ns.join(" ") : "(none)"}, expected ${WHITELIST_NAMESPACE}`);
 
   const names: string[] = [];
   collectDomainNames(doc, names);
@@ -123,7 +129,8 @@ export function parseWhitelistXml(xml: string): ParsedWhitelist {
     if (d) domains.add(d);
     else rejected.push(n.slice(0, 100));
   }
-  if (domains.size === 0) fail("The trust-space list holds no domain at //Domaine/Nom. Check trust.whitelistSource points at the ANS list.");
+  if (domains.size === 0)
+    fail("The trust-space list holds no domain at //Domaine/Nom. Check trust.whitelistSource points at the ANS list.");
 
   let date: string | null = null;
   for (const a of DATE_ATTRIBUTES) {
@@ -141,7 +148,10 @@ export function addressDomain(address: string): string {
   const domain = at > 0 ? normalizeDomain(a.slice(at + 1)) : null;
   if (!domain || /\s/.test(a.slice(0, at))) {
     // The address is not repeated: error messages never echo what the client sent.
-    throw new BridgeError(ErrorCode.INVALID_ADDRESS, "The address given is not an e-mail address (expected name@domain). Check it and try again.");
+    throw new BridgeError(
+      ErrorCode.INVALID_ADDRESS,
+      "The address given is not an e-mail address (expected name@domain). Check it and try again.",
+    );
   }
   return domain;
 }

@@ -16,7 +16,10 @@ import {
 } from "./addressbook-provider.ts";
 import type { BridgeCaller } from "./bridge-caller.ts";
 
-function fakeBridge(answer: (q: string, limit: number) => Result<"directory.search"> | Promise<Result<"directory.search">>, connected = true) {
+function fakeBridge(
+  answer: (q: string, limit: number) => Result<"directory.search"> | Promise<Result<"directory.search">>,
+  connected = true,
+) {
   const queries: { query: string; limit: number | undefined }[] = [];
   const b: BridgeCaller = {
     get connected() {
@@ -46,8 +49,22 @@ function locale(lang: "fr" | "en"): MessageFn {
 const fr = locale("fr");
 const en = locale("en");
 
-const LEFEVRE = entry({ email: "m.lefevre-durand@chu-lyon.mssante.fr", surname: "LEFÈVRE-DURAND", givenName: "Marie", civility: "PR", specialty: "Néphrologie", city: "LYON" });
-const ORG = entry({ email: "secretariat.cardio@chu-lyon.mssante.fr", type: "ORG", displayName: "CHU de Lyon — Cardiologie", organisation: "CHU de Lyon", service: "Cardiologie", city: "LYON" });
+const LEFEVRE = entry({
+  email: "m.lefevre-durand@chu-lyon.mssante.fr",
+  surname: "LEFÈVRE-DURAND",
+  givenName: "Marie",
+  civility: "PR",
+  specialty: "Néphrologie",
+  city: "LYON",
+});
+const ORG = entry({
+  email: "secretariat.cardio@chu-lyon.mssante.fr",
+  type: "ORG",
+  displayName: "CHU de Lyon — Cardiologie",
+  organisation: "CHU de Lyon",
+  service: "Cardiologie",
+  city: "LYON",
+});
 
 describe("directory entries as contacts", () => {
   it("names a person like 'Dr Jean Dupont — Cardiologie, Lyon' and fills the card's fields", () => {
@@ -67,12 +84,27 @@ describe("directory entries as contacts", () => {
   });
 
   it("writes the contact's notes in the user's language: French by default, English too", () => {
-    const twoPlaces = { ...DUPONT, places: [...DUPONT.places, { organisation: "Clinique du Val", city: "VILLEURBANNE", postalCode: "69100" }] };
+    const twoPlaces = {
+      ...DUPONT,
+      places: [...DUPONT.places, { organisation: "Clinique du Val", city: "VILLEURBANNE", postalCode: "69100" }],
+    };
     expect(entryToContact(twoPlaces, fr).Notes).toBe(
-      ["Profession : Médecin", "Spécialité : Cardiologie", "Identifiant national : 810001234567", "Lieux : Cabinet du Parc, LYON ; Clinique du Val, VILLEURBANNE", "Boîte PER — Annuaire MSSanté"].join("\n"),
+      [
+        "Profession : Médecin",
+        "Spécialité : Cardiologie",
+        "Identifiant national : 810001234567",
+        "Lieux : Cabinet du Parc, LYON ; Clinique du Val, VILLEURBANNE",
+        "Boîte PER — Annuaire MSSanté",
+      ].join("\n"),
     );
     expect(entryToContact(twoPlaces, en).Notes).toBe(
-      ["Profession: Médecin", "Specialty: Cardiologie", "National identifier: 810001234567", "Places: Cabinet du Parc, LYON; Clinique du Val, VILLEURBANNE", "PER mailbox — MSSanté directory"].join("\n"),
+      [
+        "Profession: Médecin",
+        "Specialty: Cardiologie",
+        "National identifier: 810001234567",
+        "Places: Cabinet du Parc, LYON; Clinique du Val, VILLEURBANNE",
+        "PER mailbox — MSSanté directory",
+      ].join("\n"),
     );
   });
 
@@ -89,8 +121,12 @@ describe("directory entries as contacts", () => {
   });
 
   it("softens names written in capitals, keeps names already written in mixed case", () => {
-    expect(displayNameOf({ ...DUPONT, givenName: "HÉLÈNE", surname: "LEFÈVRE-MOREAU", specialty: null, profession: null, city: null })).toBe("Dr Hélène Lefèvre-Moreau");
-    expect(displayNameOf({ ...DUPONT, givenName: "Anne-Sophie", surname: "de la Tour", specialty: null, profession: null, city: null })).toBe("Dr Anne-Sophie de la Tour");
+    expect(
+      displayNameOf({ ...DUPONT, givenName: "HÉLÈNE", surname: "LEFÈVRE-MOREAU", specialty: null, profession: null, city: null }),
+    ).toBe("Dr Hélène Lefèvre-Moreau");
+    expect(
+      displayNameOf({ ...DUPONT, givenName: "Anne-Sophie", surname: "de la Tour", specialty: null, profession: null, city: null }),
+    ).toBe("Dr Anne-Sophie de la Tour");
   });
 
   it("returns a flat property map per contact, as Thunderbird reads it", () => {
@@ -128,7 +164,10 @@ describe("the Annuaire MSSanté book in autocomplete", () => {
     expect(fake.providerOptions()).toEqual({ addressBookName: ADDRESS_BOOK_NAME, isSecure: true, id: "mssante-annuaire" });
     const r = await fake.autocomplete("dupont cardio");
     expect(queries).toEqual([{ query: "dupont cardio", limit: 20 }]);
-    expect(r.lines).toEqual(["Dr Jean Dupont — Cardiologie, Lyon <jean.dupont@medecin.mssante.fr>", "Pr Marie Lefèvre-Durand — Néphrologie, Lyon <m.lefevre-durand@chu-lyon.mssante.fr>"]);
+    expect(r.lines).toEqual([
+      "Dr Jean Dupont — Cardiologie, Lyon <jean.dupont@medecin.mssante.fr>",
+      "Pr Marie Lefèvre-Durand — Néphrologie, Lyon <m.lefevre-durand@chu-lyon.mssante.fr>",
+    ]);
     expect(r.isCompleteResult).toBe(false);
   });
 

@@ -44,7 +44,7 @@ export function displayNameOf(e: DirectoryEntry): string {
   } else {
     who = e.organisation || e.displayName || e.email;
   }
-  const what = e.type === "PER" ? e.specialty ?? e.profession : e.service;
+  const what = e.type === "PER" ? (e.specialty ?? e.profession) : e.service;
   const tail = [what && !who.includes(what) ? what : null, e.city ? titleCase(e.city) : null].filter(Boolean).join(", ");
   return tail ? `${who} — ${tail}` : who;
 }
@@ -88,7 +88,11 @@ export function toProviderResult(r: Result<"directory.search">, msg: MessageFn):
 
 const EMPTY: SearchRequestReturn = { results: [], isCompleteResult: false };
 
-export function createSearchListener(bridge: BridgeCaller, msg: MessageFn, opts: { limit?: number; timeoutMs?: number } = {}): SearchRequestListener {
+export function createSearchListener(
+  bridge: BridgeCaller,
+  msg: MessageFn,
+  opts: { limit?: number; timeoutMs?: number } = {},
+): SearchRequestListener {
   const limit = opts.limit ?? PROVIDER_LIMIT;
   const timeoutMs = opts.timeoutMs ?? PROVIDER_TIMEOUT_MS;
   return async (_node, searchString) => {

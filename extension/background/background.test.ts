@@ -12,7 +12,6 @@ import { STATUS_KEY, type ExtensionStatus } from "./status.ts";
 
 const consoleInfo = vi.spyOn(console, "info").mockImplementation(() => undefined);
 
-
 const running: { bg: Background; bridge: FakeBridge }[] = [];
 afterEach(async () => {
   for (const r of running.splice(0)) {
@@ -88,7 +87,9 @@ describe("background", () => {
       smtp: { host: "cert.medecin.mssante.fr", port: 587, socketType: 2, authMethod: 7 },
     });
     if (!created.ok) throw new Error("fake failed");
-    w.fake.storage.set(KNOWN_ACCOUNTS_KEY, [{ accountId: created.accountId, email: "jean.dupont@medecin.mssante.fr", imapHost: "cert", smtpHost: "cert", provisionedAt: "x" }]);
+    w.fake.storage.set(KNOWN_ACCOUNTS_KEY, [
+      { accountId: created.accountId, email: "jean.dupont@medecin.mssante.fr", imapHost: "cert", smtpHost: "cert", provisionedAt: "x" },
+    ]);
     await until(() => w.bg.status().bridge.kind === "connected" && w.bg.status().identity !== null);
 
     const removed: NotificationParams<"card.changed"> = { event: "removed", reader: READER.name, state: NO_CARD };
@@ -111,7 +112,10 @@ describe("background", () => {
   it("two cards in (the bridge answers SEVERAL_CARDS): the button warns until the other card is removed", async () => {
     const w = await world({ paired: true });
     const several = () => {
-      throw { code: ErrorCode.SEVERAL_CARDS, message: "2 cards are seen by the card's PKCS#11 module. Remove the other card; or start the bridge with --reader NAME." };
+      throw {
+        code: ErrorCode.SEVERAL_CARDS,
+        message: "2 cards are seen by the card's PKCS#11 module. Remove the other card; or start the bridge with --reader NAME.",
+      };
     };
     w.bridge.opts.handlers!["card.getIdentity"] = several;
     w.bridge.opts.handlers!["card.getPinStatus"] = several;
@@ -131,9 +135,18 @@ describe("background", () => {
   it("serves pages the allowed bridge methods only", async () => {
     const w = await world({ paired: true });
     await until(() => w.bg.status().bridge.kind === "connected");
-    expect(await w.messenger.runtime.sendMessage({ kind: "bridge.call", method: "card.getState", params: {} })).toEqual({ ok: true, result: WITH_CARD });
-    expect(await w.messenger.runtime.sendMessage({ kind: "bridge.call", method: "session.hello", params: {} })).toMatchObject({ ok: false, error: { code: "METHOD_NOT_FOUND" } });
-    expect(await w.messenger.runtime.sendMessage({ kind: "bridge.call", method: "trust.check", params: { address: 42 } })).toMatchObject({ ok: false, error: { code: "INVALID_PARAMS" } });
+    expect(await w.messenger.runtime.sendMessage({ kind: "bridge.call", method: "card.getState", params: {} })).toEqual({
+      ok: true,
+      result: WITH_CARD,
+    });
+    expect(await w.messenger.runtime.sendMessage({ kind: "bridge.call", method: "session.hello", params: {} })).toMatchObject({
+      ok: false,
+      error: { code: "METHOD_NOT_FOUND" },
+    });
+    expect(await w.messenger.runtime.sendMessage({ kind: "bridge.call", method: "trust.check", params: { address: 42 } })).toMatchObject({
+      ok: false,
+      error: { code: "INVALID_PARAMS" },
+    });
     expect(await w.messenger.runtime.sendMessage({ kind: "status.get" })).toMatchObject({ bridge: { kind: "connected" } });
   });
 
@@ -145,7 +158,10 @@ describe("background", () => {
     const bg = startBackground(messenger, { createSocket: nodeSocketFactory(origin) });
     running.push({ bg, bridge });
     await until(() => bg.status().bridge.kind === "unpaired");
-    expect(await messenger.runtime.sendMessage({ kind: "pair.native" })).toMatchObject({ ok: false, error: { code: "NATIVE_UNAVAILABLE" } });
+    expect(await messenger.runtime.sendMessage({ kind: "pair.native" })).toMatchObject({
+      ok: false,
+      error: { code: "NATIVE_UNAVAILABLE" },
+    });
     expect(await messenger.runtime.sendMessage({ kind: "pair.code", code: "abcd2345", port: bridge.port })).toEqual({ ok: true });
     await until(() => bg.status().bridge.kind === "connected");
     expect(fake.storage.get(PAIRING_KEY)).toMatchObject({ via: "code", port: bridge.port, secret: bytesToBase64(testSecret(9)) });

@@ -60,8 +60,13 @@ export function startBackground(m: Messenger, opts: BackgroundOptions): Backgrou
   const dialogs = new GuardDialogs(m);
 
   // --- listeners, synchronously ---
-  registerAddressBook(m, createSearchListener(client, (name, subs) => m.i18n.getMessage(name, subs)));
-  m.compose.onBeforeSend.addListener(createBeforeSendListener({ messenger: m, bridge: client, askUser: dialogs.ask, testBuild: opts.testBuild ?? false }));
+  registerAddressBook(
+    m,
+    createSearchListener(client, (name, subs) => m.i18n.getMessage(name, subs)),
+  );
+  m.compose.onBeforeSend.addListener(
+    createBeforeSendListener({ messenger: m, bridge: client, askUser: dialogs.ask, testBuild: opts.testBuild ?? false }),
+  );
   m.runtime.onInstalled.addListener((details) => {
     if (details.reason === "install") void m.tabs.create({ url: m.runtime.getURL("pages/setup/setup.html") }).catch(() => undefined);
   });
@@ -110,7 +115,11 @@ export function startBackground(m: Messenger, opts: BackgroundOptions): Backgrou
     }
   });
   client.onNotification("card.changed", (n) => {
-    cardWatch.onCardChanged(n).catch((e: unknown) => log("card.changed-failed", { code: e instanceof ClientError ? e.code : e instanceof Error ? e.name : "UNKNOWN" }));
+    cardWatch
+      .onCardChanged(n)
+      .catch((e: unknown) =>
+        log("card.changed-failed", { code: e instanceof ClientError ? e.code : e instanceof Error ? e.name : "UNKNOWN" }),
+      );
   });
 
   m.runtime.onMessage.addListener((raw: unknown) => {
@@ -122,17 +131,22 @@ export function startBackground(m: Messenger, opts: BackgroundOptions): Backgrou
       case "bridge.call": {
         const checked = checkPageCall(msg);
         if ("code" in checked) return Promise.resolve({ ok: false, error: checked });
-        return client
-          .call(checked.method, checked.params as never, typeof msg.timeoutMs === "number" ? msg.timeoutMs : undefined)
-          .then((result) => ({ ok: true, result }), (e: unknown) => ({ ok: false, error: toPageError(e) }));
+        return client.call(checked.method, checked.params as never, typeof msg.timeoutMs === "number" ? msg.timeoutMs : undefined).then(
+          (result) => ({ ok: true, result }),
+          (e: unknown) => ({ ok: false, error: toPageError(e) }),
+        );
       }
       case "bridge.reconnect":
         client.reconnectNow();
         return Promise.resolve({ ok: true });
       case "pair.native":
-        return tryNativePairing(true).then(() => ({ ok: true }), (e: unknown) => ({ ok: false, error: toPageError(e) }));
+        return tryNativePairing(true).then(
+          () => ({ ok: true }),
+          (e: unknown) => ({ ok: false, error: toPageError(e) }),
+        );
       case "pair.code": {
-        if (typeof msg.code !== "string" || msg.code.length > 64) return Promise.resolve({ ok: false, error: { code: "INVALID_PARAMS", message: "code" } });
+        if (typeof msg.code !== "string" || msg.code.length > 64)
+          return Promise.resolve({ ok: false, error: { code: "INVALID_PARAMS", message: "code" } });
         const port = typeof msg.port === "number" ? msg.port : undefined;
         return client
           .pairWithCode(msg.code, port)

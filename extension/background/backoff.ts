@@ -11,7 +11,7 @@ export const DEFAULT_BACKOFF: BackoffOptions = { baseMs: 500, maxMs: 30_000, fac
 
 /** Delay before reconnection attempt number `attempt` (0 = first retry). */
 export function backoffDelay(attempt: number, opts: BackoffOptions = DEFAULT_BACKOFF, random: () => number = Math.random): number {
-  const raw = Math.min(opts.maxMs, opts.baseMs * Math.pow(opts.factor, Math.max(0, attempt)));
+  const raw = Math.min(opts.maxMs, opts.baseMs * opts.factor ** Math.max(0, attempt));
   const spread = raw * opts.jitter;
   return Math.max(0, Math.round(raw - spread + 2 * spread * random()));
 }

@@ -55,7 +55,12 @@ function waitFor(c: BridgeClient, kind: BridgeState["kind"], timeoutMs = 4000): 
   });
 }
 
-const pairingFor = (port: number, secret = testSecret()): Pairing => ({ port, secret: bytesToBase64(secret), pairedAt: "2026-01-01T00:00:00Z", via: "native" });
+const pairingFor = (port: number, secret = testSecret()): Pairing => ({
+  port,
+  secret: bytesToBase64(secret),
+  pairedAt: "2026-01-01T00:00:00Z",
+  via: "native",
+});
 
 describe("backoff", () => {
   it("grows exponentially up to the cap, with bounded jitter", () => {
@@ -319,7 +324,11 @@ describe("pairing", () => {
   it("reports native messaging unavailable, and host errors, as typed errors", async () => {
     const { messenger, fake } = createFakeMessenger();
     await expect(pairNative(messenger)).rejects.toMatchObject({ code: "NATIVE_UNAVAILABLE" });
-    fake.nativeHosts.set("mssante_bridge", () => ({ type: "error", code: "BRIDGE_NOT_RUNNING", message: "The MSSanté bridge is not running." }));
+    fake.nativeHosts.set("mssante_bridge", () => ({
+      type: "error",
+      code: "BRIDGE_NOT_RUNNING",
+      message: "The MSSanté bridge is not running.",
+    }));
     await expect(pairNative(messenger)).rejects.toMatchObject({ code: "PAIRING_FAILED" });
     fake.nativeHosts.set("mssante_bridge", () => ({ type: "paired", port: "7431", secret: "x" }));
     await expect(pairNative(messenger)).rejects.toMatchObject({ code: "INVALID_REPLY" });

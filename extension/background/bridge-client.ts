@@ -19,15 +19,7 @@ import {
 } from "../../shared/protocol/schemas.ts";
 import { checkNotification, checkResult, isNotificationName, isResult } from "../../shared/protocol/validate.ts";
 import { PROTOCOL_VERSION } from "../../shared/protocol/version.ts";
-import {
-  base64ToBytes,
-  bridgeProof,
-  clientProof,
-  openSecret,
-  pairingProof,
-  randomNonce,
-  sameProof,
-} from "../../shared/protocol/proofs.ts";
+import { base64ToBytes, bridgeProof, clientProof, openSecret, pairingProof, randomNonce, sameProof } from "../../shared/protocol/proofs.ts";
 import { backoffDelay, DEFAULT_BACKOFF, type BackoffOptions } from "./backoff.ts";
 import { ClientError } from "./client-error.ts";
 import type { Pairing } from "./pairing-store.ts";
@@ -168,7 +160,8 @@ export class BridgeClient {
       throw new ClientError("NOT_CONNECTED", "not connected to the MSSanté bridge");
     }
     const raw = await conn.request(method, params as Record<string, unknown>, timeoutMs ?? this.opts.requestTimeoutMs);
-    if (!isResult(method, raw)) throw new ClientError("INVALID_REPLY", `reply to ${method} does not match the protocol (${checkResult(method, raw)})`);
+    if (!isResult(method, raw))
+      throw new ClientError("INVALID_REPLY", `reply to ${method} does not match the protocol (${checkResult(method, raw)})`);
     return raw;
   }
 
@@ -273,7 +266,8 @@ export class BridgeClient {
     try {
       pairing = await this.opts.loadPairing();
     } catch (e) {
-      if (!abandoned()) this.setState(this.downState(`the saved pairing could not be read (${e instanceof Error ? e.message : "storage error"})`));
+      if (!abandoned())
+        this.setState(this.downState(`the saved pairing could not be read (${e instanceof Error ? e.message : "storage error"})`));
       return null;
     }
     if (abandoned()) return null;
@@ -385,7 +379,12 @@ export class BridgeClient {
     this.setState({
       kind: "connected",
       port,
-      hello: { protocolVersion: hello.protocolVersion, bridgeVersion: hello.bridgeVersion, capabilities: hello.capabilities, demo: hello.demo },
+      hello: {
+        protocolVersion: hello.protocolVersion,
+        bridgeVersion: hello.bridgeVersion,
+        capabilities: hello.capabilities,
+        demo: hello.demo,
+      },
     });
   }
 

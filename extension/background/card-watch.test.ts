@@ -60,7 +60,12 @@ async function world(accounts = 1) {
   fake.storage.set(KNOWN_ACCOUNTS_KEY, known);
   let status: ExtensionStatus = { ...initialStatus(), card: WITH_CARD };
   const bridge = slowCardBridge();
-  const watch = new CardWatch(messenger, bridge.b, (p) => (status = { ...status, ...p }), () => status);
+  const watch = new CardWatch(
+    messenger,
+    bridge.b,
+    (p) => (status = { ...status, ...p }),
+    () => status,
+  );
   return { fake, bridge, watch, status: () => status };
 }
 
@@ -129,7 +134,11 @@ describe("card watch: events apply in the order they came", () => {
 
 /** What the bridge answers for these errors (rpc-connection.ts: ClientError.fromRpc), or the client's own. */
 const bridgeError = (code: keyof typeof ErrorCode, message: string) => ClientError.fromRpc({ code: ErrorCode[code], message });
-const SEVERAL = () => bridgeError("SEVERAL_CARDS", "2 cards are seen by the card's PKCS#11 module. Remove the other card; or start the bridge with --reader NAME.");
+const SEVERAL = () =>
+  bridgeError(
+    "SEVERAL_CARDS",
+    "2 cards are seen by the card's PKCS#11 module. Remove the other card; or start the bridge with --reader NAME.",
+  );
 
 describe("card watch: a failed card read is a problem in the status, until a read works or the card goes", () => {
   it("two cards inserted (SEVERAL_CARDS): the status keeps the code, no identity, PIN unknown", async () => {

@@ -13,7 +13,11 @@ const DOMAINS = ["medecin.mssante.fr", "chu-lyon.mssante.fr"];
 const LIVE: Result<"trust.list"> = { domains: DOMAINS, date: "2026-11-20T06:00:00Z", testOnly: false };
 
 /** A bridge caller answering trust.list (the given list, or "no list") and directory lookups, or down. */
-function bridge(opts: { up: boolean; inDirectory?: string[]; list?: Result<"trust.list"> | "unavailable" }): BridgeCaller & { calls: string[] } {
+function bridge(opts: {
+  up: boolean;
+  inDirectory?: string[];
+  list?: Result<"trust.list"> | "unavailable";
+}): BridgeCaller & { calls: string[] } {
   const calls: string[] = [];
   return {
     calls,
@@ -69,7 +73,13 @@ describe("compose guard (onBeforeSend)", () => {
     const r = await fake.send(1, { identityId: "id1", to: ["a@chu-lyon.mssante.fr"], cc: ["patient@gmail.com"], bcc: ["x@yahoo.fr"] });
     expect(r.sent).toBe(false);
     expect(asked).toHaveLength(1);
-    expect(last()).toMatchObject({ action: "block", reason: "untrusted-recipients", blocked: ["patient@gmail.com", "x@yahoo.fr"], choice: "cancel", listSource: "live" });
+    expect(last()).toMatchObject({
+      action: "block",
+      reason: "untrusted-recipients",
+      blocked: ["patient@gmail.com", "x@yahoo.fr"],
+      choice: "cancel",
+      listSource: "live",
+    });
   });
 
   it("sends anyway only on the explicit per-message choice", async () => {
@@ -80,7 +90,11 @@ describe("compose guard (onBeforeSend)", () => {
 
   it("removes the blocked recipients from the message when asked, and does not send", async () => {
     const { fake } = setup(bridge({ up: true }), "remove");
-    const r = await fake.send(7, { identityId: "id1", to: ["Dr A <a@chu-lyon.mssante.fr>", "patient@gmail.com"], cc: "x@yahoo.fr, b@medecin.mssante.fr" });
+    const r = await fake.send(7, {
+      identityId: "id1",
+      to: ["Dr A <a@chu-lyon.mssante.fr>", "patient@gmail.com"],
+      cc: "x@yahoo.fr, b@medecin.mssante.fr",
+    });
     expect(r.sent).toBe(false);
     expect(fake.composeTabs.get(7)).toMatchObject({ to: ["Dr A <a@chu-lyon.mssante.fr>"], cc: ["b@medecin.mssante.fr"], bcc: [] });
   });
@@ -109,7 +123,9 @@ describe("compose guard (onBeforeSend)", () => {
 
   it("with the bridge down and no copy of the list, blocks MSSanté sends with an explanation", async () => {
     const { fake, asked, last } = setup(bridge({ up: false }), "send-anyway");
-    fake.storage.set(KNOWN_ACCOUNTS_KEY, [{ accountId: "account1", email: "jean.dupont@medecin.mssante.fr", imapHost: "i", smtpHost: "s", provisionedAt: "x" }]);
+    fake.storage.set(KNOWN_ACCOUNTS_KEY, [
+      { accountId: "account1", email: "jean.dupont@medecin.mssante.fr", imapHost: "i", smtpHost: "s", provisionedAt: "x" },
+    ]);
     const r = await fake.send(1, { identityId: "id1", to: ["a@chu-lyon.mssante.fr"] });
     // Even "send anyway" does not override the lack of any list.
     expect(r.sent).toBe(false);
@@ -119,7 +135,11 @@ describe("compose guard (onBeforeSend)", () => {
 });
 
 const SAVED = { domains: DOMAINS, date: "2026-11-01T06:00:00Z", testOnly: false, fetchedAt: "2026-11-02T00:00:00Z" };
-const TEST_LIST: Result<"trust.list"> = { domains: ["medecin.mssante.test", "chu.mssante.test"], date: "2026-11-25T06:00:00Z", testOnly: true };
+const TEST_LIST: Result<"trust.list"> = {
+  domains: ["medecin.mssante.test", "chu.mssante.test"],
+  date: "2026-11-25T06:00:00Z",
+  testOnly: true,
+};
 const PROVISIONED = [{ accountId: "account1", email: "jean.dupont@medecin.mssante.fr", imapHost: "i", smtpHost: "s", provisionedAt: "x" }];
 
 describe("compose guard: the saved trust list is only replaced by a better one", () => {
@@ -132,7 +152,13 @@ describe("compose guard: the saved trust list is only replaced by a better one",
       fake.storage.set(TRUST_CACHE_KEY, SAVED);
       // jean.dupont@medecin.mssante.fr is not in mss.accounts: it is MSSanté mail all the same.
       expect((await fake.send(1, { identityId: "id1", to: ["patient@gmail.com"] })).sent).toBe(false);
-      expect(last()).toMatchObject({ action: "block", reason: "untrusted-recipients", blocked: ["patient@gmail.com"], listSource: "cache", listDate: SAVED.date });
+      expect(last()).toMatchObject({
+        action: "block",
+        reason: "untrusted-recipients",
+        blocked: ["patient@gmail.com"],
+        listSource: "cache",
+        listDate: SAVED.date,
+      });
       expect((await fake.send(2, { identityId: "id1", to: ["a@chu-lyon.mssante.fr"] })).sent).toBe(true);
       expect(fake.storage.get(TRUST_CACHE_KEY)).toEqual(SAVED);
     });
@@ -192,7 +218,13 @@ describe("guard dialog", () => {
   it("opens a window, serves the decision to it, and resolves with the page's choice", async () => {
     const { messenger, fake } = createFakeMessenger();
     const dialogs = new GuardDialogs(messenger);
-    const decision = { action: "block", reason: "untrusted-recipients", blocked: [], warnings: [], list: { date: null, source: "live", testOnly: false } } as const;
+    const decision = {
+      action: "block",
+      reason: "untrusted-recipients",
+      blocked: [],
+      warnings: [],
+      list: { date: null, source: "live", testOnly: false },
+    } as const;
     const p = dialogs.ask({ id: 1 }, decision as never);
     await new Promise((r) => setTimeout(r, 0));
     expect(fake.windows[0]!.url).toMatch(/^moz-extension:\/\/.+\/pages\/guard\/guard\.html\?id=1$/);

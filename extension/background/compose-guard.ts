@@ -6,13 +6,7 @@
  * and reasons only, never the subject or body) for the status popup and tests.
  */
 import type { BridgeCaller } from "./bridge-caller.ts";
-import {
-  decideGuard,
-  trustedRecipientAddresses,
-  withoutAddresses,
-  type DirectoryCheck,
-  type GuardDecision,
-} from "./guard-decision.ts";
+import { decideGuard, trustedRecipientAddresses, withoutAddresses, type DirectoryCheck, type GuardDecision } from "./guard-decision.ts";
 import { log } from "./log.ts";
 import type { BeforeSendListener, ComposeDetails, ComposeTab, Messenger } from "./messenger-types.ts";
 import { parseRecipient, recipientsOf, splitRecipientList } from "./recipients.ts";
@@ -47,7 +41,9 @@ export interface GuardRecord {
 export async function knownMssAddresses(m: Messenger): Promise<string[]> {
   const v = (await m.storage.local.get(KNOWN_ACCOUNTS_KEY))[KNOWN_ACCOUNTS_KEY];
   if (!Array.isArray(v)) return [];
-  return v.map((a) => (a && typeof a === "object" ? (a as { email?: unknown }).email : null)).filter((e): e is string => typeof e === "string");
+  return v
+    .map((a) => (a && typeof a === "object" ? (a as { email?: unknown }).email : null))
+    .filter((e): e is string => typeof e === "string");
 }
 
 async function directoryChecks(bridge: BridgeCaller, addresses: string[], timeoutMs: number): Promise<Record<string, DirectoryCheck>> {

@@ -2,7 +2,12 @@ import { describe, expect, it } from "vitest";
 import { decideGuard, trustedRecipientAddresses, withoutAddresses, type GuardInput } from "./guard-decision.ts";
 import { parseRecipient, recipientsOf, splitRecipientList } from "./recipients.ts";
 
-const TRUST = { domains: ["medecin.mssante.fr", "chu-lyon.mssante.fr", "pharmacien.mssante.fr"], date: "2026-11-20", source: "live" as const, testOnly: false };
+const TRUST = {
+  domains: ["medecin.mssante.fr", "chu-lyon.mssante.fr", "pharmacien.mssante.fr"],
+  date: "2026-11-20",
+  source: "live" as const,
+  testOnly: false,
+};
 
 function input(over: Partial<GuardInput>): GuardInput {
   return { sender: "jean.dupont@medecin.mssante.fr", knownMssAddresses: [], recipients: [], trust: TRUST, directory: {}, ...over };
@@ -65,21 +70,35 @@ describe("decideGuard", () => {
   it("warns, without blocking, for trusted recipients missing from the directory", () => {
     const recipients = recipientsOf(["a@chu-lyon.mssante.fr", "b@chu-lyon.mssante.fr"]);
     const d = decideGuard(input({ recipients, directory: { "a@chu-lyon.mssante.fr": "found", "b@chu-lyon.mssante.fr": "not-found" } }));
-    expect(d).toMatchObject({ action: "allow", reason: "all-trusted", warnings: [{ address: "b@chu-lyon.mssante.fr", problem: "not-in-directory" }] });
+    expect(d).toMatchObject({
+      action: "allow",
+      reason: "all-trusted",
+      warnings: [{ address: "b@chu-lyon.mssante.fr", problem: "not-in-directory" }],
+    });
     // An unchecked lookup (bridge down) is not a warning.
     const d2 = decideGuard(input({ recipients, directory: { "b@chu-lyon.mssante.fr": "unchecked" } }));
     expect(d2).toMatchObject({ action: "allow", warnings: [] });
   });
 
   it("with no trust list at all, blocks a provisioned MSSanté identity and explains", () => {
-    const d = decideGuard(input({ trust: null, knownMssAddresses: ["Jean.Dupont@medecin.mssante.fr"], recipients: recipientsOf(["a@chu-lyon.mssante.fr"]) }));
+    const d = decideGuard(
+      input({ trust: null, knownMssAddresses: ["Jean.Dupont@medecin.mssante.fr"], recipients: recipientsOf(["a@chu-lyon.mssante.fr"]) }),
+    );
     expect(d).toEqual({ action: "block", reason: "no-trust-list" });
     // Without a list, a provisioned account or an mssante.fr domain we cannot tell it is MSSanté mail.
-    expect(decideGuard(input({ sender: "dr@cabinet-exemple.fr", trust: null, recipients: recipientsOf(["x@y.fr"]) }))).toMatchObject({ action: "allow" });
+    expect(decideGuard(input({ sender: "dr@cabinet-exemple.fr", trust: null, recipients: recipientsOf(["x@y.fr"]) }))).toMatchObject({
+      action: "allow",
+    });
   });
 
   it("takes an empty list for no list: a provisioned identity gets the no-list block, not an overridable 'outside the trust space'", () => {
-    const d = decideGuard(input({ trust: { ...TRUST, domains: [] }, knownMssAddresses: ["jean.dupont@medecin.mssante.fr"], recipients: recipientsOf(["patient@gmail.com"]) }));
+    const d = decideGuard(
+      input({
+        trust: { ...TRUST, domains: [] },
+        knownMssAddresses: ["jean.dupont@medecin.mssante.fr"],
+        recipients: recipientsOf(["patient@gmail.com"]),
+      }),
+    );
     expect(d).toEqual({ action: "block", reason: "no-trust-list" });
   });
 
@@ -91,11 +110,20 @@ describe("decideGuard", () => {
     // An operator domain outside mssante.fr: a colleague's identity at the provisioned account's domain counts.
     const other = { sender: "secretariat@hopital-exemple.fr", knownMssAddresses: ["dr.martin@hopital-exemple.fr"], recipients: to };
     expect(decideGuard(input({ ...other, trust: null }))).toEqual({ action: "block", reason: "no-trust-list" });
-    expect(decideGuard(input({ ...other, trust: { ...TRUST, domains: ["hopital-exemple.fr"] } }))).toMatchObject({ action: "block", reason: "untrusted-recipients" });
+    expect(decideGuard(input({ ...other, trust: { ...TRUST, domains: ["hopital-exemple.fr"] } }))).toMatchObject({
+      action: "block",
+      reason: "untrusted-recipients",
+    });
     // A domain in the list in use counts too (here a cached copy), provisioned or not.
-    expect(decideGuard(input({ sender: "a@chu-lyon.mssante.fr", trust: { ...TRUST, source: "cache" }, recipients: to }))).toMatchObject({ action: "block", reason: "untrusted-recipients" });
+    expect(decideGuard(input({ sender: "a@chu-lyon.mssante.fr", trust: { ...TRUST, source: "cache" }, recipients: to }))).toMatchObject({
+      action: "block",
+      reason: "untrusted-recipients",
+    });
     // Look-alikes are not MSSanté: "mssante.fr" must be the zone, not a suffix of another name.
-    expect(decideGuard(input({ sender: "a@fakemssante.fr", trust: null, recipients: to }))).toEqual({ action: "allow", reason: "not-mssante-sender" });
+    expect(decideGuard(input({ sender: "a@fakemssante.fr", trust: null, recipients: to }))).toEqual({
+      action: "allow",
+      reason: "not-mssante-sender",
+    });
   });
 
   it("uses the cached list the same way and says so", () => {
@@ -110,11 +138,18 @@ describe("decideGuard", () => {
   });
 
   it("lists trusted recipients to look up, once each", () => {
-    expect(trustedRecipientAddresses(recipientsOf(["a@chu-lyon.mssante.fr", "A@chu-lyon.mssante.fr", "x@gmail.com"]), TRUST.domains)).toEqual(["a@chu-lyon.mssante.fr"]);
+    expect(
+      trustedRecipientAddresses(recipientsOf(["a@chu-lyon.mssante.fr", "A@chu-lyon.mssante.fr", "x@gmail.com"]), TRUST.domains),
+    ).toEqual(["a@chu-lyon.mssante.fr"]);
   });
 
   it("removes the blocked addresses from the fields and keeps the others as written", () => {
-    const kept = withoutAddresses(["Dr A <a@chu-lyon.mssante.fr>", "x@gmail.com, b@pharmacien.mssante.fr"], new Set(["x@gmail.com"]), parseRecipient, splitRecipientList);
+    const kept = withoutAddresses(
+      ["Dr A <a@chu-lyon.mssante.fr>", "x@gmail.com, b@pharmacien.mssante.fr"],
+      new Set(["x@gmail.com"]),
+      parseRecipient,
+      splitRecipientList,
+    );
     expect(kept).toEqual(["Dr A <a@chu-lyon.mssante.fr>", "b@pharmacien.mssante.fr"]);
   });
 });

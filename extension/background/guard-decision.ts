@@ -120,7 +120,12 @@ export function decideGuard(input: GuardInput): GuardDecision {
 }
 
 /** The compose fields without the given addresses (the "remove them" choice). */
-export function withoutAddresses(field: unknown, remove: ReadonlySet<string>, parse: (raw: string) => ParsedRecipient, split: (s: string) => string[]): string[] {
+export function withoutAddresses(
+  field: unknown,
+  remove: ReadonlySet<string>,
+  parse: (raw: string) => ParsedRecipient,
+  split: (s: string) => string[],
+): string[] {
   const items: unknown[] = Array.isArray(field) ? field : field == null || field === "" ? [] : [field];
   const out: string[] = [];
   for (const it of items) {

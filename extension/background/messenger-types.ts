@@ -129,7 +129,13 @@ export interface Messenger {
     create(id: string, options: { type: "basic"; title: string; message: string; iconUrl?: string }): Promise<string>;
   };
   windows: {
-    create(data: { url: string; type?: "popup" | "normal"; width?: number; height?: number; allowScriptsToClose?: boolean }): Promise<{ id?: number }>;
+    create(data: {
+      url: string;
+      type?: "popup" | "normal";
+      width?: number;
+      height?: number;
+      allowScriptsToClose?: boolean;
+    }): Promise<{ id?: number }>;
     remove(windowId: number): Promise<void>;
     onRemoved: WebExtEvent<(windowId: number) => void>;
   };

@@ -47,7 +47,10 @@ export function toPageError(e: unknown): PageError {
 }
 
 /** Pure validation of a page's bridge.call request. */
-export function checkPageCall(msg: { method?: unknown; params?: unknown }): { method: MethodName; params: Record<string, unknown> } | PageError {
+export function checkPageCall(msg: {
+  method?: unknown;
+  params?: unknown;
+}): { method: MethodName; params: Record<string, unknown> } | PageError {
   if (typeof msg.method !== "string" || !isMethodName(msg.method) || !PAGE_METHODS.includes(msg.method)) {
     return { code: "METHOD_NOT_FOUND", message: "method not available to pages" };
   }

@@ -13,7 +13,10 @@ export const STATUS_KEY = "mss.status";
 export interface ExtensionStatus {
   bridge: BridgeState;
   card: CardLayerState | null;
-  identity: Pick<CardIdentityMessage, "surname" | "givenName" | "profession" | "idNat" | "idType" | "idNumber" | "kind" | "structure" | "notAfter"> | null;
+  identity: Pick<
+    CardIdentityMessage,
+    "surname" | "givenName" | "profession" | "idNat" | "idType" | "idNumber" | "kind" | "structure" | "notAfter"
+  > | null;
   pin: PinStatus | null;
   /**
    * Reading the card in the reader failed (identity or PIN state): the bridge's error code only
@@ -33,7 +36,16 @@ export interface CardProblem {
 }
 
 export function initialStatus(): ExtensionStatus {
-  return { bridge: { kind: "idle" }, card: null, identity: null, pin: null, cardProblem: null, checksPaused: false, pairingRevoked: false, updatedAt: new Date().toISOString() };
+  return {
+    bridge: { kind: "idle" },
+    card: null,
+    identity: null,
+    pin: null,
+    cardProblem: null,
+    checksPaused: false,
+    pairingRevoked: false,
+    updatedAt: new Date().toISOString(),
+  };
 }
 
 /** A known card is in the reader the token is bound to (or in any reader when none is bound). */
@@ -68,7 +80,13 @@ export function badgeFor(s: ExtensionStatus): Badge {
     case "down":
       return { text: "OFF", color: GREY, titleKey: "statusBridgeDown", icon: "mss-off", level: "off" };
     case "unpaired":
-      return { text: "?", color: ORANGE, titleKey: s.pairingRevoked ? "statusPairingRevoked" : "statusUnpaired", icon: "mss-warn", level: "warning" };
+      return {
+        text: "?",
+        color: ORANGE,
+        titleKey: s.pairingRevoked ? "statusPairingRevoked" : "statusUnpaired",
+        icon: "mss-warn",
+        level: "warning",
+      };
     case "not-the-bridge":
       return { text: "!", color: RED, titleKey: "statusNotTheBridge", icon: "mss-error", level: "error" };
     case "incompatible":
@@ -79,7 +97,8 @@ export function badgeFor(s: ExtensionStatus): Badge {
   if (!cardPresent(s.card)) return { text: "", color: GREY, titleKey: "statusNoCard", icon: "mss-nocard", level: "idle" };
   const pin = pinBadge(s.pin);
   // The card could not be read: not green. A PIN state read all the same and not ok says more.
-  if (s.cardProblem && pin.level === "ok") return { text: "!", color: ORANGE, titleKey: "statusCardProblem", icon: "mss-warn", level: "warning" };
+  if (s.cardProblem && pin.level === "ok")
+    return { text: "!", color: ORANGE, titleKey: "statusCardProblem", icon: "mss-warn", level: "warning" };
   return pin;
 }
 

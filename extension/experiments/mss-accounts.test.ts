@@ -80,7 +80,12 @@ function fakeMailServices() {
       },
       createIdentity: () => ({ key: `id${n++}`, email: "", fullName: "", smtpServerKey: "", valid: false }),
       createAccount() {
-        const a: any = { key: `account${n++}`, identities: [] as any[], incomingServer: null, addIdentity: (i: any) => a.identities.push(i) };
+        const a: any = {
+          key: `account${n++}`,
+          identities: [] as any[],
+          incomingServer: null,
+          addIdentity: (i: any) => a.identities.push(i),
+        };
         Object.defineProperty(a, "defaultIdentity", { get: () => a.identities[0] ?? null });
         accounts.push(a);
         return a;
@@ -91,7 +96,18 @@ function fakeMailServices() {
       servers: outgoing,
       findServer: (u: string, h: string) => outgoing.find((s) => s.username === u && s.hostname === h) ?? null,
       createServer() {
-        const s = { key: `smtp${n++}`, hostname: "", port: 0, socketType: 0, authMethod: 3, username: "", description: "", QueryInterface() { return this; } };
+        const s = {
+          key: `smtp${n++}`,
+          hostname: "",
+          port: 0,
+          socketType: 0,
+          authMethod: 3,
+          username: "",
+          description: "",
+          QueryInterface() {
+            return this;
+          },
+        };
         outgoing.push(s);
         return s;
       },
@@ -107,7 +123,9 @@ function fakeCertServices(opts: { throwOnRemember?: (host: string) => boolean } 
   /** Every call made, including refused ones. */
   const calls: unknown[][] = [];
   const classes = {
-    "@mozilla.org/security/x509certdb;1": { getService: () => ({ getCerts: () => [{ sha256Fingerprint: "CD:".repeat(31) + "CD" }, CARD_CERT] }) },
+    "@mozilla.org/security/x509certdb;1": {
+      getService: () => ({ getCerts: () => [{ sha256Fingerprint: "CD:".repeat(31) + "CD" }, CARD_CERT] }),
+    },
     "@mozilla.org/security/clientAuthRememberService;1": {
       getService: () => ({
         rememberDecisionScriptable(...args: unknown[]) {
@@ -169,7 +187,9 @@ describe("mssAccounts Experiment: one list of functions", () => {
 
   it("the built implementation provides exactly those functions, and defines no other global", () => {
     const { api, globals } = load();
-    expect(Object.fromEntries(Object.entries(api).map(([name, fn]) => [name, (fn as (...a: unknown[]) => unknown).length]))).toEqual(MSS_ACCOUNTS_FUNCTIONS);
+    expect(Object.fromEntries(Object.entries(api).map(([name, fn]) => [name, (fn as (...a: unknown[]) => unknown).length]))).toEqual(
+      MSS_ACCOUNTS_FUNCTIONS,
+    );
     expect(globals.sort()).toEqual(["ChromeUtils", "Components", "Services", "mssAccounts"]);
   });
 });
@@ -193,9 +213,26 @@ describe("mssAccounts Experiment (parent code)", () => {
     const r = await api.createOrRepairAccount(REQ);
     expect(r).toMatchObject({ ok: true, action: "created" });
     const account = MS.accounts.accounts[0];
-    expect(account.incomingServer).toMatchObject({ hostname: "cert.medecin.mssante.fr", port: 143, socketType: 2, authMethod: 7, username: REQ.email });
-    expect(account.identities[0]).toMatchObject({ email: REQ.email, fullName: "Jean Dupont", smtpServerKey: MS.outgoingServer.servers[0].key, fccFolderURI: "imap://jean.dupont@medecin.mssante.fr@cert.medecin.mssante.fr/Sent" });
-    expect(MS.outgoingServer.servers[0]).toMatchObject({ hostname: "cert.medecin.mssante.fr", port: 587, socketType: 2, authMethod: 7, username: REQ.email });
+    expect(account.incomingServer).toMatchObject({
+      hostname: "cert.medecin.mssante.fr",
+      port: 143,
+      socketType: 2,
+      authMethod: 7,
+      username: REQ.email,
+    });
+    expect(account.identities[0]).toMatchObject({
+      email: REQ.email,
+      fullName: "Jean Dupont",
+      smtpServerKey: MS.outgoingServer.servers[0].key,
+      fccFolderURI: "imap://jean.dupont@medecin.mssante.fr@cert.medecin.mssante.fr/Sent",
+    });
+    expect(MS.outgoingServer.servers[0]).toMatchObject({
+      hostname: "cert.medecin.mssante.fr",
+      port: 587,
+      socketType: 2,
+      authMethod: 7,
+      username: REQ.email,
+    });
   });
 
   it("is idempotent, and repairs what differs only with the user's confirmation, without creating anything", async () => {
@@ -204,23 +241,50 @@ describe("mssAccounts Experiment (parent code)", () => {
     expect(await api.createOrRepairAccount(REQ)).toMatchObject({ ok: true, action: "unchanged", changes: [] });
     const other = { ...REQ, imap: { ...REQ.imap, authMethod: 7, socketType: 2, port: 1143 } };
     const plan = await api.planAccount(other);
-    expect(plan).toEqual({ ok: true, existing: { accountId: MS.accounts.accounts[0].key, matchedBy: "email", email: REQ.email, changes: [{ field: "imap.port", from: 143, to: 1143 }] } });
+    expect(plan).toEqual({
+      ok: true,
+      existing: {
+        accountId: MS.accounts.accounts[0].key,
+        matchedBy: "email",
+        email: REQ.email,
+        changes: [{ field: "imap.port", from: 143, to: 1143 }],
+      },
+    });
     // Not confirmed (or confirmed for something else): nothing changes.
     expect(await api.createOrRepairAccount(other)).toMatchObject({ ok: false, code: "repair-not-confirmed" });
-    expect(await api.createOrRepairAccount({ ...other, confirmedRepair: { accountId: "account99", fields: ["imap.port"] } })).toMatchObject({ ok: false, code: "repair-not-confirmed" });
-    expect(await api.createOrRepairAccount({ ...other, confirmedRepair: { accountId: MS.accounts.accounts[0].key, fields: ["imap.authMethod"] } })).toMatchObject({ ok: false, code: "repair-not-confirmed" });
+    expect(await api.createOrRepairAccount({ ...other, confirmedRepair: { accountId: "account99", fields: ["imap.port"] } })).toMatchObject(
+      { ok: false, code: "repair-not-confirmed" },
+    );
+    expect(
+      await api.createOrRepairAccount({
+        ...other,
+        confirmedRepair: { accountId: MS.accounts.accounts[0].key, fields: ["imap.authMethod"] },
+      }),
+    ).toMatchObject({ ok: false, code: "repair-not-confirmed" });
     expect(MS.accounts.accounts[0].incomingServer.port).toBe(143);
-    const r = await api.createOrRepairAccount({ ...other, confirmedRepair: { accountId: MS.accounts.accounts[0].key, fields: ["imap.port"] } });
+    const r = await api.createOrRepairAccount({
+      ...other,
+      confirmedRepair: { accountId: MS.accounts.accounts[0].key, fields: ["imap.port"] },
+    });
     expect(r).toMatchObject({ ok: true, action: "repaired", changes: [{ field: "imap.port", from: 143, to: 1143 }] });
     expect(MS.accounts.accounts).toHaveLength(1);
     expect(MS.outgoingServer.servers).toHaveLength(1);
     // Found by identity address, case-insensitively.
-    expect(await api.findAccount("Jean.Dupont@medecin.mssante.fr")).toMatchObject({ ok: true, found: true, account: { imap: { port: 1143 } } });
+    expect(await api.findAccount("Jean.Dupont@medecin.mssante.fr")).toMatchObject({
+      ok: true,
+      found: true,
+      account: { imap: { port: 1143 } },
+    });
   });
 
   it("plans without changing anything", async () => {
     const { MS, api } = load();
-    await api.createOrRepairAccount({ ...REQ, realName: "Dr Dupont", imap: { ...REQ.imap, port: 993, socketType: 3, authMethod: 3 }, smtp: { ...REQ.smtp, port: 465, socketType: 3, authMethod: 3 } });
+    await api.createOrRepairAccount({
+      ...REQ,
+      realName: "Dr Dupont",
+      imap: { ...REQ.imap, port: 993, socketType: 3, authMethod: 3 },
+      smtp: { ...REQ.smtp, port: 465, socketType: 3, authMethod: 3 },
+    });
     const identity = MS.accounts.accounts[0].identities[0];
     identity.fccFolderURI = "";
     const snapshot = JSON.stringify({ accounts: MS.accounts.accounts, smtp: MS.outgoingServer.servers });
@@ -237,7 +301,10 @@ describe("mssAccounts Experiment (parent code)", () => {
       { field: "identity.fccFolderURI", from: null, to: "imap://jean.dupont@medecin.mssante.fr@cert.medecin.mssante.fr/Sent" },
     ]);
     // The repair then makes exactly those changes.
-    const r = await api.createOrRepairAccount({ ...REQ, confirmedRepair: { accountId: plan.existing.accountId, fields: plan.existing.changes.map((c: { field: string }) => c.field) } });
+    const r = await api.createOrRepairAccount({
+      ...REQ,
+      confirmedRepair: { accountId: plan.existing.accountId, fields: plan.existing.changes.map((c: { field: string }) => c.field) },
+    });
     expect(r).toMatchObject({ ok: true, action: "repaired" });
     expect(r.changes).toEqual(plan.existing.changes);
     expect(await api.planAccount(REQ)).toMatchObject({ ok: true, existing: { changes: [] } });
@@ -251,7 +318,10 @@ describe("mssAccounts Experiment (parent code)", () => {
     await api.createOrRepairAccount({ ...REQ, email: secretariat, imap: { ...REQ.imap, username: REQ.email } });
     const identity = MS.accounts.accounts[0].identities[0];
     const plan = await api.planAccount(REQ);
-    expect(plan).toMatchObject({ ok: true, existing: { accountId: MS.accounts.accounts[0].key, matchedBy: "imap-server", email: secretariat } });
+    expect(plan).toMatchObject({
+      ok: true,
+      existing: { accountId: MS.accounts.accounts[0].key, matchedBy: "imap-server", email: secretariat },
+    });
     expect(plan.existing.changes).toContainEqual({ field: "identity.email", from: secretariat, to: REQ.email });
     expect(plan.existing.changes).toContainEqual({ field: "smtp.created", from: null, to: "cert.medecin.mssante.fr:587" });
     for (const c of plan.existing.changes) expect(CHANGE_FIELDS).toContain(c.field);
@@ -261,7 +331,10 @@ describe("mssAccounts Experiment (parent code)", () => {
     expect(MS.outgoingServer.servers).toHaveLength(1);
 
     const fields = plan.existing.changes.map((c: { field: string }) => c.field);
-    expect(await api.createOrRepairAccount({ ...REQ, confirmedRepair: { accountId: plan.existing.accountId, fields } })).toMatchObject({ ok: true, action: "repaired" });
+    expect(await api.createOrRepairAccount({ ...REQ, confirmedRepair: { accountId: plan.existing.accountId, fields } })).toMatchObject({
+      ok: true,
+      action: "repaired",
+    });
     expect(identity.email).toBe(REQ.email);
     expect(identity.smtpServerKey).toBe(MS.outgoingServer.servers[1].key);
     expect(MS.accounts.accounts).toHaveLength(1);
@@ -283,7 +356,10 @@ describe("mssAccounts Experiment (parent code)", () => {
   it("validates its input and never rejects, even when Thunderbird throws", async () => {
     const { MS, api } = load();
     expect(await api.createOrRepairAccount({ ...REQ, email: "nope" })).toMatchObject({ ok: false, code: "invalid-request" });
-    expect(await api.createOrRepairAccount({ ...REQ, imap: { ...REQ.imap, host: "bad host/x" } })).toMatchObject({ ok: false, code: "invalid-request" });
+    expect(await api.createOrRepairAccount({ ...REQ, imap: { ...REQ.imap, host: "bad host/x" } })).toMatchObject({
+      ok: false,
+      code: "invalid-request",
+    });
     MS.accounts.throwOnCreate = true;
     const r = await api.createOrRepairAccount(REQ);
     expect(r).toMatchObject({ ok: false, code: "account-failed", detail: "NS_ERROR_FAILURE" });
@@ -295,7 +371,10 @@ describe("mssAccounts Experiment (parent code)", () => {
   it("remembers the card's certificate for each host with Thunderbird 153's call only", async () => {
     const certs = fakeCertServices();
     const { api } = load(certs.classes);
-    const r = await api.rememberClientCertificate({ hosts: ["imap.medecin.mssante.fr", "smtp.medecin.mssante.fr"], certificateSha256: CARD_CERT.sha256Fingerprint.toLowerCase() });
+    const r = await api.rememberClientCertificate({
+      hosts: ["imap.medecin.mssante.fr", "smtp.medecin.mssante.fr"],
+      certificateSha256: CARD_CERT.sha256Fingerprint.toLowerCase(),
+    });
     expect(r).toEqual({ ok: true, remembered: ["imap.medecin.mssante.fr", "smtp.medecin.mssante.fr"] });
     // (host, originAttributes, the card's certificate, Permanent): never another shape, never a null certificate.
     expect(certs.calls).toEqual([
@@ -307,9 +386,14 @@ describe("mssAccounts Experiment (parent code)", () => {
   it("fails clearly when Thunderbird refuses that call, with no other attempt", async () => {
     const certs = fakeCertServices({ throwOnRemember: (host) => host.startsWith("smtp") });
     const { api } = load(certs.classes);
-    const r = await api.rememberClientCertificate({ hosts: ["imap.medecin.mssante.fr", "smtp.medecin.mssante.fr"], certificateSha256: CARD_CERT.sha256Fingerprint });
+    const r = await api.rememberClientCertificate({
+      hosts: ["imap.medecin.mssante.fr", "smtp.medecin.mssante.fr"],
+      certificateSha256: CARD_CERT.sha256Fingerprint,
+    });
     expect(r).toMatchObject({ ok: false, code: "remember-failed", detail: "NS_ERROR_XPC_NOT_ENOUGH_ARGS" });
-    expect(r.message).toMatch(/could not remember the card's certificate for smtp\.medecin\.mssante\.fr .*Thunderbird 153.*already remembered for imap\.medecin\.mssante\.fr/);
+    expect(r.message).toMatch(
+      /could not remember the card's certificate for smtp\.medecin\.mssante\.fr .*Thunderbird 153.*already remembered for imap\.medecin\.mssante\.fr/,
+    );
     // One call per host: no other signature tried (an older one took a null client certificate).
     expect(certs.calls).toEqual([
       ["imap.medecin.mssante.fr", {}, CARD_CERT, 2],
@@ -318,7 +402,9 @@ describe("mssAccounts Experiment (parent code)", () => {
     // A certificate Thunderbird does not see is said so, before anything is remembered.
     const none = fakeCertServices();
     const other = load(none.classes).api;
-    expect(await other.rememberClientCertificate({ hosts: ["imap.medecin.mssante.fr"], certificateSha256: "EF:".repeat(31) + "EF" })).toMatchObject({ ok: false, code: "client-cert-not-found" });
+    expect(
+      await other.rememberClientCertificate({ hosts: ["imap.medecin.mssante.fr"], certificateSha256: "EF:".repeat(31) + "EF" }),
+    ).toMatchObject({ ok: false, code: "client-cert-not-found" });
     expect(none.calls).toEqual([]);
   });
 

@@ -59,7 +59,15 @@ export class FakeBridge {
     this.port = (wss.address() as AddressInfo).port;
     wss.on("connection", (ws, req) => {
       this.connectionAttempts++;
-      const conn: Conn = { ws, origin: String(req.headers.origin ?? ""), clientNonce: null, bridgeNonce: null, pairingNonce: null, authenticated: false, methods: [] };
+      const conn: Conn = {
+        ws,
+        origin: String(req.headers.origin ?? ""),
+        clientNonce: null,
+        bridgeNonce: null,
+        pairingNonce: null,
+        authenticated: false,
+        methods: [],
+      };
       this.conns.push(conn);
       ws.on("message", (data) => void this.onMessage(conn, data.toString()));
     });
@@ -78,7 +86,8 @@ export class FakeBridge {
   }
 
   notify<N extends NotificationName>(name: N, params: NotificationParams<N>): void {
-    for (const c of this.conns) if (c.authenticated && c.ws.readyState === WebSocket.OPEN) c.ws.send(JSON.stringify({ jsonrpc: "2.0", method: name, params }));
+    for (const c of this.conns)
+      if (c.authenticated && c.ws.readyState === WebSocket.OPEN) c.ws.send(JSON.stringify({ jsonrpc: "2.0", method: name, params }));
   }
 
   /** Every method any connection called, in order. */
@@ -123,7 +132,8 @@ export class FakeBridge {
       case "session.authenticate": {
         if (!paired) return this.error(c, msg.id, ErrorCode.NOT_PAIRED, "not paired");
         const expected = await clientProof(secret, c.clientNonce!, c.bridgeNonce!, c.origin);
-        if (!sameProof(expected, msg.params.clientProof as string)) return this.error(c, msg.id, ErrorCode.AUTHENTICATION_FAILED, "wrong proof");
+        if (!sameProof(expected, msg.params.clientProof as string))
+          return this.error(c, msg.id, ErrorCode.AUTHENTICATION_FAILED, "wrong proof");
         c.authenticated = true;
         return this.reply(c, msg.id, { authenticated: true });
       }
@@ -137,7 +147,10 @@ export class FakeBridge {
         const expected = await pairingProof(code, c.pairingNonce, msg.params.clientNonce as string, c.origin);
         if (!sameProof(expected, msg.params.proof as string)) return this.error(c, msg.id, ErrorCode.PAIRING_FAILED, "wrong code");
         this.opts.pairedOrigins!.push(c.origin);
-        return this.reply(c, msg.id, { sealedSecret: await sealSecret(secret, code, c.pairingNonce, msg.params.clientNonce as string), port: this.port });
+        return this.reply(c, msg.id, {
+          sealedSecret: await sealSecret(secret, code, c.pairingNonce, msg.params.clientNonce as string),
+          port: this.port,
+        });
       }
       default: {
         if (!c.authenticated) return this.error(c, msg.id, ErrorCode.NOT_AUTHENTICATED, "authenticate first");

@@ -17,7 +17,15 @@ import { readFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { ADDON_ID } from "../../shared/constants.ts";
-import type { ComposeDetails, Messenger, NativePort, Pkcs11Slot, ProviderContact, SearchRequestListener, WebExtEvent } from "../background/messenger-types.ts";
+import type {
+  ComposeDetails,
+  Messenger,
+  NativePort,
+  Pkcs11Slot,
+  ProviderContact,
+  SearchRequestListener,
+  WebExtEvent,
+} from "../background/messenger-types.ts";
 import type {
   AccountChange,
   AccountSummary,
@@ -46,7 +54,10 @@ export class FakeEvent<F extends (...args: any[]) => any> implements WebExtEvent
 }
 
 const here = path.dirname(fileURLToPath(import.meta.url));
-const frMessages = JSON.parse(readFileSync(path.join(here, "..", "_locales", "fr", "messages.json"), "utf8")) as Record<string, { message: string }>;
+const frMessages = JSON.parse(readFileSync(path.join(here, "..", "_locales", "fr", "messages.json"), "utf8")) as Record<
+  string,
+  { message: string }
+>;
 
 export interface FakeAccount {
   accountId: string;
@@ -115,10 +126,15 @@ export class FakeMssAccounts implements MssAccountsApi {
     this.calls.push("planAccount");
     if (this.failCreate) return { ok: false, ...this.failCreate };
     const a = this.find(req);
-    return { ok: true, existing: a ? { accountId: a.accountId, matchedBy: "email", email: a.req.email, changes: this.diff(a, req) } : null };
+    return {
+      ok: true,
+      existing: a ? { accountId: a.accountId, matchedBy: "email", email: a.req.email, changes: this.diff(a, req) } : null,
+    };
   }
 
-  async createOrRepairAccount(req: CreateAccountRequest): Promise<ExperimentResult<{ accountId: string; action: "created" | "repaired" | "unchanged"; changes: AccountChange[] }>> {
+  async createOrRepairAccount(
+    req: CreateAccountRequest,
+  ): Promise<ExperimentResult<{ accountId: string; action: "created" | "repaired" | "unchanged"; changes: AccountChange[] }>> {
     this.calls.push("createOrRepairAccount");
     if (this.failCreate) return { ok: false, ...this.failCreate };
     const { confirmedRepair, ...settings } = req;
@@ -138,7 +154,8 @@ export class FakeMssAccounts implements MssAccountsApi {
 
   async verifyLogon(accountId: string) {
     this.calls.push("verifyLogon");
-    if (!this.accounts.some((a) => a.accountId === accountId)) return { ok: false as const, code: "unknown" as VerifyFailure, message: "no such account" };
+    if (!this.accounts.some((a) => a.accountId === accountId))
+      return { ok: false as const, code: "unknown" as VerifyFailure, message: "no such account" };
     return structuredClone(this.verifyResult);
   }
 
@@ -237,7 +254,8 @@ export function createFakeMessenger(): { messenger: Messenger; fake: FakeControl
       if (!e) throw new Error("no address book provider registered");
       const opts = e.extra[0] as { addressBookName: string; id?: string };
       const r = await e.fn({ id: opts.id ?? "provider", name: opts.addressBookName, type: "addressBook" }, text, null);
-      if (!r || !Array.isArray(r.results) || typeof r.isCompleteResult !== "boolean") throw new Error("provider returned an invalid answer");
+      if (!r || !Array.isArray(r.results) || typeof r.isCompleteResult !== "boolean")
+        throw new Error("provider returned an invalid answer");
       const contacts = r.results.slice(0, 100);
       // Like Thunderbird 153: each result is read as a flat property map; anything else is an empty card.
       const lines = contacts
@@ -363,7 +381,7 @@ export function createFakeMessenger(): { messenger: Messenger; fake: FakeControl
         fake.badge.title = d.title;
       },
       async setIcon(d: { path: string | Record<string, string> }) {
-        fake.badge.icon = typeof d.path === "string" ? d.path : Object.values(d.path)[0] ?? "";
+        fake.badge.icon = typeof d.path === "string" ? d.path : (Object.values(d.path)[0] ?? "");
       },
     },
     notifications: {

@@ -87,7 +87,9 @@ export async function startShippedBridge(opts: HardenedOptions): Promise<Hardene
   const fromSources = /running from sources: (.*)/.exec(b.stderr());
   if (fromSources) {
     await b.stop();
-    throw new Error(`the bridge ran from the sources, not the bundle (${fromSources[1]}): its figures would not be the shipped bridge's; run the benchmark again, with MSS_BRIDGE_FROM_SOURCE unset`);
+    throw new Error(
+      `the bridge ran from the sources, not the bundle (${fromSources[1]}): its figures would not be the shipped bridge's; run the benchmark again, with MSS_BRIDGE_FROM_SOURCE unset`,
+    );
   }
   return b;
 }

@@ -20,7 +20,15 @@ import { makeDemoToken } from "../make-demo-token.ts";
 import { createDirectReader, readIdentityDirect } from "../../bridge/token/direct-read.ts";
 import { ATR, VirtualCard } from "../../test/harness/virtual-card.ts";
 import { canRunPrivatePcscd, privatePcscd, type PrivatePcscd } from "../../test/harness/pcscd.ts";
-import { openClient, pairWithNativeHost, startBridgeProcess, tempDataDir, TEST_ORIGIN, type BridgeProcess, type TestClient } from "../../test/harness/bridge-process.ts";
+import {
+  openClient,
+  pairWithNativeHost,
+  startBridgeProcess,
+  tempDataDir,
+  TEST_ORIGIN,
+  type BridgeProcess,
+  type TestClient,
+} from "../../test/harness/bridge-process.ts";
 
 /** vpcd ports of this benchmark's private pcscd (private suites use 30000…31999). */
 const BENCH_VPCD_PORT = 31993; // below the ephemeral port range, see test/harness/pcscd.ts
@@ -37,7 +45,14 @@ export interface Stats {
 export function stats(xs: number[]): Stats {
   const s = [...xs].sort((a, b) => a - b);
   const q = (p: number) => s[Math.min(s.length - 1, Math.max(0, Math.ceil(p * s.length) - 1))] ?? NaN;
-  return { n: s.length, p50: q(0.5), p95: q(0.95), min: s[0] ?? NaN, max: s.at(-1) ?? NaN, mean: s.reduce((a, b) => a + b, 0) / (s.length || 1) };
+  return {
+    n: s.length,
+    p50: q(0.5),
+    p95: q(0.95),
+    min: s[0] ?? NaN,
+    max: s.at(-1) ?? NaN,
+    mean: s.reduce((a, b) => a + b, 0) / (s.length || 1),
+  };
 }
 
 export interface BenchOptions {
@@ -91,7 +106,11 @@ export async function runBridgeBench(opts: BenchOptions): Promise<BenchResult> {
       pcscd = privatePcscd({ basePort: BENCH_VPCD_PORT, friendlyName: "Bench PCD" });
       await pcscd.start();
       const reader = pcscd.readerName(0);
-      bridge = await startBridgeProcess({ dataDir: tempDataDir("bench-data-"), args: ["--module", token.modulePath, "--reader", reader], env: { ...token.env, ...pcscd.env } });
+      bridge = await startBridgeProcess({
+        dataDir: tempDataDir("bench-data-"),
+        args: ["--module", token.modulePath, "--reader", reader],
+        env: { ...token.env, ...pcscd.env },
+      });
     } else {
       log("no root/unshare/pcscd: card latency skipped; identity read measured on the demo bridge");
       bridge = await startBridgeProcess({ dataDir: tempDataDir("bench-data-"), args: ["--demo"] });
@@ -111,7 +130,11 @@ export async function runBridgeBench(opts: BenchOptions): Promise<BenchResult> {
       // The raw pcsclite events, in this process, on the same pcscd.
       process.env.PCSCLITE_CSOCK_NAME = pcscd.env.PCSCLITE_CSOCK_NAME;
       const rawEvents: { at: number; present: boolean }[] = [];
-      const lib = createRequire(import.meta.url)("pcsclite") as () => { on(ev: "reader", fn: (r: PcscReader) => void): void; on(ev: "error", fn: (e: Error) => void): void; close(): void };
+      const lib = createRequire(import.meta.url)("pcsclite") as () => {
+        on(ev: "reader", fn: (r: PcscReader) => void): void;
+        on(ev: "error", fn: (e: Error) => void): void;
+        close(): void;
+      };
       const p = lib();
       p.on("error", () => {}); // "Command cancelled" when closed at the end
       pcsc = p;
@@ -134,7 +157,11 @@ export async function runBridgeBench(opts: BenchOptions): Promise<BenchResult> {
         const wsFrom = arrivals.length;
         const ins = await vcard.insert(ATR.CPS3_CONTACT);
         const r = await waitFor(() => rawEvents.slice(rawFrom).find((e) => e.present), 10_000, "the raw insertion event");
-        const w = await waitFor(() => arrivals.slice(wsFrom).find((a) => a.method === "card.changed" && a.params.event === "inserted"), 10_000, "card.changed inserted");
+        const w = await waitFor(
+          () => arrivals.slice(wsFrom).find((a) => a.method === "card.changed" && a.params.event === "inserted"),
+          10_000,
+          "card.changed inserted",
+        );
         raw.push(r.at - ins.at);
         wsLat.push(w.at - ins.at);
         added.push(w.at - r.at);
@@ -145,7 +172,11 @@ export async function runBridgeBench(opts: BenchOptions): Promise<BenchResult> {
         const wsRm = arrivals.length;
         await vcard.remove();
         await waitFor(() => rawEvents.slice(rawRm).find((e) => !e.present), 10_000, "the raw removal event");
-        await waitFor(() => arrivals.slice(wsRm).find((a) => a.method === "card.changed" && a.params.event === "removed"), 10_000, "card.changed removed");
+        await waitFor(
+          () => arrivals.slice(wsRm).find((a) => a.method === "card.changed" && a.params.event === "removed"),
+          10_000,
+          "card.changed removed",
+        );
         await new Promise((res) => setTimeout(res, 50 + Math.random() * 150)); // de-phase from pcscd's polling
         log(`  insertion ${i + 1}/${opts.insertions}: raw ${ms(r.at - ins.at)}, websocket ${ms(w.at - ins.at)}, added ${ms(w.at - r.at)}`);
       }
@@ -187,7 +218,13 @@ export async function runBridgeBench(opts: BenchOptions): Promise<BenchResult> {
     }
     return {
       card: cardResult,
-      identity: { websocketCached: stats(wsReads), websocketFirstAfterStart: first, directWarm: stats(warm), directCold: stats(cold), mode: usePcscd ? "pcscd" : "demo" },
+      identity: {
+        websocketCached: stats(wsReads),
+        websocketFirstAfterStart: first,
+        directWarm: stats(warm),
+        directCold: stats(cold),
+        mode: usePcscd ? "pcscd" : "demo",
+      },
     };
   } finally {
     client?.close();
@@ -200,7 +237,8 @@ export async function runBridgeBench(opts: BenchOptions): Promise<BenchResult> {
 }
 
 export function formatResult(r: BenchResult): string {
-  const row = (name: string, s: Stats) => `  ${name.padEnd(48)} p50 ${ms(s.p50).padStart(9)}  p95 ${ms(s.p95).padStart(9)}  (n=${s.n}, min ${ms(s.min)}, max ${ms(s.max)})`;
+  const row = (name: string, s: Stats) =>
+    `  ${name.padEnd(48)} p50 ${ms(s.p50).padStart(9)}  p95 ${ms(s.p95).padStart(9)}  (n=${s.n}, min ${ms(s.min)}, max ${ms(s.max)})`;
   const lines = ["Bridge benchmark"];
   if ("skipped" in r.card) lines.push(`  (a) card → notification: skipped (${r.card.skipped})`);
   else {
@@ -232,14 +270,16 @@ if (isMain) {
     log: (l) => process.stderr.write(l + "\n"),
   };
   // The bridge as it ships: bin/mss-bridge.mjs runs dist/bridge/ when it is up to date.
-  buildBridge().then(() => runBridgeBench(opts)).then(
-    (r) => {
-      process.stdout.write((args.includes("--json") ? JSON.stringify(r, null, 2) : formatResult(r)) + "\n");
-      process.exit(0);
-    },
-    (e) => {
-      process.stderr.write(`bench:bridge failed: ${(e as Error).stack ?? e}\n`);
-      process.exit(1);
-    },
-  );
+  buildBridge()
+    .then(() => runBridgeBench(opts))
+    .then(
+      (r) => {
+        process.stdout.write((args.includes("--json") ? JSON.stringify(r, null, 2) : formatResult(r)) + "\n");
+        process.exit(0);
+      },
+      (e) => {
+        process.stderr.write(`bench:bridge failed: ${(e as Error).stack ?? e}\n`);
+        process.exit(1);
+      },
+    );
 }

@@ -41,7 +41,16 @@ import { BRIDGE_NODE_FLAGS } from "../../bridge/app/node-flags.ts";
 import { buildBridge } from "../build-bridge.mjs";
 import type { TestClient } from "../../test/harness/bridge-process.ts";
 import { ORIGINS, type HardenedBridge } from "../../test/hardening/hardened-bridge.ts";
-import { connectClients, peakRssMB, percentiles, rssMB, sampleRss, startShippedBridge, stopShippedBridge, type Percentiles } from "./bridge-process-stats.ts";
+import {
+  connectClients,
+  peakRssMB,
+  percentiles,
+  rssMB,
+  sampleRss,
+  startShippedBridge,
+  stopShippedBridge,
+  type Percentiles,
+} from "./bridge-process-stats.ts";
 
 const SELF = fileURLToPath(import.meta.url);
 
@@ -71,14 +80,22 @@ async function buildQueries(file: string, count: number): Promise<{ all: string[
     if (n++ === 0) continue;
     if (n % 97 !== 0) continue; // a spread sample
     const f = line.split("|");
-    const surname = foldText(f[iSurname] ?? "").split(/[^a-z0-9]+/).filter((w) => w.length >= 3)[0];
+    const surname = foldText(f[iSurname] ?? "")
+      .split(/[^a-z0-9]+/)
+      .filter((w) => w.length >= 3)[0];
     if (!surname) continue;
-    const city = foldText((f[iCity] ?? "").replace(/^\d+\s*/, "")).split(/[^a-z0-9]+/).filter((w) => w.length >= 3)[0] ?? "";
-    const skill = foldText(f[iSkill] ?? "").split(/[^a-z0-9]+/).filter((w) => w.length >= 4)[0] ?? "";
+    const city =
+      foldText((f[iCity] ?? "").replace(/^\d+\s*/, ""))
+        .split(/[^a-z0-9]+/)
+        .filter((w) => w.length >= 3)[0] ?? "";
+    const skill =
+      foldText(f[iSkill] ?? "")
+        .split(/[^a-z0-9]+/)
+        .filter((w) => w.length >= 4)[0] ?? "";
     people.push({ surname, city, skill });
   }
   let seed = 12345;
-  const rnd = () => ((seed = (seed * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff);
+  const rnd = () => (seed = (seed * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff;
   const pick = () => people[Math.floor(rnd() * people.length)]!;
   const prefix = (w: string) => w.slice(0, Math.min(w.length, 3 + Math.floor(rnd() * 4)));
   const third = Math.ceil(count / 3);
@@ -141,9 +158,18 @@ async function childFts5(extraction: string, dbFile: string, queriesFile: string
   const insert = db.prepare("INSERT INTO annuaire VALUES (?,?,?,?,?,?,?,?,?,?,?,?)");
   const ix = (n: string) => ALL_COLUMNS.indexOf(n as (typeof ALL_COLUMNS)[number]);
   const cols = [
-    "Type de BAL", "Adresse BAL", "Nom d'exercice", "Prénom d'exercice", "Libellé Profession", "Libellé savoir-faire",
-    "Raison Sociale structure BAL", "Service de rattachement", "L4LIBELLEVOIE structure BAL", "L6LIGNEACHEMINEMENT structure BAL",
-    "Code postal structure BAL", "Département structure BAL",
+    "Type de BAL",
+    "Adresse BAL",
+    "Nom d'exercice",
+    "Prénom d'exercice",
+    "Libellé Profession",
+    "Libellé savoir-faire",
+    "Raison Sociale structure BAL",
+    "Service de rattachement",
+    "L4LIBELLEVOIE structure BAL",
+    "L6LIGNEACHEMINEMENT structure BAL",
+    "Code postal structure BAL",
+    "Département structure BAL",
   ].map(ix);
   const rl = createInterface({ input: createReadStream(extraction), crlfDelay: Infinity });
   let batch: string[][] = [];
@@ -181,7 +207,13 @@ async function childFts5(extraction: string, dbFile: string, queriesFile: string
       us.push(Number(process.hrtime.bigint() - t) / 1000);
     }
   }
-  process.send?.({ importMs, cpuMs: (cpu.user + cpu.system) / 1000, sizeBytes, single: percentiles(us), peakRssKb: process.resourceUsage().maxRSS });
+  process.send?.({
+    importMs,
+    cpuMs: (cpu.user + cpu.system) / 1000,
+    sizeBytes,
+    single: percentiles(us),
+    peakRssKb: process.resourceUsage().maxRSS,
+  });
   ro.close();
 }
 
@@ -319,7 +351,11 @@ async function main(argv: string[]): Promise<void> {
       imp = await runImportInChild({ source: gen.file, dbPath: db }, undefined, bundledChildEntry("import-child", ...IMPORT_CHILD_FLAGS));
       // elapsedMs: inside the import process, like the FTS5 figure
       imports.push({ ms: imp.elapsedMs, withSpawnMs: performance.now() - ti, cpuMs: imp.cpuMs, peakRssBytes: imp.peakRssBytes });
-      const z = await runImportInChild({ source: zipped.file, dbPath: path.join(work, "directory-from-zip") }, undefined, bundledChildEntry("import-child", ...IMPORT_CHILD_FLAGS));
+      const z = await runImportInChild(
+        { source: zipped.file, dbPath: path.join(work, "directory-from-zip") },
+        undefined,
+        bundledChildEntry("import-child", ...IMPORT_CHILD_FLAGS),
+      );
       zipImports.push(z.elapsedMs);
       rmSync(path.join(work, "fts5.sqlite"), { force: true });
       const f = await runChild<FtsRun>(["--child", "fts5", gen.file, path.join(work, "fts5.sqlite"), queriesFile]);
@@ -334,7 +370,15 @@ async function main(argv: string[]): Promise<void> {
     const zipImportMs = median(zipImports, (x) => x);
     const fts = median(ftsRuns, (x) => x.importMs);
     const size = statSync(db).size;
-    type PackedRun = { loadMs: number; rssBefore: number; rssAfter: number; peakRssKb: number; allFields: Latency; single: Latency; results: number };
+    type PackedRun = {
+      loadMs: number;
+      rssBefore: number;
+      rssAfter: number;
+      peakRssKb: number;
+      allFields: Latency;
+      single: Latency;
+      results: number;
+    };
     // The search call, in a child of this benchmark with the bridge's Node flags (its heap is
     // limited as the bridge's is); its RSS is the benchmark process's (tsx, sources), not the bridge's.
     const packed = await runChild<PackedRun>(["--child", "packed", db, queriesFile], [...BRIDGE_NODE_FLAGS]);
@@ -342,35 +386,60 @@ async function main(argv: string[]): Promise<void> {
     // The real bridge process with the same index, over the WebSocket.
     const bridge = await measureBridge(path.join(work, "bridge-data"), db, all, log);
 
-    const spread = (xs: number[]) => (xs.length > 1 ? ` (${runs} runs: min ${(Math.min(...xs) / 1000).toFixed(2)}, max ${(Math.max(...xs) / 1000).toFixed(2)} s)` : "");
+    const spread = (xs: number[]) =>
+      xs.length > 1 ? ` (${runs} runs: min ${(Math.min(...xs) / 1000).toFixed(2)}, max ${(Math.max(...xs) / 1000).toFixed(2)} s)` : "";
 
     const mb = (b: number) => (b / 1048576).toFixed(1);
     log("");
     log(`packed index (one box, all fields)`);
     const importOk = importMs <= TARGET.importMs;
-    log(`  import            ${(importMs / 1000).toFixed(2)} s wall, median${spread(imports.map((x) => x.ms))} (process CPU ${(med.cpuMs / 1000).toFixed(2)} s; ${(med.withSpawnMs / 1000).toFixed(2)} s with the process start), ${imp!.meta.count} mailboxes from ${imp!.meta.lines} lines (target ≤ ${TARGET.importMs / 1000} s) [${ok(importOk)}]`);
-    log(`  import from the ZIP (${mb(zipBytes)} MB, the official download's form) ${(zipImportMs / 1000).toFixed(2)} s, median${spread(zipImports)}`);
-    log(`  import process    peak RSS ${mb(Math.max(...imports.map((x) => x.peakRssBytes)))} MB (the bridge's own memory is not touched: the import runs in this process of its own)`);
+    log(
+      `  import            ${(importMs / 1000).toFixed(2)} s wall, median${spread(imports.map((x) => x.ms))} (process CPU ${(med.cpuMs / 1000).toFixed(2)} s; ${(med.withSpawnMs / 1000).toFixed(2)} s with the process start), ${imp!.meta.count} mailboxes from ${imp!.meta.lines} lines (target ≤ ${TARGET.importMs / 1000} s) [${ok(importOk)}]`,
+    );
+    log(
+      `  import from the ZIP (${mb(zipBytes)} MB, the official download's form) ${(zipImportMs / 1000).toFixed(2)} s, median${spread(zipImports)}`,
+    );
+    log(
+      `  import process    peak RSS ${mb(Math.max(...imports.map((x) => x.peakRssBytes)))} MB (the bridge's own memory is not touched: the import runs in this process of its own)`,
+    );
     log(`  index on disk     ${mb(size)} MB`);
     const searchOk = packed.allFields.p95 <= TARGET.searchP95Ms * 1000 && packed.allFields.p99 <= TARGET.searchP99Ms * 1000;
-    log(`  search call, in process, ${packed.allFields.n} timed queries over all fields: p50 ${ms(packed.allFields.p50)} ms, p95 ${ms(packed.allFields.p95)} ms, p99 ${ms(packed.allFields.p99)} ms, max ${ms(packed.allFields.max)} ms (avg ${packed.results.toFixed(1)} results) (target p95 ≤ ${TARGET.searchP95Ms} ms, p99 ≤ ${TARGET.searchP99Ms} ms) [${ok(searchOk)}]`);
-    log(`  search call, in process, surname prefixes only: p50 ${ms(packed.single.p50)} ms, p95 ${ms(packed.single.p95)} ms, p99 ${ms(packed.single.p99)} ms`);
-    log(`  RSS of the benchmark process (tsx, sources, ${BRIDGE_NODE_FLAGS.join(" ")}), not the bridge: peak ${mb(packed.peakRssKb * 1024)} MB (empty process ${mb(packed.rssBefore)} MB, after searches ${mb(packed.rssAfter)} MB), load ${packed.loadMs.toFixed(0)} ms`);
+    log(
+      `  search call, in process, ${packed.allFields.n} timed queries over all fields: p50 ${ms(packed.allFields.p50)} ms, p95 ${ms(packed.allFields.p95)} ms, p99 ${ms(packed.allFields.p99)} ms, max ${ms(packed.allFields.max)} ms (avg ${packed.results.toFixed(1)} results) (target p95 ≤ ${TARGET.searchP95Ms} ms, p99 ≤ ${TARGET.searchP99Ms} ms) [${ok(searchOk)}]`,
+    );
+    log(
+      `  search call, in process, surname prefixes only: p50 ${ms(packed.single.p50)} ms, p95 ${ms(packed.single.p95)} ms, p99 ${ms(packed.single.p99)} ms`,
+    );
+    log(
+      `  RSS of the benchmark process (tsx, sources, ${BRIDGE_NODE_FLAGS.join(" ")}), not the bridge: peak ${mb(packed.peakRssKb * 1024)} MB (empty process ${mb(packed.rssBefore)} MB, after searches ${mb(packed.rssAfter)} MB), load ${packed.loadMs.toFixed(0)} ms`,
+    );
     const bridgeErrors = Object.values(bridge.errors).reduce((a, x) => a + x, 0);
     const rssOk = bridge.peakRssMB <= TARGET.bridgePeakRssMB;
     log(`the bridge (bundled dist/bridge/, node ${BRIDGE_NODE_FLAGS.join(" ")}, mss-bridge start --db <index>), one authenticated client`);
-    log(`  peak RSS of the bridge with the directory loaded: ${bridge.peakRssMB.toFixed(1)} MB (VmHWM) (target ≤ ${TARGET.bridgePeakRssMB} MB) [${ok(rssOk)}]`);
-    log(`  bridge RSS: just started ${bridge.idleRssMB.toFixed(1)} MB, max sampled every 250 ms ${bridge.sampledMaxRssMB.toFixed(1)} MB, end ${bridge.endRssMB.toFixed(1)} MB`);
-    log(`  directory.search over the WebSocket, round trip, ${bridge.roundTrip.n} queries one after another: p50 ${ms(bridge.roundTrip.p50)} ms, p95 ${ms(bridge.roundTrip.p95)} ms, p99 ${ms(bridge.roundTrip.p99)} ms, max ${ms(bridge.roundTrip.max)} ms`);
-    log(`  errors ${bridgeErrors}${bridgeErrors ? ` ${JSON.stringify(bridge.errors)}` : ""} of ${bridge.sent} [${ok(bridgeErrors === 0)}]; bridge alive at the end: ${bridge.alive}`);
+    log(
+      `  peak RSS of the bridge with the directory loaded: ${bridge.peakRssMB.toFixed(1)} MB (VmHWM) (target ≤ ${TARGET.bridgePeakRssMB} MB) [${ok(rssOk)}]`,
+    );
+    log(
+      `  bridge RSS: just started ${bridge.idleRssMB.toFixed(1)} MB, max sampled every 250 ms ${bridge.sampledMaxRssMB.toFixed(1)} MB, end ${bridge.endRssMB.toFixed(1)} MB`,
+    );
+    log(
+      `  directory.search over the WebSocket, round trip, ${bridge.roundTrip.n} queries one after another: p50 ${ms(bridge.roundTrip.p50)} ms, p95 ${ms(bridge.roundTrip.p95)} ms, p99 ${ms(bridge.roundTrip.p99)} ms, max ${ms(bridge.roundTrip.max)} ms`,
+    );
+    log(
+      `  errors ${bridgeErrors}${bridgeErrors ? ` ${JSON.stringify(bridge.errors)}` : ""} of ${bridge.sent} [${ok(bridgeErrors === 0)}]; bridge alive at the end: ${bridge.alive}`,
+    );
     log(`SQLite FTS5 table (single field: nom:"prefix"*, LIMIT 20)`);
-    log(`  import            ${(fts.importMs / 1000).toFixed(2)} s wall, median${spread(ftsRuns.map((x) => x.importMs))} (process CPU ${(fts.cpuMs / 1000).toFixed(2)} s)`);
+    log(
+      `  import            ${(fts.importMs / 1000).toFixed(2)} s wall, median${spread(ftsRuns.map((x) => x.importMs))} (process CPU ${(fts.cpuMs / 1000).toFixed(2)} s)`,
+    );
     log(`  index on disk     ${mb(fts.sizeBytes)} MB; process RSS peak ${mb(fts.peakRssKb * 1024)} MB`);
     log(`  search, surname prefixes: p50 ${ms(fts.single.p50)} ms, p95 ${ms(fts.single.p95)} ms, p99 ${ms(fts.single.p99)} ms`);
     const r = (a: number, b: number) => (b > 0 ? (a / b).toFixed(2) : "n/a");
     log(`ratios FTS5 / packed (above 1: packed is better)`);
     log(`  import time ${r(fts.importMs, importMs)}×, size on disk ${r(fts.sizeBytes, size)}×`);
-    log(`  single-field prefix search p50 ${r(fts.single.p50, packed.single.p50)}×, p95 ${r(fts.single.p95, packed.single.p95)}×, p99 ${r(fts.single.p99, packed.single.p99)}×`);
+    log(
+      `  single-field prefix search p50 ${r(fts.single.p50, packed.single.p50)}×, p95 ${r(fts.single.p95, packed.single.p95)}×, p99 ${r(fts.single.p99, packed.single.p99)}×`,
+    );
     log(`  FTS5 single field vs packed all fields p95 ${r(fts.single.p95, packed.allFields.p95)}×`);
     log(
       "RESULT " +
@@ -407,7 +476,13 @@ async function main(argv: string[]): Promise<void> {
             nodeFlags: BRIDGE_NODE_FLAGS,
           },
           targets: { import: importOk, searchP95P99: searchOk, bridgePeakRss: rssOk, bridgeErrors: bridgeErrors === 0 },
-          fts5: { importMs: Math.round(fts.importMs), importRunsMs: ftsRuns.map((x) => Math.round(x.importMs)), sizeBytes: fts.sizeBytes, peakRssBytes: fts.peakRssKb * 1024, surnamePrefix: fts.single },
+          fts5: {
+            importMs: Math.round(fts.importMs),
+            importRunsMs: ftsRuns.map((x) => Math.round(x.importMs)),
+            sizeBytes: fts.sizeBytes,
+            peakRssBytes: fts.peakRssKb * 1024,
+            surnamePrefix: fts.single,
+          },
         }),
     );
   } finally {

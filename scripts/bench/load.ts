@@ -25,7 +25,16 @@ import { buildBridge } from "../build-bridge.mjs";
 import { extractionFileName, FULL_SIZE_LINES, writeExtraction } from "../generate-directory.ts";
 import { runBridgeCli, tempDataDir, type TestClient } from "../../test/harness/bridge-process.ts";
 import { ORIGINS, type HardenedBridge } from "../../test/hardening/hardened-bridge.ts";
-import { connectClients, cpuSeconds, percentiles, rssMB, sampleRss, startShippedBridge, stopShippedBridge, type Percentiles } from "./bridge-process-stats.ts";
+import {
+  connectClients,
+  cpuSeconds,
+  percentiles,
+  rssMB,
+  sampleRss,
+  startShippedBridge,
+  stopShippedBridge,
+  type Percentiles,
+} from "./bridge-process-stats.ts";
 
 export { percentiles, type Percentiles };
 
@@ -95,11 +104,48 @@ export function parseArgs(argv: string[]): LoadOptions {
 
 /** What people type in the recipient field: names, cities, specialties, combinations. */
 const TARGETS = [
-  "martin", "bernard", "dubois", "thomas", "robert", "richard", "petit", "durand", "leroy", "moreau",
-  "simon", "laurent", "lefebvre", "michel", "garcia", "david", "bertrand", "roux", "vincent", "fournier",
-  "morel", "girard", "andre", "lefevre", "mercier", "dupont", "lambert", "bonnet", "francois", "martinez",
-  "cardio lyon", "pediatre nantes", "dupont paris", "saint etienne", "radiologie", "chu bordeaux",
-  "medecin generaliste", "kine toulouse", "pharmacie lille", "secretariat", "gyneco marseille", "dermato",
+  "martin",
+  "bernard",
+  "dubois",
+  "thomas",
+  "robert",
+  "richard",
+  "petit",
+  "durand",
+  "leroy",
+  "moreau",
+  "simon",
+  "laurent",
+  "lefebvre",
+  "michel",
+  "garcia",
+  "david",
+  "bertrand",
+  "roux",
+  "vincent",
+  "fournier",
+  "morel",
+  "girard",
+  "andre",
+  "lefevre",
+  "mercier",
+  "dupont",
+  "lambert",
+  "bonnet",
+  "francois",
+  "martinez",
+  "cardio lyon",
+  "pediatre nantes",
+  "dupont paris",
+  "saint etienne",
+  "radiologie",
+  "chu bordeaux",
+  "medecin generaliste",
+  "kine toulouse",
+  "pharmacie lille",
+  "secretariat",
+  "gyneco marseille",
+  "dermato",
 ];
 
 /** The queries one client types: every prefix of its targets, from 2 characters. */
@@ -164,7 +210,10 @@ async function typeFor(clients: TestClient[], rate: number, seconds: number, see
 function generatorVersion(): string {
   const h = createHash("sha256");
   const dir = fileURLToPath(new URL("../../bridge/demo/generator/", import.meta.url));
-  const files = readdirSync(dir).filter((f) => f.endsWith(".ts") && !f.endsWith(".test.ts")).sort().map((f) => path.join(dir, f));
+  const files = readdirSync(dir)
+    .filter((f) => f.endsWith(".ts") && !f.endsWith(".test.ts"))
+    .sort()
+    .map((f) => path.join(dir, f));
   for (const f of [...files, fileURLToPath(new URL("../../shared/domain/title-case.ts", import.meta.url))]) h.update(readFileSync(f));
   return h.digest("hex").slice(0, 12);
 }
@@ -288,15 +337,17 @@ if (isMain) {
     process.exit(2);
   }
   // The bridge as it ships: bin/mss-bridge.mjs runs dist/bridge/ when it is up to date.
-  buildBridge().then(() => runLoad(o)).then(
-    (r) => {
-      print(r);
-      if (o.json) process.stdout.write(JSON.stringify(r) + "\n");
-      process.exit(r.bridgeAlive ? 0 : 1);
-    },
-    (e) => {
-      process.stderr.write(`bench:load failed: ${(e as Error).stack ?? e}\n`);
-      process.exit(1);
-    },
-  );
+  buildBridge()
+    .then(() => runLoad(o))
+    .then(
+      (r) => {
+        print(r);
+        if (o.json) process.stdout.write(JSON.stringify(r) + "\n");
+        process.exit(r.bridgeAlive ? 0 : 1);
+      },
+      (e) => {
+        process.stderr.write(`bench:load failed: ${(e as Error).stack ?? e}\n`);
+        process.exit(1);
+      },
+    );
 }

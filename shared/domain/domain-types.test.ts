@@ -14,9 +14,15 @@ import { Methods, Notifications, PinStatusSchema, type NotificationParams, type 
 describe("domain types derived from the protocol schemas", () => {
   it("keeps string unions precise (no widening to string)", () => {
     expectTypeOf<PinState>().toEqualTypeOf<"ok" | "count-low" | "final-try" | "locked" | "to-be-changed" | "not-initialized">();
-    expectTypeOf<CardUnavailableReason>().toEqualTypeOf<"pcsc-unavailable" | "no-reader" | "no-card" | "unknown-card" | "module-unavailable">();
-    expectTypeOf<NotificationParams<"card.changed">["event"]>().toEqualTypeOf<"inserted" | "removed" | "reader-added" | "reader-removed" | "pcsc-down" | "pcsc-up">();
-    expectTypeOf<NotificationParams<"directory.importProgress">["phase"]>().toEqualTypeOf<"download" | "parse" | "index" | "done" | "failed">();
+    expectTypeOf<CardUnavailableReason>().toEqualTypeOf<
+      "pcsc-unavailable" | "no-reader" | "no-card" | "unknown-card" | "module-unavailable"
+    >();
+    expectTypeOf<NotificationParams<"card.changed">["event"]>().toEqualTypeOf<
+      "inserted" | "removed" | "reader-added" | "reader-removed" | "pcsc-down" | "pcsc-up"
+    >();
+    expectTypeOf<NotificationParams<"directory.importProgress">["phase"]>().toEqualTypeOf<
+      "download" | "parse" | "index" | "done" | "failed"
+    >();
     expectTypeOf<TrustVerdict>().toEqualTypeOf<"trusted" | "untrusted" | "unknown">();
     expectTypeOf<Front>().toEqualTypeOf<"psc" | "certificate">();
     expectTypeOf<MailboxType>().toEqualTypeOf<"PER" | "ORG" | "APP" | "CAB">();

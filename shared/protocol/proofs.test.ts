@@ -1,13 +1,5 @@
 import { describe, expect, it } from "vitest";
-import {
-  bridgeProof,
-  clientProof,
-  openSecret,
-  pairingProof,
-  randomNonce,
-  sameProof,
-  sealSecret,
-} from "./proofs.ts";
+import { bridgeProof, clientProof, openSecret, pairingProof, randomNonce, sameProof, sealSecret } from "./proofs.ts";
 import { firstError } from "./validate.ts";
 import { Nonce, Proof } from "./schemas.ts";
 

@@ -81,7 +81,12 @@ async function pairingKey(code: string, pairingNonce: string, clientNonce: strin
 }
 
 /** Bridge side: encrypts the secret for the client that proved the code. */
-export async function sealSecret(secret: Uint8Array<ArrayBuffer>, code: string, pairingNonce: string, clientNonce: string): Promise<string> {
+export async function sealSecret(
+  secret: Uint8Array<ArrayBuffer>,
+  code: string,
+  pairingNonce: string,
+  clientNonce: string,
+): Promise<string> {
   const key = await pairingKey(code, pairingNonce, clientNonce, "encrypt");
   const iv = new Uint8Array(12);
   globalThis.crypto.getRandomValues(iv);
@@ -93,7 +98,12 @@ export async function sealSecret(secret: Uint8Array<ArrayBuffer>, code: string, 
 }
 
 /** Client side: recovers the secret; throws if the code or nonces differ. */
-export async function openSecret(sealed: string, code: string, pairingNonce: string, clientNonce: string): Promise<Uint8Array<ArrayBuffer>> {
+export async function openSecret(
+  sealed: string,
+  code: string,
+  pairingNonce: string,
+  clientNonce: string,
+): Promise<Uint8Array<ArrayBuffer>> {
   const raw = base64ToBytes(sealed);
   const key = await pairingKey(code, pairingNonce, clientNonce, "decrypt");
   return new Uint8Array(await subtle().decrypt({ name: "AES-GCM", iv: raw.slice(0, 12) }, key, raw.slice(12)));

@@ -178,7 +178,11 @@ export const TrustDecisionSchema = Type.Object({
  * The loaded list, never empty: with no list the bridge answers TRUST_LIST_UNAVAILABLE. testOnly:
  * a test/demo list (clients must not keep it as their saved copy of the real trust space).
  */
-export const TrustListSchema = Type.Object({ domains: Type.Array(Type.String(), { minItems: 1 }), date: Nullable(Type.String()), testOnly: Type.Boolean() });
+export const TrustListSchema = Type.Object({
+  domains: Type.Array(Type.String(), { minItems: 1 }),
+  date: Nullable(Type.String()),
+  testOnly: Type.Boolean(),
+});
 
 /**
  * targets: everything found. cardLogin: what a card login uses, per the bridge's operator
@@ -335,9 +339,7 @@ export type MethodName = keyof typeof Methods;
 export type Params<M extends MethodName> = Static<(typeof Methods)[M]["params"]>;
 export type Result<M extends MethodName> = Static<(typeof Methods)[M]["result"]>;
 
-export const PRE_AUTH_METHODS: readonly MethodName[] = (Object.keys(Methods) as MethodName[]).filter(
-  (m) => Methods[m].preAuth,
-);
+export const PRE_AUTH_METHODS: readonly MethodName[] = (Object.keys(Methods) as MethodName[]).filter((m) => Methods[m].preAuth);
 
 // ---- notifications (bridge → extension, authenticated connections only) ----------------------
 

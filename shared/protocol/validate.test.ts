@@ -6,9 +6,7 @@ import { Methods, PRE_AUTH_METHODS } from "./schemas.ts";
 
 describe("protocol validation", () => {
   it("only the handshake and pairing methods answer before authentication", () => {
-    expect([...PRE_AUTH_METHODS].sort()).toEqual(
-      ["pairing.begin", "pairing.complete", "session.authenticate", "session.hello"].sort(),
-    );
+    expect([...PRE_AUTH_METHODS].sort()).toEqual(["pairing.begin", "pairing.complete", "session.authenticate", "session.hello"].sort());
   });
 
   it("refuses unknown params: no method takes a path, URL or PIN smuggled in", () => {
@@ -40,7 +38,16 @@ describe("protocol validation", () => {
   });
 
   it("accepts a discovery answer without cardLogin (a bridge from before it: the setup then says to update it), and checks one given", () => {
-    const target = { service: "imap", host: "imap.b.fr", port: 143, priority: 20, weight: 0, front: "certificate", source: "srv", confirmed: true };
+    const target = {
+      service: "imap",
+      host: "imap.b.fr",
+      port: 143,
+      priority: 20,
+      weight: 0,
+      front: "certificate",
+      source: "srv",
+      confirmed: true,
+    };
     expect(checkResult("discovery.discover", { targets: [target] })).toBeNull();
     const cardLogin = { front: "certificate", imap: target, submission: null, imapAuthMethod: 7, smtpAuthMethod: 7 };
     expect(checkResult("discovery.discover", { targets: [target], cardLogin })).toBeNull();

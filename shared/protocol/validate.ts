@@ -7,11 +7,11 @@ import type { TSchema } from "@sinclair/typebox";
 import { Methods, Notifications, type MethodName, type NotificationName, type Result } from "./schemas.ts";
 
 export function isMethodName(name: string): name is MethodName {
-  return Object.prototype.hasOwnProperty.call(Methods, name);
+  return Object.hasOwn(Methods, name);
 }
 
 export function isNotificationName(name: string): name is NotificationName {
-  return Object.prototype.hasOwnProperty.call(Notifications, name);
+  return Object.hasOwn(Notifications, name);
 }
 
 /** First validation error as a short path + message, or null when valid. Never echoes values. */

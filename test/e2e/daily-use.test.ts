@@ -20,7 +20,7 @@
 import { mkdirSync, rmSync } from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import WebSocket from "ws";
+import type WebSocket from "ws";
 import { missingComponents } from "../harness/require-component.ts";
 import { COLLEAGUES, DOCTOR, E2E_COMPONENTS, startE2EEnv, type E2EEnv } from "../harness/e2e-env.ts";
 import { openClient, pairWithNativeHost, REPO_ROOT, TEST_ORIGIN, type BridgeProcess, type TestClient } from "../harness/bridge-process.ts";
@@ -52,7 +52,12 @@ import {
   type GuardRecord,
 } from "./ui-session.ts";
 
-const reason = missingComponents("e2e daily use (autocomplete, guard, card events, PIN state, screenshots)", [...E2E_COMPONENTS, "Xvfb", "xwd", "thunderbird-l10n-fr"]);
+const reason = missingComponents("e2e daily use (autocomplete, guard, card events, PIN state, screenshots)", [
+  ...E2E_COMPONENTS,
+  "Xvfb",
+  "xwd",
+  "thunderbird-l10n-fr",
+]);
 
 const SHOTS = path.join(REPO_ROOT, "test-results", "screenshots");
 const WIDTH = 1280;
@@ -124,7 +129,13 @@ describe.skipIf(reason)("daily use in a real Thunderbird (issue #6)", () => {
 
     // Trying to provision asks first (the PIN gate) — still no PIN prompt, no login attempted.
     await click(d(), SETUP_PAGE, "#create");
-    const q = await waitForPage(d(), SETUP_PAGE, ["#confirm", "#confirm-text"], (p) => !!p.elements["#confirm"]?.visible, "the final-try question");
+    const q = await waitForPage(
+      d(),
+      SETUP_PAGE,
+      ["#confirm", "#confirm-text"],
+      (p) => !!p.elements["#confirm"]?.visible,
+      "the final-try question",
+    );
     expect(q.elements["#confirm-text"]!.text).toMatch(/ONE try|UN essai/i);
     expect((await d().prompts()).pinPrompts).toBe(0);
     await click(d(), SETUP_PAGE, "#confirm-no");
@@ -134,11 +145,11 @@ describe.skipIf(reason)("daily use in a real Thunderbird (issue #6)", () => {
     expect(prompts.pinPrompts).toBe(0);
     expect(prompts.events.filter((e) => e.kind === "pin-prompt")).toEqual([]);
     expect(env.dovecot.log().slice(dovecotMark)).not.toMatch(/method=EXTERNAL/);
-    const st = await storage<{ "mss.status": { pin: { state: string } }; "mss.accounts": unknown[] | null; "mss.lastSetup": Record<string, unknown> | null }>(d(), [
-      "mss.status",
-      "mss.accounts",
-      "mss.lastSetup",
-    ]);
+    const st = await storage<{
+      "mss.status": { pin: { state: string } };
+      "mss.accounts": unknown[] | null;
+      "mss.lastSetup": Record<string, unknown> | null;
+    }>(d(), ["mss.status", "mss.accounts", "mss.lastSetup"]);
     expect(st["mss.status"].pin.state).toBe("final-try");
     // Declining at the PIN gate left Thunderbird without any account: none for the doctor (nor any
     // other IMAP account), none recorded by the extension, and the page says nothing was created.
@@ -147,18 +158,36 @@ describe.skipIf(reason)("daily use in a real Thunderbird (issue #6)", () => {
     const tb = await listAccounts(d());
     expect(tb.accounts.filter((a) => a.identities.some((i) => i.email.toLowerCase() === DOCTOR.address.toLowerCase()))).toEqual([]);
     expect(tb.accounts.filter((a) => a.incoming?.type === "imap")).toEqual([]);
-    const declined = await waitForPage(d(), SETUP_PAGE, ["#result", "#result-text"], (p) => !!p.elements["#result"]?.visible, "the declined outcome");
+    const declined = await waitForPage(
+      d(),
+      SETUP_PAGE,
+      ["#result", "#result-text"],
+      (p) => !!p.elements["#result"]?.visible,
+      "the declined outcome",
+    );
     expect(declined.elements["#result"]!.dataset).toMatchObject({ outcome: "failure", code: "pin-declined" });
     expect(declined.elements["#result-text"]!.text).toMatch(/Aucun compte|No account/);
 
     // Back to the real token for the rest of the file.
     bridge = await restartBridge(env, bridge);
-    await waitForPage(d(), SETUP_PAGE, ["#state-pin"], (p) => p.elements["#state-pin"]?.dataset?.state === "ok", "the PIN state back to ok");
+    await waitForPage(
+      d(),
+      SETUP_PAGE,
+      ["#state-pin"],
+      (p) => p.elements["#state-pin"]?.dataset?.state === "ok",
+      "the PIN state back to ok",
+    );
   });
 
   it("provisions the account from the card in one click (screenshot after)", async () => {
     await singleSetupTab(d());
-    await waitForPage(d(), SETUP_PAGE, ["#state-pin", "#create"], (p) => p.elements["#state-pin"]?.dataset?.state === "ok" && !!p.elements["#create"]?.visible, "the setup page ready");
+    await waitForPage(
+      d(),
+      SETUP_PAGE,
+      ["#state-pin", "#create"],
+      (p) => p.elements["#state-pin"]?.dataset?.state === "ok" && !!p.elements["#create"]?.visible,
+      "the setup page ready",
+    );
     const clickedAt = Date.now();
     await click(d(), SETUP_PAGE, "#create");
     // The outcome of THIS click (the page may still show the previous one).
@@ -171,15 +200,25 @@ describe.skipIf(reason)("daily use in a real Thunderbird (issue #6)", () => {
       120_000,
       200,
     );
-    const s = await waitForPage(d(), SETUP_PAGE, ["#result", "#result-text", "#steps"], (p) => !!p.elements["#result"]?.visible, "the outcome on the page", 10_000);
-    const st = await storage<{ "mss.accounts": Array<{ accountId: string; email: string }> | null; "mss.lastSetup": Record<string, unknown> | null }>(d(), [
-      "mss.accounts",
-      "mss.lastSetup",
-    ]);
+    const s = await waitForPage(
+      d(),
+      SETUP_PAGE,
+      ["#result", "#result-text", "#steps"],
+      (p) => !!p.elements["#result"]?.visible,
+      "the outcome on the page",
+      10_000,
+    );
+    const st = await storage<{
+      "mss.accounts": Array<{ accountId: string; email: string }> | null;
+      "mss.lastSetup": Record<string, unknown> | null;
+    }>(d(), ["mss.accounts", "mss.lastSetup"]);
     console.log(`[e2e] daily use: setup outcome ${s.elements["#result"]!.dataset!.outcome} ${s.elements["#result"]!.dataset!.code ?? ""}`);
     // This click created the account (the declined final-try run before it created none) and the
     // logon with the card worked.
-    expect(s.elements["#result"]!.dataset, `${s.elements["#result-text"]?.text} ${JSON.stringify(st["mss.lastSetup"])}`).toMatchObject({ outcome: "success", code: "created" });
+    expect(s.elements["#result"]!.dataset, `${s.elements["#result-text"]?.text} ${JSON.stringify(st["mss.lastSetup"])}`).toMatchObject({
+      outcome: "success",
+      code: "created",
+    });
     expect(st["mss.lastSetup"]).toMatchObject({ phase: "provision", ok: true, action: "created", address: DOCTOR.address });
     expect(st["mss.accounts"]?.map((a) => a.email)).toEqual([DOCTOR.address]);
     const tb = await listAccounts(d());
@@ -204,7 +243,13 @@ describe.skipIf(reason)("daily use in a real Thunderbird (issue #6)", () => {
     //    its list shows.
     await d().api("compose.beginNew", { subject: "Autocomplétion" });
     await ui(d(), "arrangeWindow", "msgcompose", 0, 0, WIDTH, HEIGHT);
-    const typed = await ui<{ popupOpen: boolean; rows: Array<{ value: string }>; typed: string }>(d(), "typeRecipient", "helene lefev", 15_000, false);
+    const typed = await ui<{ popupOpen: boolean; rows: Array<{ value: string }>; typed: string }>(
+      d(),
+      "typeRecipient",
+      "helene lefev",
+      15_000,
+      false,
+    );
     // 3. The list as a person sees it (several Lefèvre in the directory keep it open): screenshot.
     const shown = await ui<{ popupOpen: boolean; rows: Array<{ value: string }> }>(d(), "typeRecipient", "lefev", 15_000, true);
     shots.autocomplete = await screenshot(xvfb.display, SHOTS, "autocomplete-popup");
@@ -230,7 +275,13 @@ describe.skipIf(reason)("daily use in a real Thunderbird (issue #6)", () => {
     });
     await ui(d(), "arrangeWindow", "msgcompose", 0, 0, WIDTH, HEIGHT);
     const send1 = startSend(d(), tab.id);
-    const g = await waitForPage(d(), GUARD_PAGE, ["body", "#guard-blocked li", "#guard-remove"], (p) => !!p.elements["#guard-blocked li"]?.exists, "the guard's window");
+    const g = await waitForPage(
+      d(),
+      GUARD_PAGE,
+      ["body", "#guard-blocked li", "#guard-remove"],
+      (p) => !!p.elements["#guard-blocked li"]?.exists,
+      "the guard's window",
+    );
     expect(g.elements.body!.dataset!.reason).toBe("untrusted-recipients");
     expect(g.elements["#guard-blocked li"]!.text).toContain(OUTSIDE);
     expect(g.text).not.toContain(HELENE.address);
@@ -240,7 +291,13 @@ describe.skipIf(reason)("daily use in a real Thunderbird (issue #6)", () => {
     const r1 = await send1;
     expect(r1.ok).toBe(false);
     const block = (await storage<{ "mss.lastGuard": GuardRecord }>(d(), ["mss.lastGuard"]))["mss.lastGuard"];
-    expect(block).toMatchObject({ action: "block", reason: "untrusted-recipients", blocked: [OUTSIDE], choice: "remove", listSource: "live" });
+    expect(block).toMatchObject({
+      action: "block",
+      reason: "untrusted-recipients",
+      blocked: [OUTSIDE],
+      choice: "remove",
+      listSource: "live",
+    });
     const details = await d().api<{ to: string[] }>("compose.getComposeDetails", tab.id);
     expect(details.to.join(",")).toContain(HELENE.address);
     expect(details.to.join(",")).not.toContain(OUTSIDE);
@@ -262,15 +319,32 @@ describe.skipIf(reason)("daily use in a real Thunderbird (issue #6)", () => {
     await bridge.stop();
     await waitForBridgeKind(d(), (k) => k !== "connected", "the extension to see the bridge down");
 
-    const tab = await d().api<{ id: number }>("compose.beginNew", { to: [OUTSIDE], subject: "Sans passerelle", plainTextBody: "Test.", isPlainText: true });
+    const tab = await d().api<{ id: number }>("compose.beginNew", {
+      to: [OUTSIDE],
+      subject: "Sans passerelle",
+      plainTextBody: "Test.",
+      isPlainText: true,
+    });
     const send = startSend(d(), tab.id);
-    const g = await waitForPage(d(), GUARD_PAGE, ["body", "#guard-blocked li"], (p) => !!p.elements["#guard-blocked li"]?.exists, "the guard's window (bridge down)");
+    const g = await waitForPage(
+      d(),
+      GUARD_PAGE,
+      ["body", "#guard-blocked li"],
+      (p) => !!p.elements["#guard-blocked li"]?.exists,
+      "the guard's window (bridge down)",
+    );
     expect(g.elements.body!.dataset!.reason).toBe("untrusted-recipients");
     expect(g.elements["#guard-blocked li"]!.text).toContain(OUTSIDE);
     await click(d(), GUARD_PAGE, "#guard-cancel");
     expect((await send).ok).toBe(false);
     const rec = (await storage<{ "mss.lastGuard": GuardRecord }>(d(), ["mss.lastGuard"]))["mss.lastGuard"];
-    expect(rec).toMatchObject({ action: "block", reason: "untrusted-recipients", blocked: [OUTSIDE], choice: "cancel", listSource: "cache" });
+    expect(rec).toMatchObject({
+      action: "block",
+      reason: "untrusted-recipients",
+      blocked: [OUTSIDE],
+      choice: "cancel",
+      listSource: "cache",
+    });
     await closeComposeWindows(d());
 
     bridge = await restartBridge(env, bridge);
@@ -278,7 +352,8 @@ describe.skipIf(reason)("daily use in a real Thunderbird (issue #6)", () => {
   });
 
   it("card events: pulling the card shows in the status within 1 s of the bridge's notification and pauses checks; re-inserting restores both", async () => {
-    const accountId = (await storage<{ "mss.accounts": Array<{ accountId: string }> }>(d(), ["mss.accounts"]))["mss.accounts"][0]!.accountId;
+    const accountId = (await storage<{ "mss.accounts": Array<{ accountId: string }> }>(d(), ["mss.accounts"]))["mss.accounts"][0]!
+      .accountId;
     await waitFor("the status to show the card", async () => cardPresentIn(await extStatus(d())), 20_000, 100);
     const before = await serverChecks(d(), accountId);
     expect(before).toMatchObject({ paused: false });
@@ -314,10 +389,15 @@ describe.skipIf(reason)("daily use in a real Thunderbird (issue #6)", () => {
       const lagRemoved = Date.parse(s1.updatedAt) - removed.at;
       console.log(`[e2e] daily use: card pulled → status ${lagRemoved} ms after the bridge's notification`);
       expect(lagRemoved).toBeLessThan(1000);
-      const paused = await waitFor("checks paused", async () => {
-        const s = await extStatus(d());
-        return s?.checksPaused ? s : null;
-      }, 10_000, 50);
+      const paused = await waitFor(
+        "checks paused",
+        async () => {
+          const s = await extStatus(d());
+          return s?.checksPaused ? s : null;
+        },
+        10_000,
+        50,
+      );
       expect(paused.checksPaused).toBe(true);
       expect(await serverChecks(d(), accountId)).toEqual({ paused: true, doBiff: false, loginAtStartUp: false });
       // The toolbar popup's page says it too, in French.
@@ -333,7 +413,12 @@ describe.skipIf(reason)("daily use in a real Thunderbird (issue #6)", () => {
 
       // Re-insert: status and checks come back.
       await env.insertCard();
-      const inserted = await waitFor("the bridge's card.changed inserted", () => seen.find((e) => e.event === "inserted" && e.at >= removed.at), 15_000, 20);
+      const inserted = await waitFor(
+        "the bridge's card.changed inserted",
+        () => seen.find((e) => e.event === "inserted" && e.at >= removed.at),
+        15_000,
+        20,
+      );
       const s2 = await waitFor(
         "the extension's status with the card",
         async () => {
@@ -346,16 +431,24 @@ describe.skipIf(reason)("daily use in a real Thunderbird (issue #6)", () => {
       const lagInserted = Date.parse(s2.updatedAt) - inserted.at;
       console.log(`[e2e] daily use: card inserted → status ${lagInserted} ms after the bridge's notification`);
       expect(lagInserted).toBeLessThan(1000);
-      await waitFor("checks resumed", async () => {
-        const s = await extStatus(d());
-        return s && !s.checksPaused && s.identity ? s : null;
-      }, 15_000, 50);
+      await waitFor(
+        "checks resumed",
+        async () => {
+          const s = await extStatus(d());
+          return s && !s.checksPaused && s.identity ? s : null;
+        },
+        15_000,
+        50,
+      );
       expect(await serverChecks(d(), accountId)).toEqual(before);
       const popupIn = await waitForPage(
         d(),
         POPUP_PAGE,
         ["#state-card", "#state-pin", "#checks", "#identity", "#directory"],
-        (p) => p.elements["#state-card"]?.dataset?.state === "present" && p.elements["#checks"]?.text === "active" && p.elements["#directory"]?.dataset?.state === "offline",
+        (p) =>
+          p.elements["#state-card"]?.dataset?.state === "present" &&
+          p.elements["#checks"]?.text === "active" &&
+          p.elements["#directory"]?.dataset?.state === "offline",
         "the popup with the card back",
       );
       expect(popupIn.elements["#state-pin"]!.dataset!.state).toBe("ok");

@@ -26,10 +26,24 @@ describe.skipIf(reason)("issue 5: a card certificate from a foreign CA", () => {
 
   it("5. is refused by the server and the extension reports that the server refused the card", async () => {
     const driver = env.tb!.driver;
-    await waitForPage(driver, SETUP, ["#create"], (s) => !!s.elements["#create"]?.visible && s.elements["#create"]?.disabled === false, "the setup page to offer account creation", 60_000);
+    await waitForPage(
+      driver,
+      SETUP,
+      ["#create"],
+      (s) => !!s.elements["#create"]?.visible && s.elements["#create"]?.disabled === false,
+      "the setup page to offer account creation",
+      60_000,
+    );
     const mark = env.dovecot.logMark();
     await pageClick(driver, SETUP, "#create");
-    const out = await waitForPage(driver, SETUP, ["#result", "#result-title", "#result-text"], (s) => !!s.elements["#result"]?.visible, "the setup outcome", 90_000);
+    const out = await waitForPage(
+      driver,
+      SETUP,
+      ["#result", "#result-title", "#result-text"],
+      (s) => !!s.elements["#result"]?.visible,
+      "the setup outcome",
+      90_000,
+    );
 
     // The server side: the EXTERNAL login was refused — no login happened. Dovecot asks for a
     // certificate from the IGC-Santé CA (its CA list in the handshake); NSS then either offers the
@@ -37,7 +51,9 @@ describe.skipIf(reason)("issue 5: a card certificate from a foreign CA", () => {
     const dlog = () => env.dovecot.log().slice(mark);
     const why = () => `${JSON.stringify(out.elements)}\n${dlog()}\n${env.tb!.output().slice(-2000)}`;
     expect(dlog(), why()).toMatch(/external\(.*\): Client didn't present valid SSL certificate/);
-    expect(dlog(), why()).toMatch(/Disconnected: .*\((client didn't send a cert|client sent an invalid cert|auth failed[^)]*)\).*method=EXTERNAL/);
+    expect(dlog(), why()).toMatch(
+      /Disconnected: .*\((client didn't send a cert|client sent an invalid cert|auth failed[^)]*)\).*method=EXTERNAL/,
+    );
     expect(dlog()).not.toMatch(/Login: user=</);
 
     // The extension's report: a failed logon classified as refused by the server, with what to do.
@@ -47,7 +63,9 @@ describe.skipIf(reason)("issue 5: a card certificate from a foreign CA", () => {
     expect(result.dataset?.code, JSON.stringify(out.elements)).toBe("logon-cert-not-igc-sante");
     expect(out.elements["#result-title"]?.text).toMatch(/IGC-Sant/);
     expect(out.elements["#result-title"]?.text).toMatch(/refus/i);
-    console.log(`[e2e] foreign-CA card reported as ${result.dataset?.code}: ${out.elements["#result-title"]?.text} / ${out.elements["#result-text"]?.text}`);
+    console.log(
+      `[e2e] foreign-CA card reported as ${result.dataset?.code}: ${out.elements["#result-title"]?.text} / ${out.elements["#result-text"]?.text}`,
+    );
 
     // The account was still created (the card's identity and the directory are fine); only the
     // login is refused, which the user is told about.

@@ -86,7 +86,15 @@ describe.skipIf(reason)("certificate front: Dovecot IMAP + Postfix submission", 
 
   it("accepts a submission authorised by the card's certificate and delivers it into the IMAP store", async () => {
     const marker = `marker-${Date.now()}`;
-    const r = await smtpSend({ port: postfix.submissionPort, ca, servername: "smtp.cert.mssante.test", identity: card(), from: DOCTOR, to: COLLEAGUE, body: marker });
+    const r = await smtpSend({
+      port: postfix.submissionPort,
+      ca,
+      servername: "smtp.cert.mssante.test",
+      identity: card(),
+      from: DOCTOR,
+      to: COLLEAGUE,
+      body: marker,
+    });
     expect(r.accepted).toBe(true);
     const msg = await dovecot.waitForMessage(COLLEAGUE, marker);
     expect(msg).toContain(`From: <${DOCTOR}>`);
@@ -95,7 +103,15 @@ describe.skipIf(reason)("certificate front: Dovecot IMAP + Postfix submission", 
 
   it("refuses a submission with a foreign CA's certificate or with none", async () => {
     for (const identity of [foreign(), undefined]) {
-      const r = await smtpSend({ port: postfix.submissionPort, ca, servername: "smtp.cert.mssante.test", identity, from: DOCTOR, to: COLLEAGUE, body: "x" });
+      const r = await smtpSend({
+        port: postfix.submissionPort,
+        ca,
+        servername: "smtp.cert.mssante.test",
+        identity,
+        from: DOCTOR,
+        to: COLLEAGUE,
+        body: "x",
+      });
       expect(r.accepted).toBe(false);
       expect(r.replies.join("\n")).toMatch(/554 5\.7\.1 .*Access denied/);
     }

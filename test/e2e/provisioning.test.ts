@@ -22,7 +22,10 @@ const COLLEAGUE = COLLEAGUES[0].address;
 
 function auditLines(env: E2EEnv): Array<{ operation: string; origin: string; result: string }> {
   const text = readFileSync(path.join(env.bridgeDataDir, "audit.log"), "utf8");
-  return text.split("\n").filter(Boolean).map((l) => JSON.parse(l));
+  return text
+    .split("\n")
+    .filter(Boolean)
+    .map((l) => JSON.parse(l));
 }
 
 async function imapAccounts(driver: Driver): Promise<{ accounts: AccountInfo[]; smtp: Awaited<ReturnType<typeof listAccounts>>["smtp"] }> {
@@ -32,19 +35,47 @@ async function imapAccounts(driver: Driver): Promise<{ accounts: AccountInfo[]; 
 
 /** Clicks "Create the account" on the setup page and waits for the outcome shown to the user. */
 async function runOneClick(driver: Driver) {
-  await waitForPage(driver, SETUP, ["#create"], (s) => !!s.elements["#create"]?.visible && s.elements["#create"]?.disabled === false, "the setup page to offer account creation", 60_000);
+  await waitForPage(
+    driver,
+    SETUP,
+    ["#create"],
+    (s) => !!s.elements["#create"]?.visible && s.elements["#create"]?.disabled === false,
+    "the setup page to offer account creation",
+    60_000,
+  );
   await pageClick(driver, SETUP, "#create");
-  return await waitForPage(driver, SETUP, RESULT, (s) => !!(s.elements["#result"]?.visible || s.elements["#confirm"]?.visible), "the setup outcome", 90_000);
+  return await waitForPage(
+    driver,
+    SETUP,
+    RESULT,
+    (s) => !!(s.elements["#result"]?.visible || s.elements["#confirm"]?.visible),
+    "the setup outcome",
+    90_000,
+  );
 }
 
 /** Composes and sends from the MSSanté identity through the MailExtension compose API. */
-async function send(driver: Driver, identityId: string, to: string[], subject: string, body: string): Promise<{ ok: boolean; error?: string }> {
-  const tab = await driver.api<{ id: number }>("compose.beginNew", null, { identityId, to, subject, plainTextBody: body, isPlainText: true });
+async function send(
+  driver: Driver,
+  identityId: string,
+  to: string[],
+  subject: string,
+  body: string,
+): Promise<{ ok: boolean; error?: string }> {
+  const tab = await driver.api<{ id: number }>("compose.beginNew", null, {
+    identityId,
+    to,
+    subject,
+    plainTextBody: body,
+    isPlainText: true,
+  });
   try {
     // Resolves with {mode, messages} once sent; after a failure Thunderbird 153 resolves too
     // (without messages) once the user closed its error dialog.
     const r = await driver.api<{ messages?: unknown[] } | null>("compose.sendMessage", tab.id, { mode: "sendNow" });
-    return r && Array.isArray(r.messages) && r.messages.length > 0 ? { ok: true } : { ok: false, error: `sendMessage returned ${JSON.stringify(r)}` };
+    return r && Array.isArray(r.messages) && r.messages.length > 0
+      ? { ok: true }
+      : { ok: false, error: `sendMessage returned ${JSON.stringify(r)}` };
   } catch (e) {
     return { ok: false, error: (e as Error).message };
   }
@@ -69,7 +100,14 @@ describe.skipIf(reason)("issue 5: one-click MSSanté account from the card, in a
   });
 
   it("1. pairs through native messaging with no typed code, and the connection is authenticated both ways", async () => {
-    const page = await waitForPage(driver, SETUP, ["#state-bridge", "#pairing", "#pair-code"], (s) => s.elements["#state-bridge"]?.dataset?.state === "connected", "the bridge to show connected", 60_000);
+    const page = await waitForPage(
+      driver,
+      SETUP,
+      ["#state-bridge", "#pairing", "#pair-code"],
+      (s) => s.elements["#state-bridge"]?.dataset?.state === "connected",
+      "the bridge to show connected",
+      60_000,
+    );
     // Nothing was typed: the code-pairing section stayed hidden and its field empty.
     expect(page.elements["#pairing"]?.visible).toBe(false);
     expect(page.elements["#pair-code"]?.value ?? "").toBe("");
@@ -94,7 +132,14 @@ describe.skipIf(reason)("issue 5: one-click MSSanté account from the card, in a
   it("2. one click creates exactly one account from the card: IMAP and SMTP on the certificate front found by SRV, STARTTLS, External; a second run creates nothing", async () => {
     const before = await imapAccounts(driver);
     expect(before.accounts).toEqual([]);
-    const page = await waitForPage(driver, SETUP, ["#id-name", "#id-rpps", "#candidates"], (s) => !!s.elements["#candidates"]?.text, "the identity and the directory candidates", 60_000);
+    const page = await waitForPage(
+      driver,
+      SETUP,
+      ["#id-name", "#id-rpps", "#candidates"],
+      (s) => !!s.elements["#candidates"]?.text,
+      "the identity and the directory candidates",
+      60_000,
+    );
     expect(page.elements["#id-name"]?.text).toMatch(/JEAN DUPONT/i);
     expect(page.elements["#candidates"]?.text).toContain(DOCTOR.address);
 
@@ -107,7 +152,13 @@ describe.skipIf(reason)("issue 5: one-click MSSanté account from the card, in a
     const account = after.accounts[0]!;
     accountKey = account.key;
     // The certificate front (SRV priority 20), not the Pro Santé Connect one (priority 10).
-    expect(account.incoming).toMatchObject({ type: "imap", hostname: HOSTS.imapCert, port: env.dovecot.imapPort, socketType: 2, authMethod: 7 });
+    expect(account.incoming).toMatchObject({
+      type: "imap",
+      hostname: HOSTS.imapCert,
+      port: env.dovecot.imapPort,
+      socketType: 2,
+      authMethod: 7,
+    });
     expect(account.identities).toHaveLength(1);
     const identity = account.identities[0]!;
     identityId = identity.key;
@@ -120,20 +171,27 @@ describe.skipIf(reason)("issue 5: one-click MSSanté account from the card, in a
     expect(after.smtp).toHaveLength(1);
 
     // Second run: reload the page, click again; nothing new appears.
-    await driver.chrome(`
+    await driver.chrome(
+      `
       for (const w of Services.wm.getEnumerator("mail:3pane")) {
         for (const t of w.document.getElementById("tabmail").tabInfo) {
           if (t.browser && t.browser.currentURI.spec.includes(args.page)) t.browser.reload();
         }
       }
-      return true;`, { page: SETUP });
-    await waitFor("the reload to clear the result", async () => {
-      try {
-        return !(await pageSnapshot(driver, SETUP, ["#result"])).elements["#result"]?.visible;
-      } catch {
-        return false;
-      }
-    }, 20_000);
+      return true;`,
+      { page: SETUP },
+    );
+    await waitFor(
+      "the reload to clear the result",
+      async () => {
+        try {
+          return !(await pageSnapshot(driver, SETUP, ["#result"])).elements["#result"]?.visible;
+        } catch {
+          return false;
+        }
+      },
+      20_000,
+    );
     const second = await runOneClick(driver);
     // Already configured: said so, no repair question, nothing changed.
     expect(second.elements["#result"]?.dataset, JSON.stringify(second.elements)).toMatchObject({ outcome: "success", code: "unchanged" });
@@ -155,14 +213,25 @@ describe.skipIf(reason)("issue 5: one-click MSSanté account from the card, in a
 
     await env.dovecot.deliver(DOCTOR.address, "accueil@mssante.test", "Bienvenue dans votre messagerie MSSanté", "Bonjour.");
     // No connection left from the setup's check: reading INBOX must log in again, with the card.
-    await driver.chrome(`MailServices.accounts.getAccount(args.key).incomingServer.closeCachedConnections(); return true;`, { key: accountKey });
+    await driver.chrome(`MailServices.accounts.getAccount(args.key).incomingServer.closeCachedConnections(); return true;`, {
+      key: accountKey,
+    });
     const mark = env.dovecot.logMark();
-    const inbox = await folderSubjects(driver, accountKey, { waitForSubject: "Bienvenue dans votre messagerie MSSanté", timeoutMs: 20_000 });
+    const inbox = await folderSubjects(driver, accountKey, {
+      waitForSubject: "Bienvenue dans votre messagerie MSSanté",
+      timeoutMs: 20_000,
+    });
     expect(inbox.folders).toContain("INBOX");
     expect(inbox.subjects).toContain("Bienvenue dans votre messagerie MSSanté");
     await env.dovecot.waitForLog(new RegExp(`Login: user=<${DOCTOR.address}>, method=EXTERNAL, cert_user=<${DOCTOR.idNat}>`), 10_000, mark);
     const since = env.dovecot.log().slice(mark);
-    expect(since.split("\n").filter((l) => /Login: user=/.test(l)).every((l) => /method=EXTERNAL/.test(l)), since).toBe(true);
+    expect(
+      since
+        .split("\n")
+        .filter((l) => /Login: user=/.test(l))
+        .every((l) => /method=EXTERNAL/.test(l)),
+      since,
+    ).toBe(true);
     expect(since).not.toMatch(/auth failed|Aborted login/i);
   });
 
@@ -172,7 +241,9 @@ describe.skipIf(reason)("issue 5: one-click MSSanté account from the card, in a
     const marker = `e2e-marker-${Date.now()}`;
     const pfMark = env.postfix.logMark();
     const sent = await send(driver, identityId, [COLLEAGUE, DOCTOR.address], subject, `Bonjour,\n${marker}\n`);
-    expect(sent, `${JSON.stringify(await driver.prompts())}\n${env.postfix.log().slice(pfMark)}\n${env.tb!.output().slice(-3000)}`).toEqual({ ok: true });
+    expect(sent, `${JSON.stringify(await driver.prompts())}\n${env.postfix.log().slice(pfMark)}\n${env.tb!.output().slice(-3000)}`).toEqual(
+      { ok: true },
+    );
     // Accepted because of the card's certificate (Postfix: trusted client certificate, TLS 1.2).
     await env.postfix.waitForLog(/Trusted TLS connection established from .*TLSv1\.2/, 10_000, pfMark);
     const delivered = await env.dovecot.waitForMessage(COLLEAGUE, marker, 20_000);
@@ -191,7 +262,12 @@ describe.skipIf(reason)("issue 5: one-click MSSanté account from the card, in a
     const refusedMarker = `e2e-refused-${Date.now()}`;
     const refused = await send(driver, identityId, [COLLEAGUE], `Sans carte ${Date.now()}`, refusedMarker);
     const diag = async () =>
-      `send: ${JSON.stringify(refused)}\nprompts: ${JSON.stringify((await driver.prompts()).events.slice(alertsBefore))}\npostfix: ${env.postfix.log().slice(pf2).split("\n").filter((l) => !/SSL_accept/.test(l)).join("\n")}\ntb: ${env.tb!.output().slice(-2500)}`;
+      `send: ${JSON.stringify(refused)}\nprompts: ${JSON.stringify((await driver.prompts()).events.slice(alertsBefore))}\npostfix: ${env.postfix
+        .log()
+        .slice(pf2)
+        .split("\n")
+        .filter((l) => !/SSL_accept/.test(l))
+        .join("\n")}\ntb: ${env.tb!.output().slice(-2500)}`;
     expect(refused.ok, await diag()).toBe(false);
     // The server refused it: no trusted certificate, access denied at RCPT.
     await env.postfix.waitForLog(/NOQUEUE: reject: RCPT from .*Access denied/, 15_000, pf2).catch(async (e) => {

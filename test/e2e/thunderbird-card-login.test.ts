@@ -13,7 +13,15 @@ import { startDovecot, type Dovecot } from "../harness/dovecot.ts";
 import { startThunderbird, type Thunderbird } from "../harness/thunderbird.ts";
 import { createImapAccount, folderSubjects, listAccounts, verifyLogon } from "./support/chrome.ts";
 
-const reason = missingComponents("e2e Thunderbird card login", ["thunderbird", "dovecot", "softhsm2-util", "pkcs11-tool", "certutil", "modutil", "root"]);
+const reason = missingComponents("e2e Thunderbird card login", [
+  "thunderbird",
+  "dovecot",
+  "softhsm2-util",
+  "pkcs11-tool",
+  "certutil",
+  "modutil",
+  "root",
+]);
 const HOST = "imap.cert.mssante.test";
 
 describe.skipIf(reason)("Thunderbird logs in to IMAP with the SoftHSM card key (harness milestone)", () => {

@@ -33,7 +33,11 @@ export async function ui<T>(driver: Driver, fn: string, ...args: unknown[]): Pro
 
 export interface ExtStatus {
   bridge: { kind: string; [k: string]: unknown };
-  card: { readers: Array<{ name: string; cardPresent: boolean }>; boundReader: string | null; unavailable: { reason: string } | null } | null;
+  card: {
+    readers: Array<{ name: string; cardPresent: boolean }>;
+    boundReader: string | null;
+    unavailable: { reason: string } | null;
+  } | null;
   identity: Record<string, unknown> | null;
   pin: { state: string; pinPad: boolean } | null;
   checksPaused: boolean;
@@ -88,7 +92,14 @@ export async function click(driver: Driver, urlPart: string, selector: string): 
 }
 
 /** Polls a page (tab or popup window) until `pred` holds. */
-export async function waitForPage(driver: Driver, urlPart: string, selectors: string[], pred: (s: Snapshot) => boolean, what: string, timeoutMs = 30_000): Promise<Snapshot> {
+export async function waitForPage(
+  driver: Driver,
+  urlPart: string,
+  selectors: string[],
+  pred: (s: Snapshot) => boolean,
+  what: string,
+  timeoutMs = 30_000,
+): Promise<Snapshot> {
   let last: Snapshot | null = null;
   try {
     return await waitFor(
@@ -178,7 +189,12 @@ export async function restartBridge(env: E2EEnv, current: BridgeProcess, extraEn
 }
 
 /** Waits until the extension's status says the bridge is (or is not) connected. */
-export async function waitForBridgeKind(driver: Driver, pred: (kind: string) => boolean, what: string, timeoutMs = 30_000): Promise<ExtStatus> {
+export async function waitForBridgeKind(
+  driver: Driver,
+  pred: (kind: string) => boolean,
+  what: string,
+  timeoutMs = 30_000,
+): Promise<ExtStatus> {
   return await waitFor(
     what,
     async () => {
@@ -203,7 +219,11 @@ export interface AutocompleteRow {
  * same code as a function of the mssDriverUi Experiment never received its final result on
  * Thunderbird 153 — cause not found; the sandbox path works.)
  */
-export async function addrbookAutocomplete(driver: Driver, text: string, timeoutMs = 15_000): Promise<{ searchResult: number; rows: AutocompleteRow[] }> {
+export async function addrbookAutocomplete(
+  driver: Driver,
+  text: string,
+  timeoutMs = 15_000,
+): Promise<{ searchResult: number; rows: AutocompleteRow[] }> {
   return await driver.chrome(
     `const search = Cc["@mozilla.org/autocomplete/search;1?name=addrbook"].getService(Ci.nsIAutoCompleteSearch);
      return await new Promise((resolve, reject) => {
@@ -234,7 +254,10 @@ export function startSend(driver: Driver, tabId: number): Promise<{ ok: true } |
 }
 
 /** The incoming server's check state (what the extension's pauseChecks changes). */
-export async function serverChecks(driver: Driver, accountId: string): Promise<{ paused: boolean; doBiff: boolean; loginAtStartUp: boolean }> {
+export async function serverChecks(
+  driver: Driver,
+  accountId: string,
+): Promise<{ paused: boolean; doBiff: boolean; loginAtStartUp: boolean }> {
   return await driver.chrome(
     `const s = MailServices.accounts.getAccount(args.id).incomingServer;
      let paused = false; try { paused = s.getBoolValue("mss_checks_paused"); } catch {}

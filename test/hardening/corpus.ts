@@ -28,10 +28,14 @@ interface RawCase {
 
 export function loadCorpus(dir = CORPUS_DIR): CorpusCase[] {
   const out: CorpusCase[] = [];
-  for (const file of readdirSync(dir).filter((f) => f.endsWith(".json")).sort()) {
+  for (const file of readdirSync(dir)
+    .filter((f) => f.endsWith(".json"))
+    .sort()) {
     const doc = JSON.parse(readFileSync(path.join(dir, file), "utf8")) as { cases: RawCase[] };
     for (const c of doc.cases) {
-      const text = c.textRepeat ? c.textRepeat.open.repeat(c.textRepeat.times) + c.textRepeat.middle + c.textRepeat.close.repeat(c.textRepeat.times) : c.text;
+      const text = c.textRepeat
+        ? c.textRepeat.open.repeat(c.textRepeat.times) + c.textRepeat.middle + c.textRepeat.close.repeat(c.textRepeat.times)
+        : c.text;
       out.push({
         n: -1 - out.length,
         file,

@@ -156,7 +156,19 @@ export async function runFuzz(cases: readonly FuzzCase[], opts: FuzzOptions): Pr
   const workers = opts.workers ?? 8;
   const interval = opts.minIntervalMs ?? 25;
   const replyTimeout = opts.replyTimeoutMs ?? 20_000;
-  const stats: FuzzStats = { sent: 0, reachedParser: 0, typedErrors: 0, successes: 0, rateLimited: 0, closes: {}, errorCodes: {}, reconnects: 0, retried: 0, failures: [], ms: 0 };
+  const stats: FuzzStats = {
+    sent: 0,
+    reachedParser: 0,
+    typedErrors: 0,
+    successes: 0,
+    rateLimited: 0,
+    closes: {},
+    errorCodes: {},
+    reconnects: 0,
+    retried: 0,
+    failures: [],
+    ms: 0,
+  };
   const started = performance.now();
   let next = 0;
 
@@ -218,7 +230,8 @@ function classify(c: FuzzCase, o: Outcome, s: FuzzStats): void {
   const problem = checkAnswer(o.msg);
   if (problem) return fail(problem);
   const required = (c as FuzzCase & { code?: number }).code;
-  if (required !== undefined && o.msg.error?.code !== required) return fail(`expected error ${required}, got ${JSON.stringify(o.msg.error?.code ?? "a result")}`);
+  if (required !== undefined && o.msg.error?.code !== required)
+    return fail(`expected error ${required}, got ${JSON.stringify(o.msg.error?.code ?? "a result")}`);
   if (o.msg.error) {
     const code = o.msg.error.code as number;
     s.errorCodes[CODE_NAMES.get(code) ?? String(code)] = (s.errorCodes[CODE_NAMES.get(code) ?? String(code)] ?? 0) + 1;

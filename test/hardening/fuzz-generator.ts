@@ -35,7 +35,6 @@ export interface FuzzCase {
 
 // ---- deterministic randomness -------------------------------------------------------------------
 
-
 const int = (r: Rng, lo: number, hi: number) => lo + Math.floor(r() * (hi - lo + 1));
 const pick = <T>(r: Rng, xs: readonly T[]): T => xs[Math.floor(r() * xs.length)]!;
 
@@ -86,7 +85,26 @@ const UNICODE_JUNK = [
   "../../../../etc/passwd",
 ];
 
-const WEIRD_NUMBERS = ["1e309", "-1e309", "1e-400", "-0", "9007199254740993", "-9007199254740993", "1.5", "0.1e1", "123456789012345678901234567890", "1E+2", "0x10", "NaN", "Infinity", "-Infinity", "01", ".5", "5.", "+1"];
+const WEIRD_NUMBERS = [
+  "1e309",
+  "-1e309",
+  "1e-400",
+  "-0",
+  "9007199254740993",
+  "-9007199254740993",
+  "1.5",
+  "0.1e1",
+  "123456789012345678901234567890",
+  "1E+2",
+  "0x10",
+  "NaN",
+  "Infinity",
+  "-Infinity",
+  "01",
+  ".5",
+  "5.",
+  "+1",
+];
 
 function junkValue(r: Rng, depth = 0): unknown {
   switch (int(r, 0, 9)) {
@@ -138,9 +156,30 @@ const families: Record<string, Gen> = {
       case 3:
         return text(valid.replace(/}$/, ",}"));
       case 4:
-        return text(pick(r, ["", " ", "\n", "undefined", "NaN", "{", "}", "[", "]", "nul", "tru", "/* c */ {}", "{'a':1}", "{\"a\":}", "{:1}", "\"unterminated"]));
+        return text(
+          pick(r, [
+            "",
+            " ",
+            "\n",
+            "undefined",
+            "NaN",
+            "{",
+            "}",
+            "[",
+            "]",
+            "nul",
+            "tru",
+            "/* c */ {}",
+            "{'a':1}",
+            '{"a":}',
+            "{:1}",
+            '"unterminated',
+          ]),
+        );
       case 5:
-        return text(`{"jsonrpc":"2.0","id":1,"method":"session.hello","params":{"protocolVersion":${pick(r, ["NaN", "Infinity", "0x1", "1e", "--1", "1.2.3"])}}}`);
+        return text(
+          `{"jsonrpc":"2.0","id":1,"method":"session.hello","params":{"protocolVersion":${pick(r, ["NaN", "Infinity", "0x1", "1e", "--1", "1.2.3"])}}}`,
+        );
       case 6:
         return text(valid.replace(/:/, "::"));
       case 7: {
@@ -192,7 +231,12 @@ const families: Record<string, Gen> = {
     const item = pick(r, ["1", "null", '""', "{}", "[]", "true"]);
     const arr = "[" + Array.from({ length: n }, () => item).join(",") + "]";
     const where = int(r, 0, 2);
-    let t = where === 0 ? `{"jsonrpc":"2.0","id":1,"method":"directory.search","params":{"query":${arr}}}` : where === 1 ? `{"jsonrpc":"2.0","id":1,"method":"directory.search","params":${arr}}` : `{"jsonrpc":"2.0","id":${arr},"method":"bridge.status"}`;
+    let t =
+      where === 0
+        ? `{"jsonrpc":"2.0","id":1,"method":"directory.search","params":{"query":${arr}}}`
+        : where === 1
+          ? `{"jsonrpc":"2.0","id":1,"method":"directory.search","params":${arr}}`
+          : `{"jsonrpc":"2.0","id":${arr},"method":"bridge.status"}`;
     if (Buffer.byteLength(t) > MAX_MESSAGE_BYTES) t = `{"jsonrpc":"2.0","id":1,"method":"directory.search","params":{"query":[1,2,3]}}`;
     return text(t);
   },

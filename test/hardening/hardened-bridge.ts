@@ -40,7 +40,8 @@ export interface HardenedBridge extends BridgeProcess {
 
 function deepMerge(a: Record<string, any>, b: Record<string, any>): Record<string, any> {
   const out = { ...a };
-  for (const [k, v] of Object.entries(b)) out[k] = v && typeof v === "object" && !Array.isArray(v) && a[k] && typeof a[k] === "object" ? deepMerge(a[k], v) : v;
+  for (const [k, v] of Object.entries(b))
+    out[k] = v && typeof v === "object" && !Array.isArray(v) && a[k] && typeof a[k] === "object" ? deepMerge(a[k], v) : v;
   return out;
 }
 
@@ -102,5 +103,12 @@ export function readTextTree(dir: string, skip: (name: string) => boolean = (n) 
 /** The forms a secret could take in a log: base64, base64url, hex (lower and upper). */
 export function secretForms(secret: Uint8Array): string[] {
   const b = Buffer.from(secret);
-  return [b.toString("base64"), b.toString("base64url"), b.toString("hex"), b.toString("hex").toUpperCase(), b.toString("base64").slice(0, 24), b.toString("hex").slice(0, 32)];
+  return [
+    b.toString("base64"),
+    b.toString("base64url"),
+    b.toString("hex"),
+    b.toString("hex").toUpperCase(),
+    b.toString("base64").slice(0, 24),
+    b.toString("hex").slice(0, 32),
+  ];
 }

@@ -151,15 +151,26 @@ export async function startBridgeProcess(opts: BridgeProcessOptions = {}): Promi
 }
 
 /** Drives `mss-bridge native-host` the way Thunderbird does: length-prefixed JSON on stdin/stdout. */
-export async function nativeHostExchange(dataDir: string, messages: unknown[], env?: Record<string, string>): Promise<{ replies: unknown[]; result: CliResult }> {
+export async function nativeHostExchange(
+  dataDir: string,
+  messages: unknown[],
+  env?: Record<string, string>,
+): Promise<{ replies: unknown[]; result: CliResult }> {
   const input = Buffer.concat(messages.map((m) => encodeNativeMessage(m)));
-  const result = await runBridgeCli(["native-host", "/path/to/mssante_bridge.json", "mssante-thunderbird@mss-bridge"], { dataDir, input, ...(env ? { env } : {}) });
+  const result = await runBridgeCli(["native-host", "/path/to/mssante_bridge.json", "mssante-thunderbird@mss-bridge"], {
+    dataDir,
+    input,
+    ...(env ? { env } : {}),
+  });
   const replies = new NativeMessageDecoder().push(result.stdoutBytes);
   return { replies, result };
 }
 
 /** The native-messaging pairing: returns the port and secret the extension would receive. */
-export async function pairWithNativeHost(bridge: { dataDir: string }, origin = TEST_ORIGIN): Promise<{ port: number; secret: Uint8Array<ArrayBuffer> }> {
+export async function pairWithNativeHost(
+  bridge: { dataDir: string },
+  origin = TEST_ORIGIN,
+): Promise<{ port: number; secret: Uint8Array<ArrayBuffer> }> {
   const { replies } = await nativeHostExchange(bridge.dataDir, [{ type: "pair", origin }]);
   const r = replies[0] as { type: string; port: number; secret: string; message?: string };
   if (r?.type !== "paired") throw new Error(`native-host pairing failed: ${JSON.stringify(r)}`);
@@ -185,7 +196,11 @@ export interface TestClient {
 }
 
 /** Opens a WebSocket as the extension would (Origin header set), resolves once open. */
-export function openClient(port: number, origin: string | null = TEST_ORIGIN, opts: { host?: string; path?: string } = {}): Promise<TestClient> {
+export function openClient(
+  port: number,
+  origin: string | null = TEST_ORIGIN,
+  opts: { host?: string; path?: string } = {},
+): Promise<TestClient> {
   const headers: Record<string, string> = {};
   if (opts.host) headers.Host = opts.host;
   const ws = new WebSocket(`ws://127.0.0.1:${port}${opts.path ?? WS_PATH}`, {
@@ -259,7 +274,12 @@ export function openClient(port: number, origin: string | null = TEST_ORIGIN, op
 }
 
 /** A raw upgrade request with exactly the headers given; resolves with the HTTP status (101 = upgraded). */
-export function upgradeStatus(port: number, headers: Record<string, string | undefined>, urlPath = WS_PATH, connectHost = "127.0.0.1"): Promise<number> {
+export function upgradeStatus(
+  port: number,
+  headers: Record<string, string | undefined>,
+  urlPath = WS_PATH,
+  connectHost = "127.0.0.1",
+): Promise<number> {
   const h: Record<string, string> = {
     Connection: "Upgrade",
     Upgrade: "websocket",

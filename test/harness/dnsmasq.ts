@@ -58,7 +58,8 @@ export async function startDnsmasq(records: SrvHost[], localDomains: string[] = 
   const port = await freePort();
   const args = [
     "-k",
-    "-p", String(port),
+    "-p",
+    String(port),
     "--listen-address=127.0.0.1",
     "--bind-interfaces",
     "--no-resolv",

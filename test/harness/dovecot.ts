@@ -112,7 +112,9 @@ async function lmtpDeliver(port: number, to: string, from: string, subject: stri
       await reply();
     }
     const date = new Date().toUTCString();
-    sock.write(`From: <${from}>\r\nTo: <${to}>\r\nSubject: ${subject}\r\nDate: ${date}\r\nMessage-ID: <${Date.now()}.${Math.random().toString(36).slice(2)}@harness.test>\r\n\r\n${body}\r\n.\r\n`);
+    sock.write(
+      `From: <${from}>\r\nTo: <${to}>\r\nSubject: ${subject}\r\nDate: ${date}\r\nMessage-ID: <${Date.now()}.${Math.random().toString(36).slice(2)}@harness.test>\r\n\r\n${body}\r\n.\r\n`,
+    );
     await reply();
     sock.write("QUIT\r\n");
   } finally {
@@ -313,10 +315,12 @@ protocol lmtp {
     deliver: (to, from, subject, body) => lmtpDeliver(lmtpPort, to, from, subject, body),
     messages: (address) => inboxFiles(address).map((f) => readFileSync(f, "utf8")),
     waitForMessage: async (address, needle, timeoutMs = 20_000) =>
-      await waitFor(`a message containing ${JSON.stringify(needle)} for ${address}`, () =>
-        inboxFiles(address)
-          .map((f) => readFileSync(f, "utf8"))
-          .find((m) => m.includes(needle)),
+      await waitFor(
+        `a message containing ${JSON.stringify(needle)} for ${address}`,
+        () =>
+          inboxFiles(address)
+            .map((f) => readFileSync(f, "utf8"))
+            .find((m) => m.includes(needle)),
         timeoutMs,
         200,
       ),

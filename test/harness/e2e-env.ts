@@ -54,9 +54,33 @@ export const DOCTOR = {
 
 /** Directory fixtures: the doctor, colleagues with accents and compound names, an ORG mailbox. */
 export const COLLEAGUES = [
-  { idNat: "810009876543", surname: "LEFÈVRE-MOREAU", givenName: "HÉLÈNE", profession: "Médecin", specialty: "Cardiologie", city: "LYON", address: `helene.lefevre-moreau@${E2E_DOMAIN}` },
-  { idNat: "810005551234", surname: "N'DIAYE", givenName: "FRANÇOIS-XAVIER", profession: "Médecin", specialty: "Pédiatrie", city: "SAINT-ÉTIENNE", address: `fx.ndiaye@${E2E_DOMAIN}` },
-  { idNat: "810007770001", surname: "DE LA ROCHE-AYMON", givenName: "ANNE-SOPHIE", profession: "Pharmacien", specialty: null, city: "CLERMONT-FERRAND", address: `as.delaroche@${E2E_DOMAIN}` },
+  {
+    idNat: "810009876543",
+    surname: "LEFÈVRE-MOREAU",
+    givenName: "HÉLÈNE",
+    profession: "Médecin",
+    specialty: "Cardiologie",
+    city: "LYON",
+    address: `helene.lefevre-moreau@${E2E_DOMAIN}`,
+  },
+  {
+    idNat: "810005551234",
+    surname: "N'DIAYE",
+    givenName: "FRANÇOIS-XAVIER",
+    profession: "Médecin",
+    specialty: "Pédiatrie",
+    city: "SAINT-ÉTIENNE",
+    address: `fx.ndiaye@${E2E_DOMAIN}`,
+  },
+  {
+    idNat: "810007770001",
+    surname: "DE LA ROCHE-AYMON",
+    givenName: "ANNE-SOPHIE",
+    profession: "Pharmacien",
+    specialty: null,
+    city: "CLERMONT-FERRAND",
+    address: `as.delaroche@${E2E_DOMAIN}`,
+  },
 ] as const;
 export const ORG_MAILBOX = { address: `secretariat.cardiologie@${E2E_DOMAIN}`, organisation: "CENTRE HOSPITALIER DE TEST" } as const;
 
@@ -144,7 +168,11 @@ export function directoryFixtures(): FixtureEntry[] {
       specialty: c.specialty,
       places: [{ city: c.city }],
     })),
-    { type: "ORG", email: ORG_MAILBOX.address, places: [{ organisation: ORG_MAILBOX.organisation, service: "SECRETARIAT DE CARDIOLOGIE", city: "LYON" }] },
+    {
+      type: "ORG",
+      email: ORG_MAILBOX.address,
+      places: [{ organisation: ORG_MAILBOX.organisation, service: "SECRETARIAT DE CARDIOLOGIE", city: "LYON" }],
+    },
   ];
 }
 
@@ -190,8 +218,12 @@ export async function startE2EEnv(opts: E2EEnvOptions = {}): Promise<E2EEnv> {
   };
 
   try {
-    const pki = await step("pki", () => createTestPki({ dir: path.join(root, "pki"), serverNames: [HOSTS.imapCert, HOSTS.smtpCert, "localhost"] }));
-    const token = await step("softhsm", () => createSoftHsmToken({ dir: path.join(root, "token"), pki, card: opts.cardCertificate === "foreign" ? pki.foreign : pki.doctor }));
+    const pki = await step("pki", () =>
+      createTestPki({ dir: path.join(root, "pki"), serverNames: [HOSTS.imapCert, HOSTS.smtpCert, "localhost"] }),
+    );
+    const token = await step("softhsm", () =>
+      createSoftHsmToken({ dir: path.join(root, "token"), pki, card: opts.cardCertificate === "foreign" ? pki.foreign : pki.doctor }),
+    );
 
     const mailboxes = [
       { address: DOCTOR.address, logins: [DOCTOR.idNat] },
@@ -199,7 +231,13 @@ export async function startE2EEnv(opts: E2EEnvOptions = {}): Promise<E2EEnv> {
       { address: ORG_MAILBOX.address },
     ];
     const dovecot = await step("dovecot", () =>
-      startDovecot({ serverCertFile: pki.server.certPem, serverKeyFile: pki.server.keyPem, clientCaFile: pki.ca.certPem, mailboxes, parentDir: root }),
+      startDovecot({
+        serverCertFile: pki.server.certPem,
+        serverKeyFile: pki.server.keyPem,
+        clientCaFile: pki.ca.certPem,
+        mailboxes,
+        parentDir: root,
+      }),
     );
     stops.push(() => dovecot.stop());
     const postfix = await step("postfix", () =>

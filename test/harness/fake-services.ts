@@ -72,7 +72,14 @@ export class FakeDirectoryService implements DirectoryService {
     return address === FAKE_ENTRY.email ? FAKE_ENTRY : null;
   }
   status() {
-    return { source: "offline" as const, sourceDate: "2026-11-01", builtAt: "2026-11-02T00:00:00.000Z", count: 1, ageDays: 1, stale: false };
+    return {
+      source: "offline" as const,
+      sourceDate: "2026-11-01",
+      builtAt: "2026-11-02T00:00:00.000Z",
+      count: 1,
+      ageDays: 1,
+      stale: false,
+    };
   }
   importInProgress = false;
   async importFromConfiguredSource(onProgress: (p: ImportProgress) => void) {
@@ -85,7 +92,12 @@ export class FakeDirectoryService implements DirectoryService {
 export class FakeTrustService implements TrustService {
   check(address: string) {
     const domain = address.slice(address.lastIndexOf("@") + 1);
-    return { address, domain, verdict: domain.endsWith("mssante.fr") ? ("trusted" as const) : ("untrusted" as const), listDate: "2026-11-01" };
+    return {
+      address,
+      domain,
+      verdict: domain.endsWith("mssante.fr") ? ("trusted" as const) : ("untrusted" as const),
+      listDate: "2026-11-01",
+    };
   }
   list() {
     return { domains: ["test.mssante.fr"], date: "2026-11-01", testOnly: true };

@@ -11,7 +11,18 @@
  *   disturb other suites using the machine's pcscd.
  */
 import { spawn, execFileSync, type ChildProcess } from "node:child_process";
-import { appendFileSync, existsSync, mkdirSync, readdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync, closeSync } from "node:fs";
+import {
+  appendFileSync,
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  mkdtempSync,
+  openSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+  closeSync,
+} from "node:fs";
 import net from "node:net";
 import os from "node:os";
 import path from "node:path";
@@ -335,11 +346,7 @@ export function privatePcscd(opts: PrivatePcscdOptions): PrivatePcscd {
       child = spawn("unshare", ["-m", "--propagation", "private", "sh", "-c", script], { stdio: ["ignore", fd, fd] });
       closeSync(fd);
       const c = child;
-      await waitFor(
-        () => c.exitCode !== null || existsSync(socketPath),
-        5000,
-        `the private pcscd socket (log: ${logFile})`,
-      );
+      await waitFor(() => c.exitCode !== null || existsSync(socketPath), 5000, `the private pcscd socket (log: ${logFile})`);
       if (c.exitCode !== null) throw new Error(`private pcscd exited with ${c.exitCode}; see ${logFile}`);
       await sleep(300); // vpcd listeners come up right after the socket
     },

@@ -33,7 +33,10 @@ export async function startXvfb(opts: { width?: number; height?: number; timeout
   proc.stderr!.on("data", (d: Buffer) => (stderr += d.toString()));
   const display = await new Promise<string>((resolve, reject) => {
     let out = "";
-    const t = setTimeout(() => reject(new Error(`Xvfb did not report a display within ${opts.timeoutMs ?? 10_000} ms: ${stderr}`)), opts.timeoutMs ?? 10_000);
+    const t = setTimeout(
+      () => reject(new Error(`Xvfb did not report a display within ${opts.timeoutMs ?? 10_000} ms: ${stderr}`)),
+      opts.timeoutMs ?? 10_000,
+    );
     (proc.stdio[3] as NodeJS.ReadableStream).on("data", (d: Buffer) => {
       out += d.toString();
       const m = /^(\d+)\n/.exec(out);

@@ -81,7 +81,6 @@ function ldifLine(attr: string, value: string): string {
   return safe ? `${attr}: ${value}` : `${attr}:: ${Buffer.from(value, "utf8").toString("base64")}`;
 }
 
-
 /** LDIF of the mailboxes: one entry per place, RDN employeeNumber=<sequence>. */
 export function entriesToLdif(entries: StoredEntry[], parentDn: string, startNumber = 1): { ldif: string; count: number } {
   const out: string[] = [];
@@ -92,7 +91,9 @@ export function entriesToLdif(entries: StoredEntry[], parentDn: string, startNum
       const lines = [
         `dn: employeeNumber=${seq},${parentDn}`,
         "objectClass: top",
-        ...(person ? ["objectClass: person", "objectClass: organizationalPerson", "objectClass: inetOrgPerson"] : ["objectClass: organizationalRole"]),
+        ...(person
+          ? ["objectClass: person", "objectClass: organizationalPerson", "objectClass: inetOrgPerson"]
+          : ["objectClass: organizationalRole"]),
         "objectClass: extensibleObject",
         `employeeNumber: ${seq}`,
         ldifLine("cn", displayNameOf(e, p ?? undefined)),
@@ -180,7 +181,10 @@ access to * by * read
     `dn: ou=people,${SLAPD_SUFFIX}\nobjectClass: organizationalUnit\nou: people`,
     `dn: ou=restricted,${SLAPD_SUFFIX}\nobjectClass: organizationalUnit\nou: restricted`,
     `dn: ou=system,${SLAPD_SUFFIX}\nobjectClass: organizationalUnit\nou: system`,
-    ...(opts.users ?? []).map((u) => `dn: cn=${u.cn},ou=system,${SLAPD_SUFFIX}\nobjectClass: person\ncn: ${u.cn}\nsn: ${u.cn}\n${ldifLine("userPassword", u.password)}`),
+    ...(opts.users ?? []).map(
+      (u) =>
+        `dn: cn=${u.cn},ou=system,${SLAPD_SUFFIX}\nobjectClass: person\ncn: ${u.cn}\nsn: ${u.cn}\n${ldifLine("userPassword", u.password)}`,
+    ),
   ].join("\n\n");
   const people = entriesToLdif(opts.entries, `ou=people,${SLAPD_SUFFIX}`, 1);
   const restricted = entriesToLdif(opts.restricted ?? [], `ou=restricted,${SLAPD_SUFFIX}`, 1_000_000);

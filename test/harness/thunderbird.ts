@@ -207,7 +207,12 @@ export async function startThunderbird(opts: ThunderbirdOptions = {}): Promise<T
     "mss.e2e.pin": opts.pin ?? "",
     ...(opts.prefs ?? {}),
   };
-  writeFileSync(path.join(profileDir, "user.js"), Object.entries(prefs).map(([k, v]) => prefLine(k, v)).join("\n") + "\n");
+  writeFileSync(
+    path.join(profileDir, "user.js"),
+    Object.entries(prefs)
+      .map(([k, v]) => prefLine(k, v))
+      .join("\n") + "\n",
+  );
 
   // The profile's NSS database: test CA trusted for servers, optional PKCS#11 modules.
   await run("certutil", ["-N", "-d", `sql:${profileDir}`, "--empty-password"]);
@@ -215,7 +220,9 @@ export async function startThunderbird(opts: ThunderbirdOptions = {}): Promise<T
     await run("certutil", ["-A", "-d", `sql:${profileDir}`, "-n", `e2e test CA ${i}`, "-t", "CT,C,C", "-i", ca]);
   }
   for (const [name, lib] of Object.entries(opts.pkcs11Modules ?? {})) {
-    await run("modutil", ["-dbdir", `sql:${profileDir}`, "-add", name, "-libfile", lib, "-force"], { env: { ...process.env, ...(opts.env ?? {}) } });
+    await run("modutil", ["-dbdir", `sql:${profileDir}`, "-add", name, "-libfile", lib, "-force"], {
+      env: { ...process.env, ...(opts.env ?? {}) },
+    });
   }
 
   let conn: WebSocket | null = null;
@@ -260,7 +267,12 @@ export async function startThunderbird(opts: ThunderbirdOptions = {}): Promise<T
   const daemon: Daemon = startDaemon("thunderbird", args, { env, cwd: home });
 
   const request = async <T>(req: Record<string, unknown>, timeoutMs = 60_000): Promise<T> => {
-    const ws = await waitFor("the driver's connection", () => conn ?? (daemon.exited() ? Promise.reject(new Error(`Thunderbird exited:\n${daemon.output().slice(-3000)}`)) : null), 60_000, 50);
+    const ws = await waitFor(
+      "the driver's connection",
+      () => conn ?? (daemon.exited() ? Promise.reject(new Error(`Thunderbird exited:\n${daemon.output().slice(-3000)}`)) : null),
+      60_000,
+      50,
+    );
     const id = nextId++;
     const reply = await new Promise<DriverReply<T>>((resolve, reject) => {
       const t = setTimeout(() => {
@@ -306,12 +318,15 @@ export async function startThunderbird(opts: ThunderbirdOptions = {}): Promise<T
       await waitFor(
         "Thunderbird's main window",
         () =>
-          request<boolean>({
-            kind: "chrome",
-            code: `const w = Services.wm.getMostRecentWindow("mail:3pane");
+          request<boolean>(
+            {
+              kind: "chrome",
+              code: `const w = Services.wm.getMostRecentWindow("mail:3pane");
               const tm = w && w.document.readyState === "complete" && w.document.getElementById("tabmail");
               return !!(tm && tm.tabInfo && tm.tabInfo.length > 0);`,
-          }, 5_000).catch(() => false),
+            },
+            5_000,
+          ).catch(() => false),
         30_000,
         100,
       );

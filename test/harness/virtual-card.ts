@@ -162,9 +162,7 @@ export class VirtualCard {
       s.once("error", (err: NodeJS.ErrnoException) => {
         if (!connected) {
           reject(
-            new Error(
-              `No vpcd reader on ${this.host}:${this.port} (${err.code ?? err.message}): is pcscd running with vsmartcard-vpcd?`,
-            ),
+            new Error(`No vpcd reader on ${this.host}:${this.port} (${err.code ?? err.message}): is pcscd running with vsmartcard-vpcd?`),
           );
         }
       });

@@ -98,7 +98,11 @@ describe.skipIf(skip)("card watcher across pcscd restarts (private pcscd)", () =
     await pcscd.start();
     await up;
     const b = await back;
-    expect(b.state.readers.find((r) => r.name === pcscd.readerName(0))).toMatchObject({ cardPresent: true, atr: ATR.CPS4, model: { id: "cps4" } });
+    expect(b.state.readers.find((r) => r.name === pcscd.readerName(0))).toMatchObject({
+      cardPresent: true,
+      atr: ATR.CPS4,
+      model: { id: "cps4" },
+    });
     expect(b.state.unavailable).toBeNull();
     // A fresh child process took over, and the card counts as a new insertion (identity re-read).
     expect(watcher.childPid).not.toBe(firstChild);

@@ -159,7 +159,12 @@ describe.skipIf(skip)("card service: reader binding with pcscd, the virtual card
       await otherCard.insert(ATR.CPS3_CONTACT);
       await second;
       expect(service.getState()).toMatchObject({ boundReader: pcscd.readerName(0), unavailable: null });
-      expect(service.getState().readers.filter((r) => r.cardPresent).map((r) => r.name)).toEqual([pcscd.readerName(0), pcscd.readerName(1)]);
+      expect(
+        service
+          .getState()
+          .readers.filter((r) => r.cardPresent)
+          .map((r) => r.name),
+      ).toEqual([pcscd.readerName(0), pcscd.readerName(1)]);
       for (const call of [() => service!.getIdentity(), () => service!.getPinStatus()]) {
         const e = await call().catch((err: unknown) => err);
         expect(e).toBeInstanceOf(BridgeError);

@@ -52,7 +52,13 @@ describe.skipIf(skip)("card watcher with pcscd and the virtual card", () => {
   it("sees pcscd and the virtual reader, without a card", () => {
     const s = watcher.getState();
     expect(s.pcscAvailable).toBe(true);
-    expect(s.readers.find((r) => r.name === READER)).toEqual({ name: READER, cardPresent: false, atr: null, model: null, unknownCard: false });
+    expect(s.readers.find((r) => r.name === READER)).toEqual({
+      name: READER,
+      cardPresent: false,
+      atr: null,
+      model: null,
+      unknownCard: false,
+    });
   });
 
   it("CPS3 inserted → inserted event with its ATR and model; the token binds to that reader", async () => {
@@ -103,7 +109,12 @@ describe.skipIf(skip)("card watcher with pcscd and the virtual card", () => {
     const inserted = next("inserted");
     await card.insert(ATR.UNKNOWN);
     const e = await inserted;
-    expect(e.state.readers.find((x) => x.name === READER)).toMatchObject({ cardPresent: true, atr: ATR.UNKNOWN, model: null, unknownCard: true });
+    expect(e.state.readers.find((x) => x.name === READER)).toMatchObject({
+      cardPresent: true,
+      atr: ATR.UNKNOWN,
+      model: null,
+      unknownCard: true,
+    });
     // Our reader holds no usable card: if the token is still bound to it, it says why.
     const bound = watcher.boundCard();
     if (bound?.reader === READER) {
@@ -132,7 +143,9 @@ describe.skipIf(skip)("card watcher with pcscd and the virtual card", () => {
     }
     lat.sort((a, b) => a - b);
     const p50 = lat[Math.floor(lat.length / 2)]!;
-    console.log(`card-watcher: insert → "inserted" event over ${lat.length} insertions: min ${lat[0]!.toFixed(0)} ms, p50 ${p50.toFixed(0)} ms, max ${lat.at(-1)!.toFixed(0)} ms`);
+    console.log(
+      `card-watcher: insert → "inserted" event over ${lat.length} insertions: min ${lat[0]!.toFixed(0)} ms, p50 ${p50.toFixed(0)} ms, max ${lat.at(-1)!.toFixed(0)} ms`,
+    );
     expect(lat.every((l) => l > 0 && l < 2000)).toBe(true);
   });
 });

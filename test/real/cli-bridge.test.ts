@@ -76,7 +76,10 @@ describe.skipIf(skip)("mss-bridge start (real process)", () => {
   });
 
   it("the native host serves only the MSSanté add-on id", async () => {
-    const r = await runBridgeCli(["native-host", "/x/mssante_bridge.json", "someone-else@example.org"], { dataDir: bridge.dataDir, input: encodeNativeMessage({ type: "pair", origin: TEST_ORIGIN }) });
+    const r = await runBridgeCli(["native-host", "/x/mssante_bridge.json", "someone-else@example.org"], {
+      dataDir: bridge.dataDir,
+      input: encodeNativeMessage({ type: "pair", origin: TEST_ORIGIN }),
+    });
     expect(r.code).toBe(3);
     expect(r.stdoutBytes.length).toBe(0);
   });
@@ -183,7 +186,11 @@ describe.skipIf(skip)("mss-bridge install / uninstall (private HOME)", () => {
 
     // Thunderbird's way: run `path` with the manifest path and the add-on id, talk on stdin/stdout.
     const bridge = await startBridgeProcess({ dataDir, env: { HOME: home } });
-    const host = spawn(m.path, [manifestFile, "mssante-thunderbird@mss-bridge"], { stdio: ["pipe", "pipe", "pipe"], cwd: "/", env: { ...process.env, HOME: home } });
+    const host = spawn(m.path, [manifestFile, "mssante-thunderbird@mss-bridge"], {
+      stdio: ["pipe", "pipe", "pipe"],
+      cwd: "/",
+      env: { ...process.env, HOME: home },
+    });
     const dec = new NativeMessageDecoder();
     const reply = await new Promise<any>((resolve, reject) => {
       host.stdout.on("data", (d: Buffer) => {
@@ -218,7 +225,8 @@ describe.skipIf(skip)("mss-bridge install / uninstall (private HOME)", () => {
       expect(r.stderr).toMatch(new RegExp(`Usage: mss-bridge ${group} \\[options\\] \\[command\\]`));
     }
     // Help asked for is not an error.
-    for (const asked of [["directory", "--help"], ["help"], ["help", "trust"]]) expect((await runBridgeCli(asked)).code, asked.join(" ")).toBe(0);
+    for (const asked of [["directory", "--help"], ["help"], ["help", "trust"]])
+      expect((await runBridgeCli(asked)).code, asked.join(" ")).toBe(0);
     expect(ErrorCode.NOT_PAIRED).toBeLessThan(0);
   });
 });

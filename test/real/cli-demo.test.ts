@@ -8,7 +8,14 @@ import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ErrorCode } from "../../shared/protocol/errors.ts";
 import { missingComponents } from "../harness/require-component.ts";
-import { openClient, pairWithNativeHost, startBridgeProcess, TEST_ORIGIN, type BridgeProcess, type TestClient } from "../harness/bridge-process.ts";
+import {
+  openClient,
+  pairWithNativeHost,
+  startBridgeProcess,
+  TEST_ORIGIN,
+  type BridgeProcess,
+  type TestClient,
+} from "../harness/bridge-process.ts";
 
 const skip = missingComponents("cli-demo", ["softhsm2-util", "pkcs11-tool", "openssl"]);
 

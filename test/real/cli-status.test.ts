@@ -62,11 +62,13 @@ describe.skipIf(skip)("status and card events with a real reader", () => {
       await c.authenticate(secret);
       await card.remove();
       const deadline = Date.now() + 5000;
-      while (!c.notifications.some((n) => n.method === "card.changed" && n.params.event === "removed") && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+      while (!c.notifications.some((n) => n.method === "card.changed" && n.params.event === "removed") && Date.now() < deadline)
+        await new Promise((r) => setTimeout(r, 20));
       expect(c.notifications.find((n) => n.params.event === "removed")?.params.state.readers[0].cardPresent).toBe(false);
       await expect(c.call("card.getIdentity")).rejects.toMatchObject({ code: -32012 }); // CARD_REMOVED
       await card.insert(ATR.CPS3_CONTACT);
-      while (!c.notifications.some((n) => n.params.event === "inserted") && Date.now() < deadline + 5000) await new Promise((r) => setTimeout(r, 20));
+      while (!c.notifications.some((n) => n.params.event === "inserted") && Date.now() < deadline + 5000)
+        await new Promise((r) => setTimeout(r, 20));
       expect((await c.call("card.getIdentity")).surname).toBe("DÉMO");
       c.close();
     } finally {

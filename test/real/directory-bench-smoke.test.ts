@@ -12,10 +12,14 @@ const skip = missingComponents("directory-bench-smoke", ["node"]);
 
 describe.skipIf(skip)("bench:directory smoke run", () => {
   it("prints import, size, RSS and latency figures for the packed index and FTS5", async () => {
-    const { stdout } = await promisify(execFile)(process.execPath, ["--import", "tsx", "scripts/bench/directory.ts", "--lines", "5000", "--queries", "300", "--runs", "2"], {
-      timeout: 120_000,
-      maxBuffer: 4 * 1024 * 1024,
-    });
+    const { stdout } = await promisify(execFile)(
+      process.execPath,
+      ["--import", "tsx", "scripts/bench/directory.ts", "--lines", "5000", "--queries", "300", "--runs", "2"],
+      {
+        timeout: 120_000,
+        maxBuffer: 4 * 1024 * 1024,
+      },
+    );
     expect(stdout).toMatch(/packed index \(one box, all fields\)/);
     expect(stdout).toMatch(/ratios FTS5 \/ packed/);
     const line = stdout.split("\n").find((l) => l.startsWith("RESULT "));
@@ -23,7 +27,15 @@ describe.skipIf(skip)("bench:directory smoke run", () => {
     const r = JSON.parse(line!.slice("RESULT ".length));
     expect(r.lines).toBe(5000);
     expect(r.mailboxes).toBeGreaterThan(4000);
-    for (const v of [r.packed.importMs, r.packed.importPeakRssBytes, r.packed.sizeBytes, r.packed.peakRssBytes, r.fts5.importMs, r.fts5.sizeBytes, r.bridge.peakRssBytes]) {
+    for (const v of [
+      r.packed.importMs,
+      r.packed.importPeakRssBytes,
+      r.packed.sizeBytes,
+      r.packed.peakRssBytes,
+      r.fts5.importMs,
+      r.fts5.sizeBytes,
+      r.bridge.peakRssBytes,
+    ]) {
       expect(v).toBeGreaterThan(0);
     }
     expect(r.packed.importRunsMs).toHaveLength(2);

@@ -103,7 +103,8 @@ describe.skipIf(skip)("mss-bridge directory (command line)", () => {
 
   beforeAll(async () => {
     dir = mkdtempSync(path.join(tmpdir(), "mss-dir-cli-"));
-    file = (await writeExtraction(path.join(dir, "src"), { lines: 2000, seed: 9, fixtures: [...FIXTURES, CORSICAN], date: "202611210600" })).file;
+    file = (await writeExtraction(path.join(dir, "src"), { lines: 2000, seed: 9, fixtures: [...FIXTURES, CORSICAN], date: "202611210600" }))
+      .file;
     dataDir = path.join(dir, "data");
   }, 60_000);
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -112,7 +113,9 @@ describe.skipIf(skip)("mss-bridge directory (command line)", () => {
     const r = cli(["directory", "import", file, "--data-dir", dataDir]);
     expect(r.err).toBe("");
     expect(r.code).toBe(0);
-    expect(r.out).toMatch(/^Imported \d+ mailboxes \(2000 lines\) from Extraction_Correspondance_MSSante_202611210600\.txt, extraction of 2026-11-21T06:00:00Z/);
+    expect(r.out).toMatch(
+      /^Imported \d+ mailboxes \(2000 lines\) from Extraction_Correspondance_MSSante_202611210600\.txt, extraction of 2026-11-21T06:00:00Z/,
+    );
   });
 
   it("searches with --json: query, count, elapsedUs, results", () => {
@@ -129,7 +132,10 @@ describe.skipIf(skip)("mss-bridge directory (command line)", () => {
   it("answers one JSON line per --stdin line, in order, zero results included", () => {
     const r = cli(["directory", "search", "--stdin", "--json", "--data-dir", dataDir], "ndiaye\nzzzzzzzz\n\nn'diaye\n");
     expect(r.code).toBe(0);
-    const lines = r.out.trim().split("\n").map((l) => JSON.parse(l));
+    const lines = r.out
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l));
     expect(lines.map((l) => l.query)).toEqual(["ndiaye", "zzzzzzzz", "", "n'diaye"]);
     expect(lines[1].count).toBe(0);
     expect(lines[0].results[0]).toEqual(lines[3].results[0]);
@@ -196,10 +202,14 @@ describe.skipIf(skip)("mss-bridge directory (command line)", () => {
     it("needs more than the bridge's 96 MB heap: imported inside a process run with its flags, it runs out of memory", () => {
       const entry = pathToFileURL(path.resolve("bridge/directory/import/import-extraction.ts")).href;
       const code = `const { importExtraction } = await import(${JSON.stringify(entry)}); await importExtraction({ source: process.argv[1], dbPath: process.argv[2] });`;
-      const r = spawnSync(process.execPath, [...BRIDGE_NODE_FLAGS, "--import", "tsx", "--input-type=module", "-e", code, big.file, path.join(dir, "in-process-index")], {
-        encoding: "utf8",
-        timeout: 120_000,
-      });
+      const r = spawnSync(
+        process.execPath,
+        [...BRIDGE_NODE_FLAGS, "--import", "tsx", "--input-type=module", "-e", code, big.file, path.join(dir, "in-process-index")],
+        {
+          encoding: "utf8",
+          timeout: 120_000,
+        },
+      );
       expect(r.status).not.toBe(0);
       expect(r.stderr).toMatch(/heap out of memory/i);
     }, 130_000);

@@ -22,9 +22,7 @@ import type { ServerContext } from "../../bridge/server/context.ts";
 
 const skip = missingComponents("directory-import", ["openssl"]);
 
-
 const QUERIES = ["lefevre", "ndiaye", "st etienne", "dupont cardio lyon", "mar", "secretariat cardio"];
-
 
 describe.skipIf(skip)("directory import (real files, ZIP, HTTP)", () => {
   let dir: string;
@@ -38,15 +36,19 @@ describe.skipIf(skip)("directory import (real files, ZIP, HTTP)", () => {
 
   /** What the index answers to a few queries (compact, so a failure stays readable). */
   const snapshot = async (d = directory) =>
-    (await Promise.all(QUERIES.map(async (q) => `${q}: ${(await d.search(q, 10)).results.map((r) => `${r.email}@${r.city}`).join(",")}`))).join("\n");
+    (
+      await Promise.all(QUERIES.map(async (q) => `${q}: ${(await d.search(q, 10)).results.map((r) => `${r.email}@${r.city}`).join(",")}`))
+    ).join("\n");
 
   /** Imports `source` expecting failure; checks the message and that the old index still serves. */
   async function expectRejected(source: string, message: RegExp): Promise<void> {
     const progress: ImportProgress[] = [];
-    const err = await directory.importFrom(source, (p) => progress.push(p)).then(
-      () => null,
-      (e: unknown) => e,
-    );
+    const err = await directory
+      .importFrom(source, (p) => progress.push(p))
+      .then(
+        () => null,
+        (e: unknown) => e,
+      );
     expect(err).toBeInstanceOf(BridgeError);
     expect((err as BridgeError).code).toBe(ErrorCode.IMPORT_FAILED);
     expect((err as BridgeError).message).toMatch(message);
@@ -120,7 +122,11 @@ describe.skipIf(skip)("directory import (real files, ZIP, HTTP)", () => {
     expect(await snapshot()).toBe(baseline);
     expect(directory.status().sourceDate).toBe("2026-11-22T04:15:00Z");
 
-    const viaProxy = new OfflineDirectory({ dbPath: path.join(dir, "proxied"), extractionSource: `${server.url}/extraction`, proxy: proxy.url });
+    const viaProxy = new OfflineDirectory({
+      dbPath: path.join(dir, "proxied"),
+      extractionSource: `${server.url}/extraction`,
+      proxy: proxy.url,
+    });
     await viaProxy.importFromConfiguredSource(() => {});
     expect(proxy.seen).toContain(`GET ${server.url}/extraction`);
     expect(await snapshot(viaProxy)).toBe(baseline);
@@ -129,14 +135,23 @@ describe.skipIf(skip)("directory import (real files, ZIP, HTTP)", () => {
 
   it("downloads over HTTPS from a server whose CA is only in the extra CA file", async () => {
     const certDir = path.join(dir, "tls");
-    execFileSync("sh", ["-c", `mkdir -p ${certDir} && cd ${certDir} && openssl req -x509 -newkey rsa:2048 -nodes -keyout key.pem -out cert.pem -days 2 -subj /CN=127.0.0.1 -addext subjectAltName=IP:127.0.0.1 2>/dev/null`]);
-    const tlsServer = await startHttpServer({ tls: { key: readFileSync(path.join(certDir, "key.pem")), cert: readFileSync(path.join(certDir, "cert.pem")) } });
+    execFileSync("sh", [
+      "-c",
+      `mkdir -p ${certDir} && cd ${certDir} && openssl req -x509 -newkey rsa:2048 -nodes -keyout key.pem -out cert.pem -days 2 -subj /CN=127.0.0.1 -addext subjectAltName=IP:127.0.0.1 2>/dev/null`,
+    ]);
+    const tlsServer = await startHttpServer({
+      tls: { key: readFileSync(path.join(certDir, "key.pem")), cert: readFileSync(path.join(certDir, "cert.pem")) },
+    });
     tlsServer.routes.set("/x.txt", { file: good, filename: path.basename(good) });
     try {
       const untrusted = new OfflineDirectory({ dbPath: path.join(dir, "tls-db"), extractionSource: `${tlsServer.url}/x.txt` });
       await expect(untrusted.importFromConfiguredSource(() => {})).rejects.toThrow(/certificate/i);
       await untrusted.close();
-      const trusted = new OfflineDirectory({ dbPath: path.join(dir, "tls-db"), extractionSource: `${tlsServer.url}/x.txt`, extraCaFile: path.join(certDir, "cert.pem") });
+      const trusted = new OfflineDirectory({
+        dbPath: path.join(dir, "tls-db"),
+        extractionSource: `${tlsServer.url}/x.txt`,
+        extraCaFile: path.join(certDir, "cert.pem"),
+      });
       await trusted.importFromConfiguredSource(() => {});
       expect(await snapshot(trusted)).toBe(baseline);
       await trusted.close();
@@ -204,7 +219,9 @@ describe.skipIf(skip)("directory import (real files, ZIP, HTTP)", () => {
   });
 
   it("a ZIP bomb is refused before it is inflated", async () => {
-    const zip = await writeZip(path.join(dir, "bomb.zip"), [{ name: "Extraction_Correspondance_MSSante_202611220415.txt", data: Buffer.alloc(50 * 1024 * 1024, 0x41) }]);
+    const zip = await writeZip(path.join(dir, "bomb.zip"), [
+      { name: "Extraction_Correspondance_MSSante_202611220415.txt", data: Buffer.alloc(50 * 1024 * 1024, 0x41) },
+    ]);
     expect(statSync(zip).size).toBeLessThan(1024 * 1024);
     await expectRejected(zip, /ZIP bomb/);
   });
@@ -252,9 +269,19 @@ describe.skipIf(skip)("directory import (real files, ZIP, HTTP)", () => {
   });
 
   it("reports age and staleness", async () => {
-    const later = new OfflineDirectory({ dbPath: db, extractionSource: good, readOnly: true, now: () => Date.parse("2026-12-01T04:15:00Z") });
+    const later = new OfflineDirectory({
+      dbPath: db,
+      extractionSource: good,
+      readOnly: true,
+      now: () => Date.parse("2026-12-01T04:15:00Z"),
+    });
     expect(later.status()).toMatchObject({ ageDays: 9, stale: true });
-    const soon = new OfflineDirectory({ dbPath: db, extractionSource: good, readOnly: true, now: () => Date.parse("2026-11-23T04:15:00Z") });
+    const soon = new OfflineDirectory({
+      dbPath: db,
+      extractionSource: good,
+      readOnly: true,
+      now: () => Date.parse("2026-11-23T04:15:00Z"),
+    });
     expect(soon.status()).toMatchObject({ ageDays: 1, stale: false });
     await later.close();
     await soon.close();
@@ -271,12 +298,19 @@ describe.skipIf(skip)("directory import (real files, ZIP, HTTP)", () => {
     // No index yet: the refresh schedule imports at once.
     const scheduled = new OfflineDirectory({ dbPath: path.join(dir, "scheduled", "directory"), extractionSource: good, refreshHours: 24 });
     const notified: unknown[] = [];
-    const ctx = { services: { directory: scheduled }, onImportProgress: (p: unknown) => notified.push(p), log: { error() {} } } as unknown as ServerContext;
+    const ctx = {
+      services: { directory: scheduled },
+      onImportProgress: (p: unknown) => notified.push(p),
+      log: { error() {} },
+    } as unknown as ServerContext;
     try {
       scheduled.start();
       for (let i = 0; i < 100 && !scheduled.importInProgress; i++) await new Promise((r) => setTimeout(r, 10));
       expect(scheduled.importInProgress).toBe(true);
-      await expect(handlers["directory.import"]!({}, ctx)).rejects.toMatchObject({ code: ErrorCode.IMPORT_IN_PROGRESS, message: expect.stringMatching(/already running/) });
+      await expect(handlers["directory.import"]!({}, ctx)).rejects.toMatchObject({
+        code: ErrorCode.IMPORT_IN_PROGRESS,
+        message: expect.stringMatching(/already running/),
+      });
       for (let i = 0; i < 3000 && scheduled.importInProgress; i++) await new Promise((r) => setTimeout(r, 20));
       expect(scheduled.status().count).toBeGreaterThan(2000);
       expect(notified).toEqual([]); // no "failed" broadcast for the refresh that carried on

@@ -18,7 +18,13 @@ import { COLLEAGUES, directoryFixtures, E2E_DIRECTORY } from "../harness/e2e-env
 
 const [HELENE] = COLLEAGUES;
 
-async function importGenerated(dir: string, name: string, lines: number, seed: number, fixtures = directoryFixtures()): Promise<PackedIndex> {
+async function importGenerated(
+  dir: string,
+  name: string,
+  lines: number,
+  seed: number,
+  fixtures = directoryFixtures(),
+): Promise<PackedIndex> {
   const generated = await writeExtraction(path.join(dir, name), { lines, seed, fixtures });
   const dbPath = path.join(dir, `${name}.index`);
   await importExtraction({ source: generated.file, dbPath });
@@ -56,7 +62,10 @@ describe("directory ranking on generated extractions", () => {
       const plain = results.filter((r) => r.surname !== null && wholeToken(r.surname) === q);
       expect(plain.length, q).toBeGreaterThan(0);
       // All of them before anything else (the compound surnames containing it come after).
-      expect(results.slice(0, plain.length).map((r) => r.email), q).toEqual(plain.map((r) => r.email));
+      expect(
+        results.slice(0, plain.length).map((r) => r.email),
+        q,
+      ).toEqual(plain.map((r) => r.email));
     }
   });
 
@@ -77,11 +86,19 @@ describe("directory ranking on generated extractions", () => {
     for (const q of ["saint etienne", "st etienne", "saint-etienne", "st-etienne", "sai eti"]) {
       const results = large.search(q, 100).results;
       const cities = results.flatMap((r) => r.places.map((p) => p.city ?? ""));
-      expect(cities.some((c) => /^ST ETIENNE\b/.test(c)), q).toBe(true);
-      expect(cities.some((c) => /^SAINT-ÉTIENNE\b/.test(c)), q).toBe(true);
+      expect(
+        cities.some((c) => /^ST ETIENNE\b/.test(c)),
+        q,
+      ).toBe(true);
+      expect(
+        cities.some((c) => /^SAINT-ÉTIENNE\b/.test(c)),
+        q,
+      ).toBe(true);
       // Found by the routing line itself, not by an organisation named in full.
       const routedOnly = results.filter(
-        (r) => r.places.some((p) => /^ST ETIENNE\b/.test(p.city ?? "")) && !/saint/i.test([r.organisation, r.service, ...r.places.map((p) => p.organisation)].join(" ")),
+        (r) =>
+          r.places.some((p) => /^ST ETIENNE\b/.test(p.city ?? "")) &&
+          !/saint/i.test([r.organisation, r.service, ...r.places.map((p) => p.organisation)].join(" ")),
       );
       expect(routedOnly.length, q).toBeGreaterThan(0);
     }

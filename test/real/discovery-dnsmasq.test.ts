@@ -74,7 +74,12 @@ describe.skipIf(skip)("server discovery against a real dnsmasq", () => {
         trust: { whitelistSource: FALLBACK_LIST, refreshHours: 0 },
         discovery: {
           dnsServer: dns.server,
-          overrides: { "hopital-exemple.mssante.test": { imap: { host: "mail.hopital-exemple.mssante.test", port: 143 }, submission: { host: "mail.hopital-exemple.mssante.test", port: 587 } } },
+          overrides: {
+            "hopital-exemple.mssante.test": {
+              imap: { host: "mail.hopital-exemple.mssante.test", port: 143 },
+              submission: { host: "mail.hopital-exemple.mssante.test", port: 587 },
+            },
+          },
         },
       }),
     );
@@ -83,7 +88,12 @@ describe.skipIf(skip)("server discovery against a real dnsmasq", () => {
       cacheDir: path.join(dataDir, "trust"),
       refreshHours: 0,
       resolver: createResolver(dns.server),
-      overrides: { "hopital-exemple.mssante.test": { imap: { host: "mail.hopital-exemple.mssante.test", port: 143 }, submission: { host: "mail.hopital-exemple.mssante.test", port: 587 } } },
+      overrides: {
+        "hopital-exemple.mssante.test": {
+          imap: { host: "mail.hopital-exemple.mssante.test", port: 143 },
+          submission: { host: "mail.hopital-exemple.mssante.test", port: 587 },
+        },
+      },
     });
     await trust.start();
   });
@@ -104,14 +114,38 @@ describe.skipIf(skip)("server discovery against a real dnsmasq", () => {
       ["submission", "smtp.cert.mssante.test", 587, 20, 0, "certificate", "srv", true],
     ]);
     // The card login, with the default policy: certificate front, External.
-    expect(cardLogin).toMatchObject({ front: "certificate", imap: { host: "imap2.cert.mssante.test", port: 1143 }, submission: { host: "smtp.cert.mssante.test" }, imapAuthMethod: 7, smtpAuthMethod: 7 });
+    expect(cardLogin).toMatchObject({
+      front: "certificate",
+      imap: { host: "imap2.cert.mssante.test", port: 1143 },
+      submission: { host: "smtp.cert.mssante.test" },
+      imapAuthMethod: 7,
+      smtpAuthMethod: 7,
+    });
   });
 
   it("confirms a target in a trust-space domain and flags one outside for the user", async () => {
     const { targets: t, cardLogin } = await trust.discover("secretariat@clinique-exemple.mssante.test");
     expect(t).toEqual([
-      { service: "imap", host: "imap.hopital-exemple.mssante.test", port: 143, priority: 20, weight: 0, front: "certificate", source: "srv", confirmed: true },
-      { service: "submission", host: "smtp.attacker.example", port: 587, priority: 20, weight: 0, front: "certificate", source: "srv", confirmed: false },
+      {
+        service: "imap",
+        host: "imap.hopital-exemple.mssante.test",
+        port: 143,
+        priority: 20,
+        weight: 0,
+        front: "certificate",
+        source: "srv",
+        confirmed: true,
+      },
+      {
+        service: "submission",
+        host: "smtp.attacker.example",
+        port: 587,
+        priority: 20,
+        weight: 0,
+        front: "certificate",
+        source: "srv",
+        confirmed: false,
+      },
     ]);
     // The only submission target is unconfirmed: chosen all the same, flagged for the user to decide.
     expect(cardLogin.submission).toEqual(t[1]);
@@ -147,7 +181,10 @@ describe.skipIf(skip)("server discovery against a real dnsmasq", () => {
       ["smtp.elsewhere.example", false],
       ["smtp.medecin.mssante.test", true],
     ]);
-    expect(cardLogin).toMatchObject({ imap: { host: "imap.medecin.mssante.test" }, submission: { host: "smtp.medecin.mssante.test", confirmed: true } });
+    expect(cardLogin).toMatchObject({
+      imap: { host: "imap.medecin.mssante.test" },
+      submission: { host: "smtp.medecin.mssante.test", confirmed: true },
+    });
   });
 
   it("over the protocol, discovery.discover answers the card login the bridge's configured policies choose", async () => {
@@ -156,21 +193,50 @@ describe.skipIf(skip)("server discovery against a real dnsmasq", () => {
       { domain: "clinique-exemple.mssante.test", cardFront: "certificate", smtpAuthMethod: 1 },
       { domain: "medecin.mssante.test", cardFront: "psc", smtpAuthMethod: 7 },
     ];
-    const configured = new TrustSpace({ whitelistSource: FALLBACK_LIST, cacheDir: null, refreshHours: 0, resolver: createResolver(dns.server), policies });
+    const configured = new TrustSpace({
+      whitelistSource: FALLBACK_LIST,
+      cacheDir: null,
+      refreshHours: 0,
+      resolver: createResolver(dns.server),
+      policies,
+    });
     await configured.start();
-    const b = await startBridge({ dataDir: tempDataDir(), config: { ...defaultConfig(), port: 0 }, services: { ...fakeServices(), trust: configured }, log: silentLogger });
+    const b = await startBridge({
+      dataDir: tempDataDir(),
+      config: { ...defaultConfig(), port: 0 },
+      services: { ...fakeServices(), trust: configured },
+      log: silentLogger,
+    });
     try {
       b.ctx.pairing.addOrigin(TEST_ORIGIN, "native-messaging");
       const c = await openClient(b.port);
       await c.authenticate(b.ctx.pairing.secret());
       const psc = await c.call("discovery.discover", { address: "dr.martin@medecin.mssante.test" });
       expect(checkResult("discovery.discover", psc)).toBeNull();
-      expect(psc).toMatchObject({ cardLogin: { front: "psc", imap: { host: "imap.psc.medecin.mssante.test" }, submission: { host: "smtp.psc.medecin.mssante.test" }, imapAuthMethod: 7, smtpAuthMethod: 7 } });
+      expect(psc).toMatchObject({
+        cardLogin: {
+          front: "psc",
+          imap: { host: "imap.psc.medecin.mssante.test" },
+          submission: { host: "smtp.psc.medecin.mssante.test" },
+          imapAuthMethod: 7,
+          smtpAuthMethod: 7,
+        },
+      });
       const clinique = await c.call("discovery.discover", { address: "secretariat@clinique-exemple.mssante.test" });
-      expect(clinique).toMatchObject({ cardLogin: { front: "certificate", submission: { host: "smtp.attacker.example", confirmed: false }, smtpAuthMethod: 1 } });
+      expect(clinique).toMatchObject({
+        cardLogin: { front: "certificate", submission: { host: "smtp.attacker.example", confirmed: false }, smtpAuthMethod: 1 },
+      });
       // Any other domain: the "*" policy.
       const other = await c.call("discovery.discover", { address: "dr.dupont@mssante.test" });
-      expect(other).toMatchObject({ targets: expect.any(Array), cardLogin: { front: "certificate", imap: { host: "imap2.cert.mssante.test" }, submission: { host: "smtp.cert.mssante.test" }, smtpAuthMethod: 7 } });
+      expect(other).toMatchObject({
+        targets: expect.any(Array),
+        cardLogin: {
+          front: "certificate",
+          imap: { host: "imap2.cert.mssante.test" },
+          submission: { host: "smtp.cert.mssante.test" },
+          smtpAuthMethod: 7,
+        },
+      });
       c.close();
     } finally {
       await b.stop();
@@ -190,7 +256,16 @@ describe.skipIf(skip)("server discovery against a real dnsmasq", () => {
     expect(r.code, r.stderr).toBe(0);
     const list = JSON.parse(r.stdout) as Record<string, unknown>[];
     expect(list).toHaveLength(5);
-    expect(list[1]).toEqual({ service: "imap", host: "imap2.cert.mssante.test", port: 1143, priority: 20, weight: 50, front: "certificate", source: "srv", confirmed: true });
+    expect(list[1]).toEqual({
+      service: "imap",
+      host: "imap2.cert.mssante.test",
+      port: 1143,
+      priority: 20,
+      weight: 50,
+      front: "certificate",
+      source: "srv",
+      confirmed: true,
+    });
     expect(Object.keys(list[0]!).sort()).toEqual(["confirmed", "front", "host", "port", "priority", "service", "source", "weight"]);
   });
 

@@ -120,7 +120,9 @@ describe.skipIf(skip)("downloads through a proxy that requires credentials, and 
     let n = 0;
     for (const [proxyUrl, url, expected] of cases) {
       const trust = await failure(download(url, { proxy: proxyUrl, extraCa: ca }));
-      const extraction = await failure(downloadToFile(url, path.join(dir, `fail-${n++}`), { proxy: proxyUrl, extraCaFile: pki.ca.certPem }));
+      const extraction = await failure(
+        downloadToFile(url, path.join(dir, `fail-${n++}`), { proxy: proxyUrl, extraCaFile: pki.ca.certPem }),
+      );
       for (const message of [trust, extraction]) {
         expect(message, url).toMatch(expected);
         expect(message).toContain(new URL(proxy.url).host);
@@ -137,7 +139,9 @@ describe.skipIf(skip)("downloads through a proxy that requires credentials, and 
     for (const via of [null, withCredentials]) {
       const trust = await failure(download(`${secure.url}/downgrade`, { proxy: via, extraCa: ca }));
       expect(trust).toMatch(/redirected from HTTPS to plain HTTP.*refused/);
-      const extraction = await failure(downloadToFile(`${secure.url}/downgrade`, path.join(dir, "downgraded"), { proxy: via, extraCaFile: pki.ca.certPem }));
+      const extraction = await failure(
+        downloadToFile(`${secure.url}/downgrade`, path.join(dir, "downgraded"), { proxy: via, extraCaFile: pki.ca.certPem }),
+      );
       expect(extraction).toMatch(/Cannot download the extraction.*redirected from HTTPS to plain HTTP.*refused/);
       expect(existsSync(path.join(dir, "downgraded"))).toBe(false);
     }
@@ -148,7 +152,8 @@ describe.skipIf(skip)("downloads through a proxy that requires credentials, and 
   it.skipIf(!existsSync("/proc/self/cmdline"))(
     "the import child gets its options over IPC: the proxy credentials are on no command line",
     async () => {
-      const extraction = (await writeExtraction(path.join(dir, "src"), { lines: 300, seed: 7, fixtures: FIXTURES, date: "202611220415" })).file;
+      const extraction = (await writeExtraction(path.join(dir, "src"), { lines: 300, seed: 7, fixtures: FIXTURES, date: "202611220415" }))
+        .file;
       // An origin that holds the answer until the test has looked at every command line.
       let release!: () => void;
       const released = new Promise<void>((r) => (release = r));

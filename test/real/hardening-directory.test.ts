@@ -41,7 +41,6 @@ const FIXTURES: FixtureEntry[] = [
 const QUERIES = ["kerherve", "rhumato quimper", "accueil rhumato", "martin", "mar", "brest"];
 const EXTRACTION = "Extraction_Correspondance_MSSante_202611230300.txt";
 
-
 interface BadInput {
   name: string;
   /** The bytes a file or the server holds, and its name. */
@@ -58,7 +57,9 @@ async function importOver(c: TestClient, ms = 60_000): Promise<{ phase: string; 
   expect(await c.call("directory.import")).toEqual({ started: true });
   const end = Date.now() + ms;
   for (;;) {
-    const n = c.notifications.slice(from).find((x) => x.method === "directory.importProgress" && (x.params.phase === "done" || x.params.phase === "failed"));
+    const n = c.notifications
+      .slice(from)
+      .find((x) => x.method === "directory.importProgress" && (x.params.phase === "done" || x.params.phase === "failed"));
     if (n) return n.params;
     if (Date.now() > end) throw new Error("no end of import notified");
     await new Promise((r) => setTimeout(r, 50));
@@ -67,13 +68,16 @@ async function importOver(c: TestClient, ms = 60_000): Promise<{ phase: string; 
 
 async function bridgeAnswers(c: TestClient): Promise<string> {
   const out: string[] = [];
-  for (const q of QUERIES) out.push(`${q}: ${(await c.call("directory.search", { query: q, limit: 10 })).results.map((r: any) => r.email).join(",")}`);
+  for (const q of QUERIES)
+    out.push(`${q}: ${(await c.call("directory.search", { query: q, limit: 10 })).results.map((r: any) => r.email).join(",")}`);
   out.push(`count: ${(await c.call("directory.status")).count}`);
   return out.join("\n");
 }
 
 async function cliAnswers(dbArgs: string[]): Promise<string> {
-  const r = await runBridgeCli(["directory", "search", "--stdin", "--json", "--limit", "10", ...dbArgs], { input: QUERIES.join("\n") + "\n" });
+  const r = await runBridgeCli(["directory", "search", "--stdin", "--json", "--limit", "10", ...dbArgs], {
+    input: QUERIES.join("\n") + "\n",
+  });
   expect(r.code, r.stderr).toBe(0);
   return r.stdout
     .trim()
@@ -103,12 +107,33 @@ describe.skipIf(skip)("hardening: directory bad input through the CLI and a runn
     const half = good.indexOf(0x0a, Math.floor(good.length / 2));
     bad.push(
       { name: "truncated file", body: good.subarray(0, half + 25), filename: EXTRACTION, message: /truncated/i },
-      { name: "required column missing", body: Buffer.from(text.replace("Adresse BAL", "Adresse")), filename: EXTRACTION, message: /column/i },
+      {
+        name: "required column missing",
+        body: Buffer.from(text.replace("Adresse BAL", "Adresse")),
+        filename: EXTRACTION,
+        message: /column/i,
+      },
       { name: "invalid UTF-8", body: Buffer.from(text, "latin1"), filename: EXTRACTION, message: /UTF-8/ },
       { name: "0-byte file", body: Buffer.alloc(0), filename: EXTRACTION, message: /empty|0 bytes/i },
-      { name: "ZIP with no extraction inside", body: await zipBytes([{ name: "notes.txt", data: Buffer.from("rien\n") }]), filename: "Extraction.zip", message: /no extraction|not the extraction/i },
-      { name: "ZIP bomb", body: await zipBytes([{ name: EXTRACTION, data: Buffer.alloc(64 * 1024 * 1024, 0x41) }]), filename: "Extraction.zip", message: /bomb/i },
-      { name: "download cut midway", body: good, filename: EXTRACTION, cutAfterBytes: Math.floor(good.length / 3), message: /cut|incomplete|truncated/i },
+      {
+        name: "ZIP with no extraction inside",
+        body: await zipBytes([{ name: "notes.txt", data: Buffer.from("rien\n") }]),
+        filename: "Extraction.zip",
+        message: /no extraction|not the extraction/i,
+      },
+      {
+        name: "ZIP bomb",
+        body: await zipBytes([{ name: EXTRACTION, data: Buffer.alloc(64 * 1024 * 1024, 0x41) }]),
+        filename: "Extraction.zip",
+        message: /bomb/i,
+      },
+      {
+        name: "download cut midway",
+        body: good,
+        filename: EXTRACTION,
+        cutAfterBytes: Math.floor(good.length / 3),
+        message: /cut|incomplete|truncated/i,
+      },
     );
     server = await startSwapServer();
     server.set("/extraction", { body: good, filename: EXTRACTION });
@@ -132,7 +157,11 @@ describe.skipIf(skip)("hardening: directory bad input through the CLI and a runn
   it("every bad input through the running bridge: a failed import with a clear message, the same results after", async () => {
     const seen: string[] = [];
     for (const x of bad) {
-      const answer: Answer = { body: x.body, filename: x.filename, ...(x.cutAfterBytes !== undefined ? { cutAfterBytes: x.cutAfterBytes } : {}) };
+      const answer: Answer = {
+        body: x.body,
+        filename: x.filename,
+        ...(x.cutAfterBytes !== undefined ? { cutAfterBytes: x.cutAfterBytes } : {}),
+      };
       server.set("/extraction", answer);
       const end = await importOver(c);
       seen.push(`${x.name}: ${end.phase} ${end.message}`);
@@ -200,9 +229,13 @@ describe.skipIf(skipDisk)("hardening: the disk full during a directory import (2
     mkdirSync(mnt);
     execFileSync("mount", ["-t", "tmpfs", "-o", "size=2m", "tmpfs", mnt]);
     mounted = true;
-    small = readFileSync((await writeExtraction(path.join(work, "small"), { lines: 500, seed: 5, fixtures: FIXTURES, date: "202611230300" })).file);
+    small = readFileSync(
+      (await writeExtraction(path.join(work, "small"), { lines: 500, seed: 5, fixtures: FIXTURES, date: "202611230300" })).file,
+    );
     // About 4.5 MB of text and a 5 MB index: neither fits in 2 MB.
-    big = readFileSync((await writeExtraction(path.join(work, "big"), { lines: 20_000, seed: 6, fixtures: FIXTURES, date: "202611240300" })).file);
+    big = readFileSync(
+      (await writeExtraction(path.join(work, "big"), { lines: 20_000, seed: 6, fixtures: FIXTURES, date: "202611240300" })).file,
+    );
     server = await startSwapServer();
     server.set("/extraction", { body: small, filename: EXTRACTION });
   }, 120_000);
@@ -221,7 +254,14 @@ describe.skipIf(skipDisk)("hardening: the disk full during a directory import (2
     expect(ok.code, ok.stderr).toBe(0);
     const before = await cliAnswers(["--db", db]);
     expect(before).toContain("yvonne.kerhervé@medecin.mssante.fr");
-    const r = await runBridgeCli(["directory", "import", path.join(work, "big", "Extraction_Correspondance_MSSante_202611240300.txt"), "--quiet", "--db", db]);
+    const r = await runBridgeCli([
+      "directory",
+      "import",
+      path.join(work, "big", "Extraction_Correspondance_MSSante_202611240300.txt"),
+      "--quiet",
+      "--db",
+      db,
+    ]);
     expect(r.code, r.stderr).toBe(4);
     expect(r.stderr).toMatch(/disk is full/i);
     expect(r.stderr).not.toMatch(/\n\s+at /);
@@ -231,7 +271,10 @@ describe.skipIf(skipDisk)("hardening: the disk full during a directory import (2
 
   it("through a running bridge whose index is on the full disk: a failed import notified, the same answers after", async () => {
     rmSync(path.join(mnt, "cli-directory"), { force: true });
-    b = await startHardenedBridge({ args: ["--db", path.join(mnt, "directory")], config: { directory: { extractionSource: `${server.url}/extraction`, refreshHours: 0 } } });
+    b = await startHardenedBridge({
+      args: ["--db", path.join(mnt, "directory")],
+      config: { directory: { extractionSource: `${server.url}/extraction`, refreshHours: 0 } },
+    });
     const secret = await b.pair(ORIGINS.post);
     c = await openClient(b.port, ORIGINS.post);
     await c.authenticate(secret);

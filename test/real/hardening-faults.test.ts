@@ -208,8 +208,16 @@ describe.skipIf(skip)("hardening: faults (real bridge process)", () => {
   }, 60_000);
 
   async function hangingBridge(): Promise<TestClient> {
-    const env: Record<string, string> = { ...pcscd.env, ...token.env, [TEST_FAKE_ENV]: JSON.stringify({ delayMs: 60_000, firstChildOnly: true }) };
-    const b = await startHardenedBridge({ args: ["--module", token.modulePath], env, config: { limits: { cardOperationTimeoutMs: 2000 } } });
+    const env: Record<string, string> = {
+      ...pcscd.env,
+      ...token.env,
+      [TEST_FAKE_ENV]: JSON.stringify({ delayMs: 60_000, firstChildOnly: true }),
+    };
+    const b = await startHardenedBridge({
+      args: ["--module", token.modulePath],
+      env,
+      config: { limits: { cardOperationTimeoutMs: 2000 } },
+    });
     bridges.push(b);
     const secret = await b.pair(ORIGINS.post);
     secrets.push(secret);

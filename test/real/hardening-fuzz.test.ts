@@ -113,7 +113,9 @@ describe.skipIf(skip)("hardening: protocol fuzzing (real bridge process)", () =>
       .split("\n")
       .filter(Boolean)
       .map((l) => JSON.parse(l) as { operation: string; origin: string; result: string });
-    const okPre = ops.filter((o) => o.origin === ORIGINS.pre && o.result === "ok" && Object.hasOwn(Methods, o.operation)).map((o) => o.operation);
+    const okPre = ops
+      .filter((o) => o.origin === ORIGINS.pre && o.result === "ok" && Object.hasOwn(Methods, o.operation))
+      .map((o) => o.operation);
     expect(okPre).toContain("session.hello");
     for (const op of new Set(okPre)) expect(Methods[op as keyof typeof Methods]?.preAuth, op).toBe(true);
   });

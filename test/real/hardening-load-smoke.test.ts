@@ -29,7 +29,10 @@ describe("load benchmark helpers", () => {
 
 describe.skipIf(skip)("hardening: load benchmark smoke run (real bridge process)", () => {
   it("bench:load --quick runs, answers every search and reports the figures", async () => {
-    const proc = spawn(process.execPath, ["--import", "tsx", path.join(REPO_ROOT, "scripts/bench/load.ts"), "--quick", "--json"], { cwd: REPO_ROOT, stdio: ["ignore", "pipe", "pipe"] });
+    const proc = spawn(process.execPath, ["--import", "tsx", path.join(REPO_ROOT, "scripts/bench/load.ts"), "--quick", "--json"], {
+      cwd: REPO_ROOT,
+      stdio: ["ignore", "pipe", "pipe"],
+    });
     let out = "";
     let err = "";
     proc.stdout.on("data", (d) => (out += d));

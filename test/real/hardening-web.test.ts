@@ -27,7 +27,6 @@ import { ORIGINS, secretForms, startHardenedBridge, type HardenedBridge } from "
 
 const skip = missingComponents("hardening-web", []);
 
-
 const socketFactory = (origin: string) => (url: string) => new WebSocket(url, { origin }) as unknown as WebSocketLike;
 
 function waitState(c: BridgeClient, kinds: BridgeState["kind"][], ms = 10_000): Promise<BridgeState> {
@@ -72,11 +71,33 @@ describe.skipIf(skip)("hardening: web origins, hosts, authentication (real bridg
 
   it("refuses web and unpaired origins and foreign hosts with 403 before the upgrade, reaching no method", async () => {
     const before = auditLines(b).length;
-    const badOrigins = ["https://evil.example", "http://localhost", `http://127.0.0.1:${b.port}`, "null", undefined, ORIGINS.unpaired, "moz-extension://AAAAAAAA-0000-4000-8000-000000000002", `${ORIGINS.post}/`, `${ORIGINS.post}.evil.example`];
+    const badOrigins = [
+      "https://evil.example",
+      "http://localhost",
+      `http://127.0.0.1:${b.port}`,
+      "null",
+      undefined,
+      ORIGINS.unpaired,
+      "moz-extension://AAAAAAAA-0000-4000-8000-000000000002",
+      `${ORIGINS.post}/`,
+      `${ORIGINS.post}.evil.example`,
+    ];
     for (const origin of badOrigins) {
       expect(await upgradeStatus(b.port, { Host: `127.0.0.1:${b.port}`, Origin: origin }), `Origin ${origin}`).toBe(403);
     }
-    const badHosts = ["evil.example", `evil.example:${b.port}`, `127.0.0.1.nip.io:${b.port}`, `127.0.0.1:${b.port + 1}`, `localhost:${b.port === 65535 ? 1 : b.port + 1}`, "127.0.0.1", `0.0.0.0:${b.port}`, `[::ffff:127.0.0.1]:${b.port}`, `127.1:${b.port}`, `2130706433:${b.port}`, undefined];
+    const badHosts = [
+      "evil.example",
+      `evil.example:${b.port}`,
+      `127.0.0.1.nip.io:${b.port}`,
+      `127.0.0.1:${b.port + 1}`,
+      `localhost:${b.port === 65535 ? 1 : b.port + 1}`,
+      "127.0.0.1",
+      `0.0.0.0:${b.port}`,
+      `[::ffff:127.0.0.1]:${b.port}`,
+      `127.1:${b.port}`,
+      `2130706433:${b.port}`,
+      undefined,
+    ];
     for (const host of badHosts) {
       expect(await upgradeStatus(b.port, { Host: host, Origin: ORIGINS.post }), `Host ${host}`).toBe(403);
     }
@@ -142,7 +163,9 @@ describe.skipIf(skip)("hardening: web origins, hosts, authentication (real bridg
     const c3 = await openClient(b.port, ORIGINS.other);
     const n3 = randomNonce();
     const h3 = await c3.call("session.hello", { protocolVersion: PROTOCOL_VERSION, clientNonce: n3 });
-    await expect(c3.call("session.authenticate", { clientProof: await clientProof(secret, n3, h3.bridgeNonce, ORIGINS.post) })).rejects.toMatchObject({
+    await expect(
+      c3.call("session.authenticate", { clientProof: await clientProof(secret, n3, h3.bridgeNonce, ORIGINS.post) }),
+    ).rejects.toMatchObject({
       code: ErrorCode.AUTHENTICATION_FAILED,
     });
     for (const c of [c1, c2, c3]) c.close();
@@ -155,7 +178,9 @@ describe.skipIf(skip)("hardening: web origins, hosts, authentication (real bridg
     const c = await openClient(b.port, origin);
     const hello = () => c.call("session.hello", { protocolVersion: PROTOCOL_VERSION, clientNonce: randomNonce() });
     await hello();
-    await expect(c.call("session.authenticate", { clientProof: "f".repeat(64) })).rejects.toMatchObject({ code: ErrorCode.AUTHENTICATION_FAILED });
+    await expect(c.call("session.authenticate", { clientProof: "f".repeat(64) })).rejects.toMatchObject({
+      code: ErrorCode.AUTHENTICATION_FAILED,
+    });
     // Backoff: the next attempt, even with the right proof, is not looked at.
     const n = randomNonce();
     const h = await c.call("session.hello", { protocolVersion: PROTOCOL_VERSION, clientNonce: n });
@@ -165,10 +190,14 @@ describe.skipIf(skip)("hardening: web origins, hosts, authentication (real bridg
     expect(limited.data.retryAfterMs).toBeGreaterThan(0);
     // After the wait, two more wrong proofs close the connection (3 per connection).
     await new Promise((r) => setTimeout(r, limited.data.retryAfterMs + 50));
-    await expect(c.call("session.authenticate", { clientProof: "e".repeat(64) })).rejects.toMatchObject({ code: ErrorCode.AUTHENTICATION_FAILED });
+    await expect(c.call("session.authenticate", { clientProof: "e".repeat(64) })).rejects.toMatchObject({
+      code: ErrorCode.AUTHENTICATION_FAILED,
+    });
     await new Promise((r) => setTimeout(r, 2100));
     await hello();
-    await expect(c.call("session.authenticate", { clientProof: "d".repeat(64) })).rejects.toMatchObject({ code: ErrorCode.AUTHENTICATION_FAILED });
+    await expect(c.call("session.authenticate", { clientProof: "d".repeat(64) })).rejects.toMatchObject({
+      code: ErrorCode.AUTHENTICATION_FAILED,
+    });
     expect((await c.closed).code).toBe(1008);
     // The backoff is per origin: the paired extension is not locked out meanwhile.
     const ok = await openClient(b.port, ORIGINS.post);
@@ -232,11 +261,20 @@ describe.skipIf(skip)("hardening: web origins, hosts, authentication (real bridg
         ws.on("message", (data) => {
           const req = JSON.parse(data.toString());
           received.push(req.method);
-          if (req.method !== "session.hello") return ws.send(JSON.stringify({ jsonrpc: "2.0", id: req.id, result: { authenticated: true } }));
+          if (req.method !== "session.hello")
+            return ws.send(JSON.stringify({ jsonrpc: "2.0", id: req.id, result: { authenticated: true } }));
           const result =
             mode === "replayed-hello"
               ? recorded
-              : { protocolVersion: 1, bridgeVersion: "0.1.0", capabilities: Object.keys(Methods), demo: false, paired: true, bridgeNonce: randomNonce(), bridgeProof: mode === "no-proof" ? null : randomBytes(32).toString("hex") };
+              : {
+                  protocolVersion: 1,
+                  bridgeVersion: "0.1.0",
+                  capabilities: Object.keys(Methods),
+                  demo: false,
+                  paired: true,
+                  bridgeNonce: randomNonce(),
+                  bridgeProof: mode === "no-proof" ? null : randomBytes(32).toString("hex"),
+                };
           ws.send(JSON.stringify({ jsonrpc: "2.0", id: req.id, result }));
         });
       });
@@ -308,7 +346,13 @@ describe.skipIf(skip)("hardening: a flood of refused upgrades (real bridge proce
           port: b.port,
           path: WS_PATH,
           agent,
-          headers: { Connection: "Upgrade", Upgrade: "websocket", "Sec-WebSocket-Version": "13", "Sec-WebSocket-Key": randomBytes(16).toString("base64"), Origin: "https://evil.example" },
+          headers: {
+            Connection: "Upgrade",
+            Upgrade: "websocket",
+            "Sec-WebSocket-Version": "13",
+            "Sec-WebSocket-Key": randomBytes(16).toString("base64"),
+            Origin: "https://evil.example",
+          },
         });
         r.on("response", (x) => {
           x.resume();
@@ -320,9 +364,11 @@ describe.skipIf(skip)("hardening: a flood of refused upgrades (real bridge proce
     const N = 6000;
     let i = 0;
     const statuses: number[] = [];
-    await Promise.all(Array.from({ length: 16 }, async () => {
-      while (i++ < N) statuses.push(await refused());
-    }));
+    await Promise.all(
+      Array.from({ length: 16 }, async () => {
+        while (i++ < N) statuses.push(await refused());
+      }),
+    );
     agent.destroy();
     expect(statuses.every((s) => s === 403)).toBe(true);
     await new Promise((r) => setTimeout(r, 500));
@@ -401,10 +447,12 @@ describe.skipIf(skip)("hardening: slow and oversized HTTP clients (real bridge p
     expect(raw.split("\r\n")[0]).not.toMatch(/ 101 /);
     // Plain HTTP gets nothing useful.
     const plain = await new Promise<number>((resolve) => {
-      http.get({ host: "127.0.0.1", port: b.port, path: "/", headers: { Origin: "https://evil.example" } }, (res) => {
-        res.resume();
-        resolve(res.statusCode ?? 0);
-      }).on("error", () => resolve(0));
+      http
+        .get({ host: "127.0.0.1", port: b.port, path: "/", headers: { Origin: "https://evil.example" } }, (res) => {
+          res.resume();
+          resolve(res.statusCode ?? 0);
+        })
+        .on("error", () => resolve(0));
     });
     expect(plain).toBe(404);
     const c = await openClient(b.port, ORIGINS.post);

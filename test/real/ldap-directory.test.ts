@@ -34,16 +34,47 @@ const FIXTURES: FixtureEntry[] = [
       { organisation: "Clinique (Test) *Étoile*", city: "VILLEURBANNE", postalCode: "69100" },
     ],
   },
-  { email: "j.dupont@hopital-exemple.mssante.test", idNat: "810001234567", surname: "DUPONT", givenName: "Jean", profession: "Médecin", places: [{ organisation: "Hôpital Exemple", city: "BRON", postalCode: "69500" }] },
-  { email: "elise.lefevre-durand@mssante.test", idNat: "810009999999", surname: "LEFÈVRE-DURAND", givenName: "Élise", profession: "Médecin", places: [{ organisation: "CHU", city: "SAINT-ÉTIENNE", postalCode: "42000" }] },
-  { email: "awa.ndiaye@mssante.test", idNat: "810008888888", surname: "N'DIAYE", givenName: "Awa", profession: "Infirmier", places: [{ city: "PARIS", postalCode: "75011" }] },
-  { type: "ORG", email: "secretariat.cardio@hopital-exemple.mssante.test", places: [{ organisation: "Hôpital Exemple", service: "Secrétariat de cardiologie", city: "BRON", postalCode: "69500" }] },
+  {
+    email: "j.dupont@hopital-exemple.mssante.test",
+    idNat: "810001234567",
+    surname: "DUPONT",
+    givenName: "Jean",
+    profession: "Médecin",
+    places: [{ organisation: "Hôpital Exemple", city: "BRON", postalCode: "69500" }],
+  },
+  {
+    email: "elise.lefevre-durand@mssante.test",
+    idNat: "810009999999",
+    surname: "LEFÈVRE-DURAND",
+    givenName: "Élise",
+    profession: "Médecin",
+    places: [{ organisation: "CHU", city: "SAINT-ÉTIENNE", postalCode: "42000" }],
+  },
+  {
+    email: "awa.ndiaye@mssante.test",
+    idNat: "810008888888",
+    surname: "N'DIAYE",
+    givenName: "Awa",
+    profession: "Infirmier",
+    places: [{ city: "PARIS", postalCode: "75011" }],
+  },
+  {
+    type: "ORG",
+    email: "secretariat.cardio@hopital-exemple.mssante.test",
+    places: [{ organisation: "Hôpital Exemple", service: "Secrétariat de cardiologie", city: "BRON", postalCode: "69500" }],
+  },
 ];
 
 const RESTRICTED: StoredEntry[] = [
   {
-    email: "marguerite.confidentiel@mssante.test", type: "PER", surname: "CONFIDENTIEL", givenName: "Marguerite", civility: null,
-    profession: "Médecin", specialty: null, idNat: "810007777777",
+    email: "marguerite.confidentiel@mssante.test",
+    type: "PER",
+    surname: "CONFIDENTIEL",
+    givenName: "Marguerite",
+    civility: null,
+    profession: "Médecin",
+    specialty: null,
+    idNat: "810007777777",
     places: [{ organisation: null, city: "NANTES", postalCode: "44000", service: null, address: null, department: null }],
   },
 ];
@@ -183,14 +214,22 @@ describe.skipIf(skip)("LDAP directory source against a real slapd", () => {
   });
 
   it("simple bind (password from a file) over StartTLS with the pinned CA reads what anonymous cannot", async () => {
-    const d = make({ startTls: true, caFile: pki.ca.certPem, bind: { kind: "simple", dn: slapd.userDn("reader"), passwordFile: path.join(dir, "password") } });
+    const d = make({
+      startTls: true,
+      caFile: pki.ca.certPem,
+      bind: { kind: "simple", dn: slapd.userDn("reader"), passwordFile: path.join(dir, "password") },
+    });
     const e = await d.lookupByAddress("marguerite.confidentiel@mssante.test");
     expect(e?.surname).toBe("CONFIDENTIEL");
     expect((await d.search("confidentiel", 20)).results.map((x) => x.email)).toEqual(["marguerite.confidentiel@mssante.test"]);
   });
 
   it("a wrong password is an LDAP_ERROR that says to check the bind", async () => {
-    const d = make({ startTls: true, caFile: pki.ca.certPem, bind: { kind: "simple", dn: slapd.userDn("reader"), passwordFile: path.join(dir, "wrong-password") } });
+    const d = make({
+      startTls: true,
+      caFile: pki.ca.certPem,
+      bind: { kind: "simple", dn: slapd.userDn("reader"), passwordFile: path.join(dir, "wrong-password") },
+    });
     const err = await d.search("dupont", 5).catch((e) => e);
     expect(err).toBeInstanceOf(BridgeError);
     expect(err.code).toBe(ErrorCode.LDAP_ERROR);
@@ -206,7 +245,11 @@ describe.skipIf(skip)("LDAP directory source against a real slapd", () => {
   });
 
   it("TLS client certificate over LDAPS without a bind (the default): presented, and the server grants what it grants anonymously", async () => {
-    const d = make({ url: slapd.ldapsUrl, caFile: pki.ca.certPem, bind: { kind: "certificate", certFile: pki.doctor.certPem, keyFile: pki.doctor.keyPem } });
+    const d = make({
+      url: slapd.ldapsUrl,
+      caFile: pki.ca.certPem,
+      bind: { kind: "certificate", certFile: pki.doctor.certPem, keyFile: pki.doctor.keyPem },
+    });
     await d.check();
     expect((await d.search("dupont", 5)).results.length).toBeGreaterThan(0);
     // slapd maps a certificate to an identity only on a SASL EXTERNAL bind: restricted entries stay hidden.
@@ -214,12 +257,19 @@ describe.skipIf(skip)("LDAP directory source against a real slapd", () => {
   });
 
   it("TLS client certificate with saslExternal: true over LDAPS is bound as the certificate's subject", async () => {
-    const d = make({ url: slapd.ldapsUrl, caFile: pki.ca.certPem, bind: { kind: "certificate", certFile: pki.doctor.certPem, keyFile: pki.doctor.keyPem, saslExternal: true } });
+    const d = make({
+      url: slapd.ldapsUrl,
+      caFile: pki.ca.certPem,
+      bind: { kind: "certificate", certFile: pki.doctor.certPem, keyFile: pki.doctor.keyPem, saslExternal: true },
+    });
     const e = await d.lookupByIdNat("810007777777");
     expect(e.map((x) => x.email)).toEqual(["marguerite.confidentiel@mssante.test"]);
     // Who the server thinks we are: the certificate's subject (RFC 4532 Who am I?).
     const pem = (f: string) => readFileSync(f, "utf8");
-    const c = new Client({ url: slapd.ldapsUrl, tlsOptions: { ca: [pem(pki.ca.certPem)], cert: pem(pki.doctor.certPem), key: pem(pki.doctor.keyPem) } });
+    const c = new Client({
+      url: slapd.ldapsUrl,
+      tlsOptions: { ca: [pem(pki.ca.certPem)], cert: pem(pki.doctor.certPem), key: pem(pki.doctor.keyPem) },
+    });
     try {
       await c.bindSASL("EXTERNAL");
       const who = await c.exop("1.3.6.1.4.1.4203.1.11.3");
@@ -231,7 +281,11 @@ describe.skipIf(skip)("LDAP directory source against a real slapd", () => {
 
   it("a client certificate from a foreign CA is refused with an LDAP_ERROR, with or without SASL EXTERNAL", async () => {
     for (const saslExternal of [false, true]) {
-      const d = make({ url: slapd.ldapsUrl, caFile: pki.ca.certPem, bind: { kind: "certificate", certFile: pki.foreign.certPem, keyFile: pki.foreign.keyPem, saslExternal } });
+      const d = make({
+        url: slapd.ldapsUrl,
+        caFile: pki.ca.certPem,
+        bind: { kind: "certificate", certFile: pki.foreign.certPem, keyFile: pki.foreign.keyPem, saslExternal },
+      });
       const err = await d.search("dupont", 5).catch((e) => e);
       expect(err, `saslExternal ${saslExternal}`).toBeInstanceOf(BridgeError);
       expect(err.code).toBe(ErrorCode.LDAP_ERROR);
@@ -277,7 +331,9 @@ describe.skipIf(skip)("LDAP directory source against a real slapd", () => {
   });
 
   it("import is not applicable to LDAP", async () => {
-    const err = await make({}).importFromConfiguredSource(() => undefined).catch((e) => e);
+    const err = await make({})
+      .importFromConfiguredSource(() => undefined)
+      .catch((e) => e);
     expect(err.code).toBe(ErrorCode.IMPORT_FAILED);
     expect(err.message).toMatch(/not applicable to LDAP/);
   });
@@ -296,7 +352,9 @@ describe.skipIf(skip)("LDAP directory source against a real slapd", () => {
     }
     times.sort((a, b) => a - b);
     const p = (q: number) => times[Math.min(times.length - 1, Math.floor(q * times.length))]!;
-    console.log(`LDAP search over ${slapd.loadedEntries} entries, ${times.length} queries: p50 ${p(0.5).toFixed(1)} ms, p95 ${p(0.95).toFixed(1)} ms, max ${times[times.length - 1]!.toFixed(1)} ms`);
+    console.log(
+      `LDAP search over ${slapd.loadedEntries} entries, ${times.length} queries: p50 ${p(0.5).toFixed(1)} ms, p95 ${p(0.95).toFixed(1)} ms, max ${times[times.length - 1]!.toFixed(1)} ms`,
+    );
     expect(times.length).toBe(30);
   });
 });

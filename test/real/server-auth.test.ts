@@ -54,7 +54,9 @@ describe.skipIf(skip)("session: handshake and two-way authentication", () => {
     expect((await c.call("session.hello", { protocolVersion: 7, clientNonce: randomNonce() })).protocolVersion).toBe(1);
     c.close();
     const d = await openClient(b.port);
-    await expect(d.call("session.hello", { protocolVersion: 0, clientNonce: randomNonce() })).rejects.toMatchObject({ code: ErrorCode.INVALID_PARAMS });
+    await expect(d.call("session.hello", { protocolVersion: 0, clientNonce: randomNonce() })).rejects.toMatchObject({
+      code: ErrorCode.INVALID_PARAMS,
+    });
     d.close();
   });
 
@@ -75,7 +77,9 @@ describe.skipIf(skip)("session: handshake and two-way authentication", () => {
     expect((await c.call("directory.search", { query: "dupont" })).results).toHaveLength(1);
     expect((await c.call("trust.check", { address: "a@test.mssante.fr" })).verdict).toBe("trusted");
     expect((await c.call("bridge.status")).demo).toBe(false);
-    await expect(c.call("session.hello", { protocolVersion: 1, clientNonce: randomNonce() })).rejects.toMatchObject({ code: ErrorCode.INVALID_REQUEST });
+    await expect(c.call("session.hello", { protocolVersion: 1, clientNonce: randomNonce() })).rejects.toMatchObject({
+      code: ErrorCode.INVALID_REQUEST,
+    });
     c.close();
   });
 
@@ -110,7 +114,9 @@ describe.skipIf(skip)("session: handshake and two-way authentication", () => {
     const d = await openClient(b.port);
     const cn = randomNonce();
     const h = await d.call("session.hello", { protocolVersion: 1, clientNonce: cn });
-    await expect(d.call("session.authenticate", { clientProof: await clientProof(secret, cn, h.bridgeNonce, TEST_ORIGIN) })).rejects.toMatchObject({ code: ErrorCode.RATE_LIMITED });
+    await expect(
+      d.call("session.authenticate", { clientProof: await clientProof(secret, cn, h.bridgeNonce, TEST_ORIGIN) }),
+    ).rejects.toMatchObject({ code: ErrorCode.RATE_LIMITED });
     d.close();
     // Three wrong proofs on one connection close it.
     for (let i = 0; i < 2; i++) {
@@ -138,7 +144,10 @@ describe.skipIf(skip)("session: handshake and two-way authentication", () => {
     // directory.import progress arrives as notifications too
     await authed.call("directory.import");
     await new Promise((r) => setTimeout(r, 50));
-    expect(authed.notifications.filter((n) => n.method === "directory.importProgress").map((n) => n.params.phase)).toEqual(["parse", "done"]);
+    expect(authed.notifications.filter((n) => n.method === "directory.importProgress").map((n) => n.params.phase)).toEqual([
+      "parse",
+      "done",
+    ]);
     authed.close();
     anon.close();
   });
@@ -148,7 +157,8 @@ describe.skipIf(skip)("session: handshake and two-way authentication", () => {
     expect(audit).not.toContain(bytesToBase64(secret));
     expect(audit).not.toMatch(/[0-9a-f]{64}/);
     expect(audit).not.toContain("dupont");
-    for (const line of audit.trim().split("\n")) expect(Object.keys(JSON.parse(line)).sort()).toEqual(["operation", "origin", "result", "time"]);
+    for (const line of audit.trim().split("\n"))
+      expect(Object.keys(JSON.parse(line)).sort()).toEqual(["operation", "origin", "result", "time"]);
   });
 });
 
@@ -203,7 +213,9 @@ describe.skipIf(skip)("pairing with a typed code", () => {
     for (let i = 0; i < 5; i++) {
       const { pairingNonce } = await c.call("pairing.begin");
       const cn = randomNonce();
-      const e = await c.call("pairing.complete", { clientNonce: cn, proof: await pairingProof("AAAA-AAAA", pairingNonce, cn, other) }).catch((x) => x);
+      const e = await c
+        .call("pairing.complete", { clientNonce: cn, proof: await pairingProof("AAAA-AAAA", pairingNonce, cn, other) })
+        .catch((x) => x);
       expect(e.code).toBe(ErrorCode.PAIRING_FAILED);
       expect(e.data.attemptsLeft).toBe(4 - i);
     }
@@ -222,7 +234,9 @@ describe.skipIf(skip)("pairing with a typed code", () => {
     const c = await openClient(b.port, other);
     const { pairingNonce } = await c.call("pairing.begin");
     const cn = randomNonce();
-    await expect(c.call("pairing.complete", { clientNonce: cn, proof: await pairingProof(code, pairingNonce, cn, NEW_ORIGIN) })).rejects.toMatchObject({ code: ErrorCode.PAIRING_FAILED });
+    await expect(
+      c.call("pairing.complete", { clientNonce: cn, proof: await pairingProof(code, pairingNonce, cn, NEW_ORIGIN) }),
+    ).rejects.toMatchObject({ code: ErrorCode.PAIRING_FAILED });
     control.close();
     c.close();
     b.ctx.pairingWindow.cancel();

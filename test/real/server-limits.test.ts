@@ -72,7 +72,9 @@ describe.skipIf(skip)("limits and malformed input", () => {
     expect(r1.error.code).toBe(ErrorCode.METHOD_NOT_FOUND);
     const r2 = await c.raw(JSON.stringify({ jsonrpc: "1.0", id: 2, method: "session.hello", extra: marker }));
     expect(r2).toMatchObject({ id: 2, error: { code: ErrorCode.INVALID_REQUEST } });
-    const r3 = await c.raw(JSON.stringify({ jsonrpc: "2.0", id: 3, method: "session.hello", params: { protocolVersion: 1, clientNonce: marker } }));
+    const r3 = await c.raw(
+      JSON.stringify({ jsonrpc: "2.0", id: 3, method: "session.hello", params: { protocolVersion: 1, clientNonce: marker } }),
+    );
     expect(r3.error.code).toBe(ErrorCode.INVALID_PARAMS);
     const r4 = await c.raw(JSON.stringify({ jsonrpc: "2.0", method: "session.hello", params: {} }));
     expect(r4.error.code).toBe(ErrorCode.INVALID_REQUEST);
@@ -98,7 +100,10 @@ describe.skipIf(skip)("limits and malformed input", () => {
     const c = await openClient(b.port);
     const answers: any[] = [];
     c.ws.on("message", (d) => answers.push(JSON.parse(d.toString())));
-    for (let i = 0; i < 200 && c.ws.readyState === c.ws.OPEN; i++) c.ws.send(JSON.stringify({ jsonrpc: "2.0", id: i, method: "session.hello", params: { protocolVersion: 1, clientNonce: randomNonce() } }));
+    for (let i = 0; i < 200 && c.ws.readyState === c.ws.OPEN; i++)
+      c.ws.send(
+        JSON.stringify({ jsonrpc: "2.0", id: i, method: "session.hello", params: { protocolVersion: 1, clientNonce: randomNonce() } }),
+      );
     const closed = await c.closed;
     expect(closed.code).toBe(1008);
     expect(answers.some((a) => a.error?.code === ErrorCode.RATE_LIMITED)).toBe(true);
@@ -140,7 +145,9 @@ describe.skipIf(skip)("limits and malformed input", () => {
     const c: TestClient = await openClient(b.port);
     await c.authenticate(b.ctx.pairing.secret());
     await expect(c.call("directory.import", { path: "/etc/passwd" })).rejects.toMatchObject({ code: ErrorCode.INVALID_PARAMS });
-    await expect(c.call("card.installModuleManifest", { modulePath: "/tmp/evil.so" })).rejects.toMatchObject({ code: ErrorCode.INVALID_PARAMS });
+    await expect(c.call("card.installModuleManifest", { modulePath: "/tmp/evil.so" })).rejects.toMatchObject({
+      code: ErrorCode.INVALID_PARAMS,
+    });
     await expect(c.call("card.getPinStatus", { pin: "1234" })).rejects.toMatchObject({ code: ErrorCode.INVALID_PARAMS });
     c.close();
   });

@@ -15,12 +15,17 @@ import path from "node:path";
 
 const skip = missingComponents("server-upgrade", []);
 
-
 describe.skipIf(skip)("WebSocket upgrade checks (real socket)", () => {
   let b: RunningBridge;
   const other = "moz-extension://9c7a4f2e-aaaa-bbbb-cccc-ddddeeeeffff";
   beforeAll(async () => {
-    b = await startBridge({ dataDir: tempDataDir(), config: { ...defaultConfig(), port: 0 }, services: fakeServices(), log: silentLogger, limits: { maxConnections: 3 } });
+    b = await startBridge({
+      dataDir: tempDataDir(),
+      config: { ...defaultConfig(), port: 0 },
+      services: fakeServices(),
+      log: silentLogger,
+      limits: { maxConnections: 3 },
+    });
     b.ctx.pairing.addOrigin(TEST_ORIGIN, "code");
   });
   afterAll(async () => {
@@ -35,17 +40,34 @@ describe.skipIf(skip)("WebSocket upgrade checks (real socket)", () => {
   it("upgrades a paired extension with a loopback Host", async () => {
     expect(await upgradeStatus(b.port, { Host: `127.0.0.1:${b.port}`, Origin: TEST_ORIGIN })).toBe(101);
     expect(await upgradeStatus(b.port, { Host: `localhost:${b.port}`, Origin: TEST_ORIGIN })).toBe(101);
-    if (b.addresses.length > 1) expect(await upgradeStatus(b.port, { Host: `[::1]:${b.port}`, Origin: TEST_ORIGIN }, WS_PATH, "::1")).toBe(101);
+    if (b.addresses.length > 1)
+      expect(await upgradeStatus(b.port, { Host: `[::1]:${b.port}`, Origin: TEST_ORIGIN }, WS_PATH, "::1")).toBe(101);
   });
 
   it("refuses forbidden Origins with 403 before upgrading", async () => {
-    for (const origin of ["https://evil.example", "http://localhost", `http://127.0.0.1:${b.port}`, "null", undefined, other, "moz-extension://x"]) {
+    for (const origin of [
+      "https://evil.example",
+      "http://localhost",
+      `http://127.0.0.1:${b.port}`,
+      "null",
+      undefined,
+      other,
+      "moz-extension://x",
+    ]) {
       expect(await upgradeStatus(b.port, { Host: `127.0.0.1:${b.port}`, Origin: origin }), String(origin)).toBe(403);
     }
   });
 
   it("refuses forbidden Hosts with 403 before upgrading (DNS rebinding)", async () => {
-    for (const host of ["evil.example", `evil.example:${b.port}`, `127.0.0.1.nip.io:${b.port}`, `127.0.0.1:${b.port + 1}`, "127.0.0.1", `0.0.0.0:${b.port}`, undefined]) {
+    for (const host of [
+      "evil.example",
+      `evil.example:${b.port}`,
+      `127.0.0.1.nip.io:${b.port}`,
+      `127.0.0.1:${b.port + 1}`,
+      "127.0.0.1",
+      `0.0.0.0:${b.port}`,
+      undefined,
+    ]) {
       expect(await upgradeStatus(b.port, { Host: host, Origin: TEST_ORIGIN }), String(host)).toBe(403);
     }
   });

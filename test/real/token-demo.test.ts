@@ -43,7 +43,13 @@ describe.skipIf(skip)("demo card token", () => {
   });
 
   it("runs as a command and prints what the bridge needs", async () => {
-    const { stdout } = await promisify(execFile)(process.execPath, ["--import", "tsx", "scripts/make-demo-token.ts", path.join(dir, "cli"), "--json"]);
+    const { stdout } = await promisify(execFile)(process.execPath, [
+      "--import",
+      "tsx",
+      "scripts/make-demo-token.ts",
+      path.join(dir, "cli"),
+      "--json",
+    ]);
     const out = JSON.parse(stdout) as { modulePath: string; env: { SOFTHSM2_CONF: string }; demo: boolean };
     expect(out.demo).toBe(true);
     expect(out.modulePath).toMatch(/libsofthsm2\.so$/);

@@ -56,9 +56,11 @@ describe.skipIf(skip)("token failures", () => {
   });
 
   it("reports MODULE_UNAVAILABLE for a library that is not a PKCS#11 module", async () => {
-    const notPkcs11 = ["/usr/lib/x86_64-linux-gnu/libz.so.1", "/lib/x86_64-linux-gnu/libz.so.1", "/usr/lib/aarch64-linux-gnu/libz.so.1"].find(
-      (p) => existsSync(p),
-    );
+    const notPkcs11 = [
+      "/usr/lib/x86_64-linux-gnu/libz.so.1",
+      "/lib/x86_64-linux-gnu/libz.so.1",
+      "/usr/lib/aarch64-linux-gnu/libz.so.1",
+    ].find((p) => existsSync(p));
     const dir = await mkdtemp(path.join(os.tmpdir(), "mss-notp11-"));
     const garbage = path.join(dir, "garbage.so");
     await writeFile(garbage, "not a shared object");

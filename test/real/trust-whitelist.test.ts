@@ -33,7 +33,10 @@ const LIST_V1 = `<?xml version="1.0" encoding="UTF-8"?>
   <Domaine><Nom>medecin.mssante.test</Nom></Domaine>
   <Domaine><Nom>hôpital-sainte-agnès.mssante.test</Nom></Domaine>
 </ListeBlanche>`;
-const LIST_V2 = LIST_V1.replace("2026-11-01", "2026-11-02").replace("</ListeBlanche>", "<Domaine><Nom>pharmacien.mssante.test</Nom></Domaine></ListeBlanche>");
+const LIST_V2 = LIST_V1.replace("2026-11-01", "2026-11-02").replace(
+  "</ListeBlanche>",
+  "<Domaine><Nom>pharmacien.mssante.test</Nom></Domaine></ListeBlanche>",
+);
 const BILLION_LAUGHS = `<?xml version="1.0"?><!DOCTYPE l [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;">]><ListeBlanche xmlns="${NS}"><Domaine><Nom>&b;.fr</Nom></Domaine></ListeBlanche>`;
 
 type Mode = "v1" | "v2" | "500" | "cut" | "garbage" | "hostile";
@@ -57,7 +60,14 @@ describe.skipIf(skip)("trust-space list over real HTTPS, with cache and proxy", 
   const spaces: TrustSpace[] = [];
 
   const space = (over: Partial<ConstructorParameters<typeof TrustSpace>[0]> = {}) => {
-    const t = new TrustSpace({ whitelistSource: url, cacheDir: path.join(dir, "trust"), refreshHours: 0, extraCaFile: pki.ca.certPem, proxy: null, ...over });
+    const t = new TrustSpace({
+      whitelistSource: url,
+      cacheDir: path.join(dir, "trust"),
+      refreshHours: 0,
+      extraCaFile: pki.ca.certPem,
+      proxy: null,
+      ...over,
+    });
     spaces.push(t);
     return t;
   };
@@ -116,8 +126,17 @@ describe.skipIf(skip)("trust-space list over real HTTPS, with cache and proxy", 
     const t = space();
     await t.start();
     expect(t.lastError).toBeNull();
-    expect(t.list()).toEqual({ domains: ["medecin.mssante.test", "xn--hpital-sainte-agns-7vb7t.mssante.test"], date: "2026-11-01T06:00:00.000Z", testOnly: false });
-    expect(t.check("dr.x@medecin.mssante.test")).toEqual({ address: "dr.x@medecin.mssante.test", domain: "medecin.mssante.test", verdict: "trusted", listDate: "2026-11-01T06:00:00.000Z" });
+    expect(t.list()).toEqual({
+      domains: ["medecin.mssante.test", "xn--hpital-sainte-agns-7vb7t.mssante.test"],
+      date: "2026-11-01T06:00:00.000Z",
+      testOnly: false,
+    });
+    expect(t.check("dr.x@medecin.mssante.test")).toEqual({
+      address: "dr.x@medecin.mssante.test",
+      domain: "medecin.mssante.test",
+      verdict: "trusted",
+      listDate: "2026-11-01T06:00:00.000Z",
+    });
     expect(t.check("a@hôpital-sainte-agnès.mssante.test").verdict).toBe("trusted");
     expect(t.check("a@gmail.com").verdict).toBe("untrusted");
     expect(t.check("a@sub.medecin.mssante.test").verdict).toBe("untrusted");
@@ -131,19 +150,32 @@ describe.skipIf(skip)("trust-space list over real HTTPS, with cache and proxy", 
     await t.start();
     expect(t.lastError).toMatch(/Cannot read the trust-space list.*network\.extraCaFile/);
     // Never an empty list (a client would take it for the trust space): the typed error, saying what to do.
-    expect(() => t.list()).toThrow(expect.objectContaining({ code: ErrorCode.TRUST_LIST_UNAVAILABLE, message: expect.stringMatching(/No trust-space list is loaded.*network\.extraCaFile/) }));
+    expect(() => t.list()).toThrow(
+      expect.objectContaining({
+        code: ErrorCode.TRUST_LIST_UNAVAILABLE,
+        message: expect.stringMatching(/No trust-space list is loaded.*network\.extraCaFile/),
+      }),
+    );
     expect(t.check("dr.x@medecin.mssante.test").verdict).toBe("unknown");
   });
 
   it("over the protocol, a bridge with no list answers trust.list with TRUST_LIST_UNAVAILABLE, and `status` says why", async () => {
     const t = space({ extraCaFile: null, cacheDir: path.join(dir, "no-cache-2") });
     await t.start();
-    const b = await startBridge({ dataDir: tempDataDir(), config: { ...defaultConfig(), port: 0 }, services: { ...fakeServices(), trust: t }, log: silentLogger });
+    const b = await startBridge({
+      dataDir: tempDataDir(),
+      config: { ...defaultConfig(), port: 0 },
+      services: { ...fakeServices(), trust: t },
+      log: silentLogger,
+    });
     try {
       b.ctx.pairing.addOrigin(TEST_ORIGIN, "native-messaging");
       const c = await openClient(b.port);
       await c.authenticate(b.ctx.pairing.secret());
-      await expect(c.call("trust.list")).rejects.toMatchObject({ code: ErrorCode.TRUST_LIST_UNAVAILABLE, message: expect.stringMatching(/No trust-space list is loaded/) });
+      await expect(c.call("trust.list")).rejects.toMatchObject({
+        code: ErrorCode.TRUST_LIST_UNAVAILABLE,
+        message: expect.stringMatching(/No trust-space list is loaded/),
+      });
       c.close();
       const control = await ControlClient.connect(b.dataDir);
       const st = await control.request<{ trust: { date: string | null; error: string | null } }>({ cmd: "status" });
@@ -197,7 +229,11 @@ describe.skipIf(skip)("trust-space list over real HTTPS, with cache and proxy", 
     expect(ok.stderr).toMatch(/TEST-ONLY list/);
     const uni = runCli(["trust", "check", "a@hôpital-sainte-agnès.mssante.test", "--whitelist", FALLBACK_LIST, "--json"]);
     expect(uni.code).toBe(0);
-    expect(JSON.parse(uni.stdout)).toMatchObject({ domain: "xn--hpital-sainte-agns-7vb7t.mssante.test", verdict: "trusted", testOnly: true });
+    expect(JSON.parse(uni.stdout)).toMatchObject({
+      domain: "xn--hpital-sainte-agns-7vb7t.mssante.test",
+      verdict: "trusted",
+      testOnly: true,
+    });
     const no = runCli(["trust", "check", "a@gmail.com", "--whitelist", FALLBACK_LIST]);
     expect([no.code, no.stdout.trim()]).toEqual([1, "untrusted"]);
     expect(runCli(["trust", "check", "not an address", "--whitelist", FALLBACK_LIST]).code).toBe(3);

@@ -14,7 +14,11 @@ import { buildBridge } from "../../scripts/build-bridge.mjs";
 const BIN = packageFile("bin/mss-bridge.mjs");
 
 function launch(env: Record<string, string> = {}) {
-  const r = spawnSync(process.execPath, [BIN, "--version"], { encoding: "utf8", env: { ...process.env, MSS_BRIDGE_DEBUG_LAUNCH: "1", ...env }, timeout: 30_000 });
+  const r = spawnSync(process.execPath, [BIN, "--version"], {
+    encoding: "utf8",
+    env: { ...process.env, MSS_BRIDGE_DEBUG_LAUNCH: "1", ...env },
+    timeout: 30_000,
+  });
   return { code: r.status, stdout: r.stdout.trim(), stderr: r.stderr };
 }
 
@@ -25,7 +29,9 @@ describe("the mss-bridge launcher", () => {
 
   it("runs the bundle when it is up to date, and records what it was built from", () => {
     const inputs = (JSON.parse(readFileSync(packageFile("dist/bridge/inputs.json"), "utf8")) as { inputs: string[] }).inputs;
-    expect(inputs).toEqual(expect.arrayContaining(["bridge/cli.ts", "bridge/app/version.ts", "shared/protocol/schemas.ts", "package.json"]));
+    expect(inputs).toEqual(
+      expect.arrayContaining(["bridge/cli.ts", "bridge/app/version.ts", "shared/protocol/schemas.ts", "package.json"]),
+    );
     expect(inputs.some((p) => p.startsWith("node_modules/"))).toBe(false);
     const r = launch();
     expect(r.code).toBe(0);

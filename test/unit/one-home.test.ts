@@ -79,17 +79,21 @@ describe("one home for each concept", () => {
     const literal = /surname:\s*"DUPONT"[^}]*certificateSerial:|certificateSerial:[^}]*surname:\s*"DUPONT"/;
     expect(files.filter((f) => f.rel !== "test/fixtures/identity.ts" && literal.test(f.text)).map((f) => f.rel)).toEqual([]);
     // What it would have caught: the copies this fixture replaced.
-    const copy = ["{ idNat: \"810001234567\", surname: ", "\"DUPONT\", givenName: \"JEAN\", certificateSerial: \"01\" }"].join("");
+    const copy = ['{ idNat: "810001234567", surname: ', '"DUPONT", givenName: "JEAN", certificateSerial: "01" }'].join("");
     expect(literal.test(copy)).toBe(true);
   });
 
   it("the IDNA conversion runs through the shared one: node:url's domainToASCII only in tests", () => {
-    const users = files.filter((f) => /import\s*\{[^}]*\bdomainToASCII\b[^}]*\}\s*from\s*["']node:url["']/.test(f.text) && !f.rel.endsWith(".test.ts")).map((f) => f.rel);
+    const users = files
+      .filter((f) => /import\s*\{[^}]*\bdomainToASCII\b[^}]*\}\s*from\s*["']node:url["']/.test(f.text) && !f.rel.endsWith(".test.ts"))
+      .map((f) => f.rel);
     expect(users).toEqual([]);
   });
 
   it("shared/ imports nothing from Node (it runs in Thunderbird too), tests aside", () => {
-    const nodeImports = files.filter((f) => f.rel.startsWith("shared/") && !f.rel.endsWith(".test.ts") && /from\s+["']node:/.test(f.text)).map((f) => f.rel);
+    const nodeImports = files
+      .filter((f) => f.rel.startsWith("shared/") && !f.rel.endsWith(".test.ts") && /from\s+["']node:/.test(f.text))
+      .map((f) => f.rel);
     expect(nodeImports).toEqual([]);
   });
 });

@@ -5,10 +5,44 @@
 import { titleCase } from "../../../shared/domain/title-case.ts";
 import { Rng } from "./random.ts";
 import {
-  asciiLocal, DATES, FAMOUS, FEATURE_ADJ, FEATURES, GIVEN_F, GIVEN_M, LIEUDIT_HEADS, MONTHS, ofPlace, ORG_BOXES, PARTICLES, PLACES_NAMES, PROFESSION_POOL,
-  ROAD_TYPES, SERVICES, SOFTWARE, stripAccents, SUFFIX, SURNAMES, SYL_A, SYL_B, SYL_C, TITLES, TREES, YEARS, type Profession,
+  asciiLocal,
+  DATES,
+  FAMOUS,
+  FEATURE_ADJ,
+  FEATURES,
+  GIVEN_F,
+  GIVEN_M,
+  LIEUDIT_HEADS,
+  MONTHS,
+  ofPlace,
+  ORG_BOXES,
+  PARTICLES,
+  PLACES_NAMES,
+  PROFESSION_POOL,
+  ROAD_TYPES,
+  SERVICES,
+  SOFTWARE,
+  stripAccents,
+  SUFFIX,
+  SURNAMES,
+  SYL_A,
+  SYL_B,
+  SYL_C,
+  TITLES,
+  TREES,
+  YEARS,
+  type Profession,
 } from "./words.ts";
-import { buildGeography, communeRoot, deName, saintName, streetTypeOf, type Commune, type Establishment, type Geography } from "./geography.ts";
+import {
+  buildGeography,
+  communeRoot,
+  deName,
+  saintName,
+  streetTypeOf,
+  type Commune,
+  type Establishment,
+  type Geography,
+} from "./geography.ts";
 
 interface Place {
   organisation: string;
@@ -112,7 +146,8 @@ export class DirectoryFaker {
   private givenName(female: boolean): string {
     const r = this.rng;
     const list = female ? GIVEN_F : GIVEN_M;
-    if (r.chance(0.06)) return `${female ? r.pick(["Marie", "Anne", "Marie", "Louise"]) : r.pick(["Jean", "Pierre", "Jean", "Paul"])}-${r.pick(list)}`;
+    if (r.chance(0.06))
+      return `${female ? r.pick(["Marie", "Anne", "Marie", "Louise"]) : r.pick(["Jean", "Pierre", "Jean", "Paul"])}-${r.pick(list)}`;
     return r.zipf(list);
   }
 
@@ -164,7 +199,7 @@ export class DirectoryFaker {
     const plain = r.chance(0.5);
     if (plain) streetName = stripAccents(streetName);
     const noNumber = streetType === "PLACE" || streetType === "HAMEAU" || streetType === "LOTISSEMENT" ? r.chance(0.6) : r.chance(0.1);
-    const n = 1 + Math.floor(180 * Math.pow(r.float(), 2.2));
+    const n = 1 + Math.floor(180 * r.float() ** 2.2);
     const c = r.float();
     return {
       number: noNumber ? "" : String(n),
@@ -192,7 +227,18 @@ export class DirectoryFaker {
       organisation,
       service: "",
       ...this.streetFields(false),
-      l2: r.chance(0.04) ? r.pick(["RÉSIDENCE LES TILLEULS", "1ER ÉTAGE", "BÂTIMENT B", "REZ-DE-CHAUSSÉE", "CENTRE COMMERCIAL", "ESPACE SANTÉ", "PÔLE MÉDICAL", "APPARTEMENT 3"]) : "",
+      l2: r.chance(0.04)
+        ? r.pick([
+            "RÉSIDENCE LES TILLEULS",
+            "1ER ÉTAGE",
+            "BÂTIMENT B",
+            "REZ-DE-CHAUSSÉE",
+            "CENTRE COMMERCIAL",
+            "ESPACE SANTÉ",
+            "PÔLE MÉDICAL",
+            "APPARTEMENT 3",
+          ])
+        : "",
       l5: c.pop < 1 && r.chance(0.08) ? `LIEU-DIT ${r.chance(0.5) ? "LE" : "LA"} ${communeRoot(r, c.department).toUpperCase()}` : "",
       cityLine: emptyCity ? "" : `${postalCode} ${r.chance(0.9) ? c.form : c.otherForm}`,
       city: emptyCity ? "" : c.name,
@@ -235,7 +281,16 @@ export class DirectoryFaker {
     switch (prof.code) {
       case "21":
         if (skill === "Biologie médicale") return r.chance(0.5) ? `Laboratoire de biologie médicale ${of}` : `Laboratoire ${name}`;
-        if (u < 0.2) return r.pick(["Pharmacie du Centre", "Pharmacie de la Gare", "Pharmacie des Halles", "Pharmacie du Marché", "Pharmacie de la Poste", "Pharmacie de l'Église", "Pharmacie du Port"]);
+        if (u < 0.2)
+          return r.pick([
+            "Pharmacie du Centre",
+            "Pharmacie de la Gare",
+            "Pharmacie des Halles",
+            "Pharmacie du Marché",
+            "Pharmacie de la Poste",
+            "Pharmacie de l'Église",
+            "Pharmacie du Port",
+          ]);
         if (u < 0.45) return `Pharmacie ${name}`;
         if (u < 0.65) return `Pharmacie ${of}`;
         if (u < 0.75) return `Grande Pharmacie ${of}`;

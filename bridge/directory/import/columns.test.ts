@@ -37,9 +37,28 @@ describe("lines", () => {
   it("merges the lines of one address into one entry with several places", () => {
     const list = new EntryList();
     const m = new EntryMerger(readHeader(header), list);
-    m.addLine(line({ "Type de BAL": "PER", "Adresse BAL": "a@x.fr", "Nom d'exercice": "DUPONT", "L6LIGNEACHEMINEMENT structure BAL": "69003 LYON", "Code postal structure BAL": "69003" }), 2);
+    m.addLine(
+      line({
+        "Type de BAL": "PER",
+        "Adresse BAL": "a@x.fr",
+        "Nom d'exercice": "DUPONT",
+        "L6LIGNEACHEMINEMENT structure BAL": "69003 LYON",
+        "Code postal structure BAL": "69003",
+      }),
+      2,
+    );
     m.addLine(line({ "Type de BAL": "PER", "Adresse BAL": "b@x.fr", "Nom d'exercice": "MARTIN" }), 3);
-    m.addLine(line({ "Type de BAL": "PER", "Adresse BAL": "A@X.FR", "Nom d'exercice": "DUPONT", "Prénom d'exercice": "Jean", "L6LIGNEACHEMINEMENT structure BAL": "42000 SAINT-ÉTIENNE", "Code postal structure BAL": "42000" }), 4);
+    m.addLine(
+      line({
+        "Type de BAL": "PER",
+        "Adresse BAL": "A@X.FR",
+        "Nom d'exercice": "DUPONT",
+        "Prénom d'exercice": "Jean",
+        "L6LIGNEACHEMINEMENT structure BAL": "42000 SAINT-ÉTIENNE",
+        "Code postal structure BAL": "42000",
+      }),
+      4,
+    );
     m.addLine(line({ "Type de BAL": "XXX", "Adresse BAL": "c@x.fr" }), 5);
     m.addLine("too|few|columns", 6);
     expect(list.entries).toHaveLength(2);
@@ -61,7 +80,8 @@ describe("lines", () => {
     }
     const list = new EntryList();
     const m = new EntryMerger(readHeader(header), list);
-    const row = (email: string, city: string) => line({ "Type de BAL": "ORG", "Adresse BAL": email, "L6LIGNEACHEMINEMENT structure BAL": city });
+    const row = (email: string, city: string) =>
+      line({ "Type de BAL": "ORG", "Adresse BAL": email, "L6LIGNEACHEMINEMENT structure BAL": city });
     m.addLine(row(pair[0], "LYON"), 2);
     m.addLine(row(pair[1], "PARIS"), 3);
     m.addLine(row(pair[1], "NICE"), 4);

@@ -49,11 +49,17 @@ export async function downloadToFile(source: string, file: string, opts: Downloa
     const status = res.statusCode ?? 0;
     if (status !== 200) {
       res.resume();
-      throw new ImportError("io", `The download of ${url.host} failed with HTTP ${status}. Try again later or check the configured extraction URL.`);
+      throw new ImportError(
+        "io",
+        `The download of ${url.host} failed with HTTP ${status}. Try again later or check the configured extraction URL.`,
+      );
     }
   } catch (e) {
     if (e instanceof ImportError) throw e;
-    throw new ImportError("io", `Cannot download the extraction from ${url.host}: ${(e as Error).message}. Check the network, the proxy setting and the URL.`);
+    throw new ImportError(
+      "io",
+      `Cannot download the extraction from ${url.host}: ${(e as Error).message}. Check the network, the proxy setting and the URL.`,
+    );
   }
   const response = res!;
   const lengthHeader = response.headers["content-length"];
@@ -106,7 +112,8 @@ export async function downloadToFile(source: string, file: string, opts: Downloa
     }
     if (e instanceof ImportError) throw e;
     const err = e as NodeJS.ErrnoException;
-    if (err.code === "ENOSPC") throw new ImportError("io", "The disk is full: the download could not be saved. Free some space and import again.");
+    if (err.code === "ENOSPC")
+      throw new ImportError("io", "The disk is full: the download could not be saved. Free some space and import again.");
     throw new ImportError("io", `The download from ${url.host} failed: ${err.message}. The previous directory is still in use; try again.`);
   }
   return { file, name: nameFrom(response, url), bytes: done };

@@ -13,9 +13,16 @@ export class ImportError extends Error {
 export function ioError(e: unknown, what: string): ImportError {
   if (e instanceof ImportError) return e;
   const err = e as NodeJS.ErrnoException;
-  if (err.code === "ENOSPC") return new ImportError("io", `The disk is full while ${what}. Free some space and import again; the previous directory is still in use.`);
+  if (err.code === "ENOSPC")
+    return new ImportError(
+      "io",
+      `The disk is full while ${what}. Free some space and import again; the previous directory is still in use.`,
+    );
   if (err.code === "EACCES" || err.code === "EPERM" || err.code === "EROFS") {
-    return new ImportError("io", `Permission denied while ${what} (${err.message}). A shared read-only index must be imported by its owner.`);
+    return new ImportError(
+      "io",
+      `Permission denied while ${what} (${err.message}). A shared read-only index must be imported by its owner.`,
+    );
   }
   if (err.code === "ENOENT") return new ImportError("input", `File not found while ${what}: ${err.message}. Check the path.`);
   return new ImportError("io", `Failed while ${what}: ${err.message}`);

@@ -151,7 +151,13 @@ export async function importExtraction(opts: ImportOptions): Promise<ImportSumma
     }
     progress("done", meta.count, meta.count, null);
     const cpu = process.cpuUsage(cpu0);
-    return { meta, sizeBytes, elapsedMs: performance.now() - t0, cpuMs: (cpu.user + cpu.system) / 1000, peakRssBytes: process.resourceUsage().maxRSS * 1024 };
+    return {
+      meta,
+      sizeBytes,
+      elapsedMs: performance.now() - t0,
+      cpuMs: (cpu.user + cpu.system) / 1000,
+      peakRssBytes: process.resourceUsage().maxRSS * 1024,
+    };
   } catch (e) {
     const err = ioError(e, "importing");
     progress("failed", 0, null, err.message);

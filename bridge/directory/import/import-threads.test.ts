@@ -62,7 +62,9 @@ describe("directory import on several threads", { timeout: 60_000 }, () => {
   beforeAll(async () => {
     dir = mkdtempSync(path.join(tmpdir(), "mss-import-threads-"));
     const g = await writeExtraction(path.join(dir, "gen"), { lines: 6000, seed: 11 });
-    generated = readFileSync(g.file, "utf8").split("\n").filter((l) => l !== "");
+    generated = readFileSync(g.file, "utf8")
+      .split("\n")
+      .filter((l) => l !== "");
     const [header, ...body] = generated;
     const [c0, c1] = collidingPair();
     firstLine = body.find((l) => l.split("|")[col("Prénom d'exercice")])!;
@@ -82,13 +84,24 @@ describe("directory import on several threads", { timeout: 60_000 }, () => {
       // An ORG without a specialty at first, given one later.
       row({ "Type de BAL": "ORG", "Adresse BAL": "secretariat.tardif@ch-test.mssante.fr", "Raison Sociale structure BAL": "CH TEST" }),
     ];
-    const lines = [header!, row({ "Type de BAL": "ORG", "Adresse BAL": c0, "L6LIGNEACHEMINEMENT structure BAL": "69003 LYON" }), later[1]!, ...body];
+    const lines = [
+      header!,
+      row({ "Type de BAL": "ORG", "Adresse BAL": c0, "L6LIGNEACHEMINEMENT structure BAL": "69003 LYON" }),
+      later[1]!,
+      ...body,
+    ];
     lines.push(row({ "Type de BAL": "ORG", "Adresse BAL": c1, "L6LIGNEACHEMINEMENT structure BAL": "75011 PARIS" }));
     lines.push("too|few|columns");
     badLineNo = lines.length; // 1-based: the line just pushed
     lines.push(later[0]!);
     lines.push(row({ "Type de BAL": "ORG", "Adresse BAL": c0, "L6LIGNEACHEMINEMENT structure BAL": "29200 BREST" }));
-    lines.push(row({ "Type de BAL": "ORG", "Adresse BAL": "secretariat.tardif@ch-test.mssante.fr", "Libellé savoir-faire": "Cardiologie et maladies vasculaires" }));
+    lines.push(
+      row({
+        "Type de BAL": "ORG",
+        "Adresse BAL": "secretariat.tardif@ch-test.mssante.fr",
+        "Libellé savoir-faire": "Cardiologie et maladies vasculaires",
+      }),
+    );
     file = path.join(dir, "Extraction_Correspondance_MSSante_202611230300.txt");
     writeFileSync(file, lines.join("\n") + "\n");
     size = statSync(file).size;
@@ -117,7 +130,16 @@ describe("directory import on several threads", { timeout: 60_000 }, () => {
     }
     // What the single pass gives is itself right: the early address has both places, its given
     // name from its first line; the colliding addresses stay apart, each with its own cities.
-    const meta = { formatVersion: INDEX_FORMAT_VERSION, sourceDate: null, sourceName: null, builtAt: "", count: one.count, lines: 0, tokens: one.index.dict.length, warnings: [] };
+    const meta = {
+      formatVersion: INDEX_FORMAT_VERSION,
+      sourceDate: null,
+      sourceName: null,
+      builtAt: "",
+      count: one.count,
+      lines: 0,
+      tokens: one.index.dict.length,
+      warnings: [],
+    };
     const idx = new PackedIndex(inMemoryIndex(one.index, meta));
     const first = firstLine.split("|");
     const e = idx.lookupByAddress(first[col("Adresse BAL")]!)!;

@@ -136,10 +136,19 @@ function cutsFor(path: string, size: number, parts: number, headerEnd: number, f
 }
 
 /** Runs one job in a worker thread (its buffers in `transfer` are moved, not copied); resolves with its result message. */
-function runJob<T extends WorkerMessage>(job: WorkerJob, onBytes: (bytes: number) => void, signal: AbortSignal, transfer: ArrayBuffer[] = []): Promise<T> {
+function runJob<T extends WorkerMessage>(
+  job: WorkerJob,
+  onBytes: (bytes: number) => void,
+  signal: AbortSignal,
+  transfer: ArrayBuffer[] = [],
+): Promise<T> {
   return new Promise((resolve, reject) => {
     // The import process runs with a 32 MB semi-space (run-import.ts); the same for its workers.
-    const worker = startWorker("import-worker", { workerData: job, transferList: transfer, resourceLimits: { maxYoungGenerationSizeMb: 96 } });
+    const worker = startWorker("import-worker", {
+      workerData: job,
+      transferList: transfer,
+      resourceLimits: { maxYoungGenerationSizeMb: 96 },
+    });
     let settled = false;
     const settle = (f: () => void) => {
       if (settled) return;
@@ -159,7 +168,16 @@ function runJob<T extends WorkerMessage>(job: WorkerJob, onBytes: (bytes: number
       settle(() => reject(new ImportError("io", `A directory import thread ${why}; the previous directory is still in use.`)));
     });
     worker.on("exit", (code) => {
-      settle(() => reject(new ImportError("io", signal.aborted ? "The import was stopped before it finished." : `A directory import thread ended early (code ${code}); the previous directory is still in use.`)));
+      settle(() =>
+        reject(
+          new ImportError(
+            "io",
+            signal.aborted
+              ? "The import was stopped before it finished."
+              : `A directory import thread ended early (code ${code}); the previous directory is still in use.`,
+          ),
+        ),
+      );
     });
   });
 }
@@ -246,25 +264,32 @@ async function parseInParts(
   // Part 0 here, from the first byte, as far as it is written, up to the first cut once known.
   let cuts: number[] | null = null;
   const first = readGrowing(file, 0, () => cuts?.[0] ?? (cuts ? size : null), abort.signal);
-  const firstParsed = parseLines(Readable.from(first.chunks), builder, { onBytes: (b) => report(0, b), signal: abort.signal }).catch((e: unknown) => {
-    fail(0, e);
-    return null;
-  });
+  const firstParsed = parseLines(Readable.from(first.chunks), builder, { onBytes: (b) => report(0, b), signal: abort.signal }).catch(
+    (e: unknown) => {
+      fail(0, e);
+      return null;
+    },
+  );
   // The others once the whole file is written, in worker threads, cut beyond what part 0 has read.
   const others = writing
-    .then(() => {
-      if (abort.signal.aborted) return [];
-      const c = cutsFor(file.path, size, parts, headerEnd, inflating ? FIRST_PART_WEIGHT_INFLATING : FIRST_PART_WEIGHT, first.reserved());
-      cuts = c;
-      return c.map((start, i) =>
-        runJob<PartResult>({ job: "parse-part", file: file.path, start, end: c[i + 1] ?? size, header }, (b) => report(i + 1, b), abort.signal).catch(
-          (e: unknown) => {
+    .then(
+      () => {
+        if (abort.signal.aborted) return [];
+        const c = cutsFor(file.path, size, parts, headerEnd, inflating ? FIRST_PART_WEIGHT_INFLATING : FIRST_PART_WEIGHT, first.reserved());
+        cuts = c;
+        return c.map((start, i) =>
+          runJob<PartResult>(
+            { job: "parse-part", file: file.path, start, end: c[i + 1] ?? size, header },
+            (b) => report(i + 1, b),
+            abort.signal,
+          ).catch((e: unknown) => {
             fail(i + 1, e);
             return null;
-          },
-        ),
-      );
-    }, () => [])
+          }),
+        );
+      },
+      () => [],
+    )
     .then((jobs) => Promise.all(jobs));
   const [parsed, results] = await Promise.all([firstParsed, others]);
   if (!parsed || results.some((r) => !r) || failures.length) {
@@ -292,7 +317,11 @@ async function parseInParts(
  * the entries and the exact-lookup tables while this thread builds the posting lists
  * (`threads` < 2: all here). The builder's entries are moved to the worker: it is spent after.
  */
-export async function buildWithThreads(builder: IndexBuilder, threads: number, onProgress?: (done: number, total: number) => void): Promise<IndexParts> {
+export async function buildWithThreads(
+  builder: IndexBuilder,
+  threads: number,
+  onProgress?: (done: number, total: number) => void,
+): Promise<IndexParts> {
   if (threads < 2) return builder.build(onProgress);
   const n = builder.count;
   const { surnames, givens } = builder.nameLists();
@@ -304,7 +333,9 @@ export async function buildWithThreads(builder: IndexBuilder, threads: number, o
   const { order, finalId } = builder.finalOrder({ surnameRank: surname, givenRank: given, namelessEmailRank });
   onProgress?.(Math.floor(n / 4), n);
   const columns = builder.entryColumns();
-  const moved = [...new Set([...Object.values(columns).map((a: Uint8Array | Uint32Array) => a.buffer as ArrayBuffer), order.buffer as ArrayBuffer])];
+  const moved = [
+    ...new Set([...Object.values(columns).map((a: Uint8Array | Uint32Array) => a.buffer as ArrayBuffer), order.buffer as ArrayBuffer]),
+  ];
   const packing = runJob<Packed>({ job: "pack-entries", columns, order }, () => {}, NEVER, moved);
   packing.catch(() => {}); // awaited below, after the posting lists
   const posting = builder.postingLists(finalId, dict);

@@ -89,7 +89,8 @@ function own(a: Uint8Array | Uint32Array): ArrayBuffer {
 function pack(job: Extract<WorkerJob, { job: "pack-entries" }>): void {
   const p = packEntries(job.columns, job.order);
   // A small Buffer lives in Node's shared pool: copied out so it can be moved.
-  const entries = p.entries.byteOffset === 0 && p.entries.byteLength === p.entries.buffer.byteLength ? p.entries : new Uint8Array(p.entries);
+  const entries =
+    p.entries.byteOffset === 0 && p.entries.byteLength === p.entries.buffer.byteLength ? p.entries : new Uint8Array(p.entries);
   const packed = { ...p, entries: entries as Buffer }; // a Uint8Array on the way: made a Buffer again on arrival
   post({ kind: "packed", packed }, [entries, p.entryOffsets, p.emailHash, p.emailIds, p.idNatHash, p.idNatIds].map(own));
 }

@@ -28,7 +28,12 @@ function extraction(good: number, bad: number): Readable {
       placed++;
     }
   }
-  for (; placed < bad; placed++) lines.push(ALL_COLUMNS.slice(1).map(() => "").join("|"));
+  for (; placed < bad; placed++)
+    lines.push(
+      ALL_COLUMNS.slice(1)
+        .map(() => "")
+        .join("|"),
+    );
   return Readable.from([Buffer.from(lines.join("\n") + "\n")]);
 }
 

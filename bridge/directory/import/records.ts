@@ -31,7 +31,6 @@ export interface EntrySink {
   keyOf(p: number): string;
 }
 
-
 /**
  * hash → first entry number with that hash, open addressing in typed arrays (a Map keyed by
  * 32-bit numbers boxes most of them; half a million of those cost the import noticeably).
@@ -43,7 +42,7 @@ class HashSlots {
 
   private slot(h: number): number {
     const mask = this.keys.length - 1;
-    let i = Math.imul(h, 0x9e3779b1) >>> 0 & mask;
+    let i = (Math.imul(h, 0x9e3779b1) >>> 0) & mask;
     while (this.vals[i] !== 0 && this.keys[i] !== h) i = (i + 1) & mask;
     return i;
   }

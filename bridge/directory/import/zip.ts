@@ -21,11 +21,16 @@ export interface ZipEntryStream {
 
 const EXTRACTION_NAME = /(^|\/)Extraction_Correspondance_MSSante[^/]*\.txt$/i;
 
-export function openExtractionInZip(file: string, limits = { maxBytes: MAX_UNCOMPRESSED_BYTES, maxRatio: MAX_RATIO }): Promise<ZipEntryStream> {
+export function openExtractionInZip(
+  file: string,
+  limits = { maxBytes: MAX_UNCOMPRESSED_BYTES, maxRatio: MAX_RATIO },
+): Promise<ZipEntryStream> {
   return new Promise((resolve, reject) => {
     yauzl.open(file, { lazyEntries: true, autoClose: false, validateEntrySizes: true, strictFileNames: false }, (err, zip) => {
       if (err || !zip) {
-        reject(new ImportError("input", `The file is not a readable ZIP (${err?.message ?? "unknown error"}). Download the extraction again.`));
+        reject(
+          new ImportError("input", `The file is not a readable ZIP (${err?.message ?? "unknown error"}). Download the extraction again.`),
+        );
         return;
       }
       const txts: yauzl.Entry[] = [];
@@ -72,13 +77,18 @@ export function openExtractionInZip(file: string, limits = { maxBytes: MAX_UNCOM
           const cap = new Transform({
             transform(chunk: Buffer, _enc, cb) {
               seen += chunk.length;
-              if (seen > limits.maxBytes) cb(new ImportError("input", "The ZIP entry inflates beyond the size limit; refusing it as a possible ZIP bomb."));
+              if (seen > limits.maxBytes)
+                cb(new ImportError("input", "The ZIP entry inflates beyond the size limit; refusing it as a possible ZIP bomb."));
               else cb(null, chunk);
             },
           });
           raw.on("error", (e: Error) => {
             zip.close();
-            cap.destroy(e instanceof ImportError ? e : new ImportError("input", `The ZIP entry is corrupt or truncated (${e.message}). Download the extraction again.`));
+            cap.destroy(
+              e instanceof ImportError
+                ? e
+                : new ImportError("input", `The ZIP entry is corrupt or truncated (${e.message}). Download the extraction again.`),
+            );
           });
           raw.on("end", () => zip.close());
           cap.on("error", () => zip.close());

@@ -97,13 +97,38 @@ const PF = "\x1e";
  */
 export function encodeEntryText(e: StoredEntry): string {
   let s =
-    e.email + FS + e.type + FS + (e.surname ?? "") + FS + (e.givenName ?? "") + FS + (e.civility ?? "") + FS +
-    (e.profession ?? "") + FS + (e.specialty ?? "") + FS + (e.idNat ?? "") + FS;
+    e.email +
+    FS +
+    e.type +
+    FS +
+    (e.surname ?? "") +
+    FS +
+    (e.givenName ?? "") +
+    FS +
+    (e.civility ?? "") +
+    FS +
+    (e.profession ?? "") +
+    FS +
+    (e.specialty ?? "") +
+    FS +
+    (e.idNat ?? "") +
+    FS;
   const places = e.places;
   for (let i = 0; i < places.length; i++) {
     const p = places[i]!;
     if (i > 0) s += PS;
-    s += (p.organisation ?? "") + PF + (p.city ?? "") + PF + (p.postalCode ?? "") + PF + (p.service ?? "") + PF + (p.address ?? "") + PF + (p.department ?? "");
+    s +=
+      (p.organisation ?? "") +
+      PF +
+      (p.city ?? "") +
+      PF +
+      (p.postalCode ?? "") +
+      PF +
+      (p.service ?? "") +
+      PF +
+      (p.address ?? "") +
+      PF +
+      (p.department ?? "");
   }
   return s;
 }
@@ -312,7 +337,11 @@ export class IndexBuilder {
 
   private tokenIdsOf(field: number, value: string): number[] {
     const toks =
-      field === FIELD_SURNAME ? fieldTokens(value, true) : field === FIELD_OTHER ? fieldTokens(value, false, true, true) : fieldTokens(value);
+      field === FIELD_SURNAME
+        ? fieldTokens(value, true)
+        : field === FIELD_OTHER
+          ? fieldTokens(value, false, true, true)
+          : fieldTokens(value);
     // Once per distinct surname: which of its tokens is the whole surname.
     const whole = field === FIELD_SURNAME ? wholeToken(value) : null;
     const ids = new Array<number>(toks.length);
@@ -470,7 +499,19 @@ export class IndexBuilder {
       surnames: join(this.surnameValues),
       givens: join(this.givenValues),
     };
-    const arrays = [part.blob, part.offs, part.lens, part.types, part.surnameIds, part.givenIds, part.emailHashes, part.idNatHashes, part.hasIdNat, part.pairEntry, part.pairKey];
+    const arrays = [
+      part.blob,
+      part.offs,
+      part.lens,
+      part.types,
+      part.surnameIds,
+      part.givenIds,
+      part.emailHashes,
+      part.idNatHashes,
+      part.hasIdNat,
+      part.pairEntry,
+      part.pairKey,
+    ];
     return { part, transfer: arrays.map((a) => a.buffer as ArrayBuffer) };
   }
 
@@ -613,7 +654,10 @@ export class IndexBuilder {
    * the collation ranks (linear), then the e-mail inside the groups equal on the rest.
    * `order[id]` = the provisional number of the entry with final id `id`; `finalId` the inverse.
    */
-  finalOrder(pre: { surnameRank?: Uint32Array; givenRank?: Uint32Array; namelessEmailRank?: Int32Array } = {}): { order: Uint32Array; finalId: Uint32Array } {
+  finalOrder(pre: { surnameRank?: Uint32Array; givenRank?: Uint32Array; namelessEmailRank?: Int32Array } = {}): {
+    order: Uint32Array;
+    finalId: Uint32Array;
+  } {
     const n = this.offs.n;
     const surnameRank = pre.surnameRank ?? distinctRanks(this.surnameValues);
     const givenRank = pre.givenRank ?? distinctRanks(this.givenValues);

@@ -29,7 +29,17 @@ export interface IndexMeta {
 }
 
 type SectionName = "dict" | "postStart" | "postings" | "entryOffsets" | "entries" | "emailHash" | "emailIds" | "idNatHash" | "idNatIds";
-const SECTIONS: SectionName[] = ["dict", "postStart", "postings", "entryOffsets", "entries", "emailHash", "emailIds", "idNatHash", "idNatIds"];
+const SECTIONS: SectionName[] = [
+  "dict",
+  "postStart",
+  "postings",
+  "entryOffsets",
+  "entries",
+  "emailHash",
+  "emailIds",
+  "idNatHash",
+  "idNatIds",
+];
 
 interface Header {
   meta: IndexMeta;
@@ -144,7 +154,8 @@ export function openIndexFile(file: string): LoadedIndex {
     } catch {
       throw new IndexFormatError("the index header is corrupt");
     }
-    if (header.meta?.formatVersion !== INDEX_FORMAT_VERSION) throw new IndexFormatError("the index was written by another version; import again");
+    if (header.meta?.formatVersion !== INDEX_FORMAT_VERSION)
+      throw new IndexFormatError("the index was written by another version; import again");
     if (header.totalSize !== size) throw new IndexFormatError("the index file is truncated or has the wrong size");
     if (!readAt(fd, size - TRAILER.length, TRAILER.length).equals(TRAILER)) throw new IndexFormatError("the index file is incomplete");
     for (const s of SECTIONS) {
@@ -168,7 +179,8 @@ export function openIndexFile(file: string): LoadedIndex {
     if (loaded.postStart.length !== dict.length * FIELDS + 1 || loaded.entryOffsets.length !== header.meta.count + 1) {
       throw new IndexFormatError("the index sections do not agree");
     }
-    if (loaded.postStart[loaded.postStart.length - 1] !== loaded.postings.length) throw new IndexFormatError("the index postings are corrupt");
+    if (loaded.postStart[loaded.postStart.length - 1] !== loaded.postings.length)
+      throw new IndexFormatError("the index postings are corrupt");
     const entriesBase = header.sections.entries[0];
     const entriesLen = header.sections.entries[1];
     if (loaded.entryOffsets[header.meta.count] !== entriesLen) throw new IndexFormatError("the index entries are corrupt");

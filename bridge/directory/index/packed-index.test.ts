@@ -14,7 +14,14 @@ const place = (city: string, postalCode: string, organisation: string | null = n
   ...extra,
 });
 
-const per = (email: string, surname: string, givenName: string, specialty: string | null, places: StoredPlace[], idNat: string | null = null): StoredEntry => ({
+const per = (
+  email: string,
+  surname: string,
+  givenName: string,
+  specialty: string | null,
+  places: StoredPlace[],
+  idNat: string | null = null,
+): StoredEntry => ({
   email,
   type: "PER",
   surname,
@@ -28,11 +35,22 @@ const per = (email: string, surname: string, givenName: string, specialty: strin
 
 const entries: StoredEntry[] = [
   per("jean.lefevre@medecin.mssante.fr", "LEFÈVRE", "Jean", "Médecine générale", [place("PARIS", "75012")], "810000000001"),
-  per("anne.lefevre-durand@medecin.mssante.fr", "Lefèvre-Durand", "Anne", "Cardiologie et maladies vasculaires", [
-    place("LYON", "69003", "Cabinet Lefèvre"),
-    place("SAINT-ÉTIENNE", "42000", "CHU de Saint-Étienne"),
-  ], "810000000002"),
-  per("anne.lefevre-durand@chu-lyon.mssante.fr", "Lefèvre-Durand", "Anne", "Cardiologie et maladies vasculaires", [place("LYON", "69003", "CHU de Lyon")], "810000000002"),
+  per(
+    "anne.lefevre-durand@medecin.mssante.fr",
+    "Lefèvre-Durand",
+    "Anne",
+    "Cardiologie et maladies vasculaires",
+    [place("LYON", "69003", "Cabinet Lefèvre"), place("SAINT-ÉTIENNE", "42000", "CHU de Saint-Étienne")],
+    "810000000002",
+  ),
+  per(
+    "anne.lefevre-durand@chu-lyon.mssante.fr",
+    "Lefèvre-Durand",
+    "Anne",
+    "Cardiologie et maladies vasculaires",
+    [place("LYON", "69003", "CHU de Lyon")],
+    "810000000002",
+  ),
   per("awa.ndiaye@medecin.mssante.fr", "N'Diaye", "Awa", "Pédiatrie", [place("SAINT-ÉTIENNE", "42100")]),
   per("paul.dupont@medecin.mssante.fr", "DUPONT", "Paul", "Cardiologie et maladies vasculaires", [place("LYON", "69006")]),
   per("marc.dupont@medecin.mssante.fr", "DUPONT", "Marc", "Médecine générale", [place("LYON", "69002")]),
@@ -160,7 +178,9 @@ describe("ranking", () => {
   });
 
   it("limits results (default 20, at most 100)", () => {
-    const many: StoredEntry[] = Array.from({ length: 150 }, (_, i) => per(`p${i}@x.fr`, `NOM${String(i).padStart(3, "0")}`, "Jean", null, [place("LYON", "69003")]));
+    const many: StoredEntry[] = Array.from({ length: 150 }, (_, i) =>
+      per(`p${i}@x.fr`, `NOM${String(i).padStart(3, "0")}`, "Jean", null, [place("LYON", "69003")]),
+    );
     const big = makeIndex(many);
     expect(big.search("jean").results).toHaveLength(20);
     expect(big.search("jean", 500).results).toHaveLength(100);
@@ -178,7 +198,9 @@ describe("compound surnames (whole surname exact, then a part exact, then prefix
     per("helene.lefevre@x.fr", "Lefebvre", "Hélène", null, [place("NICE", "06000")]),
     per("lefevre.martin@x.fr", "MARTIN", "Lefèvre", null, [place("NICE", "06000")]),
     // Surnames that collate before MARTIN and contain it as a part.
-    ...Array.from({ length: 30 }, (_, i) => per(`p${i}@x.fr`, `A${String.fromCharCode(97 + (i % 26))}${i}-MARTIN`, "Jean", null, [place("LYON", "69003")])),
+    ...Array.from({ length: 30 }, (_, i) =>
+      per(`p${i}@x.fr`, `A${String.fromCharCode(97 + (i % 26))}${i}-MARTIN`, "Jean", null, [place("LYON", "69003")]),
+    ),
     per("zoe.martin@x.fr", "MARTIN", "Zoé", null, [place("LYON", "69003")]),
   ]);
   const found = (q: string, limit?: number) => compound.search(q, limit).results.map((r) => r.email);
@@ -245,7 +267,11 @@ describe("places abbreviated by La Poste (ST, STE) and apostrophes inside hyphen
     per("f.isle@x.fr", "ISLE", "Fanny", null, [place("L'ISLE-D'ABEAU", "38080")]),
     per("g.paris@x.fr", "PARIS", "Gilles", null, [place("PARIS", "75001", "Clinique Sainte-Anne")]),
   ]);
-  const found = (q: string) => places.search(q, 50).results.map((r) => r.email).sort();
+  const found = (q: string) =>
+    places
+      .search(q, 50)
+      .results.map((r) => r.email)
+      .sort();
   const allFour = ["a.routed@x.fr", "b.hyphen@x.fr", "c.full@x.fr", "d.spaced@x.fr"];
 
   it("st etienne, saint etienne, st-etienne and saint-etienne each find all four spellings", () => {
@@ -266,7 +292,10 @@ describe("places abbreviated by La Poste (ST, STE) and apostrophes inside hyphen
   it("isle-d'abeau, d'abeau and isledabeau find L'ISLE-D'ABEAU without the typo pass", () => {
     for (const q of ["isle-d'abeau", "d'abeau", "dabeau", "isledabeau", "l'isle-d'abeau", "isle d'abeau", "abeau"]) {
       const r = places.search(q);
-      expect(r.results.map((e) => e.email), q).toEqual(["f.isle@x.fr"]);
+      expect(
+        r.results.map((e) => e.email),
+        q,
+      ).toEqual(["f.isle@x.fr"]);
       expect(r.fuzzy, q).toBe(false);
     }
   });
@@ -314,9 +343,17 @@ describe("results", () => {
 
 describe("lookups", () => {
   it("by idNat or RPPS alone gives every mailbox of the professional", () => {
-    const byIdNat = idx.lookupByIdNat("810000000002").map((e) => e.email).sort();
+    const byIdNat = idx
+      .lookupByIdNat("810000000002")
+      .map((e) => e.email)
+      .sort();
     expect(byIdNat).toEqual(["anne.lefevre-durand@chu-lyon.mssante.fr", "anne.lefevre-durand@medecin.mssante.fr"]);
-    expect(idx.lookupByIdNat("10000000002").map((e) => e.email).sort()).toEqual(byIdNat);
+    expect(
+      idx
+        .lookupByIdNat("10000000002")
+        .map((e) => e.email)
+        .sort(),
+    ).toEqual(byIdNat);
     expect(idx.lookupByIdNat("899999999999")).toEqual([]);
   });
 

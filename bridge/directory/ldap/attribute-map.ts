@@ -18,8 +18,21 @@ import { normalizeAddress } from "../../../shared/domain/address.ts";
 import { isAttributeDescription } from "./escape.ts";
 
 export const MAPPED_FIELDS = [
-  "email", "surname", "givenName", "displayName", "civility", "profession", "specialty", "type",
-  "organisation", "service", "city", "postalCode", "address", "department", "idNat",
+  "email",
+  "surname",
+  "givenName",
+  "displayName",
+  "civility",
+  "profession",
+  "specialty",
+  "type",
+  "organisation",
+  "service",
+  "city",
+  "postalCode",
+  "address",
+  "department",
+  "idNat",
 ] as const;
 export type MappedField = (typeof MAPPED_FIELDS)[number];
 export type AttributeMap = Record<MappedField, string | null>;
@@ -44,7 +57,17 @@ export const DEFAULT_ATTRIBUTE_MAP: AttributeMap = {
 
 /** Fields a search token is matched against on the server (the offline index's fields). */
 export const SEARCHED_FIELDS: readonly MappedField[] = [
-  "surname", "givenName", "email", "profession", "specialty", "organisation", "service", "city", "postalCode", "address", "department",
+  "surname",
+  "givenName",
+  "email",
+  "profession",
+  "specialty",
+  "organisation",
+  "service",
+  "city",
+  "postalCode",
+  "address",
+  "department",
 ];
 
 /**
@@ -55,13 +78,17 @@ export function resolveAttributeMap(configured: Record<string, string | null> | 
   const map: AttributeMap = { ...DEFAULT_ATTRIBUTE_MAP };
   for (const [k, v] of Object.entries(configured ?? {})) {
     if (!(MAPPED_FIELDS as readonly string[]).includes(k)) {
-      throw new BridgeError(ErrorCode.LDAP_ERROR, `directory.ldap.attributes: unknown field "${k}". Known fields: ${MAPPED_FIELDS.join(", ")}.`);
+      throw new BridgeError(
+        ErrorCode.LDAP_ERROR,
+        `directory.ldap.attributes: unknown field "${k}". Known fields: ${MAPPED_FIELDS.join(", ")}.`,
+      );
     }
     if (v === null || v === "") map[k as MappedField] = null;
     else if (typeof v === "string" && isAttributeDescription(v)) map[k as MappedField] = v;
     else throw new BridgeError(ErrorCode.LDAP_ERROR, `directory.ldap.attributes.${k}: "${String(v)}" is not an LDAP attribute name.`);
   }
-  if (!map.email) throw new BridgeError(ErrorCode.LDAP_ERROR, "directory.ldap.attributes.email must name the attribute holding the MSSanté address.");
+  if (!map.email)
+    throw new BridgeError(ErrorCode.LDAP_ERROR, "directory.ldap.attributes.email must name the attribute holding the MSSanté address.");
   return map;
 }
 
@@ -85,7 +112,10 @@ export function values(entry: LdapEntry, attr: string | null): string[] {
   for (const [k, v] of Object.entries(entry)) {
     if (k === "dn" || k.toLowerCase() !== want) continue;
     const list = Array.isArray(v) ? v : [v];
-    return list.map((x) => (Buffer.isBuffer(x) ? x.toString("utf8") : String(x))).map((s) => cleanField(s)).filter((s): s is string => s !== null);
+    return list
+      .map((x) => (Buffer.isBuffer(x) ? x.toString("utf8") : String(x)))
+      .map((s) => cleanField(s))
+      .filter((s): s is string => s !== null);
   }
   return [];
 }

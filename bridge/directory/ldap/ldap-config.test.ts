@@ -31,7 +31,8 @@ const base: LdapConfig = {
   timeLimitSeconds: 5,
 };
 const simple = (): LdapConfig["bind"] => ({ kind: "simple", dn: "cn=reader,o=mssante,c=fr", passwordFile: file("password") });
-const certificate = (extra: Record<string, unknown> = {}) => ({ kind: "certificate", certFile: file("cert.pem"), keyFile: file("key.pem"), ...extra }) as LdapConfig["bind"];
+const certificate = (extra: Record<string, unknown> = {}) =>
+  ({ kind: "certificate", certFile: file("cert.pem"), keyFile: file("key.pem"), ...extra }) as LdapConfig["bind"];
 
 function refusal(cfg: LdapConfig): BridgeError {
   try {
@@ -65,15 +66,23 @@ describe("LDAP configuration checks", () => {
   });
 
   it("takes allowPlaintextBind and saslExternal only as true or false", () => {
-    expect(refusal({ ...base, bind: simple(), allowPlaintextBind: "yes" as unknown as boolean }).message).toMatch(/allowPlaintextBind must be true or false \(got "yes"\)/);
-    expect(refusal({ ...base, startTls: true, bind: certificate({ saslExternal: 1 }) }).message).toMatch(/saslExternal must be true or false \(got 1\)/);
+    expect(refusal({ ...base, bind: simple(), allowPlaintextBind: "yes" as unknown as boolean }).message).toMatch(
+      /allowPlaintextBind must be true or false \(got "yes"\)/,
+    );
+    expect(refusal({ ...base, startTls: true, bind: certificate({ saslExternal: 1 }) }).message).toMatch(
+      /saslExternal must be true or false \(got 1\)/,
+    );
   });
 
   it("anonymous needs no TLS; a client certificate does, with or without SASL EXTERNAL", () => {
     expect(() => new LdapDirectory(base)).not.toThrow();
     expect(refusal({ ...base, bind: certificate() }).message).toMatch(/TLS client certificate, which needs ldaps:\/\/ or startTls: true/);
-    expect(refusal({ ...base, bind: certificate({ saslExternal: true }), allowPlaintextBind: true }).message).toMatch(/needs ldaps:\/\/ or startTls/);
+    expect(refusal({ ...base, bind: certificate({ saslExternal: true }), allowPlaintextBind: true }).message).toMatch(
+      /needs ldaps:\/\/ or startTls/,
+    );
     expect(() => new LdapDirectory({ ...base, startTls: true, bind: certificate() })).not.toThrow();
-    expect(() => new LdapDirectory({ ...base, url: "ldaps://ldap.example.test:636", bind: certificate({ saslExternal: true }) })).not.toThrow();
+    expect(
+      () => new LdapDirectory({ ...base, url: "ldaps://ldap.example.test:636", bind: certificate({ saslExternal: true }) }),
+    ).not.toThrow();
   });
 });

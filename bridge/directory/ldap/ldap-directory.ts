@@ -18,7 +18,14 @@ import type { BridgeConfig, LdapConfig } from "../../config/config.ts";
 import type { DirectoryService, ImportProgress, SearchOutcome } from "../../services.ts";
 import { asciiDomainAddress, normalizeAddress } from "../../../shared/domain/address.ts";
 import { firstMatchedPlace } from "../search/rank.ts";
-import { entriesToStored, requestedAttributes, resolveAttributeMap, type AttributeMap, type LdapEntry, type MappedEntry } from "./attribute-map.ts";
+import {
+  entriesToStored,
+  requestedAttributes,
+  resolveAttributeMap,
+  type AttributeMap,
+  type LdapEntry,
+  type MappedEntry,
+} from "./attribute-map.ts";
 import { addressFilter, idNatFilter, mailsFilter, searchFilter } from "./ldap-filter.ts";
 import { rankMatches, toEntry } from "./ldap-match.ts";
 
@@ -37,7 +44,9 @@ function readFileOrFail(file: string, what: string): string {
   try {
     return readFileSync(file, "utf8");
   } catch (e) {
-    fail(`Cannot read the ${what} ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}. Fix directory.ldap in the configuration.`);
+    fail(
+      `Cannot read the ${what} ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}. Fix directory.ldap in the configuration.`,
+    );
   }
 }
 
@@ -53,7 +62,12 @@ export function explainLdapError(e: unknown, cfg: LdapConfig): BridgeError {
     what = `The LDAP server's certificate was not accepted (${code || msg}). Check directory.ldap.caFile holds the CA that signed the server's certificate, and that the URL's host name matches it.`;
   } else if (name === "InvalidCredentialsError") {
     what = "The LDAP server refused the credentials. Check directory.ldap.bind (DN and the password file).";
-  } else if (name === "InappropriateAuthError" || name === "AuthMethodNotSupportedError" || name === "StrongAuthRequiredError" || name === "ConfidentialityRequiredError") {
+  } else if (
+    name === "InappropriateAuthError" ||
+    name === "AuthMethodNotSupportedError" ||
+    name === "StrongAuthRequiredError" ||
+    name === "ConfidentialityRequiredError"
+  ) {
     what = `The LDAP server refused this kind of login (${name}). It may require TLS (ldaps:// or startTls) or another bind method.`;
   } else if (name === "NoSuchObjectError") {
     what = `The base DN "${cfg.baseDn}" does not exist on the LDAP server. Check directory.ldap.baseDn.`;
@@ -85,7 +99,8 @@ export class LdapDirectory implements DirectoryService {
 
   constructor(cfg: LdapConfig, opts: LdapDirectoryOptions = {}) {
     if (!/^ldaps?:\/\//i.test(cfg.url)) fail(`directory.ldap.url must start with ldap:// or ldaps:// (got "${cfg.url}").`);
-    if (/^ldaps:/i.test(cfg.url) && cfg.startTls) fail("directory.ldap: startTls is for ldap:// URLs; ldaps:// is already TLS. Remove one of them.");
+    if (/^ldaps:/i.test(cfg.url) && cfg.startTls)
+      fail("directory.ldap: startTls is for ldap:// URLs; ldaps:// is already TLS. Remove one of them.");
     const tlsConnection = /^ldaps:/i.test(cfg.url) || cfg.startTls === true;
     if (cfg.allowPlaintextBind !== undefined && typeof cfg.allowPlaintextBind !== "boolean") {
       fail(`directory.ldap.allowPlaintextBind must be true or false (got ${JSON.stringify(cfg.allowPlaintextBind)}).`);
@@ -138,9 +153,10 @@ export class LdapDirectory implements DirectoryService {
         if (b.saslExternal === true) await client.bindSASL("EXTERNAL");
         // No bind: the certificate was presented in the TLS handshake, and the server decides what
         // it grants. Reading the root DSE opens the connection now (a refusal is still an answer).
-        else await client.search("", { scope: "base", filter: "(objectClass=*)", attributes: ["1.1"] }).catch((e: unknown) => {
-          if (!(e instanceof ResultCodeError)) throw e;
-        });
+        else
+          await client.search("", { scope: "base", filter: "(objectClass=*)", attributes: ["1.1"] }).catch((e: unknown) => {
+            if (!(e instanceof ResultCodeError)) throw e;
+          });
       }
       // Anonymous: an explicit anonymous simple bind (empty DN and password, RFC 4513 §5.1.1)
       // opens the connection now, so concurrent first searches share it instead of racing to connect.
@@ -222,7 +238,14 @@ export class LdapDirectory implements DirectoryService {
     // addresses shown, so a result lists all its places like the offline index does.
     const full = new Map<string, MappedEntry>();
     try {
-      const all = await this.find(mailsFilter(r.ranked.map((m) => asciiDomainAddress(m.stored.email)), this.map, this.objectFilter), Math.max(this.cfg.sizeLimit, r.ranked.length * 8));
+      const all = await this.find(
+        mailsFilter(
+          r.ranked.map((m) => asciiDomainAddress(m.stored.email)),
+          this.map,
+          this.objectFilter,
+        ),
+        Math.max(this.cfg.sizeLimit, r.ranked.length * 8),
+      );
       for (const m of entriesToStored(all, this.map)) full.set(normalizeAddress(m.stored.email), m);
     } catch {
       // Keep the matched places only; the search itself succeeded.
@@ -280,7 +303,7 @@ export class LdapDirectory implements DirectoryService {
     void onProgress;
     throw new BridgeError(
       ErrorCode.IMPORT_FAILED,
-      "Import is not applicable to LDAP: the directory is read live from the LDAP server. Set directory.source to \"offline\" to use an imported extraction.",
+      'Import is not applicable to LDAP: the directory is read live from the LDAP server. Set directory.source to "offline" to use an imported extraction.',
     );
   }
 
@@ -293,6 +316,13 @@ export class LdapDirectory implements DirectoryService {
 export function ldapDirectoryFromConfig(config: BridgeConfig, opts: LdapDirectoryOptions = {}): LdapDirectory {
   const ldap = config.directory.ldap;
   if (!ldap) fail('directory.source is "ldap" but directory.ldap is not set: give at least url and baseDn in config.json.');
-  const defaults = { startTls: false, caFile: null, bind: { kind: "anonymous" as const }, attributes: {}, sizeLimit: 200, timeLimitSeconds: 5 };
+  const defaults = {
+    startTls: false,
+    caFile: null,
+    bind: { kind: "anonymous" as const },
+    attributes: {},
+    sizeLimit: 200,
+    timeLimitSeconds: 5,
+  };
   return new LdapDirectory({ ...defaults, ...ldap }, opts);
 }

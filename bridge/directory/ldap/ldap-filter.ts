@@ -14,7 +14,7 @@ import { foldText, MAX_QUERY_TOKENS, STOPWORDS } from "../search/normalize.ts";
 import { SEARCHED_FIELDS, type AttributeMap } from "./attribute-map.ts";
 import { escapeFilterValue } from "./escape.ts";
 
-const WORD_SPLIT = /[\s,;:/()\[\]{}"«».!?&+*=<>|@_#\\]+/u;
+const WORD_SPLIT = /[\s,;:/()[\]{}"«».!?&+*=<>|@_#\\]+/u;
 const PART_SPLIT = /[^\p{L}\p{N}]+/u;
 // Both ways: a server value `ST ETIENNE` must reach `saint etienne` (the local match then checks
 // words). A Map: a typed `constructor` must not find Object's prototype.
@@ -58,7 +58,9 @@ function isAscii(s: string): boolean {
 export function searchFilter(query: string, map: AttributeMap, objectFilter: string | null = null): string | null {
   const words = serverWords(query);
   if (words.length === 0) return null;
-  const attrs = SEARCHED_FIELDS.map((f) => ({ field: f, attr: map[f] })).filter((a): a is { field: typeof a.field; attr: string } => !!a.attr);
+  const attrs = SEARCHED_FIELDS.map((f) => ({ field: f, attr: map[f] })).filter(
+    (a): a is { field: typeof a.field; attr: string } => !!a.attr,
+  );
   const clauses = words.map((alts) => {
     const parts: string[] = [];
     for (const { field, attr } of attrs) {
@@ -80,7 +82,10 @@ export function idNatFilter(idNat: string, map: AttributeMap, objectFilter: stri
   const t = idNat.trim();
   const ids = [t];
   if (/^\d{11}$/.test(t)) ids.push("8" + t);
-  const f = ids.length === 1 ? `(${map.idNat}=${escapeFilterValue(ids[0]!)})` : `(|${ids.map((i) => `(${map.idNat}=${escapeFilterValue(i)})`).join("")})`;
+  const f =
+    ids.length === 1
+      ? `(${map.idNat}=${escapeFilterValue(ids[0]!)})`
+      : `(|${ids.map((i) => `(${map.idNat}=${escapeFilterValue(i)})`).join("")})`;
   return objectFilter ? `(&${objectFilter}${f})` : f;
 }
 

@@ -67,7 +67,11 @@ export function rankMatches(entries: MappedEntry[], query: string, limit: number
       surname: tokensOf([e.surname], true),
       given: tokensOf([e.givenName]),
       email: tokensOf([e.email.lastIndexOf("@") > 0 ? e.email.slice(0, e.email.lastIndexOf("@")) : e.email]),
-      other: tokensOf([e.profession, e.specialty, ...e.places.flatMap((p) => [p.organisation, p.service, p.city, p.postalCode, p.address, p.department])], false, true),
+      other: tokensOf(
+        [e.profession, e.specialty, ...e.places.flatMap((p) => [p.organisation, p.service, p.city, p.postalCode, p.address, p.department])],
+        false,
+        true,
+      ),
     };
     let min = Infinity;
     let sum = 0;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { FilterParser } from "ldapts";
-import { BridgeError, ErrorCode } from "../../../shared/protocol/errors.ts";
+import { type BridgeError, ErrorCode } from "../../../shared/protocol/errors.ts";
 import { DEFAULT_ATTRIBUTE_MAP, entriesToStored, requestedAttributes, resolveAttributeMap, type LdapEntry } from "./attribute-map.ts";
 import { escapeFilterValue, isAttributeDescription } from "./escape.ts";
 import { addressFilter, idNatFilter, searchFilter, serverWords } from "./ldap-filter.ts";
@@ -29,7 +29,10 @@ describe("escapeFilterValue (RFC 4515)", () => {
   it("round-trips through ldapts's filter parser to the original value", () => {
     for (const v of ["*)(", "a\\b", "nul\0byte", "Ñoël (CHU)", "x*y"]) {
       for (const asciiOnly of /^[\x00-\x7f]*$/.test(v) ? [false, true] : [false]) {
-        const f = FilterParser.parseString(`(sn=${escapeFilterValue(v, { asciiOnly })})`) as unknown as { attribute: string; value: string };
+        const f = FilterParser.parseString(`(sn=${escapeFilterValue(v, { asciiOnly })})`) as unknown as {
+          attribute: string;
+          value: string;
+        };
         expect(f.attribute).toBe("sn");
         expect(f.value, `${JSON.stringify(v)} asciiOnly=${asciiOnly}`).toBe(v);
       }
@@ -65,7 +68,17 @@ describe("attribute mapping", () => {
 
   it("merges entries of one address into places, zips multi-valued place attributes, infers the type", () => {
     const entries: LdapEntry[] = [
-      { dn: "a", mail: "Jean.Dupont@mssante.test", sn: "DUPONT", givenName: "Jean", title: "Médecin", o: "CHU", l: "LYON", postalCode: "69003", uid: "810001234567" },
+      {
+        dn: "a",
+        mail: "Jean.Dupont@mssante.test",
+        sn: "DUPONT",
+        givenName: "Jean",
+        title: "Médecin",
+        o: "CHU",
+        l: "LYON",
+        postalCode: "69003",
+        uid: "810001234567",
+      },
       { dn: "b", MAIL: ["jean.dupont@mssante.test"], SN: "DUPONT", o: "Cabinet", l: "VILLEURBANNE", postalCode: "69100" },
       { dn: "c", mail: "accueil@chu.test", cn: "Accueil CHU", o: ["CHU A", "CHU B"], l: ["LYON", "BRON"] },
       { dn: "d", sn: "NOMAIL" },
@@ -76,7 +89,10 @@ describe("attribute mapping", () => {
     expect(s[0]!.stored).toMatchObject({ email: "Jean.Dupont@mssante.test", type: "PER", idNat: "810001234567", profession: "Médecin" });
     expect(s[0]!.stored.places.map((p) => p.city)).toEqual(["LYON", "VILLEURBANNE"]);
     expect(s[1]!.stored.type).toBe("ORG");
-    expect(s[1]!.stored.places.map((p) => [p.organisation, p.city])).toEqual([["CHU A", "LYON"], ["CHU B", "BRON"]]);
+    expect(s[1]!.stored.places.map((p) => [p.organisation, p.city])).toEqual([
+      ["CHU A", "LYON"],
+      ["CHU B", "BRON"],
+    ]);
     expect(s[2]!.stored.type).toBe("APP");
     expect(s[2]!.serverDisplayName).toBe("Logiciel");
   });
@@ -116,7 +132,13 @@ describe("filters", () => {
 });
 
 describe("matchAndRank (offline rules over LDAP answers)", () => {
-  const e = (mail: string, sn: string | null, gn: string | null, extra: Record<string, unknown> = {}): LdapEntry => ({ dn: mail, mail, ...(sn ? { sn } : {}), ...(gn ? { givenName: gn } : {}), ...extra });
+  const e = (mail: string, sn: string | null, gn: string | null, extra: Record<string, unknown> = {}): LdapEntry => ({
+    dn: mail,
+    mail,
+    ...(sn ? { sn } : {}),
+    ...(gn ? { givenName: gn } : {}),
+    ...extra,
+  });
   const stored = entriesToStored(
     [
       e("c@x.test", "MARTIN", "Dupont"),
@@ -147,15 +169,32 @@ describe("matchAndRank (offline rules over LDAP answers)", () => {
     expect(matchAndRank(stored, "n'diaye", 20).results.map((x) => x.email)).toEqual(["f@x.test"]);
     expect(matchAndRank(stored, "dupont", 2).results).toHaveLength(2);
     expect(matchAndRank(stored, "dupont", 20).results[0]).toEqual({
-      email: "a@x.test", displayName: "Zoé DUPONT", surname: "DUPONT", givenName: "Zoé", civility: null, profession: null,
-      specialty: "Cardiologie", organisation: null, service: null, city: "LYON", postalCode: null, type: "PER", idNat: null,
+      email: "a@x.test",
+      displayName: "Zoé DUPONT",
+      surname: "DUPONT",
+      givenName: "Zoé",
+      civility: null,
+      profession: null,
+      specialty: "Cardiologie",
+      organisation: null,
+      service: null,
+      city: "LYON",
+      postalCode: null,
+      type: "PER",
+      idNat: null,
       places: [{ organisation: null, city: "LYON", postalCode: null }],
     });
   });
 });
 
 describe("matchAndRank: the offline index's classes and rules", () => {
-  const e = (mail: string, sn: string | null, gn: string | null, extra: Record<string, unknown> = {}): LdapEntry => ({ dn: mail, mail, ...(sn ? { sn } : {}), ...(gn ? { givenName: gn } : {}), ...extra });
+  const e = (mail: string, sn: string | null, gn: string | null, extra: Record<string, unknown> = {}): LdapEntry => ({
+    dn: mail,
+    mail,
+    ...(sn ? { sn } : {}),
+    ...(gn ? { givenName: gn } : {}),
+    ...extra,
+  });
   const stored = entriesToStored(
     [
       e("antoine-lefevre@x.test", "ANTOINE-LEFÈVRE", "Paul"),

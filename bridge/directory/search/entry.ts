@@ -73,9 +73,7 @@ const enc = (v: string | null): string => v ?? "";
 const dec = (v: string | undefined): string | null => (v ? v : null);
 
 export function encodeEntry(e: StoredEntry): string {
-  const places = e.places
-    .map((p) => [p.organisation, p.city, p.postalCode, p.service, p.address, p.department].map(enc).join(PF))
-    .join(PS);
+  const places = e.places.map((p) => [p.organisation, p.city, p.postalCode, p.service, p.address, p.department].map(enc).join(PF)).join(PS);
   return [e.email, e.type, e.surname, e.givenName, e.civility, e.profession, e.specialty, e.idNat].map(enc).join(FS) + FS + places;
 }
 

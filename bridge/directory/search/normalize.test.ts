@@ -41,7 +41,8 @@ describe("normalisation", () => {
     expect(wholeToken("N'Diaye")).toBe("ndiaye");
     expect(wholeToken("Martin")).toBe("martin");
     expect(wholeToken(" - ")).toBe("");
-    for (const v of ["LEFÈVRE-MOREAU", "de la Tour", "N'Diaye", "Martin", "DE LA TOUR-D'AUVERGNE", "--a--b--"]) expect(tokenizeField(v, true)).toContain(wholeToken(v));
+    for (const v of ["LEFÈVRE-MOREAU", "de la Tour", "N'Diaye", "Martin", "DE LA TOUR-D'AUVERGNE", "--a--b--"])
+      expect(tokenizeField(v, true)).toContain(wholeToken(v));
   });
 
   it("drops stopwords from descriptive fields only", () => {
@@ -69,7 +70,12 @@ describe("normalisation", () => {
   it("keeps at most MAX_QUERY_TOKENS tokens; a lone letter is an initial, a lone digit is not", () => {
     expect(MAX_QUERY_TOKENS).toBe(6);
     expect(parseQuery("b c e f g h i j k").map((t) => t.text)).toEqual(["b", "c", "e", "f", "g", "h"]);
-    expect(parseQuery("jean m 3 é").map((t) => [t.text, t.initial])).toEqual([["jean", false], ["m", true], ["3", false], ["e", true]]);
+    expect(parseQuery("jean m 3 é").map((t) => [t.text, t.initial])).toEqual([
+      ["jean", false],
+      ["m", true],
+      ["3", false],
+      ["e", true],
+    ]);
     // Stopwords are still dropped first (`jean d` is `jean`).
     expect(parseQuery("jean d").map((t) => t.text)).toEqual(["jean"]);
   });
@@ -83,7 +89,14 @@ describe("normalisation", () => {
       const at = l.lastIndexOf("@");
       return l.slice(0, at + 1) + (domainToASCII(l.slice(at + 1)) || l.slice(at + 1));
     };
-    for (const plain of ["jean.dupont@medecin.mssante.fr", "secretariat-cardio+2@ch-lyon.mssante.fr", "a@b..c", "a@xn--invalide", "a@-b.fr", "a@b.fr."]) {
+    for (const plain of [
+      "jean.dupont@medecin.mssante.fr",
+      "secretariat-cardio+2@ch-lyon.mssante.fr",
+      "a@b..c",
+      "a@xn--invalide",
+      "a@-b.fr",
+      "a@b.fr.",
+    ]) {
       expect(normalizeAddress(plain)).toBe(full(plain));
     }
     expect(normalizeIdNat("10001234567")).toBe("810001234567");
@@ -165,9 +178,31 @@ describe("entries", () => {
   it("gives exactly the protocol fields, nulls for empty ones, top level from the chosen place", () => {
     const d = toDirectoryEntry(e, 1);
     expect(Object.keys(d).sort()).toEqual(
-      ["email", "displayName", "surname", "givenName", "civility", "profession", "specialty", "organisation", "service", "city", "postalCode", "type", "idNat", "places"].sort(),
+      [
+        "email",
+        "displayName",
+        "surname",
+        "givenName",
+        "civility",
+        "profession",
+        "specialty",
+        "organisation",
+        "service",
+        "city",
+        "postalCode",
+        "type",
+        "idNat",
+        "places",
+      ].sort(),
     );
-    expect(d).toMatchObject({ displayName: "Jean DUPONT", specialty: null, organisation: null, city: "PARIS", postalCode: "75001", service: "Urgences" });
+    expect(d).toMatchObject({
+      displayName: "Jean DUPONT",
+      specialty: null,
+      organisation: null,
+      city: "PARIS",
+      postalCode: "75001",
+      service: "Urgences",
+    });
     expect(d.places).toEqual([
       { organisation: "Cabinet", city: "LYON", postalCode: "69003" },
       { organisation: null, city: "PARIS", postalCode: "75001" },

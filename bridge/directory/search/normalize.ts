@@ -113,7 +113,23 @@ export function wholeToken(value: string): string {
 
 /** Small words not indexed in the descriptive fields (they would match nearly everything). */
 export const STOPWORDS: ReadonlySet<string> = new Set([
-  "a", "au", "aux", "d", "de", "des", "du", "en", "et", "l", "la", "le", "les", "sur", "sous", "pour", "par",
+  "a",
+  "au",
+  "aux",
+  "d",
+  "de",
+  "des",
+  "du",
+  "en",
+  "et",
+  "l",
+  "la",
+  "le",
+  "les",
+  "sur",
+  "sous",
+  "pour",
+  "par",
 ]);
 
 /** One typed token and the dictionary prefixes it may match (st → st or saint). */

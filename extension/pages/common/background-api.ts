@@ -5,7 +5,9 @@ import { getMessenger } from "../../background/messenger-types.ts";
 import type { ExtensionStatus } from "../../background/status.ts";
 
 export async function callBridge<M extends MethodName>(method: M, params: Params<M>, timeoutMs?: number): Promise<Result<M>> {
-  const r = (await getMessenger().runtime.sendMessage({ kind: "bridge.call", method, params, timeoutMs })) as PageReply<Result<M>> | undefined;
+  const r = (await getMessenger().runtime.sendMessage({ kind: "bridge.call", method, params, timeoutMs })) as
+    | PageReply<Result<M>>
+    | undefined;
   if (!r) throw { code: "NOT_CONNECTED", message: "background not answering" };
   if (!r.ok) throw r.error;
   return r.result;

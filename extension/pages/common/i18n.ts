@@ -25,12 +25,17 @@ export function formatDate(iso: string | null | undefined, fallback = "?", lang:
 /** Fills every element with data-i18n="key" (text) and data-i18n-placeholder / -title. */
 export function localizeDocument(doc: Document = document): void {
   for (const el of Array.from(doc.querySelectorAll<HTMLElement>("[data-i18n]"))) el.textContent = t(el.dataset.i18n!);
-  for (const el of Array.from(doc.querySelectorAll<HTMLInputElement>("[data-i18n-placeholder]"))) el.placeholder = t(el.dataset.i18nPlaceholder!);
+  for (const el of Array.from(doc.querySelectorAll<HTMLInputElement>("[data-i18n-placeholder]")))
+    el.placeholder = t(el.dataset.i18nPlaceholder!);
   for (const el of Array.from(doc.querySelectorAll<HTMLElement>("[data-i18n-title]"))) el.title = t(el.dataset.i18nTitle!);
   doc.documentElement.lang = getMessenger().i18n.getUILanguage().startsWith("fr") ? "fr" : "en";
 }
 
-export function el<K extends keyof HTMLElementTagNameMap>(tag: K, props: Partial<HTMLElementTagNameMap[K]> = {}, children: (Node | string)[] = []): HTMLElementTagNameMap[K] {
+export function el<K extends keyof HTMLElementTagNameMap>(
+  tag: K,
+  props: Partial<HTMLElementTagNameMap[K]> = {},
+  children: (Node | string)[] = [],
+): HTMLElementTagNameMap[K] {
   const e = document.createElement(tag);
   Object.assign(e, props);
   for (const c of children) e.append(c);

@@ -20,7 +20,11 @@ afterAll(() => {
   delete g.messenger;
 });
 
-const connected = { kind: "connected" as const, port: 7431, hello: { protocolVersion: 1, bridgeVersion: "1", capabilities: [], demo: false } };
+const connected = {
+  kind: "connected" as const,
+  port: 7431,
+  hello: { protocolVersion: 1, bridgeVersion: "1", capabilities: [], demo: false },
+};
 function withProblem(code: ClientErrorCode | null, over: Partial<ExtensionStatus> = {}): ExtensionStatus {
   return { ...initialStatus(), bridge: connected, card: WITH_CARD, cardProblem: code ? { code } : null, ...over };
 }
@@ -43,13 +47,16 @@ describe("status text: a card that could not be read", () => {
     expect(cardProblemText(withProblem("SEVERAL_CARDS"))!.todo).toContain("--reader NOM");
   });
 
-  it.each(["TOKEN_ERROR", "INTERNAL_ERROR", "UNKNOWN"] as const)("%s, with no text of its own: a generic French text naming the code", (code) => {
-    const p = cardProblemText(withProblem(code))!;
-    expect(p.key).toBe("card-unreadable");
-    expect(p.text).toBe(fr.cardReadFailed!.message.replace("$1", code));
-    expect(p.todo).toBe(fr.todoCardReadFailed!.message);
-    expect(cardText(withProblem(code))).toEqual({ key: "card-unreadable", text: p.text });
-  });
+  it.each(["TOKEN_ERROR", "INTERNAL_ERROR", "UNKNOWN"] as const)(
+    "%s, with no text of its own: a generic French text naming the code",
+    (code) => {
+      const p = cardProblemText(withProblem(code))!;
+      expect(p.key).toBe("card-unreadable");
+      expect(p.text).toBe(fr.cardReadFailed!.message.replace("$1", code));
+      expect(p.todo).toBe(fr.todoCardReadFailed!.message);
+      expect(cardText(withProblem(code))).toEqual({ key: "card-unreadable", text: p.text });
+    },
+  );
 
   it("the generic text exists in English too, with the code in it", () => {
     expect(en.cardReadFailed!.message).toContain("$1");
@@ -67,7 +74,14 @@ describe("status text: a card that could not be read", () => {
 });
 
 describe("status text: the directory the autocomplete searches", () => {
-  const base = { source: "offline" as const, sourceDate: "2026-11-23T03:00:00Z", builtAt: "2026-11-23T04:00:00Z", count: 494435, ageDays: 0.5, stale: false };
+  const base = {
+    source: "offline" as const,
+    sourceDate: "2026-11-23T03:00:00Z",
+    builtAt: "2026-11-23T04:00:00Z",
+    count: 494435,
+    ageDays: 0.5,
+    stale: false,
+  };
   it("an up-to-date offline index: its extraction date and size, in French, nothing to do", () => {
     const d = directoryText(base, "fr")!;
     expect(d).toMatchObject({ key: "offline", level: "ok", hint: null });

@@ -16,8 +16,18 @@ export function bridgeText(s: ExtensionStatus): { key: string; text: string; hin
     incompatible: "statusIncompatible",
     connected: s.bridge.kind === "connected" && s.bridge.hello.demo ? "statusConnectedDemo" : "statusConnected",
   }[k];
-  if (k === "unpaired" && s.pairingRevoked) return { key: "pairing-revoked", text: t("statusPairingRevoked"), hint: t("hintPairingRevoked") };
-  const hint = k === "down" ? t("hintStartBridge") : k === "unpaired" ? t("hintPair") : k === "not-the-bridge" ? t("hintNotTheBridge") : k === "incompatible" ? t("hintIncompatible") : null;
+  if (k === "unpaired" && s.pairingRevoked)
+    return { key: "pairing-revoked", text: t("statusPairingRevoked"), hint: t("hintPairingRevoked") };
+  const hint =
+    k === "down"
+      ? t("hintStartBridge")
+      : k === "unpaired"
+        ? t("hintPair")
+        : k === "not-the-bridge"
+          ? t("hintNotTheBridge")
+          : k === "incompatible"
+            ? t("hintIncompatible")
+            : null;
   return { key: k, text: t(key), hint };
 }
 
@@ -44,7 +54,8 @@ export function cardProblemText(s: ExtensionStatus): { code: string; key: string
   const code = s.cardProblem?.code;
   if (!code || s.bridge.kind !== "connected" || !cardPresent(s.card)) return null;
   const failure = callFailure({ code, message: "" });
-  if (failure === "bridge-error" || failure === "bridge-down") return { code, key: "card-unreadable", text: t("cardReadFailed", [code]), todo: t("todoCardReadFailed") };
+  if (failure === "bridge-error" || failure === "bridge-down")
+    return { code, key: "card-unreadable", text: t("cardReadFailed", [code]), todo: t("todoCardReadFailed") };
   return { code, key: failure, text: t(`failure_${failure}`), todo: t(`todo_${failure}`) };
 }
 
@@ -58,7 +69,9 @@ export function identityText(s: ExtensionStatus): string | null {
   const id = s.identity;
   if (!id) return null;
   const name = [id.givenName, id.surname].filter(Boolean).join(" ");
-  return [name || id.structure, id.profession, id.idType === "RPPS" ? `RPPS ${id.idNumber}` : `${id.idType} ${id.idNumber}`].filter(Boolean).join(" — ");
+  return [name || id.structure, id.profession, id.idType === "RPPS" ? `RPPS ${id.idNumber}` : `${id.idType} ${id.idNumber}`]
+    .filter(Boolean)
+    .join(" — ");
 }
 
 /**
@@ -66,11 +79,18 @@ export function identityText(s: ExtensionStatus): string | null {
  * the offline index is older than a week (the bridge refreshes it daily: an old one means the
  * refresh fails), with what to do. Null: unknown (bridge not connected or not answering).
  */
-export function directoryText(d: Result<"directory.status"> | null, lang?: string): { key: string; level: "ok" | "warning"; text: string; hint: string | null } | null {
+export function directoryText(
+  d: Result<"directory.status"> | null,
+  lang?: string,
+): { key: string; level: "ok" | "warning"; text: string; hint: string | null } | null {
   if (!d) return null;
   if (d.source === "ldap") return { key: "ldap", level: "ok", text: t("directoryLdap"), hint: null };
-  if (d.source === "none" || d.count === 0) return { key: "none", level: "warning", text: t("directoryNone"), hint: t("hintDirectoryNone") };
-  const text = t("directoryOffline", [formatDate(d.sourceDate, "?", lang), d.count.toLocaleString(lang?.startsWith("en") ? "en-US" : "fr-FR")]);
+  if (d.source === "none" || d.count === 0)
+    return { key: "none", level: "warning", text: t("directoryNone"), hint: t("hintDirectoryNone") };
+  const text = t("directoryOffline", [
+    formatDate(d.sourceDate, "?", lang),
+    d.count.toLocaleString(lang?.startsWith("en") ? "en-US" : "fr-FR"),
+  ]);
   if (d.stale) return { key: "stale", level: "warning", text, hint: t("hintDirectoryStale", [String(Math.floor(d.ageDays ?? 0))]) };
   return { key: "offline", level: "ok", text, hint: null };
 }

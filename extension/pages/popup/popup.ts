@@ -74,7 +74,9 @@ async function main() {
   wasConnected = first.bridge.kind === "connected";
   render(first);
   void renderDirectory(first);
-  const last = (await m.storage.local.get("mss.lastGuard"))["mss.lastGuard"] as { action?: string; blocked?: string[]; at?: string } | undefined;
+  const last = (await m.storage.local.get("mss.lastGuard"))["mss.lastGuard"] as
+    | { action?: string; blocked?: string[]; at?: string }
+    | undefined;
   if (last?.action === "block" && last.blocked?.length) {
     const g = byId("guard");
     g.hidden = false;

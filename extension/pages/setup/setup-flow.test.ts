@@ -35,9 +35,22 @@ import {
 
 const IDENTITY: CardIdentityMessage = DUPONT_IDENTITY;
 const FPR = IDENTITY.certificateSha256;
-const READER = { name: "Virtual PCD 00 00", cardPresent: true, atr: "3B", model: { id: "cps3", name: "CPS3", family: "CPS3" as const, interface: "contact" as const, rsaPss: false }, unknownCard: false };
+const READER = {
+  name: "Virtual PCD 00 00",
+  cardPresent: true,
+  atr: "3B",
+  model: { id: "cps3", name: "CPS3", family: "CPS3" as const, interface: "contact" as const, rsaPss: false },
+  unknownCard: false,
+};
 const CARD_OK = { pcscAvailable: true, readers: [READER], boundReader: READER.name, unavailable: null };
-const target = (service: ServerTarget["service"], host: string, port: number, front: ServerTarget["front"], priority: number, confirmed = true): ServerTarget => ({ service, host, port, priority, weight: 0, front, source: "srv", confirmed });
+const target = (
+  service: ServerTarget["service"],
+  host: string,
+  port: number,
+  front: ServerTarget["front"],
+  priority: number,
+  confirmed = true,
+): ServerTarget => ({ service, host, port, priority, weight: 0, front, source: "srv", confirmed });
 const TARGETS: ServerTarget[] = [
   target("imap", "psc.medecin.mssante.fr", 143, "psc", 10),
   target("imap", "cert.medecin.mssante.fr", 143, "certificate", 20),
@@ -75,16 +88,28 @@ class Env {
   constructor() {
     const { messenger, fake } = createFakeMessenger();
     this.fake = fake;
-    fake.pkcs11Manifests.set(PKCS11_MANIFEST_NAME, { allowed: [ADDON_ID], loadable: true, slots: [{ name: "Virtual PCD", token: { name: "CPS-TEST" } }] });
+    fake.pkcs11Manifests.set(PKCS11_MANIFEST_NAME, {
+      allowed: [ADDON_ID],
+      loadable: true,
+      slots: [{ name: "Virtual PCD", token: { name: "CPS-TEST" } }],
+    });
     fake.mssAccounts.visibleCerts.add(FPR);
     this.handlers = {
       "card.getState": () => CARD_OK,
-      "card.getPinStatus": () => ({ state: this.pinSequence.length > 1 ? this.pinSequence.shift()! : this.pinSequence[0] ?? "ok", pinPad: false }),
+      "card.getPinStatus": () => ({
+        state: this.pinSequence.length > 1 ? this.pinSequence.shift()! : (this.pinSequence[0] ?? "ok"),
+        pinPad: false,
+      }),
       "card.getIdentity": () => IDENTITY,
       "directory.lookupByIdNat": () => ({ entries: [DUPONT] }),
       "trust.check": (p) => ({ address: p.address, domain: p.address.split("@")[1], verdict: "trusted", listDate: "2026-11-20" }),
       "discovery.discover": () => discovered(TARGETS),
-      "card.getModuleInfo": () => ({ manifestName: PKCS11_MANIFEST_NAME, manifestInstalled: true, moduleAvailable: true, moduleDescription: "Cryptolib CPS" }),
+      "card.getModuleInfo": () => ({
+        manifestName: PKCS11_MANIFEST_NAME,
+        manifestInstalled: true,
+        moduleAvailable: true,
+        moduleDescription: "Cryptolib CPS",
+      }),
       "card.installModuleManifest": () => ({ ok: true }),
     };
     this.deps = {
@@ -213,8 +238,14 @@ describe("prepare", () => {
     env.handlers["card.getPinStatus"] = () => ({ state: "ok", pinPad: false });
     env.fail("card.getIdentity", "SEVERAL_CARDS");
     expect(await prepare(env.deps, env.ui)).toMatchObject({ ok: false, failure: { step: "identity", code: "several-cards" } });
-    for (const [lang, remove, reader] of [["fr", /Retirez l'autre carte/, /--reader NOM/], ["en", /Remove the other card/, /--reader NAME/]] as const) {
-      const msgs = JSON.parse(readFileSync(new URL(`../../_locales/${lang}/messages.json`, import.meta.url), "utf8")) as Record<string, { message: string }>;
+    for (const [lang, remove, reader] of [
+      ["fr", /Retirez l'autre carte/, /--reader NOM/],
+      ["en", /Remove the other card/, /--reader NAME/],
+    ] as const) {
+      const msgs = JSON.parse(readFileSync(new URL(`../../_locales/${lang}/messages.json`, import.meta.url), "utf8")) as Record<
+        string,
+        { message: string }
+      >;
       expect(msgs.failure_several_cards!.message, lang).toBeTruthy();
       expect(msgs.todo_several_cards!.message, lang).toMatch(remove);
       expect(msgs.todo_several_cards!.message, lang).toMatch(reader);
@@ -222,7 +253,9 @@ describe("prepare", () => {
   });
 
   it("lets the user choose among several mailboxes, or type one when none or no directory", async () => {
-    env.handlers["directory.lookupByIdNat"] = () => ({ entries: [DUPONT, entry({ email: "j.dupont@chu-lyon.mssante.fr", idNat: IDENTITY.idNat })] });
+    env.handlers["directory.lookupByIdNat"] = () => ({
+      entries: [DUPONT, entry({ email: "j.dupont@chu-lyon.mssante.fr", idNat: IDENTITY.idNat })],
+    });
     expect(await prepare(env.deps, env.ui)).toMatchObject({ ok: true, prepared: { preselected: null, candidates: [{}, {}] } });
     env.handlers["directory.lookupByIdNat"] = () => ({ entries: [] });
     expect(await prepare(env.deps, env.ui)).toMatchObject({ ok: true, prepared: { preselected: null, candidates: [] } });
@@ -236,7 +269,10 @@ describe("prepare", () => {
 describe("provision", () => {
   it("creates the account on the certificate front, remembers the card for those hosts, and verifies the logon", async () => {
     const r = await env.run();
-    expect(r).toMatchObject({ ok: true, result: { action: "created", address: DUPONT.email, realName: "Jean Dupont", imap: { host: "cert.medecin.mssante.fr" } } });
+    expect(r).toMatchObject({
+      ok: true,
+      result: { action: "created", address: DUPONT.email, realName: "Jean Dupont", imap: { host: "cert.medecin.mssante.fr" } },
+    });
     const acc = env.fake.mssAccounts.accounts[0]!;
     expect(acc.req).toEqual({
       email: DUPONT.email,
@@ -272,7 +308,12 @@ describe("provision", () => {
 
   it("installs the pkcs11 manifest through the bridge when missing, then the module", async () => {
     env.fake.pkcs11Manifests.delete(PKCS11_MANIFEST_NAME);
-    env.handlers["card.getModuleInfo"] = () => ({ manifestName: PKCS11_MANIFEST_NAME, manifestInstalled: false, moduleAvailable: true, moduleDescription: "x" });
+    env.handlers["card.getModuleInfo"] = () => ({
+      manifestName: PKCS11_MANIFEST_NAME,
+      manifestInstalled: false,
+      moduleAvailable: true,
+      moduleDescription: "x",
+    });
     env.handlers["card.installModuleManifest"] = () => {
       env.fake.pkcs11Manifests.set(PKCS11_MANIFEST_NAME, { allowed: [ADDON_ID], loadable: true, slots: [] });
       return { ok: true };
@@ -283,13 +324,22 @@ describe("provision", () => {
   });
 
   it("goes on when the bridge cannot write the manifest but Thunderbird already has one", async () => {
-    env.handlers["card.getModuleInfo"] = () => ({ manifestName: PKCS11_MANIFEST_NAME, manifestInstalled: false, moduleAvailable: true, moduleDescription: "x" });
+    env.handlers["card.getModuleInfo"] = () => ({
+      manifestName: PKCS11_MANIFEST_NAME,
+      manifestInstalled: false,
+      moduleAvailable: true,
+      moduleDescription: "x",
+    });
     env.fail("card.installModuleManifest", "INSTALL_FAILED");
     expect(await env.run()).toMatchObject({ ok: true });
   });
 
   it("asks before using unconfirmed servers, and stops when refused", async () => {
-    env.handlers["discovery.discover"] = () => discovered([target("imap", "mail.elsewhere.example", 143, "certificate", 20, false), target("submission", "cert.medecin.mssante.fr", 587, "certificate", 20)]);
+    env.handlers["discovery.discover"] = () =>
+      discovered([
+        target("imap", "mail.elsewhere.example", 143, "certificate", 20, false),
+        target("submission", "cert.medecin.mssante.fr", 587, "certificate", 20),
+      ]);
     env.confirmTargetsAnswer = false;
     expect(await env.run()).toMatchObject({ ok: false, failure: { step: "discovery", code: "targets-refused" } });
     expect(env.askedTargets[0]!.map((t) => t.host)).toEqual(["mail.elsewhere.example"]);
@@ -300,19 +350,60 @@ describe("provision", () => {
 
   type Case = [string, (e: Env) => void, string, string];
   const cases: Case[] = [
-    ["an invalid address", (e) => (e.run = () => provision(e.deps, e.ui, { identity: IDENTITY, address: "not-an-address" })), "trust", "invalid-address"],
+    [
+      "an invalid address",
+      (e) => (e.run = () => provision(e.deps, e.ui, { identity: IDENTITY, address: "not-an-address" })),
+      "trust",
+      "invalid-address",
+    ],
     ["the bridge gone", (e) => (e.bridge = "down"), "bridge", "bridge-down"],
-    ["a domain outside the trust space", (e) => (e.handlers["trust.check"] = (p) => ({ address: p.address, domain: "x", verdict: "untrusted", listDate: null })), "trust", "not-in-trust-space"],
-    ["no trust list", (e) => (e.handlers["trust.check"] = (p) => ({ address: p.address, domain: "x", verdict: "unknown", listDate: null })), "trust", "trust-unknown"],
+    [
+      "a domain outside the trust space",
+      (e) => (e.handlers["trust.check"] = (p) => ({ address: p.address, domain: "x", verdict: "untrusted", listDate: null })),
+      "trust",
+      "not-in-trust-space",
+    ],
+    [
+      "no trust list",
+      (e) => (e.handlers["trust.check"] = (p) => ({ address: p.address, domain: "x", verdict: "unknown", listDate: null })),
+      "trust",
+      "trust-unknown",
+    ],
     ["a trust check error", (e) => e.fail("trust.check", "TRUST_LIST_UNAVAILABLE"), "trust", "trust-unknown"],
     ["discovery failing", (e) => e.fail("discovery.discover", "DISCOVERY_FAILED"), "discovery", "discovery-failed"],
-    ["no certificate front", (e) => (e.handlers["discovery.discover"] = () => discovered(TARGETS.filter((t) => t.front === "psc"))), "discovery", "no-certificate-front"],
-    ["a bridge from before cardLogin", (e) => (e.handlers["discovery.discover"] = () => ({ targets: TARGETS })), "discovery", "bridge-outdated"],
-    ["Cryptolib CPS missing", (e) => (e.handlers["card.getModuleInfo"] = () => ({ manifestName: "m", manifestInstalled: false, moduleAvailable: false, moduleDescription: "Cryptolib CPS" })), "module", "module-missing"],
+    [
+      "no certificate front",
+      (e) => (e.handlers["discovery.discover"] = () => discovered(TARGETS.filter((t) => t.front === "psc"))),
+      "discovery",
+      "no-certificate-front",
+    ],
+    [
+      "a bridge from before cardLogin",
+      (e) => (e.handlers["discovery.discover"] = () => ({ targets: TARGETS })),
+      "discovery",
+      "bridge-outdated",
+    ],
+    [
+      "Cryptolib CPS missing",
+      (e) =>
+        (e.handlers["card.getModuleInfo"] = () => ({
+          manifestName: "m",
+          manifestInstalled: false,
+          moduleAvailable: false,
+          moduleDescription: "Cryptolib CPS",
+        })),
+      "module",
+      "module-missing",
+    ],
     [
       "the manifest not written, and none for Thunderbird",
       (e) => {
-        e.handlers["card.getModuleInfo"] = () => ({ manifestName: "m", manifestInstalled: false, moduleAvailable: true, moduleDescription: "x" });
+        e.handlers["card.getModuleInfo"] = () => ({
+          manifestName: "m",
+          manifestInstalled: false,
+          moduleAvailable: true,
+          moduleDescription: "x",
+        });
         e.fail("card.installModuleManifest", "INSTALL_FAILED");
         e.fake.pkcs11Manifests.delete(PKCS11_MANIFEST_NAME);
       },
@@ -320,18 +411,58 @@ describe("provision", () => {
       "module-manifest-failed",
     ],
     ["no pkcs11 manifest for Thunderbird", (e) => e.fake.pkcs11Manifests.delete(PKCS11_MANIFEST_NAME), "module", "module-load-failed"],
-    ["a module Thunderbird cannot load", (e) => (e.fake.pkcs11Manifests.get(PKCS11_MANIFEST_NAME)!.loadable = false), "module", "module-load-failed"],
+    [
+      "a module Thunderbird cannot load",
+      (e) => (e.fake.pkcs11Manifests.get(PKCS11_MANIFEST_NAME)!.loadable = false),
+      "module",
+      "module-load-failed",
+    ],
     ["a CA refused", (e) => (e.cas = [{ name: "bad", pem: "garbage" }]), "ca", "ca-trust-failed"],
-    ["account creation failing", (e) => (e.fake.mssAccounts.failCreate = { code: "account-failed", message: "boom" }), "account", "account-failed"],
-    ["an existing non-IMAP account", (e) => (e.fake.mssAccounts.failCreate = { code: "existing-not-imap", message: "pop3" }), "account", "existing-not-imap"],
+    [
+      "account creation failing",
+      (e) => (e.fake.mssAccounts.failCreate = { code: "account-failed", message: "boom" }),
+      "account",
+      "account-failed",
+    ],
+    [
+      "an existing non-IMAP account",
+      (e) => (e.fake.mssAccounts.failCreate = { code: "existing-not-imap", message: "pop3" }),
+      "account",
+      "existing-not-imap",
+    ],
     ["the card's certificate invisible to NSS", (e) => e.fake.mssAccounts.visibleCerts.clear(), "certificate", "client-cert-not-found"],
     ["a PIN locked meanwhile", (e) => (e.pinSequence = ["locked"]), "pin", "pin-locked"],
     ["a PIN to be changed", (e) => (e.pinSequence = ["to-be-changed"]), "pin", "pin-to-be-changed"],
-    ["the user stopping at the final-try warning", (e) => ((e.pinSequence = ["final-try"]), (e.confirmPinAnswer = false)), "pin", "pin-declined"],
-    ["the server refusing the card", (e) => (e.fake.mssAccounts.verifyResult = { ok: false, code: "cert-refused", message: "alert" }), "logon", "logon-cert-refused"],
-    ["the server unreachable", (e) => (e.fake.mssAccounts.verifyResult = { ok: false, code: "server-unreachable", message: "refused" }), "logon", "logon-server-unreachable"],
-    ["an untrusted server certificate", (e) => (e.fake.mssAccounts.verifyResult = { ok: false, code: "server-cert-untrusted", message: "x" }), "logon", "logon-server-cert-untrusted"],
-    ["the login refused", (e) => (e.fake.mssAccounts.verifyResult = { ok: false, code: "login-refused", message: "NO" }), "logon", "logon-login-refused"],
+    [
+      "the user stopping at the final-try warning",
+      (e) => ((e.pinSequence = ["final-try"]), (e.confirmPinAnswer = false)),
+      "pin",
+      "pin-declined",
+    ],
+    [
+      "the server refusing the card",
+      (e) => (e.fake.mssAccounts.verifyResult = { ok: false, code: "cert-refused", message: "alert" }),
+      "logon",
+      "logon-cert-refused",
+    ],
+    [
+      "the server unreachable",
+      (e) => (e.fake.mssAccounts.verifyResult = { ok: false, code: "server-unreachable", message: "refused" }),
+      "logon",
+      "logon-server-unreachable",
+    ],
+    [
+      "an untrusted server certificate",
+      (e) => (e.fake.mssAccounts.verifyResult = { ok: false, code: "server-cert-untrusted", message: "x" }),
+      "logon",
+      "logon-server-cert-untrusted",
+    ],
+    [
+      "the login refused",
+      (e) => (e.fake.mssAccounts.verifyResult = { ok: false, code: "login-refused", message: "NO" }),
+      "logon",
+      "logon-login-refused",
+    ],
     [
       "a wrong PIN (seen in the card's flags)",
       (e) => {
@@ -393,7 +524,10 @@ describe("the card login comes from the bridge's operator policies (one source, 
   it("configures the servers and auth methods the bridge chose, whatever the front", async () => {
     // The bridge's configuration says this operator's card login uses the PSC front, SMTP auth 1.
     env.handlers["discovery.discover"] = () => discovered(TARGETS, [{ domain: "medecin.mssante.fr", cardFront: "psc", smtpAuthMethod: 1 }]);
-    expect(await env.run()).toMatchObject({ ok: true, result: { imap: { host: "psc.medecin.mssante.fr" }, smtp: { host: "psc.medecin.mssante.fr" } } });
+    expect(await env.run()).toMatchObject({
+      ok: true,
+      result: { imap: { host: "psc.medecin.mssante.fr" }, smtp: { host: "psc.medecin.mssante.fr" } },
+    });
     expect(env.fake.mssAccounts.accounts[0]!.req).toMatchObject({
       imap: { host: "psc.medecin.mssante.fr", port: 143, authMethod: 7 },
       smtp: { host: "psc.medecin.mssante.fr", port: 587, authMethod: 1 },
@@ -415,19 +549,34 @@ describe("the card login comes from the bridge's operator policies (one source, 
   it("configures only what cardLogin says, not the rest of the targets", async () => {
     env.handlers["discovery.discover"] = () => ({
       targets: TARGETS,
-      cardLogin: { front: "certificate", imap: target("imap", "chosen.medecin.mssante.fr", 993, "certificate", 20), submission: target("submission", "chosen.medecin.mssante.fr", 465, "certificate", 20), imapAuthMethod: 7, smtpAuthMethod: 7 },
+      cardLogin: {
+        front: "certificate",
+        imap: target("imap", "chosen.medecin.mssante.fr", 993, "certificate", 20),
+        submission: target("submission", "chosen.medecin.mssante.fr", 465, "certificate", 20),
+        imapAuthMethod: 7,
+        smtpAuthMethod: 7,
+      },
     });
     expect(await env.run()).toMatchObject({ ok: true });
-    expect(env.fake.mssAccounts.accounts[0]!.req).toMatchObject({ imap: { host: "chosen.medecin.mssante.fr", port: 993, socketType: 3 }, smtp: { port: 465, socketType: 3 } });
+    expect(env.fake.mssAccounts.accounts[0]!.req).toMatchObject({
+      imap: { host: "chosen.medecin.mssante.fr", port: 993, socketType: 3 },
+      smtp: { port: 465, socketType: 3 },
+    });
   });
 
   it("with a bridge that sends no cardLogin, stops before anything changes and asks for the bridge to be updated", async () => {
     env.handlers["discovery.discover"] = () => ({ targets: TARGETS });
-    expect(await env.run()).toEqual({ ok: false, failure: { step: "discovery", code: "bridge-outdated", detail: expect.stringContaining("cardLogin") } });
+    expect(await env.run()).toEqual({
+      ok: false,
+      failure: { step: "discovery", code: "bridge-outdated", detail: expect.stringContaining("cardLogin") },
+    });
     expect(env.fake.mssAccounts.calls).toEqual([]);
     expect(env.calls).not.toContain("card.getModuleInfo");
     for (const lang of ["fr", "en"]) {
-      const msgs = JSON.parse(readFileSync(new URL(`../../_locales/${lang}/messages.json`, import.meta.url), "utf8")) as Record<string, { message: string }>;
+      const msgs = JSON.parse(readFileSync(new URL(`../../_locales/${lang}/messages.json`, import.meta.url), "utf8")) as Record<
+        string,
+        { message: string }
+      >;
       expect(msgs.todo_bridge_outdated!.message, lang).toMatch(/mettez à jour le pont|update the MSSanté bridge/i);
     }
   });
@@ -464,7 +613,10 @@ describe("the PIN state gate comes before anything changes in Thunderbird (issue
 
   it("says in both languages that declining creates nothing", () => {
     for (const lang of ["fr", "en"]) {
-      const msgs = JSON.parse(readFileSync(new URL(`../../_locales/${lang}/messages.json`, import.meta.url), "utf8")) as Record<string, { message: string }>;
+      const msgs = JSON.parse(readFileSync(new URL(`../../_locales/${lang}/messages.json`, import.meta.url), "utf8")) as Record<
+        string,
+        { message: string }
+      >;
       expect(msgs.todo_pin_declined!.message).not.toMatch(/compte est créé|account exists/i);
       expect(msgs.todo_pin_declined!.message).toMatch(/Aucun compte|No account/);
     }
@@ -512,7 +664,12 @@ describe("an existing account for the address (issue #4: reported, repaired on r
     expect(await env.run()).toMatchObject({ ok: true, result: { action: "repaired", accountId: "account7" } });
     expect(env.askedRepair).toHaveLength(1);
     expect(env.fake.mssAccounts.accounts).toHaveLength(1);
-    expect(env.fake.mssAccounts.accounts[0]!.req.imap).toEqual({ host: "cert.medecin.mssante.fr", port: 143, socketType: 2, authMethod: 7 });
+    expect(env.fake.mssAccounts.accounts[0]!.req.imap).toEqual({
+      host: "cert.medecin.mssante.fr",
+      port: 143,
+      socketType: 2,
+      authMethod: 7,
+    });
   });
 
   it("says an account already right is configured, without asking", async () => {
@@ -526,13 +683,24 @@ describe("an existing account for the address (issue #4: reported, repaired on r
     const { messenger } = createFakeMessenger();
     const tr = (k: string, subs?: string[]) => messenger.i18n.getMessage(messageName(k), subs) || k;
     expect(describeChange({ field: "imap.port", from: 1143, to: 143 }, tr)).toBe("Port IMAP : 1143 → 143");
-    expect(describeChange({ field: "imap.authMethod", from: 3, to: 7 }, tr)).toBe("Authentification IMAP : mot de passe → certificat de la carte CPS");
-    expect(describeChange({ field: "smtp.socketType", from: 0, to: 2 }, tr)).toBe("Sécurité de la connexion SMTP : aucune (non chiffré) → STARTTLS");
-    expect(describeChange({ field: "identity.email", from: "secretariat@medecin.mssante.fr", to: DUPONT.email }, tr)).toBe(`Adresse de l'identité : secretariat@medecin.mssante.fr → ${DUPONT.email}`);
+    expect(describeChange({ field: "imap.authMethod", from: 3, to: 7 }, tr)).toBe(
+      "Authentification IMAP : mot de passe → certificat de la carte CPS",
+    );
+    expect(describeChange({ field: "smtp.socketType", from: 0, to: 2 }, tr)).toBe(
+      "Sécurité de la connexion SMTP : aucune (non chiffré) → STARTTLS",
+    );
+    expect(describeChange({ field: "identity.email", from: "secretariat@medecin.mssante.fr", to: DUPONT.email }, tr)).toBe(
+      `Adresse de l'identité : secretariat@medecin.mssante.fr → ${DUPONT.email}`,
+    );
     expect(describeChange({ field: "identity.fullName", from: null, to: "Jean Dupont" }, tr)).toBe("Nom affiché : (aucun) → Jean Dupont");
-    expect(describeChange({ field: "smtp.created", from: null, to: "cert.medecin.mssante.fr:587" }, tr)).toBe("Nouveau serveur d'envoi (SMTP) : cert.medecin.mssante.fr:587");
+    expect(describeChange({ field: "smtp.created", from: null, to: "cert.medecin.mssante.fr:587" }, tr)).toBe(
+      "Nouveau serveur d'envoi (SMTP) : cert.medecin.mssante.fr:587",
+    );
     for (const lang of ["fr", "en"]) {
-      const msgs = JSON.parse(readFileSync(new URL(`../../_locales/${lang}/messages.json`, import.meta.url), "utf8")) as Record<string, unknown>;
+      const msgs = JSON.parse(readFileSync(new URL(`../../_locales/${lang}/messages.json`, import.meta.url), "utf8")) as Record<
+        string,
+        unknown
+      >;
       for (const f of CHANGE_FIELDS) expect(msgs[messageName(`change_${f}`)], `${lang} change_${f}`).toBeDefined();
     }
   });
@@ -566,7 +734,8 @@ describe("checks stay held until the logon with the card works", () => {
 
   it("reports a release that failed instead of leaving checks off silently", async () => {
     const hold = env.fake.mssAccounts.holdChecks.bind(env.fake.mssAccounts);
-    env.fake.mssAccounts.holdChecks = async (id, held) => (held ? hold(id, held) : { ok: false as const, code: "hold-failed", message: "x" });
+    env.fake.mssAccounts.holdChecks = async (id, held) =>
+      held ? hold(id, held) : { ok: false as const, code: "hold-failed", message: "x" };
     expect(await env.run()).toMatchObject({ ok: false, failure: { step: "logon", code: "checks-resume-failed" } });
   });
 });
@@ -598,7 +767,10 @@ describe("timeouts: the page waits longer than the bridge", () => {
     expect(await prepare(env.deps, env.ui)).toMatchObject({ ok: false, failure: { step: "identity", code: "request-timeout" } });
     env.fail("card.getModuleInfo", "REQUEST_TIMEOUT");
     expect(await env.run()).toMatchObject({ ok: false, failure: { step: "module", code: "request-timeout" } });
-    const fr = JSON.parse(readFileSync(new URL("../../_locales/fr/messages.json", import.meta.url), "utf8")) as Record<string, { message: string }>;
+    const fr = JSON.parse(readFileSync(new URL("../../_locales/fr/messages.json", import.meta.url), "utf8")) as Record<
+      string,
+      { message: string }
+    >;
     expect(fr.todo_request_timeout!.message).toMatch(/réinsérez/);
   });
 });
@@ -608,7 +780,10 @@ describe("nothing thrown is lost", () => {
     env.deps.recordAccount = async () => {
       throw new Error("storage full");
     };
-    expect(await env.run()).toMatchObject({ ok: false, failure: { step: "account", code: "record-failed", detail: expect.stringContaining("storage full") } });
+    expect(await env.run()).toMatchObject({
+      ok: false,
+      failure: { step: "account", code: "record-failed", detail: expect.stringContaining("storage full") },
+    });
   });
 
   it("treats a refusal or no answer from the background as not recorded", async () => {
@@ -627,12 +802,19 @@ describe("nothing thrown is lost", () => {
   });
 
   it("turns an error thrown by the page into a failure of the step under way", async () => {
-    env.handlers["discovery.discover"] = () => discovered([target("imap", "mail.elsewhere.example", 143, "certificate", 20, false), target("submission", "cert.medecin.mssante.fr", 587, "certificate", 20)]);
+    env.handlers["discovery.discover"] = () =>
+      discovered([
+        target("imap", "mail.elsewhere.example", 143, "certificate", 20, false),
+        target("submission", "cert.medecin.mssante.fr", 587, "certificate", 20),
+      ]);
     env.ui.confirmTargets = async () => {
       throw new Error("the page went away");
     };
     const r = await provisionSafely(env.deps, env.ui, { identity: IDENTITY, address: DUPONT.email });
-    expect(r).toMatchObject({ ok: false, failure: { step: "discovery", code: "unexpected-error", detail: expect.stringContaining("the page went away") } });
+    expect(r).toMatchObject({
+      ok: false,
+      failure: { step: "discovery", code: "unexpected-error", detail: expect.stringContaining("the page went away") },
+    });
     expect(env.progress.at(-1)).toEqual(["discovery", "failed"]);
   });
 });

@@ -24,11 +24,29 @@ import { BRIDGE_CALL_TIMEOUT_MS, CARD_CALL_TIMEOUT_MS, PKCS11_MANIFEST_NAME } fr
 import type { BridgeState } from "../../background/bridge-client.ts";
 import type { ProvisionedAccount } from "../../background/card-watch.ts";
 import type { Pkcs11Slot } from "../../background/messenger-types.ts";
-import type { AccountChange, CreateAccountRequest, ExistingAccount, MssAccountsApi, VerifyFailure } from "../../experiments/mssAccounts/src/api.ts";
+import type {
+  AccountChange,
+  CreateAccountRequest,
+  ExistingAccount,
+  MssAccountsApi,
+  VerifyFailure,
+} from "../../experiments/mssAccounts/src/api.ts";
 import { normalizeTypedAddress } from "../../../shared/domain/address.ts";
 import { titleCase } from "../../../shared/domain/title-case.ts";
 
-export type StepId = "bridge" | "card" | "identity" | "directory" | "trust" | "discovery" | "module" | "ca" | "account" | "certificate" | "pin" | "logon";
+export type StepId =
+  | "bridge"
+  | "card"
+  | "identity"
+  | "directory"
+  | "trust"
+  | "discovery"
+  | "module"
+  | "ca"
+  | "account"
+  | "certificate"
+  | "pin"
+  | "logon";
 export type StepState = "running" | "done" | "warning" | "failed" | "skipped";
 
 export type FailureCode =
@@ -204,7 +222,7 @@ function detailOf(e: unknown): string {
 /** The identity's display name from the card: given name and surname, title-cased. */
 export function realNameFromCard(id: Pick<CardIdentityMessage, "givenName" | "surname" | "structure" | "idNat">): string {
   const parts = [id.givenName, id.surname].filter((x): x is string => !!x && !!x.trim()).map((x) => titleCase(x.trim()));
-  return parts.length ? parts.join(" ") : id.structure ?? id.idNat;
+  return parts.length ? parts.join(" ") : (id.structure ?? id.idNat);
 }
 
 /** Personal mailboxes first (PER), in directory order; preselect when exactly one personal one. */
@@ -348,7 +366,11 @@ interface CardServers {
  * Trust space, discovery, the PIN gate, then (only then) Thunderbird: card module, CAs, account,
  * certificate, logon. Each step is a function below; the first that fails ends the setup.
  */
-export async function provision(deps: SetupDeps, ui: SetupUi, input: { identity: CardIdentityMessage; address: string }): Promise<ProvisionOutcome> {
+export async function provision(
+  deps: SetupDeps,
+  ui: SetupUi,
+  input: { identity: CardIdentityMessage; address: string },
+): Promise<ProvisionOutcome> {
   const address = accountAddress(input.address);
   if (!address) return failed(ui, "trust", "invalid-address");
   const bf = bridgeFailure(deps.bridgeState());
@@ -371,7 +393,12 @@ export async function provision(deps: SetupDeps, ui: SetupUi, input: { identity:
   if (!account.ok) return account;
   const certificate = await rememberCardCertificate(deps, ui, [imap.host, smtp.host], input.identity.certificateSha256);
   if (!certificate.ok) return certificate;
-  const logon = await verifyLogon(deps, ui, { accountId: account.accountId, pinBefore: pin.state, identity: input.identity, knownCaNames: cas.knownCaNames });
+  const logon = await verifyLogon(deps, ui, {
+    accountId: account.accountId,
+    pinBefore: pin.state,
+    identity: input.identity,
+    knownCaNames: cas.knownCaNames,
+  });
   if (!logon.ok) return logon;
   return { ok: true, result: { accountId: account.accountId, action: account.action, address, realName, imap, smtp, warnings } };
 }
@@ -472,7 +499,9 @@ async function installCardModule(deps: SetupDeps, ui: SetupUi, warnings: string[
     if (!slots.some((s) => s.token)) warnings.push("module-no-token");
   } catch (e) {
     const why = e instanceof Error ? e.message : String(e);
-    return manifestError ? failed(ui, "module", "module-manifest-failed", `${manifestError}; ${why}`) : failed(ui, "module", "module-load-failed", why);
+    return manifestError
+      ? failed(ui, "module", "module-manifest-failed", `${manifestError}; ${why}`)
+      : failed(ui, "module", "module-load-failed", why);
   }
   ui.progress("module", warnings.includes("module-no-token") ? "warning" : "done");
   return { ok: true };
@@ -550,10 +579,21 @@ async function createOrRepairAccount(
  * 7. The card's certificate for these hosts only. After the PIN gate: finding the certificate
  * lists the token's objects, and NSS may ask for the PIN to do so.
  */
-async function rememberCardCertificate(deps: SetupDeps, ui: SetupUi, hosts: string[], certificateSha256: string): Promise<Failed | { ok: true }> {
+async function rememberCardCertificate(
+  deps: SetupDeps,
+  ui: SetupUi,
+  hosts: string[],
+  certificateSha256: string,
+): Promise<Failed | { ok: true }> {
   ui.progress("certificate", "running");
   const rem = await deps.accounts.rememberClientCertificate({ hosts: [...new Set(hosts)], certificateSha256 });
-  if (!rem.ok) return failed(ui, "certificate", rem.code === "client-cert-not-found" ? "client-cert-not-found" : "account-failed", `${rem.code}: ${rem.message}`);
+  if (!rem.ok)
+    return failed(
+      ui,
+      "certificate",
+      rem.code === "client-cert-not-found" ? "client-cert-not-found" : "account-failed",
+      `${rem.code}: ${rem.message}`,
+    );
   ui.progress("certificate", "done");
   return { ok: true };
 }
@@ -603,7 +643,10 @@ export function checksHeldAfter(f: SetupFailure): boolean {
 }
 
 /** Runs `run` with `ui`, turning anything thrown into a failure of the step under way. */
-async function settled<T extends { ok: boolean }>(ui: SetupUi, run: (ui: SetupUi) => Promise<T>): Promise<T | { ok: false; failure: SetupFailure }> {
+async function settled<T extends { ok: boolean }>(
+  ui: SetupUi,
+  run: (ui: SetupUi) => Promise<T>,
+): Promise<T | { ok: false; failure: SetupFailure }> {
   let step: StepId = "bridge";
   const tracked: SetupUi = {
     ...ui,
@@ -626,7 +669,11 @@ export function prepareSafely(deps: SetupDeps, ui: SetupUi): Promise<PrepareOutc
 }
 
 /** provision() that never rejects: whatever throws (a page question, storage) is shown as a failure. */
-export function provisionSafely(deps: SetupDeps, ui: SetupUi, input: { identity: CardIdentityMessage; address: string }): Promise<ProvisionOutcome> {
+export function provisionSafely(
+  deps: SetupDeps,
+  ui: SetupUi,
+  input: { identity: CardIdentityMessage; address: string },
+): Promise<ProvisionOutcome> {
   return settled(ui, (u) => provision(deps, u, input));
 }
 
@@ -634,9 +681,15 @@ export function provisionSafely(deps: SetupDeps, ui: SetupUi, input: { identity:
  * SetupDeps.recordAccount through the background ({kind: "setup.done"}): a refusal or no answer is
  * an error, so the flow reports that the account was not recorded.
  */
-export function recordThroughBackground(send: (msg: Record<string, unknown>) => Promise<{ ok: boolean; error?: { code: string; message: string } } | undefined>): SetupDeps["recordAccount"] {
+export function recordThroughBackground(
+  send: (msg: Record<string, unknown>) => Promise<{ ok: boolean; error?: { code: string; message: string } } | undefined>,
+): SetupDeps["recordAccount"] {
   return async (account) => {
     const r = await send({ kind: "setup.done", account });
-    if (!r?.ok) throw { code: r?.error?.code ?? "NOT_RECORDED", message: r?.error?.message ?? "the extension's background did not record the account" };
+    if (!r?.ok)
+      throw {
+        code: r?.error?.code ?? "NOT_RECORDED",
+        message: r?.error?.message ?? "the extension's background did not record the account",
+      };
   };
 }

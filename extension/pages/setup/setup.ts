@@ -27,7 +27,20 @@ import {
 
 const m = getMessenger();
 export const LAST_SETUP_KEY = "mss.lastSetup";
-const STEPS: StepId[] = ["bridge", "card", "identity", "directory", "trust", "discovery", "pin", "module", "ca", "account", "certificate", "logon"];
+const STEPS: StepId[] = [
+  "bridge",
+  "card",
+  "identity",
+  "directory",
+  "trust",
+  "discovery",
+  "pin",
+  "module",
+  "ca",
+  "account",
+  "certificate",
+  "logon",
+];
 
 let status: ExtensionStatus | null = null;
 let prepared: Prepared | null = null;
@@ -49,7 +62,11 @@ const deps: SetupDeps = {
 
 // ---- questions to the user -----------------------------------------------------------------
 
-function ask(text: string, items: string[], buttons: { yes: string; no: string } = { yes: "buttonContinue", no: "buttonStop" }): Promise<boolean> {
+function ask(
+  text: string,
+  items: string[],
+  buttons: { yes: string; no: string } = { yes: "buttonContinue", no: "buttonStop" },
+): Promise<boolean> {
   const box = byId("confirm");
   byId("confirm-text").textContent = text;
   byId("confirm-list").replaceChildren(...items.map((i) => el("li", { textContent: i })));
@@ -73,10 +90,17 @@ const ui: SetupUi = {
     const li = document.querySelector<HTMLElement>(`#steps li[data-step="${step}"]`);
     if (!li) return;
     li.dataset.state = state;
-    const extra = info && (info.imap || info.action || info.pin) ? ` (${[info.imap && `IMAP ${info.imap}`, info.smtp && `SMTP ${info.smtp}`, info.action && t(`action_${info.action}`), info.pin && t(`pin_${info.pin}`)].filter(Boolean).join(", ")})` : "";
+    const extra =
+      info && (info.imap || info.action || info.pin)
+        ? ` (${[info.imap && `IMAP ${info.imap}`, info.smtp && `SMTP ${info.smtp}`, info.action && t(`action_${info.action}`), info.pin && t(`pin_${info.pin}`)].filter(Boolean).join(", ")})`
+        : "";
     li.textContent = t(`step_${step}`) + extra;
   },
-  confirmTargets: (targets: ServerTarget[]) => ask(t("confirmTargets"), targets.map((x) => `${x.service === "imap" ? "IMAP" : "SMTP"} ${x.host}:${x.port}`)),
+  confirmTargets: (targets: ServerTarget[]) =>
+    ask(
+      t("confirmTargets"),
+      targets.map((x) => `${x.service === "imap" ? "IMAP" : "SMTP"} ${x.host}:${x.port}`),
+    ),
   confirmPin: (state) => ask(t(state === "final-try" ? "confirmPinFinalTry" : "confirmPinCountLow"), []),
   confirmRepair: (existing) =>
     ask(
@@ -101,7 +125,12 @@ function renderStatus(s: ExtensionStatus) {
   const c = cardText(s);
   setPill("state-card", c.key, c.text, c.key === "present" ? "ok" : c.key === "unknown" ? "" : "warning");
   const p = pinText(s);
-  setPill("state-pin", p.key, p.text, p.key === "ok" ? "ok" : p.key === "locked" || p.key === "final-try" ? "error" : p.key === "unknown" ? "" : "warning");
+  setPill(
+    "state-pin",
+    p.key,
+    p.text,
+    p.key === "ok" ? "ok" : p.key === "locked" || p.key === "final-try" ? "error" : p.key === "unknown" ? "" : "warning",
+  );
   const hint = byId("state-hint");
   hint.textContent = b.hint ?? "";
   hint.hidden = !b.hint;
@@ -149,7 +178,9 @@ function renderPrepared(p: Prepared) {
     ...p.candidates.map((c) => {
       const input = el("input", { type: "radio", name: "address", value: c.email, checked: c.email === p.preselected });
       const where = [c.organisation, c.city].filter(Boolean).join(", ");
-      return el("div", {}, [el("label", {}, [input, " ", el("strong", { textContent: c.email }), where ? ` — ${where}` : "", ` (${c.type})`])]);
+      return el("div", {}, [
+        el("label", {}, [input, " ", el("strong", { textContent: c.email }), where ? ` — ${where}` : "", ` (${c.type})`]),
+      ]);
     }),
   );
   byId<HTMLInputElement>("manual-choice").checked = !p.preselected;
@@ -184,7 +215,13 @@ async function runPrepare() {
     }
     prepared = r.prepared;
     renderPrepared(r.prepared);
-    await record({ phase: "prepare", ok: true, candidates: r.prepared.candidates.length, preselected: r.prepared.preselected, pin: r.prepared.pin.state });
+    await record({
+      phase: "prepare",
+      ok: true,
+      candidates: r.prepared.candidates.length,
+      preselected: r.prepared.preselected,
+      pin: r.prepared.pin.state,
+    });
   } catch (e) {
     showUnexpected(e);
   } finally {
@@ -213,7 +250,15 @@ async function runProvision() {
     byId("result-title").textContent = t("setupSuccessTitle");
     byId("result-text").textContent = t(`setupSuccess_${r.result.action}`, [r.result.address]);
     byId("result-details").hidden = true;
-    await record({ phase: "provision", ok: true, accountId: r.result.accountId, action: r.result.action, address: r.result.address, imapHost: r.result.imap.host, smtpHost: r.result.smtp.host });
+    await record({
+      phase: "provision",
+      ok: true,
+      accountId: r.result.accountId,
+      action: r.result.action,
+      address: r.result.address,
+      imapHost: r.result.imap.host,
+      smtpHost: r.result.smtp.host,
+    });
   } catch (e) {
     showUnexpected(e);
   } finally {

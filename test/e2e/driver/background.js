@@ -8,7 +8,6 @@
  * Replies {id, ok: true, value} or {id, ok: false, error}.
  */
 /* global browser, messenger */
-"use strict";
 
 const api = typeof messenger !== "undefined" ? messenger : browser;
 const listening = new Set();

@@ -77,7 +77,11 @@ export async function createImapAccount(
 }
 
 /** Triggers an IMAP logon check (NSS presents the card's certificate and asks for its PIN). */
-export async function verifyLogon(driver: Driver, accountKey: string, timeoutMs = 60_000): Promise<{ ok: boolean; status: number; error?: string }> {
+export async function verifyLogon(
+  driver: Driver,
+  accountKey: string,
+  timeoutMs = 60_000,
+): Promise<{ ok: boolean; status: number; error?: string }> {
   return await driver.chrome(
     `
     const server = MailServices.accounts.getAccount(args.key).incomingServer;

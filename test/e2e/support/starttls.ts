@@ -62,7 +62,12 @@ class LineConn {
   write(s: string): void {
     this.sock.write(s);
   }
-  async startTls(opts: { ca: string | Buffer; servername: string; identity?: TlsIdentity; minVersion?: tls.SecureVersion }): Promise<tls.TLSSocket> {
+  async startTls(opts: {
+    ca: string | Buffer;
+    servername: string;
+    identity?: TlsIdentity;
+    minVersion?: tls.SecureVersion;
+  }): Promise<tls.TLSSocket> {
     const plain = this.sock;
     plain.removeAllListeners("data");
     const secure = tls.connect({

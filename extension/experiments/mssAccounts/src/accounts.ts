@@ -60,10 +60,23 @@ export function summary(env: AccountsEnv, account: Account, identity: Identity):
     email: identity.email,
     realName: identity.fullName || null,
     imap: server
-      ? { host: server.hostname, port: server.port, socketType: server.socketType, authMethod: server.authMethod, username: server.username }
+      ? {
+          host: server.hostname,
+          port: server.port,
+          socketType: server.socketType,
+          authMethod: server.authMethod,
+          username: server.username,
+        }
       : null,
     smtp: smtp
-      ? { host: smtp.hostname, port: smtp.port, socketType: smtp.socketType, authMethod: smtp.authMethod, username: smtp.username, key: smtp.key }
+      ? {
+          host: smtp.hostname,
+          port: smtp.port,
+          socketType: smtp.socketType,
+          authMethod: smtp.authMethod,
+          username: smtp.username,
+          key: smtp.key,
+        }
       : null,
     paused: server ? flag(server, PAUSED) : false,
     held: server ? flag(server, HELD) : false,
@@ -129,7 +142,11 @@ function repair(env: AccountsEnv, found: Found, req: CreateAccountRequest, apply
   }
   if (!smtp || identity.smtpServerKey !== smtp.key) {
     const current = found.identity ? smtpOf(env, found.identity) : null;
-    changes.push({ field: "identity.smtpServer", from: current ? current.hostname + ":" + current.port : null, to: req.smtp.host + ":" + req.smtp.port });
+    changes.push({
+      field: "identity.smtpServer",
+      from: current ? current.hostname + ":" + current.port : null,
+      to: req.smtp.host + ":" + req.smtp.port,
+    });
     if (apply && smtp) identity.smtpServerKey = smtp.key;
   }
   setFolders(identity, server, changes, apply);
@@ -193,7 +210,9 @@ function repairExisting(env: AccountsEnv, found: Found, req: CreateAccountReques
   if (!repairConfirmed(req, accountId, planned)) {
     return fail(
       "repair-not-confirmed",
-      "an account for this address exists and would be changed (" + planned.map((p) => p.field).join(", ") + "); nothing was changed without the user's confirmation",
+      "an account for this address exists and would be changed (" +
+        planned.map((p) => p.field).join(", ") +
+        "); nothing was changed without the user's confirmation",
     );
   }
   const changes = repair(env, found, req, true);
@@ -224,7 +243,12 @@ function createAccount(env: AccountsEnv, req: CreateAccountRequest): CreateOrRep
   account.addIdentity(identity);
   account.incomingServer = server;
   env.savePrefs();
-  return { ok: true, accountId: account.key, action: "created", changes: [{ field: "account.created", from: null, to: email }, ...changes] };
+  return {
+    ok: true,
+    accountId: account.key,
+    action: "created",
+    changes: [{ field: "account.created", from: null, to: email }, ...changes],
+  };
 }
 
 export function getAccount(MS: MailServicesLike, accountId: unknown): Account | null {

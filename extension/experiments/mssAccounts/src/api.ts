@@ -91,7 +91,10 @@ export interface MssAccountsApi {
   createOrRepairAccount(
     req: CreateAccountRequest,
   ): Promise<ExperimentResult<{ accountId: string; action: "created" | "repaired" | "unchanged"; changes: AccountChange[] }>>;
-  verifyLogon(accountId: string, timeoutMs?: number): Promise<ExperimentResult<{ verified: true }> | { ok: false; code: VerifyFailure; message: string; detail?: string }>;
+  verifyLogon(
+    accountId: string,
+    timeoutMs?: number,
+  ): Promise<ExperimentResult<{ verified: true }> | { ok: false; code: VerifyFailure; message: string; detail?: string }>;
   rememberClientCertificate(req: { hosts: string[]; certificateSha256: string }): Promise<ExperimentResult<{ remembered: string[] }>>;
   trustServerCA(pem: string): Promise<ExperimentResult<{ added: boolean; fingerprint: string }>>;
   pauseChecks(accountId: string, paused: boolean): Promise<ExperimentResult<CheckFlags>>;

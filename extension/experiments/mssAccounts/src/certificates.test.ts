@@ -4,7 +4,10 @@ import { rememberForHosts } from "./certificates.ts";
 describe("rememberForHosts", () => {
   it("remembers for each host in order", () => {
     const seen: string[] = [];
-    expect(rememberForHosts(["imap.a.fr", "smtp.a.fr"], (h) => void seen.push(h))).toEqual({ ok: true, remembered: ["imap.a.fr", "smtp.a.fr"] });
+    expect(rememberForHosts(["imap.a.fr", "smtp.a.fr"], (h) => void seen.push(h))).toEqual({
+      ok: true,
+      remembered: ["imap.a.fr", "smtp.a.fr"],
+    });
     expect(seen).toEqual(["imap.a.fr", "smtp.a.fr"]);
   });
 

@@ -16,7 +16,9 @@ export function rememberForHosts(hosts: string[], remember: (host: string) => vo
     } catch (e) {
       return fail(
         "remember-failed",
-        "could not remember the card's certificate for " + host + " (this Thunderbird's client-certificate memory differs from Thunderbird 153's)" +
+        "could not remember the card's certificate for " +
+          host +
+          " (this Thunderbird's client-certificate memory differs from Thunderbird 153's)" +
           (remembered.length ? "; already remembered for " + remembered.join(", ") : ""),
         e,
       );

@@ -80,7 +80,10 @@ function rememberClientCertificate(request: unknown) {
   if (!checked.ok) return checked;
   const cert = findCertBySha256(checked.certificateSha256, normFingerprint);
   if (!cert) {
-    return fail("client-cert-not-found", "the card's certificate is not visible to Thunderbird (is the card's PKCS#11 module loaded and the card inserted?)");
+    return fail(
+      "client-cert-not-found",
+      "the card's certificate is not visible to Thunderbird (is the card's PKCS#11 module loaded and the card inserted?)",
+    );
   }
   return rememberForHosts(checked.hosts, clientCertRemembering(cert));
 }

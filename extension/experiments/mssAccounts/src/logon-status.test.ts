@@ -15,7 +15,10 @@ describe("classifyLogonStatus", () => {
     expect(classifyLogonStatus(nss(-8192 + 15), 2).code).toBe("pin-wrong");
     expect(classifyLogonStatus(nss(-8192 + 13), 1).code).toBe("server-cert-untrusted"); // SEC_ERROR_UNKNOWN_ISSUER
     expect(classifyLogonStatus(nss(-8192), null).code).toBe("server-cert-untrusted"); // SEC_ERROR_BASE itself
-    expect(classifyLogonStatus(0x80004005, null)).toEqual({ code: "login-refused", message: "the server refused the login (status 0x80004005)" });
+    expect(classifyLogonStatus(0x80004005, null)).toEqual({
+      code: "login-refused",
+      message: "the server refused the login (status 0x80004005)",
+    });
   });
 
   it("reads the status as unsigned (nsresults may arrive negative)", () => {

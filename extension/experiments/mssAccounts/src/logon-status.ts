@@ -4,13 +4,13 @@ import type { VerifyFailure } from "./api.ts";
 const NSS_SEC_BASE = -8192;
 const NSS_SSL_BASE = -12288;
 const NET_UNREACHABLE: Record<number, string> = {
-  0x804b000d: "connection refused",
-  0x804b001e: "unknown host",
-  0x804b000e: "connection timed out",
-  0x804b0014: "connection reset",
-  0x804b0047: "connection interrupted",
-  0x804b0010: "offline",
-  0x804b002a: "proxy refused",
+  2152398861: "connection refused",
+  2152398878: "unknown host",
+  2152398862: "connection timed out",
+  2152398868: "connection reset",
+  2152398919: "connection interrupted",
+  2152398864: "offline",
+  2152398890: "proxy refused",
 };
 /** SSL alerts by which a server refuses the client certificate (bad, unsupported, revoked, required). */
 const REFUSED_ALERTS = [17, 18, 19, 181];
@@ -28,7 +28,8 @@ export function classifyLogonStatus(status: number, errorClass: number | null): 
     const nss = -(s & 0xffff);
     if (errorClass === 1) return { code: "server-cert-untrusted", message: "the server's certificate is not trusted (NSS " + nss + ")" };
     if (nss === NSS_SEC_BASE + 15) return { code: "pin-wrong", message: "wrong PIN (SEC_ERROR_BAD_PASSWORD)" };
-    if (nss === NSS_SSL_BASE + 3) return { code: "client-cert-not-found", message: "no client certificate or key available (SSL_ERROR_NO_CERTIFICATE)" };
+    if (nss === NSS_SSL_BASE + 3)
+      return { code: "client-cert-not-found", message: "no client certificate or key available (SSL_ERROR_NO_CERTIFICATE)" };
     if (REFUSED_ALERTS.includes(nss - NSS_SSL_BASE)) {
       return { code: "cert-refused", message: "the server refused the card's certificate (SSL alert, NSS " + nss + ")" };
     }

@@ -37,7 +37,10 @@ interface ServiceClass<T> {
 declare const ChromeUtils: {
   importESModule(url: "resource://gre/modules/ExtensionCommon.sys.mjs"): { ExtensionCommon: ExtensionCommonLike };
   importESModule(url: "resource:///modules/MailServices.sys.mjs"): { MailServices: MailServicesLike };
-  importESModule(url: "resource://gre/modules/Timer.sys.mjs"): { setTimeout: (fn: () => void, ms: number) => unknown; clearTimeout: (id: unknown) => void };
+  importESModule(url: "resource://gre/modules/Timer.sys.mjs"): {
+    setTimeout: (fn: () => void, ms: number) => unknown;
+    clearTimeout: (id: unknown) => void;
+  };
   generateQI(interfaces: string[]): unknown;
 };
 declare const Components: {
@@ -141,7 +144,9 @@ export function findCertBySha256(fingerprint: string, normalise: (f: unknown) =>
 
 /** Remembers `cert` as the client certificate for `host`, permanently (Thunderbird 153's signature only). */
 export function clientCertRemembering(cert: X509Cert): (host: string) => void {
-  const svc = Components.classes["@mozilla.org/security/clientAuthRememberService;1"].getService(Components.interfaces.nsIClientAuthRememberService);
+  const svc = Components.classes["@mozilla.org/security/clientAuthRememberService;1"].getService(
+    Components.interfaces.nsIClientAuthRememberService,
+  );
   const permanent = Components.interfaces.nsIClientAuthRememberService.Permanent;
   return (host) => svc.rememberDecisionScriptable(host, {}, cert, permanent);
 }

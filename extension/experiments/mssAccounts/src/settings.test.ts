@@ -29,7 +29,14 @@ function server(prefs: Record<string, boolean> = {}): IncomingServer & { closed:
 }
 
 const identity = (over: Partial<Identity> = {}): Identity => ({
-  email: "a@a.fr", fullName: "", smtpServerKey: "", valid: true, fccFolderURI: "", draftsFolderURI: "", templatesFolderURI: "", ...over,
+  email: "a@a.fr",
+  fullName: "",
+  smtpServerKey: "",
+  valid: true,
+  fccFolderURI: "",
+  draftsFolderURI: "",
+  templatesFolderURI: "",
+  ...over,
 });
 
 describe("account settings", () => {
@@ -53,7 +60,11 @@ describe("account settings", () => {
     const changes: AccountChange[] = [];
     setFolders(id, server(), changes, true);
     expect(changes.map((c) => c.field)).toEqual(["identity.fccFolderURI", "identity.templatesFolderURI"]);
-    expect(id).toMatchObject({ fccFolderURI: "imap://a%40a.fr@imap.a.fr/Sent", draftsFolderURI: "imap://elsewhere/Drafts", templatesFolderURI: "imap://a%40a.fr@imap.a.fr/Templates" });
+    expect(id).toMatchObject({
+      fccFolderURI: "imap://a%40a.fr@imap.a.fr/Sent",
+      draftsFolderURI: "imap://elsewhere/Drafts",
+      templatesFolderURI: "imap://a%40a.fr@imap.a.fr/Templates",
+    });
   });
 
   it("keeps checks off while either reason holds and restores the user's own settings after the last", () => {

@@ -15,7 +15,14 @@ export function show(v: unknown): ShownValue {
  * Compares obj[prop] with value; a difference is recorded as {field, from, to} and, only when
  * `apply`, made.
  */
-export function setField<T extends object, K extends keyof T & string>(obj: T, prop: K, value: T[K], changes: AccountChange[], label: string, apply: boolean): void {
+export function setField<T extends object, K extends keyof T & string>(
+  obj: T,
+  prop: K,
+  value: T[K],
+  changes: AccountChange[],
+  label: string,
+  apply: boolean,
+): void {
   if (obj[prop] !== value) {
     changes.push({ field: label + "." + prop, from: show(obj[prop]), to: show(value) });
     if (apply) obj[prop] = value;

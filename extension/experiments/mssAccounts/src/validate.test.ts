@@ -27,7 +27,11 @@ describe("the Experiment's input checks", () => {
 
   it("says what is wrong with an account request", () => {
     expect(checkAccountRequest(REQ)).toEqual({ ok: true, req: REQ });
-    expect(checkAccountRequest({ ...REQ, email: "nope" })).toMatchObject({ ok: false, code: "invalid-request", message: "invalid e-mail address" });
+    expect(checkAccountRequest({ ...REQ, email: "nope" })).toMatchObject({
+      ok: false,
+      code: "invalid-request",
+      message: "invalid e-mail address",
+    });
     expect(checkAccountRequest({ ...REQ, realName: "x".repeat(201) })).toMatchObject({ ok: false, message: "invalid name" });
     expect(checkAccountRequest({ ...REQ, smtp: { ...SERVER, port: -1 } })).toMatchObject({ ok: false, message: "invalid server settings" });
     expect(checkAccountRequest(undefined)).toMatchObject({ ok: false, code: "invalid-request" });
@@ -35,9 +39,16 @@ describe("the Experiment's input checks", () => {
 
   it("keeps the host names of a remember request and checks its fingerprint", () => {
     const fpr = "AB:".repeat(31) + "AB";
-    expect(checkRememberRequest({ hosts: ["imap.a.fr", "bad host", 3], certificateSha256: fpr })).toEqual({ ok: true, hosts: ["imap.a.fr"], certificateSha256: fpr });
+    expect(checkRememberRequest({ hosts: ["imap.a.fr", "bad host", 3], certificateSha256: fpr })).toEqual({
+      ok: true,
+      hosts: ["imap.a.fr"],
+      certificateSha256: fpr,
+    });
     expect(checkRememberRequest({ hosts: [], certificateSha256: fpr })).toMatchObject({ ok: false, message: "no host" });
-    expect(checkRememberRequest({ hosts: ["imap.a.fr"], certificateSha256: "x" })).toMatchObject({ ok: false, message: "invalid fingerprint" });
+    expect(checkRememberRequest({ hosts: ["imap.a.fr"], certificateSha256: "x" })).toMatchObject({
+      ok: false,
+      message: "invalid fingerprint",
+    });
   });
 
   it("reads PEM certificates strictly and fingerprints in one form", () => {

@@ -42,7 +42,9 @@ export function checkAccountRequest(req: unknown): { ok: true; req: CreateAccoun
 
 /** "AB:CD:…" or "abcd…" → "abcd…" */
 export function normFingerprint(f: unknown): string {
-  return String(f || "").replace(/:/g, "").toLowerCase();
+  return String(f || "")
+    .replace(/:/g, "")
+    .toLowerCase();
 }
 
 /** The base64 body of a PEM certificate, or null when it is not one (strictly: base64 only). */
