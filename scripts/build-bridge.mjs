@@ -60,7 +60,7 @@ export async function buildBridge() {
     .filter((p) => !p.startsWith("node_modules/") && !p.startsWith(".."));
   inputs.push("package.json", "package-lock.json");
   const infoTmp = path.join(BRIDGE_BUNDLE_DIR, `inputs.json.${process.pid}.tmp`);
-  writeFileSync(infoTmp, JSON.stringify({ builtAt: new Date().toISOString(), inputs: [...new Set(inputs)].sort() }, null, 1) + "\n");
+  writeFileSync(infoTmp, `${JSON.stringify({ builtAt: new Date().toISOString(), inputs: [...new Set(inputs)].sort() }, null, 1)}\n`);
   renameSync(infoTmp, path.join(BRIDGE_BUNDLE_DIR, "inputs.json"));
   const size = result.outputFiles.filter((f) => f.path.endsWith(".mjs")).reduce((n, f) => n + f.contents.length, 0);
   console.log(

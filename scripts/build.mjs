@@ -118,7 +118,7 @@ async function main() {
   mkdirSync(path.join(extDir, "data"), { recursive: true });
   writeFileSync(
     path.join(extDir, "data", "igc-sante-cas.json"),
-    JSON.stringify({ includesExtra: extra.length > 0, certificates: [...shipped, ...extra] }, null, 1) + "\n",
+    `${JSON.stringify({ includesExtra: extra.length > 0, certificates: [...shipped, ...extra] }, null, 1)}\n`,
   );
 
   // Package: sorted entries with a fixed date, so the same sources give the same .xpi.

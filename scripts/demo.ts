@@ -48,7 +48,7 @@ const option = (name: string) => {
 const REPO_ROOT = path.resolve(path.dirname(new URL(import.meta.url).pathname), "..");
 
 function say(line = ""): void {
-  process.stdout.write(line + "\n");
+  process.stdout.write(`${line}\n`);
 }
 
 async function tour(env: E2EEnv, display: string, out: string): Promise<string[]> {

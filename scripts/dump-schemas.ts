@@ -31,7 +31,7 @@ export function protocolSchemaDocument(): unknown {
 
 /** JSON text without TypeBox's symbol keys (JSON.stringify drops them). */
 export function protocolSchemaJson(): string {
-  return JSON.stringify(protocolSchemaDocument(), null, 2) + "\n";
+  return `${JSON.stringify(protocolSchemaDocument(), null, 2)}\n`;
 }
 
 const isMain = process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1];

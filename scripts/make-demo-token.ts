@@ -16,7 +16,7 @@ async function main(argv: string[]): Promise<number> {
   }
   const demo = await makeDemoToken(args[0]!);
   if (argv.includes("--json")) {
-    process.stdout.write(JSON.stringify(demo, null, 2) + "\n");
+    process.stdout.write(`${JSON.stringify(demo, null, 2)}\n`);
   } else {
     process.stdout.write(
       [

@@ -67,7 +67,7 @@ if (existsSync(skipFile)) {
   const lines = [...new Set(readFileSync(skipFile, "utf8").split("\n").filter(Boolean))];
   if (lines.length) {
     console.log("\nSKIPPED (suites that did not run on this machine):");
-    for (const l of lines) console.log("  - " + l);
+    for (const l of lines) console.log(`  - ${l}`);
   }
 }
 console.log("\nnpm test: wall time per stage");

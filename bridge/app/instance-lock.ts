@@ -54,7 +54,7 @@ export function acquireInstanceLock(file: string): InstanceLock {
       continue;
     }
     try {
-      writeSync(fd, JSON.stringify({ pid: process.pid, startedAt: new Date().toISOString() }) + "\n");
+      writeSync(fd, `${JSON.stringify({ pid: process.pid, startedAt: new Date().toISOString() })}\n`);
     } finally {
       closeSync(fd);
     }

@@ -12,7 +12,7 @@ export interface RuntimeInfo {
 
 export function writeRuntimeFile(file: string, info: RuntimeInfo): void {
   const tmp = `${file}.${process.pid}.tmp`;
-  writeFileSync(tmp, JSON.stringify(info, null, 2) + "\n", { mode: 0o600 });
+  writeFileSync(tmp, `${JSON.stringify(info, null, 2)}\n`, { mode: 0o600 });
   renameSync(tmp, file);
 }
 

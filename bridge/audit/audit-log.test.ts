@@ -29,17 +29,17 @@ describe("audit log", () => {
     for (let i = 0; i < 100; i++) a.record("directory.search", "moz-extension://x", "ok");
     a.close();
     expect(statSync(f).size).toBeLessThan(1000 + 200);
-    expect(statSync(f + ".1").size).toBeGreaterThanOrEqual(1000);
-    expect(statSync(f + ".1").size).toBeLessThan(1000 + 200);
+    expect(statSync(`${f}.1`).size).toBeGreaterThanOrEqual(1000);
+    expect(statSync(`${f}.1`).size).toBeLessThan(1000 + 200);
     expect(statSync(f).mode & 0o777).toBe(0o600);
-    expect(statSync(f + ".1").mode & 0o777).toBe(0o600);
+    expect(statSync(`${f}.1`).mode & 0o777).toBe(0o600);
   });
   it("keeps appending when the rotation fails, warns once, and rotates again once it can", () => {
     const dir = mkdtempSync(path.join(os.tmpdir(), "audit-"));
     const f = path.join(dir, "audit.log");
     // The rotation target cannot be replaced (a non-empty directory: true even for root).
-    mkdirSync(f + ".1");
-    writeFileSync(path.join(f + ".1", "keep"), "");
+    mkdirSync(`${f}.1`);
+    writeFileSync(path.join(`${f}.1`, "keep"), "");
     const logged: string[] = [];
     const a = new FileAuditLog(f, 1000, createLogger({ write: (l) => logged.push(l), component: "audit" }));
     for (let i = 0; i < 100; i++) a.record("directory.search", "moz-extension://x", "ok");
@@ -50,12 +50,12 @@ describe("audit log", () => {
     expect(warnings[0].msg).toMatch(/could not be rotated.*Check that the data directory is writable/);
     expect(warnings[0].file).toBe(f);
 
-    rmSync(f + ".1", { recursive: true });
+    rmSync(`${f}.1`, { recursive: true });
     for (let i = 0; i < 5; i++) a.record("directory.search", "moz-extension://x", "ok");
     a.close();
     // The oversized file became .1 whole; the new records start a new file.
     expect(
-      readFileSync(f + ".1", "utf8")
+      readFileSync(`${f}.1`, "utf8")
         .trim()
         .split("\n"),
     ).toHaveLength(100);

@@ -22,7 +22,7 @@ export interface AuditSink {
 /** Origins are `moz-extension://<uuid>`, "control" or "native-host"; anything else is cut short. */
 function safeOrigin(origin: string | null): string {
   if (!origin) return "(none)";
-  return origin.length > 100 ? origin.slice(0, 100) + "…" : origin;
+  return origin.length > 100 ? `${origin.slice(0, 100)}…` : origin;
 }
 
 /** Operation names come from our own method list; an unknown one is not written verbatim. */
@@ -37,7 +37,7 @@ export function formatAuditLine(operation: string, origin: string | null, result
     origin: safeOrigin(origin),
     result: typeof result === "number" ? errorName(result) : result,
   };
-  return JSON.stringify(rec) + "\n";
+  return `${JSON.stringify(rec)}\n`;
 }
 
 /** The audit log is rotated past this size (one previous file kept: `audit.log.1`). */
@@ -85,7 +85,7 @@ export class FileAuditLog implements AuditSink {
     const fd = this.fd!;
     try {
       if (!this.movedAway) {
-        renameSync(this.file, this.file + ".1");
+        renameSync(this.file, `${this.file}.1`);
         this.movedAway = true;
       }
       this.fd = this.open();

@@ -85,6 +85,6 @@ export function cardDatabaseJsonSchema(): Record<string, unknown> {
 if (isMainModule(import.meta.url)) {
   const { writeFileSync } = await import("node:fs");
   const out = new URL("./cards.schema.json", import.meta.url);
-  writeFileSync(out, JSON.stringify(cardDatabaseJsonSchema(), null, 2) + "\n");
+  writeFileSync(out, `${JSON.stringify(cardDatabaseJsonSchema(), null, 2)}\n`);
   console.log(`wrote ${out.pathname}`);
 }

@@ -62,7 +62,7 @@ export function writePkcs11Manifest(
   const file = pkcs11ManifestPath(home, opts);
   mkdirSync(path.dirname(file), { recursive: true });
   const tmp = `${file}.${process.pid}.tmp`;
-  writeFileSync(tmp, JSON.stringify(buildPkcs11Manifest(modulePath, opts.description), null, 2) + "\n", { mode: 0o644 });
+  writeFileSync(tmp, `${JSON.stringify(buildPkcs11Manifest(modulePath, opts.description), null, 2)}\n`, { mode: 0o644 });
   renameSync(tmp, file);
   if ((opts.platform ?? process.platform) === "win32") {
     execFileSync("reg", ["add", WINDOWS_REGISTRY_KEY, "/ve", "/t", "REG_SZ", "/d", file, "/f"], { stdio: "ignore" });

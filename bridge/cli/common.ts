@@ -50,8 +50,8 @@ export function parseHostPort(v: string): string {
 
 /** Lines for people go to stdout; diagnostics to stderr. */
 export function out(line = ""): void {
-  process.stdout.write(line + "\n");
+  process.stdout.write(`${line}\n`);
 }
 export function err(line: string): void {
-  process.stderr.write(line + "\n");
+  process.stderr.write(`${line}\n`);
 }

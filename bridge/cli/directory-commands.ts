@@ -208,23 +208,23 @@ export function registerDirectoryCommands(program: Command): void {
       if (o.stdin) {
         const rl = createInterface({ input: process.stdin, crlfDelay: Infinity });
         for await (const line of rl) {
-          if (o.json) process.stdout.write(searchJson(index, line, limit) + "\n");
+          if (o.json) process.stdout.write(`${searchJson(index, line, limit)}\n`);
           else {
             const r = index.search(line, limit);
             process.stdout.write(`# ${line}: ${r.results.length} result(s)\n`);
-            for (const e of r.results) process.stdout.write(describe(e) + "\n");
+            for (const e of r.results) process.stdout.write(`${describe(e)}\n`);
           }
         }
         return;
       }
       if (o.json) {
-        process.stdout.write(searchJson(index, query!, limit) + "\n");
+        process.stdout.write(`${searchJson(index, query!, limit)}\n`);
         return;
       }
       const t = process.hrtime.bigint();
       const r = index.search(query!, limit);
       const us = Number((process.hrtime.bigint() - t) / 1000n);
-      for (const e of r.results) process.stdout.write(describe(e) + "\n");
+      for (const e of r.results) process.stdout.write(`${describe(e)}\n`);
       process.stderr.write(`${r.results.length} result(s) in ${(us / 1000).toFixed(2)} ms${r.fuzzy ? " (allowing one typo)" : ""}\n`);
     } finally {
       index.close();
@@ -251,9 +251,9 @@ export function registerDirectoryCommands(program: Command): void {
     const index = openIndex(o);
     try {
       const results = isAddress ? [index.lookupByAddress(key)].filter((e): e is DirectoryEntry => e !== null) : index.lookupByIdNat(key);
-      if (o.json) process.stdout.write(JSON.stringify({ query: q, count: results.length, results }) + "\n");
+      if (o.json) process.stdout.write(`${JSON.stringify({ query: q, count: results.length, results })}\n`);
       else if (results.length === 0) process.stderr.write("Not found in the directory.\n");
-      else for (const e of results) process.stdout.write(describe(e) + "\n");
+      else for (const e of results) process.stdout.write(`${describe(e)}\n`);
     } finally {
       index.close();
     }
@@ -276,7 +276,7 @@ export function registerDirectoryCommands(program: Command): void {
           file: dbPathOf(o),
           sizeBytes: index.data.sizeBytes,
         };
-        if (o.json) process.stdout.write(JSON.stringify(status) + "\n");
+        if (o.json) process.stdout.write(`${JSON.stringify(status)}\n`);
         else {
           process.stdout.write(
             `${m.count} mailboxes, extraction of ${m.sourceDate ?? "unknown date"}, built ${m.builtAt}, ${ageDays ?? "?"} days old${status.stale ? " (STALE: older than a week)" : ""}\n`,

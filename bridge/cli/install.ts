@@ -45,7 +45,7 @@ export function writeNativeHost(dataDir: string, home = os.homedir(), platform =
   chmodSync(launcher, 0o700);
   const manifest = nativeManifestPath(home, platform, dataDir);
   mkdirSync(path.dirname(manifest), { recursive: true });
-  writeFileSync(manifest, JSON.stringify(nativeManifest(launcher), null, 2) + "\n", { mode: 0o644 });
+  writeFileSync(manifest, `${JSON.stringify(nativeManifest(launcher), null, 2)}\n`, { mode: 0o644 });
   if (platform === "win32") {
     execFileSync("reg", ["add", WINDOWS_REGISTRY_KEY, "/ve", "/t", "REG_SZ", "/d", manifest, "/f"], { stdio: "ignore" });
   }

@@ -24,8 +24,8 @@ export interface CliIo {
 }
 
 const stdio: CliIo = {
-  out: (l) => process.stdout.write(l + "\n"),
-  err: (l) => process.stderr.write(l + "\n"),
+  out: (l) => process.stdout.write(`${l}\n`),
+  err: (l) => process.stderr.write(`${l}\n`),
 };
 
 function configFor(dataDirFlag: string | undefined): { config: BridgeConfig; dataDir: string } {
@@ -202,7 +202,7 @@ export async function runDiscover(address: string, opts: DiscoverCliOptions, io:
     const chosen = cardLogin(targets, config.discovery.policies, domain);
     for (const t of targets) io.out(describeTarget(t, t === chosen.imap || t === chosen.submission));
     io.err(
-      `* = used for a card login (front "${chosen.front}", Thunderbird IMAP auth method ${chosen.imapAuthMethod}, SMTP ${chosen.smtpAuthMethod})${cached ? "" : "; no cached trust-space list, so only hosts in " + domain + " are confirmed"}`,
+      `* = used for a card login (front "${chosen.front}", Thunderbird IMAP auth method ${chosen.imapAuthMethod}, SMTP ${chosen.smtpAuthMethod})${cached ? "" : `; no cached trust-space list, so only hosts in ${domain} are confirmed`}`,
     );
   }
   return EXIT.OK;

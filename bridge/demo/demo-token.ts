@@ -88,6 +88,6 @@ export async function makeDemoToken(dir: string): Promise<DemoToken> {
     serverCertPem: pki.server.certPem,
     serverKeyPem: pki.server.keyPem,
   };
-  await writeFile(marker, JSON.stringify(demo, null, 2) + "\n");
+  await writeFile(marker, `${JSON.stringify(demo, null, 2)}\n`);
   return demo;
 }

@@ -114,7 +114,7 @@ export const DEFAULT_SERVER_NAMES = ["imap.cert.mssante.test", "smtp.cert.mssant
 
 /** Escapes a value for openssl's `-subj` syntax (`/` separates RDNs, `+` joins multi-valued ones). */
 export function escapeSubjectValue(value: string): string {
-  return value.replace(/[\\/+]/g, (c) => "\\" + c);
+  return value.replace(/[\\/+]/g, (c) => `\\${c}`);
 }
 
 export function personalSubject(h: PersonalHolder): string {
@@ -208,7 +208,7 @@ subjectKeyIdentifier = hash
       subj,
       "-utf8",
       "-set_serial",
-      "0x" + randomSerial(),
+      `0x${randomSerial()}`,
     ],
     dir,
   );
@@ -221,7 +221,7 @@ async function issue(dir: string, name: string, subject: string, ext: string, ca
   const csr = path.join(dir, `${name}.csr`);
   const certPem = path.join(dir, `${name}.crt`);
   const cnf = path.join(dir, `${name}.cnf`);
-  await writeFile(cnf, REQ_CONFIG + "CN = placeholder\n[ext]\n" + ext);
+  await writeFile(cnf, `${REQ_CONFIG}CN = placeholder\n[ext]\n${ext}`);
   await openssl(
     [
       "req",
@@ -253,7 +253,7 @@ async function issue(dir: string, name: string, subject: string, ext: string, ca
       "-CAkey",
       ca.keyPem,
       "-set_serial",
-      "0x" + randomSerial(),
+      `0x${randomSerial()}`,
       "-days",
       String(days),
       "-extfile",

@@ -98,7 +98,7 @@ export function softHsmConfig(tokenDir: string, opts: { keepPss?: boolean; remov
     `slots.removable = ${opts.removable === false ? "false" : "true"}`,
   ];
   if (!opts.keepPss) lines.push(`slots.mechanisms = ${PSS_MECHANISMS_DISABLED}`);
-  return lines.join("\n") + "\n";
+  return `${lines.join("\n")}\n`;
 }
 
 async function tool(cmd: string, args: string[], env: NodeJS.ProcessEnv): Promise<{ stdout: string; stderr: string }> {

@@ -47,7 +47,7 @@ function envLevel(): LogLevel {
 
 export function createLogger(opts: LoggerOptions = {}): Logger {
   const level = opts.level ?? envLevel();
-  const write = opts.write ?? ((line: string) => process.stderr.write(line + "\n"));
+  const write = opts.write ?? ((line: string) => process.stderr.write(`${line}\n`));
   const component = opts.component ?? "bridge";
   const emit = (lvl: LogLevel, msg: string, fields?: Record<string, unknown>) => {
     if (ORDER[lvl] < ORDER[level]) return;

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { proxyAuthorization, proxyFor, redirectTarget } from "./http-get.ts";
 
-const basic = (s: string) => "Basic " + Buffer.from(s, "utf8").toString("base64");
+const basic = (s: string) => `Basic ${Buffer.from(s, "utf8").toString("base64")}`;
 
 describe("proxyFor", () => {
   const https = new URL("https://listeblanche.mssante.fr/x.xml");

@@ -34,7 +34,7 @@ export function proxyFor(url: URL, configured: string | null | undefined, env: N
     .map((s) => s.trim().toLowerCase())
     .filter(Boolean);
   const host = url.hostname.toLowerCase();
-  if (noProxy.some((n) => n === "*" || host === n.replace(/^\./, "") || host.endsWith(n.startsWith(".") ? n : "." + n))) return null;
+  if (noProxy.some((n) => n === "*" || host === n.replace(/^\./, "") || host.endsWith(n.startsWith(".") ? n : `.${n}`))) return null;
   const p =
     configured || (url.protocol === "https:" ? (env.HTTPS_PROXY ?? env.https_proxy) : null) || env.HTTP_PROXY || env.http_proxy || null;
   if (!p) return null;
@@ -45,7 +45,7 @@ export function proxyFor(url: URL, configured: string | null | undefined, env: N
     /* below */
   }
   // "proxy:3128" parses as a URL of scheme "proxy:": only http://host[:port] is an HTTP proxy.
-  if (!proxy || proxy.protocol !== "http:" || !proxy.hostname) {
+  if (proxy?.protocol !== "http:" || !proxy.hostname) {
     // The value may hold credentials: not repeated.
     throw new Error("the proxy setting is not an http:// URL with a host (expected http://host:port or http://user:password@host:port)");
   }
@@ -63,7 +63,7 @@ export function proxyAuthorization(proxy: URL): string | null {
   } catch {
     throw new Error(`the credentials in the proxy URL for ${proxy.host} are not valid percent-encoding (write a % as %25)`);
   }
-  return "Basic " + Buffer.from(`${user}:${password}`, "utf8").toString("base64");
+  return `Basic ${Buffer.from(`${user}:${password}`, "utf8").toString("base64")}`;
 }
 
 function proxyRefused(proxy: URL, status: number | undefined): Error {

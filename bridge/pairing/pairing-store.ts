@@ -130,7 +130,7 @@ export class PairingStore {
     const tmp = `${this.file}.${process.pid}.tmp`;
     const fd = openSync(tmp, "w", 0o600);
     try {
-      writeSync(fd, JSON.stringify(this.data, null, 2) + "\n");
+      writeSync(fd, `${JSON.stringify(this.data, null, 2)}\n`);
       fsyncSync(fd);
     } finally {
       closeSync(fd);

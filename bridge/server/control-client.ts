@@ -90,7 +90,7 @@ export class ControlClient {
           reject(e);
         },
       });
-      this.socket.write(line + "\n");
+      this.socket.write(`${line}\n`);
     });
   }
 

@@ -77,7 +77,7 @@ export class ControlServer {
     c.setTimeout(10 * 60_000, () => c.destroy());
     let buf = "";
     const write = (obj: unknown) => {
-      if (!c.destroyed) c.write(JSON.stringify(obj) + "\n");
+      if (!c.destroyed) c.write(`${JSON.stringify(obj)}\n`);
     };
     c.on("data", (chunk: string) => {
       buf += chunk;

@@ -11,8 +11,8 @@ describe("published protocol documents", () => {
   });
   it("docs/protocol.md names every method, notification and error code", () => {
     const md = readFileSync(new URL("../../docs/protocol.md", import.meta.url), "utf8");
-    for (const m of Object.keys(Methods)) expect(md, m).toContain("`" + m + "`");
-    for (const n of Object.keys(Notifications)) expect(md, n).toContain("`" + n + "`");
+    for (const m of Object.keys(Methods)) expect(md, m).toContain(`\`${m}\``);
+    for (const n of Object.keys(Notifications)) expect(md, n).toContain(`\`${n}\``);
     for (const [name, code] of Object.entries(ErrorCode)) {
       expect(md, name).toContain(name);
       expect(md, name).toContain(String(code));

@@ -55,8 +55,8 @@ describe("checkOrigin", () => {
       undefined,
       "moz-extension://",
       "moz-extension://not-a-uuid",
-      paired + "/",
-      paired + ".evil.example",
+      `${paired}/`,
+      `${paired}.evil.example`,
       "chrome-extension://abcdefghijklmnopabcdefghijklmnop",
       "MOZ-EXTENSION://0B7A4F2E-1111-2222-3333-444455556666",
     ]) {

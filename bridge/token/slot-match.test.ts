@@ -37,7 +37,7 @@ describe("slotMatch", () => {
     expect(Buffer.byteLength(long)).toBeGreaterThan(64);
     expect(slotMatch(long, slot(Buffer.from(long).subarray(0, 64).toString()))).toBe("loose");
     // The cut lands on a space: the padding trims it away.
-    const spaced = "x".repeat(63) + " rest of the name";
+    const spaced = `${"x".repeat(63)} rest of the name`;
     expect(slotMatch(spaced, slot("x".repeat(63)))).toBe("loose");
     // A shorter description that is only a prefix does not match (another reader of the same model).
     expect(slotMatch(long, slot("Identiv uTrust 3700 F CL Reader"))).toBe(null);

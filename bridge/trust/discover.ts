@@ -128,7 +128,7 @@ export function overrideTargets(
   for (const [key, value] of Object.entries(overrides)) {
     if (normalizeDomain(key) !== domain) continue;
     const t = value[service];
-    if (!t || !t.host || !(t.port > 0 && t.port < 65536)) return [];
+    if (!t?.host || !(t.port > 0 && t.port < 65536)) return [];
     const host = (normalizeDomain(t.host) ?? t.host).toLowerCase();
     // The override table describes the servers a card login uses: the certificate front.
     return [

@@ -87,10 +87,10 @@ export class WhitelistStore {
     if (!f) return;
     mkdirSync(f.dir, { recursive: true, mode: 0o700 });
     // Write-then-rename so a crash never leaves half a list in the cache.
-    writeFileSync(f.xml + ".tmp", xml, { mode: 0o600 });
-    renameSync(f.xml + ".tmp", f.xml);
-    writeFileSync(f.meta + ".tmp", JSON.stringify(meta, null, 2), { mode: 0o600 });
-    renameSync(f.meta + ".tmp", f.meta);
+    writeFileSync(`${f.xml}.tmp`, xml, { mode: 0o600 });
+    renameSync(`${f.xml}.tmp`, f.xml);
+    writeFileSync(`${f.meta}.tmp`, JSON.stringify(meta, null, 2), { mode: 0o600 });
+    renameSync(`${f.meta}.tmp`, f.meta);
   }
 
   /** Reads the source now. Throws BridgeError TRUST_LIST_UNAVAILABLE (with what to do) on failure. */

@@ -67,7 +67,7 @@ describe("parseWhitelistXml", () => {
     expect(() => parseWhitelistXml(`<L><Domaine><Nom>a.fr</Domaine></L>`)).toThrow(/not well-formed/);
     expect(() => parseWhitelistXml(`<L xmlns="${NS}"></L>`)).toThrow(/no domain/);
     expect(() => parseWhitelistXml("")).toThrow(BridgeError);
-    expect(codeOf(() => parseWhitelistXml("<L>" + " ".repeat(17 * 1024 * 1024) + "</L>"))).toBe(ErrorCode.TRUST_LIST_UNAVAILABLE);
+    expect(codeOf(() => parseWhitelistXml(`<L>${" ".repeat(17 * 1024 * 1024)}</L>`))).toBe(ErrorCode.TRUST_LIST_UNAVAILABLE);
   });
 
   it("parses the bundled fallback list, which is marked test-only", () => {

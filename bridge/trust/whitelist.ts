@@ -53,7 +53,7 @@ function collectDomainNames(node: unknown, out: string[], depth = 0): void {
     if (key === "Domaine") {
       for (const dom of Array.isArray(value) ? value : [value]) {
         if (dom === null || typeof dom !== "object") continue;
-        const nom = (dom as Record<string, unknown>)["Nom"];
+        const nom = (dom as Record<string, unknown>).Nom;
         for (const n of Array.isArray(nom) ? nom : [nom]) {
           if (typeof n === "string" || typeof n === "number") out.push(String(n));
           else if (n && typeof n === "object" && typeof (n as Record<string, unknown>)["#text"] === "string") {
@@ -174,5 +174,5 @@ export function decideTrust(address: string, list: { domains: ReadonlySet<string
 /** Does `host` lie in `domain` (equal to it or one of its subdomains)? Both ASCII, lower case. */
 export function hostInDomain(host: string, domain: string): boolean {
   const h = host.toLowerCase().replace(/\.$/, "");
-  return h === domain || h.endsWith("." + domain);
+  return h === domain || h.endsWith(`.${domain}`);
 }

@@ -27,7 +27,7 @@ const CIVILITY: Record<string, string> = { DR: "Dr", PR: "Pr", M: "M.", MR: "M."
 
 /** Civilité d'exercice of the extraction ("DR", "PR", "MME"…) as written before a name. */
 export function civilityLabel(c: string | null): string | null {
-  if (!c || !c.trim()) return null;
+  if (!c?.trim()) return null;
   const k = c.trim().toUpperCase().replace(/\.$/, "");
   return CIVILITY[k] ?? titleCase(c.trim());
 }
@@ -37,7 +37,7 @@ export function displayNameOf(e: DirectoryEntry): string {
   let who: string;
   if (e.type === "PER" && (e.surname || e.givenName)) {
     const c = civilityLabel(e.civility);
-    const civ = c ? c + " " : "";
+    const civ = c ? `${c} ` : "";
     // The extraction writes many names in capitals: "HÉLÈNE LEFÈVRE-MOREAU" → "Hélène Lefèvre-Moreau".
     const soft = (n: string | null) => (n && n === n.toLocaleUpperCase("fr") ? titleCase(n) : n);
     who = `${civ}${[soft(e.givenName), soft(e.surname)].filter(Boolean).join(" ")}`.trim();

@@ -284,7 +284,7 @@ export class BridgeClient {
     try {
       await conn.opened;
     } catch {
-      this.failHandshake(conn, abandoned, () => this.downState("no bridge answers on 127.0.0.1:" + port));
+      this.failHandshake(conn, abandoned, () => this.downState(`no bridge answers on 127.0.0.1:${port}`));
       return null;
     }
     if (abandoned()) {

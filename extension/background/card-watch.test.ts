@@ -31,7 +31,7 @@ function slowCardBridge() {
       if (method === "card.getIdentity") return IDENTITY as Result<M>;
       if (method === "card.getPinStatus") return { state: "ok", pinPad: false } as Result<M>;
       if (method === "card.getState") return WITH_CARD as Result<M>;
-      throw new Error("unexpected " + method);
+      throw new Error(`unexpected ${method}`);
     },
   };
   return {

@@ -35,7 +35,7 @@ function bridge(opts: {
         const a = (params as { address: string }).address;
         return { entry: opts.inDirectory?.includes(a) ? ({ email: a } as never) : null } as Result<M>;
       }
-      throw new Error("unexpected " + method);
+      throw new Error(`unexpected ${method}`);
     },
   };
 }

@@ -133,7 +133,7 @@ export function createBeforeSendListener(deps: GuardDeps): BeforeSendListener {
     log("guard.block", { reason: decision.reason, blocked: "blocked" in decision ? decision.blocked.length : 0, choice });
     if (choice === "send-anyway") return { cancel: false };
     if (choice === "remove" && decision.reason === "untrusted-recipients") {
-      const remove = new Set(decision.blocked.map((b) => b.address ?? "raw:" + b.raw));
+      const remove = new Set(decision.blocked.map((b) => b.address ?? `raw:${b.raw}`));
       await m.compose.setComposeDetails(tab.id, {
         to: withoutAddresses(details.to, remove, parseRecipient, splitRecipientList),
         cc: withoutAddresses(details.cc, remove, parseRecipient, splitRecipientList),

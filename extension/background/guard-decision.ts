@@ -58,7 +58,7 @@ export interface ListInfo {
 export function domainSet(domains: readonly string[]): Set<string> {
   const s = new Set<string>();
   for (const d of domains) {
-    const n = normalizeTypedAddress("x@" + d);
+    const n = normalizeTypedAddress(`x@${d}`);
     if (n) s.add(n.domain);
   }
   return s;
@@ -81,7 +81,7 @@ export function isMssanteSender(sender: string | null, known: readonly string[],
     if (kn && (kn.address === n.address || kn.domain === n.domain)) return true;
   }
   if (trusted?.has(n.domain)) return true;
-  return MSSANTE_ZONES.some((z) => n.domain === z || n.domain.endsWith("." + z));
+  return MSSANTE_ZONES.some((z) => n.domain === z || n.domain.endsWith(`.${z}`));
 }
 
 /** Recipients whose domain is in the trust space: those the I/O layer looks up in the directory. */
@@ -103,7 +103,7 @@ export function decideGuard(input: GuardInput): GuardDecision {
   const warnings: RecipientIssue[] = [];
   const seen = new Set<string>();
   for (const r of input.recipients) {
-    const key = r.address ?? "raw:" + r.raw;
+    const key = r.address ?? `raw:${r.raw}`;
     if (seen.has(key)) continue;
     seen.add(key);
     if (!r.address || !r.domain) {
@@ -132,7 +132,7 @@ export function withoutAddresses(
     if (typeof it !== "string") continue; // unreadable entries are among those removed
     for (const one of split(it)) {
       const p = parse(one);
-      if (p.address ? !remove.has(p.address) : !remove.has("raw:" + p.raw)) out.push(one);
+      if (p.address ? !remove.has(p.address) : !remove.has(`raw:${p.raw}`)) out.push(one);
     }
   }
   return out;

@@ -6,6 +6,6 @@
 export const LOG_PREFIX = "[mss]";
 
 export function log(event: string, detail?: Record<string, string | number | boolean | null>): void {
-  const extra = detail ? " " + JSON.stringify(detail) : "";
+  const extra = detail ? ` ${JSON.stringify(detail)}` : "";
   console.info(`${LOG_PREFIX} ${event}${extra}`);
 }

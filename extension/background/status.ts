@@ -50,7 +50,7 @@ export function initialStatus(): ExtensionStatus {
 
 /** A known card is in the reader the token is bound to (or in any reader when none is bound). */
 export function cardPresent(card: CardLayerState | null): boolean {
-  if (!card || !card.pcscAvailable) return false;
+  if (!card?.pcscAvailable) return false;
   const readers = card.boundReader ? card.readers.filter((r) => r.name === card.boundReader) : card.readers;
   return readers.some((r) => r.cardPresent && !r.unknownCard);
 }

@@ -118,13 +118,13 @@ function fakeMailServices() {
 }
 
 /** The card's certificate as NSS lists it, and a client-certificate memory with Thunderbird 153's signature. */
-const CARD_CERT = { sha256Fingerprint: "AB:".repeat(31) + "AB", commonName: "Jean Dupont" };
+const CARD_CERT = { sha256Fingerprint: `${"AB:".repeat(31)}AB`, commonName: "Jean Dupont" };
 function fakeCertServices(opts: { throwOnRemember?: (host: string) => boolean } = {}) {
   /** Every call made, including refused ones. */
   const calls: unknown[][] = [];
   const classes = {
     "@mozilla.org/security/x509certdb;1": {
-      getService: () => ({ getCerts: () => [{ sha256Fingerprint: "CD:".repeat(31) + "CD" }, CARD_CERT] }),
+      getService: () => ({ getCerts: () => [{ sha256Fingerprint: `${"CD:".repeat(31)}CD` }, CARD_CERT] }),
     },
     "@mozilla.org/security/clientAuthRememberService;1": {
       getService: () => ({
@@ -149,7 +149,7 @@ function load(classes: Record<string, unknown> = {}) {
         if (url.includes("ExtensionCommon")) return { ExtensionCommon: { ExtensionAPI } };
         if (url.includes("MailServices")) return { MailServices: MS };
         if (url.includes("Timer")) return { setTimeout, clearTimeout };
-        throw new Error("unexpected module " + url);
+        throw new Error(`unexpected module ${url}`);
       },
       generateQI: () => () => undefined,
     },
@@ -403,7 +403,7 @@ describe("mssAccounts Experiment (parent code)", () => {
     const none = fakeCertServices();
     const other = load(none.classes).api;
     expect(
-      await other.rememberClientCertificate({ hosts: ["imap.medecin.mssante.fr"], certificateSha256: "EF:".repeat(31) + "EF" }),
+      await other.rememberClientCertificate({ hosts: ["imap.medecin.mssante.fr"], certificateSha256: `${"EF:".repeat(31)}EF` }),
     ).toMatchObject({ ok: false, code: "client-cert-not-found" });
     expect(none.calls).toEqual([]);
   });

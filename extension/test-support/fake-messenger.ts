@@ -267,8 +267,8 @@ export function createFakeMessenger(): { messenger: Messenger; fake: FakeControl
       fake.composeTabs.set(tabId, structuredClone(details));
       for (const { fn } of onBeforeSend.entries) {
         const r = await fn({ id: tabId, type: "messageCompose" }, structuredClone(fake.composeTabs.get(tabId)!));
-        if (r && r.cancel) return { sent: false };
-        if (r && r.details) fake.composeTabs.set(tabId, { ...fake.composeTabs.get(tabId)!, ...r.details });
+        if (r?.cancel) return { sent: false };
+        if (r?.details) fake.composeTabs.set(tabId, { ...fake.composeTabs.get(tabId)!, ...r.details });
       }
       return { sent: true };
     },
@@ -356,12 +356,12 @@ export function createFakeMessenger(): { messenger: Messenger; fake: FakeControl
     pkcs11: {
       async isModuleInstalled(name: string) {
         const mf = fake.pkcs11Manifests.get(name);
-        if (!mf || !mf.allowed.includes(ADDON_ID)) throw new Error(`No such PKCS#11 module ${name}`);
+        if (!mf?.allowed.includes(ADDON_ID)) throw new Error(`No such PKCS#11 module ${name}`);
         return fake.pkcs11Installed.has(name);
       },
       async installModule(name: string) {
         const mf = fake.pkcs11Manifests.get(name);
-        if (!mf || !mf.allowed.includes(ADDON_ID)) throw new Error(`No such PKCS#11 module ${name}`);
+        if (!mf?.allowed.includes(ADDON_ID)) throw new Error(`No such PKCS#11 module ${name}`);
         if (!mf.loadable) throw new Error("Could not load the PKCS#11 module");
         fake.pkcs11Installed.add(name);
       },

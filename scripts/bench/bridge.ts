@@ -267,14 +267,14 @@ if (isMain) {
   const opts: BenchOptions = {
     insertions: num("--insertions", quick ? 3 : 25),
     reads: num("--reads", quick ? 5 : 50),
-    log: (l) => process.stderr.write(l + "\n"),
+    log: (l) => process.stderr.write(`${l}\n`),
   };
   // The bridge as it ships: bin/mss-bridge.mjs runs dist/bridge/ when it is up to date.
   buildBridge()
     .then(() => runBridgeBench(opts))
     .then(
       (r) => {
-        process.stdout.write((args.includes("--json") ? JSON.stringify(r, null, 2) : formatResult(r)) + "\n");
+        process.stdout.write(`${args.includes("--json") ? JSON.stringify(r, null, 2) : formatResult(r)}\n`);
         process.exit(0);
       },
       (e) => {

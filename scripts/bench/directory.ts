@@ -322,7 +322,7 @@ async function main(argv: string[]): Promise<void> {
     process.exit(2);
   }
   const work = arg("--keep") ?? mkdtempSync(path.join(tmpdir(), "mss-bench-directory-"));
-  const log = (s: string) => process.stdout.write(s + "\n");
+  const log = (s: string) => process.stdout.write(`${s}\n`);
   log(`Directory benchmark: ${lines} lines, ${nQueries} queries; ${cpus().length} CPU(s), load average ${loadavg()[0]!.toFixed(2)}`);
   try {
     const tg = performance.now();

@@ -233,7 +233,7 @@ async function extractionFile(lines: number, seed: number, log: (s: string) => v
   return path.join(dir, path.basename(g.file));
 }
 
-export async function runLoad(o: LoadOptions, log: (s: string) => void = (s) => process.stderr.write(s + "\n")): Promise<LoadReport> {
+export async function runLoad(o: LoadOptions, log: (s: string) => void = (s) => process.stderr.write(`${s}\n`)): Promise<LoadReport> {
   const file = await extractionFile(o.lines, o.seed, log);
   let b: HardenedBridge | null = null;
   let work: string | null = null;
@@ -324,7 +324,7 @@ function print(r: LoadReport): void {
     `bridge CPU during the ${r.clients}-client phase: ${r.cpuCores} cores, ${r.cpuMsPerSearch} ms per answered search`,
     `bridge alive at the end: ${r.bridgeAlive}`,
   ];
-  process.stdout.write(lines.join("\n") + "\n");
+  process.stdout.write(`${lines.join("\n")}\n`);
 }
 
 const isMain = process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url);
@@ -342,7 +342,7 @@ if (isMain) {
     .then(
       (r) => {
         print(r);
-        if (o.json) process.stdout.write(JSON.stringify(r) + "\n");
+        if (o.json) process.stdout.write(`${JSON.stringify(r)}\n`);
         process.exit(r.bridgeAlive ? 0 : 1);
       },
       (e) => {

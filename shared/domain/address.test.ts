@@ -25,7 +25,7 @@ const oldTrustDomain = (name: string): string | null => {
   const trimmed = name.trim().replace(/\.$/, "");
   if (!trimmed || trimmed.length > 253) return null;
   const ascii = domainToASCII(trimmed).toLowerCase();
-  if (!ascii || !ascii.includes(".")) return null;
+  if (!ascii?.includes(".")) return null;
   if (!/^[a-z0-9.-]+$/.test(ascii) || ascii.split(".").some((l) => l.length === 0 || l.length > 63)) return null;
   return ascii;
 };
@@ -40,7 +40,7 @@ const oldAsciiDomain = (domain: string): string | null => {
   const d = domain.trim().replace(/\.$/, "");
   if (!d || /[\s/\\?#@:]/.test(d)) return null;
   try {
-    const host = new URL("http://" + d + "/").hostname;
+    const host = new URL(`http://${d}/`).hostname;
     return host ? host.toLowerCase() : null;
   } catch {
     return null;
@@ -53,7 +53,7 @@ const oldRecipientAddress = (addr: string): { address: string; domain: string } 
   const local = a.slice(0, at);
   if (/[\s<>]/.test(local)) return null;
   const domain = oldAsciiDomain(a.slice(at + 1));
-  if (!domain || !domain.includes(".")) return null;
+  if (!domain?.includes(".")) return null;
   return { address: `${local.toLowerCase()}@${domain}`, domain };
 };
 
@@ -134,11 +134,11 @@ const HOSTILE_DOMAINS = [
   "0.0.0.0",
   "localhost",
   "LOCALHOST.",
-  "a".repeat(63) + ".fr",
-  "a".repeat(64) + ".fr",
-  ("a".repeat(63) + ".").repeat(4) + "fr",
-  ("a".repeat(50) + ".").repeat(5) + "fr",
-  "é".repeat(60) + ".fr",
+  `${"a".repeat(63)}.fr`,
+  `${"a".repeat(64)}.fr`,
+  `${(`${"a".repeat(63)}.`).repeat(4)}fr`,
+  `${(`${"a".repeat(50)}.`).repeat(5)}fr`,
+  `${"é".repeat(60)}.fr`,
   "x".repeat(300),
 ];
 const HOSTILE_LOCALS = ["jean.dupont", "Jean.Dupont", " jean", "jean ", "j d", "<j>", "", "JEAN+tag", "jéan", '"j@x"'];

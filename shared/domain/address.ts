@@ -68,7 +68,7 @@ export function normalizeDomain(name: string): string | null {
   const trimmed = name.trim().replace(/\.$/, "");
   if (!trimmed || trimmed.length > 253) return null;
   const ascii = domainToAscii(trimmed).toLowerCase();
-  if (!ascii || !ascii.includes(".")) return null;
+  if (!ascii?.includes(".")) return null;
   if (!/^[a-z0-9.-]+$/.test(ascii) || ascii.split(".").some((l) => l.length === 0 || l.length > 63)) return null;
   return ascii;
 }
@@ -92,6 +92,6 @@ export function normalizeTypedAddress(addr: string): { address: string; domain: 
   const local = a.slice(0, at);
   if (/[\s<>]/.test(local)) return null;
   const domain = typedDomain(a.slice(at + 1));
-  if (!domain || !domain.includes(".")) return null;
+  if (!domain?.includes(".")) return null;
   return { address: `${local.toLowerCase()}@${domain}`, domain };
 }

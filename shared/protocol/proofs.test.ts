@@ -26,7 +26,7 @@ describe("connection proofs", () => {
     expect(await clientProof(secret, c, b, origin)).toBe(p);
     expect(await clientProof(secret, c, randomNonce(), origin)).not.toBe(p); // replay on another connection
     expect(await clientProof(secret, randomNonce(), b, origin)).not.toBe(p);
-    expect(await clientProof(secret, c, b, origin + "x")).not.toBe(p);
+    expect(await clientProof(secret, c, b, `${origin}x`)).not.toBe(p);
     expect(await clientProof(new Uint8Array(32).fill(8), c, b, origin)).not.toBe(p);
   });
 

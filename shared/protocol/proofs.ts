@@ -72,7 +72,7 @@ export function pairingProof(code: string, pairingNonce: string, clientNonce: st
 async function pairingKey(code: string, pairingNonce: string, clientNonce: string, usage: KeyUsage) {
   const ikm = await subtle().importKey("raw", enc.encode(normalisePairingCode(code)), "HKDF", false, ["deriveKey"]);
   return subtle().deriveKey(
-    { name: "HKDF", hash: "SHA-256", salt: enc.encode(pairingNonce + "|" + clientNonce), info: enc.encode(PAIRING_LABEL + "|seal") },
+    { name: "HKDF", hash: "SHA-256", salt: enc.encode(`${pairingNonce}|${clientNonce}`), info: enc.encode(`${PAIRING_LABEL}|seal`) },
     ikm,
     { name: "AES-GCM", length: 256 },
     false,

@@ -104,7 +104,7 @@ describe.skipIf(reason)("daily use in a real Thunderbird (issue #6)", () => {
     );
     // A French Thunderbird, and the extension speaks French in it.
     expect(await d().chrome(`return Services.locale.appLocaleAsBCP47;`)).toBe("fr");
-    expect(s.elements["h1"]!.text).toBe("Configurer MSSanté avec la carte CPS");
+    expect(s.elements.h1!.text).toBe("Configurer MSSanté avec la carte CPS");
     expect(s.elements["#state-bridge"]!.dataset!.state).toBe("connected");
     expect(s.text).toContain(DOCTOR.address);
     shots.setupBefore = await screenshot(xvfb.display, SHOTS, "setup-before-provisioning");

@@ -27,7 +27,7 @@ interface Wrapped<T> {
 /** Calls messenger.mssDriverUi.<fn> in the driver and unwraps its {ok, value|error}. */
 export async function ui<T>(driver: Driver, fn: string, ...args: unknown[]): Promise<T> {
   const r = await driver.api<Wrapped<T>>(`mssDriverUi.${fn}`, ...args);
-  if (!r || !r.ok) throw new Error(`mssDriverUi.${fn}: ${r?.error ?? "no answer"}`);
+  if (!r?.ok) throw new Error(`mssDriverUi.${fn}: ${r?.error ?? "no answer"}`);
   return r.value as T;
 }
 
@@ -65,7 +65,7 @@ export async function extStatus(driver: Driver): Promise<ExtStatus | null> {
 
 export function cardPresentIn(s: ExtStatus | null): boolean {
   const c = s?.card;
-  if (!c || !c.boundReader) return false;
+  if (!c?.boundReader) return false;
   return !!c.readers.find((r) => r.name === c.boundReader)?.cardPresent;
 }
 

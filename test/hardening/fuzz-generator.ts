@@ -39,7 +39,7 @@ const int = (r: Rng, lo: number, hi: number) => lo + Math.floor(r() * (hi - lo +
 const pick = <T>(r: Rng, xs: readonly T[]): T => xs[Math.floor(r() * xs.length)]!;
 
 const METHODS = Object.keys(Methods);
-const NONCE = "A".repeat(43) + "=";
+const NONCE = `${"A".repeat(43)}=`;
 const PROOF = "0".repeat(64);
 
 /** Plausible params per method, the starting point of the mutations. */
@@ -52,7 +52,7 @@ function plausibleParams(method: string): Record<string, unknown> {
     case "pairing.complete":
       return { clientNonce: NONCE, proof: PROOF };
     case "directory.search":
-      return { query: "dupont " + ECHO_MARKER, limit: 10 };
+      return { query: `dupont ${ECHO_MARKER}`, limit: 10 };
     case "directory.lookupByIdNat":
       return { idNat: "810000000001" };
     case "directory.lookupByAddress":
@@ -205,11 +205,11 @@ const families: Record<string, Gen> = {
     // As deep as fits in one frame: 2 bytes a level for arrays, 6 for objects.
     const depth = int(r, 9, kind === 0 ? 8000 : 2600);
     if (kind === 0) return text("[".repeat(depth) + "]".repeat(depth));
-    if (kind === 1) return text('{"a":'.repeat(depth) + "1" + "}".repeat(depth));
+    if (kind === 1) return text(`${'{"a":'.repeat(depth)}1${"}".repeat(depth)}`);
     // nested inside params (the envelope is fine)
-    const inner = kind === 2 ? '{"a":'.repeat(depth) + "1" + "}".repeat(depth) : "[".repeat(depth) + "]".repeat(depth);
+    const inner = kind === 2 ? `${'{"a":'.repeat(depth)}1${"}".repeat(depth)}` : "[".repeat(depth) + "]".repeat(depth);
     const t = `{"jsonrpc":"2.0","id":7,"method":"${pick(r, METHODS)}","params":{"x":${inner}}}`;
-    return t.length <= MAX_MESSAGE_BYTES ? text(t) : text('{"a":'.repeat(9) + "1" + "}".repeat(9));
+    return t.length <= MAX_MESSAGE_BYTES ? text(t) : text(`${'{"a":'.repeat(9)}1${"}".repeat(9)}`);
   },
 
   "huge-string": (r) => {
@@ -218,7 +218,7 @@ const families: Record<string, Gen> = {
     const where = int(r, 0, 4);
     let t: string;
     if (where === 0) t = JSON.stringify(env("directory.search", { query: s }));
-    else if (where === 1) t = JSON.stringify(env("trust.check", { address: s + "@x.fr" }));
+    else if (where === 1) t = JSON.stringify(env("trust.check", { address: `${s}@x.fr` }));
     else if (where === 2) t = JSON.stringify(env(s.slice(0, 5000), {}));
     else if (where === 3) t = JSON.stringify(env("session.hello", { protocolVersion: 1, clientNonce: NONCE, client: s }));
     else t = JSON.stringify({ jsonrpc: "2.0", id: s.slice(0, 3000), method: "bridge.status", params: {} });
@@ -229,7 +229,7 @@ const families: Record<string, Gen> = {
   "huge-array": (r) => {
     const n = int(r, 100, 5000);
     const item = pick(r, ["1", "null", '""', "{}", "[]", "true"]);
-    const arr = "[" + Array.from({ length: n }, () => item).join(",") + "]";
+    const arr = `[${Array.from({ length: n }, () => item).join(",")}]`;
     const where = int(r, 0, 2);
     let t =
       where === 0
@@ -347,8 +347,8 @@ const families: Record<string, Gen> = {
     const where = int(r, 0, 3);
     if (where === 0) return text(JSON.stringify(env("directory.search", { query: junk + ECHO_MARKER + "x".repeat(int(r, 190, 260)) })));
     if (where === 1) return text(JSON.stringify(env("trust.check", { address: junk + ECHO_MARKER })));
-    if (where === 2) return text(JSON.stringify(env("directory.lookupByIdNat", { idNat: "8" + junk + ECHO_MARKER })));
-    return text(JSON.stringify({ jsonrpc: "2.0\u0000", id: 1, method: "bridge.status" + junk, params: {} }));
+    if (where === 2) return text(JSON.stringify(env("directory.lookupByIdNat", { idNat: `8${junk}${ECHO_MARKER}` })));
+    return text(JSON.stringify({ jsonrpc: "2.0\u0000", id: 1, method: `bridge.status${junk}`, params: {} }));
   },
 
   "number-range": (r) => {
@@ -356,7 +356,7 @@ const families: Record<string, Gen> = {
     const where = int(r, 0, 4);
     if (where === 0) return text(withRawNumber({ jsonrpc: "2.0", id: "@@NUM@@", method: "bridge.status", params: {} }, raw));
     if (where === 1) return text(withRawNumber(env("session.hello", { protocolVersion: "@@NUM@@", clientNonce: NONCE }), raw));
-    if (where === 2) return text(withRawNumber(env("directory.search", { query: "a" + ECHO_MARKER, limit: "@@NUM@@" }), raw));
+    if (where === 2) return text(withRawNumber(env("directory.search", { query: `a${ECHO_MARKER}`, limit: "@@NUM@@" }), raw));
     if (where === 3) return text(withRawNumber({ jsonrpc: "@@NUM@@", id: 1, method: "bridge.status" }, raw));
     return text(withRawNumber(env("bridge.status", { n: "@@NUM@@" }), raw));
   },
@@ -384,7 +384,7 @@ const families: Record<string, Gen> = {
         full.params = { ...(full.params as object), [`extra${int(r, 0, 9)}`]: ECHO_MARKER, pin: "0000" };
         break;
       default:
-        return text(JSON.stringify(pick(r, [null, true, 1, "string" + ECHO_MARKER, {}, { jsonrpc: "2.0" }])));
+        return text(JSON.stringify(pick(r, [null, true, 1, `string${ECHO_MARKER}`, {}, { jsonrpc: "2.0" }])));
     }
     return text(JSON.stringify(full));
   },

@@ -93,7 +93,7 @@ export function readTextTree(dir: string, skip: (name: string) => boolean = (n) 
         continue;
       }
       if (st.isDirectory()) walk(p);
-      else if (st.isFile() && !skip(n) && st.size < 8 * 1024 * 1024) parts.push(`--- ${p}\n` + readFileSync(p).toString("latin1"));
+      else if (st.isFile() && !skip(n) && st.size < 8 * 1024 * 1024) parts.push(`--- ${p}\n${readFileSync(p).toString("latin1")}`);
     }
   };
   walk(dir);

@@ -288,7 +288,7 @@ export function upgradeStatus(
   };
   for (const [k, v] of Object.entries(headers)) if (v !== undefined) h[k] = v;
   return new Promise((resolve, reject) => {
-    const req = http.request({ host: connectHost, port, path: urlPath, headers: h, setHost: headers.Host === undefined ? false : true });
+    const req = http.request({ host: connectHost, port, path: urlPath, headers: h, setHost: headers.Host !== undefined });
     req.on("upgrade", (_res, socket) => {
       socket.destroy();
       resolve(101);

@@ -69,7 +69,7 @@ export async function startDnsmasq(records: SrvHost[], localDomains: string[] = 
     `--pid-file=${path.join(dir, "dnsmasq.pid")}`,
     // dnsmasq would otherwise drop privileges to "nobody" and fail to read nothing in particular;
     // running as the invoking user keeps the temp dir usable.
-    "--user=" + (os.userInfo().username || "root"),
+    `--user=${os.userInfo().username || "root"}`,
     ...records.map((r) => `--srv-host=${r.name},${r.target},${r.port},${r.priority},${r.weight ?? 0}`),
   ];
   const child: ChildProcess = spawn("dnsmasq", args, { stdio: ["ignore", "ignore", "pipe"] });

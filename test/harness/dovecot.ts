@@ -108,7 +108,7 @@ async function lmtpDeliver(port: number, to: string, from: string, subject: stri
   try {
     await reply();
     for (const cmd of ["LHLO harness.test", `MAIL FROM:<${from}>`, `RCPT TO:<${to}>`, "DATA"]) {
-      sock.write(cmd + "\r\n");
+      sock.write(`${cmd}\r\n`);
       await reply();
     }
     const date = new Date().toUTCString();
@@ -167,11 +167,11 @@ export async function startDovecot(opts: DovecotOptions): Promise<Dovecot> {
     }
   }
   const usersFile = path.join(dir, "users");
-  writeFileSync(usersFile, users.join("\n") + "\n", { mode: 0o644 });
+  writeFileSync(usersFile, `${users.join("\n")}\n`, { mode: 0o644 });
   // passwd-file: user:password:uid:gid:gecos:home:shell:extra — "<cert user>/<mailbox>" pairs.
   const masters = opts.mailboxes.flatMap((mb) => (mb.logins ?? []).map((l) => `${l}/${mb.address.toLowerCase()}:::::::nopassword=y`));
   const mastersFile = path.join(dir, "authorised-logins");
-  writeFileSync(mastersFile, masters.join("\n") + "\n", { mode: 0o644 });
+  writeFileSync(mastersFile, `${masters.join("\n")}\n`, { mode: 0o644 });
 
   const conf = path.join(dir, "dovecot.conf");
   writeFileSync(

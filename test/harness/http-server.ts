@@ -99,7 +99,7 @@ export async function startForwardProxy(opts: ForwardProxyOptions = {}): Promise
   const seen: string[] = [];
   const refused: string[] = [];
   const sockets = new Set<net.Socket>();
-  const expected = opts.auth ? "Basic " + Buffer.from(`${opts.auth.user}:${opts.auth.password}`, "utf8").toString("base64") : null;
+  const expected = opts.auth ? `Basic ${Buffer.from(`${opts.auth.user}:${opts.auth.password}`, "utf8").toString("base64")}` : null;
   const authorized = (req: http.IncomingMessage) => {
     if (expected === null || req.headers["proxy-authorization"] === expected) return true;
     refused.push(`${req.method} ${req.url}`);

@@ -288,7 +288,7 @@ export function missingPcscComponents(suite: string, opts: { privatePcscd?: bool
   const why = `${suite}: missing ${VPCD_LIB} (vsmartcard-vpcd; run scripts/setup as root)`;
   if (isCI()) throw new Error(`CI=true and ${why}`);
   mkdirSync(path.dirname(SKIP_FILE), { recursive: true });
-  appendFileSync(SKIP_FILE, why + "\n");
+  appendFileSync(SKIP_FILE, `${why}\n`);
   return why;
 }
 
@@ -308,7 +308,7 @@ export function privatePcscd(opts: PrivatePcscdOptions): PrivatePcscd {
   let friendlyName = opts.friendlyName ?? "Test PCD";
   const confDir = path.join(dir, "reader.conf.d");
   mkdirSync(confDir);
-  const channel = "0x" + opts.basePort.toString(16).toUpperCase();
+  const channel = `0x${opts.basePort.toString(16).toUpperCase()}`;
   const writeConf = () =>
     writeFileSync(
       path.join(confDir, "vpcd"),

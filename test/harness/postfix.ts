@@ -88,7 +88,7 @@ export async function startPostfix(opts: PostfixOptions): Promise<Postfix> {
   writeFileSync(path.join(conf, "server.key"), readFileSync(opts.serverKeyFile), { mode: 0o600 });
   writeFileSync(path.join(conf, "ca.crt"), readFileSync(opts.clientCaFile));
 
-  const map = opts.allowedClientCerts.map((c) => `${sha256Fingerprint(readFileSync(c.certFile))} ${c.address}`).join("\n") + "\n";
+  const map = `${opts.allowedClientCerts.map((c) => `${sha256Fingerprint(readFileSync(c.certFile))} ${c.address}`).join("\n")}\n`;
   writeFileSync(path.join(conf, "relay_clientcerts"), map);
 
   writeFileSync(

@@ -42,6 +42,6 @@ export function missingComponents(suite: string, needs: string[]): string | null
   const reason = `${suite}: missing ${missing.join(", ")} (run scripts/setup as root)`;
   if (isCI()) throw new Error(`CI=true and ${reason}`);
   mkdirSync(path.dirname(SKIP_FILE), { recursive: true });
-  appendFileSync(SKIP_FILE, reason + "\n");
+  appendFileSync(SKIP_FILE, `${reason}\n`);
   return reason;
 }

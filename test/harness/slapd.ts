@@ -121,7 +121,7 @@ export function entriesToLdif(entries: StoredEntry[], parentDn: string, startNum
       seq++;
     }
   }
-  return { ldif: out.join("\n\n") + "\n", count: seq - startNumber };
+  return { ldif: `${out.join("\n\n")}\n`, count: seq - startNumber };
 }
 
 async function waitPort(port: number, child: ChildProcess, stderr: () => string): Promise<void> {
@@ -189,7 +189,7 @@ access to * by * read
   const people = entriesToLdif(opts.entries, `ou=people,${SLAPD_SUFFIX}`, 1);
   const restricted = entriesToLdif(opts.restricted ?? [], `ou=restricted,${SLAPD_SUFFIX}`, 1_000_000);
   const ldifFile = path.join(dir, "data.ldif");
-  await writeFile(ldifFile, base + "\n\n" + people.ldif + "\n" + restricted.ldif);
+  await writeFile(ldifFile, `${base}\n\n${people.ldif}\n${restricted.ldif}`);
   try {
     await run("slaptest", ["-f", confFile, "-u"]);
     await run("slapadd", ["-q", "-f", confFile, "-l", ldifFile], { maxBuffer: 16 * 1024 * 1024 });

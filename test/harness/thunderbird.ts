@@ -209,9 +209,9 @@ export async function startThunderbird(opts: ThunderbirdOptions = {}): Promise<T
   };
   writeFileSync(
     path.join(profileDir, "user.js"),
-    Object.entries(prefs)
+    `${Object.entries(prefs)
       .map(([k, v]) => prefLine(k, v))
-      .join("\n") + "\n",
+      .join("\n")}\n`,
   );
 
   // The profile's NSS database: test CA trusted for servers, optional PKCS#11 modules.

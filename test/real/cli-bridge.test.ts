@@ -92,7 +92,7 @@ describe.skipIf(skip)("mss-bridge start (real process)", () => {
     const deadline = Date.now() + 20_000;
     let code: string | undefined;
     while (!(code = /\b([A-Z2-9]{4}-[A-Z2-9]{4}-[A-Z2-9]{4})\b/.exec(out)?.[1])) {
-      if (Date.now() > deadline) throw new Error("no code shown: " + out);
+      if (Date.now() > deadline) throw new Error(`no code shown: ${out}`);
       await new Promise((r) => setTimeout(r, 50));
     }
     const c = await openClient(bridge.port, CODE_ORIGIN);

@@ -37,7 +37,7 @@ describe.skipIf(skip)("demo bridge", () => {
 
   it("says demo in the handshake and the status", async () => {
     const d = await openClient(bridge.port, TEST_ORIGIN);
-    const hello = await d.call("session.hello", { protocolVersion: 1, clientNonce: "A".repeat(43) + "=" });
+    const hello = await d.call("session.hello", { protocolVersion: 1, clientNonce: `${"A".repeat(43)}=` });
     expect(hello.demo).toBe(true);
     d.close();
     expect((await c.call("bridge.status")).demo).toBe(true);

@@ -64,7 +64,7 @@ async function writeVariedExtraction(dir: string, lines: number): Promise<{ file
       if (n === 1000) sample = c[street]!.split(" ")[0]!;
       text = c.join("|");
     }
-    if (!out.write(text + "\n")) await once(out, "drain");
+    if (!out.write(`${text}\n`)) await once(out, "drain");
   }
   out.end();
   await finished(out);

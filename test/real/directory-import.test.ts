@@ -166,7 +166,7 @@ describe.skipIf(skip)("directory import (real files, ZIP, HTTP)", () => {
     const perm = cols[0]!.map((_, i) => i).reverse();
     const shuffled = cols.map((c, n) => [n === 0 ? "Colonne future" : "x", ...perm.map((i) => c[i]!)].join("|"));
     const file = path.join(dir, "Extraction_Correspondance_MSSante_202611220415.txt");
-    writeFileSync(file, "\uFEFF" + shuffled.join("\r\n") + "\r\n");
+    writeFileSync(file, `\uFEFF${shuffled.join("\r\n")}\r\n`);
     await directory.importFrom(file);
     expect(await snapshot()).toBe(baseline);
   });
@@ -205,7 +205,7 @@ describe.skipIf(skip)("directory import (real files, ZIP, HTTP)", () => {
     writeFileSync(empty, "");
     await expectRejected(empty, /empty \(0 bytes\)/);
     const headerOnly = path.join(dir, "header.txt");
-    writeFileSync(headerOnly, goodText.toString("utf8").split("\n")[0] + "\n");
+    writeFileSync(headerOnly, `${goodText.toString("utf8").split("\n")[0]}\n`);
     await expectRejected(headerOnly, /no entries/);
   });
 
@@ -247,8 +247,8 @@ describe.skipIf(skip)("directory import (real files, ZIP, HTTP)", () => {
     const d = new OfflineDirectory({ dbPath: other, extractionSource: good });
     await d.importFromConfiguredSource(() => {});
     const before = await snapshot(d);
-    writeFileSync(other + ".garbage", "not an index");
-    execFileSync("mv", [other + ".garbage", other]);
+    writeFileSync(`${other}.garbage`, "not an index");
+    execFileSync("mv", [`${other}.garbage`, other]);
     expect(d.reload()).toBe(false);
     expect(d.lastError).toMatch(/not a directory index file/);
     expect(await snapshot(d)).toBe(before);

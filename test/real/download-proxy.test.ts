@@ -159,7 +159,7 @@ describe.skipIf(skip)("downloads through a proxy that requires credentials, and 
       const released = new Promise<void>((r) => (release = r));
       let asked!: () => void;
       const requested = new Promise<void>((r) => (asked = r));
-      const origin = http.createServer((req, res) => {
+      const origin = http.createServer((_req, res) => {
         asked();
         void released.then(() => {
           const body = readFileSync(extraction);

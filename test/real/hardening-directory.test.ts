@@ -76,7 +76,7 @@ async function bridgeAnswers(c: TestClient): Promise<string> {
 
 async function cliAnswers(dbArgs: string[]): Promise<string> {
   const r = await runBridgeCli(["directory", "search", "--stdin", "--json", "--limit", "10", ...dbArgs], {
-    input: QUERIES.join("\n") + "\n",
+    input: `${QUERIES.join("\n")}\n`,
   });
   expect(r.code, r.stderr).toBe(0);
   return r.stdout
@@ -198,7 +198,7 @@ describe.skipIf(skip)("hardening: directory bad input through the CLI and a runn
 
   it("a UTF-8 BOM, CRLF line ends and extra columns are accepted, with the same results (bridge and CLI)", async () => {
     const lines = good.toString("utf8").trimEnd().split("\n");
-    const variant = Buffer.from("\uFEFF" + lines.map((l, i) => l + (i === 0 ? "|Colonne supplémentaire" : "|x")).join("\r\n") + "\r\n");
+    const variant = Buffer.from(`\uFEFF${lines.map((l, i) => l + (i === 0 ? "|Colonne supplémentaire" : "|x")).join("\r\n")}\r\n`);
     server.set("/extraction", { body: variant, filename: EXTRACTION });
     const end = await importOver(c);
     expect(end.phase, String(end.message)).toBe("done");

@@ -38,10 +38,10 @@ function propertyNames(s: TSchema, out = new Set<string>()): Set<string> {
 
 /** The smallest valid params of each method (to show that adding a `pin` makes them invalid). */
 const VALID: Record<MethodName, Record<string, unknown>> = {
-  "session.hello": { protocolVersion: 1, clientNonce: "A".repeat(43) + "=" },
+  "session.hello": { protocolVersion: 1, clientNonce: `${"A".repeat(43)}=` },
   "session.authenticate": { clientProof: "0".repeat(64) },
   "pairing.begin": {},
-  "pairing.complete": { clientNonce: "A".repeat(43) + "=", proof: "0".repeat(64) },
+  "pairing.complete": { clientNonce: `${"A".repeat(43)}=`, proof: "0".repeat(64) },
   "bridge.status": {},
   "card.getState": {},
   "card.getIdentity": {},
@@ -132,7 +132,7 @@ describe.skipIf(skip)("hardening: no secret, PIN, patient identifier or message 
     const deadline = Date.now() + 20_000;
     let code: string | undefined;
     while (!(code = /\b([A-Z2-9]{4}-[A-Z2-9]{4}-[A-Z2-9]{4})\b/.exec(out)?.[1])) {
-      if (Date.now() > deadline) throw new Error("no code shown: " + out);
+      if (Date.now() > deadline) throw new Error(`no code shown: ${out}`);
       await new Promise((r) => setTimeout(r, 50));
     }
     pairCode = code;
@@ -163,7 +163,7 @@ describe.skipIf(skip)("hardening: no secret, PIN, patient identifier or message 
     await call("directory.search", { query: INS });
     await call("directory.search", { query: `${CONTENT} ${PIN}` });
     await call("directory.search", { query: "martin" });
-    await call("directory.lookupByIdNat", { idNat: "1" + INS });
+    await call("directory.lookupByIdNat", { idNat: `1${INS}` });
     await call("directory.lookupByAddress", { address: `${INS}@patient.example.fr` });
     await call("trust.check", { address: `zorglub.${PIN}@example.fr` });
     await call("trust.list");

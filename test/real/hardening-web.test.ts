@@ -426,7 +426,7 @@ describe.skipIf(skip)("hardening: slow and oversized HTTP clients (real bridge p
   }, 60_000);
 
   it("oversized headers and malformed upgrade requests get an HTTP error, never a WebSocket", async () => {
-    const huge = "moz-extension://" + "a".repeat(100_000);
+    const huge = `moz-extension://${"a".repeat(100_000)}`;
     const s1 = await upgradeStatus(b.port, { Host: `127.0.0.1:${b.port}`, Origin: huge }).catch(() => 0);
     expect([0, 400, 403, 431]).toContain(s1);
     expect(await upgradeStatus(b.port, { Host: `127.0.0.1:${b.port}`, Origin: ORIGINS.post, "Sec-WebSocket-Version": "99" })).not.toBe(101);

@@ -97,7 +97,7 @@ describe.skipIf(skip)("LDAP directory source against a real slapd", () => {
   beforeAll(async () => {
     pki = await createTestPki();
     dir = mkdtempSync(path.join(os.tmpdir(), "mss-ldap-test-"));
-    writeFileSync(path.join(dir, "password"), PASSWORD + "\n", { mode: 0o600 });
+    writeFileSync(path.join(dir, "password"), `${PASSWORD}\n`, { mode: 0o600 });
     writeFileSync(path.join(dir, "wrong-password"), "nope\n", { mode: 0o600 });
     const t0 = Date.now();
     slapd = await startSlapd({

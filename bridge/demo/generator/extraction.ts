@@ -202,7 +202,7 @@ async function pipeLines(out: NodeJS.WritableStream, opts: GenerateOptions): Pro
   let lines = 0;
   let bytes = 0;
   const flush = async () => {
-    const s = chunks.join("\n") + "\n";
+    const s = `${chunks.join("\n")}\n`;
     chunks.length = 0;
     bytes += Buffer.byteLength(s);
     if (!out.write(s)) await once(out, "drain");

@@ -27,7 +27,7 @@ describe("header", () => {
   });
 
   it("tolerates a BOM, case and apostrophe variants in names", () => {
-    const h = readHeader("\uFEFF" + header.replace("Civilité d'exercice", "CIVILITE D’EXERCICE"));
+    const h = readHeader(`\uFEFF${header.replace("Civilité d'exercice", "CIVILITE D’EXERCICE")}`);
     expect(h.index.civility).toBe(8);
   });
 });

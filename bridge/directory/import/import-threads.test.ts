@@ -103,7 +103,7 @@ describe("directory import on several threads", { timeout: 60_000 }, () => {
       }),
     );
     file = path.join(dir, "Extraction_Correspondance_MSSante_202611230300.txt");
-    writeFileSync(file, lines.join("\n") + "\n");
+    writeFileSync(file, `${lines.join("\n")}\n`);
     size = statSync(file).size;
   });
 

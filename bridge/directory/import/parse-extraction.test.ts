@@ -34,7 +34,7 @@ function extraction(good: number, bad: number): Readable {
         .map(() => "")
         .join("|"),
     );
-  return Readable.from([Buffer.from(lines.join("\n") + "\n")]);
+  return Readable.from([Buffer.from(`${lines.join("\n")}\n`)]);
 }
 
 async function parse(good: number, bad: number) {

@@ -147,7 +147,7 @@ export class EntryMerger {
     // Plain calls, not a closure: this runs fifteen times a line.
     const type = (field(text, starts, ix.type) ?? "").toUpperCase();
     const email = field(text, starts, ix.email);
-    if (!email || !email.includes("@")) {
+    if (!email?.includes("@")) {
       this.problem(lineNo, "no valid mailbox address");
       return;
     }

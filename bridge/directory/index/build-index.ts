@@ -71,7 +71,7 @@ export function distinctRanks(values: string[]): Uint32Array {
  * import, since the caches and the dictionary keep ~400,000 of them).
  */
 function own(s: string): string {
-  return s.length < 13 ? s : (" " + s).slice(1); // V8 copies slices shorter than 13 anyway
+  return s.length < 13 ? s : (` ${s}`).slice(1); // V8 copies slices shorter than 13 anyway
 }
 
 /** A distinct-value record's key count before its keys are computed (a name taken over from a part). */

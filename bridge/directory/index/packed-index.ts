@@ -86,7 +86,7 @@ export class PackedIndex {
     let volume = 0;
     for (const p of prefixes) {
       const lo = this.lowerBound(p);
-      const hi = this.lowerBound(p + "\uffff");
+      const hi = this.lowerBound(`${p}\uffff`);
       if (hi <= lo) continue;
       let v = ps[hi * FIELDS]! - ps[lo * FIELDS]!;
       if (initial) for (let t = lo; t < hi; t++) v -= ps[t * FIELDS + FIELD_OTHER + 1]! - ps[t * FIELDS + FIELD_OTHER]!;

@@ -167,7 +167,7 @@ export function entriesToStored(entries: LdapEntry[], map: AttributeMap): Mapped
   const byAddress = new Map<string, MappedEntry>();
   for (const e of entries) {
     const email = first(e, map.email);
-    if (!email || !email.includes("@")) continue;
+    if (!email?.includes("@")) continue;
     const key = normalizeAddress(email);
     const places = placesOf(e, map);
     const have = byAddress.get(key);

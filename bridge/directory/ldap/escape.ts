@@ -13,9 +13,9 @@ export function escapeFilterValue(value: string, opts: { asciiOnly?: boolean } =
   for (const ch of s) {
     const cp = ch.codePointAt(0)!;
     if (ch === "*" || ch === "(" || ch === ")" || ch === "\\" || cp === 0) {
-      out += "\\" + cp.toString(16).padStart(2, "0");
+      out += `\\${cp.toString(16).padStart(2, "0")}`;
     } else if (cp > 0x7f && opts.asciiOnly) {
-      for (const b of Buffer.from(ch, "utf8")) out += "\\" + b.toString(16).padStart(2, "0");
+      for (const b of Buffer.from(ch, "utf8")) out += `\\${b.toString(16).padStart(2, "0")}`;
     } else {
       out += ch;
     }

@@ -58,7 +58,7 @@ export function explainLdapError(e: unknown, cfg: LdapConfig): BridgeError {
   const code = String(err?.code ?? "");
   const msg = err?.message ?? String(e);
   let what: string;
-  if (/CERT|SELF_SIGNED|UNABLE_TO_VERIFY|unable to get|self[- ]signed|certificate/i.test(code + " " + msg)) {
+  if (/CERT|SELF_SIGNED|UNABLE_TO_VERIFY|unable to get|self[- ]signed|certificate/i.test(`${code} ${msg}`)) {
     what = `The LDAP server's certificate was not accepted (${code || msg}). Check directory.ldap.caFile holds the CA that signed the server's certificate, and that the URL's host name matches it.`;
   } else if (name === "InvalidCredentialsError") {
     what = "The LDAP server refused the credentials. Check directory.ldap.bind (DN and the password file).";
@@ -75,9 +75,9 @@ export function explainLdapError(e: unknown, cfg: LdapConfig): BridgeError {
     what = "The LDAP server denied access to the directory for this identity. Check directory.ldap.bind.";
   } else if (name === "TimeLimitExceededError" || /timeout|timed out/i.test(msg)) {
     what = `The LDAP server did not answer in time (limit ${cfg.timeLimitSeconds} s). Try a longer query, or raise directory.ldap.timeLimitSeconds.`;
-  } else if (/ECONNREFUSED|ENOTFOUND|EHOSTUNREACH|ECONNRESET|EAI_AGAIN|socket/i.test(code + " " + msg)) {
+  } else if (/ECONNREFUSED|ENOTFOUND|EHOSTUNREACH|ECONNRESET|EAI_AGAIN|socket/i.test(`${code} ${msg}`)) {
     what = `Cannot reach the LDAP server at ${cfg.url} (${code || msg}). Check the URL, the network and that the server is running.`;
-  } else if (/wrong version number|packet length too long|EPROTO/i.test(code + " " + msg)) {
+  } else if (/wrong version number|packet length too long|EPROTO/i.test(`${code} ${msg}`)) {
     what = `TLS failed with ${cfg.url} (${code || msg}): use ldaps:// only on an LDAPS port, and ldap:// with startTls on a plain port.`;
   } else {
     what = `The LDAP server answered with an error (${name || code || "error"}: ${msg}).`;

@@ -81,7 +81,7 @@ export function idNatFilter(idNat: string, map: AttributeMap, objectFilter: stri
   if (!map.idNat) return null;
   const t = idNat.trim();
   const ids = [t];
-  if (/^\d{11}$/.test(t)) ids.push("8" + t);
+  if (/^\d{11}$/.test(t)) ids.push(`8${t}`);
   const f =
     ids.length === 1
       ? `(${map.idNat}=${escapeFilterValue(ids[0]!)})`

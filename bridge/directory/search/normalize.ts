@@ -205,5 +205,5 @@ export function splitWords(s: string): string[][] {
 /** idNat from what the user or the card gives: an RPPS alone (11 digits) gets the prefix 8. */
 export function normalizeIdNat(id: string): string {
   const t = id.trim();
-  return /^\d{11}$/.test(t) ? "8" + t : t;
+  return /^\d{11}$/.test(t) ? `8${t}` : t;
 }

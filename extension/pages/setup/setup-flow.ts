@@ -407,7 +407,7 @@ export async function provision(
 function accountAddress(typed: string): string | null {
   const norm = normalizeTypedAddress(typed);
   if (!norm) return null;
-  return typed.trim().slice(0, typed.trim().lastIndexOf("@")) + "@" + norm.domain;
+  return `${typed.trim().slice(0, typed.trim().lastIndexOf("@"))}@${norm.domain}`;
 }
 
 /** 1. The address's domain is in the MSSanté trust space. */
@@ -550,7 +550,7 @@ async function createOrRepairAccount(
     failed(ui, "account", r.code === "existing-not-imap" ? "existing-not-imap" : "account-failed", `${r.code}: ${r.message}`);
   const plan = await deps.accounts.planAccount(request).catch(thrown);
   if (!plan.ok) return accountFailure(plan);
-  if (plan.existing && plan.existing.changes.length) {
+  if (plan.existing?.changes.length) {
     ui.progress("account", "warning", { action: "existing" });
     if (!(await ui.confirmRepair(plan.existing))) return failed(ui, "account", "repair-declined");
     request.confirmedRepair = { accountId: plan.existing.accountId, fields: plan.existing.changes.map((c) => c.field) };

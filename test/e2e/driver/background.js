@@ -17,7 +17,7 @@ function resolvePath(path) {
   const parts = path.split(".");
   let owner = api;
   for (const p of parts.slice(0, -1)) {
-    owner = owner && owner[p];
+    owner = owner?.[p];
   }
   const last = parts[parts.length - 1];
   if (!owner || !(last in owner)) throw new Error(`no such API: ${path}`);
@@ -83,7 +83,7 @@ async function connect() {
     try {
       reply = await handle(req);
     } catch (e) {
-      reply = { ok: false, error: e && e.message ? e.message : String(e) };
+      reply = { ok: false, error: e?.message ? e.message : String(e) };
     }
     send({ id: req.id, ...reply });
   };

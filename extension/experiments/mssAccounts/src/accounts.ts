@@ -36,14 +36,14 @@ export function findAccountByEmail(MS: MailServicesLike, email: string): { accou
   const want = email.toLowerCase();
   for (const account of list(MS.accounts.accounts)) {
     for (const id of identitiesOf(account)) {
-      if (id && id.email && id.email.toLowerCase() === want) return { account, identity: id };
+      if (id?.email && id.email.toLowerCase() === want) return { account, identity: id };
     }
   }
   return null;
 }
 
 function smtpOf(env: AccountsEnv, identity: Identity | null): SmtpServer | null {
-  if (!identity || !identity.smtpServerKey) return null;
+  if (!identity?.smtpServerKey) return null;
   try {
     const s = env.MS.outgoingServer.getServerByKey(identity.smtpServerKey);
     return s ? env.asSmtp(s) : null;
@@ -137,15 +137,15 @@ function repair(env: AccountsEnv, found: Found, req: CreateAccountRequest, apply
   if (smtp) {
     configureSmtp(smtp, req.smtp, email, changes, apply);
   } else {
-    changes.push({ field: "smtp.created", from: null, to: req.smtp.host + ":" + req.smtp.port });
+    changes.push({ field: "smtp.created", from: null, to: `${req.smtp.host}:${req.smtp.port}` });
     if (apply) smtp = createSmtp(env, req);
   }
   if (!smtp || identity.smtpServerKey !== smtp.key) {
     const current = found.identity ? smtpOf(env, found.identity) : null;
     changes.push({
       field: "identity.smtpServer",
-      from: current ? current.hostname + ":" + current.port : null,
-      to: req.smtp.host + ":" + req.smtp.port,
+      from: current ? `${current.hostname}:${current.port}` : null,
+      to: `${req.smtp.host}:${req.smtp.port}`,
     });
     if (apply && smtp) identity.smtpServerKey = smtp.key;
   }

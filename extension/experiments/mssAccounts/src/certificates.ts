@@ -19,7 +19,7 @@ export function rememberForHosts(hosts: string[], remember: (host: string) => vo
         "could not remember the card's certificate for " +
           host +
           " (this Thunderbird's client-certificate memory differs from Thunderbird 153's)" +
-          (remembered.length ? "; already remembered for " + remembered.join(", ") : ""),
+          (remembered.length ? `; already remembered for ${remembered.join(", ")}` : ""),
         e,
       );
     }

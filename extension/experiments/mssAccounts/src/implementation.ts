@@ -96,7 +96,7 @@ function trustServerCA(pem: unknown) {
 
 function setChecks(accountId: unknown, reason: CheckReason, on: unknown) {
   const account = getAccount(mailServices(), accountId);
-  if (!account || !account.incomingServer) return fail("unknown-account", "no such account");
+  if (!account?.incomingServer) return fail("unknown-account", "no such account");
   return { ok: true as const, ...setCheckFlag(account.incomingServer, reason, on === true) };
 }
 

@@ -26,19 +26,19 @@ export function classifyLogonStatus(status: number, errorClass: number | null): 
   if (unreachable) return { code: "server-unreachable", message: unreachable };
   if (((s >>> 16) & 0x1fff) === 0x5a) {
     const nss = -(s & 0xffff);
-    if (errorClass === 1) return { code: "server-cert-untrusted", message: "the server's certificate is not trusted (NSS " + nss + ")" };
+    if (errorClass === 1) return { code: "server-cert-untrusted", message: `the server's certificate is not trusted (NSS ${nss})` };
     if (nss === NSS_SEC_BASE + 15) return { code: "pin-wrong", message: "wrong PIN (SEC_ERROR_BAD_PASSWORD)" };
     if (nss === NSS_SSL_BASE + 3)
       return { code: "client-cert-not-found", message: "no client certificate or key available (SSL_ERROR_NO_CERTIFICATE)" };
     if (REFUSED_ALERTS.includes(nss - NSS_SSL_BASE)) {
-      return { code: "cert-refused", message: "the server refused the card's certificate (SSL alert, NSS " + nss + ")" };
+      return { code: "cert-refused", message: `the server refused the card's certificate (SSL alert, NSS ${nss})` };
     }
     if (nss <= NSS_SSL_BASE && nss > NSS_SSL_BASE - 1000) {
-      return { code: "cert-refused", message: "the TLS handshake with the card's certificate failed (NSS " + nss + ")" };
+      return { code: "cert-refused", message: `the TLS handshake with the card's certificate failed (NSS ${nss})` };
     }
     if (nss <= NSS_SEC_BASE && nss > NSS_SEC_BASE - 1000) {
-      return { code: "server-cert-untrusted", message: "certificate error (NSS " + nss + ")" };
+      return { code: "server-cert-untrusted", message: `certificate error (NSS ${nss})` };
     }
   }
-  return { code: "login-refused", message: "the server refused the login (status 0x" + s.toString(16) + ")" };
+  return { code: "login-refused", message: `the server refused the login (status 0x${s.toString(16)})` };
 }

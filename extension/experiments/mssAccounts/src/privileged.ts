@@ -125,7 +125,7 @@ export function nssErrorClass(status: number): number | null {
 /** The main window's msgWindow, for prompts during verifyLogon (null when there is none). */
 export function mainMsgWindow(): unknown {
   const win = Services.wm.getMostRecentWindow("mail:3pane");
-  return (win && win.msgWindow) || null;
+  return (win?.msgWindow) || null;
 }
 
 function certDB(): X509CertDB {

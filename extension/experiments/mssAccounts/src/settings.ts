@@ -24,7 +24,7 @@ export function setField<T extends object, K extends keyof T & string>(
   apply: boolean,
 ): void {
   if (obj[prop] !== value) {
-    changes.push({ field: label + "." + prop, from: show(obj[prop]), to: show(value) });
+    changes.push({ field: `${label}.${prop}`, from: show(obj[prop]), to: show(value) });
     if (apply) obj[prop] = value;
   }
 }
@@ -58,7 +58,7 @@ const FOLDERS = [
 
 /** Sent, Drafts and Templates on the account's server, for an identity that has none. */
 export function setFolders(identity: Identity, server: Pick<IncomingServer, "serverURI">, changes: AccountChange[], apply: boolean): void {
-  const base = server.serverURI + "/";
+  const base = `${server.serverURI}/`;
   for (const [prop, name] of FOLDERS) {
     if (!identity[prop]) setField(identity, prop, base + name, changes, "identity", apply);
   }

@@ -38,7 +38,7 @@ describe("the Experiment's input checks", () => {
   });
 
   it("keeps the host names of a remember request and checks its fingerprint", () => {
-    const fpr = "AB:".repeat(31) + "AB";
+    const fpr = `${"AB:".repeat(31)}AB`;
     expect(checkRememberRequest({ hosts: ["imap.a.fr", "bad host", 3], certificateSha256: fpr })).toEqual({
       ok: true,
       hosts: ["imap.a.fr"],

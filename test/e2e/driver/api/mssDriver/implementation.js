@@ -77,7 +77,7 @@
         record("prompt", { title: a[0], text: a[1] });
         return call("prompt", a);
       },
-      promptPassword(title, text, password, checkMsg, checkState) {
+      promptPassword(title, text, password, _checkMsg, _checkState) {
         state.pinPrompts++;
         const pin = testPin();
         record("pin-prompt", { title, text, answered: pin !== "" });
@@ -110,7 +110,7 @@
 
   function dialogText(doc) {
     const el = doc.getElementById("infoBody") || doc.getElementById("info.body") || doc.body || doc.documentElement;
-    return (el && el.textContent ? el.textContent : "").trim().slice(0, 2000);
+    return (el?.textContent ? el.textContent : "").trim().slice(0, 2000);
   }
 
   const dialogObserver = {
@@ -118,7 +118,7 @@
       try {
         const win = subject;
         const doc = win.document;
-        const title = doc.title || (doc.getElementById("infoTitle") || {}).textContent || "";
+        const title = doc.title || doc.getElementById("infoTitle")?.textContent || "";
         const text = dialogText(doc);
         const passwordField = doc.getElementById("password1Textbox");
         const isPassword = passwordField && !passwordField.hidden && passwordField.closest && !passwordField.closest("[hidden]");
@@ -266,7 +266,7 @@
     const msg = e.message || String(e);
     const res = typeof e.result === "number" ? ` (0x${(e.result >>> 0).toString(16)})` : "";
     const stack = e.stack ? `\n${String(e.stack).split("\n").slice(0, 6).join("\n")}` : "";
-    return `${name ? name + ": " : ""}${msg}${res}${stack}`;
+    return `${name ? `${name}: ` : ""}${msg}${res}${stack}`;
   }
 
   exports.mssDriver = class extends ExtensionCommon.ExtensionAPI {

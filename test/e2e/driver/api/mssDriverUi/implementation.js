@@ -10,14 +10,14 @@
 ((exports) => {
   const { ExtensionCommon } = ChromeUtils.importESModule("resource://gre/modules/ExtensionCommon.sys.mjs");
   const { setTimeout } = ChromeUtils.importESModule("resource://gre/modules/Timer.sys.mjs");
-  const Cc = Components.classes;
+  const _Cc = Components.classes;
   const Ci = Components.interfaces;
 
   function describeError(e) {
     if (!e) return "unknown error";
     const res = typeof e.result === "number" ? ` (0x${(e.result >>> 0).toString(16)})` : "";
     const stack = e.stack ? `\n${String(e.stack).split("\n").slice(0, 5).join("\n")}` : "";
-    return `${e.name ? e.name + ": " : ""}${e.message || String(e)}${res}${stack}`;
+    return `${e.name ? `${e.name}: ` : ""}${e.message || String(e)}${res}${stack}`;
   }
 
   async function guarded(fn) {
@@ -179,7 +179,7 @@
               for (const win of Services.wm.getEnumerator(null)) {
                 const doc = win.document;
                 out.push({
-                  type: doc && doc.documentElement ? doc.documentElement.getAttribute("windowtype") : null,
+                  type: doc?.documentElement ? doc.documentElement.getAttribute("windowtype") : null,
                   url: win.location ? win.location.href : "",
                   title: doc ? doc.title : "",
                   browsers: allBrowsers()
@@ -195,7 +195,7 @@
             return guarded(async () => {
               const found = allBrowsers().find((b) => browserUrl(b.browser).includes(urlPart));
               if (!found) throw new Error(`no browser shows ${urlPart}`);
-              const wg = found.browser.browsingContext && found.browser.browsingContext.currentWindowGlobal;
+              const wg = found.browser.browsingContext?.currentWindowGlobal;
               if (!wg) throw new Error("the page is not loaded yet");
               // The page actor registered by the mssDriver Experiment (PageChild.sys.mjs).
               return await wg.getActor("MssE2EPage").sendQuery(op, data || {});
