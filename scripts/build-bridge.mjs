@@ -11,7 +11,8 @@
 //   inputs.json       the project files each bundle was made from (bin/mss-bridge.mjs falls back
 //                     to the TypeScript sources when one of them is newer than the bundle)
 // Why: run through tsx, every start compiles the sources and keeps a loader thread with its own
-// V8 heap: `mss-bridge status` took 1.3–1.5 s and 130 MB; bundled 0.2 s and 68 MB (see docs/decisions.md).
+// V8 heap, taking about three times as long to start and twice the memory (figures: the README's
+// Measured table; the decision: docs/decisions.md).
 // The native modules (pcsclite, pkcs11js) stay external: node_modules holds their compiled builds.
 import { build } from "esbuild";
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";

@@ -1,7 +1,7 @@
 /**
  * The `mssante_bridge` native-messaging manifest Thunderbird reads to start our pairing host, and
  * the small launcher it points at (a manifest's `path` takes no arguments, so the launcher carries
- * node, this CLI and the data directory). Locations per OS from THUNDERBIRD.md / Mozilla's docs.
+ * node, this CLI and the data directory). Locations per OS from docs/domain/thunderbird.md / Mozilla's docs.
  */
 import path from "node:path";
 import { ADDON_ID, NATIVE_HOST_NAME } from "../../shared/constants.ts";

@@ -5,7 +5,7 @@ import { atrMatches, matchAtr, normalizeAtr, toCardModel } from "./match-atr.ts"
 const db = loadCardDatabase();
 
 describe("matchAtr", () => {
-  it("matches each CPS ATR of MSSANTE.md to its model", () => {
+  it("matches each CPS ATR of docs/domain/mssante.md to its model", () => {
     expect(matchAtr("3B AC 00 40 2A 00 12 25 00 64 80 00 03 10 00 90 00", db)?.id).toBe("cps3-contact");
     expect(matchAtr("3B 8F 80 01 00 31 B8 64 04 B0 EC C1 73 94 01 80 82 90 00 0E", db)?.id).toBe("cps3-contactless");
     expect(matchAtr("3B 9B 18 80 01 00 12 25 00 64 80 04 01 00 00 90 44", db)?.id).toBe("cps4");

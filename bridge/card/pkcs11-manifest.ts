@@ -1,6 +1,6 @@
 /**
  * The `mssante_cps` PKCS#11 native manifest that lets Thunderbird load the card's module through
- * `messenger.pkcs11.installModule` (THUNDERBIRD.md). Written in the user's own locations only:
+ * `messenger.pkcs11.installModule` (docs/domain/thunderbird.md). Written in the user's own locations only:
  *   Linux   ~/.mozilla/pkcs11-modules/mssante_cps.json
  *   macOS   ~/Library/Application Support/Mozilla/PKCS11Modules/mssante_cps.json
  *   Windows the file in the bridge's data directory, registered under

@@ -1,5 +1,5 @@
 /**
- * Checks made on the HTTP upgrade request, before any WebSocket exists (BRIDGE-SECURITY.md):
+ * Checks made on the HTTP upgrade request, before any WebSocket exists (docs/domain/threat-model.md):
  * - Host: a DNS-rebinding page sends its own name ("evil.example", "127.0.0.1.nip.io"), so only the
  *   loopback literals and `localhost` with our exact port pass.
  * - Origin: web pages cannot send a `moz-extension://` origin; once an extension is paired only the

@@ -6,7 +6,7 @@
 import type { Static } from "@sinclair/typebox";
 import type { CardIdentitySchema, PinStatusSchema } from "../protocol/schemas.ts";
 
-/** The register an identifier comes from, by the first digit of the idNat (see MSSANTE.md). */
+/** The register an identifier comes from, by the first digit of the idNat (see docs/domain/mssante.md). */
 export type IdType =
   | "ADELI" // 0
   | "ADELI_CABINET" // 1

@@ -1,5 +1,5 @@
 /**
- * IGC-Santé is the only PKI whose card certificates MSSanté servers accept (MSSANTE.md). The
+ * IGC-Santé is the only PKI whose card certificates MSSanté servers accept (docs/domain/mssante.md). The
  * extension ships the IGC-Santé CA certificates as data; a card whose certificate was issued by
  * none of them will be refused whatever the server answers (it may not even ask for that
  * certificate, so NSS sends none). Names are compared as people write them: case, accents,

@@ -24,7 +24,7 @@ export function vpcdReaderName(port = VPCD_DEFAULT_PORT, basePort = VPCD_DEFAULT
   return `${friendlyName} 00 0${slot}`;
 }
 
-/** ATRs of the card models (shared/domain/MSSANTE.md), for tests and the demo. */
+/** ATRs of the card models (docs/domain/mssante.md), for tests and the demo. */
 export const ATR = {
   CPS3_CONTACT: "3BAC00402A001225006480000310009000",
   CPS3_CONTACTLESS: "3B8F80010031B86404B0ECC1739401808290000E",

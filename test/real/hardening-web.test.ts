@@ -1,6 +1,6 @@
 /**
  * Hardening against web pages, DNS rebinding, unauthenticated peers, replayed and wrong proofs, and
- * a port squatter, all against a REAL `mss-bridge start` process (BRIDGE-SECURITY.md):
+ * a port squatter, all against a REAL `mss-bridge start` process (docs/domain/threat-model.md):
  * - forbidden Origins and Hosts are refused with HTTP 403 before any WebSocket exists, and none of
  *   them reaches a method (the audit log holds one refusal per attempt and no method call);
  * - only the handshake and pairing methods answer before the two-way challenge;
