@@ -85,6 +85,30 @@ describe("parseCardIdentity", () => {
     expect(id.idType).toBe("SIRET");
   });
 
+  it("takes O as the structure of a personal card without OU", async () => {
+    const id = parseCardIdentity(
+      await issue([{ C: ["FR"] }, { O: ["CABINET DU PORT"] }, { T: ["Médecin"] }, { CN: ["810001234567"], SN: ["DUPONT"], G: ["JEAN"] }]),
+    );
+    expect(id.kind).toBe("personal");
+    expect(id.structure).toBe("CABINET DU PORT");
+  });
+
+  it("prefers OU to O as the structure of a personal card", async () => {
+    const subject: x509.JsonName = [
+      { C: ["FR"] },
+      { O: ["CH DE TEST"] },
+      { OU: ["CARDIOLOGIE"] },
+      { CN: ["810001234567"], SN: ["DUPONT"], G: ["JEAN"] },
+    ];
+    const id = parseCardIdentity(await issue(subject));
+    expect(id.kind).toBe("personal");
+    expect(id.structure).toBe("CARDIOLOGIE");
+  });
+
+  it("gives no structure to a personal card with neither O nor OU", async () => {
+    expect(parseCardIdentity(await issue(personal("810001234567", "DUPONT", "JEAN"))).structure).toBeNull();
+  });
+
   it("refuses bytes that are not a certificate (TOKEN_ERROR)", () => {
     expect(() => parseCardIdentity(new Uint8Array([0x30, 0x03, 0x02, 0x01, 0x01]))).toThrow(
       expect.objectContaining({ code: ErrorCode.TOKEN_ERROR }),

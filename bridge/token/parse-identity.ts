@@ -4,6 +4,7 @@
  * Subjects (MSSanté domain notes):
  * - personal CPS: multi-valued RDN `CN=<idNat>+SN=<surname>+GN=<given name>`, `title=<profession>`, `C=FR`;
  * - staff card (CPE/CPA): `CN=<id>/<suffix>`, `OU=<structure>`.
+ * The structure is read from `OU`, else `O`, whatever the kind of card.
  * Read through @peculiar/x509's structured names (attribute by OID), never by splitting the
  * printed subject: values may hold `+`, `,`, `/` or accents.
  */
@@ -74,8 +75,10 @@ export function parseCardIdentity(der: Uint8Array): CardIdentity {
   const kind: CardHolderKind = cn.includes("/") || (!surname && !givenName) ? "staff" : "personal";
   const idNat = cn;
   const { idType, idNumber } = classifyIdNat(idNat);
-  const structure =
-    first(subject.getField(OID.organisationalUnit)) ?? (kind === "staff" ? first(subject.getField(OID.organisation)) : null);
+  // The structure is the OU when there is one (a service within the organisation), else the O:
+  // staff cards carry OU or O, and a personal card may carry either when the certificate names
+  // the holder's place of practice (the usual personal subject has neither, hence null).
+  const structure = first(subject.getField(OID.organisationalUnit)) ?? first(subject.getField(OID.organisation));
 
   return {
     idNat,
