@@ -1,9 +1,8 @@
 /**
- * IGC-Santé is the only PKI whose card certificates MSSanté servers accept (docs/domain/mssante.md). The
- * extension ships the IGC-Santé CA certificates as data; a card whose certificate was issued by
- * none of them will be refused whatever the server answers (it may not even ask for that
- * certificate, so NSS sends none). Names are compared as people write them: case, accents,
- * spaces and punctuation aside.
+ * IGC-Santé is the only PKI whose card certificates MSSanté servers accept (docs/domain/mssante.md).
+ * A card whose certificate was issued outside it will be refused whatever the server answers (it
+ * may not even ask for that certificate, so NSS sends none). Names are compared as people write
+ * them: case, accents, spaces and punctuation aside.
  */
 function flatName(cn: string): string {
   return cn
@@ -14,11 +13,23 @@ function flatName(cn: string): string {
 }
 
 /**
- * true: issued by one of the known CAs; false: by none of them; null: no CA is known (the
- * extension was packaged without the IGC-Santé set), so nothing can be said.
+ * The IGC-Santé CAs that issue cards (CPS, CPE, CPA) and people's certificates: the "PERSONNES"
+ * CAs of its three ranges (extension/data/igc-sante-cas/SOURCES.md, "Not shipped"). Names only,
+ * to tell who issued a card: they are never trusted for TLS (the extension trusts the server CAs
+ * of extension/data/igc-sante-cas/ only; the card's chain is the server's business).
  */
-export function issuedByKnownCa(issuerCommonName: string, knownCaCommonNames: readonly string[]): boolean | null {
-  if (knownCaCommonNames.length === 0) return null;
+export const IGC_SANTE_CARD_ISSUERS: readonly string[] = [
+  "AC IGC-SANTE FORT PERSONNES", // the CPS cards
+  "AC IGC-SANTE STANDARD PERSONNES",
+  "AC IGC-SANTE ELEMENTAIRE PERSONNES",
+];
+
+/**
+ * Whether a card's certificate was issued by IGC-Santé: one of its card-issuer CAs, or one of
+ * `otherIgcSanteCas`, the IGC-Santé CAs the extension was built with (its server CAs, and a test
+ * or demo build's own test CA).
+ */
+export function issuedByIgcSante(issuerCommonName: string, otherIgcSanteCas: readonly string[] = []): boolean {
   const issuer = flatName(issuerCommonName);
-  return knownCaCommonNames.some((n) => flatName(n) === issuer);
+  return [...IGC_SANTE_CARD_ISSUERS, ...otherIgcSanteCas].some((n) => flatName(n) === issuer);
 }

@@ -499,11 +499,25 @@ describe("provision", () => {
     env.fake.mssAccounts.verifyResult = { ok: false, code: "server-unreachable", message: "refused" };
     const r2 = await provision(env.deps, env.ui, { identity: foreign, address: DUPONT.email });
     expect(r2).toMatchObject({ ok: false, failure: { code: "logon-server-unreachable" } });
-    // Packaged without any CA: nothing can be said about the issuer.
+    // Packaged without any CA: IGC-Santé's card issuers are still known by name.
     env.cas = [];
     env.fake.mssAccounts.verifyResult = { ok: false, code: "login-refused", message: "NO" };
     const r3 = await provision(env.deps, env.ui, { identity: foreign, address: DUPONT.email });
-    expect(r3).toMatchObject({ ok: false, failure: { code: "logon-login-refused" } });
+    expect(r3).toMatchObject({ ok: false, failure: { code: "logon-cert-not-igc-sante" } });
+  });
+
+  it("takes a genuine CPS card (AC IGC-SANTE FORT PERSONNES, no server CA) as IGC-Santé's: the refusal is the server's", async () => {
+    env.fake.mssAccounts.verifyResult = { ok: false, code: "login-refused", message: "NO" };
+    // The shipped server CAs only: the card's issuer is none of them, and never trusted for TLS.
+    env.cas = [
+      { name: "ac-racine-igc-sante-elementaire.pem", pem: CA_PEM, subjectCN: "AC RACINE IGC-SANTE ELEMENTAIRE" },
+      { name: "ac-igc-sante-elementaire-organisations.pem", pem: CA_PEM, subjectCN: "AC IGC-SANTE ELEMENTAIRE ORGANISATIONS" },
+    ];
+    const cps = { ...IDENTITY, issuer: "AC IGC-SANTE FORT PERSONNES" };
+    const r = await provision(env.deps, env.ui, { identity: cps, address: DUPONT.email });
+    expect(r).toMatchObject({ ok: false, failure: { step: "logon", code: "logon-login-refused" } });
+    // Only the two server CAs were trusted for TLS.
+    expect(env.fake.mssAccounts.calls.filter((c) => c === "trustServerCA")).toHaveLength(2);
   });
 
   it("warns on a low PIN count and goes on when the user agrees", async () => {

@@ -14,7 +14,7 @@
  * Every failure is a {ok: false, failure: {step, code}} the page explains (title + what to do);
  * provisionSafely/prepareSafely turn anything thrown as well into such a failure.
  */
-import { issuedByKnownCa } from "../../../shared/domain/igc-sante.ts";
+import { issuedByIgcSante } from "../../../shared/domain/igc-sante.ts";
 import type { CardLayerState } from "../../../shared/domain/card.ts";
 import type { DirectoryEntry } from "../../../shared/domain/directory-entry.ts";
 import type { CardIdentityMessage, PinStatus } from "../../../shared/domain/identity.ts";
@@ -507,7 +507,10 @@ async function installCardModule(deps: SetupDeps, ui: SetupUi, warnings: string[
   return { ok: true };
 }
 
-/** 5. IGC-Santé CAs for the servers' certificates; their names tell a card issued elsewhere (step 8). */
+/**
+ * 5. IGC-Santé CAs for the servers' certificates. Their names, with IGC-Santé's card-issuer CAs
+ * (never trusted for TLS), tell a card issued elsewhere (step 8).
+ */
 async function trustServerCAs(deps: SetupDeps, ui: SetupUi): Promise<Failed | { ok: true; knownCaNames: string[] }> {
   ui.progress("ca", "running");
   try {
@@ -633,7 +636,7 @@ async function logonFailureCause(
   if (after && after.state !== a.pinBefore && (after.state === "count-low" || after.state === "final-try")) return "pin-wrong";
   // A refusal of a card not issued by IGC-Santé has one precise cause, whatever the server says
   // (it may not even ask for that certificate, so NSS sends none).
-  if (REFUSALS.has(code) && issuedByKnownCa(a.identity.issuer, a.knownCaNames) === false) return "cert-not-igc-sante";
+  if (REFUSALS.has(code) && !issuedByIgcSante(a.identity.issuer, a.knownCaNames)) return "cert-not-igc-sante";
   return code;
 }
 
