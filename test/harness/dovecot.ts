@@ -15,6 +15,13 @@
  * to one mailbox directory, so LMTP delivery to the address and card logins see the same store.
  * The login line names both: `Login: user=<mailbox>, method=EXTERNAL, cert_user=<idNat>, …`.
  *
+ * `loginNames: "certificate-only"` is the other way operators configure it, a standard Dovecot: the
+ * user comes from the certificate, there is NO master passdb, and the userdb is keyed by the idNat
+ * (whose mail location is the mailbox). An authorisation id other than the certificate's user is
+ * then refused ("Master user login attempted without master passdbs"); none, or the idNat itself,
+ * logs in: `Login: user=<idNat>, method=EXTERNAL, …`. `debug: true` adds auth_debug (with the SASL
+ * responses) and mail_debug to the log, to read what a client sent.
+ *
  * Runs as root (Dovecot needs it to switch to the mail user); everything lives under a temp dir.
  */
 import { chmodSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync, existsSync } from "node:fs";
@@ -40,6 +47,15 @@ export interface DovecotOptions {
   mailboxes: MailboxSpec[];
   /** Certificate field that becomes the user name; commonName carries the idNat on a CPS. */
   usernameField?: "commonName" | "serialNumber" | "x500UniqueIdentifier";
+  /**
+   * How the server treats a SASL EXTERNAL authorisation id: "authorised" (default) accepts the
+   * mailboxes the certificate user is authorised for (a master passdb of `<idNat>/<mailbox>`
+   * pairs); "certificate-only" is a standard Dovecot with no master passdb (the certificate's user,
+   * or no authorisation id, only).
+   */
+  loginNames?: "authorised" | "certificate-only";
+  /** auth_debug (SASL responses shown), mail_debug and auth_verbose_passwords into the log. */
+  debug?: boolean;
   /** Cap TLS at 1.2 (default true). Turn off only to show why the cap is needed. */
   tls12Only?: boolean;
   imapPort?: number;
@@ -173,6 +189,23 @@ export async function startDovecot(opts: DovecotOptions): Promise<Dovecot> {
   const mastersFile = path.join(dir, "authorised-logins");
   writeFileSync(mastersFile, `${masters.join("\n")}\n`, { mode: 0o644 });
 
+  const masterPassdb =
+    opts.loginNames === "certificate-only"
+      ? "# A standard Dovecot: no master passdb, the certificate's user (or no authorisation id) only."
+      : `# SASL EXTERNAL with an authorisation id (the mailbox): the certificate user must be authorised for it.
+passdb {
+  driver = passwd-file
+  args = username_format=%u/%{login_user} ${mastersFile}
+  master = yes
+  result_success = continue
+}`;
+  const debug = opts.debug
+    ? `debug_log_path = ${logPath}
+auth_debug = yes
+auth_debug_passwords = yes
+mail_debug = yes`
+    : `# verbose_ssl also emits per-handshake debug lines; keep the Info ones only.
+debug_log_path = /dev/null`;
   const conf = path.join(dir, "dovecot.conf");
   writeFileSync(
     conf,
@@ -181,8 +214,7 @@ base_dir = ${dir}/run
 state_dir = ${dir}/state
 log_path = ${logPath}
 info_log_path = ${logPath}
-# verbose_ssl also emits per-handshake debug lines; keep the Info ones only.
-debug_log_path = /dev/null
+${debug}
 protocols = imap lmtp
 listen = 127.0.0.1
 ssl = required
@@ -226,13 +258,7 @@ namespace inbox {
   }
 }
 mail_privileged_group =
-# SASL EXTERNAL with an authorisation id (the mailbox): the certificate user must be authorised for it.
-passdb {
-  driver = passwd-file
-  args = username_format=%u/%{login_user} ${mastersFile}
-  master = yes
-  result_success = continue
-}
+${masterPassdb}
 passdb {
   driver = static
   args = nopassword=y

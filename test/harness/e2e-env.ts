@@ -99,6 +99,14 @@ export interface E2EEnvOptions {
   directoryLines?: number;
   /** Which certificate the card holds: the doctor's from the test CA (default) or the same subject from a foreign CA. */
   cardCertificate?: "doctor" | "foreign";
+  /**
+   * How Dovecot treats the SASL EXTERNAL authorisation id (test/harness/dovecot.ts): "authorised"
+   * (default: a master passdb accepts the doctor's address for his card) or "certificate-only" (a
+   * standard Dovecot: the certificate's user only, no master passdb). `debug` adds auth_debug.
+   */
+  dovecot?: { loginNames?: "authorised" | "certificate-only"; debug?: boolean };
+  /** The bridge's `discovery.policies` (default: none configured, the bridge's default policy). */
+  discoveryPolicies?: unknown[];
   /** Log what starts, with timings (default: only when MSS_E2E_VERBOSE=1). */
   log?: (line: string) => void;
 }
@@ -237,6 +245,8 @@ export async function startE2EEnv(opts: E2EEnvOptions = {}): Promise<E2EEnv> {
         clientCaFile: pki.ca.certPem,
         mailboxes,
         parentDir: root,
+        ...(opts.dovecot?.loginNames ? { loginNames: opts.dovecot.loginNames } : {}),
+        ...(opts.dovecot?.debug ? { debug: true } : {}),
       }),
     );
     stops.push(() => dovecot.stop());
@@ -295,7 +305,7 @@ export async function startE2EEnv(opts: E2EEnvOptions = {}): Promise<E2EEnv> {
           reader: readerName,
           directory: { source: "offline", extractionSource: extraction.file, refreshHours: 0 },
           trust: { whitelistSource: whitelist, refreshHours: 0 },
-          discovery: { dnsServer: dns.server },
+          discovery: { dnsServer: dns.server, ...(opts.discoveryPolicies ? { policies: opts.discoveryPolicies } : {}) },
         },
         null,
         2,
