@@ -88,15 +88,26 @@ describe("compose guard (onBeforeSend)", () => {
     expect(last().choice).toBe("send-anyway");
   });
 
-  it("removes the blocked recipients from the message when asked, and does not send", async () => {
-    const { fake } = setup(bridge({ up: true }), "remove");
+  it("removes the blocked recipients when asked and sends to the others in the same click", async () => {
+    const { fake, asked, last } = setup(bridge({ up: true }), "remove");
     const r = await fake.send(7, {
       identityId: "id1",
       to: ["Dr A <a@chu-lyon.mssante.fr>", "patient@gmail.com"],
       cc: "x@yahoo.fr, b@medecin.mssante.fr",
     });
-    expect(r.sent).toBe(false);
+    // Sent, with the fields Thunderbird applies before sending: the trusted recipients only.
+    expect(r.sent).toBe(true);
     expect(fake.composeTabs.get(7)).toMatchObject({ to: ["Dr A <a@chu-lyon.mssante.fr>"], cc: ["b@medecin.mssante.fr"], bcc: [] });
+    expect(asked[0]).toMatchObject({ reason: "untrusted-recipients", kept: 2 });
+    expect(last()).toMatchObject({ choice: "remove", blocked: ["patient@gmail.com", "x@yahoo.fr"] });
+  });
+
+  it("with nobody left after removing, takes them out and keeps the message open (not sent)", async () => {
+    const { fake, asked } = setup(bridge({ up: true }), "remove");
+    const r = await fake.send(8, { identityId: "id1", to: ["patient@gmail.com"], bcc: ["x@yahoo.fr"] });
+    expect(r.sent).toBe(false);
+    expect(asked[0]).toMatchObject({ kept: 0 });
+    expect(fake.composeTabs.get(8)).toMatchObject({ to: [], cc: [], bcc: [] });
   });
 
   it("warns (notification) but sends when a trusted recipient is not in the directory", async () => {

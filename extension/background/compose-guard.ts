@@ -1,12 +1,21 @@
 /**
  * compose.onBeforeSend: the I/O around guard-decision.ts. Thunderbird waits for the promise the
- * listener returns; `{cancel: true}` stops the send. A block opens the guard dialog (which names
- * the recipients and why) and waits for the user's per-message choice: remove them, send anyway,
- * or go back to the message. The outcome is recorded in storage.local "mss.lastGuard" (addresses
+ * listener returns; `{cancel: true}` stops the send, `{cancel: false, details}` changes the message
+ * and sends it (docs/domain/thunderbird.md). A block opens the guard dialog (which names the
+ * recipients and why) and waits for the user's per-message choice: remove them (and send to the
+ * others in the same click; with nobody left, the message stays open), send anyway, or go back
+ * to the message. The outcome is recorded in storage.local "mss.lastGuard" (addresses
  * and reasons only, never the subject or body) for the status popup and tests.
  */
 import type { BridgeCaller } from "./bridge-caller.ts";
-import { decideGuard, trustedRecipientAddresses, withoutAddresses, type DirectoryCheck, type GuardDecision } from "./guard-decision.ts";
+import {
+  decideGuard,
+  trustedRecipientAddresses,
+  withoutAddresses,
+  type DirectoryCheck,
+  type GuardDecision,
+  type RecipientIssue,
+} from "./guard-decision.ts";
 import { log } from "./log.ts";
 import type { BeforeSendListener, ComposeDetails, ComposeTab, Messenger } from "./messenger-types.ts";
 import { parseRecipient, recipientsOf, splitRecipientList } from "./recipients.ts";
@@ -99,6 +108,28 @@ function record(decision: GuardDecision, choice: GuardChoice | null): GuardRecor
   };
 }
 
+/**
+ * "Remove them": the others are all in the trust space (the same decision), so the message leaves
+ * to them now, Thunderbird applying these fields before sending. With nobody left, the blocked
+ * recipients are taken out and the message stays open.
+ */
+async function removeBlocked(
+  m: Messenger,
+  tab: ComposeTab,
+  details: ComposeDetails,
+  blocked: readonly RecipientIssue[],
+): Promise<{ cancel: boolean; details?: ComposeDetails }> {
+  const remove = new Set(blocked.map((b) => b.address ?? `raw:${b.raw}`));
+  const kept = {
+    to: withoutAddresses(details.to, remove, parseRecipient, splitRecipientList),
+    cc: withoutAddresses(details.cc, remove, parseRecipient, splitRecipientList),
+    bcc: withoutAddresses(details.bcc, remove, parseRecipient, splitRecipientList),
+  };
+  if (kept.to.length + kept.cc.length + kept.bcc.length > 0) return { cancel: false, details: kept };
+  await m.compose.setComposeDetails(tab.id, kept);
+  return { cancel: true };
+}
+
 export function createBeforeSendListener(deps: GuardDeps): BeforeSendListener {
   const m = deps.messenger;
   const lists = new TrustLists(m, deps.bridge, { testBuild: deps.testBuild ?? false });
@@ -132,14 +163,7 @@ export function createBeforeSendListener(deps: GuardDeps): BeforeSendListener {
     await m.storage.local.set({ [LAST_GUARD_KEY]: record(decision, choice) });
     log("guard.block", { reason: decision.reason, blocked: "blocked" in decision ? decision.blocked.length : 0, choice });
     if (choice === "send-anyway") return { cancel: false };
-    if (choice === "remove" && decision.reason === "untrusted-recipients") {
-      const remove = new Set(decision.blocked.map((b) => b.address ?? `raw:${b.raw}`));
-      await m.compose.setComposeDetails(tab.id, {
-        to: withoutAddresses(details.to, remove, parseRecipient, splitRecipientList),
-        cc: withoutAddresses(details.cc, remove, parseRecipient, splitRecipientList),
-        bcc: withoutAddresses(details.bcc, remove, parseRecipient, splitRecipientList),
-      });
-    }
+    if (choice === "remove" && decision.reason === "untrusted-recipients") return removeBlocked(m, tab, details, decision.blocked);
     return { cancel: true };
   };
 }

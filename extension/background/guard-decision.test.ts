@@ -60,6 +60,15 @@ describe("decideGuard", () => {
       ["hidden@yahoo.fr", "outside-trust-space"],
     ]);
     expect(d.list).toEqual({ date: "2026-11-20", source: "live", testOnly: false });
+    // The recipients "remove them" sends to: the two in the trust space.
+    expect(d.kept).toBe(2);
+  });
+
+  it("counts the recipients kept once each, those only warned about included", () => {
+    const recipients = recipientsOf(["a@chu-lyon.mssante.fr", "A <a@chu-lyon.mssante.fr>", "new@chu-lyon.mssante.fr", "x@gmail.com"]);
+    const d = decideGuard(input({ recipients, directory: { "new@chu-lyon.mssante.fr": "not-found" } }));
+    expect(d).toMatchObject({ action: "block", kept: 2, warnings: [{ address: "new@chu-lyon.mssante.fr" }] });
+    expect(decideGuard(input({ recipients: recipientsOf(["x@gmail.com"]) }))).toMatchObject({ action: "block", kept: 0 });
   });
 
   it("blocks unreadable recipients rather than guessing", () => {

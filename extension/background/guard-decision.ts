@@ -5,7 +5,8 @@
  *   the trust list in use, or under mssante.fr — so a missing list never makes a sender "not MSSanté".
  * - MSSanté sender and no usable trust list (never fetched, bridge down, or an empty list) → block,
  *   explain; nothing to override.
- * - Any recipient outside the trust space, or whose address cannot be read → block, naming them.
+ * - Any recipient outside the trust space, or whose address cannot be read → block, naming them
+ *   and counting the others (the "remove them" choice sends to those).
  * - Recipients in the trust space but not found in the directory → warning only.
  * The I/O around it (compose-guard.ts) gets the list (live or cached), the directory lookups, and
  * asks the user; this file decides.
@@ -46,7 +47,15 @@ export interface RecipientIssue {
 export type GuardDecision =
   | { action: "allow"; reason: "not-mssante-sender" }
   | { action: "allow"; reason: "all-trusted"; warnings: RecipientIssue[]; list: ListInfo }
-  | { action: "block"; reason: "untrusted-recipients"; blocked: RecipientIssue[]; warnings: RecipientIssue[]; list: ListInfo }
+  | {
+      action: "block";
+      reason: "untrusted-recipients";
+      blocked: RecipientIssue[];
+      warnings: RecipientIssue[];
+      list: ListInfo;
+      /** How many recipients are in the trust space: those "remove them" sends the message to. */
+      kept: number;
+    }
   | { action: "block"; reason: "no-trust-list" };
 
 export interface ListInfo {
@@ -102,6 +111,7 @@ export function decideGuard(input: GuardInput): GuardDecision {
   const blocked: RecipientIssue[] = [];
   const warnings: RecipientIssue[] = [];
   const seen = new Set<string>();
+  let kept = 0;
   for (const r of input.recipients) {
     const key = r.address ?? `raw:${r.raw}`;
     if (seen.has(key)) continue;
@@ -110,12 +120,15 @@ export function decideGuard(input: GuardInput): GuardDecision {
       blocked.push({ raw: r.raw, address: null, domain: null, problem: "unreadable" });
     } else if (!trusted.has(r.domain)) {
       blocked.push({ raw: r.raw, address: r.address, domain: r.domain, problem: "outside-trust-space" });
-    } else if (input.directory[r.address] === "not-found") {
-      warnings.push({ raw: r.raw, address: r.address, domain: r.domain, problem: "not-in-directory" });
+    } else {
+      kept++;
+      if (input.directory[r.address] === "not-found") {
+        warnings.push({ raw: r.raw, address: r.address, domain: r.domain, problem: "not-in-directory" });
+      }
     }
   }
   const list: ListInfo = { date: trust.date, source: trust.source, testOnly: trust.testOnly };
-  if (blocked.length) return { action: "block", reason: "untrusted-recipients", blocked, warnings, list };
+  if (blocked.length) return { action: "block", reason: "untrusted-recipients", blocked, warnings, list, kept };
   return { action: "allow", reason: "all-trusted", warnings, list };
 }
 

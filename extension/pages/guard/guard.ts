@@ -1,6 +1,7 @@
 /**
- * The guard dialog: names the recipients outside the trust space and why; the user removes them,
- * goes back to the message, or — ticking an explicit box first — sends this one message anyway.
+ * The guard dialog: names the recipients outside the trust space and why; the user removes them
+ * (the message then leaves at once to the others; with nobody left it stays open), goes back to
+ * the message, or — ticking an explicit box first — sends this one message anyway.
  */
 import type { GuardDecision, RecipientIssue } from "../../background/guard-decision.ts";
 import { send } from "../common/background-api.ts";
@@ -43,6 +44,9 @@ async function main() {
   const listText = t(d.list.source === "live" ? "guardListLive" : "guardListCache", [formatDate(d.list.date)]);
   byId("guard-list").textContent = d.list.testOnly ? `${listText} ${t("guardListTestOnly")}` : listText;
   if (d.list.testOnly) byId("guard-list").dataset.testOnly = "true";
+  // Says what "remove" does: send to the others in the same click, or (nobody left) only remove.
+  byId("guard-remove").textContent = t(d.kept > 0 ? "guardRemoveAndSend" : "guardRemove");
+  byId("guard-remove-note").textContent = t(d.kept > 0 ? "guardRemoveAndSendNote" : "guardRemoveNoneLeft");
   byId("guard-remove").onclick = () => void choose("remove");
   const check = byId<HTMLInputElement>("guard-anyway-check");
   const anyway = byId<HTMLButtonElement>("guard-send-anyway");
