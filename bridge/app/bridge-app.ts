@@ -10,7 +10,7 @@ import { PairingStore } from "../pairing/pairing-store.ts";
 import { formatPairingCode, PairingWindow, PAIRING_WINDOW_MS } from "../pairing/pairing-code.ts";
 import { FileAuditLog, type AuditSink } from "../audit/audit-log.ts";
 import { createLogger, type Logger } from "../log/logger.ts";
-import { BridgeServer } from "../server/ws-server.ts";
+import { BridgeServer, type ListenResult } from "../server/ws-server.ts";
 import { ControlServer, type ControlHandlers } from "../server/control-server.ts";
 import { controlAddress } from "../server/control-protocol.ts";
 import { isExtensionOrigin } from "../pairing/extension-origin.ts";
@@ -122,7 +122,7 @@ export async function startBridge(opts: StartOptions): Promise<RunningBridge> {
       onImportProgress: (p) => server.broadcast("directory.importProgress", p as ImportProgress),
     };
     server = new BridgeServer(ctx);
-    let listened;
+    let listened: ListenResult;
     try {
       listened = await server.listen(opts.config.port);
     } catch (e) {

@@ -173,6 +173,19 @@ function searchJson(index: PackedIndex, query: string, limit: number | undefined
   return JSON.stringify({ query, count: r.results.length, elapsedUs, results: r.results });
 }
 
+/** `directory search --stdin`: one query per line in, its results (or one JSON line) out. */
+async function searchStdin(index: PackedIndex, limit: number | undefined, json: boolean): Promise<void> {
+  const rl = createInterface({ input: process.stdin, crlfDelay: Infinity });
+  for await (const line of rl) {
+    if (json) process.stdout.write(`${searchJson(index, line, limit)}\n`);
+    else {
+      const r = index.search(line, limit);
+      process.stdout.write(`# ${line}: ${r.results.length} result(s)\n`);
+      for (const e of r.results) process.stdout.write(`${describe(e)}\n`);
+    }
+  }
+}
+
 export function registerDirectoryCommands(program: Command): void {
   const dir = program.command("directory").description("the offline MSSanté directory (import, search, lookup)");
   const dbOptions = (c: Command) =>
@@ -206,15 +219,7 @@ export function registerDirectoryCommands(program: Command): void {
     const index = openIndex(o);
     try {
       if (o.stdin) {
-        const rl = createInterface({ input: process.stdin, crlfDelay: Infinity });
-        for await (const line of rl) {
-          if (o.json) process.stdout.write(`${searchJson(index, line, limit)}\n`);
-          else {
-            const r = index.search(line, limit);
-            process.stdout.write(`# ${line}: ${r.results.length} result(s)\n`);
-            for (const e of r.results) process.stdout.write(`${describe(e)}\n`);
-          }
-        }
+        await searchStdin(index, limit, Boolean(o.json));
         return;
       }
       if (o.json) {

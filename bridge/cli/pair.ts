@@ -4,7 +4,7 @@ import { isExtensionOrigin } from "../pairing/extension-origin.ts";
 import { BridgeNotRunning, ControlClient } from "../server/control-client.ts";
 import type { ControlEvent } from "../server/control-protocol.ts";
 import { dataPaths, ensureDataDir } from "../config/data-dir.ts";
-import { acquireInstanceLock, AlreadyRunningError } from "../app/instance-lock.ts";
+import { acquireInstanceLock, AlreadyRunningError, type InstanceLock } from "../app/instance-lock.ts";
 import { PairingStore } from "../pairing/pairing-store.ts";
 import { addDataDirOption, CliError, dataDirFrom, Exit, out } from "./common.ts";
 
@@ -84,7 +84,7 @@ async function unpair(dataDir: string, origin: string | undefined, all: boolean)
     // No bridge running: edit the pairing file ourselves, under the instance lock.
     ensureDataDir(dataDir);
     const p = dataPaths(dataDir);
-    let lock;
+    let lock: InstanceLock;
     try {
       lock = acquireInstanceLock(p.lock);
     } catch (le) {

@@ -5,6 +5,7 @@ import { BridgeError } from "../../shared/protocol/errors.ts";
 import type { BridgeConfig } from "../config/config.ts";
 import { startBridge, type RunningBridge, type StartOptions } from "../app/bridge-app.ts";
 import { AlreadyRunningError } from "../app/instance-lock.ts";
+import type { DemoSetup } from "../demo/demo.ts";
 import { onDemandModuleUrl } from "../platform/child-entry.ts";
 import { createLogger } from "../log/logger.ts";
 import { ensureDataDir } from "../config/data-dir.ts";
@@ -63,7 +64,7 @@ async function start(flags: StartFlags): Promise<number | null> {
   let config = applyStartFlags(configFor(dataDir), flags);
   let extra: Pick<StartOptions, "tokenEnv" | "cardExtra" | "trustExtra"> = {};
   if (config.demo) {
-    let demo;
+    let demo: DemoSetup;
     try {
       // Bundled apart (dist/bridge/demo.mjs): the directory generator and the token maker are not
       // part of the shipped command line, and load only here.

@@ -77,7 +77,14 @@ function printReport(r: StatusReport): void {
       : "Bridge: not running (card read directly)",
   );
   if (r.pairedOrigins) out(`Paired extensions: ${r.pairedOrigins.length ? r.pairedOrigins.join(", ") : "none"}`);
-  const c = r.card;
+  printCard(r.card);
+  printIdentity(r);
+  if (r.pin) out(`PIN: ${r.pin.state}${r.pin.pinPad ? " (PIN pad)" : ""}`);
+  else if (r.pinError) out(`PIN: ${r.pinError}`);
+  printDirectory(r.directory as { source: string; count: number; sourceDate: string | null; stale: boolean } | undefined);
+}
+
+function printCard(c: CardLayerState): void {
   out(`PC/SC: ${c.pcscAvailable ? "available" : "unavailable"}`);
   if (c.readers.length === 0) out("Readers: none");
   for (const rd of c.readers) {
@@ -85,6 +92,9 @@ function printReport(r: StatusReport): void {
     out(`Reader: ${rd.name}${c.boundReader === rd.name ? " (bound)" : ""}: ${card}${rd.atr ? ` (ATR ${rd.atr})` : ""}`);
   }
   if (c.unavailable) out(`Card: unavailable: ${c.unavailable.message}`);
+}
+
+function printIdentity(r: StatusReport): void {
   if (r.identity) {
     const i = r.identity;
     out(
@@ -92,9 +102,9 @@ function printReport(r: StatusReport): void {
     );
     out(`  ${i.idType} ${i.idNumber} (idNat ${i.idNat}), ${i.kind} card, certificate valid until ${i.notAfter}, issuer ${i.issuer}`);
   } else if (r.identityError) out(`Identity: ${r.identityError}`);
-  if (r.pin) out(`PIN: ${r.pin.state}${r.pin.pinPad ? " (PIN pad)" : ""}`);
-  else if (r.pinError) out(`PIN: ${r.pinError}`);
-  const d = r.directory as { source: string; count: number; sourceDate: string | null; stale: boolean } | undefined;
+}
+
+function printDirectory(d: { source: string; count: number; sourceDate: string | null; stale: boolean } | undefined): void {
   if (d)
     out(
       `Directory: ${d.source === "none" ? "none" : `${d.source}, ${d.count} addresses${d.sourceDate ? `, extraction of ${d.sourceDate}` : ""}${d.stale ? " (older than a week: refresh it)" : ""}`}`,

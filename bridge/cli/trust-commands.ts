@@ -12,7 +12,7 @@ import type { ServerTarget, TrustDecision } from "../../shared/domain/trust.ts";
 import { defaultConfig, type BridgeConfig } from "../config/config.ts";
 import { dataPaths, resolveDataDir } from "../config/data-dir.ts";
 import { loadConfig } from "../config/load-config.ts";
-import { cardLogin, createResolver, discoverServers, parseDnsServer, policiesProblem } from "../trust/discover.ts";
+import { cardLogin, createResolver, discoverServers, parseDnsServer, policiesProblem, type SrvResolver } from "../trust/discover.ts";
 import { addressDomain, decideTrust } from "../trust/whitelist.ts";
 import { isUrlSource, WhitelistStore, type LoadedWhitelist } from "../trust/whitelist-store.ts";
 
@@ -159,7 +159,7 @@ export async function runDiscover(address: string, opts: DiscoverCliOptions, io:
     return EXIT.IO;
   }
   const dnsServer = opts.dnsServer ?? config.discovery.dnsServer;
-  let resolver;
+  let resolver: SrvResolver;
   try {
     if (dnsServer) parseDnsServer(dnsServer);
     resolver = createResolver(dnsServer ?? null);

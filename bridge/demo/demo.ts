@@ -15,7 +15,7 @@ import type { Logger } from "../log/logger.ts";
 import type { CardServiceOptions } from "../card/card-service.ts";
 import { loadCardDatabase } from "../card/card-database.ts";
 import { SimulatedCardWatcher } from "../card/simulated-watcher.ts";
-import { makeDemoToken, DEMO_HOLDER } from "./demo-token.ts";
+import { makeDemoToken, DEMO_HOLDER, type DemoToken } from "./demo-token.ts";
 import { extractionStamp, writeExtraction, type FixtureEntry } from "./generator/extraction.ts";
 import { sourceDateFromName } from "../directory/import/import-extraction.ts";
 import { BridgeError, ErrorCode } from "../../shared/protocol/errors.ts";
@@ -108,7 +108,7 @@ export function demoDirOf(dataDir: string): string {
 export async function prepareDemo(dataDir: string, config: BridgeConfig, log: Logger): Promise<DemoSetup> {
   const demoDir = demoDirOf(dataDir);
   log.warn("DEMO mode: simulated card on a SoftHSM token, generated directory, test-only trust list");
-  let token;
+  let token: DemoToken;
   try {
     token = await makeDemoToken(path.join(demoDir, "token"));
   } catch (e) {

@@ -202,7 +202,7 @@ export class OfflineDirectory implements DirectoryService {
         new BridgeError(ErrorCode.IMPORT_FAILED, "This directory index is shared read-only; it is updated by its administrator."),
       );
     }
-    if (this.importing)
+    if (this.importing !== null)
       return Promise.reject(new BridgeError(ErrorCode.IMPORT_IN_PROGRESS, "An import is already running; wait for it to finish."));
     const run = async () => {
       const options: ImportOptions = {

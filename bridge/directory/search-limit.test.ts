@@ -19,7 +19,9 @@ describe("multi-token search with a limit", () => {
     const [header, ...lines] = [...extractionLines({ lines: 8000, seed: 5 })];
     const list = new EntryList();
     const merger = new EntryMerger(readHeader(header!), list);
-    lines.forEach((l, i) => merger.addLine(l, i + 2));
+    lines.forEach((l, i) => {
+      merger.addLine(l, i + 2);
+    });
     const parts = buildIndex(list.entries);
     const meta = {
       formatVersion: INDEX_FORMAT_VERSION,

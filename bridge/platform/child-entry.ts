@@ -44,7 +44,8 @@ function resolveUrl(specifier: string): string {
 
 let tsxUrl: string | null = null;
 function tsx(): string {
-  return (tsxUrl ??= resolveUrl("tsx"));
+  tsxUrl ??= resolveUrl("tsx");
+  return tsxUrl;
 }
 
 /** The child's bundle, whatever this process runs (benchmarks measure what ships). */

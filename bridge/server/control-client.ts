@@ -3,7 +3,7 @@ import net from "node:net";
 import { BridgeError, ErrorCode, type ErrorCodeValue } from "../../shared/protocol/errors.ts";
 import { controlAddress, MAX_CONTROL_LINE, type ControlEvent, type ControlLine } from "./control-protocol.ts";
 
-type DistributiveOmit<T, K extends keyof any> = T extends unknown ? Omit<T, K> : never;
+type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
 import type { ControlRequest } from "./control-protocol.ts";
 
 /** Thrown when no bridge answers on the data directory's control channel. */
@@ -30,8 +30,7 @@ export class ControlClient {
     socket.on("data", (chunk: string) => {
       buf += chunk;
       if (buf.length > 1024 * 1024) socket.destroy();
-      let nl: number;
-      while ((nl = buf.indexOf("\n")) >= 0) {
+      for (let nl = buf.indexOf("\n"); nl >= 0; nl = buf.indexOf("\n")) {
         const line = buf.slice(0, nl);
         buf = buf.slice(nl + 1);
         this.onLine(line);

@@ -86,8 +86,7 @@ export class ControlServer {
         c.destroy();
         return;
       }
-      let nl: number;
-      while ((nl = buf.indexOf("\n")) >= 0) {
+      for (let nl = buf.indexOf("\n"); nl >= 0; nl = buf.indexOf("\n")) {
         const line = buf.slice(0, nl);
         buf = buf.slice(nl + 1);
         if (line.trim()) void this.onLine(line, write);

@@ -21,8 +21,9 @@ function collectKeys(schema: unknown, out: Set<string>, seen = new Set<unknown>(
   }
   for (const k of ["items", "anyOf", "allOf", "oneOf", "not"]) {
     const v = s[k];
-    if (Array.isArray(v)) v.forEach((x) => collectKeys(x, out, seen));
-    else if (v) collectKeys(v, out, seen);
+    if (Array.isArray(v)) {
+      for (const x of v) collectKeys(x, out, seen);
+    } else if (v) collectKeys(v, out, seen);
   }
   return out;
 }

@@ -3,11 +3,12 @@
  * bounds the time it may take, and shapes the result as the schema says.
  */
 import { BridgeError, ErrorCode } from "../../shared/protocol/errors.ts";
-import type { MethodName } from "../../shared/protocol/schemas.ts";
+import type { MethodName, Params } from "../../shared/protocol/schemas.ts";
 import { PKCS11_MANIFEST_NAME } from "../../shared/constants.ts";
 import type { ServerContext } from "./context.ts";
 
-export type Handler = (params: any, ctx: ServerContext) => Promise<unknown>;
+/** A method's handler; session.ts checks the params against the method's schema before calling it. */
+type Handler<M extends MethodName> = (params: Params<M>, ctx: ServerContext) => Promise<unknown>;
 
 export function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
   let timer: NodeJS.Timeout;
@@ -41,7 +42,7 @@ const other = <T>(ctx: ServerContext, p: () => Promise<T>, what: string) =>
 /** Contexts (bridges) with an import under way: one at a time per bridge. */
 const importing = new WeakSet<ServerContext>();
 
-export const handlers: Partial<Record<MethodName, Handler>> = {
+export const handlers: { [M in MethodName]?: Handler<M> } = {
   "bridge.status": async (_p, ctx) => ({
     bridgeVersion: ctx.bridgeVersion,
     demo: ctx.demo,

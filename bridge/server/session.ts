@@ -9,11 +9,21 @@
  */
 import { BridgeError, ErrorCode, type ErrorCodeValue } from "../../shared/protocol/errors.ts";
 import { jsonDepth, MAX_JSON_DEPTH, RequestSchema, type JsonRpcFailure } from "../../shared/protocol/jsonrpc.ts";
-import { Methods, Notifications, type MethodName } from "../../shared/protocol/schemas.ts";
+import { Methods, Notifications, type MethodName, type Params } from "../../shared/protocol/schemas.ts";
 import { checkResult, isMethodName } from "../../shared/protocol/validate.ts";
 import { describeProblem } from "./describe-problem.ts";
 import { PROTOCOL_VERSION, SUPPORTED_PROTOCOL_VERSIONS } from "../../shared/protocol/version.ts";
-import { bridgeProof, clientProof, pairingProof, randomNonce, sameProof, sealSecret } from "../../shared/protocol/proofs.ts";
+import {
+  boundBridgeProof,
+  boundClientProof,
+  bridgeProof,
+  clientProof,
+  pairingProof,
+  randomNonce,
+  sameProof,
+  sealSecret,
+  type ProofBinding,
+} from "../../shared/protocol/proofs.ts";
 import type { ServerContext } from "./context.ts";
 import { handlers } from "./router.ts";
 import { TokenBucket } from "./rate-limit.ts";
@@ -35,9 +45,19 @@ export interface SessionIO {
   close(code: number, reason: string): void;
 }
 
+/** The connection as the client opened it: bound into version 2 proofs. */
+export interface ConnectionBinding {
+  /** The local port the connection came in on. */
+  port: number;
+  /** The Host header of the upgrade request (already checked: a loopback name with our port). */
+  host: string;
+}
+
 export class Session {
   readonly origin: string;
   authenticated = false;
+  /** The protocol version agreed in session.hello (it decides which proofs are checked). */
+  private version = 0;
   private clientNonce: string | null = null;
   private bridgeNonce: string | null = null;
   private pairingNonce: string | null = null;
@@ -53,6 +73,7 @@ export class Session {
     private readonly ctx: ServerContext,
     origin: string,
     private readonly io: SessionIO,
+    private readonly connection: ConnectionBinding,
   ) {
     this.origin = origin;
     const rps = Math.max(1, ctx.limits.requestsPerSecond);
@@ -182,18 +203,19 @@ export class Session {
     this.io.send(JSON.stringify(f));
   }
 
-  private async dispatch(method: MethodName, params: any): Promise<unknown> {
+  /** `params` has been checked against the method's schema (onText), hence the casts to its Params. */
+  private async dispatch(method: MethodName, params: object): Promise<unknown> {
     switch (method) {
       case "session.hello":
-        return this.hello(params);
+        return this.hello(params as Params<"session.hello">);
       case "session.authenticate":
-        return this.authenticate(params);
+        return this.authenticate(params as Params<"session.authenticate">);
       case "pairing.begin":
         return this.pairingBegin();
       case "pairing.complete":
-        return this.pairingComplete(params);
+        return this.pairingComplete(params as Params<"pairing.complete">);
       default: {
-        const h = handlers[method];
+        const h = handlers[method] as ((p: object, ctx: ServerContext) => Promise<unknown>) | undefined;
         if (!h) throw new BridgeError(ErrorCode.METHOD_NOT_FOUND, "Method not available in this bridge.");
         return h(params, this.ctx);
       }
@@ -214,17 +236,44 @@ export class Session {
       );
     }
     const paired = this.ctx.pairing.isPaired(this.origin);
+    this.version = Math.max(...shared);
     this.clientNonce = p.clientNonce;
     this.bridgeNonce = randomNonce();
+    if (this.version < 2) {
+      // An extension from before version 2: served (docs/protocol.md), but its proofs do not bind the port.
+      this.ctx.log.warn("extension speaks protocol 1: its proofs are not bound to the port; update the extension", {
+        origin: this.origin,
+      });
+    }
     return {
-      protocolVersion: Math.max(...shared),
+      protocolVersion: this.version,
       bridgeVersion: this.ctx.bridgeVersion,
       capabilities: [...CAPABILITIES],
       demo: this.ctx.demo,
       paired,
       bridgeNonce: this.bridgeNonce,
-      bridgeProof: paired ? await bridgeProof(this.ctx.pairing.secret(), p.clientNonce, this.bridgeNonce, this.origin) : null,
+      bridgeProof: await this.proveBridge(p.clientNonce, this.bridgeNonce, paired),
     };
+  }
+
+  private binding(): ProofBinding {
+    return { origin: this.origin, port: this.connection.port, host: this.connection.host };
+  }
+
+  /**
+   * Version 2: always a proof, bound to the connection and covering `paired` (so "not paired" is a
+   * claim only this bridge can make). Version 1: a proof only when paired, as before.
+   */
+  private async proveBridge(clientNonce: string, bridgeNonce: string, paired: boolean): Promise<string | null> {
+    const secret = this.ctx.pairing.secret();
+    if (this.version >= 2) return boundBridgeProof(secret, clientNonce, bridgeNonce, this.binding(), paired);
+    return paired ? bridgeProof(secret, clientNonce, bridgeNonce, this.origin) : null;
+  }
+
+  private expectedClientProof(clientNonce: string, bridgeNonce: string): Promise<string> {
+    const secret = this.ctx.pairing.secret();
+    if (this.version >= 2) return boundClientProof(secret, clientNonce, bridgeNonce, this.binding());
+    return clientProof(secret, clientNonce, bridgeNonce, this.origin);
   }
 
   private async authenticate(p: { clientProof: string }) {
@@ -243,7 +292,7 @@ export class Session {
     const clientNonce = this.clientNonce;
     const bridgeNonce = this.bridgeNonce;
     this.clientNonce = this.bridgeNonce = null;
-    const expected = await clientProof(this.ctx.pairing.secret(), clientNonce, bridgeNonce, this.origin);
+    const expected = await this.expectedClientProof(clientNonce, bridgeNonce);
     if (!sameProof(expected, p.clientProof)) {
       this.ctx.authBackoff.fail(this.origin);
       this.ctx.log.warn("authentication failed", { origin: this.origin });

@@ -13,7 +13,7 @@ import { MAX_MESSAGE_BYTES } from "../../shared/protocol/jsonrpc.ts";
 import type { NotificationName, NotificationParams } from "../../shared/protocol/schemas.ts";
 import { checkNotification } from "../../shared/protocol/validate.ts";
 import { checkHost, checkOrigin } from "./upgrade-checks.ts";
-import { CloseCode, Session } from "./session.ts";
+import { CloseCode, Session, type ConnectionBinding } from "./session.ts";
 import type { ServerContext } from "./context.ts";
 
 const PING_INTERVAL_MS = 30_000;
@@ -149,12 +149,14 @@ export class BridgeServer {
     }
     if (pathname !== WS_PATH) {
       this.refusals.refused("refused-path", origin ?? null);
-      return refuse(socket, 404, "Not Found");
+      refuse(socket, 404, "Not Found");
+      return;
     }
     const host = checkHost(req.headers.host, this.boundPort);
     if (!host.ok) {
       this.refusals.refused("refused-host", origin ?? null, host.reason);
-      return refuse(socket, 403, "Forbidden");
+      refuse(socket, 403, "Forbidden");
+      return;
     }
     const orig = checkOrigin(origin, {
       isPaired: (o) => this.ctx.pairing.isPaired(o),
@@ -163,11 +165,13 @@ export class BridgeServer {
     });
     if (!orig.ok) {
       this.refusals.refused("refused-origin", origin ?? null, orig.reason);
-      return refuse(socket, 403, "Forbidden");
+      refuse(socket, 403, "Forbidden");
+      return;
     }
     if (this.sessions.size + this.pending >= this.ctx.limits.maxConnections) {
       this.refusals.refused("refused-busy", origin ?? null, "connection cap reached");
-      return refuse(socket, 503, "Service Unavailable");
+      refuse(socket, 503, "Service Unavailable");
+      return;
     }
     // ws answers an invalid handshake (bad key, version) itself and never calls back: release the
     // slot when the socket goes away too, or such requests would fill the cap for good.
@@ -181,19 +185,26 @@ export class BridgeServer {
     };
     socket.once("close", release);
     (socket as Socket).setNoDelay?.(true);
+    // What the client connected to, bound into version 2 proofs: a relay on another port cannot pass them.
+    const binding = { port: (socket as Socket).localPort ?? this.boundPort, host: (req.headers.host ?? "").toLowerCase() };
     this.wss.handleUpgrade(req, socket, head, (ws) => {
       release();
-      this.onConnection(ws, origin!);
+      this.onConnection(ws, origin!, binding);
     });
   }
 
-  private onConnection(ws: WebSocket, origin: string): void {
-    const session = new Session(this.ctx, origin, {
-      send: (text) => {
-        if (ws.readyState === ws.OPEN) ws.send(text);
+  private onConnection(ws: WebSocket, origin: string, binding: ConnectionBinding): void {
+    const session = new Session(
+      this.ctx,
+      origin,
+      {
+        send: (text) => {
+          if (ws.readyState === ws.OPEN) ws.send(text);
+        },
+        close: (code, reason) => ws.close(code, reason),
       },
-      close: (code, reason) => ws.close(code, reason),
-    });
+      binding,
+    );
     this.sessions.add(session);
     this.sockets.set(session, ws);
     let alive = true;

@@ -22,7 +22,7 @@ import {
   CKO_PRIVATE_KEY,
 } from "./pkcs11-flags.ts";
 import { applyFakeFlags, type Pkcs11TestFake } from "./pkcs11-test-fake.ts";
-import { pickCardSlot, slotsOfReader, trimPkcs11 } from "./slot-match.ts";
+import { pickCardSlot, slotsOfReader, trimPkcs11, type CardSlotPick } from "./slot-match.ts";
 import type { BoundReader, CertificateRead, TokenFlagsRead, TokenInfo } from "./worker-protocol.ts";
 
 export const CPS_AUTH_CERT_LABEL = "Certificat d'Authentification CPS";
@@ -298,7 +298,7 @@ export class Pkcs11Reader {
         );
       return certificates.get(i)!;
     };
-    let pick;
+    let pick: CardSlotPick;
     try {
       pick = pickCardSlot(tokens.length, inBoundReader, (i) => certificateOf(i) !== null);
     } catch (e) {

@@ -93,7 +93,10 @@ describe("pickCardSlot", () => {
 
   it("in the bound reader: other tokens are not even looked at once one has a certificate", () => {
     const asked: number[] = [];
-    pickCardSlot(3, true, (i) => (asked.push(i), i === 0));
+    pickCardSlot(3, true, (i) => {
+      asked.push(i);
+      return i === 0;
+    });
     expect(asked).toEqual([0]);
   });
 

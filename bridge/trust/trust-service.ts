@@ -104,7 +104,7 @@ export class TrustSpace implements TrustService {
 
   /** Re-reads the source; on failure keeps the list it has (or the cache). Concurrent calls share one refresh. */
   refresh(): Promise<LoadedWhitelist | null> {
-    if (this.refreshing) return this.refreshing;
+    if (this.refreshing !== null) return this.refreshing;
     this.lastAttemptAt = Date.now();
     this.refreshing = (async () => {
       try {

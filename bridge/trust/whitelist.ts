@@ -41,6 +41,17 @@ function isoDate(value: unknown): string | null {
   return Number.isNaN(d.getTime()) ? null : d.toISOString();
 }
 
+/** Collects the text of each Nom of one Domaine element (a Nom is text, a number, or an element with text). */
+function collectNoms(dom: Record<string, unknown>, out: string[]): void {
+  const nom = dom.Nom;
+  for (const n of Array.isArray(nom) ? nom : [nom]) {
+    if (typeof n === "string" || typeof n === "number") out.push(String(n));
+    else if (n && typeof n === "object" && typeof (n as Record<string, unknown>)["#text"] === "string") {
+      out.push((n as Record<string, string>)["#text"]!);
+    }
+  }
+}
+
 /** Collects the text of every Nom directly under a Domaine, wherever the Domaine sits (//Domaine/Nom). */
 function collectDomainNames(node: unknown, out: string[], depth = 0): void {
   if (depth > 32 || node === null || typeof node !== "object") return;
@@ -53,13 +64,7 @@ function collectDomainNames(node: unknown, out: string[], depth = 0): void {
     if (key === "Domaine") {
       for (const dom of Array.isArray(value) ? value : [value]) {
         if (dom === null || typeof dom !== "object") continue;
-        const nom = (dom as Record<string, unknown>).Nom;
-        for (const n of Array.isArray(nom) ? nom : [nom]) {
-          if (typeof n === "string" || typeof n === "number") out.push(String(n));
-          else if (n && typeof n === "object" && typeof (n as Record<string, unknown>)["#text"] === "string") {
-            out.push((n as Record<string, string>)["#text"]!);
-          }
-        }
+        collectNoms(dom as Record<string, unknown>, out);
         collectDomainNames(dom, out, depth + 1);
       }
     } else {

@@ -61,7 +61,9 @@ export function distinctRanks(values: string[]): Uint32Array {
     .map((_, i) => i)
     .sort((a, b) => frenchCollator.compare(values[a]!, values[b]!) || (values[a]! < values[b]! ? -1 : values[a]! > values[b]! ? 1 : 0));
   const rank = new Uint32Array(values.length);
-  byText.forEach((id, r) => (rank[id] = r));
+  byText.forEach((id, r) => {
+    rank[id] = r;
+  });
   return rank;
 }
 
@@ -71,7 +73,7 @@ export function distinctRanks(values: string[]): Uint32Array {
  * import, since the caches and the dictionary keep ~400,000 of them).
  */
 function own(s: string): string {
-  return s.length < 13 ? s : (` ${s}`).slice(1); // V8 copies slices shorter than 13 anyway
+  return s.length < 13 ? s : ` ${s}`.slice(1); // V8 copies slices shorter than 13 anyway
 }
 
 /** A distinct-value record's key count before its keys are computed (a name taken over from a part). */
@@ -618,7 +620,9 @@ export class IndexBuilder {
     const emails = members.map((p) => this.emailAt(p));
     // Equal e-mails (by collation) keep the order of first appearance, as a stable sort would.
     const byEmail = members.map((_, i) => i).sort((x, y) => frenchCollator.compare(emails[x]!, emails[y]!) || x - y);
-    byEmail.forEach((i, r) => (rank[members[i]!] = r));
+    byEmail.forEach((i, r) => {
+      rank[members[i]!] = r;
+    });
     return rank;
   }
 

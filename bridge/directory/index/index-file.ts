@@ -83,7 +83,9 @@ export function writeIndexFile(target: string, parts: IndexParts, meta: IndexMet
       while (done < b.length) done += writeSync(fd, b, done, b.length - done, pos + done);
     };
     writeAll(head, 0);
-    SECTIONS.forEach((s, i) => writeAll(bodies[i]!, sections[s][0]));
+    SECTIONS.forEach((s, i) => {
+      writeAll(bodies[i]!, sections[s][0]);
+    });
     writeAll(TRAILER, off);
     fsyncSync(fd);
     closeSync(fd);

@@ -11,6 +11,7 @@
 import type { DirectoryEntry } from "../../../shared/domain/directory-entry.ts";
 import { DEFAULT_SEARCH_LIMIT, MAX_SEARCH_LIMIT } from "../../../shared/domain/directory-entry.ts";
 import { decodeEntry, toDirectoryEntry, type StoredEntry } from "../search/entry.ts";
+import { identifierKeys } from "../search/identifier.ts";
 import { normalizeIdNat, parseQuery, type QueryToken } from "../search/normalize.ts";
 import { normalizeAddress } from "../../../shared/domain/address.ts";
 import { Code, firstMatchedPlace, idOfKey, rankClass, rankKey, TopK, WORST_CLASS } from "../search/rank.ts";
@@ -156,7 +157,8 @@ export class PackedIndex {
    * initial) other fields. Four passes over a prefix range, the cost that matters for short prefixes.
    * Stops as soon as fn returns true.
    */
-  private eachList(plan: TokenPlan, fn: (a: number, b: number, code: number) => boolean | void): void {
+  // biome-ignore lint/complexity/noExcessiveCognitiveComplexity: the posting-list walk of every search token, one loop nest on the hottest path of search
+  private eachList(plan: TokenPlan, fn: (a: number, b: number, code: number) => boolean): void {
     const ps = this.data.postStart;
     for (const f of SURNAME_FIELDS) {
       const code = codeOf(f, true);
@@ -228,6 +230,7 @@ export class PackedIndex {
         if (!top.offer(id)) break;
         if (!codes.has(id)) codes.set(id, code);
       }
+      return false;
     });
     if (!done && phaseClass >= 0) flush();
     return out.slice(0, k);
@@ -252,6 +255,7 @@ export class PackedIndex {
     const top = new TopK(k);
     const streamedCode = new Map<number, number>();
     const nm = maps.length;
+    // biome-ignore lint/complexity/noExcessiveCognitiveComplexity: the inner loop of every multi-word search, run per posting and per word; kept inline on the hottest path of search
     this.eachList(plans[streamed]!, (a, b, code) => {
       const sc = rankClass(code);
       // The best key any id of this list can get is floor + id: ids at or past `limit` cannot enter.
@@ -280,12 +284,15 @@ export class PackedIndex {
           if (top.full) limit = top.worst - floor;
         }
       }
+      return false;
     });
     return top.items.map((key) => {
       const id = idOfKey(key);
       const codes = new Array<number>(plans.length);
       codes[streamed] = streamedCode.get(id) ?? Code.OTHER;
-      marked.forEach((pi, j) => (codes[pi] = (maps[j]![id]! & 7) - 1));
+      marked.forEach((pi, j) => {
+        codes[pi] = (maps[j]![id]! & 7) - 1;
+      });
       return { id, codes };
     });
   }
@@ -305,26 +312,48 @@ export class PackedIndex {
     return decodeEntry(this.data.readEntryText(id));
   }
 
+  /**
+   * A query that is a national identifier (search/identifier.ts): the mailboxes of that idNat,
+   * through the exact lookup table, in tie-break order. Ordinary queries cost one regular expression.
+   */
+  private identifierHits(query: string): { id: number; entry: StoredEntry }[] {
+    for (const key of identifierKeys(query)) {
+      const found = this.hashLookup(this.data.idNatHash, this.data.idNatIds, key)
+        .sort((a, b) => a - b)
+        .map((id) => ({ id, entry: this.readEntry(id) }))
+        .filter((h) => h.entry.idNat === key);
+      if (found.length) return found;
+    }
+    return [];
+  }
+
   search(query: string, limit = DEFAULT_SEARCH_LIMIT): SearchResult {
     const k = Math.max(1, Math.min(MAX_SEARCH_LIMIT, Math.floor(limit) || DEFAULT_SEARCH_LIMIT));
     const tokens = parseQuery(query);
     if (tokens.length === 0 || this.count === 0) return { results: [], matchedOtherFields: false, fuzzy: false };
+    // The person a typed identifier names comes first, then the usual results.
+    const byId = this.identifierHits(query);
     let fuzzy = false;
     let hits = this.run(tokens, k, false);
-    if (hits.length === 0 && tokens.some((t) => t.text.length >= TYPO_MIN_LENGTH)) {
+    if (hits.length === 0 && byId.length === 0 && tokens.some((t) => t.text.length >= TYPO_MIN_LENGTH)) {
       hits = this.run(tokens, k, true);
       fuzzy = hits.length > 0;
     }
-    let matchedOtherFields = false;
-    const results = hits.map((h) => {
+    // The identifier is a field other than name and e-mail (an autocomplete must not filter on those).
+    let matchedOtherFields = byId.length > 0;
+    const shown = new Set(byId.map((h) => h.id));
+    const results = byId.map((h) => toDirectoryEntry(h.entry));
+    for (const h of hits) {
+      if (results.length >= k) break;
+      if (shown.has(h.id)) continue;
       const e = this.readEntry(h.id);
       // Place-level matching only concerns tokens that matched a descriptive field.
       const placeTokens = h.prefixes.filter((_, i) => h.codes[i] === Code.OTHER);
       if (placeTokens.length) matchedOtherFields = true;
       const place = placeTokens.length ? firstMatchedPlace(e.places, placeTokens) : 0;
-      return toDirectoryEntry(e, place);
-    });
-    return { results, matchedOtherFields, fuzzy };
+      results.push(toDirectoryEntry(e, place));
+    }
+    return { results: results.slice(0, k), matchedOtherFields, fuzzy };
   }
 
   private hashLookup(hashes: Uint32Array, ids: Uint32Array, key: string): number[] {

@@ -46,7 +46,13 @@ export function serverWords(query: string): string[][] {
   const meaningful = words.filter((w) => !STOPWORDS.has(foldText(w[0]!)));
   const kept = meaningful.length > 0 ? meaningful : words;
   const seen = new Set<string>();
-  return kept.filter((w) => (seen.has(w[0]!) ? false : (seen.add(w[0]!), true))).slice(0, MAX_WORDS);
+  return kept
+    .filter((w) => {
+      if (seen.has(w[0]!)) return false;
+      seen.add(w[0]!);
+      return true;
+    })
+    .slice(0, MAX_WORDS);
 }
 
 function isAscii(s: string): boolean {

@@ -21,6 +21,7 @@ function charClass(s: string, i: number): number {
 /** Part boundaries of the current word, as offsets into its joined form (reused, not reallocated). */
 const cuts: number[] = [];
 
+// biome-ignore lint/complexity/noExcessiveCognitiveComplexity: one character-by-character pass, run on every field of every entry of a 500k-line import; its state (parts, joined form, saint) lives in local variables
 export function fieldTokens(value: string, joinAll = false, dropStopwords = false, expandSaint = false): string[] {
   const s = foldText(value);
   const n = s.length;

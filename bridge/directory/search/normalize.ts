@@ -175,7 +175,11 @@ export function parseQuery(query: string, maxTokens = MAX_QUERY_TOKENS): QueryTo
   const kept = meaningful.length > 0 ? meaningful : tokens;
   // Duplicate tokens add nothing to an AND.
   const seen = new Set<string>();
-  const unique = kept.filter((t) => (seen.has(t.text) ? false : (seen.add(t.text), true)));
+  const unique = kept.filter((t) => {
+    if (seen.has(t.text)) return false;
+    seen.add(t.text);
+    return true;
+  });
   return unique.slice(0, maxTokens);
 }
 
