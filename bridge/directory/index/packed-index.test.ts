@@ -341,6 +341,48 @@ describe("results", () => {
   });
 });
 
+describe("search by a national identifier", () => {
+  const anne = ["anne.lefevre-durand@chu-lyon.mssante.fr", "anne.lefevre-durand@medecin.mssante.fr"];
+  // A mailbox whose descriptive fields hold the number: an ordinary result of the same query.
+  const noted: StoredEntry = {
+    email: "rpps.registre@ars.mssante.fr",
+    type: "ORG",
+    surname: null,
+    givenName: null,
+    civility: null,
+    profession: null,
+    specialty: null,
+    idNat: null,
+    places: [place("LYON", "69003", "ARS", { service: "Dossier 10000000002" })],
+  };
+  const withNoted = makeIndex([...entries, noted]);
+
+  it("an RPPS typed alone, or the whole idNat, gives that professional's mailboxes (the ordinary search finds none)", () => {
+    expect(emails("10000000002").sort()).toEqual(anne);
+    expect(emails("810000000002").sort()).toEqual(anne);
+    expect(emails(" 100 0000 0002 ").sort()).toEqual(anne);
+    expect(idx.search("10000000002")).toMatchObject({ matchedOtherFields: true, fuzzy: false });
+  });
+
+  it("puts them first, in the usual tie-break order, then the usual results, within the limit", () => {
+    const r = withNoted.search("10000000002");
+    expect(r.results.map((e) => e.email)).toEqual([...anne.slice().sort(), "rpps.registre@ars.mssante.fr"]);
+    expect(withNoted.search("10000000002", 1).results.map((e) => e.email)).toEqual([r.results[0]!.email]);
+  });
+
+  it("an identifier nobody has: the usual results only, the typo pass as before", () => {
+    expect(emails("899999999999")).toEqual([]);
+    expect(withNoted.search("10000000002").results).toHaveLength(3);
+    // Nobody has 810000000003: the typo pass runs as for any query (one edit from the noted number).
+    expect(withNoted.search("10000000003")).toMatchObject({ fuzzy: true, results: [{ email: "rpps.registre@ars.mssante.fr" }] });
+  });
+
+  it("only a query that is the identifier alone: with other words it is an ordinary token", () => {
+    expect(withNoted.search("10000000002 lyon").results.map((e) => e.email)).toEqual(["rpps.registre@ars.mssante.fr"]);
+    expect(emails("dupont marc")).toEqual(["marc.dupont@medecin.mssante.fr"]);
+  });
+});
+
 describe("lookups", () => {
   it("by idNat or RPPS alone gives every mailbox of the professional", () => {
     const byIdNat = idx
