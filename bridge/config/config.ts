@@ -3,6 +3,7 @@
  * Paths and URLs come only from here (never from a WebSocket client).
  */
 import { DEFAULT_PORT } from "../../shared/constants.ts";
+import type { CardLoginName } from "../../shared/domain/trust.ts";
 
 export interface LdapConfig {
   url: string; // ldap://… or ldaps://…
@@ -32,6 +33,13 @@ export interface OperatorPolicy {
   /** Which front a card login uses, and SMTP auth method for Thunderbird (7 External by default). */
   cardFront: "certificate" | "psc";
   smtpAuthMethod: number;
+  /**
+   * The IMAP user name a card login is given, which Thunderbird sends as the SASL EXTERNAL
+   * authorisation id: the mailbox address (default: it names the mailbox, for a server that
+   * authorises the card's holder for mailboxes) or the card's idNat (a standard server that takes
+   * the user from the certificate and refuses any other authorisation id). docs/extension.md.
+   */
+  cardLoginName?: CardLoginName;
 }
 
 export interface BridgeConfig {

@@ -216,9 +216,23 @@ describe("cardLogin (what discovery.discover answers the extension)", () => {
       submission: targets[2], // unconfirmed, but the only one: the extension asks the user
       imapAuthMethod: 7,
       smtpAuthMethod: 7,
+      loginName: "address",
     });
     const psc = cardLogin(targets, [{ domain: "a.test", cardFront: "psc", smtpAuthMethod: 1 }], "a.test");
-    expect(psc).toEqual({ front: "psc", imap: targets[0], submission: null, imapAuthMethod: 7, smtpAuthMethod: 1 });
+    expect(psc).toEqual({ front: "psc", imap: targets[0], submission: null, imapAuthMethod: 7, smtpAuthMethod: 1, loginName: "address" });
+  });
+
+  it("carries the policy's login name (the IMAP user name), the address when the policy says none", () => {
+    const targets = [t("imap", "c.a.test", "certificate"), t("submission", "s.a.test", "certificate")];
+    const policies = [
+      { domain: "*", cardFront: "certificate" as const, smtpAuthMethod: 7 },
+      { domain: "a.test", cardFront: "certificate" as const, smtpAuthMethod: 7, cardLoginName: "idNat" as const },
+      { domain: "b.test", cardFront: "certificate" as const, smtpAuthMethod: 7, cardLoginName: "address" as const },
+    ];
+    expect(cardLogin(targets, policies, "a.test").loginName).toBe("idNat");
+    expect(cardLogin(targets, policies, "sub.a.test").loginName).toBe("idNat");
+    expect(cardLogin(targets, policies, "b.test").loginName).toBe("address");
+    expect(cardLogin(targets, policies, "c.test").loginName).toBe("address");
   });
 
   it("checks configured policies and says what is wrong", () => {
@@ -233,6 +247,16 @@ describe("cardLogin (what discovery.discover answers the extension)", () => {
         { domain: "a.test", cardFront: "cert", smtpAuthMethod: 7 },
       ]),
     ).toMatch(/\[1\]\.cardFront/);
+    // Thunderbird 153 sends no AUTHENTICATE with an empty user name (test/e2e/login-names.test.ts).
+    expect(policiesProblem([{ domain: "*", cardFront: "certificate", smtpAuthMethod: 7, cardLoginName: "none" }])).toMatch(
+      /cardLoginName cannot be "none".*use "idNat"/,
+    );
+    for (const name of ["address", "idNat"])
+      expect(policiesProblem([{ domain: "*", cardFront: "certificate", smtpAuthMethod: 7, cardLoginName: name }])).toBeNull();
+    for (const bad of ["email", "idnat", "", null, 1])
+      expect(policiesProblem([{ domain: "*", cardFront: "certificate", smtpAuthMethod: 7, cardLoginName: bad }]), String(bad)).toMatch(
+        /\[0\]\.cardLoginName/,
+      );
     for (const bad of [0, 11, 7.5, "7"])
       expect(policiesProblem([{ domain: "*", cardFront: "psc", smtpAuthMethod: bad }]), String(bad)).toMatch(/smtpAuthMethod/);
   });

@@ -232,7 +232,8 @@ export function chooseTargets(targets: ServerTarget[], loginMethod: "card", poli
 
 /**
  * Thunderbird's IMAP auth method for a card login: External (7), the card's certificate in TLS and
- * then SASL EXTERNAL, whatever the front.
+ * then SASL EXTERNAL, whatever the front. The IMAP user name (the authorisation id Thunderbird
+ * sends) is the policy's cardLoginName, the address by default.
  */
 export const CARD_IMAP_AUTH_METHOD = 7;
 
@@ -248,23 +249,33 @@ export function cardLogin(targets: ServerTarget[], policies: OperatorPolicy[], d
     submission: c.submission,
     imapAuthMethod: CARD_IMAP_AUTH_METHOD,
     smtpAuthMethod: c.policy.smtpAuthMethod,
+    loginName: c.policy.cardLoginName ?? "address",
   };
 }
 
+const LOGIN_NAMES: ReadonlySet<unknown> = new Set(["address", "idNat"]);
+
 /**
  * What is wrong with configured operator policies (config discovery.policies), or null. Each is
- * { domain: "*" | a domain suffix, cardFront: "certificate" | "psc", smtpAuthMethod: 1..10 }.
+ * { domain: "*" | a domain suffix, cardFront: "certificate" | "psc", smtpAuthMethod: 1..10,
+ * cardLoginName?: "address" | "idNat" }.
  */
 export function policiesProblem(policies: unknown): string | null {
   if (!Array.isArray(policies)) return "discovery.policies must be a list";
   for (const [i, p] of policies.entries()) {
     const at = `discovery.policies[${i}]`;
     if (!p || typeof p !== "object") return `${at} must be an object { domain, cardFront, smtpAuthMethod }`;
-    const { domain, cardFront, smtpAuthMethod } = p as Record<string, unknown>;
+    const { domain, cardFront, smtpAuthMethod, cardLoginName } = p as Record<string, unknown>;
     if (typeof domain !== "string" || !domain.trim()) return `${at}.domain must be "*" or a domain`;
     if (cardFront !== "certificate" && cardFront !== "psc") return `${at}.cardFront must be "certificate" or "psc"`;
     if (typeof smtpAuthMethod !== "number" || !Number.isInteger(smtpAuthMethod) || smtpAuthMethod < 1 || smtpAuthMethod > 10) {
       return `${at}.smtpAuthMethod must be a Thunderbird auth method from 1 to 10 (7 = External, the card's certificate)`;
+    }
+    if (cardLoginName === "none") {
+      return `${at}.cardLoginName cannot be "none": with no user name Thunderbird sends no login at all; use "idNat" for a server that takes the user from the certificate`;
+    }
+    if (cardLoginName !== undefined && !LOGIN_NAMES.has(cardLoginName)) {
+      return `${at}.cardLoginName must be "address" (the mailbox address) or "idNat" (the card's identifier)`;
     }
   }
   return null;

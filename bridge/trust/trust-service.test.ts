@@ -104,6 +104,7 @@ describe("TrustSpace", () => {
         submission: expect.objectContaining({ host: "smtp.cert.op.test", front: "certificate" }),
         imapAuthMethod: 7,
         smtpAuthMethod: 7,
+        loginName: "address",
       });
     });
 

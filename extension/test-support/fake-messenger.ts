@@ -62,6 +62,8 @@ const frMessages = JSON.parse(readFileSync(path.join(here, "..", "_locales", "fr
 export interface FakeAccount {
   accountId: string;
   req: CreateAccountRequest;
+  /** The IMAP user name: the request's, else the address, at creation; then setImapUsername's. */
+  username: string;
   paused: boolean;
   held: boolean;
 }
@@ -82,6 +84,10 @@ export class FakeMssAccounts implements MssAccountsApi {
   /** Fingerprints of certificates NSS can see (the card's, once its module is loaded). */
   visibleCerts = new Set<string>();
   failCreate: { code: string; message: string } | null = null;
+  /** IMAP user names the server refuses (verifyLogon answers login-refused), like a standard Dovecot the address. */
+  refusedUsernames = new Set<string>();
+  /** Every user name verifyLogon was tried with, in order. */
+  loggedInAs: string[] = [];
   private next = 1;
 
   private summary(a: FakeAccount): AccountSummary {
@@ -89,7 +95,7 @@ export class FakeMssAccounts implements MssAccountsApi {
       accountId: a.accountId,
       email: a.req.email,
       realName: a.req.realName,
-      imap: { ...a.req.imap, username: a.req.email },
+      imap: { ...a.req.imap, username: a.username },
       smtp: { ...a.req.smtp, username: a.req.email, key: `smtp${a.accountId}` },
       paused: a.paused,
       held: a.held,
@@ -134,28 +140,50 @@ export class FakeMssAccounts implements MssAccountsApi {
 
   async createOrRepairAccount(
     req: CreateAccountRequest,
-  ): Promise<ExperimentResult<{ accountId: string; action: "created" | "repaired" | "unchanged"; changes: AccountChange[] }>> {
+  ): Promise<
+    ExperimentResult<{ accountId: string; action: "created" | "repaired" | "unchanged"; changes: AccountChange[]; imapUsername: string }>
+  > {
     this.calls.push("createOrRepairAccount");
     if (this.failCreate) return { ok: false, ...this.failCreate };
     const { confirmedRepair, ...settings } = req;
     const a = this.find(req);
     if (a) {
+      // Like the Experiment: an existing account keeps its IMAP user name (never part of a repair).
       const changes = this.diff(a, req);
-      if (!changes.length) return { ok: true, accountId: a.accountId, action: "unchanged", changes };
+      if (!changes.length) return { ok: true, accountId: a.accountId, action: "unchanged", changes, imapUsername: a.username };
       const ok = confirmedRepair?.accountId === a.accountId && changes.every((c) => confirmedRepair.fields.includes(c.field));
       if (!ok) return { ok: false, code: "repair-not-confirmed", message: "not confirmed" };
       a.req = structuredClone(settings);
-      return { ok: true, accountId: a.accountId, action: "repaired", changes };
+      return { ok: true, accountId: a.accountId, action: "repaired", changes, imapUsername: a.username };
     }
     const accountId = `account${this.next++}`;
-    this.accounts.push({ accountId, req: structuredClone(settings), paused: false, held: false });
-    return { ok: true, accountId, action: "created", changes: [{ field: "account.created", from: null, to: req.email }] };
+    const username = req.imap.username || req.email;
+    this.accounts.push({ accountId, req: structuredClone(settings), username, paused: false, held: false });
+    return {
+      ok: true,
+      accountId,
+      action: "created",
+      changes: [{ field: "account.created", from: null, to: req.email }],
+      imapUsername: username,
+    };
+  }
+
+  async setImapUsername(accountId: string, username: string) {
+    this.calls.push("setImapUsername");
+    const a = this.accounts.find((x) => x.accountId === accountId);
+    if (!a) return { ok: false as const, code: "unknown-account", message: "no such account" };
+    const from = a.username;
+    a.username = username;
+    return { ok: true as const, changed: from !== username, from, to: username };
   }
 
   async verifyLogon(accountId: string) {
     this.calls.push("verifyLogon");
-    if (!this.accounts.some((a) => a.accountId === accountId))
-      return { ok: false as const, code: "unknown" as VerifyFailure, message: "no such account" };
+    const a = this.accounts.find((x) => x.accountId === accountId);
+    if (!a) return { ok: false as const, code: "unknown" as VerifyFailure, message: "no such account" };
+    this.loggedInAs.push(a.username);
+    if (this.refusedUsernames.has(a.username))
+      return { ok: false as const, code: "login-refused" as VerifyFailure, message: "the server refused the login (status 0x80004005)" };
     return structuredClone(this.verifyResult);
   }
 

@@ -21,6 +21,9 @@ export type Front = ServerTarget["front"];
  */
 export type CardLogin = Static<typeof CardLoginSchema>;
 
+/** The IMAP user name of a card login (the SASL EXTERNAL authorisation id Thunderbird sends). */
+export type CardLoginName = NonNullable<CardLogin["loginName"]>;
+
 /** What discovery answers, as the protocol carries it: cardLogin may be missing (older bridges). */
 export type DiscoveryMessage = Static<typeof DiscoverySchema>;
 

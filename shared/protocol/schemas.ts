@@ -163,6 +163,13 @@ export const CardLoginSchema = Type.Object({
   submission: Nullable(ServerTargetSchema),
   imapAuthMethod: Type.Integer({ minimum: 1, maximum: 10 }),
   smtpAuthMethod: Type.Integer({ minimum: 1, maximum: 10 }),
+  /**
+   * The IMAP user name the card login uses, which Thunderbird sends as the SASL EXTERNAL
+   * authorisation id: the mailbox address or the card's idNat (with no user name Thunderbird 153
+   * sends no AUTHENTICATE at all, so there is no "none"). Added within version 1: absent from an
+   * older bridge, which means "address" (what the extension configured before it).
+   */
+  loginName: Type.Optional(Type.Union([Type.Literal("address"), Type.Literal("idNat")])),
 });
 
 export const TrustDecisionSchema = Type.Object({

@@ -21,6 +21,9 @@ import {
   CHANGE_FIELDS,
   checksHeldAfter,
   describeChange,
+  fallbackLoginName,
+  loginNameFor,
+  loginNameKind,
   orderCandidates,
   prepare,
   provision,
@@ -277,7 +280,7 @@ describe("provision", () => {
     expect(acc.req).toEqual({
       email: DUPONT.email,
       realName: "Jean Dupont",
-      imap: { host: "cert.medecin.mssante.fr", port: 143, socketType: 2, authMethod: 7 },
+      imap: { host: "cert.medecin.mssante.fr", port: 143, socketType: 2, authMethod: 7, username: DUPONT.email },
       smtp: { host: "cert.medecin.mssante.fr", port: 587, socketType: 2, authMethod: 7 },
     });
     expect(env.fake.mssAccounts.remembered).toEqual([{ hosts: ["cert.medecin.mssante.fr"], certificateSha256: FPR }]);
@@ -458,6 +461,12 @@ describe("provision", () => {
       "logon-server-cert-untrusted",
     ],
     [
+      "a revoked server certificate",
+      (e) => (e.fake.mssAccounts.verifyResult = { ok: false, code: "server-cert-revoked", message: "SEC_ERROR_REVOKED_CERTIFICATE" }),
+      "logon",
+      "logon-server-cert-revoked",
+    ],
+    [
       "the login refused",
       (e) => (e.fake.mssAccounts.verifyResult = { ok: false, code: "login-refused", message: "NO" }),
       "logon",
@@ -596,6 +605,95 @@ describe("the card login comes from the bridge's operator policies (one source, 
   });
 });
 
+describe("the IMAP user name: the operator policy's, and the other one once when the server refuses it", () => {
+  const ID = IDENTITY.idNat;
+  const withLoginName = (cardLoginName: "address" | "idNat") => () =>
+    discovered(TARGETS, [{ domain: "*", cardFront: "certificate", smtpAuthMethod: 7, cardLoginName }]);
+  const steps = () => env.progress.filter(([s]) => s === "logon").map(([, st]) => st);
+
+  it("pure helpers: the policy's name, its kind, and the one other name tried", () => {
+    expect(loginNameFor("address", DUPONT.email, ID)).toBe(DUPONT.email);
+    expect(loginNameFor("idNat", DUPONT.email, ID)).toBe(ID);
+    expect(loginNameKind(DUPONT.email.toUpperCase(), DUPONT.email, ID)).toBe("address");
+    expect(loginNameKind(ID, DUPONT.email, ID)).toBe("idNat");
+    expect(loginNameKind("jdupont", DUPONT.email, ID)).toBe("other");
+    expect(fallbackLoginName(DUPONT.email, DUPONT.email, ID)).toBe(ID);
+    expect(fallbackLoginName(ID, DUPONT.email, ID)).toBe(DUPONT.email);
+    expect(fallbackLoginName("jdupont", DUPONT.email, ID)).toBe(ID);
+  });
+
+  it("logs in with the address by default, and with a bridge from before the field", async () => {
+    expect(await env.run()).toMatchObject({ ok: true, result: { login: { value: DUPONT.email, kind: "address", fallback: false } } });
+    expect(env.fake.mssAccounts.accounts[0]!.username).toBe(DUPONT.email);
+
+    const older = new Env();
+    const { loginName: _dropped, ...cardLogin } = discovered(TARGETS).cardLogin;
+    older.handlers["discovery.discover"] = () => ({ targets: TARGETS, cardLogin });
+    expect(await older.run()).toMatchObject({ ok: true, result: { login: { kind: "address" } } });
+    expect(older.fake.mssAccounts.accounts[0]!.username).toBe(DUPONT.email);
+  });
+
+  it("logs in with the card's idNat when the policy says so", async () => {
+    env.handlers["discovery.discover"] = withLoginName("idNat");
+    expect(await env.run()).toMatchObject({ ok: true, result: { login: { value: ID, kind: "idNat", fallback: false } } });
+    expect(env.fake.mssAccounts.accounts[0]!.req.imap.username).toBe(ID);
+    expect(env.fake.mssAccounts.loggedInAs).toEqual([ID]);
+  });
+
+  it("a server that refuses the address (a standard Dovecot): tries the idNat once, keeps it, releases the checks", async () => {
+    env.fake.mssAccounts.refusedUsernames.add(DUPONT.email);
+    const r = await env.run();
+    expect(r).toMatchObject({ ok: true, result: { action: "created", login: { value: ID, kind: "idNat", fallback: true } } });
+    expect(env.fake.mssAccounts.loggedInAs).toEqual([DUPONT.email, ID]);
+    expect(env.fake.mssAccounts.accounts[0]).toMatchObject({ username: ID, held: false });
+    expect(env.fake.mssAccounts.calls.filter((c) => c === "setImapUsername")).toHaveLength(1);
+    expect(steps()).toEqual(["running", "running", "done"]);
+    expect(env.askedRepair).toEqual([]);
+  });
+
+  it("is idempotent after the fallback: a second run keeps the name that works and changes nothing", async () => {
+    env.fake.mssAccounts.refusedUsernames.add(DUPONT.email);
+    await env.run();
+    const calls = env.fake.mssAccounts.calls.length;
+    const again = await env.run();
+    expect(again).toMatchObject({ ok: true, result: { action: "unchanged", login: { value: ID, kind: "idNat", fallback: false } } });
+    expect(env.fake.mssAccounts.calls.slice(calls)).not.toContain("setImapUsername");
+    expect(env.fake.mssAccounts.loggedInAs).toEqual([DUPONT.email, ID, ID]);
+    expect(env.askedRepair).toEqual([]);
+  });
+
+  it("the other way round: the policy's idNat refused, the address works", async () => {
+    env.handlers["discovery.discover"] = withLoginName("idNat");
+    env.fake.mssAccounts.refusedUsernames.add(ID);
+    expect(await env.run()).toMatchObject({ ok: true, result: { login: { value: DUPONT.email, kind: "address", fallback: true } } });
+  });
+
+  it("both refused: the first name is put back, the refusal reported with both tries, the checks held", async () => {
+    env.fake.mssAccounts.refusedUsernames.add(DUPONT.email).add(ID);
+    const r = await env.run();
+    expect(r).toMatchObject({ ok: false, failure: { step: "logon", code: "logon-login-refused" } });
+    expect(!r.ok && r.failure.detail).toMatch(/login-refused: .*; with idNat as user name: login-refused/);
+    expect(env.fake.mssAccounts.loggedInAs).toEqual([DUPONT.email, ID]);
+    expect(env.fake.mssAccounts.accounts[0]).toMatchObject({ username: DUPONT.email, held: true });
+  });
+
+  it("tries no other name when the card or the network is the problem, not the name", async () => {
+    for (const [code, pins] of [
+      ["cert-refused", ["ok"]],
+      ["server-unreachable", ["ok"]],
+      ["login-refused", ["ok", "count-low"]], // a wrong PIN shows in the card's flags
+    ] as const) {
+      const e = new Env();
+      e.pinSequence = [...pins];
+      e.fake.mssAccounts.verifyResult = { ok: false, code, message: "x" };
+      const r = await e.run();
+      expect(r.ok, code).toBe(false);
+      expect(e.fake.mssAccounts.calls, code).not.toContain("setImapUsername");
+      expect(e.fake.mssAccounts.loggedInAs, code).toHaveLength(1);
+    }
+  });
+});
+
 describe("the PIN state gate comes before anything changes in Thunderbird (issue #4)", () => {
   it.each([
     ["the user stopping at the final-try warning", ["final-try"], false, "pin-declined"],
@@ -647,6 +745,7 @@ describe("an existing account for the address (issue #4: reported, repaired on r
         imap: { host: "cert.medecin.mssante.fr", port: imap.port, socketType: 2, authMethod: imap.authMethod },
         smtp: { host: "cert.medecin.mssante.fr", port: 587, socketType: 2, authMethod: 7 },
       },
+      username: DUPONT.email,
       paused: false,
       held: false,
     });
@@ -683,7 +782,10 @@ describe("an existing account for the address (issue #4: reported, repaired on r
       port: 143,
       socketType: 2,
       authMethod: 7,
+      username: DUPONT.email,
     });
+    // A repair leaves the IMAP user name as it was (the one that works is kept).
+    expect(env.fake.mssAccounts.accounts[0]!.username).toBe(DUPONT.email);
   });
 
   it("says an account already right is configured, without asking", async () => {

@@ -18,7 +18,7 @@ import { issuedByIgcSante } from "../../../shared/domain/igc-sante.ts";
 import type { CardLayerState } from "../../../shared/domain/card.ts";
 import type { DirectoryEntry } from "../../../shared/domain/directory-entry.ts";
 import type { CardIdentityMessage, PinStatus } from "../../../shared/domain/identity.ts";
-import type { ServerTarget } from "../../../shared/domain/trust.ts";
+import type { CardLoginName, ServerTarget } from "../../../shared/domain/trust.ts";
 import type { MethodName, Params, Result } from "../../../shared/protocol/schemas.ts";
 import { BRIDGE_CALL_TIMEOUT_MS, CARD_CALL_TIMEOUT_MS, PKCS11_MANIFEST_NAME } from "../../../shared/constants.ts";
 import type { BridgeState } from "../../background/bridge-client.ts";
@@ -135,6 +135,17 @@ export interface Prepared {
 
 export type PrepareOutcome = { ok: true; prepared: Prepared } | { ok: false; failure: SetupFailure };
 
+/**
+ * The IMAP user name the account logs in with (Thunderbird sends it as the SASL EXTERNAL
+ * authorisation id): the address, the card's idNat, or another one set by hand; `fallback` when the
+ * server refused the first one during this setup and the other one worked.
+ */
+export interface LoginName {
+  value: string;
+  kind: CardLoginName | "other";
+  fallback: boolean;
+}
+
 export interface Provisioned {
   accountId: string;
   action: "created" | "repaired" | "unchanged";
@@ -142,6 +153,7 @@ export interface Provisioned {
   realName: string;
   imap: ServerTarget;
   smtp: ServerTarget;
+  login: LoginName;
   warnings: string[];
 }
 export type ProvisionOutcome = { ok: true; result: Provisioned } | { ok: false; failure: SetupFailure };
@@ -239,6 +251,26 @@ export function orderCandidates(entries: DirectoryEntry[]): { candidates: Direct
   const candidates = [...per, ...other];
   const preselected = per.length === 1 ? per[0]!.email : candidates.length === 1 ? candidates[0]!.email : null;
   return { candidates, preselected };
+}
+
+/** The IMAP user name a login-name policy gives: the mailbox address or the card's idNat. */
+export function loginNameFor(policy: CardLoginName, address: string, idNat: string): string {
+  return policy === "idNat" ? idNat : address;
+}
+
+/** Which kind of name `value` is, for this address and card. */
+export function loginNameKind(value: string, address: string, idNat: string): LoginName["kind"] {
+  if (value.toLowerCase() === address.toLowerCase()) return "address";
+  return value === idNat ? "idNat" : "other";
+}
+
+/**
+ * The one other name tried when the server refuses the login: the card's idNat instead of the
+ * address (a standard server takes the user from the certificate and refuses any other
+ * authorisation id), the address instead of the idNat (a server that names mailboxes by address).
+ */
+export function fallbackLoginName(current: string, address: string, idNat: string): string {
+  return loginNameKind(current, address, idNat) === "idNat" ? address : idNat;
 }
 
 /** Implicit TLS on 993/465, STARTTLS otherwise (the MSSanté client interface: STARTTLS on 143/587). */
@@ -360,6 +392,8 @@ interface CardServers {
   smtp: ServerTarget;
   imapAuthMethod: number;
   smtpAuthMethod: number;
+  /** The operator policy's IMAP user name (a bridge from before it: the address). */
+  loginName: CardLoginName;
 }
 
 /**
@@ -389,7 +423,7 @@ export async function provision(
   const cas = await trustServerCAs(deps, ui);
   if (!cas.ok) return cas;
   const realName = realNameFromCard(input.identity);
-  const account = await createOrRepairAccount(deps, ui, { address, realName, servers }, warnings);
+  const account = await createOrRepairAccount(deps, ui, { address, realName, servers, idNat: input.identity.idNat }, warnings);
   if (!account.ok) return account;
   const certificate = await rememberCardCertificate(deps, ui, [imap.host, smtp.host], input.identity.certificateSha256);
   if (!certificate.ok) return certificate;
@@ -398,9 +432,16 @@ export async function provision(
     pinBefore: pin.state,
     identity: input.identity,
     knownCaNames: cas.knownCaNames,
+    address,
+    imapUsername: account.imapUsername,
   });
   if (!logon.ok) return logon;
-  return { ok: true, result: { accountId: account.accountId, action: account.action, address, realName, imap, smtp, warnings } };
+  const login: LoginName = {
+    value: logon.imapUsername,
+    kind: loginNameKind(logon.imapUsername, address, input.identity.idNat),
+    fallback: logon.imapUsername !== account.imapUsername,
+  };
+  return { ok: true, result: { accountId: account.accountId, action: account.action, address, realName, imap, smtp, login, warnings } };
 }
 
 /** The address as the directory/user wrote its local part, its domain in ASCII form; null when it is not an address. */
@@ -445,7 +486,9 @@ async function discoverCardServers(deps: SetupDeps, ui: SetupUi, address: string
   const unconfirmed = [imap, smtp].filter((t) => !t.confirmed);
   if (unconfirmed.length && !(await ui.confirmTargets(unconfirmed))) return failed(ui, "discovery", "targets-refused");
   ui.progress("discovery", "done", { imap: `${imap.host}:${imap.port}`, smtp: `${smtp.host}:${smtp.port}` });
-  return { ok: true, imap, smtp, imapAuthMethod: login.imapAuthMethod, smtpAuthMethod: login.smtpAuthMethod };
+  // A bridge from before loginName configured the address (the name is not guessed: that is what it meant).
+  const loginName = login.loginName ?? "address";
+  return { ok: true, imap, smtp, imapAuthMethod: login.imapAuthMethod, smtpAuthMethod: login.smtpAuthMethod, loginName };
 }
 
 /**
@@ -531,22 +574,29 @@ async function trustServerCAs(deps: SetupDeps, ui: SetupUi): Promise<Failed | { 
 const thrown = (e: unknown) => ({ ok: false as const, code: "account-failed", message: e instanceof Error ? e.message : String(e) });
 
 /**
- * 6. Account: created; one already there for the address is reported, left as it is when it
- * matches, and repaired only when the user agrees to the changes listed. Its automatic checks are
+ * 6. Account: created (its IMAP user name from the operator policy); one already there for the
+ * address is reported, left as it is when it matches (its user name included: one that works is
+ * kept), and repaired only when the user agrees to the changes listed. Its automatic checks are
  * held until the logon works (released in step 8), and the extension records it.
  */
 async function createOrRepairAccount(
   deps: SetupDeps,
   ui: SetupUi,
-  a: { address: string; realName: string; servers: CardServers },
+  a: { address: string; realName: string; servers: CardServers; idNat: string },
   warnings: string[],
-): Promise<Failed | { ok: true; accountId: string; action: Provisioned["action"] }> {
+): Promise<Failed | { ok: true; accountId: string; action: Provisioned["action"]; imapUsername: string }> {
   ui.progress("account", "running");
   const { imap, smtp } = a.servers;
   const request: CreateAccountRequest = {
     email: a.address,
     realName: a.realName,
-    imap: { host: imap.host, port: imap.port, socketType: socketTypeFor(imap.port), authMethod: a.servers.imapAuthMethod },
+    imap: {
+      host: imap.host,
+      port: imap.port,
+      socketType: socketTypeFor(imap.port),
+      authMethod: a.servers.imapAuthMethod,
+      username: loginNameFor(a.servers.loginName, a.address, a.idNat),
+    },
     smtp: { host: smtp.host, port: smtp.port, socketType: socketTypeFor(smtp.port), authMethod: a.servers.smtpAuthMethod },
   };
   const accountFailure = (r: { code: string; message: string }) =>
@@ -575,7 +625,7 @@ async function createOrRepairAccount(
   } catch (e) {
     return failed(ui, "account", "record-failed", detailOf(e));
   }
-  return { ok: true, accountId: created.accountId, action: created.action };
+  return { ok: true, accountId: created.accountId, action: created.action, imapUsername: created.imapUsername };
 }
 
 /**
@@ -601,27 +651,83 @@ async function rememberCardCertificate(
   return { ok: true };
 }
 
+type LogonCheck = { ok: true } | { ok: false; code: VerifyFailure; message: string };
+
+async function checkLogon(deps: SetupDeps, accountId: string): Promise<LogonCheck> {
+  const v = await deps.accounts
+    .verifyLogon(accountId)
+    .catch((e: unknown) => ({ ok: false as const, code: "unknown" as VerifyFailure, message: e instanceof Error ? e.message : String(e) }));
+  return v.ok ? { ok: true } : { ok: false, code: v.code as VerifyFailure, message: v.message };
+}
+
 /**
- * 8. Logon: NSS asks for the PIN, the server checks the certificate. Once it works, the account's
- * checks are released; until then they stay held (no retry with the card until a setup's logon works).
+ * 8. Logon: NSS asks for the PIN, the server checks the certificate. When the server refuses the
+ * login itself (not the card), the other user name is tried once (the card's idNat instead of the
+ * address, or the reverse) and kept if it works; if it does not, the first one is put back. Once
+ * the logon works, the account's checks are released; until then they stay held (no retry with
+ * the card until a setup's logon works).
  */
 async function verifyLogon(
   deps: SetupDeps,
   ui: SetupUi,
-  a: { accountId: string; pinBefore: PinStatus["state"]; identity: CardIdentityMessage; knownCaNames: string[] },
-): Promise<Failed | { ok: true }> {
+  a: {
+    accountId: string;
+    pinBefore: PinStatus["state"];
+    identity: CardIdentityMessage;
+    knownCaNames: string[];
+    address: string;
+    imapUsername: string;
+  },
+): Promise<Failed | { ok: true; imapUsername: string }> {
   ui.progress("logon", "running");
-  const v = await deps.accounts
-    .verifyLogon(a.accountId)
-    .catch((e: unknown) => ({ ok: false as const, code: "unknown" as VerifyFailure, message: e instanceof Error ? e.message : String(e) }));
-  if (!v.ok) {
-    const code = await logonFailureCause(deps, v.code as VerifyFailure, a);
-    return failed(ui, "logon", `logon-${code}` as FailureCode, `${v.code}: ${v.message}`);
+  let imapUsername = a.imapUsername;
+  const first = await checkLogon(deps, a.accountId);
+  if (!first.ok) {
+    const cause = await logonFailureCause(deps, first.code, a);
+    const retried = cause === "login-refused" ? await retryWithOtherName(deps, ui, a) : null;
+    if (!retried?.ok) {
+      const why = retried ? `; ${retried.detail}` : "";
+      return failed(ui, "logon", `logon-${retried?.cause ?? cause}` as FailureCode, `${first.code}: ${first.message}${why}`);
+    }
+    imapUsername = retried.imapUsername;
   }
   const release = await deps.accounts.holdChecks(a.accountId, false).catch(thrown);
   if (!release.ok) return failed(ui, "logon", "checks-resume-failed", `${release.code}: ${release.message}`);
-  ui.progress("logon", "done");
-  return { ok: true };
+  ui.progress("logon", "done", { login: imapUsername });
+  return { ok: true, imapUsername };
+}
+
+/**
+ * The login refused with the account's user name: the other name, once. Kept when the logon then
+ * works; otherwise the first name is put back (the account stays as the policy made it) and the
+ * second failure's cause is reported when it is not a plain refusal too.
+ */
+async function retryWithOtherName(
+  deps: SetupDeps,
+  ui: SetupUi,
+  a: {
+    accountId: string;
+    pinBefore: PinStatus["state"];
+    identity: CardIdentityMessage;
+    knownCaNames: string[];
+    address: string;
+    imapUsername: string;
+  },
+): Promise<{ ok: true; imapUsername: string } | { ok: false; cause: VerifyFailure; detail: string }> {
+  const other = fallbackLoginName(a.imapUsername, a.address, a.identity.idNat);
+  if (other === a.imapUsername) return { ok: false, cause: "login-refused", detail: "no other user name to try" };
+  ui.progress("logon", "running", { login: other });
+  const set = await deps.accounts.setImapUsername(a.accountId, other).catch(thrown);
+  if (!set.ok) return { ok: false, cause: "login-refused", detail: `user name ${other} not set: ${set.code}: ${set.message}` };
+  const second = await checkLogon(deps, a.accountId);
+  if (second.ok) return { ok: true, imapUsername: other };
+  await deps.accounts.setImapUsername(a.accountId, a.imapUsername).catch(thrown);
+  const cause = await logonFailureCause(deps, second.code, a);
+  return {
+    ok: false,
+    cause,
+    detail: `with ${loginNameKind(other, a.address, a.identity.idNat)} as user name: ${second.code}: ${second.message}`,
+  };
 }
 
 /** Why the logon failed, told more precisely than NSS's error where the card or its issuer can. */

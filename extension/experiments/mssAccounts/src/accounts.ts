@@ -5,9 +5,9 @@
  */
 import type { AccountChange, AccountSummary, CreateAccountRequest, ExistingAccount, ExperimentFailure, ExperimentResult } from "./api.ts";
 import { fail } from "./results.ts";
-import { configureImap, configureSmtp, flag, HELD, PAUSED, setField, setFolders, smtpUsername } from "./settings.ts";
+import { configureImap, configureSmtp, flag, HELD, moveFolders, PAUSED, setField, setFolders, smtpUsername } from "./settings.ts";
 import type { Account, Identity, MailServicesLike, OutgoingServer, SmtpServer } from "./thunderbird-objects.ts";
-import { checkAccountRequest } from "./validate.ts";
+import { checkAccountRequest, validLoginName } from "./validate.ts";
 
 export interface AccountsEnv {
   MS: MailServicesLike;
@@ -185,7 +185,12 @@ export function repairConfirmed(req: CreateAccountRequest, accountId: string, pl
   return !!c && c.accountId === accountId && Array.isArray(c.fields) && planned.every((p) => c.fields.includes(p.field));
 }
 
-type CreateOrRepairResult = ExperimentResult<{ accountId: string; action: "created" | "repaired" | "unchanged"; changes: AccountChange[] }>;
+type CreateOrRepairResult = ExperimentResult<{
+  accountId: string;
+  action: "created" | "repaired" | "unchanged";
+  changes: AccountChange[];
+  imapUsername: string;
+}>;
 
 /**
  * Creates the account, or leaves an existing one that already matches as it is ("unchanged").
@@ -205,8 +210,9 @@ function repairExisting(env: AccountsEnv, found: Found, req: CreateAccountReques
   const refused = notImap(found);
   if (refused) return refused;
   const accountId = found.account.key;
+  const imapUsername = found.account.incomingServer?.username ?? "";
   const planned = repair(env, found, req, false);
-  if (!planned.length) return { ok: true, accountId, action: "unchanged", changes: [] };
+  if (!planned.length) return { ok: true, accountId, action: "unchanged", changes: [], imapUsername };
   if (!repairConfirmed(req, accountId, planned)) {
     return fail(
       "repair-not-confirmed",
@@ -217,7 +223,7 @@ function repairExisting(env: AccountsEnv, found: Found, req: CreateAccountReques
   }
   const changes = repair(env, found, req, true);
   env.savePrefs();
-  return { ok: true, accountId, action: "repaired", changes };
+  return { ok: true, accountId, action: "repaired", changes, imapUsername };
 }
 
 /**
@@ -248,7 +254,37 @@ function createAccount(env: AccountsEnv, req: CreateAccountRequest): CreateOrRep
     accountId: account.key,
     action: "created",
     changes: [{ field: "account.created", from: null, to: email }, ...changes],
+    imapUsername: server.username,
   };
+}
+
+/**
+ * setImapUsername: the account's IMAP user name, which Thunderbird sends as the SASL EXTERNAL
+ * authorisation id. The server's URI carries the user name, so the identities' Sent, Drafts and
+ * Templates folders on it are moved to the new URI (Thunderbird leaves them as they were).
+ */
+export function setImapUsername(
+  env: AccountsEnv,
+  accountId: unknown,
+  username: unknown,
+): ExperimentResult<{ changed: boolean; from: string; to: string }> {
+  if (!validLoginName(username)) return fail("invalid-request", "invalid user name");
+  const account = getAccount(env.MS, accountId);
+  const server = account?.incomingServer;
+  if (!account || !server) return fail("unknown-account", "no such account");
+  if (server.type !== "imap") return fail("existing-not-imap", "not an IMAP account");
+  const from = server.username;
+  if (from === username) return { ok: true, changed: false, from, to: username };
+  const oldBase = server.serverURI;
+  try {
+    server.closeCachedConnections();
+  } catch {
+    /* no open connection */
+  }
+  server.username = username;
+  for (const identity of identitiesOf(account)) moveFolders(identity, oldBase, server.serverURI);
+  env.savePrefs();
+  return { ok: true, changed: true, from, to: username };
 }
 
 export function getAccount(MS: MailServicesLike, accountId: unknown): Account | null {

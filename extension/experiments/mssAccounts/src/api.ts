@@ -73,6 +73,7 @@ export type VerifyFailure =
   | "cert-refused"
   | "cert-not-igc-sante" // decided by the setup flow from the card's issuer, not by the Experiment
   | "server-cert-untrusted"
+  | "server-cert-revoked"
   | "server-unreachable"
   | "login-refused"
   | "timeout"
@@ -88,9 +89,17 @@ export interface MssAccountsApi {
   /** Read-only: the existing account for this address and what a repair would change. */
   planAccount(req: CreateAccountRequest): Promise<ExperimentResult<{ existing: ExistingAccount | null }>>;
   /** Creates; leaves a matching account as it is; repairs a differing one only with req.confirmedRepair ("repair-not-confirmed" otherwise). */
+  /** imapUsername: the IMAP server's user name (the SASL EXTERNAL authorisation id), as it is now. */
   createOrRepairAccount(
     req: CreateAccountRequest,
-  ): Promise<ExperimentResult<{ accountId: string; action: "created" | "repaired" | "unchanged"; changes: AccountChange[] }>>;
+  ): Promise<
+    ExperimentResult<{ accountId: string; action: "created" | "repaired" | "unchanged"; changes: AccountChange[]; imapUsername: string }>
+  >;
+  /**
+   * Changes the account's IMAP user name (what Thunderbird sends as the SASL EXTERNAL
+   * authorisation id), its identities' folders following the server's new URI.
+   */
+  setImapUsername(accountId: string, username: string): Promise<ExperimentResult<{ changed: boolean; from: string; to: string }>>;
   verifyLogon(
     accountId: string,
     timeoutMs?: number,
@@ -112,6 +121,7 @@ export const MSS_ACCOUNTS_FUNCTIONS: { readonly [K in keyof MssAccountsApi]: Par
   findAccount: 1,
   planAccount: 1,
   createOrRepairAccount: 1,
+  setImapUsername: 2,
   verifyLogon: 2,
   rememberClientCertificate: 1,
   trustServerCA: 1,

@@ -14,7 +14,7 @@
  * The decisions live in pure modules (accounts.ts, settings.ts, validate.ts, logon-status.ts,
  * certificates.ts); privileged.ts is the only one that touches Thunderbird's globals.
  */
-import { createOrRepair, findAccountByEmail, getAccount, plan, summary, type AccountsEnv } from "./accounts.ts";
+import { createOrRepair, findAccountByEmail, getAccount, plan, setImapUsername, summary, type AccountsEnv } from "./accounts.ts";
 import type { ExperimentFailure, MssAccountsApi } from "./api.ts";
 import { rememberForHosts } from "./certificates.ts";
 import { classifyLogonStatus } from "./logon-status.ts";
@@ -115,6 +115,9 @@ const api = {
   },
   createOrRepairAccount(request: unknown) {
     return guarded("account-failed", () => createOrRepair(env(), request));
+  },
+  setImapUsername(accountId: unknown, username: unknown) {
+    return guarded("account-failed", () => setImapUsername(env(), accountId, username));
   },
   verifyLogon(accountId: unknown, timeoutMs: unknown) {
     return guarded("unknown", () => verifyLogon(accountId, timeoutMs));

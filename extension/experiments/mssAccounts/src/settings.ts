@@ -65,6 +65,18 @@ export function setFolders(identity: Identity, server: Pick<IncomingServer, "ser
 }
 
 /**
+ * The identity's folders on a server whose URI changed (its user name is part of it): each one
+ * under `oldBase` is moved under `newBase`; the others (another server, Local Folders) stay.
+ */
+export function moveFolders(identity: Identity, oldBase: string, newBase: string): void {
+  if (oldBase === newBase) return;
+  for (const [prop] of FOLDERS) {
+    const uri = identity[prop];
+    if (uri?.startsWith(`${oldBase}/`)) identity[prop] = newBase + uri.slice(oldBase.length);
+  }
+}
+
+/**
  * Two independent reasons keep an account's automatic checks (biff, login at startup) off: the
  * card is out (pauseChecks, from the extension's card watcher) and the logon with the card has not
  * been verified yet (holdChecks, from the setup). Checks run again only when neither holds.

@@ -31,12 +31,18 @@ export function validEmail(e: unknown): e is string {
   return typeof e === "string" && e.length <= 320 && /^[^\s@<>]+@[^\s@<>]+\.[^\s@<>]+$/.test(e);
 }
 
+/** An IMAP user name: a mailbox address or a card's identifier; no spaces or control characters. */
+export function validLoginName(u: unknown): u is string {
+  return typeof u === "string" && u.length > 0 && u.length <= 320 && !/[\s\u0000-\u001f\u007f]/.test(u);
+}
+
 /** The request if it can be acted on, else the failure that says what is wrong with it. */
 export function checkAccountRequest(req: unknown): { ok: true; req: CreateAccountRequest } | ExperimentFailure {
   const r = (req && typeof req === "object" ? req : null) as Unchecked<CreateAccountRequest> | null;
   if (!r || !validEmail(r.email)) return fail("invalid-request", "invalid e-mail address");
   if (typeof r.realName !== "string" || r.realName.length > 200) return fail("invalid-request", "invalid name");
   if (!validServer(r.imap) || !validServer(r.smtp)) return fail("invalid-request", "invalid server settings");
+  if (r.imap.username !== undefined && !validLoginName(r.imap.username)) return fail("invalid-request", "invalid IMAP user name");
   return { ok: true, req: r as CreateAccountRequest };
 }
 
