@@ -112,7 +112,10 @@ describe("directory entries as contacts", () => {
     const { messenger, fake } = createFakeMessenger();
     const { b } = fakeBridge(() => ({ results: [DUPONT], matchedOtherFields: false, fuzzy: false }));
     let asked = 0;
-    const i18n: MessageFn = (name, subs) => (asked++, en(name, subs));
+    const i18n: MessageFn = (name, subs) => {
+      asked++;
+      return en(name, subs);
+    };
     registerAddressBook(messenger, createSearchListener(b, i18n));
     const listener = fake.events.onSearchRequest.entries[0]!.fn;
     const r = await listener({} as never, "dupont", null);

@@ -121,7 +121,12 @@ describe("BridgeClient authentication", () => {
 
   it("with no pairing at all, reports unpaired without connecting anywhere", async () => {
     let sockets = 0;
-    const c = client(null, { createSocket: (url) => (sockets++, nodeSocketFactory(ORIGIN)(url)) });
+    const c = client(null, {
+      createSocket: (url) => {
+        sockets++;
+        return nodeSocketFactory(ORIGIN)(url);
+      },
+    });
     c.start();
     const s = await waitFor(c, "unpaired");
     expect(s.kind === "unpaired" && s.bridgeReachable).toBe(false);

@@ -36,7 +36,9 @@ function slowCardBridge() {
   };
   return {
     b,
-    release: () => waiting.splice(0).forEach((r) => r()),
+    release: () => {
+      for (const r of waiting.splice(0)) r();
+    },
     pending: () => waiting.length,
     answerAtOnce: () => (slow = false),
     errors,

@@ -7,8 +7,8 @@
  */
 import type { MssAccountsApi } from "../experiments/mssAccounts/src/api.ts";
 
-export interface WebExtEvent<F extends (...args: any[]) => any> {
-  addListener(listener: F, ...extra: any[]): void;
+export interface WebExtEvent<F extends (...args: never[]) => unknown> {
+  addListener(listener: F, ...extra: unknown[]): void;
   removeListener(listener: F): void;
   hasListener(listener: F): boolean;
 }
@@ -56,7 +56,7 @@ export interface ComposeDetails {
 export type BeforeSendListener = (
   tab: ComposeTab,
   details: ComposeDetails,
-) => Promise<{ cancel?: boolean; details?: ComposeDetails } | void> | { cancel?: boolean } | void;
+) => Promise<{ cancel?: boolean; details?: ComposeDetails } | undefined> | { cancel?: boolean } | undefined;
 
 export interface MailIdentity {
   id: string;
@@ -71,6 +71,8 @@ export interface Pkcs11Slot {
 }
 
 export type MessageSender = { id?: string; url?: string; tab?: { id?: number } };
+/** A runtime.onMessage listener: its promise is the answer; returning nothing leaves the message to others. */
+type RuntimeMessageListener = (msg: unknown, sender: MessageSender) => Promise<unknown> | undefined;
 
 /** Ports from runtime.connectNative. */
 export interface NativePort {
@@ -87,7 +89,7 @@ export interface Messenger {
     getURL(path: string): string;
     getManifest(): { version: string; [k: string]: unknown };
     sendMessage(msg: unknown): Promise<unknown>;
-    onMessage: WebExtEvent<(msg: unknown, sender: MessageSender) => Promise<unknown> | void>;
+    onMessage: WebExtEvent<RuntimeMessageListener>;
     onInstalled: WebExtEvent<(details: { reason: string; temporary?: boolean }) => void>;
     sendNativeMessage(application: string, message: unknown): Promise<unknown>;
     connectNative(application: string): NativePort;

@@ -18,7 +18,7 @@ export async function getStatus(): Promise<ExtensionStatus> {
 }
 
 export function onStatus(listener: (s: ExtensionStatus) => void): void {
-  getMessenger().runtime.onMessage.addListener((msg: unknown) => {
+  getMessenger().runtime.onMessage.addListener((msg: unknown): undefined => {
     const m = msg as { kind?: string; status?: ExtensionStatus };
     if (m && m.kind === "status" && m.status) listener(m.status);
   });
