@@ -204,6 +204,8 @@ describe("mssAccounts Experiment (parent code)", () => {
     expect(await api.verifyLogon(accountId)).toMatchObject({ ok: false, code: "cert-refused" });
     server.logonStatus = 0x804b000d;
     expect(await api.verifyLogon(accountId)).toEqual({ ok: false, code: "server-unreachable", message: "connection refused" });
+    server.logonStatus = 0x805a1ff4; // SEC_ERROR_REVOKED_CERTIFICATE, as Thunderbird 153 reports it
+    expect(await api.verifyLogon(accountId)).toMatchObject({ ok: false, code: "server-cert-revoked" });
     server.logonStatus = null; // no answer at all
     expect(await api.verifyLogon(accountId, 20)).toMatchObject({ ok: false, code: "timeout" });
   });

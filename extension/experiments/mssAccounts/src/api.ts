@@ -74,6 +74,7 @@ export type VerifyFailure =
   | "cert-not-igc-sante" // decided by the setup flow from the card's issuer, not by the Experiment
   | "server-cert-untrusted"
   | "server-cert-revoked"
+  | "server-cert-revoked"
   | "server-unreachable"
   | "login-refused"
   | "timeout"

@@ -26,7 +26,6 @@ interface ClientAuthRememberService {
 }
 
 interface NSSErrorsService {
-  isNSSErrorCode(status: number): boolean;
   getErrorClass(status: number): number;
 }
 
@@ -112,11 +111,15 @@ export function isSuccessCode(status: number): boolean {
   return Components.isSuccessCode(status);
 }
 
-/** nsINSSErrorsService's class of an NSS error (1 = bad server certificate), null when not one or unknown. */
+/**
+ * nsINSSErrorsService's class of an NSS error carried by an nsresult (2 = ERROR_CLASS_BAD_CERT,
+ * 1 = ERROR_CLASS_SSL_PROTOCOL), null when it is not one. getErrorClass takes the nsresult and
+ * throws for one that is not an NSS error (isNSSErrorCode would take the bare NSS code instead).
+ */
 export function nssErrorClass(status: number): number | null {
   try {
     const nssErrors = Components.classes["@mozilla.org/nss_errors_service;1"].getService(Components.interfaces.nsINSSErrorsService);
-    return nssErrors.isNSSErrorCode(status) ? nssErrors.getErrorClass(status) : null;
+    return nssErrors.getErrorClass(status);
   } catch {
     return null;
   }
