@@ -89,8 +89,39 @@ export interface TestPki {
   foreign: IssuedCert;
   issuePersonal(name: string, holder: PersonalHolder, by?: TestCa): Promise<IssuedCert>;
   issueStaff(name: string, holder: StaffHolder, by?: TestCa): Promise<IssuedCert>;
-  issueServer(name: string, altNames: string[], by?: TestCa): Promise<IssuedCert>;
+  issueServer(name: string, altNames: string[], by?: TestCa, extra?: ServerCertExtras): Promise<IssuedCert>;
+  /** A delegated OCSP responder of `by` (default the CA) and its index file, empty (every serial "unknown") until written. */
+  ocspResponder(name: string, by?: TestCa): Promise<OcspResponderMaterial>;
   cleanup(): Promise<void>;
+}
+
+/** What a server certificate may carry besides its names. */
+export interface ServerCertExtras {
+  /** OCSP responder URL written into the Authority Information Access extension (id-ad-ocsp). */
+  ocspUrl?: string;
+  /** CRL URL written into the CRL Distribution Points extension. */
+  crlUrl?: string;
+}
+
+/** A certificate's revocation status as an `openssl ca`-style index records it. */
+export interface IndexEntry {
+  cert: IssuedCert;
+  /** Revoked at this date; absent: valid ("good"). */
+  revokedAt?: Date;
+}
+
+/**
+ * What `openssl ocsp` needs to answer for one CA: a responder certificate issued by the CA
+ * (extendedKeyUsage OCSPSigning, a "delegated responder" as real CAs run), its key, the CA, and an
+ * index file in `openssl ca`'s format. Serve it with `openssl ocsp -index <indexFile> -port
+ * 127.0.0.1:<port> -rsigner <signer.certPem> -rkey <signer.keyPem> -CA <ca.certPem>`.
+ */
+export interface OcspResponderMaterial {
+  ca: TestCa;
+  signer: IssuedCert;
+  indexFile: string;
+  /** Rewrites the index with these certificates (any other serial is then "unknown"). */
+  writeIndex(entries: IndexEntry[]): Promise<void>;
 }
 
 /** The CA's name: like IGC-Santé's, so the bridge and the extension take its cards for CPS cards. */
@@ -280,6 +311,34 @@ async function issue(dir: string, name: string, subject: string, ext: string, ca
   };
 }
 
+/** openssl's UTCTime as index files hold it: YYMMDDHHMMSSZ. */
+function indexTime(d: Date): string {
+  return d.toISOString().replace(/^\d\d(\d\d)-(\d\d)-(\d\d)T(\d\d):(\d\d):(\d\d).*$/, "$1$2$3$4$5$6Z");
+}
+
+/**
+ * An `openssl ca` index (index.txt): one line per certificate, tab-separated: status V (valid) or
+ * R (revoked), expiry, revocation date (empty when valid), serial in upper-case hex (an even
+ * number of digits, as openssl writes it), file name ("unknown"), subject.
+ */
+export function ocspIndexText(entries: Array<{ serial: string; notAfter: Date; subject: string; revokedAt?: Date }>): string {
+  return entries
+    .map((e) => {
+      const hex = e.serial.toUpperCase();
+      const serial = hex.length % 2 ? `0${hex}` : hex;
+      const fields = [
+        e.revokedAt ? "R" : "V",
+        indexTime(e.notAfter),
+        e.revokedAt ? indexTime(e.revokedAt) : "",
+        serial,
+        "unknown",
+        e.subject,
+      ];
+      return `${fields.join("\t")}\n`;
+    })
+    .join("");
+}
+
 const CARD_EXT = `basicConstraints = critical,CA:FALSE
 keyUsage = critical,digitalSignature
 extendedKeyUsage = clientAuth
@@ -299,17 +358,49 @@ export async function createTestPki(opts: TestPkiOptions = {}): Promise<TestPki>
   const issuePersonal = (name: string, holder: PersonalHolder, by: TestCa = ca) =>
     issue(dir, name, personalSubject(holder), CARD_EXT, by, days);
   const issueStaff = (name: string, holder: StaffHolder, by: TestCa = ca) => issue(dir, name, staffSubject(holder), CARD_EXT, by, days);
-  const issueServer = (name: string, altNames: string[], by: TestCa = ca) => {
+  const issueServer = (name: string, altNames: string[], by: TestCa = ca, extra: ServerCertExtras = {}) => {
     if (altNames.length === 0) throw new Error("issueServer: at least one name");
     const san = altNames.map((n) => (isIp(n) ? `IP:${n}` : `DNS:${n}`)).join(",");
+    for (const url of [extra.ocspUrl, extra.crlUrl]) {
+      if (url !== undefined && !/^http:\/\/[^\s,]+$/.test(url)) throw new Error(`issueServer: ${url} is not an http:// URL`);
+    }
+    const aia = extra.ocspUrl ? `authorityInfoAccess = OCSP;URI:${extra.ocspUrl}\n` : "";
+    const cdp = extra.crlUrl ? `crlDistributionPoints = URI:${extra.crlUrl}\n` : "";
     const ext = `basicConstraints = critical,CA:FALSE
 keyUsage = critical,digitalSignature,keyEncipherment
 extendedKeyUsage = serverAuth
 subjectAltName = ${san}
 subjectKeyIdentifier = hash
 authorityKeyIdentifier = keyid
-`;
+${aia}${cdp}`;
     return issue(dir, name, `/C=FR/O=TEST MSSANTE OPERATOR/CN=${escapeSubjectValue(altNames[0]!)}`, ext, by, days);
+  };
+  const ocspResponder = async (name: string, by: TestCa = ca): Promise<OcspResponderMaterial> => {
+    const signer = await issue(
+      dir,
+      name,
+      `/C=FR/O=${escapeSubjectValue("TEST ASIP-SANTE")}/CN=${escapeSubjectValue(`${by.commonName} OCSP`)}`,
+      `basicConstraints = critical,CA:FALSE
+keyUsage = critical,digitalSignature
+extendedKeyUsage = OCSPSigning
+noCheck = ignored
+subjectKeyIdentifier = hash
+authorityKeyIdentifier = keyid
+`,
+      by,
+      days,
+    );
+    const indexFile = path.join(dir, `${name}-index.txt`);
+    const writeIndex = async (entries: IndexEntry[]) => {
+      const lines = [];
+      for (const { cert, revokedAt } of entries) {
+        const x = new X509Certificate(await readFile(cert.certPem));
+        lines.push({ serial: cert.serial, notAfter: new Date(x.validTo), subject: `/${x.subject.split("\n").join("/")}`, revokedAt });
+      }
+      await writeFile(indexFile, ocspIndexText(lines));
+    };
+    await writeIndex([]);
+    return { ca: by, signer, indexFile, writeIndex };
   };
 
   const doctorHolder = { ...DEFAULT_DOCTOR, ...opts.doctor };
@@ -332,6 +423,7 @@ authorityKeyIdentifier = keyid
     issuePersonal,
     issueStaff,
     issueServer,
+    ocspResponder,
     cleanup: async () => {
       if (ownDir) await rm(dir, { recursive: true, force: true });
     },
