@@ -165,7 +165,9 @@ async function main(): Promise<void> {
     say(`     Click 'Create the MSSanté account': the account ${DOCTOR.address} is made from the card.`);
     say("  2. Write a message (Write button); in 'To' type part of a colleague's name, accents optional:");
     const tries = ["helene lefev", "ndiay", "roche"];
-    COLLEAGUES.forEach((c, i) => say(`       ${c.givenName} ${c.surname} (${c.specialty ?? c.profession}, ${c.city}) → try "${tries[i]}"`));
+    COLLEAGUES.forEach((c, i) => {
+      say(`       ${c.givenName} ${c.surname} (${c.specialty ?? c.profession}, ${c.city}) → try "${tries[i]}"`);
+    });
     say('       (just "lefev" lists every Lefèvre of the directory)');
     say("  3. Add an address outside MSSanté (e.g. someone@example.com) and click Send: the guard stops the");
     say("     message and names that address. To a colleague only, the message is delivered (local Dovecot).");

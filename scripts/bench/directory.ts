@@ -95,7 +95,10 @@ async function buildQueries(file: string, count: number): Promise<{ all: string[
     people.push({ surname, city, skill });
   }
   let seed = 12345;
-  const rnd = () => (seed = (seed * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff;
+  const rnd = () => {
+    seed = (seed * 1103515245 + 12345) & 0x7fffffff;
+    return seed / 0x7fffffff;
+  };
   const pick = () => people[Math.floor(rnd() * people.length)]!;
   const prefix = (w: string) => w.slice(0, Math.min(w.length, 3 + Math.floor(rnd() * 4)));
   const third = Math.ceil(count / 3);

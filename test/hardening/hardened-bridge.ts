@@ -4,7 +4,7 @@
  * machine: extraction and trust list are files, DNS goes to a dead loopback port), and helpers to
  * pair origins through the native-messaging host and to read everything the bridge wrote.
  */
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync, existsSync, readdirSync, statSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync, existsSync, readdirSync, statSync, type Stats } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -86,7 +86,7 @@ export function readTextTree(dir: string, skip: (name: string) => boolean = (n) 
     }
     for (const n of names) {
       const p = path.join(d, n);
-      let st;
+      let st: Stats;
       try {
         st = statSync(p);
       } catch {

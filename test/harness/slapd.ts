@@ -130,7 +130,10 @@ async function waitPort(port: number, child: ChildProcess, stderr: () => string)
     if (child.exitCode !== null) throw new Error(`slapd exited (${child.exitCode}): ${stderr().trim().slice(-2000)}`);
     const ok = await new Promise<boolean>((resolve) => {
       const s = connect(port, "127.0.0.1");
-      s.once("connect", () => (s.destroy(), resolve(true)));
+      s.once("connect", () => {
+        s.destroy();
+        resolve(true);
+      });
       s.once("error", () => resolve(false));
     });
     if (ok) return;

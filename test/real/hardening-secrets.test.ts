@@ -130,10 +130,12 @@ describe.skipIf(skip)("hardening: no secret, PIN, patient identifier or message 
     pair.stderr.on("data", (d) => (out += d));
     const exit = new Promise<number | null>((r) => pair.on("exit", (x) => r(x)));
     const deadline = Date.now() + 20_000;
-    let code: string | undefined;
-    while (!(code = /\b([A-Z2-9]{4}-[A-Z2-9]{4}-[A-Z2-9]{4})\b/.exec(out)?.[1])) {
+    const shownCode = () => /\b([A-Z2-9]{4}-[A-Z2-9]{4}-[A-Z2-9]{4})\b/.exec(out)?.[1];
+    let code = shownCode();
+    while (!code) {
       if (Date.now() > deadline) throw new Error(`no code shown: ${out}`);
       await new Promise((r) => setTimeout(r, 50));
+      code = shownCode();
     }
     pairCode = code;
     const p = await openClient(b.port, ORIGINS.other);

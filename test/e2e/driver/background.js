@@ -93,4 +93,4 @@ async function connect() {
   };
 }
 
-connect();
+connect().catch((e) => console.error("[mss-e2e-driver] connect failed", e));

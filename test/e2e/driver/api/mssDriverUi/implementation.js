@@ -7,6 +7,7 @@
  */
 /* global ChromeUtils, Components, Services */
 // Everything in a closure: Experiments share one global (see mssDriver/implementation.js).
+// biome-ignore lint/nursery/noFloatingPromises: false positive, this closure returns nothing; the rule takes the nested methods' return guarded(...) for its own
 ((exports) => {
   const { ExtensionCommon } = ChromeUtils.importESModule("resource://gre/modules/ExtensionCommon.sys.mjs");
   const { setTimeout } = ChromeUtils.importESModule("resource://gre/modules/Timer.sys.mjs");
