@@ -120,12 +120,3 @@ export class FileAuditLog implements AuditSink {
     this.fd = null;
   }
 }
-
-/** Keeps records in memory (unit tests). */
-export class MemoryAuditLog implements AuditSink {
-  readonly lines: string[] = [];
-  record(operation: string, origin: string | null, result: "ok" | number | string): void {
-    this.lines.push(formatAuditLine(operation, origin, result));
-  }
-  close(): void {}
-}

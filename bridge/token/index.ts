@@ -25,8 +25,6 @@ import type {
 } from "./worker-protocol.ts";
 
 export type { BoundReader, TokenInfo } from "./worker-protocol.ts";
-export { parseCardIdentity, classifyIdNat } from "./parse-identity.ts";
-export { pinStateFromFlags, pinStatusFromFlags } from "./pin-state.ts";
 export { TEST_FAKE_ENV } from "./pkcs11-test-fake.ts";
 
 export interface TokenOptions {

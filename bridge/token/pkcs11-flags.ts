@@ -1,7 +1,6 @@
 /** PKCS#11 (v2.40) numbers the token layer uses: slot and token flags, object classes, attributes. */
 
 // Slot flags (CK_SLOT_INFO.flags)
-export const CKF_TOKEN_PRESENT = 0x1;
 export const CKF_REMOVABLE_DEVICE = 0x2;
 export const CKF_HW_SLOT = 0x4;
 

@@ -47,9 +47,6 @@ export const DEFAULT_FRONT_MAPPING: FrontMapping = { byPriority: { "10": "psc", 
 
 export type OverrideTable = Record<string, { imap?: { host: string; port: number }; submission?: { host: string; port: number } }>;
 
-/** Default ports of RFC 6186 (STARTTLS), used by nothing but documentation and the CLI. */
-export const DEFAULT_PORTS: Record<Service, number> = { imap: 143, submission: 587 };
-
 /**
  * A resolver on a given DNS server ("host:port", "[v6]:port" or "host"), or the system's when null.
  * Throws BridgeError INVALID_PARAMS-like usage errors as plain Errors for the caller to report.

@@ -45,6 +45,24 @@ export interface WhitelistStoreOptions {
 /** The bundled list for tests and the demo only (marked testOnly="true"); never a default. */
 export const FALLBACK_WHITELIST_FILE = packageFile("bridge/trust/fallback-whitelist.xml");
 
+/**
+ * How far in the future a list's date may be (clocks differ a little). A list dated later is refused
+ * when read from the source and when loaded from the cache: a date years ahead would make it beat
+ * every real list (the extension keeps the newest list it has seen).
+ */
+export const MAX_LIST_CLOCK_SKEW_MS = 24 * 3600_000;
+
+/** Throws TRUST_LIST_UNAVAILABLE when the list is dated more than the skew after `now`. */
+function refuseFutureDate(list: ParsedWhitelist, now: Date): void {
+  const t = list.date ? Date.parse(list.date) : Number.NaN;
+  if (Number.isNaN(t) || t <= now.getTime() + MAX_LIST_CLOCK_SKEW_MS) return;
+  throw new BridgeError(
+    ErrorCode.TRUST_LIST_UNAVAILABLE,
+    `The trust-space list is dated ${list.date}, in the future (this machine's clock says ${now.toISOString()}): refused. ` +
+      "Check trust.whitelistSource and the machine's date and time.",
+  );
+}
+
 export function isUrlSource(source: string): boolean {
   return /^https?:\/\//i.test(source);
 }
@@ -63,6 +81,10 @@ export class WhitelistStore {
     this.opts = opts;
   }
 
+  private clock(): Date {
+    return (this.opts.now ?? (() => new Date()))();
+  }
+
   private get files() {
     const dir = this.opts.cacheDir;
     return dir ? { dir, xml: path.join(dir, "whitelist.xml"), meta: path.join(dir, "whitelist.json") } : null;
@@ -75,8 +97,9 @@ export class WhitelistStore {
     try {
       const meta = JSON.parse(readFileSync(f.meta, "utf8")) as CacheMeta;
       const xml = readFileSync(f.xml, "utf8");
-      const list = parseWhitelistXml(xml);
-      return loaded(withDate(list, meta.fetchedAt), meta.source, meta.fetchedAt, true, null);
+      const list = withDate(parseWhitelistXml(xml), meta.fetchedAt);
+      refuseFutureDate(list, this.clock());
+      return loaded(list, meta.source, meta.fetchedAt, true, null);
     } catch {
       return null;
     }
@@ -96,7 +119,8 @@ export class WhitelistStore {
   /** Reads the source now. Throws BridgeError TRUST_LIST_UNAVAILABLE (with what to do) on failure. */
   async fetchSource(): Promise<LoadedWhitelist> {
     const { source } = this.opts;
-    const now = (this.opts.now ?? (() => new Date()))().toISOString();
+    const clock = this.clock();
+    const now = clock.toISOString();
     let xml: string;
     let fallbackDate = now;
     try {
@@ -104,7 +128,8 @@ export class WhitelistStore {
         const extraCa = this.opts.extraCaFile ? readFileSync(this.opts.extraCaFile, "utf8") : null;
         const got = await download(source, { proxy: this.opts.proxy ?? null, extraCa, timeoutMs: this.opts.timeoutMs ?? 30_000 });
         xml = got.body.toString("utf8");
-        fallbackDate = got.lastModified ?? now;
+        // A server's Last-Modified ahead of our clock is not the list's date: never later than now.
+        fallbackDate = got.lastModified && Date.parse(got.lastModified) < clock.getTime() ? got.lastModified : now;
       } else {
         const file = source.startsWith("file:") ? fileURLToPath(source) : source;
         xml = readFileSync(file, "utf8");
@@ -120,6 +145,7 @@ export class WhitelistStore {
       );
     }
     const list = withDate(parseWhitelistXml(xml), fallbackDate);
+    refuseFutureDate(list, clock); // before the cache: a refused list never replaces the last good copy
     this.writeCache(xml, { source, fetchedAt: now, sha256: createHash("sha256").update(xml).digest("hex") });
     return loaded(list, source, now, false, null);
   }

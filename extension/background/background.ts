@@ -103,8 +103,13 @@ export function startBackground(m: Messenger, opts: BackgroundOptions): Backgrou
     log("bridge.state", { state: s.kind });
     update({ bridge: s });
     if (s.kind === "connected") void cardWatch.refresh();
-    if (s.kind === "unpaired" && s.bridgeReachable) {
-      // We held a pairing and the bridge refused it: revoked. Wait for the user.
+    if (s.kind === "unpaired" && s.bridgeReachable && !s.revoked) {
+      // Something on the port says "not paired" without proving the secret (another user's bridge, a
+      // squatter, our bridge after `unpair --all` renewed its secret): keep the secret, pair nothing
+      // by ourselves; the setup page can pair again.
+      log("pairing.unproven-refusal", { port: s.port });
+    } else if (s.kind === "unpaired" && s.bridgeReachable) {
+      // We held a pairing and the bridge, proving the secret, refused it: revoked. Wait for the user.
       if (!status.pairingRevoked) {
         update({ pairingRevoked: true });
         log("pairing.revoked");

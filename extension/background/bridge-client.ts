@@ -18,8 +18,17 @@ import {
   type Result,
 } from "../../shared/protocol/schemas.ts";
 import { checkNotification, checkResult, isNotificationName, isResult } from "../../shared/protocol/validate.ts";
-import { PROTOCOL_VERSION } from "../../shared/protocol/version.ts";
-import { base64ToBytes, bridgeProof, clientProof, openSecret, pairingProof, randomNonce, sameProof } from "../../shared/protocol/proofs.ts";
+import { MIN_BRIDGE_PROTOCOL_VERSION, PROTOCOL_VERSION } from "../../shared/protocol/version.ts";
+import {
+  base64ToBytes,
+  boundBridgeProof,
+  boundClientProof,
+  openSecret,
+  pairingProof,
+  randomNonce,
+  sameProof,
+  type ProofBinding,
+} from "../../shared/protocol/proofs.ts";
 import { backoffDelay, DEFAULT_BACKOFF, type BackoffOptions } from "./backoff.ts";
 import { ClientError } from "./client-error.ts";
 import type { Pairing } from "./pairing-store.ts";
@@ -32,8 +41,12 @@ export type BridgeState =
   | { kind: "connecting"; attempt: number }
   /** Nothing answers on the port: the bridge is not running. */
   | { kind: "down"; reason: string; retryInMs: number; attempt: number }
-  /** The bridge answers but does not know this installation (or we have no secret yet). */
-  | { kind: "unpaired"; port: number; bridgeReachable: boolean; retryInMs: number }
+  /**
+   * The bridge answers but does not know this installation (or we have no secret yet). `revoked`:
+   * the bridge proved the secret while saying so — only then is the pairing withdrawn; an unproven
+   * "not paired" (another user's bridge, a squatter) leaves the stored secret alone.
+   */
+  | { kind: "unpaired"; port: number; bridgeReachable: boolean; retryInMs: number; revoked?: boolean }
   /** The peer on the port could not prove the secret: not our bridge. Nothing was sent to it. */
   | { kind: "not-the-bridge"; port: number; retryInMs: number }
   | { kind: "incompatible"; message: string }
@@ -291,6 +304,9 @@ export class BridgeClient {
       conn.close();
       return null;
     }
+   * The proofs (protocol 2) bind the port and Host we connected to: a relay listening on our port and
+   * forwarding to the bridge on another gets proofs for the wrong port. A bridge that answers an older
+   * version is refused (update it) rather than trusted with proofs a relay could pass.
     return conn;
   }
 
@@ -305,12 +321,36 @@ export class BridgeClient {
     const hello = await this.sayHello(conn, clientNonce);
     // Something answers that does not speak our protocol: treat it as an impostor.
     if (!hello) return refused(() => this.notTheBridgeState(port));
-    if (!hello.paired) return refused(() => this.unpairedState(port, true));
+    if (hello.protocolVersion < MIN_BRIDGE_PROTOCOL_VERSION) return refused(() => this.tooOldState(port, hello));
     const secret = base64ToBytes(pairing.secret);
-    if (!(await this.bridgeProvedSecret(secret, clientNonce, hello))) return refused(() => this.notTheBridgeState(port));
-    const proof = await clientProof(secret, clientNonce, hello.bridgeNonce, this.opts.origin);
+    const binding: ProofBinding = { origin: this.opts.origin, port, host: `127.0.0.1:${port}` };
+    const proven = await this.bridgeProvedSecret(secret, clientNonce, hello, binding);
+    // "Not paired" counts as a withdrawal only when the bridge proved it (the proof covers `paired`).
+    if (!hello.paired) return refused(() => this.unpairedState(port, true, proven));
+    if (!proven) return refused(() => this.notTheBridgeState(port));
+    const proof = await boundClientProof(secret, clientNonce, hello.bridgeNonce, binding);
     if (abandoned()) return { kind: "abandoned" };
-    if (!(await this.sendClientProof(conn, proof))) return refused(() => this.notTheBridgeState(port));
+    let accepted: boolean;
+    try {
+      accepted = await this.sendClientProof(conn, proof);
+    } catch (e) {
+      // The bridge proved itself on this very connection: its refusal of our proof is a real one.
+      if (e instanceof ClientError && (e.code === "AUTHENTICATION_FAILED" || e.code === "NOT_PAIRED")) {
+        return refused(() => this.unpairedState(port, true, true));
+      }
+      throw e;
+  /** A bridge from before protocol 2: its proofs do not bind the port, so it is not trusted. */
+  private tooOldState(port: number, hello: Result<"session.hello">): BridgeState {
+    return {
+      kind: "incompatible",
+      message:
+        `The bridge on port ${port} (version ${hello.bridgeVersion}) speaks protocol ${hello.protocolVersion}; this extension needs ` +
+        `protocol ${MIN_BRIDGE_PROTOCOL_VERSION} or later. Update the MSSanté bridge (mss-bridge) and restart it.`,
+    };
+  }
+
+    }
+    if (!accepted) return refused(() => this.notTheBridgeState(port));
     if (abandoned()) return { kind: "abandoned" };
     return { kind: "authenticated", hello };
   }
@@ -325,9 +365,15 @@ export class BridgeClient {
     return isResult("session.hello", hello) ? hello : null;
   }
 
-  private async bridgeProvedSecret(secret: Uint8Array<ArrayBuffer>, clientNonce: string, hello: Result<"session.hello">): Promise<boolean> {
-    const expected = await bridgeProof(secret, clientNonce, hello.bridgeNonce, this.opts.origin);
-    return !!hello.bridgeProof && sameProof(expected, hello.bridgeProof);
+  private async bridgeProvedSecret(
+    secret: Uint8Array<ArrayBuffer>,
+    clientNonce: string,
+    hello: Result<"session.hello">,
+    binding: ProofBinding,
+  ): Promise<boolean> {
+    if (!hello.bridgeProof) return false;
+    const expected = await boundBridgeProof(secret, clientNonce, hello.bridgeNonce, binding, hello.paired);
+    return sameProof(expected, hello.bridgeProof);
   }
 
   /** session.authenticate with our proof; false when the reply is not the protocol's. */
@@ -342,8 +388,9 @@ export class BridgeClient {
       return refused(() => ({ kind: "incompatible", message: e.message }));
     }
     if (e instanceof ClientError && (e.code === "AUTHENTICATION_FAILED" || e.code === "NOT_PAIRED")) {
-      // The bridge proved a secret but refuses ours, or forgot us: pair again.
-      return refused(() => this.unpairedState(port, true));
+      // Said before any proof (session.authenticate's refusals are handled in proveBothWays): a claim
+      // anyone on the port can make, so it withdraws nothing.
+      return refused(() => this.unpairedState(port, true, false));
     }
     return refused(() => this.downState(e instanceof Error ? e.message : "handshake failed"));
   }
@@ -394,8 +441,8 @@ export class BridgeClient {
     return { kind: "down", reason, retryInMs, attempt: this.attempt };
   }
 
-  private unpairedState(port: number, bridgeReachable: boolean): BridgeState {
-    return { kind: "unpaired", port, bridgeReachable, retryInMs: this.scheduleRetry() };
+  private unpairedState(port: number, bridgeReachable: boolean, revoked = false): BridgeState {
+    return { kind: "unpaired", port, bridgeReachable, retryInMs: this.scheduleRetry(), revoked };
   }
 
   private notTheBridgeState(port: number): BridgeState {

@@ -8,6 +8,7 @@
  * unless this extension is a test/demo build — never by a test-only list (a demo bridge run on a
  * real data directory must not swap the real trust space for `.test` domains). Such a test-only list
  * is used, marked as such, only while no real list is saved, and kept in memory for this session.
+ * A list dated more than a day ahead of the clock is refused, live or saved (datedInTheFuture).
  */
 import type { Result } from "../../shared/protocol/schemas.ts";
 import type { BridgeCaller } from "./bridge-caller.ts";
@@ -42,6 +43,20 @@ export async function readTrustCache(m: Messenger): Promise<TrustCache | null> {
 
 async function writeTrustCache(m: Messenger, c: TrustCache): Promise<void> {
   await m.storage.local.set({ [TRUST_CACHE_KEY]: c });
+}
+
+/**
+ * How far in the future a list's date may be (clocks differ a little). A list dated later is refused,
+ * as a live answer and as a saved copy: such a date would make it beat every real list for years
+ * (a relay once answered a list "dated 2099" that then kept deciding after it was gone).
+ */
+export const MAX_TRUST_LIST_CLOCK_SKEW_MS = 24 * 3600_000;
+
+/** The list's date is later than `now` plus the allowed skew. */
+export function datedInTheFuture(date: string | null, now: Date): boolean {
+  if (!date) return false;
+  const t = Date.parse(date);
+  return !Number.isNaN(t) && t > now.getTime() + MAX_TRUST_LIST_CLOCK_SKEW_MS;
 }
 
 /** A list the guard can decide with: at least one domain. */
@@ -85,6 +100,10 @@ export function chooseTrustList(
     testOnly: c.testOnly,
   });
   const keepsTestLists = opts.testBuild;
+  // Lists dated in the future are not lists: neither a live answer nor a saved copy (or session list).
+  if (live && datedInTheFuture(live.date, opts.now)) live = null;
+  if (saved && datedInTheFuture(saved.date, opts.now)) saved = null;
+  if (session && datedInTheFuture(session.date, opts.now)) session = null;
   // A saved test-only copy (written by an older version) is not a real copy for a production build.
   const savedReal = usableList(saved) && (keepsTestLists || !saved.testOnly) ? saved : null;
   const savedTest = usableList(saved) && !savedReal ? saved : null;

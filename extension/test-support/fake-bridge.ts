@@ -11,7 +11,17 @@ import { WS_PATH } from "../../shared/constants.ts";
 import { ErrorCode } from "../../shared/protocol/errors.ts";
 import type { MethodName, NotificationName, NotificationParams, Params, Result } from "../../shared/protocol/schemas.ts";
 import { checkParams } from "../../shared/protocol/validate.ts";
-import { bridgeProof, clientProof, pairingProof, randomNonce, sameProof, sealSecret } from "../../shared/protocol/proofs.ts";
+import {
+  boundBridgeProof,
+  boundClientProof,
+  bridgeProof,
+  clientProof,
+  pairingProof,
+  randomNonce,
+  sameProof,
+  sealSecret,
+  type ProofBinding,
+} from "../../shared/protocol/proofs.ts";
 import type { WebSocketFactory, WebSocketLike } from "../background/rpc-connection.ts";
 
 type Handler<M extends MethodName> = (params: Params<M>) => Result<M> | Promise<Result<M>>;
@@ -23,6 +33,10 @@ export interface FakeBridgeOptions {
   /** Does not know the secret: answers hello with paired=true and a made-up proof. */
   impostor?: boolean;
   pairingCode?: string | null;
+  /** The protocol version it speaks (2 by default; 1 is a bridge from before the proofs bound the port). */
+  protocolVersion?: 1 | 2;
+  /** Answers session.hello with this error (a squatter claiming, say, NOT_PAIRED). */
+  helloError?: number;
   handlers?: Handlers;
   port?: number;
 }
@@ -30,10 +44,13 @@ export interface FakeBridgeOptions {
 interface Conn {
   ws: WebSocket;
   origin: string;
+  /** The Host header of the upgrade request (bound into version 2 proofs with the port). */
+  host: string;
   clientNonce: string | null;
   bridgeNonce: string | null;
   pairingNonce: string | null;
   authenticated: boolean;
+  version: number;
   methods: string[];
 }
 
@@ -62,10 +79,12 @@ export class FakeBridge {
       const conn: Conn = {
         ws,
         origin: String(req.headers.origin ?? ""),
+        host: String(req.headers.host ?? ""),
         clientNonce: null,
         bridgeNonce: null,
         pairingNonce: null,
         authenticated: false,
+        version: 0,
         methods: [],
       };
       this.conns.push(conn);
@@ -95,6 +114,10 @@ export class FakeBridge {
     return this.conns.flatMap((c) => c.methods);
   }
 
+  private binding(c: Conn): ProofBinding {
+    return { origin: c.origin, port: this.port, host: c.host };
+  }
+
   private reply(c: Conn, id: unknown, result: unknown) {
     c.ws.send(JSON.stringify({ jsonrpc: "2.0", id, result }));
   }
@@ -112,15 +135,20 @@ export class FakeBridge {
     const paired = this.opts.pairedOrigins!.includes(c.origin);
     switch (msg.method) {
       case "session.hello": {
+        if (this.opts.helloError !== undefined) return this.error(c, msg.id, this.opts.helloError, "refused");
         c.clientNonce = msg.params.clientNonce as string;
         c.bridgeNonce = randomNonce();
+        const v2 = (this.opts.protocolVersion ?? 2) >= 2 && (msg.params.protocolVersion as number) >= 2;
         const proof = this.opts.impostor
           ? "0".repeat(64)
-          : paired
-            ? await bridgeProof(secret, c.clientNonce, c.bridgeNonce, c.origin)
-            : null;
+          : v2
+            ? await boundBridgeProof(secret, c.clientNonce, c.bridgeNonce, this.binding(c), paired)
+            : paired
+              ? await bridgeProof(secret, c.clientNonce, c.bridgeNonce, c.origin)
+              : null;
+        c.version = v2 ? 2 : 1;
         return this.reply(c, msg.id, {
-          protocolVersion: 1,
+          protocolVersion: c.version,
           bridgeVersion: "0.0.0-fake",
           capabilities: [],
           demo: true,
@@ -131,7 +159,10 @@ export class FakeBridge {
       }
       case "session.authenticate": {
         if (!paired) return this.error(c, msg.id, ErrorCode.NOT_PAIRED, "not paired");
-        const expected = await clientProof(secret, c.clientNonce!, c.bridgeNonce!, c.origin);
+        const expected =
+          c.version >= 2
+            ? await boundClientProof(secret, c.clientNonce!, c.bridgeNonce!, this.binding(c))
+            : await clientProof(secret, c.clientNonce!, c.bridgeNonce!, c.origin);
         if (!sameProof(expected, msg.params.clientProof as string))
           return this.error(c, msg.id, ErrorCode.AUTHENTICATION_FAILED, "wrong proof");
         c.authenticated = true;

@@ -7,8 +7,6 @@ import type { CardLayerStateSchema, CardModelSchema, ModuleInfoSchema, ReaderSta
 
 /** A card model from the card database (bridge/card/cards.json). */
 export type CardModel = Static<typeof CardModelSchema>;
-export type CardFamily = CardModel["family"];
-export type CardInterface = CardModel["interface"];
 
 export type ReaderState = Static<typeof ReaderStateSchema>;
 

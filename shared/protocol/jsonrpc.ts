@@ -1,5 +1,5 @@
 /** JSON-RPC 2.0 envelopes, and the limits every message must respect before it is parsed further. */
-import { Type, type Static } from "@sinclair/typebox";
+import { Type } from "@sinclair/typebox";
 
 /** Largest WebSocket message the bridge accepts (ws maxPayload). */
 export const MAX_MESSAGE_BYTES = 16 * 1024;
@@ -17,13 +17,7 @@ export const RequestSchema = Type.Object(
   },
   { additionalProperties: false },
 );
-export type JsonRpcRequest = Static<typeof RequestSchema>;
 
-export interface JsonRpcSuccess<R = unknown> {
-  jsonrpc: "2.0";
-  id: string | number;
-  result: R;
-}
 export interface JsonRpcErrorObject {
   code: number;
   message: string;
@@ -34,12 +28,6 @@ export interface JsonRpcFailure {
   id: string | number | null;
   error: JsonRpcErrorObject;
 }
-export interface JsonRpcNotification<P = unknown> {
-  jsonrpc: "2.0";
-  method: string;
-  params: P;
-}
-export type JsonRpcResponse<R = unknown> = JsonRpcSuccess<R> | JsonRpcFailure;
 
 /** Depth of a parsed JSON value (a scalar is 0). Iterative: hostile input cannot blow the stack. */
 export function jsonDepth(value: unknown): number {

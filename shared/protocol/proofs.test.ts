@@ -1,5 +1,15 @@
 import { describe, expect, it } from "vitest";
-import { bridgeProof, clientProof, openSecret, pairingProof, randomNonce, sameProof, sealSecret } from "./proofs.ts";
+import {
+  boundBridgeProof,
+  boundClientProof,
+  bridgeProof,
+  clientProof,
+  openSecret,
+  pairingProof,
+  randomNonce,
+  sameProof,
+  sealSecret,
+} from "./proofs.ts";
 import { firstError } from "./validate.ts";
 import { Nonce, Proof } from "./schemas.ts";
 
@@ -34,6 +44,34 @@ describe("connection proofs", () => {
     expect(sameProof("ab", "ab")).toBe(true);
     expect(sameProof("ab", "ac")).toBe(false);
     expect(sameProof("ab", "abc")).toBe(false);
+  });
+});
+
+describe("version 2 proofs: bound to the connection", () => {
+  const at = { origin, port: 7431, host: "127.0.0.1:7431" };
+
+  it("bind the port and the Host too: a relay on another port gets proofs for the wrong connection", async () => {
+    const c = randomNonce();
+    const b = randomNonce();
+    const p = await boundClientProof(secret, c, b, at);
+    expect(await boundClientProof(secret, c, b, { ...at })).toBe(p);
+    expect(await boundClientProof(secret, c, b, { ...at, port: 7432 })).not.toBe(p);
+    expect(await boundClientProof(secret, c, b, { ...at, host: "localhost:7431" })).not.toBe(p);
+    expect(await boundClientProof(secret, c, b, { ...at, host: "127.0.0.1:7431".toUpperCase() })).toBe(p); // Host is case-insensitive
+    expect(await boundClientProof(secret, c, b, { ...at, origin: `${origin}x` })).not.toBe(p);
+    const q = await boundBridgeProof(secret, c, b, at, true);
+    expect(await boundBridgeProof(secret, c, b, { ...at, port: 7432 }, true)).not.toBe(q);
+    expect(await boundBridgeProof(secret, c, b, { ...at, host: "127.0.0.1:7432" }, true)).not.toBe(q);
+  });
+
+  it("the bridge's proof covers its `paired` answer, and differs from the client's and from version 1", async () => {
+    const c = randomNonce();
+    const b = randomNonce();
+    const paired = await boundBridgeProof(secret, c, b, at, true);
+    expect(await boundBridgeProof(secret, c, b, at, false)).not.toBe(paired);
+    expect(await boundClientProof(secret, c, b, at)).not.toBe(paired);
+    expect(await bridgeProof(secret, c, b, origin)).not.toBe(paired);
+    expect(await clientProof(secret, c, b, origin)).not.toBe(await boundClientProof(secret, c, b, at));
   });
 });
 

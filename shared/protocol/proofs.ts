@@ -7,8 +7,14 @@
  * before trusting anything; the client then sends clientProof = HMAC(secret, CLIENT | bridgeNonce |
  * clientNonce | origin). Fresh nonces on both sides make a proof useless on another connection, and
  * the origin binds it to one paired extension installation. The secret itself never travels.
+ *
+ * Protocol version 2 binds more (boundBridgeProof, boundClientProof): the port and the Host of the
+ * connection as the client made it (the bridge uses its own listening port and the Host header it
+ * received), so a process listening on another port that relays the handshake to the real bridge
+ * gets proofs for the wrong port on both sides; and the bridge's proof covers its `paired` answer,
+ * so only the real bridge can tell the extension that it is no longer paired.
  */
-import { PAIRING_LABEL, PROOF_LABEL_BRIDGE, PROOF_LABEL_CLIENT } from "./version.ts";
+import { PAIRING_LABEL, PROOF_LABEL_BRIDGE, PROOF_LABEL_BRIDGE_V2, PROOF_LABEL_CLIENT, PROOF_LABEL_CLIENT_V2 } from "./version.ts";
 
 const enc = new TextEncoder();
 
@@ -58,6 +64,43 @@ export function bridgeProof(secret: Uint8Array<ArrayBuffer>, clientNonce: string
 
 export function clientProof(secret: Uint8Array<ArrayBuffer>, clientNonce: string, bridgeNonce: string, origin: string) {
   return hmacHex(secret, [PROOF_LABEL_CLIENT, bridgeNonce, clientNonce, origin]);
+}
+
+/** What a version 2 proof binds besides the nonces: the connection as the client opened it. */
+export interface ProofBinding {
+  /** The extension's origin, "moz-extension://<uuid>". */
+  origin: string;
+  /** The TCP port of the bridge the client connected to. */
+  port: number;
+  /** The Host of the WebSocket request, "127.0.0.1:<port>" (lower case). */
+  host: string;
+}
+
+export function boundBridgeProof(
+  secret: Uint8Array<ArrayBuffer>,
+  clientNonce: string,
+  bridgeNonce: string,
+  b: ProofBinding,
+  paired: boolean,
+): Promise<string> {
+  return hmacHex(secret, [
+    PROOF_LABEL_BRIDGE_V2,
+    clientNonce,
+    bridgeNonce,
+    b.origin,
+    String(b.port),
+    b.host.toLowerCase(),
+    paired ? "paired" : "not-paired",
+  ]);
+}
+
+export function boundClientProof(
+  secret: Uint8Array<ArrayBuffer>,
+  clientNonce: string,
+  bridgeNonce: string,
+  b: ProofBinding,
+): Promise<string> {
+  return hmacHex(secret, [PROOF_LABEL_CLIENT_V2, bridgeNonce, clientNonce, b.origin, String(b.port), b.host.toLowerCase()]);
 }
 
 /** Normalises a typed pairing code: upper case, no spaces or dashes. */

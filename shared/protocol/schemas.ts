@@ -245,7 +245,10 @@ export const Methods = {
       /** This connection's Origin is paired: the bridge can prove the secret and expects a proof. */
       paired: Type.Boolean(),
       bridgeNonce: Nonce,
-      /** HMAC(secret, PROOF_LABEL_BRIDGE | clientNonce | bridgeNonce | origin); null when not paired. */
+      /**
+       * Version 2: HMAC(secret, PROOF_LABEL_BRIDGE_V2 | clientNonce | bridgeNonce | origin | port | host | paired),
+       * always given. Version 1: HMAC(secret, PROOF_LABEL_BRIDGE | clientNonce | bridgeNonce | origin); null when not paired.
+       */
       bridgeProof: Nullable(Proof),
     }),
   },
@@ -253,7 +256,10 @@ export const Methods = {
     preAuth: true,
     params: Type.Object(
       {
-        /** HMAC(secret, PROOF_LABEL_CLIENT | bridgeNonce | clientNonce | origin). */
+        /**
+         * Version 2: HMAC(secret, PROOF_LABEL_CLIENT_V2 | bridgeNonce | clientNonce | origin | port | host).
+         * Version 1: HMAC(secret, PROOF_LABEL_CLIENT | bridgeNonce | clientNonce | origin).
+         */
         clientProof: Proof,
       },
       { additionalProperties: false },

@@ -12,7 +12,7 @@
 import WebSocket from "ws";
 import { WS_PATH } from "../../shared/constants.ts";
 import { ErrorCode } from "../../shared/protocol/errors.ts";
-import { bridgeProof, clientProof, randomNonce, sameProof } from "../../shared/protocol/proofs.ts";
+import { boundBridgeProof, boundClientProof, randomNonce, sameProof } from "../../shared/protocol/proofs.ts";
 import { PROTOCOL_VERSION } from "../../shared/protocol/version.ts";
 import { ECHO_MARKER, frameOf, type FuzzCase } from "./fuzz-generator.ts";
 
@@ -129,9 +129,10 @@ async function connect(opts: FuzzOptions): Promise<Conn> {
   if (!opts.secret) return c;
   const clientNonce = randomNonce();
   const hello = await c.call("session.hello", { protocolVersion: PROTOCOL_VERSION, clientNonce });
-  const expected = await bridgeProof(opts.secret, clientNonce, hello.bridgeNonce, opts.origin);
+  const binding = { origin: opts.origin, port: opts.port, host: `127.0.0.1:${opts.port}` };
+  const expected = await boundBridgeProof(opts.secret, clientNonce, hello.bridgeNonce, binding, true);
   if (!hello.bridgeProof || !sameProof(expected, hello.bridgeProof)) throw new Error("the bridge could not prove the secret");
-  await c.call("session.authenticate", { clientProof: await clientProof(opts.secret, clientNonce, hello.bridgeNonce, opts.origin) });
+  await c.call("session.authenticate", { clientProof: await boundClientProof(opts.secret, clientNonce, hello.bridgeNonce, binding) });
   return c;
 }
 

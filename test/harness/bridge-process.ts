@@ -20,7 +20,15 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import WebSocket from "ws";
 import { WS_PATH } from "../../shared/constants.ts";
-import { bridgeProof, clientProof, base64ToBytes, randomNonce, sameProof } from "../../shared/protocol/proofs.ts";
+import {
+  boundBridgeProof,
+  boundClientProof,
+  bridgeProof,
+  clientProof,
+  base64ToBytes,
+  randomNonce,
+  sameProof,
+} from "../../shared/protocol/proofs.ts";
 import { PROTOCOL_VERSION } from "../../shared/protocol/version.ts";
 import { encodeNativeMessage, NativeMessageDecoder } from "../../bridge/server/native-messaging.ts";
 
@@ -189,8 +197,10 @@ export interface TestClient {
   call<T = any>(method: string, params?: unknown): Promise<T>;
   /** Sends raw text (or a Buffer as a binary frame) and resolves with the next message, or rejects on close. */
   raw(data: string | Buffer): Promise<any>;
-  /** hello + verify the bridge's proof + authenticate. Throws if the bridge cannot prove the secret. */
+  /** hello + verify the bridge's proof + authenticate (protocol 2). Throws if the bridge cannot prove the secret. */
   authenticate(secret: Uint8Array<ArrayBuffer>): Promise<void>;
+  /** The same as an extension from before protocol 2 does it (proofs not bound to the port). */
+  authenticateV1(secret: Uint8Array<ArrayBuffer>): Promise<void>;
   closed: Promise<{ code: number; reason: string }>;
   close(): void;
 }
@@ -256,8 +266,19 @@ export function openClient(
       });
     },
     async authenticate(secret) {
+      // Version 2 (the extension's): the proofs bind the port and Host this client connected to.
       const clientNonce = randomNonce();
       const hello = await client.call("session.hello", { protocolVersion: PROTOCOL_VERSION, clientNonce });
+      if (hello.protocolVersion !== PROTOCOL_VERSION) throw new Error(`the bridge answered protocol ${hello.protocolVersion}`);
+      const binding = { origin: origin ?? "", port, host: opts.host ?? `127.0.0.1:${port}` };
+      const expected = await boundBridgeProof(secret, clientNonce, hello.bridgeNonce, binding, hello.paired);
+      if (!hello.bridgeProof || !sameProof(expected, hello.bridgeProof)) throw new Error("the bridge could not prove the secret");
+      if (!hello.paired) throw new Error("the bridge proved that this origin is not paired");
+      await client.call("session.authenticate", { clientProof: await boundClientProof(secret, clientNonce, hello.bridgeNonce, binding) });
+    },
+    async authenticateV1(secret) {
+      const clientNonce = randomNonce();
+      const hello = await client.call("session.hello", { protocolVersion: 1, clientNonce });
       const expected = await bridgeProof(secret, clientNonce, hello.bridgeNonce, origin ?? "");
       if (!hello.bridgeProof || !sameProof(expected, hello.bridgeProof)) throw new Error("the bridge could not prove the secret");
       await client.call("session.authenticate", { clientProof: await clientProof(secret, clientNonce, hello.bridgeNonce, origin ?? "") });

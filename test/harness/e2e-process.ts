@@ -44,10 +44,6 @@ export async function waitFor<T>(what: string, check: () => T | Promise<T>, time
   }
 }
 
-export async function waitForPort(port: number, what: string, timeoutMs = 10_000): Promise<void> {
-  await waitFor(`${what} on 127.0.0.1:${port}`, () => canConnect(port), timeoutMs);
-}
-
 export function readIfExists(file: string): string {
   return existsSync(file) ? readFileSync(file, "utf8") : "";
 }

@@ -11,7 +11,6 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { deflateSync } from "node:zlib";
-import { run } from "./e2e-process.ts";
 
 export interface Xvfb {
   /** ":N" */
@@ -206,14 +205,4 @@ export async function distinctColours(file: string, sampleStep = 7): Promise<num
     }
   }
   return seen.size;
-}
-
-/** True when `xwd` is on the PATH (screenshots need it). */
-export async function xwdAvailable(): Promise<boolean> {
-  try {
-    await run("sh", ["-c", "command -v xwd"]);
-    return true;
-  } catch {
-    return false;
-  }
 }

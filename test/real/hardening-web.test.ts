@@ -18,7 +18,6 @@ import { WS_PATH } from "../../shared/constants.ts";
 import { ErrorCode } from "../../shared/protocol/errors.ts";
 import { Methods, PRE_AUTH_METHODS, type MethodName } from "../../shared/protocol/schemas.ts";
 import { bridgeProof, bytesToBase64, clientProof, randomNonce } from "../../shared/protocol/proofs.ts";
-import { PROTOCOL_VERSION } from "../../shared/protocol/version.ts";
 import { BridgeClient, type BridgeState } from "../../extension/background/bridge-client.ts";
 import type { WebSocketLike } from "../../extension/background/rpc-connection.ts";
 import { missingComponents } from "../harness/require-component.ts";
@@ -136,7 +135,7 @@ describe.skipIf(skip)("hardening: web origins, hosts, authentication (real bridg
       await expect(c.call(m, {}), m).rejects.toMatchObject({ code: ErrorCode.NOT_AUTHENTICATED });
     }
     // Even after a hello (the bridge proved itself, the client did not): still nothing.
-    await c.call("session.hello", { protocolVersion: PROTOCOL_VERSION, clientNonce: randomNonce() });
+    await c.call("session.hello", { protocolVersion: 1, clientNonce: randomNonce() });
     await expect(c.call("card.getIdentity")).rejects.toMatchObject({ code: ErrorCode.NOT_AUTHENTICATED });
     await expect(c.call("directory.search", { query: "martin" })).rejects.toMatchObject({ code: ErrorCode.NOT_AUTHENTICATED });
     // The pre-auth methods do answer (with their own errors when out of order).
@@ -148,12 +147,12 @@ describe.skipIf(skip)("hardening: web origins, hosts, authentication (real bridg
     // Connection 1 authenticates; an eavesdropper keeps its nonces and proof.
     const c1 = await openClient(b.port, ORIGINS.post);
     const clientNonce = randomNonce();
-    const h1 = await c1.call("session.hello", { protocolVersion: PROTOCOL_VERSION, clientNonce });
+    const h1 = await c1.call("session.hello", { protocolVersion: 1, clientNonce });
     const proof1 = await clientProof(secret, clientNonce, h1.bridgeNonce, ORIGINS.post);
     expect(await c1.call("session.authenticate", { clientProof: proof1 })).toEqual({ authenticated: true });
     // Connection 2: same client nonce, replayed proof → the bridge's fresh nonce makes it useless.
     const c2 = await openClient(b.port, ORIGINS.post);
-    const h2 = await c2.call("session.hello", { protocolVersion: PROTOCOL_VERSION, clientNonce });
+    const h2 = await c2.call("session.hello", { protocolVersion: 1, clientNonce });
     expect(h2.bridgeNonce).not.toBe(h1.bridgeNonce);
     await expect(c2.call("session.authenticate", { clientProof: proof1 })).rejects.toMatchObject({ code: ErrorCode.AUTHENTICATION_FAILED });
     await expect(c2.call("card.getState")).rejects.toMatchObject({ code: ErrorCode.NOT_AUTHENTICATED });
@@ -162,7 +161,7 @@ describe.skipIf(skip)("hardening: web origins, hosts, authentication (real bridg
     // A proof made for another paired origin is refused too (origin binding).
     const c3 = await openClient(b.port, ORIGINS.other);
     const n3 = randomNonce();
-    const h3 = await c3.call("session.hello", { protocolVersion: PROTOCOL_VERSION, clientNonce: n3 });
+    const h3 = await c3.call("session.hello", { protocolVersion: 1, clientNonce: n3 });
     await expect(
       c3.call("session.authenticate", { clientProof: await clientProof(secret, n3, h3.bridgeNonce, ORIGINS.post) }),
     ).rejects.toMatchObject({
@@ -176,14 +175,14 @@ describe.skipIf(skip)("hardening: web origins, hosts, authentication (real bridg
     const origin = "moz-extension://cccccccc-0000-4000-8000-00000000000c";
     const s = await b.pair(origin);
     const c = await openClient(b.port, origin);
-    const hello = () => c.call("session.hello", { protocolVersion: PROTOCOL_VERSION, clientNonce: randomNonce() });
+    const hello = () => c.call("session.hello", { protocolVersion: 1, clientNonce: randomNonce() });
     await hello();
     await expect(c.call("session.authenticate", { clientProof: "f".repeat(64) })).rejects.toMatchObject({
       code: ErrorCode.AUTHENTICATION_FAILED,
     });
     // Backoff: the next attempt, even with the right proof, is not looked at.
     const n = randomNonce();
-    const h = await c.call("session.hello", { protocolVersion: PROTOCOL_VERSION, clientNonce: n });
+    const h = await c.call("session.hello", { protocolVersion: 1, clientNonce: n });
     const right = await clientProof(s, n, h.bridgeNonce, origin);
     const limited = await c.call("session.authenticate", { clientProof: right }).catch((e) => e);
     expect(limited).toMatchObject({ code: ErrorCode.RATE_LIMITED });
@@ -252,7 +251,7 @@ describe.skipIf(skip)("hardening: web origins, hosts, authentication (real bridg
     beforeAll(async () => {
       // A real hello answer captured from the real bridge (what a squatter could record).
       const c = await openClient(b.port, ORIGINS.post);
-      recorded = await c.call("session.hello", { protocolVersion: PROTOCOL_VERSION, clientNonce: randomNonce() });
+      recorded = await c.call("session.hello", { protocolVersion: 1, clientNonce: randomNonce() });
       c.close();
       fake = new WebSocketServer({ host: "127.0.0.1", port: 0, path: WS_PATH });
       await new Promise((r) => fake.once("listening", r));

@@ -11,8 +11,6 @@ function field(text: string, starts: Int32Array, c: number): string | null {
   return cleanField(text.slice(starts[c]!, starts[c + 1]! - 1));
 }
 
-export class LineError extends Error {}
-
 /** "69003 LYON" → "LYON"; the line also carries the postal code in its own column. */
 export function cityFromLine(l6: string | null, postalCode: string | null): string | null {
   if (!l6) return null;

@@ -49,25 +49,6 @@ async function pageOp<T>(driver: Driver, urlPart: string, op: string, data: unkn
   );
 }
 
-/** Opens a URL (e.g. an extension page) in a Thunderbird tab, or selects the tab showing it. */
-export async function openTab(driver: Driver, url: string): Promise<void> {
-  await driver.chrome(
-    `${FIND_BROWSER}
-    const found = findBrowser(args.url);
-    if (found) { found.tabmail.switchToTab(found.tab); return true; }
-    const w = Services.wm.getMostRecentWindow("mail:3pane");
-    w.document.getElementById("tabmail").openTab("contentTab", { url: args.url });
-    return true;
-  `,
-    { url },
-  );
-}
-
-/** Whether a tab currently shows a URL containing `urlPart`. */
-export async function hasTab(driver: Driver, urlPart: string): Promise<boolean> {
-  return await driver.chrome<boolean>(`${FIND_BROWSER} return !!findBrowser(args.urlPart);`, { urlPart });
-}
-
 export async function pageSnapshot(driver: Driver, urlPart: string, selectors: string[] = []): Promise<PageSnapshot> {
   return await pageOp<PageSnapshot>(driver, urlPart, "snapshot", { selectors });
 }
@@ -75,11 +56,6 @@ export async function pageSnapshot(driver: Driver, urlPart: string, selectors: s
 export async function pageClick(driver: Driver, urlPart: string, selector: string): Promise<void> {
   const r = await pageOp<{ ok: boolean; error?: string }>(driver, urlPart, "click", { selector });
   if (!r.ok) throw new Error(`click ${selector}: ${r.error}`);
-}
-
-export async function pageSet(driver: Driver, urlPart: string, selector: string, value: string): Promise<void> {
-  const r = await pageOp<{ ok: boolean; error?: string }>(driver, urlPart, "set", { selector, value });
-  if (!r.ok) throw new Error(`set ${selector}: ${r.error}`);
 }
 
 /** Polls the page until `pred` holds; returns the snapshot that satisfied it. */

@@ -1,0 +1,86 @@
+/**
+ * Only the bridge that proves the pairing secret may withdraw the pairing: an unauthenticated
+ * "not paired" answer — another user's bridge on the port, or any process squatting it — must
+ * leave the stored secret in place (security audit, docs/decisions.md).
+ */
+import { afterEach, describe, expect, it, vi } from "vitest";
+import { ErrorCode } from "../../shared/protocol/errors.ts";
+import { bytesToBase64 } from "../../shared/protocol/proofs.ts";
+import { FakeBridge, nodeSocketFactory, testSecret } from "../test-support/fake-bridge.ts";
+import { createFakeMessenger } from "../test-support/fake-messenger.ts";
+import { startBackground, type Background } from "./background.ts";
+import { PAIRING_KEY, PAIRING_REVOKED_KEY } from "./pairing-store.ts";
+
+vi.spyOn(console, "info").mockImplementation(() => undefined);
+
+const running: { bg: Background; bridge: FakeBridge }[] = [];
+afterEach(async () => {
+  for (const r of running.splice(0)) {
+    r.bg.client.stop();
+    await r.bridge.stop();
+  }
+});
+
+async function until(pred: () => boolean, ms = 4000): Promise<void> {
+  const t0 = Date.now();
+  while (!pred()) {
+    if (Date.now() - t0 > ms) throw new Error("condition not reached");
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+/** A background holding a pairing (secret 7) for whatever `bridge` listens on its port. */
+async function pairedExtensionFacing(bridge: FakeBridge) {
+  const { messenger, fake } = createFakeMessenger();
+  const origin = messenger.runtime.getURL("").replace(/\/$/, "");
+  await bridge.start();
+  let nativeCalls = 0;
+  fake.nativeHosts.set("mssante_bridge", () => {
+    nativeCalls++;
+    return { type: "error", message: "not asked" };
+  });
+  const stored = { port: bridge.port, secret: bytesToBase64(testSecret()), pairedAt: "x", via: "native" };
+  fake.storage.set(PAIRING_KEY, stored);
+  const bg = startBackground(messenger, { createSocket: nodeSocketFactory(origin) });
+  running.push({ bg, bridge });
+  return { fake, bg, stored, origin, nativeCalls: () => nativeCalls };
+}
+
+describe("unpairing claims", () => {
+  it("another user's bridge on the port (another secret, our origin unknown) does not unpair us", async () => {
+    const w = await pairedExtensionFacing(new FakeBridge({ secret: testSecret(42), pairedOrigins: [] }));
+    await until(() => w.bg.status().bridge.kind === "unpaired");
+    await new Promise((r) => setTimeout(r, 300)); // the background's reaction, if any
+    expect(w.fake.storage.get(PAIRING_KEY)).toEqual(w.stored);
+    expect(w.fake.storage.has(PAIRING_REVOKED_KEY)).toBe(false);
+    expect(w.bg.status().pairingRevoked).toBe(false);
+    expect(w.nativeCalls()).toBe(0); // nor does it pair again by itself with whatever answers there
+  });
+
+  it("a squatter answering session.hello with NOT_PAIRED does not unpair us", async () => {
+    const w = await pairedExtensionFacing(new FakeBridge({ secret: testSecret(42), helloError: ErrorCode.NOT_PAIRED }));
+    await until(() => w.bg.status().bridge.kind !== "connecting" && w.bg.status().bridge.kind !== "idle");
+    await new Promise((r) => setTimeout(r, 300));
+    expect(w.fake.storage.get(PAIRING_KEY)).toEqual(w.stored);
+    expect(w.bg.status().pairingRevoked).toBe(false);
+  });
+
+  it("our own bridge, proving the secret, does withdraw the pairing (mss-bridge unpair)", async () => {
+    const w = await pairedExtensionFacing(new FakeBridge({ secret: testSecret(), pairedOrigins: [] }));
+    await until(() => w.bg.status().pairingRevoked);
+    expect(w.fake.storage.has(PAIRING_KEY)).toBe(false);
+    expect(w.fake.storage.get(PAIRING_REVOKED_KEY)).toMatchObject({ at: expect.any(String) });
+  });
+});
+
+describe("a bridge from before protocol 2", () => {
+  it("is refused as too old (its proofs are not bound to the port): no proof of ours, the secret kept", async () => {
+    const w = await pairedExtensionFacing(new FakeBridge({ secret: testSecret(), pairedOrigins: [], protocolVersion: 1 }));
+    await until(() => w.bg.status().bridge.kind === "incompatible");
+    const s = w.bg.status().bridge;
+    expect(s.kind === "incompatible" && s.message).toMatch(/update the MSSanté bridge/i);
+    expect(running[0]!.bridge.calls).toEqual(["session.hello"]);
+    expect(w.fake.storage.get(PAIRING_KEY)).toEqual(w.stored);
+    expect(w.bg.status().pairingRevoked).toBe(false);
+  });
+});
