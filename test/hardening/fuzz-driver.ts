@@ -219,7 +219,10 @@ function classify(c: FuzzCase, o: Outcome, s: FuzzStats): void {
   const fail = (problem: string): void => {
     s.failures.push({ n: c.n, family: c.family, problem });
   };
-  if (o.kind === "timeout") return fail("no answer and no close");
+  if (o.kind === "timeout") {
+    fail("no answer and no close");
+    return;
+  }
   if (o.kind === "close") {
     s.closes[o.code] = (s.closes[o.code] ?? 0) + 1;
     if (!ALLOWED_CLOSES.has(o.code)) fail(`closed with code ${o.code}`);
@@ -227,12 +230,20 @@ function classify(c: FuzzCase, o: Outcome, s: FuzzStats): void {
     else if (c.expect === "reply" && o.code !== 1008) fail(`a frame within the limits closed the connection (${o.code})`);
     return;
   }
-  if (c.expect === "close") return fail("a frame the transport must refuse was answered");
+  if (c.expect === "close") {
+    fail("a frame the transport must refuse was answered");
+    return;
+  }
   const problem = checkAnswer(o.msg);
-  if (problem) return fail(problem);
+  if (problem) {
+    fail(problem);
+    return;
+  }
   const required = (c as FuzzCase & { code?: number }).code;
-  if (required !== undefined && o.msg.error?.code !== required)
-    return fail(`expected error ${required}, got ${JSON.stringify(o.msg.error?.code ?? "a result")}`);
+  if (required !== undefined && o.msg.error?.code !== required) {
+    fail(`expected error ${required}, got ${JSON.stringify(o.msg.error?.code ?? "a result")}`);
+    return;
+  }
   if (o.msg.error) {
     const code = o.msg.error.code as number;
     s.errorCodes[CODE_NAMES.get(code) ?? String(code)] = (s.errorCodes[CODE_NAMES.get(code) ?? String(code)] ?? 0) + 1;

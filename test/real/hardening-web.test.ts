@@ -120,7 +120,10 @@ describe.skipIf(skip)("hardening: web origins, hosts, authentication (real bridg
     for (const host of addrs) {
       const ok = await new Promise<boolean>((resolve) => {
         const s = net.connect({ host, port: b.port });
-        s.once("connect", () => (s.destroy(), resolve(true)));
+        s.once("connect", () => {
+          s.destroy();
+          resolve(true);
+        });
         s.once("error", () => resolve(false));
       });
       expect(ok, host).toBe(false);
