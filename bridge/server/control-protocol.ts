@@ -24,7 +24,6 @@ export const ControlRequestSchema = Type.Union([
   Type.Object({ id: Type.Integer(), cmd: Type.Literal("registerOrigin"), origin: Origin }, { additionalProperties: false }),
 ]);
 export type ControlRequest = Static<typeof ControlRequestSchema>;
-export type ControlCommand = ControlRequest["cmd"];
 
 export interface ControlReplyOk {
   id: number;

@@ -12,7 +12,7 @@ import { jsonDepth, MAX_JSON_DEPTH, RequestSchema, type JsonRpcFailure } from ".
 import { Methods, Notifications, type MethodName, type Params } from "../../shared/protocol/schemas.ts";
 import { checkResult, isMethodName } from "../../shared/protocol/validate.ts";
 import { describeProblem } from "./describe-problem.ts";
-import { PROTOCOL_VERSION, SUPPORTED_PROTOCOL_VERSIONS } from "../../shared/protocol/version.ts";
+import { SUPPORTED_PROTOCOL_VERSIONS } from "../../shared/protocol/version.ts";
 import {
   boundBridgeProof,
   boundClientProof,
@@ -357,5 +357,3 @@ function idOf(msg: unknown): string | number | null {
   if (typeof id === "number" && Number.isSafeInteger(id)) return id;
   return null;
 }
-
-export { PROTOCOL_VERSION };

@@ -172,7 +172,10 @@ describe("background", () => {
     await until(() => w.bg.status().bridge.kind === "connected");
     let nativeCalls = 0;
     const host = w.fake.nativeHosts.get("mssante_bridge")!;
-    w.fake.nativeHosts.set("mssante_bridge", (msg) => (nativeCalls++, host(msg)));
+    w.fake.nativeHosts.set("mssante_bridge", (msg) => {
+      nativeCalls++;
+      return host(msg);
+    });
     // The bridge forgets this origin and drops the connection, as `mss-bridge unpair --all` does.
     w.bridge.opts.pairedOrigins!.length = 0;
     w.bridge.dropAll();
@@ -197,7 +200,10 @@ describe("background", () => {
   it("remembers a withdrawn pairing across restarts: no automatic pairing at start", async () => {
     const { messenger, fake } = createFakeMessenger();
     let nativeCalls = 0;
-    fake.nativeHosts.set("mssante_bridge", () => (nativeCalls++, { type: "error", message: "should not be asked" }));
+    fake.nativeHosts.set("mssante_bridge", () => {
+      nativeCalls++;
+      return { type: "error", message: "should not be asked" };
+    });
     fake.storage.set(PAIRING_REVOKED_KEY, { at: "2026-11-20T10:00:00.000Z" });
     const bg = startBackground(messenger, { createSocket: nodeSocketFactory("moz-extension://x") });
     try {

@@ -7,16 +7,7 @@
  * the popup and the setup page.
  */
 import { DEFAULT_PORT } from "../../shared/constants.ts";
-import { ErrorCode } from "../../shared/protocol/errors.ts";
-import {
-  Methods,
-  Notifications,
-  type MethodName,
-  type NotificationName,
-  type NotificationParams,
-  type Params,
-  type Result,
-} from "../../shared/protocol/schemas.ts";
+import type { MethodName, NotificationName, NotificationParams, Params, Result } from "../../shared/protocol/schemas.ts";
 import { checkNotification, checkResult, isNotificationName, isResult } from "../../shared/protocol/validate.ts";
 import { MIN_BRIDGE_PROTOCOL_VERSION, PROTOCOL_VERSION } from "../../shared/protocol/version.ts";
 import {
@@ -122,7 +113,10 @@ export class BridgeClient {
 
   onNotification<N extends NotificationName>(name: N, listener: NotificationListener<N>): () => void {
     let set = this.notificationListeners.get(name);
-    if (!set) this.notificationListeners.set(name, (set = new Set()));
+    if (!set) {
+      set = new Set();
+      this.notificationListeners.set(name, set);
+    }
     set.add(listener as (p: unknown) => void);
     return () => set!.delete(listener as (p: unknown) => void);
   }
@@ -463,8 +457,3 @@ export class BridgeClient {
     }
   }
 }
-
-/** Re-exported for callers that list what exists. */
-export const KNOWN_METHODS = Object.keys(Methods) as MethodName[];
-export const KNOWN_NOTIFICATIONS = Object.keys(Notifications) as NotificationName[];
-export { ErrorCode };

@@ -438,7 +438,10 @@ describe("provision", () => {
     ["a PIN to be changed", (e) => (e.pinSequence = ["to-be-changed"]), "pin", "pin-to-be-changed"],
     [
       "the user stopping at the final-try warning",
-      (e) => ((e.pinSequence = ["final-try"]), (e.confirmPinAnswer = false)),
+      (e) => {
+        e.pinSequence = ["final-try"];
+        e.confirmPinAnswer = false;
+      },
       "pin",
       "pin-declined",
     ],

@@ -267,7 +267,7 @@ async function runProvision() {
   }
 }
 
-async function pairResult(r: { ok: boolean; error?: { code: string; message: string } }) {
+function pairResult(r: { ok: boolean; error?: { code: string; message: string } }) {
   const out = byId("pair-result");
   out.hidden = false;
   out.textContent = r.ok ? t("pairingDone") : `${t("pairingFailed")} (${r.error?.code ?? "?"})`;
