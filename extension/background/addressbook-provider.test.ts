@@ -188,6 +188,20 @@ describe("the Annuaire MSSanté book in autocomplete", () => {
     expect(second.lines).toEqual(["Hélène Lefèvre <h.lefevre@chu-lyon.mssante.fr>"]);
   });
 
+  it("passes a typed RPPS or idNat to the bridge as typed, and keeps asking as more digits come", async () => {
+    // The bridge finds the person by identifier (matchedOtherFields): an RPPS is in no name or
+    // e-mail, so a "complete" answer would let Thunderbird's own filter drop them at the next digit.
+    const { messenger, fake } = createFakeMessenger();
+    const { b, queries } = fakeBridge(() => ({ results: [DUPONT], matchedOtherFields: true, fuzzy: false }));
+    registerAddressBook(messenger, createSearchListener(b, messenger.i18n.getMessage));
+    const r = await fake.autocomplete("1000123456");
+    const r2 = await fake.autocomplete("10001234567");
+    const r3 = await fake.autocomplete(" 810001234567 ");
+    expect(queries.map((q) => q.query)).toEqual(["1000123456", "10001234567", "810001234567"]);
+    for (const x of [r, r2, r3])
+      expect(x).toMatchObject({ lines: [expect.stringContaining(`<${DUPONT.email}>`)], isCompleteResult: false });
+  });
+
   it("answers empty and incomplete at once when the bridge is down", async () => {
     const { messenger, fake } = createFakeMessenger();
     const { b, queries } = fakeBridge(() => ({ results: [DUPONT], matchedOtherFields: false, fuzzy: false }), false);

@@ -55,6 +55,28 @@ describe("directory ranking on generated extractions", () => {
     expect(e2e.search("lefevremoreau", 20).results[0]?.email).toBe(HELENE.address);
   });
 
+  it("an RPPS or idNat typed alone gives that person's mailboxes first, as the exact lookup does", () => {
+    const rpps = HELENE.idNat.slice(1);
+    for (const q of [rpps, HELENE.idNat, `${rpps.slice(0, 3)} ${rpps.slice(3, 7)} ${rpps.slice(7)}`]) {
+      expect(e2e.search(q, 20).results[0]?.email, q).toBe(HELENE.address);
+      expect(e2e.search(q, 20).matchedOtherFields, q).toBe(true);
+    }
+    // On the larger directory, people with several mailboxes: all of them, in the lookup's set, first.
+    const people = large
+      .search("martin", 100)
+      .results.map((r) => r.idNat)
+      .filter((id): id is string => !!id && /^8[0-9]{11}$/.test(id));
+    expect(people.length).toBeGreaterThan(5);
+    for (const idNat of people.slice(0, 20)) {
+      const mailboxes = large
+        .lookupByIdNat(idNat)
+        .map((e) => e.email)
+        .sort();
+      const found = large.search(idNat.slice(1), 20).results.map((e) => e.email);
+      expect(found.slice(0, mailboxes.length).sort(), idNat).toEqual(mailboxes);
+    }
+  });
+
   it("a common surname typed in full lists the people of that very surname first, within 20", () => {
     for (const q of ["martin", "lefevre", "durand", "moreau", "bernard"]) {
       const results = large.search(q, 20).results;
