@@ -298,15 +298,15 @@ export class BridgeClient {
       conn.close();
       return null;
     }
-   * The proofs (protocol 2) bind the port and Host we connected to: a relay listening on our port and
-   * forwarding to the bridge on another gets proofs for the wrong port. A bridge that answers an older
-   * version is refused (update it) rather than trusted with proofs a relay could pass.
     return conn;
   }
 
   /**
    * session.hello, then the bridge's proof of the secret checked before anything of ours is sent,
    * then our proof (session.authenticate). A peer that cannot prove the secret is not the bridge.
+   * The proofs (protocol 2) bind the port and Host we connected to: a relay listening on our port and
+   * forwarding to the bridge on another gets proofs for the wrong port. A bridge that answers an older
+   * version is refused (update it) rather than trusted with proofs a relay could pass.
    * Throws what the connection throws (see refusalOf).
    */
   private async proveBothWays(conn: RpcConnection, pairing: Pairing, abandoned: () => boolean): Promise<HandshakeOutcome> {
@@ -333,6 +333,12 @@ export class BridgeClient {
         return refused(() => this.unpairedState(port, true, true));
       }
       throw e;
+    }
+    if (!accepted) return refused(() => this.notTheBridgeState(port));
+    if (abandoned()) return { kind: "abandoned" };
+    return { kind: "authenticated", hello };
+  }
+
   /** A bridge from before protocol 2: its proofs do not bind the port, so it is not trusted. */
   private tooOldState(port: number, hello: Result<"session.hello">): BridgeState {
     return {
@@ -341,12 +347,6 @@ export class BridgeClient {
         `The bridge on port ${port} (version ${hello.bridgeVersion}) speaks protocol ${hello.protocolVersion}; this extension needs ` +
         `protocol ${MIN_BRIDGE_PROTOCOL_VERSION} or later. Update the MSSanté bridge (mss-bridge) and restart it.`,
     };
-  }
-
-    }
-    if (!accepted) return refused(() => this.notTheBridgeState(port));
-    if (abandoned()) return { kind: "abandoned" };
-    return { kind: "authenticated", hello };
   }
 
   /** The bridge's hello, or null when the reply is not the protocol's. */
