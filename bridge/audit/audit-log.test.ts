@@ -54,11 +54,7 @@ describe("audit log", () => {
     for (let i = 0; i < 5; i++) a.record("directory.search", "moz-extension://x", "ok");
     a.close();
     // The oversized file became .1 whole; the new records start a new file.
-    expect(
-      readFileSync(`${f}.1`, "utf8")
-        .trim()
-        .split("\n"),
-    ).toHaveLength(100);
+    expect(readFileSync(`${f}.1`, "utf8").trim().split("\n")).toHaveLength(100);
     expect(lines()).toHaveLength(5);
     expect(statSync(f).mode & 0o777).toBe(0o600);
     expect(logged.map((l) => JSON.parse(l).msg)).toContain("the audit log rotates again");

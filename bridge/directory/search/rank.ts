@@ -24,7 +24,7 @@ const ID_SPACE = 2 ** 24; // up to 16M entries
 export const SUM_SPACE = 64;
 
 export function rankClass(code: number): number {
-  return Math.min(code , WORST_CLASS);
+  return Math.min(code, WORST_CLASS);
 }
 
 export function rankKey(minClass: number, sumClass: number, id: number): number {
