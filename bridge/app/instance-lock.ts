@@ -1,8 +1,56 @@
 /**
  * One bridge per user (per data directory): an O_EXCL lock file holding the owner's pid. A lock
  * whose pid no longer runs is stale (the bridge crashed or the machine rebooted) and is replaced.
+ *
+ * A pid alone is not an identity: after a reboot (or simply later) another process may hold it, and
+ * the bridge would then refuse to start for good. On Linux the lock also records the boot id
+ * (/proc/sys/kernel/random/boot_id) and the owner's start time (field 22 of /proc/<pid>/stat, in
+ * clock ticks since boot): a live pid from another boot, or started at another time, is not the owner.
+ * A lock file older than the last boot is stale too. Elsewhere (macOS, Windows) these are not
+ * available and a live pid still counts as the owner, as before.
  */
-import { closeSync, openSync, readFileSync, unlinkSync, writeSync } from "node:fs";
+import { closeSync, openSync, readFileSync, statSync, unlinkSync, writeSync } from "node:fs";
+
+/** What the system says about boots and processes (injected in tests). */
+export interface ProcessProbe {
+  /** This boot's id, or null when unknown. */
+  bootId(): string | null;
+  /** The start time of `pid` (opaque, comparable for equality), or null when unknown. */
+  startTime(pid: number): string | null;
+  /** When the machine booted (ms since the epoch), or null when unknown. */
+  bootTimeMs(): number | null;
+}
+
+function readText(file: string): string | null {
+  try {
+    return readFileSync(file, "utf8");
+  } catch {
+    return null;
+  }
+}
+
+/** Linux's /proc; every answer is null elsewhere. */
+export const procProbe: ProcessProbe = {
+  bootId: () => readText("/proc/sys/kernel/random/boot_id")?.trim() || null,
+  startTime(pid) {
+    const stat = readText(`/proc/${pid}/stat`);
+    if (!stat) return null;
+    // "pid (comm) state ppid …": comm may hold spaces and parentheses, so count from the last ")".
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    const start = fields[22 - 3]; // field 22 (starttime); fields[0] is field 3 (state)
+    return start && /^\d+$/.test(start) ? start : null;
+  },
+  bootTimeMs() {
+    const up = Number.parseFloat(readText("/proc/uptime") ?? "");
+    return Number.isFinite(up) ? Date.now() - up * 1000 : null;
+  },
+};
+
+interface LockContent {
+  pid: number;
+  bootId?: string;
+  procStart?: string;
+}
 
 export class AlreadyRunningError extends Error {
   constructor(
@@ -27,34 +75,73 @@ export function processAlive(pid: number): boolean {
 }
 
 export function readLockPid(file: string): number | null {
+  return readLock(file)?.pid ?? null;
+}
+
+function readLock(file: string): LockContent | null {
   try {
-    const pid = Number((JSON.parse(readFileSync(file, "utf8")) as { pid?: unknown }).pid);
-    return Number.isInteger(pid) ? pid : null;
+    const v = JSON.parse(readFileSync(file, "utf8")) as { pid?: unknown; bootId?: unknown; procStart?: unknown };
+    const pid = Number(v.pid);
+    if (!Number.isInteger(pid)) return null;
+    return {
+      pid,
+      ...(typeof v.bootId === "string" ? { bootId: v.bootId } : {}),
+      ...(typeof v.procStart === "string" ? { procStart: v.procStart } : {}),
+    };
   } catch {
     return null;
   }
+}
+
+/** The lock's owner still runs: its pid is alive and, where the system says, it is the same process. */
+function ownerRuns(file: string, lock: LockContent, probe: ProcessProbe): boolean {
+  if (!processAlive(lock.pid)) return false;
+  const bootId = probe.bootId();
+  if (lock.bootId && bootId && lock.bootId !== bootId) return false; // written during another boot
+  if (lock.procStart) {
+    const now = probe.startTime(lock.pid);
+    if (now && now !== lock.procStart) return false; // the pid was reused by another process
+  }
+  if (!lock.bootId) {
+    // A lock from a version that did not record the boot: stale when older than the last boot.
+    const booted = probe.bootTimeMs();
+    try {
+      if (booted !== null && statSync(file).mtimeMs < booted) return false;
+    } catch {
+      return false;
+    }
+  }
+  return true;
 }
 
 export interface InstanceLock {
   release(): void;
 }
 
-export function acquireInstanceLock(file: string): InstanceLock {
+export function acquireInstanceLock(file: string, probe: ProcessProbe = procProbe): InstanceLock {
   for (let attempt = 0; attempt < 3; attempt++) {
     let fd: number;
     try {
       fd = openSync(file, "wx", 0o600);
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code !== "EEXIST") throw e;
-      const pid = readLockPid(file);
-      if (pid !== null && pid !== process.pid && processAlive(pid)) throw new AlreadyRunningError(pid, file);
+      const lock = readLock(file);
+      if (lock && lock.pid !== process.pid && ownerRuns(file, lock, probe)) throw new AlreadyRunningError(lock.pid, file);
       try {
         unlinkSync(file); // stale (or half-written by a bridge killed while writing it)
       } catch {}
       continue;
     }
     try {
-      writeSync(fd, `${JSON.stringify({ pid: process.pid, startedAt: new Date().toISOString() })}\n`);
+      const bootId = probe.bootId();
+      const procStart = probe.startTime(process.pid);
+      const content = {
+        pid: process.pid,
+        startedAt: new Date().toISOString(),
+        ...(bootId ? { bootId } : {}),
+        ...(procStart ? { procStart } : {}),
+      };
+      writeSync(fd, `${JSON.stringify(content)}\n`);
     } finally {
       closeSync(fd);
     }
