@@ -15,6 +15,7 @@ import {
   bridgeCallTimeout,
   checksHeldAfter,
   describeChange,
+  type LoginName,
   prepareSafely,
   provisionSafely,
   recordThroughBackground,
@@ -91,8 +92,8 @@ const ui: SetupUi = {
     if (!li) return;
     li.dataset.state = state;
     const extra =
-      info && (info.imap || info.action || info.pin)
-        ? ` (${[info.imap && `IMAP ${info.imap}`, info.smtp && `SMTP ${info.smtp}`, info.action && t(`action_${info.action}`), info.pin && t(`pin_${info.pin}`)].filter(Boolean).join(", ")})`
+      info && (info.imap || info.action || info.pin || info.login)
+        ? ` (${[info.imap && `IMAP ${info.imap}`, info.smtp && `SMTP ${info.smtp}`, info.action && t(`action_${info.action}`), info.pin && t(`pin_${info.pin}`), info.login && t("stepLoginName", [info.login])].filter(Boolean).join(", ")})`
         : "";
     li.textContent = t(`step_${step}`) + extra;
   },
@@ -229,6 +230,12 @@ async function runPrepare() {
   }
 }
 
+/** Which name the account logs in with, and why when the server refused the first one. */
+function loginNameText(login: LoginName): string {
+  const which = t(`loginName_${login.kind}`, [login.value]);
+  return login.fallback ? `${which} ${t("loginNameFallback")}` : which;
+}
+
 async function runProvision() {
   if (busy || !prepared) return;
   const chosen = document.querySelector<HTMLInputElement>('input[name="address"]:checked');
@@ -248,7 +255,9 @@ async function runProvision() {
     box.dataset.outcome = "success";
     box.dataset.code = r.result.action;
     byId("result-title").textContent = t("setupSuccessTitle");
-    byId("result-text").textContent = t(`setupSuccess_${r.result.action}`, [r.result.address]);
+    byId("result-text").textContent = `${t(`setupSuccess_${r.result.action}`, [r.result.address])} ${loginNameText(r.result.login)}`;
+    box.dataset.login = r.result.login.kind;
+    box.dataset.loginFallback = String(r.result.login.fallback);
     byId("result-details").hidden = true;
     await record({
       phase: "provision",
@@ -258,6 +267,8 @@ async function runProvision() {
       address: r.result.address,
       imapHost: r.result.imap.host,
       smtpHost: r.result.smtp.host,
+      login: r.result.login.kind,
+      loginFallback: r.result.login.fallback,
     });
   } catch (e) {
     showUnexpected(e);
