@@ -138,7 +138,7 @@ function fakeCertServices(opts: { throwOnRemember?: (host: string) => boolean } 
   return { classes, calls };
 }
 
-function load(classes: Record<string, unknown> = {}) {
+function load(classes: Record<string, unknown> = {}, extra: { modules?: Record<string, unknown>; os?: string; context?: unknown } = {}) {
   const MS = fakeMailServices();
   class ExtensionAPI {
     constructor(public extension: unknown) {}
@@ -149,20 +149,28 @@ function load(classes: Record<string, unknown> = {}) {
         if (url.includes("ExtensionCommon")) return { ExtensionCommon: { ExtensionAPI } };
         if (url.includes("MailServices")) return { MailServices: MS };
         if (url.includes("Timer")) return { setTimeout, clearTimeout };
+        for (const [name, module] of Object.entries(extra.modules ?? {})) if (url.includes(name)) return module;
         throw new Error(`unexpected module ${url}`);
       },
       generateQI: () => () => undefined,
     },
     Components: {
-      interfaces: { nsISmtpServer: {}, nsIClientAuthRememberService: { Permanent: 2 }, nsINSSErrorsService: {}, nsIX509CertDB: {} },
+      interfaces: {
+        nsISmtpServer: {},
+        nsIClientAuthRememberService: { Permanent: 2 },
+        nsINSSErrorsService: {},
+        nsIX509CertDB: {},
+        nsIPKCS11ModuleDB: {},
+        nsIFile: {},
+      },
       classes,
       isSuccessCode: (s: number) => s >>> 0 < 0x80000000,
     },
-    Services: { prefs: { savePrefFile() {} }, wm: { getMostRecentWindow: () => null } },
+    Services: { prefs: { savePrefFile() {} }, wm: { getMostRecentWindow: () => null }, appinfo: { OS: extra.os ?? "Linux" } },
   };
   vm.createContext(sandbox);
   vm.runInContext(SRC, sandbox, { filename: "implementation.js" });
-  const api = new sandbox.mssAccounts({}).getAPI({}).mssAccounts;
+  const api = new sandbox.mssAccounts({}).getAPI(extra.context ?? {}).mssAccounts;
   return { MS, api, globals: Object.keys(sandbox) };
 }
 
@@ -195,6 +203,73 @@ describe("mssAccounts Experiment: one list of functions", () => {
 });
 
 describe("mssAccounts Experiment (parent code)", () => {
+  it("lists the modules on the card manifest's library whatever their names: a symbolic link, a bare file name", async () => {
+    const real = "/opt/santesocial/CPS/lib/libcps3_pkcs11_lux.so";
+    /** What realpath gives for each existing path. */
+    const files: Record<string, string> = {
+      "/usr/lib/libcps3_pkcs11_lux.so": real,
+      [real]: real,
+      "/usr/lib/softhsm/libsofthsm2.so": "/usr/lib/softhsm/libsofthsm2.so",
+    };
+    const classes = {
+      "@mozilla.org/security/pkcs11moduledb;1": {
+        getService: () => ({
+          // Thunderbird 153 answers with a Promise.
+          listModules: async () => [
+            { name: "NSS Internal PKCS #11 Module", libName: null, slots: [] },
+            { name: "CPS", libName: "/usr/lib/libcps3_pkcs11_lux.so", slots: [{ status: 1 }, { status: 5 }] },
+            { name: "SoftHSM", libName: "/usr/lib/softhsm/libsofthsm2.so", slots: [{ status: 5 }] },
+            { name: "Bare", libName: "libcps3_pkcs11_lux.so", slots: [{ status: 1 }] },
+          ],
+        }),
+      },
+      "@mozilla.org/file/local;1": {
+        createInstance: () => {
+          let p = "";
+          return {
+            initWithPath(x: string) {
+              p = x;
+            },
+            normalize() {
+              if (!(p in files)) throw new Error("NS_ERROR_FILE_NOT_FOUND");
+              p = files[p]!;
+            },
+            get path() {
+              return p;
+            },
+          };
+        },
+      },
+    };
+    const lookups: unknown[][] = [];
+    const description = "MSSanté: carte CPS / CPS card (Cryptolib CPS)";
+    const NativeManifests = {
+      async lookupManifest(...args: unknown[]) {
+        lookups.push(args);
+        return args[1] === "mssante_cps"
+          ? { path: "/home/u/.mozilla/pkcs11-modules/mssante_cps.json", manifest: { path: real, description } }
+          : null;
+      },
+    };
+    const context = { extension: { id: "mssante@example" } };
+    const { api } = load(classes, { modules: { NativeManifests: { NativeManifests } }, context });
+    expect(await api.pkcs11ModulesOfManifest("mssante_cps")).toEqual({
+      ok: true,
+      libraryPath: real,
+      description,
+      modules: [
+        { name: "CPS", libName: "/usr/lib/libcps3_pkcs11_lux.so", tokenPresent: true },
+        { name: "Bare", libName: "libcps3_pkcs11_lux.so", tokenPresent: false },
+      ],
+    });
+    // Looked up as the pkcs11 API does: for this extension's context.
+    expect(lookups[0]).toEqual(["pkcs11", "mssante_cps", context]);
+    expect(await api.pkcs11ModulesOfManifest("other")).toMatchObject({ ok: false, code: "no-manifest" });
+    expect(await api.pkcs11ModulesOfManifest("../x")).toMatchObject({ ok: false, code: "invalid-request" });
+    // Never rejects, even when Thunderbird has no such service.
+    expect(await load().api.pkcs11ModulesOfManifest("mssante_cps")).toMatchObject({ ok: false });
+  });
+
   it("verifies the logon, and classifies a refusal into what the user can act on", async () => {
     const { MS, api } = load();
     const { accountId } = await api.createOrRepairAccount(REQ);

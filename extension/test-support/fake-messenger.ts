@@ -36,6 +36,7 @@ import type {
   VerifyFailure,
 } from "../experiments/mssAccounts/src/api.ts";
 
+  Pkcs11ModuleSummary,
 export class FakeEvent<F extends (...args: any[]) => any> implements WebExtEvent<F> {
   readonly entries: { fn: F; extra: any[] }[] = [];
   addListener(fn: F, ...extra: any[]): void {
@@ -77,6 +78,10 @@ export interface PkcsManifest {
 export class FakeMssAccounts implements MssAccountsApi {
   accounts: FakeAccount[] = [];
   trustedCAs: string[] = [];
+/** The card module's library and the name its manifest gives it, in the fake pkcs11 world. */
+export const FAKE_CARD_LIBRARY = "/opt/santesocial/CPS/lib/libcps3_pkcs11_lux.so";
+export const FAKE_CARD_MODULE_NAME = "MSSanté: carte CPS / CPS card (Cryptolib CPS)";
+
   remembered: { hosts: string[]; certificateSha256: string }[] = [];
   pauseCalls: { accountId: string; paused: boolean }[] = [];
   calls: string[] = [];
@@ -91,6 +96,12 @@ export class FakeMssAccounts implements MssAccountsApi {
   private next = 1;
 
   private summary(a: FakeAccount): AccountSummary {
+  /** Modules loaded under other names on the card module's library (preloaded by an administrator). */
+  otherCardModules: Pkcs11ModuleSummary[] = [];
+  /** pkcs11ModulesOfManifest answers this failure (e.g. an older Thunderbird without the module list). */
+  failModuleList: { code: string; message: string } | null = null;
+  /** Wired by createFakeMessenger to its pkcs11 fake: this extension's own module, when installed. */
+  ownCardModule: (name: string) => Pkcs11ModuleSummary | null | "no-manifest" = () => "no-manifest";
     return {
       accountId: a.accountId,
       email: a.req.email,
@@ -105,6 +116,19 @@ export class FakeMssAccounts implements MssAccountsApi {
   async findAccount(email: string) {
     this.calls.push("findAccount");
     const a = this.accounts.find((x) => x.req.email.toLowerCase() === email.toLowerCase());
+  async pkcs11ModulesOfManifest(name: string) {
+    this.calls.push("pkcs11ModulesOfManifest");
+    if (this.failModuleList) return { ok: false as const, ...this.failModuleList };
+    const own = this.ownCardModule(name);
+    if (own === "no-manifest") return { ok: false as const, code: "no-manifest", message: `no pkcs11 manifest ${name}` };
+    return {
+      ok: true as const,
+      libraryPath: FAKE_CARD_LIBRARY,
+      description: FAKE_CARD_MODULE_NAME,
+      modules: [...structuredClone(this.otherCardModules), ...(own ? [own] : [])],
+    };
+  }
+
     return { ok: true as const, found: !!a, account: a ? this.summary(a) : null };
   }
 
@@ -439,3 +463,9 @@ export function createFakeMessenger(): { messenger: Messenger; fake: FakeControl
   };
   return { messenger, fake };
 }
+  fake.mssAccounts.ownCardModule = (name) => {
+    const mf = fake.pkcs11Manifests.get(name);
+    if (!mf?.allowed.includes(ADDON_ID)) return "no-manifest";
+    if (!fake.pkcs11Installed.has(name)) return null;
+    return { name: FAKE_CARD_MODULE_NAME, libName: FAKE_CARD_LIBRARY, tokenPresent: mf.slots.some((x) => x.token) };
+  };

@@ -18,7 +18,7 @@
  * pull the card (card.remove() + token.removeToken()), stop the bridge, etc.
  */
 import { execFileSync } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync, chmodSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync, chmodSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -105,6 +105,12 @@ export interface E2EEnvOptions {
    * standard Dovecot: the certificate's user only, no master passdb). `debug` adds auth_debug.
    */
   dovecot?: { loginNames?: "authorised" | "certificate-only"; debug?: boolean };
+  /**
+   * Register the card's PKCS#11 library in the profile before Thunderbird starts, under this name
+   * and through a symbolic link (another path to the same file), as an administrator who preloaded
+   * Cryptolib CPS with policies or modutil would.
+   */
+  preloadCardModuleAs?: string;
   /** The bridge's `discovery.policies` (default: none configured, the bridge's default policy). */
   discoveryPolicies?: unknown[];
   /** Log what starts, with timings (default: only when MSS_E2E_VERBOSE=1). */
@@ -196,6 +202,16 @@ export async function buildExtensionForTests(outDir: string, caPemFile: string):
   const xpi = path.join(outDir, "mssante-thunderbird.xpi");
   if (!existsSync(xpi)) throw new Error(`the build did not produce ${xpi}`);
   return xpi;
+}
+
+/** name → a symbolic link to the token's library, for modutil (preloadCardModuleAs); nothing without a name. */
+function preloadedCardModule(root: string, token: SoftHsmToken, name: string | undefined): Record<string, string> {
+  if (!name) return {};
+  const dir = path.join(root, "preloaded-lib");
+  mkdirSync(dir, { recursive: true });
+  const link = path.join(dir, path.basename(token.modulePath));
+  symlinkSync(token.modulePath, link);
+  return { [name]: link };
 }
 
 export async function startE2EEnv(opts: E2EEnvOptions = {}): Promise<E2EEnv> {
@@ -345,6 +361,10 @@ export async function startE2EEnv(opts: E2EEnvOptions = {}): Promise<E2EEnv> {
           parentDir: root,
           ...opts.thunderbirdOptions,
           env: { ...token.env, ...(opts.thunderbirdOptions?.env ?? {}) },
+          pkcs11Modules: {
+            ...preloadedCardModule(root, token, opts.preloadCardModuleAs),
+            ...(opts.thunderbirdOptions?.pkcs11Modules ?? {}),
+          },
         }),
       );
       stops.push(() => tb!.stop());

@@ -337,6 +337,60 @@ describe("provision", () => {
     expect(await env.run()).toMatchObject({ ok: true });
   });
 
+  describe("the card's library already loaded in Thunderbird under another name", () => {
+    const infos = (e: Env) => {
+      const seen: [StepId, StepState, Record<string, string> | undefined][] = [];
+      e.ui = { ...e.ui, progress: (s, st, info) => seen.push([s, st, info]) };
+      return seen;
+    };
+
+    it("says so instead of 'done', uses that module and does not load the library a second time", async () => {
+      // An administrator's "CPS" (policies, modutil) on the same file, another path to it.
+      env.fake.mssAccounts.otherCardModules = [{ name: "CPS", libName: "/usr/lib/libcps3_pkcs11_lux.so", tokenPresent: true }];
+      const seen = infos(env);
+      expect(await env.run()).toMatchObject({ ok: true, result: { warnings: [] } });
+      expect(env.fake.pkcs11Installed.has(PKCS11_MANIFEST_NAME)).toBe(false);
+      expect(seen.filter(([s]) => s === "module").at(-1)).toEqual(["module", "done", { existingModule: "CPS" }]);
+      // The rest of the setup went on with it: the card's certificate remembered, the logon verified.
+      expect(env.fake.mssAccounts.calls).toEqual(expect.arrayContaining(["rememberClientCertificate", "verifyLogon"]));
+      // Said in both languages, with the module's name.
+      for (const lang of ["fr", "en"]) {
+        const msgs = JSON.parse(readFileSync(new URL(`../../_locales/${lang}/messages.json`, import.meta.url), "utf8")) as Record<
+          string,
+          { message: string }
+        >;
+        expect(msgs.stepModuleAlreadyLoaded?.message, lang).toContain("$1");
+      }
+    });
+
+    it("warns when that module sees no card", async () => {
+      env.fake.mssAccounts.otherCardModules = [{ name: "CPS", libName: "/usr/lib/libcps3_pkcs11_lux.so", tokenPresent: false }];
+      const seen = infos(env);
+      expect(await env.run()).toMatchObject({ ok: true, result: { warnings: ["module-no-token"] } });
+      expect(seen.filter(([s]) => s === "module").at(-1)).toEqual(["module", "warning", { existingModule: "CPS" }]);
+      expect(env.fake.pkcs11Installed.has(PKCS11_MANIFEST_NAME)).toBe(false);
+    });
+
+    it("says the card's library is loaded twice when this extension's module is there too (and removes neither)", async () => {
+      env.fake.pkcs11Installed.add(PKCS11_MANIFEST_NAME);
+      env.fake.mssAccounts.otherCardModules = [{ name: "CPS", libName: "/usr/lib/libcps3_pkcs11_lux.so", tokenPresent: true }];
+      const seen = infos(env);
+      expect(await env.run()).toMatchObject({ ok: true, result: { warnings: ["module-loaded-twice"] } });
+      expect(seen.filter(([s]) => s === "module").at(-1)).toEqual(["module", "warning", { twiceAs: "CPS" }]);
+      expect(env.fake.pkcs11Installed.has(PKCS11_MANIFEST_NAME)).toBe(true);
+    });
+
+    it("installs this extension's module as before when no other module uses the library, or nothing can be told", async () => {
+      expect(await env.run()).toMatchObject({ ok: true, result: { warnings: [] } });
+      expect(env.fake.pkcs11Installed.has(PKCS11_MANIFEST_NAME)).toBe(true);
+      expect(env.fake.mssAccounts.calls).toContain("pkcs11ModulesOfManifest");
+      const other = new Env();
+      other.fake.mssAccounts.failModuleList = { code: "pkcs11-failed", message: "Thunderbird refused the operation" };
+      expect(await other.run()).toMatchObject({ ok: true, result: { warnings: [] } });
+      expect(other.fake.pkcs11Installed.has(PKCS11_MANIFEST_NAME)).toBe(true);
+    });
+  });
+
   it("asks before using unconfirmed servers, and stops when refused", async () => {
     env.handlers["discovery.discover"] = () =>
       discovered([

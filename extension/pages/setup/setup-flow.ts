@@ -29,6 +29,7 @@ import type {
   CreateAccountRequest,
   ExistingAccount,
   MssAccountsApi,
+  Pkcs11ModuleSummary,
   VerifyFailure,
 } from "../../experiments/mssAccounts/src/api.ts";
 import { normalizeTypedAddress } from "../../../shared/domain/address.ts";
@@ -537,9 +538,24 @@ async function installCardModule(deps: SetupDeps, ui: SetupUi, warnings: string[
     return failed(ui, "module", transport(callFailure(e)) ? callFailure(e) : "module-manifest-failed", detailOf(e));
   }
   try {
+    const same = await modulesOnCardLibrary(deps);
+    if (same.others.length && !same.ownLoaded) {
+      // Already loaded under another name (an administrator's policies or modutil, the user): used
+      // as it is. Loading it a second time would make NSS see the card twice.
+      if (!same.others.some((m) => m.tokenPresent)) warnings.push("module-no-token");
+      const existingModule = same.others[0]!.name;
+      ui.progress("module", warnings.includes("module-no-token") ? "warning" : "done", { existingModule });
+      return { ok: true };
+    }
     if (!(await deps.pkcs11.isModuleInstalled(PKCS11_MANIFEST_NAME))) await deps.pkcs11.installModule(PKCS11_MANIFEST_NAME, 0);
     const slots = await deps.pkcs11.getModuleSlots(PKCS11_MANIFEST_NAME);
     if (!slots.some((s) => s.token)) warnings.push("module-no-token");
+    if (same.others.length) {
+      // Loaded twice already (this extension's module and another on the same library): said, not undone.
+      warnings.push("module-loaded-twice");
+      ui.progress("module", "warning", { twiceAs: same.others.map((m) => m.name).join(", ") });
+      return { ok: true };
+    }
   } catch (e) {
     const why = e instanceof Error ? e.message : String(e);
     return manifestError
@@ -548,6 +564,21 @@ async function installCardModule(deps: SetupDeps, ui: SetupUi, warnings: string[
   }
   ui.progress("module", warnings.includes("module-no-token") ? "warning" : "done");
   return { ok: true };
+}
+
+/**
+ * The modules Thunderbird has on the card module's library (the Experiment compares the files:
+ * the pkcs11 API knows a module only by its manifest's exact path): this extension's own (named
+ * after the manifest's description) and any other. Nothing known (no manifest yet, an Experiment
+ * that cannot tell): none, and the step goes on as before.
+ */
+async function modulesOnCardLibrary(deps: SetupDeps): Promise<{ ownLoaded: boolean; others: Pkcs11ModuleSummary[] }> {
+  const r = await deps.accounts.pkcs11ModulesOfManifest(PKCS11_MANIFEST_NAME).catch(() => null);
+  if (!r?.ok) return { ownLoaded: false, others: [] };
+  return {
+    ownLoaded: r.modules.some((m) => m.name === r.description),
+    others: r.modules.filter((m) => m.name !== r.description),
+  };
 }
 
 /**

@@ -96,6 +96,9 @@ const ui: SetupUi = {
         ? ` (${[info.imap && `IMAP ${info.imap}`, info.smtp && `SMTP ${info.smtp}`, info.action && t(`action_${info.action}`), info.pin && t(`pin_${info.pin}`), info.login && t("stepLoginName", [info.login])].filter(Boolean).join(", ")})`
         : "";
     li.textContent = t(`step_${step}`) + extra;
+    // The card's module was already in Thunderbird under another name: said instead of "done".
+    if (info?.existingModule) li.textContent = t("stepModuleAlreadyLoaded", [info.existingModule]);
+    if (info?.twiceAs) li.textContent = t("stepModuleLoadedTwice", [info.twiceAs]);
   },
   confirmTargets: (targets: ServerTarget[]) =>
     ask(

@@ -18,6 +18,7 @@ import { createOrRepair, findAccountByEmail, getAccount, plan, setImapUsername, 
 import type { ExperimentFailure, MssAccountsApi } from "./api.ts";
 import { rememberForHosts } from "./certificates.ts";
 import { classifyLogonStatus } from "./logon-status.ts";
+import { modulesOfLibrary } from "./pkcs11-modules.ts";
 import {
   addServerCA,
   asSmtp,
@@ -25,9 +26,13 @@ import {
   extensionCommon,
   findCertBySha256,
   isSuccessCode,
+  loadedPkcs11Modules,
   mailServices,
   mainMsgWindow,
   nssErrorClass,
+  pathRules,
+  pkcs11Manifest,
+  resolvedPath,
   savePrefs,
   timers,
   urlListener,
@@ -100,6 +105,25 @@ function setChecks(accountId: unknown, reason: CheckReason, on: unknown) {
   return { ok: true as const, ...setCheckFlag(account.incomingServer, reason, on === true) };
 }
 
+/**
+ * The modules loaded in Thunderbird on the library of the pkcs11 manifest `name` (as the pkcs11 API
+ * reads it), whatever their names: one the user or an administrator added, and this extension's
+ * own (named after the manifest's description).
+ */
+async function pkcs11ModulesOfManifest(context: unknown, name: unknown) {
+  if (typeof name !== "string" || !/^[A-Za-z0-9_.-]{1,64}$/.test(name)) return fail("invalid-request", "invalid manifest name");
+  const manifest = await pkcs11Manifest(name, context);
+  if (!manifest) return fail("no-manifest", `no pkcs11 manifest ${name} for this extension`);
+  const library = { path: manifest.path, resolved: resolvedPath(manifest.path) };
+  const loaded = (await loadedPkcs11Modules()).map((m) => ({ ...m, resolved: resolvedPath(m.libName) }));
+  const modules = modulesOfLibrary(library, loaded, pathRules()).map((m) => ({
+    name: m.name,
+    libName: m.libName,
+    tokenPresent: m.tokenPresent,
+  }));
+  return { ok: true as const, libraryPath: manifest.path, description: manifest.description, modules };
+}
+
 /** The functions as the extension calls them; their parameters are checked, not trusted. */
 const api = {
   findAccount(email: unknown) {
@@ -134,10 +158,18 @@ const api = {
   holdChecks(accountId: unknown, held: unknown) {
     return guarded("hold-failed", () => setChecks(accountId, HELD, held));
   },
-} satisfies MssAccountsApi;
+} satisfies Omit<MssAccountsApi, "pkcs11ModulesOfManifest">;
 
 export default class MssAccountsAPI extends extensionCommon().ExtensionAPI {
-  getAPI(_context: unknown): { mssAccounts: MssAccountsApi } {
-    return { mssAccounts: api };
+  getAPI(context: unknown): { mssAccounts: MssAccountsApi } {
+    return {
+      mssAccounts: {
+        ...api,
+        // Needs the extension's context: the manifest is looked up for this extension, as the pkcs11 API does.
+        pkcs11ModulesOfManifest(name: unknown) {
+          return guarded("pkcs11-failed", () => pkcs11ModulesOfManifest(context, name));
+        },
+      },
+    };
   }
 }

@@ -33,9 +33,41 @@ interface ServiceClass<T> {
   getService(iid: unknown): T;
 }
 
+interface Pkcs11Slot {
+  /** 0: SLOT_DISABLED, 1: SLOT_NOT_PRESENT (no card), higher: a card is there. */
+  readonly status: number;
+}
+
+interface Pkcs11Module {
+  readonly name: string;
+  readonly libName: string | null;
+  readonly slots?: Iterable<Pkcs11Slot> | null;
+  listSlots?(): Iterable<Pkcs11Slot> | null;
+}
+
+interface Pkcs11ModuleDB {
+  /** An array, or (Thunderbird 153) a Promise of one. */
+  listModules(): Iterable<Pkcs11Module> | Promise<Iterable<Pkcs11Module>>;
+}
+
+interface LocalFile {
+  initWithPath(path: string): void;
+  normalize(): void;
+  readonly path: string;
+}
+
+/** What NativeManifests.lookupManifest finds: the manifest file's path and its content. */
+interface HostInfo {
+  path: string;
+  manifest: { path?: unknown; description?: unknown };
+}
+
 declare const ChromeUtils: {
   importESModule(url: "resource://gre/modules/ExtensionCommon.sys.mjs"): { ExtensionCommon: ExtensionCommonLike };
   importESModule(url: "resource:///modules/MailServices.sys.mjs"): { MailServices: MailServicesLike };
+  importESModule(url: "resource://gre/modules/NativeManifests.sys.mjs"): {
+    NativeManifests: { lookupManifest(type: "pkcs11", name: string, context: unknown): Promise<HostInfo | null> };
+  };
   importESModule(url: "resource://gre/modules/Timer.sys.mjs"): {
     setTimeout: (fn: () => void, ms: number) => unknown;
     clearTimeout: (id: unknown) => void;
@@ -48,17 +80,22 @@ declare const Components: {
     nsIX509CertDB: unknown;
     nsINSSErrorsService: unknown;
     nsIClientAuthRememberService: { Permanent: number };
+    nsIPKCS11ModuleDB: unknown;
+    nsIFile: unknown;
   };
   classes: {
     "@mozilla.org/security/x509certdb;1": ServiceClass<X509CertDB>;
     "@mozilla.org/security/clientAuthRememberService;1": ServiceClass<ClientAuthRememberService>;
     "@mozilla.org/nss_errors_service;1": ServiceClass<NSSErrorsService>;
+    "@mozilla.org/security/pkcs11moduledb;1": ServiceClass<Pkcs11ModuleDB>;
+    "@mozilla.org/file/local;1": { createInstance(iid: unknown): LocalFile };
   };
   isSuccessCode(status: number): boolean;
 };
 declare const Services: {
   prefs: { savePrefFile(file: null): void };
   wm: { getMostRecentWindow(type: string): { msgWindow?: unknown } | null };
+  appinfo: { OS: string };
 };
 /** A global in the Experiment's scope in some Thunderbird versions, imported otherwise. */
 declare const ExtensionCommon: ExtensionCommonLike | undefined;
@@ -128,7 +165,7 @@ export function nssErrorClass(status: number): number | null {
 /** The main window's msgWindow, for prompts during verifyLogon (null when there is none). */
 export function mainMsgWindow(): unknown {
   const win = Services.wm.getMostRecentWindow("mail:3pane");
-  return (win?.msgWindow) || null;
+  return win?.msgWindow || null;
 }
 
 function certDB(): X509CertDB {
@@ -166,4 +203,55 @@ export function addServerCA(base64: string): string {
   const cert = certdb.addCertFromBase64(base64, "C,,");
   if (cert) certdb.setCertTrustFromString(cert, "C,,");
   return fingerprint;
+}
+
+/** How library paths compare on this system: letter case is ignored on Windows and macOS. */
+export function pathRules(): { caseInsensitive: boolean; windows: boolean } {
+  const os = Services.appinfo.OS;
+  return { caseInsensitive: os === "WINNT" || os === "Darwin", windows: os === "WINNT" };
+}
+
+/** The path with symbolic links resolved (nsIFile.normalize: realpath on Unix), null when it cannot be. */
+export function resolvedPath(path: string): string | null {
+  if (!/[\\/]/.test(path)) return null;
+  try {
+    const f = Components.classes["@mozilla.org/file/local;1"].createInstance(Components.interfaces.nsIFile);
+    f.initWithPath(path);
+    f.normalize();
+    return f.path;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * The library path and description of a pkcs11 native manifest, found as the WebExtension pkcs11
+ * API finds it (NativeManifests, for this extension's context); a relative path is taken from the
+ * manifest's folder, as that API does. null when there is no such manifest for this extension.
+ */
+export async function pkcs11Manifest(name: string, context: unknown): Promise<{ path: string; description: string } | null> {
+  const { NativeManifests } = ChromeUtils.importESModule("resource://gre/modules/NativeManifests.sys.mjs");
+  const info = await NativeManifests.lookupManifest("pkcs11", name, context);
+  if (!info || typeof info.manifest.path !== "string") return null;
+  const p = info.manifest.path;
+  const absolute = /^([\\/]|[A-Za-z]:[\\/])/.test(p) ? p : `${info.path.replace(/[\\/][^\\/]*$/, "")}/${p}`;
+  return { path: absolute, description: typeof info.manifest.description === "string" ? info.manifest.description : "" };
+}
+
+/** The PKCS#11 modules loaded in Thunderbird: name, library, and whether a card is in one of their slots. */
+export async function loadedPkcs11Modules(): Promise<{ name: string; libName: string; tokenPresent: boolean }[]> {
+  const db = Components.classes["@mozilla.org/security/pkcs11moduledb;1"].getService(Components.interfaces.nsIPKCS11ModuleDB);
+  const out: { name: string; libName: string; tokenPresent: boolean }[] = [];
+  for (const m of Array.from(await db.listModules())) {
+    if (!m) continue;
+    let tokenPresent = false;
+    try {
+      const slots = m.slots ?? (m.listSlots ? m.listSlots() : null);
+      tokenPresent = Array.from(slots ?? []).some((s) => s.status > 1); // 0 disabled, 1 no card
+    } catch {
+      tokenPresent = false;
+    }
+    out.push({ name: String(m.name), libName: m.libName ? String(m.libName) : "", tokenPresent });
+  }
+  return out;
 }
