@@ -13,7 +13,14 @@ export interface Services {
 }
 
 export interface ServerLimits {
+  /** Authenticated connections; unauthenticated ones can never take these slots. */
   maxConnections: number;
+  /** Upgraded connections not authenticated yet; past this many the oldest is closed for a new one. */
+  maxUnauthenticated: number;
+  /** TCP connections that have not sent their upgrade request yet; past this many the oldest is dropped. */
+  maxPendingConnections: number;
+  /** A TCP connection must send its request line and headers within this long, or is dropped. */
+  upgradeDeadlineMs: number;
   requestsPerSecond: number;
   cardOperationTimeoutMs: number;
   /** An unauthenticated connection is closed after this long. */
@@ -28,6 +35,9 @@ export interface ServerLimits {
 
 export const DEFAULT_LIMITS: ServerLimits = {
   maxConnections: 64,
+  maxUnauthenticated: 16,
+  maxPendingConnections: 32,
+  upgradeDeadlineMs: 5_000,
   requestsPerSecond: 50,
   cardOperationTimeoutMs: 15_000,
   handshakeTimeoutMs: 10_000,

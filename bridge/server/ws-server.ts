@@ -18,6 +18,13 @@ import type { ServerContext } from "./context.ts";
 
 const PING_INTERVAL_MS = 30_000;
 
+type DropReason = "dropped-idle" | "dropped-oldest-pending" | "dropped-oldest-unauthenticated";
+const DROP_MESSAGES: Record<DropReason, string> = {
+  "dropped-idle": "idle connections dropped: no WebSocket request within the deadline (a local program holding sockets open?)",
+  "dropped-oldest-pending": "connections dropped: too many waiting to send their request, the oldest go first",
+  "dropped-oldest-unauthenticated": "connections dropped: too many unauthenticated, the oldest go first",
+};
+
 function refuse(socket: Duplex, status: 403 | 404 | 503, text: string): void {
   try {
     socket.end(`HTTP/1.1 ${status} ${text}\r\nConnection: close\r\nContent-Type: text/plain\r\nContent-Length: 0\r\n\r\n`);
@@ -37,11 +44,17 @@ export class BridgeServer {
   private readonly http: http.Server[] = [];
   private readonly sessions = new Set<Session>();
   private readonly sockets = new Map<Session, WebSocket>();
+  /** Upgraded connections not authenticated yet, oldest first. */
+  private readonly unauthenticated = new Set<Session>();
+  /** TCP connections that have not sent their upgrade request yet, oldest first, with their deadline. */
+  private readonly raw = new Map<Socket, NodeJS.Timeout>();
   private pending = 0;
   private boundPort = 0;
   private pingTimer: NodeJS.Timeout | null = null;
-  /** Refused upgrades: recorded once per reason and window, then counted (bounded disk use). */
+  /** Refused upgrades: recorded once per reason and origin a minute, then counted (bounded disk use). */
   private readonly refusals: RefusalThrottle;
+  /** Connections dropped before authenticating (idle, or the oldest when too many): said once per burst. */
+  private readonly drops: RefusalThrottle;
 
   constructor(private readonly ctx: ServerContext) {
     this.refusals = new RefusalThrottle({
@@ -49,9 +62,19 @@ export class BridgeServer {
         this.ctx.log.warn("upgrade refused", { reason: why ?? result });
         this.ctx.audit.record("upgrade", origin, result);
       },
-      summary: (reason, suppressed) => {
-        this.ctx.log.warn("more upgrades refused", { reason, count: suppressed });
-        this.ctx.audit.record("upgrade.repeated", null, `${reason} x${suppressed}`);
+      summary: (reason, origin, count) => {
+        this.ctx.log.warn("more upgrades refused", { reason, count });
+        this.ctx.audit.record("upgrade.repeated", origin, `${reason} x${count}`);
+      },
+    });
+    this.drops = new RefusalThrottle({
+      first: (reason) => {
+        this.ctx.log.warn(DROP_MESSAGES[reason as DropReason] ?? "connections dropped", { reason });
+        this.ctx.audit.record("connection", null, reason);
+      },
+      summary: (reason, _origin, count) => {
+        this.ctx.log.warn("more connections dropped", { reason, count });
+        this.ctx.audit.record("connection.repeated", null, `${reason} x${count}`);
       },
     });
     this.wss = new WebSocketServer({
@@ -108,6 +131,8 @@ export class BridgeServer {
   async close(): Promise<void> {
     if (this.pingTimer) clearInterval(this.pingTimer);
     this.refusals.close();
+    this.drops.close();
+    for (const t of this.raw.values()) clearTimeout(t);
     for (const s of this.sessions) s.close(CloseCode.GOING_AWAY, "Bridge stopping");
     await Promise.all(
       this.http.map(
@@ -129,16 +154,50 @@ export class BridgeServer {
       // Plain HTTP gets nothing: this is a WebSocket endpoint for one extension.
       res.writeHead(404, { "Content-Type": "text/plain", Connection: "close" }).end();
     });
-    // Raw TCP connections that never upgrade are bounded too (slow-header clients).
-    server.maxConnections = this.ctx.limits.maxConnections + 16;
-    server.headersTimeout = 5000;
-    server.requestTimeout = 5000;
+    // Raw TCP connections that never upgrade are bounded by onRawConnection (a deadline, and the
+    // oldest dropped past a cap); Node's own cap is only a backstop above every cap of ours, so that
+    // idle sockets can never keep an authenticating extension out.
+    const l = this.ctx.limits;
+    server.maxConnections = l.maxConnections + l.maxUnauthenticated + l.maxPendingConnections + 16;
+    server.headersTimeout = l.upgradeDeadlineMs;
+    server.requestTimeout = l.upgradeDeadlineMs;
+    server.on("connection", (socket: Socket) => this.onRawConnection(socket));
     server.on("upgrade", (req, socket, head) => this.onUpgrade(req, socket, head));
     server.on("clientError", (_e, socket) => socket.destroy());
     return server;
   }
 
+  /**
+   * A new TCP connection: it has upgradeDeadlineMs to send its request line and headers, and when
+   * more than maxPendingConnections wait so, the oldest is dropped. On loopback every peer is
+   * 127.0.0.1 or ::1, so peers cannot be told apart: the caps are per kind of connection instead.
+   */
+  private onRawConnection(socket: Socket): void {
+    const deadline = setTimeout(() => {
+      if (!this.raw.delete(socket)) return;
+      socket.destroy();
+      this.drops.refused("dropped-idle", null);
+    }, this.ctx.limits.upgradeDeadlineMs);
+    deadline.unref();
+    this.raw.set(socket, deadline);
+    socket.once("close", () => this.settleRaw(socket));
+    if (this.raw.size > this.ctx.limits.maxPendingConnections) {
+      const oldest = this.raw.keys().next().value as Socket;
+      this.settleRaw(oldest);
+      oldest.destroy();
+      this.drops.refused("dropped-oldest-pending", null);
+    }
+  }
+
+  /** The connection sent its request (or went away): no deadline any more. */
+  private settleRaw(socket: Socket): void {
+    const t = this.raw.get(socket);
+    if (t) clearTimeout(t);
+    this.raw.delete(socket);
+  }
+
   private onUpgrade(req: http.IncomingMessage, socket: Duplex, head: Buffer): void {
+    this.settleRaw(socket as Socket);
     socket.on("error", () => socket.destroy());
     const origin = typeof req.headers.origin === "string" ? req.headers.origin : undefined;
     let pathname: string;
@@ -168,8 +227,21 @@ export class BridgeServer {
       refuse(socket, 403, "Forbidden");
       return;
     }
-    if (this.sessions.size + this.pending >= this.ctx.limits.maxConnections) {
+    if (this.sessions.size - this.unauthenticated.size >= this.ctx.limits.maxConnections) {
       this.refusals.refused("refused-busy", origin ?? null, "connection cap reached");
+      refuse(socket, 503, "Service Unavailable");
+      return;
+    }
+    // Unauthenticated connections have slots of their own; past the cap the oldest gives way (it has
+    // had its chance), so that idle or failing peers never keep an authenticating extension out.
+    while (this.unauthenticated.size + this.pending >= this.ctx.limits.maxUnauthenticated && this.unauthenticated.size > 0) {
+      const oldest = this.unauthenticated.values().next().value as Session;
+      this.unauthenticated.delete(oldest);
+      oldest.close(CloseCode.POLICY, "Too many unauthenticated connections");
+      this.drops.refused("dropped-oldest-unauthenticated", null);
+    }
+    if (this.pending >= this.ctx.limits.maxUnauthenticated) {
+      this.refusals.refused("refused-busy", origin ?? null, "upgrades under way cap reached");
       refuse(socket, 503, "Service Unavailable");
       return;
     }
@@ -206,6 +278,7 @@ export class BridgeServer {
       binding,
     );
     this.sessions.add(session);
+    this.unauthenticated.add(session);
     this.sockets.set(session, ws);
     let alive = true;
     (ws as WebSocket & { isAliveCheck?: () => boolean }).isAliveCheck = () => {
@@ -223,7 +296,13 @@ export class BridgeServer {
       }
     }, this.ctx.limits.handshakeTimeoutMs);
     handshake.unref();
-    session.onAuthenticated = () => clearTimeout(handshake);
+    session.onAuthenticated = () => {
+      clearTimeout(handshake);
+      this.unauthenticated.delete(session);
+      if (this.sessions.size - this.unauthenticated.size > this.ctx.limits.maxConnections) {
+        session.close(CloseCode.POLICY, "Too many connections");
+      }
+    };
     ws.on("message", (data, isBinary) => {
       if (isBinary) return session.onBinary();
       const text = Array.isArray(data) ? Buffer.concat(data).toString("utf8") : Buffer.from(data as ArrayBuffer).toString("utf8");
@@ -234,6 +313,7 @@ export class BridgeServer {
       clearTimeout(handshake);
       session.close(CloseCode.NORMAL, "closed");
       this.sessions.delete(session);
+      this.unauthenticated.delete(session);
       this.sockets.delete(session);
     });
   }

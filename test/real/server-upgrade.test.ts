@@ -99,14 +99,29 @@ describe.skipIf(skip)("WebSocket upgrade checks (real socket)", () => {
     expect(await upgradeStatus(b.port, { Host: `127.0.0.1:${b.port}`, Origin: TEST_ORIGIN })).toBe(101);
   });
 
-  it("caps connections with 503 before upgrading", async () => {
+  it("caps authenticated connections with 503 before upgrading", async () => {
     const clients = [];
-    for (let i = 0; i < 3; i++) clients.push(await openClient(b.port, TEST_ORIGIN));
+    for (let i = 0; i < 3; i++) {
+      const c = await openClient(b.port, TEST_ORIGIN);
+      await c.authenticate(b.ctx.pairing.secret());
+      clients.push(c);
+    }
     expect(await upgradeStatus(b.port, { Host: `127.0.0.1:${b.port}`, Origin: TEST_ORIGIN })).toBe(503);
     clients[0]!.close();
     await clients[0]!.closed;
     await new Promise((r) => setTimeout(r, 50));
     expect(await upgradeStatus(b.port, { Host: `127.0.0.1:${b.port}`, Origin: TEST_ORIGIN })).toBe(101);
     for (const c of clients) c.close();
+  });
+
+  it("unauthenticated connections never take the authenticated slots: past their own cap the oldest gives way", async () => {
+    const idle = [];
+    for (let i = 0; i < 40; i++) idle.push(await openClient(b.port, TEST_ORIGIN)); // more than maxUnauthenticated (16)
+    const c = await openClient(b.port, TEST_ORIGIN);
+    await c.authenticate(b.ctx.pairing.secret());
+    expect(await c.call("bridge.status")).toMatchObject({ demo: false });
+    const closed = await Promise.all(idle.slice(0, 20).map((x) => x.closed));
+    expect(closed.every((x) => x.code === 1008)).toBe(true);
+    for (const x of [...idle, c]) x.close();
   });
 });
