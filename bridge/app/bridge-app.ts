@@ -2,8 +2,7 @@
  * Starts and stops a whole bridge: instance lock, pairing store, audit log, services, WebSocket
  * server, control channel, runtime file. `mss-bridge start` and in-process tests both use it.
  */
-import { statSync } from "node:fs";
-import { dataPaths, ensureDataDir } from "../config/data-dir.ts";
+import { assertPrivateDataDir, dataPaths, ensureDataDir } from "../config/data-dir.ts";
 import type { BridgeConfig } from "../config/config.ts";
 import { BridgeError, ErrorCode } from "../../shared/protocol/errors.ts";
 import { PairingStore } from "../pairing/pairing-store.ts";
@@ -51,9 +50,8 @@ export async function startBridge(opts: StartOptions): Promise<RunningBridge> {
   const log = opts.log ?? createLogger();
   const dataDir = ensureDataDir(opts.dataDir);
   const paths = dataPaths(dataDir);
-  const mode = statSync(dataDir).mode & 0o777;
-  if ((mode & 0o022) !== 0)
-    log.warn("the data directory is writable by other users; it should be 0700", { dataDir, mode: mode.toString(8) });
+  // Refused, not warned about: config.json names the PKCS#11 library this process loads.
+  assertPrivateDataDir(dataDir);
 
   const lock: InstanceLock = acquireInstanceLock(paths.lock);
   const cleanups: (() => Promise<void> | void)[] = [() => lock.release()];

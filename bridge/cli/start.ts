@@ -8,7 +8,7 @@ import { AlreadyRunningError } from "../app/instance-lock.ts";
 import type { DemoSetup } from "../demo/demo.ts";
 import { onDemandModuleUrl } from "../platform/child-entry.ts";
 import { createLogger } from "../log/logger.ts";
-import { ensureDataDir } from "../config/data-dir.ts";
+import { assertPrivateDataDir, ensureDataDir, UnsafeDataDirError } from "../config/data-dir.ts";
 import { addDataDirOption, CliError, configFor, dataDirFrom, Exit, out, parseHostPort, parsePort } from "./common.ts";
 
 export interface StartFlags {
@@ -60,6 +60,12 @@ async function importDemoDirectory(bridge: RunningBridge, log: ReturnType<typeof
 
 async function start(flags: StartFlags): Promise<number | null> {
   const dataDir = ensureDataDir(dataDirFrom(flags));
+  try {
+    assertPrivateDataDir(dataDir); // before config.json is read: it names the PKCS#11 library to load
+  } catch (e) {
+    if (e instanceof UnsafeDataDirError) throw new CliError(Exit.UNAVAILABLE, e.message);
+    throw e;
+  }
   const log = createLogger();
   let config = applyStartFlags(configFor(dataDir), flags);
   let extra: Pick<StartOptions, "tokenEnv" | "cardExtra" | "trustExtra"> = {};

@@ -4,7 +4,7 @@
  * (Linux ~/.local/share/mss-bridge, macOS ~/Library/Application Support/mss-bridge,
  * Windows %LOCALAPPDATA%\mss-bridge\Data). Tests set one of the first two to isolate themselves.
  */
-import { mkdirSync } from "node:fs";
+import { mkdirSync, statSync } from "node:fs";
 import path from "node:path";
 import envPaths from "env-paths";
 import { APP_DIR_NAME, DATA_DIR_ENV } from "../../shared/constants.ts";
@@ -34,4 +34,48 @@ export function dataPaths(dir: string) {
     controlSocket: path.join(dir, "control.sock"),
     runtime: path.join(dir, "runtime.json"), // port and pid of the running bridge
   };
+}
+
+/** The data directory or its config.json can be changed by someone else: the bridge does not start. */
+export class UnsafeDataDirError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "UnsafeDataDirError";
+  }
+}
+
+/**
+ * Refuses a data directory that another user could change: config.json names the PKCS#11 library
+ * the bridge loads (modulePath, cardDatabaseFile), so whoever can write it runs code as this user.
+ * Refused: group or other write permission on the directory or on config.json, or either owned by
+ * another user. Says how to fix it. Not checked on Windows (no POSIX modes; the per-user profile
+ * directory is private by default).
+ */
+export function assertPrivateDataDir(dir: string, opts: { uid?: number } = {}): void {
+  if (process.platform === "win32") return;
+  const uid = opts.uid ?? process.getuid?.();
+  const q = (p: string) => `'${p.replace(/'/g, "'\\''")}'`;
+  const check = (file: string, what: string, fix: string) => {
+    let st: ReturnType<typeof statSync>;
+    try {
+      st = statSync(file);
+    } catch {
+      return; // no config.json: the defaults, nothing to protect
+    }
+    if (uid !== undefined && st.uid !== uid) {
+      throw new UnsafeDataDirError(
+        `The ${what} ${file} is owned by another user (uid ${st.uid}); the bridge refuses to start. ` +
+          `Use a data directory of your own, or give it back to yourself: chown -R "$(id -un)" ${q(dir)}, then ${fix}.`,
+      );
+    }
+    if ((st.mode & 0o022) !== 0) {
+      throw new UnsafeDataDirError(
+        `The ${what} ${file} is writable by other users (mode ${(st.mode & 0o777).toString(8)}); the bridge refuses to start, ` +
+          `since config.json names the card's PKCS#11 library it loads. Fix it with: ${fix}.`,
+      );
+    }
+  };
+  check(dir, "data directory", `chmod 700 ${q(dir)}`);
+  const config = path.join(dir, "config.json");
+  check(config, "configuration file", `chmod 600 ${q(config)}`);
 }
