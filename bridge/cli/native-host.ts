@@ -87,9 +87,11 @@ export function registerNativeHostCommand(
     .argument("[thunderbirdArgs...]", "manifest path and add-on id, as Thunderbird passes them")
     .action((tbArgs: string[], opts: { dataDir?: string }) =>
       run(async () => {
-        // Thunderbird passes the manifest path then the calling add-on's id; only ours is served.
+        // Thunderbird passes the manifest path then the calling add-on's id; only ours is served, and
+        // a start without an id (not Thunderbird) is refused too. Defence in depth: a process of the
+        // same user can pass our id (docs/domain/threat-model.md).
         const addon = tbArgs[1];
-        if (addon !== undefined && addon !== ADDON_ID) {
+        if (addon !== ADDON_ID) {
           process.stderr.write("mss-bridge native-host: refusing a caller that is not the MSSanté extension\n");
           return 3;
         }

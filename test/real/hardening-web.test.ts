@@ -258,7 +258,7 @@ describe.skipIf(skip)("hardening: web origins, hosts, authentication (real bridg
     beforeAll(async () => {
       // A real hello answer captured from the real bridge (what a squatter could record).
       const c = await openClient(b.port, ORIGINS.post);
-      recorded = await c.call("session.hello", { protocolVersion: 1, clientNonce: randomNonce() });
+      recorded = await c.call("session.hello", { protocolVersion: 2, clientNonce: randomNonce() });
       c.close();
       fake = new WebSocketServer({ host: "127.0.0.1", port: 0, path: WS_PATH });
       await new Promise((r) => fake.once("listening", r));
@@ -273,7 +273,7 @@ describe.skipIf(skip)("hardening: web origins, hosts, authentication (real bridg
             mode === "replayed-hello"
               ? recorded
               : {
-                  protocolVersion: 1,
+                  protocolVersion: 2,
                   bridgeVersion: "0.1.0",
                   capabilities: Object.keys(Methods),
                   demo: false,
