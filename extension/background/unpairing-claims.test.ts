@@ -84,3 +84,39 @@ describe("a bridge from before protocol 2", () => {
     expect(w.bg.status().pairingRevoked).toBe(false);
   });
 });
+
+describe("a relay on the stored port", () => {
+  it("forwarding to the real bridge on another port gets the bridge's proof for the wrong port: nothing of ours is sent", async () => {
+    const { WebSocketServer, WebSocket } = await import("ws");
+    const { WS_PATH } = await import("../../shared/constants.ts");
+    const bridge = new FakeBridge({ secret: testSecret(), pairedOrigins: [] });
+    await bridge.start();
+    const relay = new WebSocketServer({ host: "127.0.0.1", port: 0, path: WS_PATH });
+    await new Promise<void>((r) => relay.once("listening", () => r()));
+    relay.on("connection", (down, req) => {
+      const up = new WebSocket(`ws://127.0.0.1:${bridge.port}${WS_PATH}`, { origin: String(req.headers.origin) });
+      const queue: string[] = [];
+      up.on("open", () => {
+        for (const m of queue.splice(0)) up.send(m);
+      });
+      down.on("message", (d) => (up.readyState === WebSocket.OPEN ? up.send(d.toString()) : queue.push(d.toString())));
+      up.on("message", (d) => down.send(d.toString()));
+      down.on("close", () => up.close());
+    });
+    const { messenger, fake } = createFakeMessenger();
+    const origin = messenger.runtime.getURL("").replace(/\/$/, "");
+    bridge.opts.pairedOrigins!.push(origin);
+    const relayPort = (relay.address() as { port: number }).port;
+    fake.storage.set(PAIRING_KEY, { port: relayPort, secret: bytesToBase64(testSecret()), pairedAt: "x", via: "native" });
+    const bg = startBackground(messenger, { createSocket: nodeSocketFactory(origin) });
+    running.push({ bg, bridge });
+    try {
+      await until(() => bg.status().bridge.kind === "not-the-bridge");
+      expect(bridge.calls).toEqual(["session.hello"]); // our proof never reached the bridge through the relay
+      expect(bridge.conns.some((c) => c.authenticated)).toBe(false);
+    } finally {
+      for (const c of relay.clients) c.terminate();
+      await new Promise((r) => relay.close(() => r(undefined)));
+    }
+  });
+});
