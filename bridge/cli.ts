@@ -13,6 +13,7 @@ import { registerStatusCommand } from "./cli/status.ts";
 import { registerPairCommands } from "./cli/pair.ts";
 import { registerInstallCommands } from "./cli/install.ts";
 import { registerNativeHostCommand } from "./cli/native-host.ts";
+import { registerHostedBridgeCommand } from "./cli/hosted-bridge.ts";
 
 export async function buildProgram(onResult: (code: number | null) => void): Promise<Command> {
   const program = new Command()
@@ -38,6 +39,7 @@ export async function buildProgram(onResult: (code: number | null) => void): Pro
   registerPairCommands(program, run);
   registerInstallCommands(program, run);
   registerNativeHostCommand(program, run, dataDirFrom);
+  registerHostedBridgeCommand(program, run);
 
   // Commands of the directory and trust parts (they handle their own options and exit codes).
   registerDirectoryCommands(program);

@@ -11,7 +11,9 @@ import { FileAuditLog, type AuditSink } from "../audit/audit-log.ts";
 import { createLogger, type Logger } from "../log/logger.ts";
 import { BridgeServer, type ListenResult } from "../server/ws-server.ts";
 import { ControlServer, type ControlHandlers } from "../server/control-server.ts";
-import { controlAddress } from "../server/control-protocol.ts";
+import { controlAddress, type HostAttachment } from "../server/control-protocol.ts";
+import { LaunchCredentials } from "../pairing/launch-credentials.ts";
+import { PROTOCOL_VERSION } from "../../shared/protocol/version.ts";
 import { isExtensionOrigin } from "../pairing/extension-origin.ts";
 import { withTimeout } from "../server/router.ts";
 import { AuthBackoff } from "../server/rate-limit.ts";
@@ -35,6 +37,14 @@ export interface StartOptions {
   /** Card-layer options (the demo's simulated reader). */
   cardExtra?: ServiceOptions["cardExtra"];
   trustExtra?: ServiceOptions["trustExtra"];
+  /**
+   * "hosted": started for native-messaging hosts (`mss-bridge native-host`); `onHostsGone` is called
+   * when the last attached host has detached, or when none attached within `firstHostMs`.
+   * Default "service" (`mss-bridge start`): hosts may attach, the bridge's life does not depend on them.
+   */
+  lifecycle?: "hosted" | "service";
+  onHostsGone?: () => void;
+  firstHostMs?: number;
 }
 
 export interface RunningBridge {
@@ -114,6 +124,8 @@ export async function startBridge(opts: StartOptions): Promise<RunningBridge> {
       demo: opts.config.demo,
       startedAt: Date.now(),
       port: () => server.port,
+      launch: new LaunchCredentials(),
+      lifecycle: opts.lifecycle ?? "service",
       onPaired: (origin, via) => {
         for (const l of pairedListeners) l(origin, via);
       },
@@ -138,9 +150,16 @@ export async function startBridge(opts: StartOptions): Promise<RunningBridge> {
     services.card.on("changed", onCard);
     cleanups.push(() => void services.card.off("changed", onCard));
 
-    const control = new ControlServer(controlAddress(dataDir), controlHandlers(ctx, server, pairedListeners), log.child("control"), audit);
+    const hosts = new HostAttachments(
+      ctx,
+      server,
+      opts.lifecycle === "hosted" ? (opts.onHostsGone ?? null) : null,
+      opts.firstHostMs ?? 15_000,
+    );
+    const control = new ControlServer(controlAddress(dataDir), controlHandlers(ctx, server, hosts), log.child("control"), audit);
     await control.listen();
     cleanups.push(() => control.close());
+    cleanups.push(() => hosts.close()); // before the control channel closes (cleanups run in reverse)
 
     writeRuntimeFile(paths.runtime, {
       pid: process.pid,
@@ -179,11 +198,72 @@ function trustSummary(trust: TrustService): { date: string | null; testOnly: boo
   }
 }
 
-function controlHandlers(
-  ctx: ServerContext,
-  server: BridgeServer,
-  pairedListeners: Set<(origin: string, via: "code" | "native-messaging") => void>,
-): ControlHandlers {
+/**
+ * The native-messaging hosts attached over the control channel: each holds a per-launch credential
+ * while its connection is open. For a hosted bridge, the last one leaving ends the bridge.
+ */
+class HostAttachments {
+  private attached = 0;
+  private waitFirst: NodeJS.Timeout | null = null;
+  private gone = false;
+
+  constructor(
+    private readonly ctx: ServerContext,
+    private readonly server: BridgeServer,
+    private readonly onGone: (() => void) | null,
+    firstHostMs: number,
+  ) {
+    if (onGone) {
+      // Started for a host that may have died meanwhile: do not run for nobody.
+      this.waitFirst = setTimeout(() => this.end("no host attached"), firstHostMs);
+      this.waitFirst.unref();
+    }
+  }
+
+  attach(onDetach: (detached: () => void) => void): HostAttachment {
+    if (this.gone) throw new BridgeError(ErrorCode.INTERNAL_ERROR, "The bridge is stopping; start the host again.");
+    if (this.waitFirst) clearTimeout(this.waitFirst);
+    this.waitFirst = null;
+    const issued = this.ctx.launch.issue();
+    this.attached++;
+    this.ctx.audit.record("host.attach", "control", "ok");
+    this.ctx.log.info("native-messaging host attached", { hosts: this.attached });
+    onDetach(() => {
+      this.ctx.launch.revoke(issued.id);
+      this.server.closeCredential(issued.id);
+      this.attached--;
+      this.ctx.audit.record("host.detach", "control", "ok");
+      this.ctx.log.info("native-messaging host detached", { hosts: this.attached });
+      if (this.attached === 0) this.end("last host detached");
+    });
+    return {
+      port: this.server.port,
+      credential: issued.credential,
+      launchId: issued.id,
+      protocolVersion: PROTOCOL_VERSION,
+      bridgeVersion: this.ctx.bridgeVersion,
+      pid: process.pid,
+    };
+  }
+
+  count(): number {
+    return this.attached;
+  }
+
+  private end(why: string): void {
+    if (!this.onGone || this.gone) return;
+    this.gone = true;
+    this.ctx.log.info("stopping: no native-messaging host left", { why });
+    this.onGone();
+  }
+
+  close(): void {
+    if (this.waitFirst) clearTimeout(this.waitFirst);
+    this.gone = true;
+  }
+}
+
+function controlHandlers(ctx: ServerContext, server: BridgeServer, hosts: HostAttachments): ControlHandlers {
   return {
     async status() {
       const card = ctx.services.card.getState();
@@ -202,6 +282,8 @@ function controlHandlers(
         connections: server.connectionCount(),
         pairedOrigins: ctx.pairing.origins().map((o) => o.origin),
         pairingWindowOpen: ctx.pairingWindow.isOpen(),
+        lifecycle: ctx.lifecycle,
+        attachedHosts: hosts.count(),
         card,
         identity: identity.status === "fulfilled" ? identity.value : null,
         identityError: identity.status === "rejected" ? (identity.reason as Error).message : null,
@@ -228,15 +310,10 @@ function controlHandlers(
       ctx.log.info("unpaired", { origin: target, removed });
       return { removed };
     },
-    async registerOrigin(origin) {
+    async attachHost(onDetach) {
       // Reached only through the user-only control channel, by the native-messaging host that
-      // Thunderbird started for our add-on id.
-      if (!isExtensionOrigin(origin)) throw new BridgeError(ErrorCode.INVALID_PARAMS, "Not a moz-extension:// origin.");
-      ctx.pairing.addOrigin(origin, "native-messaging");
-      ctx.audit.record("pairing.native", origin, "ok");
-      ctx.log.info("paired by native messaging", { origin });
-      for (const l of pairedListeners) l(origin, "native-messaging");
-      return { port: server.port, secret: ctx.pairing.secretBase64() };
+      // Thunderbird started for our add-on id. Never the pairing secret: a fresh credential.
+      return hosts.attach(onDetach);
     },
   };
 }

@@ -1,101 +1,233 @@
 /**
  * `mss-bridge native-host`: what Thunderbird starts (through the `mssante_bridge` native-messaging
- * manifest, only for our add-on id) when the extension calls runtime.connectNative/sendNativeMessage.
- * On {"type":"pair","origin":"moz-extension://…"} it registers the origin with the running bridge
- * over the control channel and answers {"type":"paired","port":N,"secret":"<base64>"}.
- * stdout is the channel to Thunderbird: nothing else is ever written there, and the secret is
- * written nowhere else.
+ * manifest, only for our add-on id) when the extension calls runtime.connectNative. Its life is
+ * the native port's:
+ *
+ *   1. It refuses any caller but our add-on id (Thunderbird passes the manifest's path and the id).
+ *   2. It attaches to the bridge of the data directory over the control channel (`host.attach`),
+ *      first starting one (`hosted-bridge`, in its own session) when none runs. The attachment
+ *      gives the port and a fresh per-launch credential — never the persistent pairing secret.
+ *   3. It sends the extension, unasked, one native message:
+ *        {type: "bridge", port, credential, launchId, protocolVersion, bridgeVersion}
+ *      (or {type: "error", code, message} when no bridge could be reached, then exits).
+ *   4. It stays attached until the native port closes (stdin ends, or SIGTERM), then detaches and
+ *      exits; a bridge it started stops when no host is attached any more. When the bridge goes
+ *      away first, the host exits so that Thunderbird closes the port and the extension reconnects.
+ *
+ * stdout is the channel to Thunderbird: nothing else is ever written there. The host's own log
+ * goes to the data directory's log file; stderr (which Thunderbird shows in its console) gets at
+ * most a one-line refusal.
  */
-import { BridgeError } from "../../shared/protocol/errors.ts";
-import { isExtensionOrigin } from "../pairing/extension-origin.ts";
-import { encodeNativeMessage, NativeMessageDecoder } from "../server/native-messaging.ts";
-import { BridgeNotRunning, controlRequest } from "../server/control-client.ts";
-import { createLogger } from "../log/logger.ts";
+import { spawn } from "node:child_process";
+import type { Command } from "commander";
 import { ADDON_ID } from "../../shared/constants.ts";
+import { BRIDGE_NODE_FLAGS } from "../app/node-flags.ts";
+import { cliEntry } from "../app/native-manifest.ts";
+import { dataPaths, ensureDataDir } from "../config/data-dir.ts";
+import { closeLogFile, logFileWriter, openLogFile } from "../log/log-file.ts";
+import { createLogger, type Logger } from "../log/logger.ts";
+import { BridgeNotRunning, ControlClient } from "../server/control-client.ts";
+import type { HostAttachment } from "../server/control-protocol.ts";
+import { encodeNativeMessage, NativeMessageDecoder } from "../server/native-messaging.ts";
+import { Exit } from "./common.ts";
 
-type Reply = { type: "paired"; port: number; secret: string } | { type: "error"; code: string; message: string };
+/** The first native message: what the extension needs to reach and authenticate to the bridge. */
+export interface HandOver {
+  type: "bridge";
+  port: number;
+  credential: string;
+  launchId: string;
+  protocolVersion: number;
+  bridgeVersion: string;
+}
 
-export async function answerNativeMessage(msg: unknown, dataDir: string): Promise<Reply> {
-  if (msg === null || typeof msg !== "object" || (msg as { type?: unknown }).type !== "pair") {
-    return { type: "error", code: "INVALID_REQUEST", message: 'Expected {"type":"pair","origin":"moz-extension://…"}.' };
-  }
-  const origin = (msg as { origin?: unknown }).origin;
-  if (typeof origin !== "string" || !isExtensionOrigin(origin)) {
-    return { type: "error", code: "INVALID_ORIGIN", message: "The origin must be the extension's moz-extension:// origin." };
-  }
-  try {
-    const r = await controlRequest<{ port: number; secret: string }>(dataDir, { cmd: "registerOrigin", origin }, 10_000);
-    return { type: "paired", port: r.port, secret: r.secret };
-  } catch (e) {
-    if (e instanceof BridgeNotRunning) {
-      return {
-        type: "error",
-        code: "BRIDGE_NOT_RUNNING",
-        message: "The MSSanté bridge is not running. Start it (`mss-bridge start`), then try again.",
-      };
+export interface NativeHostError {
+  type: "error";
+  code: "BRIDGE_UNAVAILABLE";
+  message: string;
+}
+
+export function handOverOf(a: HostAttachment): HandOver {
+  return {
+    type: "bridge",
+    port: a.port,
+    credential: a.credential,
+    launchId: a.launchId,
+    protocolVersion: a.protocolVersion,
+    bridgeVersion: a.bridgeVersion,
+  };
+}
+
+/** Why a caller is refused (null: it is our extension). Thunderbird always passes the add-on id. */
+export function refusal(tbArgs: string[]): string | null {
+  const addon = tbArgs[1];
+  if (addon === undefined) return "refusing a caller that gave no add-on id (Thunderbird passes the manifest's path and the add-on id)";
+  if (addon !== ADDON_ID) return "refusing a caller that is not the MSSanté extension";
+  return null;
+}
+
+export interface AttachOptions {
+  /** Starts a bridge for the data directory; resolves with its exit code if it exits (it should not, unless another won). */
+  launch(): Promise<number | null>;
+  /** Overall time to get an attachment (a bridge started from sources takes a few seconds). */
+  deadlineMs?: number;
+  log: Logger;
+}
+
+/**
+ * Attaches to the data directory's bridge, starting one when none answers. Two hosts starting at
+ * once each start one: the instance lock lets one win, the other exits, and both hosts attach to
+ * the winner.
+ */
+export async function attachToBridge(
+  dataDir: string,
+  o: AttachOptions,
+): Promise<{ client: ControlClient; attachment: HostAttachment; started: boolean }> {
+  const deadline = Date.now() + (o.deadlineMs ?? 30_000);
+  let launched: Promise<number | null> | null = null;
+  let exitedAt: number | null = null;
+  for (;;) {
+    let client: ControlClient | null = null;
+    try {
+      client = await ControlClient.connect(dataDir, 2_000);
+      const attachment = await client.request<HostAttachment>({ cmd: "host.attach" }, 10_000);
+      return { client, attachment, started: launched !== null };
+    } catch (e) {
+      client?.close();
+      if (!(e instanceof BridgeNotRunning) && launched === null) throw e;
     }
-    return {
-      type: "error",
-      code: e instanceof BridgeError ? "PAIRING_FAILED" : "IO_ERROR",
-      message: e instanceof BridgeError ? e.message : "Could not reach the bridge.",
-    };
+    if (launched === null) {
+      o.log.info("no bridge runs for this data directory; starting one");
+      launched = o.launch();
+      void launched.then((code) => {
+        exitedAt = Date.now();
+        o.log.info("the started bridge exited", { code });
+      });
+    }
+    // A started bridge that exited lost the race to another host's (or could not start): give the
+    // winner a little time to answer, then give up.
+    if (Date.now() > deadline || (exitedAt !== null && Date.now() - exitedAt > 5_000)) throw new BridgeNotRunning();
+    await new Promise((r) => setTimeout(r, 50));
   }
 }
 
-/** Runs the host until Thunderbird closes stdin. Resolves with the exit code. */
-export function runNativeHost(
-  dataDir: string,
-  input: NodeJS.ReadableStream = process.stdin,
-  output: NodeJS.WritableStream = process.stdout,
-): Promise<number> {
-  const log = createLogger({ component: "native-host" });
-  const decoder = new NativeMessageDecoder();
-  let queue = Promise.resolve();
+/** Starts `mss-bridge hosted-bridge` in its own session, its output to the log file. */
+function launchHostedBridge(dataDir: string, logFd: number): Promise<number | null> {
+  const child = spawn(process.execPath, [...BRIDGE_NODE_FLAGS, cliEntry(), "hosted-bridge", "--data-dir", dataDir], {
+    detached: true, // its own session: Thunderbird's signals to the host do not reach it
+    stdio: ["ignore", logFd, logFd],
+    cwd: dataDir,
+    env: process.env,
+    windowsHide: true,
+  });
   return new Promise((resolve) => {
-    input.on("data", (chunk: Buffer) => {
-      let msgs: unknown[];
-      try {
-        msgs = decoder.push(chunk);
-      } catch {
-        log.warn("message too large; closing");
-        output.write(encodeNativeMessage({ type: "error", code: "INVALID_REQUEST", message: "Message too large." }));
-        resolve(3);
-        return;
-      }
-      for (const m of msgs) {
-        queue = queue.then(async () => {
-          const reply = await answerNativeMessage(m, dataDir);
-          log.info("native message answered", { type: reply.type, ...(reply.type === "error" ? { error: reply.code } : {}) });
-          output.write(encodeNativeMessage(reply));
-        });
-      }
-    });
-    input.on("end", () => void queue.then(() => resolve(0)));
-    input.on("error", () => resolve(4));
+    child.once("error", () => resolve(null));
+    child.once("exit", (code) => resolve(code));
+    child.unref();
   });
 }
 
+export interface HostIO {
+  input: NodeJS.ReadableStream;
+  output: NodeJS.WritableStream;
+  /** Called with a handler for the signals that end the host (SIGTERM, SIGINT, SIGHUP). */
+  onSignal(handler: (signal: string) => void): void;
+}
+
+/** Runs the host until the native port closes or the bridge goes away. Resolves with the exit code. */
+export async function runNativeHost(dataDir: string, io: HostIO, log: Logger, launch: () => Promise<number | null>): Promise<number> {
+  let ended: ((code: number) => void) | null = null;
+  const portClosed = new Promise<number>((resolve) => (ended = resolve));
+  const end = (code: number) => ended?.(code);
+  // The port may close while we are still attaching: watched from the start.
+  const decoder = new NativeMessageDecoder();
+  io.input.on("data", (chunk: Buffer) => {
+    try {
+      // The extension has nothing to ask: anything it sends is read and dropped.
+      decoder.push(chunk);
+    } catch {
+      log.warn("message too large; closing");
+      end(Exit.BAD_INPUT);
+    }
+  });
+  io.input.on("end", () => end(Exit.OK));
+  io.input.on("close", () => end(Exit.OK));
+  io.input.on("error", () => end(Exit.OK));
+  io.output.on("error", () => end(Exit.OK)); // Thunderbird has gone
+  io.onSignal((signal) => {
+    log.info("signal: the native port is closing", { signal });
+    end(Exit.OK);
+  });
+
+  const attaching = attachToBridge(dataDir, { launch, log }).then(
+    (a) => ({ ok: true as const, ...a }),
+    (e: unknown) => ({ ok: false as const, error: e }),
+  );
+  const first = await Promise.race([portClosed.then((code) => ({ closed: code })), attaching]);
+  if ("closed" in first) {
+    // Closed before the attachment: detach as soon as it arrives (the bridge then stops if it was ours).
+    void attaching.then((a) => a.ok && a.client.close());
+    return first.closed;
+  }
+  if (!first.ok) {
+    log.error("no bridge could be reached", { error: first.error });
+    const msg: NativeHostError = {
+      type: "error",
+      code: "BRIDGE_UNAVAILABLE",
+      message: `The MSSanté bridge could not be started; see ${dataPaths(dataDir).log}.`,
+    };
+    io.output.write(encodeNativeMessage(msg));
+    return Exit.UNAVAILABLE;
+  }
+  const { client, attachment, started } = first;
+  io.output.write(encodeNativeMessage(handOverOf(attachment)));
+  log.info("attached", { port: attachment.port, bridgePid: attachment.pid, started });
+  const code = await Promise.race([portClosed, client.closed.then(() => -1)]);
+  client.close();
+  if (code === -1) {
+    log.warn("the bridge went away; closing the native port so that the extension reconnects");
+    return Exit.UNAVAILABLE;
+  }
+  log.info("native port closed; detached");
+  return code;
+}
+
 export function registerNativeHostCommand(
-  program: import("commander").Command,
+  program: Command,
   run: (fn: () => Promise<number>) => Promise<void>,
   dataDirFrom: (o: { dataDir?: string }) => string,
 ): void {
   program
     .command("native-host", { hidden: true })
     .description("native-messaging host started by Thunderbird (via the mssante_bridge manifest)")
-    .option("--data-dir <dir>", "data directory of the bridge to pair with")
+    .option("--data-dir <dir>", "data directory of the bridge")
     .argument("[thunderbirdArgs...]", "manifest path and add-on id, as Thunderbird passes them")
     .action((tbArgs: string[], opts: { dataDir?: string }) =>
       run(async () => {
-        // Thunderbird passes the manifest path then the calling add-on's id; only ours is served, and
-        // a start without an id (not Thunderbird) is refused too. Defence in depth: a process of the
-        // same user can pass our id (docs/domain/threat-model.md).
-        const addon = tbArgs[1];
-        if (addon !== ADDON_ID) {
-          process.stderr.write("mss-bridge native-host: refusing a caller that is not the MSSanté extension\n");
-          return 3;
+        const why = refusal(tbArgs);
+        if (why) {
+          process.stderr.write(`mss-bridge native-host: ${why}\n`);
+          return Exit.BAD_INPUT;
         }
-        return runNativeHost(dataDirFrom(opts));
+        const dataDir = ensureDataDir(dataDirFrom(opts));
+        const logFd = openLogFile(dataPaths(dataDir).log);
+        const log = createLogger({ component: `native-host/${process.pid}`, write: logFileWriter(logFd) });
+        try {
+          return await runNativeHost(
+            dataDir,
+            {
+              input: process.stdin,
+              output: process.stdout,
+              onSignal: (h) => {
+                for (const s of ["SIGTERM", "SIGINT", "SIGHUP"] as const) process.on(s, () => h(s));
+              },
+            },
+            log,
+            () => launchHostedBridge(dataDir, logFd),
+          );
+        } finally {
+          closeLogFile(logFd);
+        }
       }),
     );
 }

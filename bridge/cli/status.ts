@@ -18,6 +18,10 @@ export interface StatusReport {
   demo?: boolean;
   bridgeVersion?: string;
   pairedOrigins?: string[];
+  /** "hosted": started by Thunderbird's native-messaging host; "service": `mss-bridge start`. */
+  lifecycle?: "hosted" | "service";
+  /** Native-messaging hosts attached now (Thunderbird profiles with the extension running). */
+  attachedHosts?: number;
   card: CardLayerState;
   identity: CardIdentity | null;
   identityError: string | null;
@@ -76,6 +80,10 @@ function printReport(r: StatusReport): void {
       ? `Bridge: running (pid ${r.pid}, port ${r.port}${r.demo ? ", DEMO" : ""}, version ${r.bridgeVersion})`
       : "Bridge: not running (card read directly)",
   );
+  if (r.lifecycle) {
+    const how = r.lifecycle === "hosted" ? "started by Thunderbird, stops when no Thunderbird uses it" : "a service (mss-bridge start)";
+    out(`Lifecycle: ${r.lifecycle} (${how}); Thunderbird hosts attached: ${r.attachedHosts ?? 0}`);
+  }
   if (r.pairedOrigins) out(`Paired extensions: ${r.pairedOrigins.length ? r.pairedOrigins.join(", ") : "none"}`);
   printCard(r.card);
   printIdentity(r);

@@ -33,6 +33,7 @@ export function dataPaths(dir: string) {
     lock: path.join(dir, "bridge.lock"),
     controlSocket: path.join(dir, "control.sock"),
     runtime: path.join(dir, "runtime.json"), // port and pid of the running bridge
+    log: path.join(dir, "bridge.log"), // 0600: the log of a bridge started by Thunderbird (stdout is the native port)
   };
 }
 

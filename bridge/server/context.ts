@@ -2,6 +2,7 @@
 import type { CardService, DirectoryService, TrustService } from "../services.ts";
 import type { PairingStore } from "../pairing/pairing-store.ts";
 import type { PairingWindow } from "../pairing/pairing-code.ts";
+import type { LaunchCredentials } from "../pairing/launch-credentials.ts";
 import type { AuditSink } from "../audit/audit-log.ts";
 import type { Logger } from "../log/logger.ts";
 import type { AuthBackoff } from "./rate-limit.ts";
@@ -50,6 +51,10 @@ export interface ServerContext {
   services: Services;
   pairing: PairingStore;
   pairingWindow: PairingWindow;
+  /** The credentials handed to attached native-messaging hosts (docs/protocol.md, "Lifecycle"). */
+  launch: LaunchCredentials;
+  /** "hosted": started by a native-messaging host, lives while a host is attached; "service": `mss-bridge start`. */
+  lifecycle: "hosted" | "service";
   authBackoff: AuthBackoff;
   audit: AuditSink;
   log: Logger;

@@ -21,7 +21,12 @@ export const ControlRequestSchema = Type.Union([
     { id: Type.Integer(), cmd: Type.Literal("unpair"), origin: Type.Optional(Origin), all: Type.Optional(Type.Boolean()) },
     { additionalProperties: false },
   ),
-  Type.Object({ id: Type.Integer(), cmd: Type.Literal("registerOrigin"), origin: Origin }, { additionalProperties: false }),
+  /**
+   * A native-messaging host attaches for as long as this connection stays open: it gets the port
+   * and a fresh per-launch credential (never the pairing secret), withdrawn when the connection
+   * closes. A bridge started by a host stops when its last host has detached.
+   */
+  Type.Object({ id: Type.Integer(), cmd: Type.Literal("host.attach") }, { additionalProperties: false }),
 ]);
 export type ControlRequest = Static<typeof ControlRequestSchema>;
 
@@ -35,6 +40,19 @@ export interface ControlReplyErr {
   ok: false;
   error: { code: number; message: string };
 }
+/** What host.attach answers: what the host sends the extension as its first native message. */
+export interface HostAttachment {
+  port: number;
+  /** Base64 of the 32-byte per-launch credential. */
+  credential: string;
+  /** Names the credential in session.hello. */
+  launchId: string;
+  protocolVersion: number;
+  bridgeVersion: string;
+  /** The bridge's process id (for `ps` and tests; the extension does not need it). */
+  pid: number;
+}
+
 /** Unsolicited lines (no id): the end of a pairing window opened on this connection. */
 export interface ControlEvent {
   event: "pairing.ended";

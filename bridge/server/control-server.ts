@@ -3,7 +3,7 @@ import net from "node:net";
 import { chmodSync, lstatSync, unlinkSync } from "node:fs";
 import { BridgeError, ErrorCode } from "../../shared/protocol/errors.ts";
 import { firstError } from "../../shared/protocol/validate.ts";
-import { ControlRequestSchema, MAX_CONTROL_LINE, type ControlEvent, type ControlRequest } from "./control-protocol.ts";
+import { ControlRequestSchema, MAX_CONTROL_LINE, type ControlEvent, type ControlRequest, type HostAttachment } from "./control-protocol.ts";
 import type { Logger } from "../log/logger.ts";
 import type { AuditSink } from "../audit/audit-log.ts";
 
@@ -12,7 +12,8 @@ export interface ControlHandlers {
   pairOpen(events: (e: ControlEvent) => void): Promise<{ code: string; expiresAt: string }>;
   pairCancel(): Promise<{ ok: true }>;
   unpair(target: string | "all"): Promise<{ removed: number }>;
-  registerOrigin(origin: string): Promise<{ port: number; secret: string }>;
+  /** `detached` runs once, when the attaching connection closes (whoever closes it). */
+  attachHost(onDetach: (detached: () => void) => void): Promise<HostAttachment>;
 }
 
 export class ControlServer {
@@ -89,14 +90,14 @@ export class ControlServer {
       for (let nl = buf.indexOf("\n"); nl >= 0; nl = buf.indexOf("\n")) {
         const line = buf.slice(0, nl);
         buf = buf.slice(nl + 1);
-        if (line.trim()) void this.onLine(line, write);
+        if (line.trim()) void this.onLine(line, write, c);
       }
     });
     c.on("error", () => c.destroy());
     c.on("close", () => this.conns.delete(c));
   }
 
-  private async onLine(line: string, write: (o: unknown) => void): Promise<void> {
+  private async onLine(line: string, write: (o: unknown) => void, c: net.Socket): Promise<void> {
     let req: unknown;
     try {
       req = JSON.parse(line);
@@ -127,8 +128,13 @@ export class ControlServer {
           if (!r.all && !r.origin) throw new BridgeError(ErrorCode.INVALID_PARAMS, "Say which origin to unpair, or all.");
           result = await this.handlers.unpair(r.all ? "all" : r.origin!);
           break;
-        case "registerOrigin":
-          result = await this.handlers.registerOrigin(r.origin);
+        case "host.attach":
+          // The attachment lasts as long as the connection: no idle timeout on it.
+          c.setTimeout(0);
+          result = await this.handlers.attachHost((detached) => {
+            if (c.destroyed) detached();
+            else c.once("close", detached);
+          });
           break;
       }
       this.audit.record(`control.${r.cmd}`, "control", "ok");

@@ -47,6 +47,8 @@ export const handlers: { [M in MethodName]?: Handler<M> } = {
     bridgeVersion: ctx.bridgeVersion,
     demo: ctx.demo,
     uptimeSeconds: Math.round((Date.now() - ctx.startedAt) / 1000),
+    pid: process.pid,
+    lifecycle: ctx.lifecycle,
     card: ctx.services.card.getState(),
     directory: ctx.services.directory.status(),
   }),

@@ -61,6 +61,8 @@ export class Session {
   private clientNonce: string | null = null;
   private bridgeNonce: string | null = null;
   private pairingNonce: string | null = null;
+  /** The per-launch credential named in session.hello (null: the pairing secret). */
+  private launchId: string | null = null;
   private authFailures = 0;
   private inFlight = 0;
   private strikes = 0;
@@ -222,8 +224,9 @@ export class Session {
     }
   }
 
-  private async hello(p: { protocolVersion: number; clientNonce: string }) {
+  private async hello(p: { protocolVersion: number; clientNonce: string; launch?: string }) {
     if (this.authenticated) throw new BridgeError(ErrorCode.INVALID_REQUEST, "This connection is already authenticated.");
+    this.launchId = p.launch ?? null;
     // The client sends the highest version it speaks; we answer the highest we share with it.
     const shared = SUPPORTED_PROTOCOL_VERSIONS.filter((v) => v <= p.protocolVersion);
     if (shared.length === 0) {
@@ -235,7 +238,7 @@ export class Session {
         },
       );
     }
-    const paired = this.ctx.pairing.isPaired(this.origin);
+    const paired = this.isPaired();
     this.version = Math.max(...shared);
     this.clientNonce = p.clientNonce;
     this.bridgeNonce = randomNonce();
@@ -256,6 +259,27 @@ export class Session {
     };
   }
 
+  /** This connection may authenticate: its origin is paired, or it names a credential it may use. */
+  private isPaired(): boolean {
+    if (this.launchId !== null) return this.ctx.launch.keyFor(this.launchId, this.origin) !== null;
+    return this.ctx.pairing.isPaired(this.origin);
+  }
+
+  /**
+   * The key the proofs use: the per-launch credential named in session.hello, else the pairing
+   * secret. A named credential this bridge does not hold (revoked, another origin's) has no key: the
+   * bridge then proves nothing (`paired` false, no proof), and the client asks its host again.
+   */
+  private key(): Uint8Array<ArrayBuffer> | null {
+    if (this.launchId !== null) return this.ctx.launch.keyFor(this.launchId, this.origin);
+    return this.ctx.pairing.secret();
+  }
+
+  /** The per-launch credential this connection authenticated with, if any (closed when its host detaches). */
+  get credentialId(): string | null {
+    return this.authenticated ? this.launchId : null;
+  }
+
   private binding(): ProofBinding {
     return { origin: this.origin, port: this.connection.port, host: this.connection.host };
   }
@@ -265,13 +289,13 @@ export class Session {
    * claim only this bridge can make). Version 1: a proof only when paired, as before.
    */
   private async proveBridge(clientNonce: string, bridgeNonce: string, paired: boolean): Promise<string | null> {
-    const secret = this.ctx.pairing.secret();
+    const secret = this.key();
+    if (!secret) return null;
     if (this.version >= 2) return boundBridgeProof(secret, clientNonce, bridgeNonce, this.binding(), paired);
     return paired ? bridgeProof(secret, clientNonce, bridgeNonce, this.origin) : null;
   }
 
-  private expectedClientProof(clientNonce: string, bridgeNonce: string): Promise<string> {
-    const secret = this.ctx.pairing.secret();
+  private expectedClientProof(secret: Uint8Array<ArrayBuffer>, clientNonce: string, bridgeNonce: string): Promise<string> {
     if (this.version >= 2) return boundClientProof(secret, clientNonce, bridgeNonce, this.binding());
     return clientProof(secret, clientNonce, bridgeNonce, this.origin);
   }
@@ -279,7 +303,11 @@ export class Session {
   private async authenticate(p: { clientProof: string }) {
     if (this.authenticated) throw new BridgeError(ErrorCode.INVALID_REQUEST, "This connection is already authenticated.");
     if (!this.clientNonce || !this.bridgeNonce) throw new BridgeError(ErrorCode.AUTHENTICATION_FAILED, "Call session.hello first.");
-    if (!this.ctx.pairing.isPaired(this.origin)) {
+    const secret = this.key();
+    if (!secret || !this.isPaired()) {
+      if (this.launchId !== null) {
+        throw new BridgeError(ErrorCode.NOT_PAIRED, "This bridge does not hold that credential (its host has gone); ask the host again.");
+      }
       throw new BridgeError(
         ErrorCode.NOT_PAIRED,
         "This extension is not paired with the bridge. Pair it from the setup page (or run `mss-bridge pair`).",
@@ -292,7 +320,7 @@ export class Session {
     const clientNonce = this.clientNonce;
     const bridgeNonce = this.bridgeNonce;
     this.clientNonce = this.bridgeNonce = null;
-    const expected = await this.expectedClientProof(clientNonce, bridgeNonce);
+    const expected = await this.expectedClientProof(secret, clientNonce, bridgeNonce);
     if (!sameProof(expected, p.clientProof)) {
       this.ctx.authBackoff.fail(this.origin);
       this.ctx.log.warn("authentication failed", { origin: this.origin });
@@ -302,6 +330,7 @@ export class Session {
       throw new BridgeError(ErrorCode.AUTHENTICATION_FAILED, "The proof is wrong. Pair the extension with the bridge again.");
     }
     this.ctx.authBackoff.succeed(this.origin);
+    if (this.launchId !== null) this.ctx.launch.bind(this.launchId, this.origin);
     this.authenticated = true;
     this.onAuthenticated?.();
     return { authenticated: true as const };

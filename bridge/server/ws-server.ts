@@ -128,6 +128,11 @@ export class BridgeServer {
     for (const s of this.sessions) if (origin === "all" || s.origin === origin) s.close(CloseCode.POLICY, "Unpaired");
   }
 
+  /** Closes the connections authenticated with a per-launch credential (its host detached). */
+  closeCredential(id: string): void {
+    for (const s of this.sessions) if (s.credentialId === id) s.close(CloseCode.POLICY, "Credential withdrawn");
+  }
+
   async close(): Promise<void> {
     if (this.pingTimer) clearInterval(this.pingTimer);
     this.refusals.close();
@@ -218,7 +223,8 @@ export class BridgeServer {
       return;
     }
     const orig = checkOrigin(origin, {
-      isPaired: (o) => this.ctx.pairing.isPaired(o),
+      // An origin holding a per-launch credential is not in the pairing file: let it reach session.hello.
+      isPaired: (o) => this.ctx.pairing.isPaired(o) || this.ctx.launch.admits(o),
       hasAnyPairing: () => this.ctx.pairing.hasAnyPairing(),
       pairingWindowOpen: () => this.ctx.pairingWindow.isOpen(),
     });

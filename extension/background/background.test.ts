@@ -16,11 +16,39 @@ const running: { bg: Background; bridge: FakeBridge }[] = [];
 afterEach(async () => {
   for (const r of running.splice(0)) {
     r.bg.client.stop();
+    r.bg.native.stop();
     await r.bridge.stop();
   }
 });
 
-async function world(opts: { paired?: boolean; card?: typeof WITH_CARD | typeof NO_CARD } = {}) {
+const LAUNCH_ID = "LaunchLaunchLaunch0001";
+const FAST_NATIVE = { backoff: { baseMs: 50, maxMs: 400, factor: 2, jitter: 0 } };
+
+/** A native host that hands over `bridge`'s port and a credential it registers with that bridge, as the real host does. */
+function nativeHostFor(fake: ReturnType<typeof createFakeMessenger>["fake"], bridge: FakeBridge, count = { n: 0 }) {
+  fake.nativeApps.set("mssante_bridge", (h) => {
+    count.n++;
+    const id = `${LAUNCH_ID.slice(0, 18)}${String(count.n).padStart(4, "0")}`;
+    bridge.opts.launchCredentials ??= new Map();
+    bridge.opts.launchCredentials.set(id, testSecret(40 + count.n));
+    h.send({
+      type: "bridge",
+      port: bridge.port,
+      credential: bytesToBase64(testSecret(40 + count.n)),
+      launchId: id,
+      protocolVersion: 2,
+      bridgeVersion: "0.0.0-fake",
+    });
+    return () => bridge.opts.launchCredentials!.delete(id); // the host detaches: its credential is withdrawn
+  });
+  return count;
+}
+
+/**
+ * `native` (default true): a native host is installed and hands over a credential. `paired`: a stored
+ * pairing (a typed code) too; with `native: false` it is the only way in.
+ */
+async function world(opts: { paired?: boolean; native?: boolean; card?: typeof WITH_CARD | typeof NO_CARD } = {}) {
   const { messenger, fake } = createFakeMessenger();
   const origin = messenger.runtime.getURL("").replace(/\/$/, "");
   let card: typeof WITH_CARD | typeof NO_CARD = opts.card ?? WITH_CARD;
@@ -34,20 +62,15 @@ async function world(opts: { paired?: boolean; card?: typeof WITH_CARD | typeof 
     },
   });
   await bridge.start();
-  // The native host: registers our origin with the running bridge and hands over port and secret.
-  fake.nativeHosts.set("mssante_bridge", (msg) => {
-    const m = msg as { type: string; origin: string };
-    bridge.opts.pairedOrigins!.push(m.origin);
-    return { type: "paired", port: bridge.port, secret: bytesToBase64(testSecret()) };
-  });
+  const nativeConnects = opts.native === false ? { n: 0 } : nativeHostFor(fake, bridge);
   if (opts.paired) {
     bridge.opts.pairedOrigins!.push(origin);
-    fake.storage.set(PAIRING_KEY, { port: bridge.port, secret: bytesToBase64(testSecret()), pairedAt: "x", via: "native" });
+    fake.storage.set(PAIRING_KEY, { port: bridge.port, secret: bytesToBase64(testSecret()), pairedAt: "x", via: "code" });
   }
-  const bg = startBackground(messenger, { createSocket: nodeSocketFactory(origin) });
+  const bg = startBackground(messenger, { createSocket: nodeSocketFactory(origin), native: FAST_NATIVE });
   running.push({ bg, bridge });
   const setCard = (c: typeof WITH_CARD | typeof NO_CARD) => (card = c);
-  return { messenger, fake, bridge, bg, origin, setCard };
+  return { messenger, fake, bridge, bg, origin, setCard, nativeConnects };
 }
 
 async function until(pred: () => boolean, ms = 4000): Promise<void> {
@@ -67,15 +90,42 @@ describe("background", () => {
     bg.client.stop();
   });
 
-  it("pairs through native messaging with no typed code, then is authenticated both ways", async () => {
+  it("reaches the bridge through the native port's hand-over with no typed code, stores nothing, is authenticated both ways", async () => {
     const { fake, bridge, bg } = await world();
     await until(() => bg.status().bridge.kind === "connected");
-    expect(fake.storage.get(PAIRING_KEY)).toMatchObject({ port: bridge.port, via: "native" });
-    expect(bridge.conns.some((c) => c.authenticated)).toBe(true);
-    // The status is mirrored for pages and test drivers, without the secret.
+    expect(fake.storage.has(PAIRING_KEY)).toBe(false); // the per-launch credential lives in memory only
+    expect(bridge.conns.find((c) => c.authenticated)?.launch).toMatch(/^LaunchLaunch/);
+    expect(fake.nativeConnects.get("mssante_bridge")).toBe(1);
+    // The status is mirrored for pages and test drivers, without the credential.
     await until(() => (fake.storage.get(STATUS_KEY) as ExtensionStatus | undefined)?.identity?.surname === "DUPONT");
-    expect(JSON.stringify(fake.storage.get(STATUS_KEY))).not.toContain(bytesToBase64(testSecret()));
+    expect(JSON.stringify(fake.storage.get(STATUS_KEY))).not.toContain(bytesToBase64(testSecret(41)));
     expect(fake.badge.icon).toBe("icons/mss-ok.svg");
+  });
+
+  it("the native path first, the stored pairing second: when the native port drops it falls back, and comes back", async () => {
+    const w = await world({ paired: true });
+    await until(() => w.bg.status().bridge.kind === "connected");
+    expect(w.bridge.conns.find((c) => c.authenticated)?.launch).not.toBeNull();
+    // The host goes (its bridge stopped, Thunderbird killed it): the stored pairing takes over.
+    w.fake.nativeApps.delete("mssante_bridge");
+    w.bg.native.restart();
+    await until(() => w.bridge.conns.some((c) => c.authenticated && c.launch === null));
+    await until(() => w.bg.status().bridge.kind === "connected");
+    // The host is back: the next hand-over is used again.
+    nativeHostFor(w.fake, w.bridge, w.nativeConnects);
+    await until(() => w.bridge.conns.filter((c) => c.authenticated).at(-1)?.launch != null);
+    await until(() => w.bg.status().bridge.kind === "connected");
+  });
+
+  it("a hand-over the bridge does not hold (the host detached) is asked for again, never recorded as a withdrawal", async () => {
+    const w = await world();
+    await until(() => w.bg.status().bridge.kind === "connected");
+    w.bridge.opts.launchCredentials!.clear();
+    w.bridge.dropAll();
+    await until(() => w.nativeConnects.n >= 2);
+    await until(() => w.bg.status().bridge.kind === "connected");
+    expect(w.bg.status().pairingRevoked).toBe(false);
+    expect(w.fake.storage.has(PAIRING_REVOKED_KEY)).toBe(false);
   });
 
   it("pauses mail checks when the card is pulled and resumes them when it returns", async () => {
@@ -155,7 +205,7 @@ describe("background", () => {
     const origin = messenger.runtime.getURL("").replace(/\/$/, "");
     const bridge = new FakeBridge({ secret: testSecret(9), pairingCode: "ABCD-2345", pairedOrigins: [] });
     await bridge.start();
-    const bg = startBackground(messenger, { createSocket: nodeSocketFactory(origin) });
+    const bg = startBackground(messenger, { createSocket: nodeSocketFactory(origin), native: FAST_NATIVE });
     running.push({ bg, bridge });
     await until(() => bg.status().bridge.kind === "unpaired");
     expect(await messenger.runtime.sendMessage({ kind: "pair.native" })).toMatchObject({
@@ -167,51 +217,39 @@ describe("background", () => {
     expect(fake.storage.get(PAIRING_KEY)).toMatchObject({ via: "code", port: bridge.port, secret: bytesToBase64(testSecret(9)) });
   });
 
-  it("after the bridge withdraws the pairing (mss-bridge unpair), it does not pair again by itself; the setup page's button does", async () => {
-    const w = await world({ paired: true });
+  it("after the bridge withdraws the stored pairing (mss-bridge unpair), it stores none again by itself; the native path is the setup page's button", async () => {
+    const w = await world({ paired: true, native: false });
     await until(() => w.bg.status().bridge.kind === "connected");
-    let nativeCalls = 0;
-    const host = w.fake.nativeHosts.get("mssante_bridge")!;
-    w.fake.nativeHosts.set("mssante_bridge", (msg) => {
-      nativeCalls++;
-      return host(msg);
-    });
-    // The bridge forgets this origin and drops the connection, as `mss-bridge unpair --all` does.
+    // The bridge forgets this origin and drops the connection, as `mss-bridge unpair <origin>` does
+    // (the secret stays, so its "not paired" comes with a proof of it).
     w.bridge.opts.pairedOrigins!.length = 0;
     w.bridge.dropAll();
     await until(() => w.bg.status().pairingRevoked);
     expect(w.bg.status().bridge).toMatchObject({ kind: "unpaired", bridgeReachable: true });
-    // Past the client's next attempts (500 ms, then 1 s): still unpaired, the host never asked.
-    await new Promise((r) => setTimeout(r, 1800));
-    expect(nativeCalls).toBe(0);
+    await new Promise((r) => setTimeout(r, 700));
     expect(w.bg.status()).toMatchObject({ bridge: { kind: "unpaired" }, pairingRevoked: true });
     expect(w.fake.storage.get(PAIRING_REVOKED_KEY)).toMatchObject({ at: expect.any(String) });
     expect(w.fake.storage.has(PAIRING_KEY)).toBe(false); // the refused secret is dropped
     expect(w.fake.badge.title).toBe(w.messenger.i18n.getMessage("statusPairingRevoked"));
 
-    // The user clicks "Pair automatically" on the setup page.
+    // `mss-bridge install` done since; the user clicks "Pair automatically" on the setup page.
+    nativeHostFor(w.fake, w.bridge, w.nativeConnects);
     expect(await w.messenger.runtime.sendMessage({ kind: "pair.native" })).toEqual({ ok: true });
     await until(() => w.bg.status().bridge.kind === "connected");
-    expect(nativeCalls).toBe(1);
     expect(w.bg.status().pairingRevoked).toBe(false);
     expect(w.fake.storage.has(PAIRING_REVOKED_KEY)).toBe(false);
+    expect(w.fake.storage.has(PAIRING_KEY)).toBe(false); // still nothing stored
   });
 
-  it("remembers a withdrawn pairing across restarts: no automatic pairing at start", async () => {
+  it("remembers a withdrawn stored pairing across restarts", async () => {
     const { messenger, fake } = createFakeMessenger();
-    let nativeCalls = 0;
-    fake.nativeHosts.set("mssante_bridge", () => {
-      nativeCalls++;
-      return { type: "error", message: "should not be asked" };
-    });
     fake.storage.set(PAIRING_REVOKED_KEY, { at: "2026-11-20T10:00:00.000Z" });
-    const bg = startBackground(messenger, { createSocket: nodeSocketFactory("moz-extension://x") });
+    const bg = startBackground(messenger, { createSocket: nodeSocketFactory("moz-extension://x"), native: FAST_NATIVE });
     try {
       await until(() => bg.status().bridge.kind === "unpaired" && bg.status().pairingRevoked);
-      await new Promise((r) => setTimeout(r, 700)); // the client's next look for a pairing
-      expect(nativeCalls).toBe(0);
     } finally {
       bg.client.stop();
+      bg.native.stop();
     }
   });
 

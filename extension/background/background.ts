@@ -11,7 +11,7 @@ import { createBeforeSendListener } from "./compose-guard.ts";
 import { GuardDialogs } from "./guard-dialog.ts";
 import { log } from "./log.ts";
 import type { Messenger } from "./messenger-types.ts";
-import { extensionOrigin, pairNative } from "./native-pairing.ts";
+import { extensionOrigin, NativeBridge, type NativeBridgeOptions } from "./native-bridge.ts";
 import type { Pairing } from "./pairing-store.ts";
 import { checkPageCall, toPageError } from "./page-api.ts";
 import { clearPairingRevoked, isPairingRevoked, loadPairing, markPairingRevoked, savePairing } from "./pairing-store.ts";
@@ -20,8 +20,8 @@ import { badgeFor, initialStatus, STATUS_KEY, type ExtensionStatus } from "./sta
 
 export interface BackgroundOptions {
   createSocket: WebSocketFactory;
-  /** Minimum time between two automatic native pairing attempts. */
-  nativeRetryMs?: number;
+  /** The native port's backoff (tests shorten it). */
+  native?: NativeBridgeOptions;
   /** A test/demo build (scripts/build.mjs with extra test CAs): keeps a test-only trust list as its saved copy. */
   testBuild?: boolean;
 }
@@ -31,13 +31,22 @@ export interface Background {
   status(): ExtensionStatus;
   dialogs: GuardDialogs;
   cardWatch: CardWatch;
+  native: NativeBridge;
 }
 
 export function startBackground(m: Messenger, opts: BackgroundOptions): Background {
+  // The native path first: the bridge Thunderbird started (or a running one) and its per-launch
+  // credential, while the native port is open; else the stored pairing (a typed code).
+  const native = new NativeBridge(m, opts.native);
+  let usingLaunch = false;
   const client = new BridgeClient({
     origin: extensionOrigin(m),
     createSocket: opts.createSocket,
-    loadPairing: () => loadPairing(m),
+    loadPairing: async () => {
+      const p = native.pairing() ?? (await loadPairing(m));
+      usingLaunch = p?.via === "launch";
+      return p;
+    },
     clientName: `mssante-thunderbird/${m.runtime.getManifest().version}`,
   });
 
@@ -71,14 +80,14 @@ export function startBackground(m: Messenger, opts: BackgroundOptions): Backgrou
     if (details.reason === "install") void m.tabs.create({ url: m.runtime.getURL("pages/setup/setup.html") }).catch(() => undefined);
   });
 
-  // The bridge withdrew our pairing (mss-bridge unpair): remembered across restarts, so that only
-  // the user's own action pairs again, never the automatic native pairing.
-  let revocation: Promise<void> = isPairingRevoked(m)
+  // The bridge withdrew our stored pairing (mss-bridge unpair): remembered across restarts, so that
+  // only the user's own action stores a pairing again. (The native path stores nothing: it goes on.)
+  void isPairingRevoked(m)
     .then((revoked) => {
       if (revoked) update({ pairingRevoked: true });
     })
     .catch(() => undefined);
-  const paired = async (p: Pairing, via: "native" | "code") => {
+  const paired = async (p: Pairing, via: "code") => {
     await savePairing(m, p);
     await clearPairingRevoked(m);
     update({ pairingRevoked: false });
@@ -86,24 +95,45 @@ export function startBackground(m: Messenger, opts: BackgroundOptions): Backgrou
     client.reconnectNow();
   };
 
-  let lastNativeAttempt = 0;
-  /** force: the user asked (setup page). Otherwise only a never-paired installation pairs by itself. */
-  const tryNativePairing = async (force: boolean): Promise<void> => {
-    if (!force) {
-      await revocation;
-      if (status.pairingRevoked) return;
-    }
-    const now = Date.now();
-    if (!force && now - lastNativeAttempt < (opts.nativeRetryMs ?? 15_000)) return;
-    lastNativeAttempt = now;
-    await paired(await pairNative(m), "native");
+  native.onChange((n) => {
+    log("native.state", { state: n.kind });
+    // A hand-over arrived (connect with it), or the port dropped (its credential is gone: fall back
+    // to the stored pairing, if any, until the port is back).
+    if (n.kind === "ready" || (n.kind === "down" && usingLaunch)) client.reconnectNow();
+  });
+
+  /** The setup page's button: a fresh hand-over from the native host, or why there is none. */
+  const pairNativeNow = async (timeoutMs = 15_000): Promise<void> => {
+    const settled = new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => done(new ClientError("NATIVE_UNAVAILABLE", "no answer from the native host")), timeoutMs);
+      const done = (e?: ClientError) => {
+        clearTimeout(timer);
+        off();
+        if (e) reject(e);
+        else resolve();
+      };
+      const off = native.onChange((n) => {
+        if (n.kind === "ready") done();
+        else if (n.kind === "down") done(new ClientError("NATIVE_UNAVAILABLE", n.reason));
+      });
+    });
+    native.restart();
+    await settled;
+    await clearPairingRevoked(m);
+    update({ pairingRevoked: false });
+    log("pairing.done", { via: "native", port: native.state.kind === "ready" ? native.state.port : 0 });
   };
 
   client.onState((s: BridgeState) => {
     log("bridge.state", { state: s.kind });
     update({ bridge: s });
     if (s.kind === "connected") void cardWatch.refresh();
-    if (s.kind === "unpaired" && s.bridgeReachable && !s.revoked) {
+    if (s.kind === "unpaired" && usingLaunch) {
+      // The bridge does not hold the credential the host handed over (it restarted, or the host
+      // detached): ask the native port again, after its backoff.
+      log("native.credential-refused", { port: s.port });
+      native.retryLater("the bridge refused the hand-over's credential");
+    } else if (s.kind === "unpaired" && s.bridgeReachable && !s.revoked) {
       // Something on the port says "not paired" without proving the secret (another user's bridge, a
       // squatter, our bridge after `unpair --all` renewed its secret): keep the secret, pair nothing
       // by ourselves; the setup page can pair again.
@@ -113,10 +143,8 @@ export function startBackground(m: Messenger, opts: BackgroundOptions): Backgrou
       if (!status.pairingRevoked) {
         update({ pairingRevoked: true });
         log("pairing.revoked");
-        revocation = markPairingRevoked(m).catch(() => undefined);
+        void markPairingRevoked(m).catch(() => undefined);
       }
-    } else if (s.kind === "unpaired") {
-      tryNativePairing(false).catch((e: unknown) => log("pairing.native-failed", { code: e instanceof ClientError ? e.code : "UNKNOWN" }));
     }
   });
   client.onNotification("card.changed", (n) => {
@@ -145,7 +173,7 @@ export function startBackground(m: Messenger, opts: BackgroundOptions): Backgrou
         client.reconnectNow();
         return Promise.resolve({ ok: true });
       case "pair.native":
-        return tryNativePairing(true).then(
+        return pairNativeNow().then(
           () => ({ ok: true }),
           (e: unknown) => ({ ok: false, error: toPageError(e) }),
         );
@@ -177,6 +205,7 @@ export function startBackground(m: Messenger, opts: BackgroundOptions): Backgrou
   });
 
   publish();
+  native.start();
   client.start();
-  return { client, status: () => status, dialogs, cardWatch };
+  return { client, status: () => status, dialogs, cardWatch, native };
 }

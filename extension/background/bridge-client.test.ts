@@ -1,11 +1,9 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { bytesToBase64 } from "../../shared/protocol/proofs.ts";
 import { FakeBridge, nodeSocketFactory, testSecret } from "../test-support/fake-bridge.ts";
-import { createFakeMessenger } from "../test-support/fake-messenger.ts";
 import { backoffDelay } from "./backoff.ts";
 import { BridgeClient, type BridgeState } from "./bridge-client.ts";
 import { ClientError } from "./client-error.ts";
-import { pairNative, parseNativeAnswer } from "./native-pairing.ts";
 import type { Pairing } from "./pairing-store.ts";
 import { bridgeUrl } from "./rpc-connection.ts";
 
@@ -314,35 +312,24 @@ describe("pairing", () => {
     await expect(c.pairWithCode("AAAA-BBBB", b.port)).rejects.toMatchObject({ code: "PAIRING_FAILED" });
   });
 
-  it("pairs through native messaging when the host is registered", async () => {
-    const { messenger, fake } = createFakeMessenger();
-    const seen: unknown[] = [];
-    fake.nativeHosts.set("mssante_bridge", (msg) => {
-      seen.push(msg);
-      return { type: "paired", port: 7555, secret: bytesToBase64(testSecret()) };
+  it("a per-launch credential (the native host's hand-over) is named in session.hello and proved like the secret", async () => {
+    const credential = testSecret(7);
+    const launchCredentials = new Map([["AAAAAAAAAAAAAAAAAAAAAA", credential]]);
+    const b = await startBridge({ secret: testSecret(), pairedOrigins: [], launchCredentials });
+    const launch = (launchId: string): Pairing => ({
+      port: b.port,
+      secret: bytesToBase64(credential),
+      pairedAt: "x",
+      via: "launch",
+      launchId,
     });
-    const p = await pairNative(messenger);
-    expect(seen).toEqual([{ type: "pair", origin: ORIGIN }]);
-    expect(p).toMatchObject({ port: 7555, via: "native", secret: bytesToBase64(testSecret()) });
-  });
-
-  it("reports native messaging unavailable, and host errors, as typed errors", async () => {
-    const { messenger, fake } = createFakeMessenger();
-    await expect(pairNative(messenger)).rejects.toMatchObject({ code: "NATIVE_UNAVAILABLE" });
-    fake.nativeHosts.set("mssante_bridge", () => ({
-      type: "error",
-      code: "BRIDGE_NOT_RUNNING",
-      message: "The MSSanté bridge is not running.",
-    }));
-    await expect(pairNative(messenger)).rejects.toMatchObject({ code: "PAIRING_FAILED" });
-    fake.nativeHosts.set("mssante_bridge", () => ({ type: "paired", port: "7431", secret: "x" }));
-    await expect(pairNative(messenger)).rejects.toMatchObject({ code: "INVALID_REPLY" });
-  });
-
-  it("checks the native host's answer strictly", () => {
-    expect(parseNativeAnswer({ type: "paired", port: 7431, secret: bytesToBase64(testSecret()) })).toMatchObject({ type: "paired" });
-    expect(parseNativeAnswer({ type: "paired", port: 0, secret: bytesToBase64(testSecret()) })).toBeNull();
-    expect(parseNativeAnswer({ type: "paired", port: 7431, secret: "short" })).toBeNull();
-    expect(parseNativeAnswer(null)).toBeNull();
+    const c = client(launch("AAAAAAAAAAAAAAAAAAAAAA"));
+    c.start();
+    await waitFor(c, "connected");
+    expect(b.conns.at(-1)!.launch).toBe("AAAAAAAAAAAAAAAAAAAAAA");
+    // A credential the bridge no longer holds: "unpaired", never a withdrawal of anything stored.
+    launchCredentials.clear();
+    b.dropAll();
+    expect(await waitFor(c, "unpaired")).toMatchObject({ kind: "unpaired", bridgeReachable: true, revoked: false });
   });
 });

@@ -312,7 +312,9 @@ export class BridgeClient {
   private async proveBothWays(conn: RpcConnection, pairing: Pairing, abandoned: () => boolean): Promise<HandshakeOutcome> {
     const port = pairing.port;
     const clientNonce = randomNonce();
-    const hello = await this.sayHello(conn, clientNonce);
+    const hello = await this.sayHello(conn, clientNonce, pairing.via === "launch" ? pairing.launchId : undefined);
+    // A per-launch credential is never "withdrawn": refused, the native port is asked for a fresh one.
+    const canRevoke = pairing.via !== "launch";
     // Something answers that does not speak our protocol: treat it as an impostor.
     if (!hello) return refused(() => this.notTheBridgeState(port));
     if (hello.protocolVersion < MIN_BRIDGE_PROTOCOL_VERSION) return refused(() => this.tooOldState(port, hello));
@@ -320,7 +322,7 @@ export class BridgeClient {
     const binding: ProofBinding = { origin: this.opts.origin, port, host: `127.0.0.1:${port}` };
     const proven = await this.bridgeProvedSecret(secret, clientNonce, hello, binding);
     // "Not paired" counts as a withdrawal only when the bridge proved it (the proof covers `paired`).
-    if (!hello.paired) return refused(() => this.unpairedState(port, true, proven));
+    if (!hello.paired) return refused(() => this.unpairedState(port, true, proven && canRevoke));
     if (!proven) return refused(() => this.notTheBridgeState(port));
     const proof = await boundClientProof(secret, clientNonce, hello.bridgeNonce, binding);
     if (abandoned()) return { kind: "abandoned" };
@@ -330,7 +332,7 @@ export class BridgeClient {
     } catch (e) {
       // The bridge proved itself on this very connection: its refusal of our proof is a real one.
       if (e instanceof ClientError && (e.code === "AUTHENTICATION_FAILED" || e.code === "NOT_PAIRED")) {
-        return refused(() => this.unpairedState(port, true, true));
+        return refused(() => this.unpairedState(port, true, canRevoke));
       }
       throw e;
     }
@@ -350,10 +352,10 @@ export class BridgeClient {
   }
 
   /** The bridge's hello, or null when the reply is not the protocol's. */
-  private async sayHello(conn: RpcConnection, clientNonce: string): Promise<Result<"session.hello"> | null> {
+  private async sayHello(conn: RpcConnection, clientNonce: string, launch?: string): Promise<Result<"session.hello"> | null> {
     const hello = await conn.request(
       "session.hello",
-      { protocolVersion: PROTOCOL_VERSION, clientNonce, client: this.opts.clientName },
+      { protocolVersion: PROTOCOL_VERSION, clientNonce, client: this.opts.clientName, ...(launch ? { launch } : {}) },
       this.opts.handshakeTimeoutMs,
     );
     return isResult("session.hello", hello) ? hello : null;

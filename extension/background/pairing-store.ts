@@ -9,10 +9,16 @@ export const PAIRING_KEY = "mss.pairing";
 
 export interface Pairing {
   port: number;
-  /** Base64 of the per-installation secret. */
+  /** Base64 of the per-installation secret (or of the per-launch credential, via "launch"). */
   secret: string;
   pairedAt: string;
-  via: "native" | "code";
+  /**
+   * "code": the stored pairing (typed code). "native": stored by an older version (its host handed out
+   * the persistent secret). "launch": the native host's hand-over (native-bridge.ts), never stored.
+   */
+  via: "native" | "code" | "launch";
+  /** Names the per-launch credential in session.hello (via "launch" only). */
+  launchId?: string;
 }
 
 export function isPairing(v: unknown): v is Pairing {

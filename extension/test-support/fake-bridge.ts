@@ -37,6 +37,8 @@ export interface FakeBridgeOptions {
   protocolVersion?: 1 | 2;
   /** Answers session.hello with this error (a squatter claiming, say, NOT_PAIRED). */
   helloError?: number;
+  /** Per-launch credentials it holds, by launch id (what its native hosts handed over). */
+  launchCredentials?: Map<string, Uint8Array<ArrayBuffer>>;
   handlers?: Handlers;
   port?: number;
 }
@@ -52,6 +54,8 @@ interface Conn {
   authenticated: boolean;
   version: number;
   methods: string[];
+  /** The launch id named in session.hello, if any. */
+  launch: string | null;
 }
 
 export class FakeBridge {
@@ -86,6 +90,7 @@ export class FakeBridge {
         authenticated: false,
         version: 0,
         methods: [],
+        launch: null,
       };
       this.conns.push(conn);
       ws.on("message", (data) => void this.onMessage(conn, data.toString()));
@@ -131,11 +136,21 @@ export class FakeBridge {
     c.methods.push(msg.method);
     const bad = checkParams(msg.method, msg.params);
     if (bad) return this.error(c, msg.id, ErrorCode.INVALID_PARAMS, bad);
-    const secret = this.opts.secret;
-    const paired = this.opts.pairedOrigins!.includes(c.origin);
+    if (msg.method === "session.hello") c.launch = (msg.params.launch as string | undefined) ?? null;
+    // A named per-launch credential takes the secret's place; one it does not hold proves nothing.
+    const launchKey = c.launch !== null ? (this.opts.launchCredentials?.get(c.launch) ?? null) : null;
+    const secret = c.launch !== null ? (launchKey ?? new Uint8Array(32)) : this.opts.secret;
+    const paired = c.launch !== null ? launchKey !== null : this.opts.pairedOrigins!.includes(c.origin);
     switch (msg.method) {
       case "session.hello": {
         if (this.opts.helloError !== undefined) return this.error(c, msg.id, this.opts.helloError, "refused");
+        if (c.launch !== null && !launchKey) {
+          c.clientNonce = msg.params.clientNonce as string;
+          c.bridgeNonce = randomNonce();
+          c.version = 2;
+          const r = { protocolVersion: 2, bridgeVersion: "0.0.0-fake", capabilities: [], demo: true, paired: false };
+          return this.reply(c, msg.id, { ...r, bridgeNonce: c.bridgeNonce, bridgeProof: null });
+        }
         c.clientNonce = msg.params.clientNonce as string;
         c.bridgeNonce = randomNonce();
         const v2 = (this.opts.protocolVersion ?? 2) >= 2 && (msg.params.protocolVersion as number) >= 2;

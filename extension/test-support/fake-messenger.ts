@@ -8,6 +8,9 @@
  * - pkcs11.isModuleInstalled / installModule reject "No such PKCS#11 module <name>" when no native
  *   manifest of that name allows this extension (as Thunderbird 153 does);
  * - runtime.sendNativeMessage rejects "No such native application <name>" when no host is registered;
+ * - runtime.connectNative returns a port at once; with no host registered in `nativeApps` it
+ *   disconnects soon after with port.error "No such native application <name>" (as Thunderbird does);
+ *   messages and disconnections are delivered asynchronously;
  * - runtime.sendMessage reaches onMessage listeners, first non-undefined answer wins, and rejects
  *   "Could not establish connection. Receiving end does not exist." when none answers;
  * - storage.local stores structured clones;
@@ -33,10 +36,10 @@ import type {
   ExistingAccount,
   ExperimentResult,
   MssAccountsApi,
+  Pkcs11ModuleSummary,
   VerifyFailure,
 } from "../experiments/mssAccounts/src/api.ts";
 
-  Pkcs11ModuleSummary,
 export class FakeEvent<F extends (...args: any[]) => any> implements WebExtEvent<F> {
   readonly entries: { fn: F; extra: any[] }[] = [];
   addListener(fn: F, ...extra: any[]): void {
@@ -75,13 +78,13 @@ export interface PkcsManifest {
   slots: Pkcs11Slot[];
 }
 
-export class FakeMssAccounts implements MssAccountsApi {
-  accounts: FakeAccount[] = [];
-  trustedCAs: string[] = [];
 /** The card module's library and the name its manifest gives it, in the fake pkcs11 world. */
 export const FAKE_CARD_LIBRARY = "/opt/santesocial/CPS/lib/libcps3_pkcs11_lux.so";
 export const FAKE_CARD_MODULE_NAME = "MSSanté: carte CPS / CPS card (Cryptolib CPS)";
 
+export class FakeMssAccounts implements MssAccountsApi {
+  accounts: FakeAccount[] = [];
+  trustedCAs: string[] = [];
   remembered: { hosts: string[]; certificateSha256: string }[] = [];
   pauseCalls: { accountId: string; paused: boolean }[] = [];
   calls: string[] = [];
@@ -93,15 +96,15 @@ export const FAKE_CARD_MODULE_NAME = "MSSanté: carte CPS / CPS card (Cryptolib 
   refusedUsernames = new Set<string>();
   /** Every user name verifyLogon was tried with, in order. */
   loggedInAs: string[] = [];
-  private next = 1;
-
-  private summary(a: FakeAccount): AccountSummary {
   /** Modules loaded under other names on the card module's library (preloaded by an administrator). */
   otherCardModules: Pkcs11ModuleSummary[] = [];
   /** pkcs11ModulesOfManifest answers this failure (e.g. an older Thunderbird without the module list). */
   failModuleList: { code: string; message: string } | null = null;
   /** Wired by createFakeMessenger to its pkcs11 fake: this extension's own module, when installed. */
   ownCardModule: (name: string) => Pkcs11ModuleSummary | null | "no-manifest" = () => "no-manifest";
+  private next = 1;
+
+  private summary(a: FakeAccount): AccountSummary {
     return {
       accountId: a.accountId,
       email: a.req.email,
@@ -113,9 +116,6 @@ export const FAKE_CARD_MODULE_NAME = "MSSanté: carte CPS / CPS card (Cryptolib 
     };
   }
 
-  async findAccount(email: string) {
-    this.calls.push("findAccount");
-    const a = this.accounts.find((x) => x.req.email.toLowerCase() === email.toLowerCase());
   async pkcs11ModulesOfManifest(name: string) {
     this.calls.push("pkcs11ModulesOfManifest");
     if (this.failModuleList) return { ok: false as const, ...this.failModuleList };
@@ -129,6 +129,9 @@ export const FAKE_CARD_MODULE_NAME = "MSSanté: carte CPS / CPS card (Cryptolib 
     };
   }
 
+  async findAccount(email: string) {
+    this.calls.push("findAccount");
+    const a = this.accounts.find((x) => x.req.email.toLowerCase() === email.toLowerCase());
     return { ok: true as const, found: !!a, account: a ? this.summary(a) : null };
   }
 
@@ -245,12 +248,27 @@ export const FAKE_CARD_MODULE_NAME = "MSSanté: carte CPS / CPS card (Cryptolib 
   }
 }
 
+/** The host's side of one connectNative port. */
+export interface FakeNativeHost {
+  /** A message from the host to the extension. */
+  send(msg: unknown): void;
+  /** The host exits: the port disconnects (with `error`, if given). */
+  exit(error?: string): void;
+  /** Messages the extension posted. */
+  received: unknown[];
+  readonly closed: boolean;
+}
+
 export interface FakeControls {
   uuid: string;
   storage: Map<string, unknown>;
   mssAccounts: FakeMssAccounts;
   identities: Map<string, { id: string; email: string; name?: string }>;
   nativeHosts: Map<string, (msg: unknown) => unknown | Promise<unknown>>;
+  /** Hosts for runtime.connectNative: called per connection; the returned function runs when the extension disconnects. */
+  nativeApps: Map<string, (host: FakeNativeHost) => undefined | (() => void)>;
+  /** How many times connectNative was called, per application. */
+  nativeConnects: Map<string, number>;
   pkcs11Manifests: Map<string, PkcsManifest>;
   pkcs11Installed: Set<string>;
   composeTabs: Map<number, ComposeDetails>;
@@ -293,6 +311,8 @@ export function createFakeMessenger(): { messenger: Messenger; fake: FakeControl
     mssAccounts: new FakeMssAccounts(),
     identities: new Map(),
     nativeHosts: new Map(),
+    nativeApps: new Map(),
+    nativeConnects: new Map(),
     pkcs11Manifests: new Map(),
     pkcs11Installed: new Set(),
     composeTabs: new Map(),
@@ -333,10 +353,6 @@ export function createFakeMessenger(): { messenger: Messenger; fake: FakeControl
     },
   };
 
-  const notSupported = () => {
-    throw new Error("not supported by the fake");
-  };
-
   const messenger: Messenger = {
     runtime: {
       getURL: (p: string) => `moz-extension://${fake.uuid}/${p.replace(/^\//, "")}`,
@@ -355,7 +371,52 @@ export function createFakeMessenger(): { messenger: Messenger; fake: FakeControl
         if (!h) throw new Error(`No such native application ${app}`);
         return structuredClone(await h(structuredClone(msg)));
       },
-      connectNative: notSupported as unknown as (app: string) => NativePort,
+      connectNative(app: string): NativePort {
+        fake.nativeConnects.set(app, (fake.nativeConnects.get(app) ?? 0) + 1);
+        const onPortMessage = new FakeEvent<(msg: unknown) => void>();
+        const onDisconnect = new FakeEvent<(p: NativePort) => void>();
+        let closed = false;
+        let cleanup: (() => void) | undefined;
+        const port: NativePort = {
+          name: app,
+          error: null,
+          postMessage(msg: unknown) {
+            if (closed) throw new Error("Attempt to postMessage on disconnected port");
+            host.received.push(structuredClone(msg));
+          },
+          disconnect() {
+            if (closed) return;
+            closed = true;
+            cleanup?.();
+          },
+          onMessage: onPortMessage,
+          onDisconnect,
+        };
+        const host: FakeNativeHost = {
+          received: [],
+          get closed() {
+            return closed;
+          },
+          send(msg) {
+            const copy = structuredClone(msg);
+            setTimeout(() => {
+              if (!closed) for (const { fn } of onPortMessage.entries) fn(copy);
+            }, 0);
+          },
+          exit(error) {
+            if (closed) return;
+            closed = true;
+            setTimeout(() => {
+              port.error = error ? { message: error } : null;
+              for (const { fn } of onDisconnect.entries) fn(port);
+            }, 0);
+          },
+        };
+        const start = fake.nativeApps.get(app);
+        if (!start) host.exit(`No such native application ${app}`);
+        else cleanup = start(host);
+        return port;
+      },
     },
     storage: {
       local: {
@@ -461,11 +522,11 @@ export function createFakeMessenger(): { messenger: Messenger; fake: FakeControl
     },
     mssAccounts: fake.mssAccounts,
   };
-  return { messenger, fake };
-}
   fake.mssAccounts.ownCardModule = (name) => {
     const mf = fake.pkcs11Manifests.get(name);
     if (!mf?.allowed.includes(ADDON_ID)) return "no-manifest";
     if (!fake.pkcs11Installed.has(name)) return null;
     return { name: FAKE_CARD_MODULE_NAME, libName: FAKE_CARD_LIBRARY, tokenPresent: mf.slots.some((x) => x.token) };
   };
+  return { messenger, fake };
+}

@@ -234,6 +234,11 @@ export const Methods = {
         protocolVersion: Type.Integer({ minimum: 1, maximum: 1000 }),
         clientNonce: Nonce,
         client: Type.Optional(Type.String({ maxLength: 100 })),
+        /**
+         * The id of the per-launch credential the native-messaging host handed over: the proofs then
+         * use that credential instead of the pairing secret. Absent: the pairing secret (code pairing).
+         */
+        launch: Type.Optional(Type.String({ pattern: "^[A-Za-z0-9_-]{22}$" })),
       },
       { additionalProperties: false },
     ),
@@ -297,6 +302,10 @@ export const Methods = {
       bridgeVersion: Type.String(),
       demo: Type.Boolean(),
       uptimeSeconds: Type.Number(),
+      /** The bridge's process id (added within version 2: absent from an older bridge). */
+      pid: Type.Optional(Type.Integer({ minimum: 1 })),
+      /** "hosted": started by Thunderbird through the native-messaging host; "service": `mss-bridge start`. */
+      lifecycle: Type.Optional(Type.Union([Type.Literal("hosted"), Type.Literal("service")])),
       card: CardLayerStateSchema,
       directory: DirectoryStatusSchema,
     }),

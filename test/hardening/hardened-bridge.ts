@@ -2,13 +2,13 @@
  * A real `mss-bridge start` process set up for hostile tests: private data directory and HOME, a
  * configuration whose sources are all local (no test ever makes the bridge reach outside the
  * machine: extraction and trust list are files, DNS goes to a dead loopback port), and helpers to
- * pair origins through the native-messaging host and to read everything the bridge wrote.
+ * pair origins (by code: the stored pairing) and to read everything the bridge wrote.
  */
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync, existsSync, readdirSync, statSync, type Stats } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { pairWithNativeHost, startBridgeProcess, tempDataDir, type BridgeProcess } from "../harness/bridge-process.ts";
+import { pairWithCode, startBridgeProcess, tempDataDir, type BridgeProcess } from "../harness/bridge-process.ts";
 
 export const BUNDLED_WHITELIST = fileURLToPath(new URL("../../bridge/trust/fallback-whitelist.xml", import.meta.url));
 
@@ -67,7 +67,8 @@ export async function startHardenedBridge(opts: HardenedOptions = {}): Promise<H
   return {
     ...b,
     home,
-    pair: async (origin) => (await pairWithNativeHost(b, origin)).secret,
+    // The stored pairing (a code): these tests look at the persistent secret's proofs, per origin.
+    pair: (origin) => pairWithCode(b, origin),
     auditLog: () => (existsSync(path.join(dataDir, "audit.log")) ? readFileSync(path.join(dataDir, "audit.log"), "utf8") : ""),
     writtenText: () => [dataDir, home].map((d) => readTextTree(d)).join("\n"),
     alive: () => b.proc.exitCode === null && b.proc.signalCode === null,

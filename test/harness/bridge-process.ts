@@ -4,9 +4,9 @@
  * Origin header, session.hello, verifying the bridge's proof, session.authenticate.
  *
  *   const bridge = await startBridgeProcess({ args: ["--demo"] });
- *   const paired = await pairWithNativeHost(bridge, ORIGIN);     // the native-messaging path
+ *   const paired = await pairWithNativeHost(bridge, ORIGIN);     // a native-messaging host attached: its per-launch credential
  *   const c = await openClient(bridge.port, ORIGIN);
- *   await c.authenticate(paired.secret);
+ *   await c.authenticate(paired.secret);                          // (the credential's launch id is remembered with it)
  *   await c.call("card.getState");
  *   await bridge.stop();                                          // SIGTERM, resolves with the exit code
  */
@@ -26,6 +26,8 @@ import {
   bridgeProof,
   clientProof,
   base64ToBytes,
+  openSecret,
+  pairingProof,
   randomNonce,
   sameProof,
 } from "../../shared/protocol/proofs.ts";
@@ -158,31 +160,155 @@ export async function startBridgeProcess(opts: BridgeProcessOptions = {}): Promi
   };
 }
 
-/** Drives `mss-bridge native-host` the way Thunderbird does: length-prefixed JSON on stdin/stdout. */
-export async function nativeHostExchange(
-  dataDir: string,
-  messages: unknown[],
-  env?: Record<string, string>,
-): Promise<{ replies: unknown[]; result: CliResult }> {
-  const input = Buffer.concat(messages.map((m) => encodeNativeMessage(m)));
-  const result = await runBridgeCli(["native-host", "/path/to/mssante_bridge.json", "mssante-thunderbird@mss-bridge"], {
-    dataDir,
-    input,
-    ...(env ? { env } : {}),
-  });
-  const replies = new NativeMessageDecoder().push(result.stdoutBytes);
-  return { replies, result };
+/** The hand-over a native-messaging host sends the extension, unasked, as its first message. */
+export interface HandOver {
+  type: "bridge";
+  port: number;
+  credential: string;
+  launchId: string;
+  protocolVersion: number;
+  bridgeVersion: string;
 }
 
-/** The native-messaging pairing: returns the port and secret the extension would receive. */
+/** A `mss-bridge native-host` process driven the way Thunderbird drives it (length-prefixed JSON on stdin/stdout). */
+export interface NativeHost {
+  proc: ChildProcess;
+  pid: number;
+  /** Every native message received so far. */
+  messages: unknown[];
+  /** The first native message (the hand-over, or an error), or rejects when the host exits first. */
+  first: Promise<any>;
+  /** Every byte the host wrote on stdout. */
+  stdoutBytes(): Buffer;
+  stderr(): string;
+  exited: Promise<number | null>;
+  send(msg: unknown): void;
+  /** Closes stdin as Thunderbird does when the port closes; resolves with the exit code. */
+  close(): Promise<number | null>;
+}
+
+export const THUNDERBIRD_ARGS = ["/path/to/mssante_bridge.json", "mssante-thunderbird@mss-bridge"] as const;
+
+const liveHosts = new Set<NativeHost>();
+
+/**
+ * Starts a native-messaging host. Default: `bin/mss-bridge.mjs native-host --data-dir DIR` with the
+ * two arguments Thunderbird passes; `command` runs another executable instead (the launcher that
+ * `mss-bridge install` writes), with `args` as its arguments.
+ */
+export function startNativeHost(
+  dataDir: string,
+  opts: { args?: readonly string[]; env?: Record<string, string>; command?: string } = {},
+): NativeHost {
+  const args = opts.args ?? THUNDERBIRD_ARGS;
+  const [cmd, full] = opts.command ? [opts.command, [...args]] : [process.execPath, [CLI, "native-host", "--data-dir", dataDir, ...args]];
+  const proc = spawn(cmd, full, { env: { ...process.env, ...opts.env }, stdio: ["pipe", "pipe", "pipe"], cwd: "/" });
+  const out: Buffer[] = [];
+  let stderr = "";
+  const messages: unknown[] = [];
+  const decoder = new NativeMessageDecoder();
+  let gotFirst!: (m: unknown) => void;
+  let noFirst!: (e: Error) => void;
+  const first = new Promise<any>((resolve, reject) => {
+    gotFirst = resolve;
+    noFirst = reject;
+  });
+  first.catch(() => undefined);
+  proc.stdout!.on("data", (d: Buffer) => {
+    out.push(d);
+    for (const m of decoder.push(d)) {
+      messages.push(m);
+      if (messages.length === 1) gotFirst(m);
+    }
+  });
+  proc.stderr!.on("data", (d: Buffer) => (stderr += d.toString()));
+  proc.stdin!.on("error", () => undefined);
+  const exited = new Promise<number | null>((resolve) =>
+    proc.on("exit", (code) => {
+      liveHosts.delete(host);
+      noFirst(new Error(`the native host exited (${code}) before its first message; stderr: ${stderr}`));
+      resolve(code);
+    }),
+  );
+  const host: NativeHost = {
+    proc,
+    pid: proc.pid!,
+    messages,
+    first,
+    stdoutBytes: () => Buffer.concat(out),
+    stderr: () => stderr,
+    exited,
+    send: (msg) => proc.stdin!.write(encodeNativeMessage(msg)),
+    close() {
+      proc.stdin!.end();
+      return exited;
+    },
+  };
+  liveHosts.add(host);
+  return host;
+}
+
+/** Closes every native host this process started that still runs (test teardown). */
+export async function closeNativeHosts(): Promise<void> {
+  await Promise.all([...liveHosts].map((h) => h.close()));
+}
+
+/** The launch id of each credential a host handed over, so that `authenticate(secret)` names it in session.hello. */
+const launchIds = new WeakMap<Uint8Array, string>();
+
+/**
+ * The native-messaging path as the extension takes it: a host attached to the bridge (it stays
+ * attached, so the credential stays valid, until `host.close()` or the bridge stops) and the
+ * per-launch credential it handed over. The credential belongs to the first origin that
+ * authenticates with it, so each origin gets its own host.
+ */
 export async function pairWithNativeHost(
   bridge: { dataDir: string },
-  origin = TEST_ORIGIN,
-): Promise<{ port: number; secret: Uint8Array<ArrayBuffer> }> {
-  const { replies } = await nativeHostExchange(bridge.dataDir, [{ type: "pair", origin }]);
-  const r = replies[0] as { type: string; port: number; secret: string; message?: string };
-  if (r?.type !== "paired") throw new Error(`native-host pairing failed: ${JSON.stringify(r)}`);
-  return { port: r.port, secret: base64ToBytes(r.secret) };
+  _origin = TEST_ORIGIN,
+): Promise<{ port: number; secret: Uint8Array<ArrayBuffer>; launchId: string; host: NativeHost }> {
+  const host = startNativeHost(bridge.dataDir);
+  const r = (await host.first) as HandOver;
+  if (r?.type !== "bridge") throw new Error(`the native host handed nothing over: ${JSON.stringify(r)}`);
+  const secret = base64ToBytes(r.credential);
+  launchIds.set(secret, r.launchId);
+  return { port: r.port, secret, launchId: r.launchId, host };
+}
+
+/**
+ * The stored pairing, as a developer or IT sets it up with a service bridge: `mss-bridge pair`
+ * shows a code, the extension (here `origin`) proves it and receives the persistent secret sealed
+ * under it. Resolves with the secret once `pair` has exited.
+ */
+export async function pairWithCode(bridge: { dataDir: string; port: number }, origin = TEST_ORIGIN): Promise<Uint8Array<ArrayBuffer>> {
+  const pair = spawn(process.execPath, [CLI, "pair", "--data-dir", bridge.dataDir], {
+    stdio: ["ignore", "pipe", "pipe"],
+    cwd: os.tmpdir(),
+  });
+  let out = "";
+  pair.stdout!.on("data", (d: Buffer) => (out += d.toString()));
+  const exit = new Promise<number | null>((r) => pair.on("exit", (c) => r(c)));
+  const deadline = Date.now() + 30_000;
+  const shownCode = () => /\b([A-Z2-9]{4}-[A-Z2-9]{4}-[A-Z2-9]{4})\b/.exec(out)?.[1];
+  let code = shownCode();
+  while (!code) {
+    if (Date.now() > deadline || pair.exitCode !== null) {
+      pair.kill("SIGKILL");
+      throw new Error(`mss-bridge pair showed no code: ${out}`);
+    }
+    await new Promise((r) => setTimeout(r, 25));
+    code = shownCode();
+  }
+  const c = await openClient(bridge.port, origin);
+  try {
+    const { pairingNonce } = await c.call("pairing.begin");
+    const clientNonce = randomNonce();
+    const done = await c.call("pairing.complete", { clientNonce, proof: await pairingProof(code, pairingNonce, clientNonce, origin) });
+    const secret = await openSecret(done.sealedSecret, code, pairingNonce, clientNonce);
+    if ((await exit) !== 0) throw new Error(`mss-bridge pair failed: ${out}`);
+    return secret;
+  } finally {
+    c.close();
+  }
 }
 
 export interface RpcError extends Error {
@@ -197,8 +323,12 @@ export interface TestClient {
   call<T = any>(method: string, params?: unknown): Promise<T>;
   /** Sends raw text (or a Buffer as a binary frame) and resolves with the next message, or rejects on close. */
   raw(data: string | Buffer): Promise<any>;
-  /** hello + verify the bridge's proof + authenticate (protocol 2). Throws if the bridge cannot prove the secret. */
-  authenticate(secret: Uint8Array<ArrayBuffer>): Promise<void>;
+  /**
+   * hello + verify the bridge's proof + authenticate (protocol 2). Throws if the bridge cannot prove
+   * the secret. A per-launch credential from pairWithNativeHost is named in session.hello by its
+   * launch id (remembered with it, or given as `launchId`).
+   */
+  authenticate(secret: Uint8Array<ArrayBuffer>, launchId?: string): Promise<void>;
   /** The same as an extension from before protocol 2 does it (proofs not bound to the port). */
   authenticateV1(secret: Uint8Array<ArrayBuffer>): Promise<void>;
   closed: Promise<{ code: number; reason: string }>;
@@ -265,10 +395,11 @@ export function openClient(
         ws.send(data);
       });
     },
-    async authenticate(secret) {
+    async authenticate(secret, launchId) {
       // Version 2 (the extension's): the proofs bind the port and Host this client connected to.
       const clientNonce = randomNonce();
-      const hello = await client.call("session.hello", { protocolVersion: PROTOCOL_VERSION, clientNonce });
+      const launch = launchId ?? launchIds.get(secret);
+      const hello = await client.call("session.hello", { protocolVersion: PROTOCOL_VERSION, clientNonce, ...(launch ? { launch } : {}) });
       if (hello.protocolVersion !== PROTOCOL_VERSION) throw new Error(`the bridge answered protocol ${hello.protocolVersion}`);
       const binding = { origin: origin ?? "", port, host: opts.host ?? `127.0.0.1:${port}` };
       const expected = await boundBridgeProof(secret, clientNonce, hello.bridgeNonce, binding, hello.paired);

@@ -1,7 +1,9 @@
 /**
- * The real `mss-bridge` process: start, single instance, file modes, both pairing paths (the
- * native-messaging host driven through stdin/stdout like Thunderbird does, and `mss-bridge pair`
- * with a code), status, unpair, install/uninstall into a private HOME, clean SIGTERM shutdown.
+ * The real `mss-bridge start` process (the service bridge): single instance, file modes, the
+ * native-messaging host attaching to it (driven through stdin/stdout like Thunderbird does: a
+ * per-launch credential, never the pairing secret), `mss-bridge pair` with a code, status, unpair,
+ * install/uninstall into a private HOME, clean SIGTERM shutdown. The lifecycle of a bridge that
+ * Thunderbird starts is test/real/native-host-lifecycle.test.ts.
  */
 import { spawn } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, statSync, writeFileSync } from "node:fs";
@@ -10,14 +12,15 @@ import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ErrorCode } from "../../shared/protocol/errors.ts";
 import { base64ToBytes, bytesToBase64, openSecret, pairingProof, randomNonce } from "../../shared/protocol/proofs.ts";
-import { encodeNativeMessage, NativeMessageDecoder } from "../../bridge/server/native-messaging.ts";
+import { encodeNativeMessage } from "../../bridge/server/native-messaging.ts";
 import { missingComponents } from "../harness/require-component.ts";
 import {
   CLI,
-  nativeHostExchange,
   openClient,
+  pairWithNativeHost,
   runBridgeCli,
   startBridgeProcess,
+  startNativeHost,
   tempDataDir,
   TEST_ORIGIN,
   type BridgeProcess,
@@ -54,31 +57,31 @@ describe.skipIf(skip)("mss-bridge start (real process)", () => {
     expect(r.stderr).toMatch(/already running .*pid \d+/);
   });
 
-  it("pairs through the native-messaging host (stdin/stdout, length-prefixed) and the extension then authenticates", async () => {
-    const { replies, result } = await nativeHostExchange(bridge.dataDir, [{ type: "pair", origin: TEST_ORIGIN }]);
-    expect(result.code).toBe(0);
-    const r = replies[0] as { type: string; port: number; secret: string };
-    expect(r.type).toBe("paired");
-    expect(r.port).toBe(bridge.port);
-    expect(base64ToBytes(r.secret)).toHaveLength(32);
-    secretB64 = r.secret;
-    expect(result.stderr).not.toContain(r.secret);
+  it("the native-messaging host hands over the port and a per-launch credential, never the pairing secret", async () => {
+    secretB64 = JSON.parse(readFileSync(path.join(bridge.dataDir, "pairing.json"), "utf8")).secret;
+    const { port, secret, host } = await pairWithNativeHost(bridge);
+    expect(port).toBe(bridge.port);
+    expect(secret).toHaveLength(32);
+    expect(bytesToBase64(secret)).not.toBe(secretB64);
+    expect(host.stdoutBytes().toString("latin1")).not.toContain(secretB64);
+    expect(host.stderr()).toBe("");
     const c = await openClient(bridge.port, TEST_ORIGIN);
-    await c.authenticate(base64ToBytes(r.secret));
-    expect((await c.call("bridge.status")).demo).toBe(false);
-    c.close();
-  });
-
-  it("the native host refuses web origins and malformed messages", async () => {
-    const { replies } = await nativeHostExchange(bridge.dataDir, [{ type: "pair", origin: "https://evil.example" }, { type: "what" }, "x"]);
-    expect(replies).toHaveLength(3);
-    for (const r of replies as { type: string }[]) expect(r.type).toBe("error");
+    await c.authenticate(secret);
+    expect((await c.call("bridge.status")).lifecycle).toBe("service");
+    // The credential lives as long as its host stays attached: closing the port withdraws it.
+    expect(await host.close()).toBe(0);
+    expect((await c.closed).code).toBe(1008);
+    const again = await openClient(bridge.port, TEST_ORIGIN);
+    await expect(again.authenticate(secret)).rejects.toThrow(/could not prove/);
+    again.close();
+    // Nothing was added to the stored pairings.
+    expect(readFileSync(path.join(bridge.dataDir, "pairing.json"), "utf8")).not.toContain(TEST_ORIGIN);
   });
 
   it("the native host serves only the MSSanté add-on id", async () => {
     const r = await runBridgeCli(["native-host", "/x/mssante_bridge.json", "someone-else@example.org"], {
       dataDir: bridge.dataDir,
-      input: encodeNativeMessage({ type: "pair", origin: TEST_ORIGIN }),
+      input: encodeNativeMessage({ type: "hello" }),
     });
     expect(r.code).toBe(3);
     expect(r.stdoutBytes.length).toBe(0);
@@ -114,7 +117,8 @@ describe.skipIf(skip)("mss-bridge start (real process)", () => {
     expect(r.code).toBe(0);
     const s = JSON.parse(r.stdout);
     expect(s).toMatchObject({ running: true, pid: bridge.pid, port: bridge.port });
-    expect(s.pairedOrigins.sort()).toEqual([CODE_ORIGIN, TEST_ORIGIN].sort());
+    expect(s.pairedOrigins).toEqual([CODE_ORIGIN]); // the native path stores nothing
+    expect(s.lifecycle).toBe("service");
     expect(s.card).toHaveProperty("readers");
     expect(r.stdout).not.toContain(secretB64);
   });
@@ -144,11 +148,7 @@ describe.skipIf(skip)("mss-bridge start (real process)", () => {
     expect(bridge.stdout()).toContain("mss-bridge stopped");
   });
 
-  it("with no bridge running, the native host says to start it, and status reads directly", async () => {
-    const { replies, result } = await nativeHostExchange(bridge.dataDir, [{ type: "pair", origin: TEST_ORIGIN }]);
-    expect(replies[0]).toMatchObject({ type: "error", code: "BRIDGE_NOT_RUNNING" });
-    expect((replies[0] as { message: string }).message).toMatch(/mss-bridge start/);
-    expect(result.stdout).not.toContain(secretB64);
+  it("with no bridge running, status reads directly and `pair` says the bridge is not running", async () => {
     const s = await bridge.cli(["status", "--json"]);
     expect(s.code).toBe(0);
     expect(JSON.parse(s.stdout).running).toBe(false);
@@ -188,25 +188,13 @@ describe.skipIf(skip)("mss-bridge install / uninstall (private HOME)", () => {
 
     // Thunderbird's way: run `path` with the manifest path and the add-on id, talk on stdin/stdout.
     const bridge = await startBridgeProcess({ dataDir, env: { HOME: home } });
-    const host = spawn(m.path, [manifestFile, "mssante-thunderbird@mss-bridge"], {
-      stdio: ["pipe", "pipe", "pipe"],
-      cwd: "/",
-      env: { ...process.env, HOME: home },
-    });
-    const dec = new NativeMessageDecoder();
-    const reply = await new Promise<any>((resolve, reject) => {
-      host.stdout.on("data", (d: Buffer) => {
-        const got = dec.push(d);
-        if (got.length) resolve(got[0]);
-      });
-      host.on("error", reject);
-      host.stdin.write(encodeNativeMessage({ type: "pair", origin: TEST_ORIGIN }));
-    });
-    host.stdin.end();
-    expect(reply).toMatchObject({ type: "paired", port: bridge.port });
+    const host = startNativeHost(dataDir, { command: m.path, args: [manifestFile, "mssante-thunderbird@mss-bridge"], env: { HOME: home } });
+    const reply = await host.first;
+    expect(reply).toMatchObject({ type: "bridge", port: bridge.port });
     const c = await openClient(bridge.port, TEST_ORIGIN);
-    await c.authenticate(base64ToBytes(reply.secret));
+    await c.authenticate(base64ToBytes(reply.credential), reply.launchId);
     c.close();
+    expect(await host.close()).toBe(0);
     await bridge.stop();
 
     const u = await runBridgeCli(["uninstall"], { dataDir, env: { HOME: home } });

@@ -255,9 +255,10 @@ describe.skipIf(skip)("security audit: the native-messaging host (real process)"
       expect(manifestOnly.code).toBe(3);
       expect(manifestOnly.stdoutBytes.length).toBe(0);
       expect(readFileSync(path.join(b.dataDir, "pairing.json"), "utf8")).not.toContain(TEST_ORIGIN);
-      // Our id is served (control): the host answers on stdout.
+      // Our id still gets the hand-over (control): the port and a per-launch credential.
       const ok = await runBridgeCli(["native-host", "/x/mssante_bridge.json", ADDON_ID], { dataDir: b.dataDir, input });
-      expect(ok.stdoutBytes.length).toBeGreaterThan(0);
+      expect(ok.code).toBe(0);
+      expect(ok.stdout).toContain('"type":"bridge"');
     } finally {
       await b.stop();
     }
