@@ -29,7 +29,7 @@ import { createLogger, type Logger } from "../log/logger.ts";
 import { BridgeNotRunning, ControlClient } from "../server/control-client.ts";
 import type { HostAttachment } from "../server/control-protocol.ts";
 import { encodeNativeMessage, NativeMessageDecoder } from "../server/native-messaging.ts";
-import { Exit } from "./common.ts";
+import { configFor, Exit } from "./common.ts";
 
 /** The first native message: what the extension needs to reach and authenticate to the bridge. */
 export interface HandOver {
@@ -67,8 +67,11 @@ export function refusal(tbArgs: string[]): string | null {
 }
 
 export interface AttachOptions {
-  /** Starts a bridge for the data directory; resolves with its exit code if it exits (it should not, unless another won). */
-  launch(): Promise<number | null>;
+  /**
+   * Starts a bridge for the data directory; resolves with its exit code if it exits (it should not,
+   * unless another won). Null: only attach (config `nativeHost.startsBridge: false`).
+   */
+  launch: (() => Promise<number | null>) | null;
   /** Overall time to get an attachment (a bridge started from sources takes a few seconds). */
   deadlineMs?: number;
   log: Logger;
@@ -96,6 +99,7 @@ export async function attachToBridge(
       client?.close();
       if (!(e instanceof BridgeNotRunning) && launched === null) throw e;
     }
+    if (o.launch === null) throw new BridgeNotRunning(); // attach only
     if (launched === null) {
       o.log.info("no bridge runs for this data directory; starting one");
       launched = o.launch();
@@ -108,6 +112,16 @@ export async function attachToBridge(
     // winner a little time to answer, then give up.
     if (Date.now() > deadline || (exitedAt !== null && Date.now() - exitedAt > 5_000)) throw new BridgeNotRunning();
     await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+/** Whether this data directory's configuration lets the host start a bridge (an unreadable one: yes, the bridge will say what is wrong). */
+function startsBridge(dataDir: string, log: Logger): boolean {
+  try {
+    return configFor(dataDir).nativeHost.startsBridge !== false;
+  } catch (e) {
+    log.warn("configuration unreadable; starting the bridge, which will report it", { error: e });
+    return true;
   }
 }
 
@@ -135,7 +149,12 @@ export interface HostIO {
 }
 
 /** Runs the host until the native port closes or the bridge goes away. Resolves with the exit code. */
-export async function runNativeHost(dataDir: string, io: HostIO, log: Logger, launch: () => Promise<number | null>): Promise<number> {
+export async function runNativeHost(
+  dataDir: string,
+  io: HostIO,
+  log: Logger,
+  launch: (() => Promise<number | null>) | null,
+): Promise<number> {
   let ended: ((code: number) => void) | null = null;
   const portClosed = new Promise<number>((resolve) => (ended = resolve));
   const end = (code: number) => ended?.(code);
@@ -174,7 +193,10 @@ export async function runNativeHost(dataDir: string, io: HostIO, log: Logger, la
     const msg: NativeHostError = {
       type: "error",
       code: "BRIDGE_UNAVAILABLE",
-      message: `The MSSanté bridge could not be started; see ${dataPaths(dataDir).log}.`,
+      message:
+        launch === null
+          ? "The MSSanté bridge is not running, and this installation does not start it (nativeHost.startsBridge is false): start the service."
+          : `The MSSanté bridge could not be started; see ${dataPaths(dataDir).log}.`,
     };
     io.output.write(encodeNativeMessage(msg));
     return Exit.UNAVAILABLE;
@@ -223,7 +245,7 @@ export function registerNativeHostCommand(
               },
             },
             log,
-            () => launchHostedBridge(dataDir, logFd),
+            startsBridge(dataDir, log) ? () => launchHostedBridge(dataDir, logFd) : null,
           );
         } finally {
           closeLogFile(logFd);

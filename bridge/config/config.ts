@@ -49,6 +49,12 @@ export interface BridgeConfig {
   /** Bind the token to this reader name. */
   reader: string | null;
   demo: boolean;
+  /**
+   * `startsBridge`: when no bridge runs for the data directory, the native-messaging host Thunderbird
+   * starts also starts one (default). false: the host only attaches to a running bridge (a service,
+   * `mss-bridge start`) and otherwise tells the extension that none runs.
+   */
+  nativeHost: { startsBridge: boolean };
   /** Extra card database entries (same format as bridge/card/cards.json), merged over the bundled one. */
   cardDatabaseFile: string | null;
   directory: {
@@ -95,6 +101,7 @@ export function defaultConfig(): BridgeConfig {
     modulePath: null,
     reader: null,
     demo: false,
+    nativeHost: { startsBridge: true },
     cardDatabaseFile: null,
     directory: {
       source: "offline",

@@ -17,14 +17,11 @@ interface Held {
 }
 
 export interface IssuedCredential {
-  /** Names the credential in session.hello. */
+  /** Names the credential in session.hello: 16 random bytes in base64url (22 characters). */
   id: string;
   /** Base64 of the 32-byte key: goes to the extension through the native port, nowhere else. */
   credential: string;
 }
-
-/** The form of a credential id: 16 random bytes in base64url. */
-export const LAUNCH_ID_PATTERN = /^[A-Za-z0-9_-]{22}$/;
 
 export class LaunchCredentials {
   private readonly held = new Map<string, Held>();

@@ -17,6 +17,7 @@ import { missingComponents } from "../harness/require-component.ts";
 import {
   CLI,
   openClient,
+  pairWithCode,
   pairWithNativeHost,
   runBridgeCli,
   startBridgeProcess,
@@ -124,6 +125,8 @@ describe.skipIf(skip)("mss-bridge start (real process)", () => {
   });
 
   it("unpair forgets an origin: its connections close and it is refused before the upgrade", async () => {
+    // Another stored pairing stays, so the bridge keeps refusing unpaired origins at the upgrade.
+    await pairWithCode(bridge, TEST_ORIGIN);
     const c = await openClient(bridge.port, CODE_ORIGIN);
     await c.authenticate(base64ToBytes(secretB64));
     const r = await bridge.cli(["unpair", CODE_ORIGIN]);

@@ -6,8 +6,7 @@
  * stdin (the native port closing) ends every process within 2 s; a second host attaches to the
  * running bridge, which lives while any host is attached.
  */
-import { execFileSync } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, statSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
@@ -16,6 +15,7 @@ import { base64ToBytes } from "../../shared/protocol/proofs.ts";
 import { PROTOCOL_VERSION } from "../../shared/protocol/version.ts";
 import { NativeMessageDecoder } from "../../bridge/server/native-messaging.ts";
 import { missingComponents } from "../harness/require-component.ts";
+import { alive, allGone, byDataDir, processTree } from "../harness/processes.ts";
 import {
   closeNativeHosts,
   openClient,
@@ -28,60 +28,6 @@ import {
 
 const skip = missingComponents("native-host-lifecycle", []);
 const OTHER_ORIGIN = "moz-extension://5e0c9a1b-2d3f-4a5b-8c6d-7e8f9a0b1c2d";
-
-/**
- * The process runs. An exited process waiting to be reaped (a zombie: the bridge outlives the host
- * that started it, so its parent becomes init, which reaps when it gets to it) has ended: not alive.
- */
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === "EPERM";
-  }
-  try {
-    // /proc/<pid>/stat: "pid (comm) S …"; comm may hold spaces or parentheses, the state follows the last ")".
-    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-    return stat.slice(stat.lastIndexOf(")") + 2, stat.lastIndexOf(")") + 3) !== "Z";
-  } catch {
-    return false; // gone between the two looks
-  }
-}
-
-/** `pid` and all its descendants, as `ps` sees them now. */
-function processTree(pid: number): number[] {
-  const rows = execFileSync("ps", ["-e", "-o", "pid=,ppid="], { encoding: "utf8" })
-    .trim()
-    .split("\n")
-    .map((l) => l.trim().split(/\s+/).map(Number) as [number, number]);
-  const out = [pid];
-  for (let i = 0; i < out.length; i++) for (const [p, pp] of rows) if (pp === out[i] && !out.includes(p)) out.push(p);
-  return out;
-}
-
-/** Processes whose command line names the data directory (the host, the bridge), as `pgrep -f` finds them. */
-function byDataDir(dataDir: string): number[] {
-  try {
-    return execFileSync("pgrep", ["-f", dataDir], { encoding: "utf8" })
-      .trim()
-      .split("\n")
-      .filter(Boolean)
-      .map(Number)
-      .filter((p) => p !== process.pid && alive(p));
-  } catch {
-    return []; // pgrep exits 1 when nothing matches
-  }
-}
-
-/** Waits until none of `pids` runs; resolves with the time it took (ms), or throws after `limitMs`. */
-async function allGone(pids: number[], since: number, limitMs: number): Promise<number> {
-  for (;;) {
-    const left = pids.filter(alive);
-    if (left.length === 0) return Date.now() - since;
-    if (Date.now() - since > limitMs) throw new Error(`still running after ${limitMs} ms: ${left.join(", ")}`);
-    await new Promise((r) => setTimeout(r, 5));
-  }
-}
 
 async function handOver(host: NativeHost): Promise<HandOver> {
   const m = (await host.first) as HandOver;
@@ -201,6 +147,16 @@ describe.skipIf(skip)("native-messaging host: the bridge as Thunderbird starts i
     void second.close();
     const ms = await allGone(pids, t0, 2_000);
     console.log(`native-host-lifecycle: last host's stdin closed → ${pids.length} processes gone in ${ms} ms`);
+    expect(byDataDir(dataDir)).toEqual([]);
+  });
+
+  it("with nativeHost.startsBridge false (IT runs a service) and no service running, it says so and starts nothing", async () => {
+    const dataDir = tempDataDir("mss-native-");
+    writeFileSync(path.join(dataDir, "config.json"), JSON.stringify({ nativeHost: { startsBridge: false } }), { mode: 0o600 });
+    const host = startNativeHost(dataDir, { env });
+    expect(await host.first).toMatchObject({ type: "error", code: "BRIDGE_UNAVAILABLE", message: expect.stringMatching(/service/) });
+    expect(await host.exited).toBe(4);
+    expect(existsSync(path.join(dataDir, "runtime.json"))).toBe(false);
     expect(byDataDir(dataDir)).toEqual([]);
   });
 
