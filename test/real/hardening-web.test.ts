@@ -402,9 +402,9 @@ describe.skipIf(skip)("hardening: slow and oversized HTTP clients (real bridge p
   });
 
   it("60 connections that never finish their request do not keep the extension out, and are closed by the bridge", async () => {
-    // The bridge bounds raw connections (maxConnections + 16): past that many half-open sockets,
-    // held by any local process, the extension is kept out until the header timeout drops them, so
-    // that timeout must really be seconds. Found: Node checks it only every 30 s by default
+    // Half-open sockets, held by any local process, must not keep the extension out: the bridge
+    // drops the oldest past 32 of them (security audit, finding 3) and each after 5 s, so that
+    // timeout must really be seconds. Found: Node checks it only every 30 s by default
     // (http.Server connectionsCheckingInterval), so they stayed ~28 s instead of 5.
     const sockets: net.Socket[] = [];
     const closedAt: number[] = [];
