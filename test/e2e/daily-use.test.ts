@@ -11,8 +11,9 @@
  *   provision   one click (the account the other proofs need), screenshots before and after
  *   autocomplete "helene lefev" → LEFÈVRE-MOREAU's MSSanté address first, through the real provider
  *               (the addrbook autocomplete component, and a real compose window's To field)
- *   guard       blocks and names an address outside the trust space, lets the trusted colleague's
- *               message through (delivered into Dovecot), uses its cached list with the bridge down
+ *   guard       blocks and names an address outside the trust space; "remove these recipients and
+ *               send" delivers to the trusted colleague only, in the same click (into Dovecot; Postfix
+ *               never sees the removed address); uses its cached list with the bridge down
  *   card events pull → status within 1 s of the bridge's card.changed, checks paused; insert → both back
  *   screenshots non-empty PNGs of the display's size under test-results/screenshots/
  * Thunderbird runs in French (intl.locale.requested = fr, Debian's thunderbird-l10n-fr), as a GP's.
@@ -264,7 +265,7 @@ describe.skipIf(reason)("daily use in a real Thunderbird (issue #6)", () => {
     await closeComposeWindows(d());
   });
 
-  it("guard: stops a send to an address outside the trust space and names it, lets the trusted colleague's message through", async () => {
+  it("guard: stops a send to an address outside the trust space and names it; one click removes it and sends to the trusted colleague only", async () => {
     await closeComposeWindows(d());
     const subject = `Avis cardiologique ${Date.now()}`;
     const tab = await d().api<{ id: number }>("compose.beginNew", {
