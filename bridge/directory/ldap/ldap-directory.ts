@@ -196,7 +196,7 @@ export class LdapDirectory implements DirectoryService {
     const s = this.session;
     this.session = null;
     this.connected = null;
-    if (s) await s.then((c) => c.unbind()).catch(() => undefined);
+    if (s !== null) await s.then((c) => c.unbind()).catch(() => undefined);
   }
 
   /** Runs one search; on a connection-level failure, reconnects once. */
