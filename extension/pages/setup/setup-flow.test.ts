@@ -524,12 +524,6 @@ describe("provision", () => {
       "logon-server-cert-revoked",
     ],
     [
-      "a revoked server certificate",
-      (e) => (e.fake.mssAccounts.verifyResult = { ok: false, code: "server-cert-revoked", message: "SEC_ERROR_REVOKED_CERTIFICATE" }),
-      "logon",
-      "logon-server-cert-revoked",
-    ],
-    [
       "the login refused",
       (e) => (e.fake.mssAccounts.verifyResult = { ok: false, code: "login-refused", message: "NO" }),
       "logon",

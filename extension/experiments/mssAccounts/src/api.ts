@@ -74,7 +74,6 @@ export type VerifyFailure =
   | "cert-not-igc-sante" // decided by the setup flow from the card's issuer, not by the Experiment
   | "server-cert-untrusted"
   | "server-cert-revoked"
-  | "server-cert-revoked"
   | "server-unreachable"
   | "login-refused"
   | "timeout"
@@ -84,6 +83,7 @@ export interface CheckFlags {
   paused: boolean;
   held: boolean;
 }
+
 /** A PKCS#11 module loaded in Thunderbird, as pkcs11ModulesOfManifest reports it. */
 export interface Pkcs11ModuleSummary {
   /** The name it was registered under (this extension's own: the manifest's description). */
@@ -92,7 +92,6 @@ export interface Pkcs11ModuleSummary {
   /** A card is present in one of its slots. */
   tokenPresent: boolean;
 }
-
 
 export interface MssAccountsApi {
   findAccount(email: string): Promise<ExperimentResult<{ found: boolean; account: AccountSummary | null }>>;
@@ -117,6 +116,7 @@ export interface MssAccountsApi {
   rememberClientCertificate(req: { hosts: string[]; certificateSha256: string }): Promise<ExperimentResult<{ remembered: string[] }>>;
   trustServerCA(pem: string): Promise<ExperimentResult<{ added: boolean; fingerprint: string }>>;
   pauseChecks(accountId: string, paused: boolean): Promise<ExperimentResult<CheckFlags>>;
+  holdChecks(accountId: string, held: boolean): Promise<ExperimentResult<CheckFlags>>;
   /**
    * The PKCS#11 modules loaded in Thunderbird on the same library file as the pkcs11 manifest
    * `name` (a symbolic link, letter case or a bare file name aside), whatever they are called:
@@ -125,7 +125,6 @@ export interface MssAccountsApi {
   pkcs11ModulesOfManifest(
     name: string,
   ): Promise<ExperimentResult<{ libraryPath: string; description: string; modules: Pkcs11ModuleSummary[] }>>;
-  holdChecks(accountId: string, held: boolean): Promise<ExperimentResult<CheckFlags>>;
 }
 
 type ParameterCount<F> = F extends (...args: infer P) => unknown ? Required<P>["length"] : never;
@@ -144,6 +143,6 @@ export const MSS_ACCOUNTS_FUNCTIONS: { readonly [K in keyof MssAccountsApi]: Par
   rememberClientCertificate: 1,
   trustServerCA: 1,
   pauseChecks: 2,
-  pkcs11ModulesOfManifest: 1,
   holdChecks: 2,
+  pkcs11ModulesOfManifest: 1,
 };
