@@ -1,7 +1,7 @@
 /**
  * The part of Thunderbird's `messenger` API this extension uses, typed by hand from the API
- * schemas (webextension-api.thunderbird.net, Thunderbird 153). @types/webextension-polyfill only
- * knows Firefox's APIs. The unit tests' fake (extension/test-support/fake-messenger.ts) implements
+ * schemas (webextension-api.thunderbird.net, Thunderbird 153); webextension-polyfill is not used
+ * (docs/decisions.md: a no-op in Thunderbird, typed for Firefox only). The unit tests' fake (extension/test-support/fake-messenger.ts) implements
  * exactly this interface, so a mismatch shows up at type-check time. The mssAccounts Experiment's
  * API is defined once, beside its implementation (extension/experiments/mssAccounts/src/api.ts).
  */
