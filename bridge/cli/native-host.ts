@@ -30,22 +30,7 @@ import { BridgeNotRunning, ControlClient } from "../server/control-client.ts";
 import type { HostAttachment } from "../server/control-protocol.ts";
 import { encodeNativeMessage, NativeMessageDecoder } from "../server/native-messaging.ts";
 import { configFor, Exit } from "./common.ts";
-
-/** The first native message: what the extension needs to reach and authenticate to the bridge. */
-export interface HandOver {
-  type: "bridge";
-  port: number;
-  credential: string;
-  launchId: string;
-  protocolVersion: number;
-  bridgeVersion: string;
-}
-
-export interface NativeHostError {
-  type: "error";
-  code: "BRIDGE_UNAVAILABLE";
-  message: string;
-}
+import type { HandOver, NativeHostError } from "../../shared/protocol/native-hand-over.ts";
 
 export function handOverOf(a: HostAttachment): HandOver {
   return {

@@ -2,7 +2,8 @@ import { afterEach, describe, expect, it } from "vitest";
 import { bytesToBase64 } from "../../shared/protocol/proofs.ts";
 import { testSecret } from "../test-support/fake-bridge.ts";
 import { createFakeMessenger, type FakeNativeHost } from "../test-support/fake-messenger.ts";
-import { NativeBridge, parseHandOver } from "./native-bridge.ts";
+import { parseHandOver } from "../../shared/protocol/native-hand-over.ts";
+import { NativeBridge } from "./native-bridge.ts";
 
 const LAUNCH_ID = "AbCdEfGhIjKlMnOpQrStUv";
 const handOver = (port = 7555) => ({
@@ -20,7 +21,8 @@ afterEach(() => {
   for (const n of started.splice(0)) n.stop();
 });
 
-async function until(pred: () => boolean, ms = 3000): Promise<void> {
+/** Waits for a state, not for a time: generous, as a loaded 2-core CI machine can be slow. */
+async function until(pred: () => boolean, ms = 10_000): Promise<void> {
   const t0 = Date.now();
   while (!pred()) {
     if (Date.now() - t0 > ms) throw new Error("condition not reached");
@@ -84,7 +86,7 @@ describe("the native port (connectNative, kept open)", () => {
     expect(n.pairing()).toBeNull(); // its credential went with it
     await until(() => n.state.kind === "ready");
     expect(n.pairing()!.port).toBe(port + 1);
-  });
+  }, 30_000);
 
   it("restart() closes the port and opens a new one; stop() closes it for good", async () => {
     const { messenger, fake } = createFakeMessenger();

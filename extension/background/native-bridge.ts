@@ -8,39 +8,10 @@
  * drops (the host or the bridge went away, no host installed), it is opened again with backoff.
  */
 import { NATIVE_HOST_NAME } from "../../shared/constants.ts";
+import { type HandOver, parseHandOver } from "../../shared/protocol/native-hand-over.ts";
 import { backoffDelay, DEFAULT_BACKOFF, type BackoffOptions } from "./backoff.ts";
 import type { Messenger, NativePort } from "./messenger-types.ts";
 import type { Pairing } from "./pairing-store.ts";
-
-export interface HandOver {
-  type: "bridge";
-  port: number;
-  credential: string;
-  launchId: string;
-  protocolVersion: number;
-  bridgeVersion: string;
-}
-
-/** Pure check of the host's first message: we trust nothing we have not checked. */
-export function parseHandOver(v: unknown): HandOver | { type: "error"; message: string } | null {
-  if (!v || typeof v !== "object") return null;
-  const a = v as Record<string, unknown>;
-  if (a.type === "error") return { type: "error", message: typeof a.message === "string" ? a.message.slice(0, 300) : "error" };
-  if (a.type !== "bridge") return null;
-  if (typeof a.port !== "number" || !Number.isInteger(a.port) || a.port < 1 || a.port > 65535) return null;
-  if (typeof a.credential !== "string" || !/^[A-Za-z0-9+/]{43}=$/.test(a.credential)) return null; // 32 bytes
-  if (typeof a.launchId !== "string" || !/^[A-Za-z0-9_-]{22}$/.test(a.launchId)) return null;
-  if (typeof a.protocolVersion !== "number" || !Number.isInteger(a.protocolVersion)) return null;
-  if (typeof a.bridgeVersion !== "string" || a.bridgeVersion.length > 50) return null;
-  return {
-    type: "bridge",
-    port: a.port,
-    credential: a.credential,
-    launchId: a.launchId,
-    protocolVersion: a.protocolVersion,
-    bridgeVersion: a.bridgeVersion,
-  };
-}
 
 /** The extension's origin as the bridge sees it in the WebSocket Origin header. */
 export function extensionOrigin(m: Messenger): string {

@@ -31,6 +31,7 @@ import {
   randomNonce,
   sameProof,
 } from "../../shared/protocol/proofs.ts";
+import type { HandOver } from "../../shared/protocol/native-hand-over.ts";
 import { PROTOCOL_VERSION } from "../../shared/protocol/version.ts";
 import { encodeNativeMessage, NativeMessageDecoder } from "../../bridge/server/native-messaging.ts";
 
@@ -158,16 +159,6 @@ export async function startBridgeProcess(opts: BridgeProcessOptions = {}): Promi
     },
     cli: (a, o = {}) => runBridgeCli(a, { ...o, dataDir }),
   };
-}
-
-/** The hand-over a native-messaging host sends the extension, unasked, as its first message. */
-export interface HandOver {
-  type: "bridge";
-  port: number;
-  credential: string;
-  launchId: string;
-  protocolVersion: number;
-  bridgeVersion: string;
 }
 
 /** A `mss-bridge native-host` process driven the way Thunderbird drives it (length-prefixed JSON on stdin/stdout). */

@@ -16,15 +16,8 @@ import { PROTOCOL_VERSION } from "../../shared/protocol/version.ts";
 import { NativeMessageDecoder } from "../../bridge/server/native-messaging.ts";
 import { missingComponents } from "../harness/require-component.ts";
 import { alive, allGone, byDataDir, processTree } from "../harness/processes.ts";
-import {
-  closeNativeHosts,
-  openClient,
-  startNativeHost,
-  tempDataDir,
-  TEST_ORIGIN,
-  type HandOver,
-  type NativeHost,
-} from "../harness/bridge-process.ts";
+import { closeNativeHosts, openClient, startNativeHost, tempDataDir, TEST_ORIGIN, type NativeHost } from "../harness/bridge-process.ts";
+import type { HandOver } from "../../shared/protocol/native-hand-over.ts";
 
 const skip = missingComponents("native-host-lifecycle", []);
 const OTHER_ORIGIN = "moz-extension://5e0c9a1b-2d3f-4a5b-8c6d-7e8f9a0b1c2d";
