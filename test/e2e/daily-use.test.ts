@@ -81,8 +81,9 @@ describe.skipIf(reason)("daily use in a real Thunderbird (issue #6)", () => {
     mkdirSync(SHOTS, { recursive: true });
     xvfb = await startXvfb({ width: WIDTH, height: HEIGHT });
     // Thunderbird in French, the doctor's language (Debian's language pack): the extension follows it.
-    env = await startE2EEnv({ thunderbirdOptions: { display: xvfb.display, prefs: { "intl.locale.requested": "fr" } } });
-    bridge = env.bridge;
+    // A service bridge (`mss-bridge start`): these tests stop and restart it themselves.
+    env = await startE2EEnv({ bridge: "service", thunderbirdOptions: { display: xvfb.display, prefs: { "intl.locale.requested": "fr" } } });
+    bridge = env.bridge!;
     await arrangeMainWindow(d(), WIDTH, HEIGHT);
     console.log(`[e2e] daily use: environment up in ${((Date.now() - started) / 1000).toFixed(1)} s`);
   });

@@ -10,7 +10,9 @@
  *   Dovecot (IMAP STARTTLS, client cert, SASL EXTERNAL, TLS 1.2) + Postfix (permit_tls_clientcerts)
  *   directory generated with fixtures (the doctor, colleagues with accents and compound names, an
  *            ORG mailbox), imported into the bridge's data directory; trust list for *.mssante.test
- *   the bridge: `mss-bridge install` (manifests into the private HOME) then `mss-bridge start`
+ *   the bridge: `mss-bridge install` (manifests into the private HOME); by default nothing more —
+ *            Thunderbird starts the bridge through the native-messaging host, as on a GP's PC
+ *            (`bridge: "service"`: `mss-bridge start` as well, and the host only attaches to it)
  *   Thunderbird 153 (headless or on a display), fresh profile, the extension built with the test
  *            CA as an extra trusted IGC-Santé CA, and the test driver.
  *
@@ -30,6 +32,7 @@ import { startPostfix, type Postfix } from "./postfix.ts";
 import { startDnsmasq, type Dnsmasq } from "./dnsmasq.ts";
 import { ATR, VirtualCard, vpcdReaderName, VPCD_DEFAULT_PORT } from "./virtual-card.ts";
 import { runBridgeCli, startBridgeProcess, type BridgeProcess } from "./bridge-process.ts";
+import { readRuntimeFile, type RuntimeInfo } from "../../bridge/app/runtime-file.ts";
 import { startThunderbird, type Thunderbird, type ThunderbirdOptions } from "./thunderbird.ts";
 import { run } from "./e2e-process.ts";
 import { extractionStamp, writeExtraction, type FixtureEntry } from "../../scripts/generate-directory.ts";
@@ -113,6 +116,13 @@ export interface E2EEnvOptions {
   preloadCardModuleAs?: string;
   /** The bridge's `discovery.policies` (default: none configured, the bridge's default policy). */
   discoveryPolicies?: unknown[];
+  /**
+   * "thunderbird" (default): no `mss-bridge start`; Thunderbird's native-messaging host starts the
+   * bridge and it stops when Thunderbird quits. "service": `mss-bridge start` runs it (`env.bridge`)
+   * for tests that stop or restart it themselves, and the host only attaches to it
+   * (`nativeHost.startsBridge: false`, so a host never starts a bridge of its own meanwhile).
+   */
+  bridge?: "thunderbird" | "service";
   /** Log what starts, with timings (default: only when MSS_E2E_VERBOSE=1). */
   log?: (line: string) => void;
 }
@@ -128,8 +138,11 @@ export interface E2EEnv {
   readonly dns: Dnsmasq;
   readonly dovecot: Dovecot;
   readonly postfix: Postfix;
-  readonly bridge: BridgeProcess;
+  /** The service bridge (`bridge: "service"`); null when Thunderbird starts the bridge. */
+  readonly bridge: BridgeProcess | null;
   readonly bridgeDataDir: string;
+  /** The running bridge of the data directory as its runtime file says (whoever started it), or null. */
+  runningBridge(): RuntimeInfo | null;
   readonly extensionXpi: string;
   /** Null when started with thunderbird: false. */
   readonly tb: Thunderbird | null;
@@ -322,6 +335,7 @@ export async function startE2EEnv(opts: E2EEnvOptions = {}): Promise<E2EEnv> {
           directory: { source: "offline", extractionSource: extraction.file, refreshHours: 0 },
           trust: { whitelistSource: whitelist, refreshHours: 0 },
           discovery: { dnsServer: dns.server, ...(opts.discoveryPolicies ? { policies: opts.discoveryPolicies } : {}) },
+          ...(opts.bridge === "service" ? { nativeHost: { startsBridge: false } } : {}),
         },
         null,
         2,
@@ -336,14 +350,18 @@ export async function startE2EEnv(opts: E2EEnvOptions = {}): Promise<E2EEnv> {
       const r = await runBridgeCli(["install", "--module", token.modulePath], { dataDir: bridgeDataDir, env: bridgeEnv });
       if (r.code !== 0) throw new Error(`mss-bridge install failed (${r.code}): ${r.stderr}${r.stdout}`);
     });
-    const bridge = await step("bridge", () =>
-      startBridgeProcess({
-        dataDir: bridgeDataDir,
-        env: bridgeEnv,
-        args: ["--module", token.modulePath, "--reader", readerName, "--dns-server", dns.server],
-      }),
-    );
-    stops.push(() => bridge.stop());
+    let bridge: BridgeProcess | null = null;
+    if (opts.bridge === "service") {
+      const service = await step("bridge", () =>
+        startBridgeProcess({
+          dataDir: bridgeDataDir,
+          env: bridgeEnv,
+          args: ["--module", token.modulePath, "--reader", readerName, "--dns-server", dns.server],
+        }),
+      );
+      stops.push(() => service.stop());
+      bridge = service;
+    }
 
     const extensionXpi =
       opts.extensionXpi ?? (await step("extension build", () => buildExtensionForTests(path.join(root, "build"), pki.ca.certPem)));
@@ -382,6 +400,7 @@ export async function startE2EEnv(opts: E2EEnvOptions = {}): Promise<E2EEnv> {
       postfix,
       bridge,
       bridgeDataDir,
+      runningBridge: () => readRuntimeFile(path.join(bridgeDataDir, "runtime.json")),
       extensionXpi,
       tb,
       extensionOrigin: `moz-extension://${extensionUuid}`,

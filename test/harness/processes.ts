@@ -36,7 +36,7 @@ export function processTree(pid: number): number[] {
 export function byDataDir(dataDir: string): number[] {
   const pattern = `--data-dir ${dataDir.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}( |$)`;
   try {
-    return execFileSync("pgrep", ["-f", pattern], { encoding: "utf8" })
+    return execFileSync("pgrep", ["-f", "--", pattern], { encoding: "utf8" })
       .trim()
       .split("\n")
       .filter(Boolean)
