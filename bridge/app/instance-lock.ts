@@ -41,8 +41,10 @@ export const procProbe: ProcessProbe = {
     return start && /^\d+$/.test(start) ? start : null;
   },
   bootTimeMs() {
-    const up = Number.parseFloat(readText("/proc/uptime") ?? "");
-    return Number.isFinite(up) ? Date.now() - up * 1000 : null;
+    // The kernel's boot time ("btime", seconds since the epoch), on the same clock as the lock
+    // file's mtime: never computed from Date.now(), which a moved or faked clock shifts.
+    const m = /^btime (\d+)$/m.exec(readText("/proc/stat") ?? "");
+    return m ? Number(m[1]) * 1000 : null;
   },
 };
 

@@ -138,6 +138,28 @@ async function lmtpDeliver(port: number, to: string, from: string, subject: stri
   }
 }
 
+/**
+ * Dovecot clears its children's environment but for import_environment. Under the CI's moved clock
+ * (`npm run test:clock-ahead`, libfaketime in LD_PRELOAD), the test PKI's certificates are dated
+ * by the moved clock: the children must see it too, or they would find every certificate not yet
+ * valid. Without faketime this adds nothing.
+ */
+function importEnvironment(extra: string[]): string {
+  const vars = [...extra];
+  const preload = process.env.LD_PRELOAD;
+  if (preload?.includes("faketime") && process.env.FAKETIME) {
+    // Dovecot would read "$LIB" as one of its own variables: give the library's real path.
+    const lib = preload.includes("$LIB")
+      ? (readdirSync("/usr/lib", { withFileTypes: true })
+          .filter((d) => d.isDirectory())
+          .map((d) => `/usr/lib/${d.name}/faketime/libfaketime.so.1`)
+          .find((f) => existsSync(f)) ?? preload)
+      : preload;
+    vars.push(`LD_PRELOAD=${lib}`, `FAKETIME=${process.env.FAKETIME}`, "FAKETIME_DONT_FAKE_MONOTONIC=1");
+  }
+  return vars.length ? `import_environment = $import_environment ${vars.join(" ")}` : "";
+}
+
 export async function startDovecot(opts: DovecotOptions): Promise<Dovecot> {
   const dir = mkdtempSync(path.join(opts.parentDir ?? os.tmpdir(), "mss-dovecot-"));
   // Dovecot's unprivileged processes (mail user, dovenull) must traverse the directory.
@@ -224,7 +246,7 @@ ssl_ca = <${tls}/ca.crt
 ssl_verify_client_cert = yes
 ssl_require_crl = no
 ssl_min_protocol = TLSv1.2
-${opts.tls12Only === false ? "" : `import_environment = $import_environment OPENSSL_CONF=${opensslConf}`}
+${importEnvironment(opts.tls12Only === false ? [] : [`OPENSSL_CONF=${opensslConf}`])}
 auth_ssl_require_client_cert = yes
 auth_ssl_username_from_cert = yes
 ssl_cert_username_field = ${opts.usernameField ?? "commonName"}
