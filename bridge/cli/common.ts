@@ -1,7 +1,7 @@
 /** What every `mss-bridge` command shares: exit codes, errors, the data directory and configuration. */
 import type { Command } from "commander";
 import { resolveDataDir, dataPaths } from "../config/data-dir.ts";
-import { loadConfig } from "../config/load-config.ts";
+import { type ConfigLayers, loadConfig, loadConfigLayers } from "../config/load-config.ts";
 import type { BridgeConfig } from "../config/config.ts";
 
 /** Exit codes (documented in `mss-bridge --help` and docs/protocol.md). */
@@ -33,6 +33,11 @@ export function dataDirFrom(opts: { dataDir?: string }): string {
 
 export function configFor(dataDir: string): BridgeConfig {
   return loadConfig(dataPaths(dataDir).config);
+}
+
+/** The configuration with where its values come from (the machine file IT may have written, config.json). */
+export function configLayersFor(dataDir: string): ConfigLayers {
+  return loadConfigLayers(dataPaths(dataDir).config);
 }
 
 export function parsePort(v: string): number {

@@ -3,6 +3,7 @@
  * without a running bridge (a running bridge picks up a new index within a minute).
  * Exit codes: 0 ok (zero results included), 2 usage, 3 bad input, 4 I/O.
  */
+import { accessSync, constants as fsConstants } from "node:fs";
 import { createInterface } from "node:readline";
 import path from "node:path";
 import type { Command } from "commander";
@@ -80,6 +81,21 @@ const detailOf = (p: ImportPhase, done: number) => (p === "index" ? `${done} mai
 
 async function runImport(source: string, o: DbOpts & { quiet?: boolean }): Promise<void> {
   const dbPath = dbPathOf(o);
+  try {
+    accessSync(path.dirname(path.resolve(dbPath)), fsConstants.W_OK);
+  } catch (e) {
+    // A machine-wide index shared read-only (directory.dbPath set by IT): its administrator refreshes it.
+    if ((e as NodeJS.ErrnoException).code === "ENOENT") return runImportInto(dbPath, source, o);
+    throw new CliError(
+      Exit.UNAVAILABLE,
+      `The directory index ${dbPath} is shared read-only: you cannot write its directory. It is refreshed by IT ` +
+        `(mss-bridge directory import --db ${dbPath} <source>, run by an account that can write it).`,
+    );
+  }
+  return runImportInto(dbPath, source, o);
+}
+
+async function runImportInto(dbPath: string, source: string, o: DbOpts & { quiet?: boolean }): Promise<void> {
   let config = null;
   try {
     config = loadConfig(dataPaths(resolveDataDir(o.dataDir ?? null)).config);

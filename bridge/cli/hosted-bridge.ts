@@ -13,7 +13,8 @@ import { AlreadyRunningError } from "../app/instance-lock.ts";
 import { ensureDataDir } from "../config/data-dir.ts";
 import { createLogger } from "../log/logger.ts";
 import { BridgeError } from "../../shared/protocol/errors.ts";
-import { addDataDirOption, CliError, configFor, dataDirFrom, Exit } from "./common.ts";
+import { lockedKeyNotice } from "../config/machine-config.ts";
+import { addDataDirOption, CliError, configLayersFor, dataDirFrom, Exit } from "./common.ts";
 
 /** Past this, a stopping hosted bridge exits whatever is still closing (its children leave with their IPC channel). */
 export const HOSTED_STOP_DEADLINE_MS = 1_200;
@@ -27,7 +28,9 @@ export function registerHostedBridgeCommand(program: Command, run: (fn: () => Pr
 async function runHostedBridge(dataDirArg: string): Promise<number | null> {
   const dataDir = ensureDataDir(dataDirArg);
   const log = createLogger({ component: "hosted-bridge" });
-  const config = structuredClone(configFor(dataDir));
+  const layers = configLayersFor(dataDir);
+  for (const key of layers.overridden) log.warn(lockedKeyNotice(key, layers.machine!.file, "config.json"), { key });
+  const config = structuredClone(layers.config);
   config.port = 0; // the system chooses: nothing to configure, nothing to collide with
   if (config.demo) {
     log.warn("the demo is not started by Thunderbird; run `mss-bridge start --demo` for it");

@@ -22,7 +22,8 @@ import { existsSync } from "node:fs";
 import { pkcs11ManifestPath, removePkcs11Manifest, writePkcs11Manifest } from "../card/pkcs11-manifest.ts";
 import { loadCardDatabase } from "../card/card-database.ts";
 import { firstExisting, moduleInstallHint, resolveModuleCandidates } from "../card/resolve-module.ts";
-import { addDataDirOption, CliError, configFor, dataDirFrom, Exit, out } from "./common.ts";
+import { lockedKeyNotice } from "../config/machine-config.ts";
+import { addDataDirOption, CliError, configLayersFor, dataDirFrom, Exit, out } from "./common.ts";
 
 export function registerInstallCommands(program: Command, run: (fn: () => Promise<number>) => Promise<void>): void {
   addDataDirOption(
@@ -74,8 +75,12 @@ async function install(dataDir: string, modulePath: string | null, withPkcs11: b
   const { manifest, launcher } = writeNativeHost(dataDir);
   out(`Pairing host registered: ${manifest} → ${launcher}`);
   if (withPkcs11) {
-    const config = configFor(dataDir);
-    const module = modulePath ?? config.modulePath ?? defaultModule(config.cardDatabaseFile);
+    const { config, machine } = configLayersFor(dataDir);
+    const lockedModule = machine?.locked.includes("modulePath") ?? false;
+    if (lockedModule && modulePath !== null && modulePath !== config.modulePath) {
+      out(`--module ignored: ${lockedKeyNotice("modulePath", machine!.file, "the command line")}`);
+    }
+    const module = (lockedModule ? null : modulePath) ?? config.modulePath ?? defaultModule(config.cardDatabaseFile);
     if (!module) {
       const hint = moduleInstallHint(null, loadCardDatabase(config.cardDatabaseFile), null);
       throw new CliError(Exit.UNAVAILABLE, `No PKCS#11 module for the CPS card was found on this computer. ${hint}`);

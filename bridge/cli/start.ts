@@ -9,7 +9,8 @@ import type { DemoSetup } from "../demo/demo.ts";
 import { onDemandModuleUrl } from "../platform/child-entry.ts";
 import { createLogger } from "../log/logger.ts";
 import { assertPrivateDataDir, ensureDataDir, UnsafeDataDirError } from "../config/data-dir.ts";
-import { addDataDirOption, CliError, configFor, dataDirFrom, Exit, out, parseHostPort, parsePort } from "./common.ts";
+import { enforceLocks, lockedKeyNotice } from "../config/machine-config.ts";
+import { addDataDirOption, CliError, configLayersFor, dataDirFrom, Exit, out, parseHostPort, parsePort } from "./common.ts";
 
 export interface StartFlags {
   port?: string;
@@ -67,7 +68,15 @@ async function start(flags: StartFlags): Promise<number | null> {
     throw e;
   }
   const log = createLogger();
-  let config = applyStartFlags(configFor(dataDir), flags);
+  const layers = configLayersFor(dataDir);
+  // A locked key keeps the machine's value against the command line too (--module, --db).
+  const flagged = enforceLocks(applyStartFlags(layers.config, flags), layers.machine);
+  let config = flagged.config;
+  for (const [keys, where] of [
+    [layers.overridden, "config.json"],
+    [flagged.overridden, "the command line"],
+  ] as const)
+    for (const key of keys) log.warn(lockedKeyNotice(key, layers.machine!.file, where), { key });
   let extra: Pick<StartOptions, "tokenEnv" | "cardExtra" | "trustExtra"> = {};
   if (config.demo) {
     let demo: DemoSetup;

@@ -9,7 +9,8 @@ import { BridgeNotRunning, controlRequest } from "../server/control-client.ts";
 import { withTimeout } from "../server/router.ts";
 import { createServicesForStatus } from "../app/status-services.ts";
 import { createLogger } from "../log/logger.ts";
-import { addDataDirOption, configFor, dataDirFrom, Exit, out } from "./common.ts";
+import { machineConfigPath } from "../config/machine-config.ts";
+import { addDataDirOption, configFor, configLayersFor, dataDirFrom, Exit, out } from "./common.ts";
 
 export interface StatusReport {
   running: boolean;
@@ -28,6 +29,25 @@ export interface StatusReport {
   pin: PinStatus | null;
   pinError: string | null;
   directory?: unknown;
+  /** The machine-wide configuration IT may have written, as this command reads it now. */
+  machineConfig?: MachineConfigSummary;
+}
+
+export interface MachineConfigSummary {
+  file: string;
+  present: boolean;
+  /** The keys it sets (their values come from it unless the user's config.json changes them). */
+  keys: string[];
+  /** Those of them a user cannot change. */
+  locked: string[];
+  /** Locked keys the user's config.json sets to another value (ignored). */
+  overridden: string[];
+}
+
+function machineSummary(dataDir: string): MachineConfigSummary {
+  const { machine, overridden } = configLayersFor(dataDir);
+  if (!machine) return { file: machineConfigPath(), present: false, keys: [], locked: [], overridden: [] };
+  return { file: machine.file, present: true, keys: machine.keys, locked: machine.locked, overridden };
 }
 
 export function registerStatusCommand(program: Command, run: (fn: () => Promise<number>) => Promise<void>): void {
@@ -47,6 +67,7 @@ async function status(dataDir: string, json: boolean): Promise<number> {
     if (!(e instanceof BridgeNotRunning)) throw e;
     report = await readDirectly(dataDir);
   }
+  report.machineConfig = machineSummary(dataDir);
   if (json) out(JSON.stringify(report, null, 2));
   else printReport(report);
   return Exit.OK;
@@ -90,6 +111,18 @@ function printReport(r: StatusReport): void {
   if (r.pin) out(`PIN: ${r.pin.state}${r.pin.pinPad ? " (PIN pad)" : ""}`);
   else if (r.pinError) out(`PIN: ${r.pinError}`);
   printDirectory(r.directory as { source: string; count: number; sourceDate: string | null; stale: boolean } | undefined);
+  if (r.machineConfig) printMachineConfig(r.machineConfig);
+}
+
+function printMachineConfig(m: MachineConfigSummary): void {
+  if (!m.present) {
+    out(`Machine configuration: none (${m.file})`);
+    return;
+  }
+  const locked = new Set(m.locked);
+  const keys = m.keys.map((k) => (locked.has(k) || m.locked.some((l) => k.startsWith(`${l}.`)) ? `${k} (locked)` : k));
+  out(`Machine configuration: ${m.file}: ${keys.length ? keys.join(", ") : "no keys"}`);
+  for (const k of m.overridden) out(`  config.json sets ${k}, locked by IT: ignored`);
 }
 
 function printCard(c: CardLayerState): void {

@@ -8,6 +8,7 @@ import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { defaultConfig } from "../../bridge/config/config.ts";
 import { loadConfig } from "../../bridge/config/load-config.ts";
+import { LOCKED_KEYS, MACHINE_CONFIG_ENV, machineConfigPath, validateMachineConfig } from "../../bridge/config/machine-config.ts";
 import { packageFile } from "../../bridge/platform/package-root.ts";
 
 const doc = readFileSync(packageFile("docs/configuration.md"), "utf8");
@@ -35,15 +36,24 @@ describe("docs/configuration.md", () => {
     for (const k of keys) expect(doc, `${k} is not documented`).toContain(`\`${k}\``);
   });
 
-  it("has JSON examples that load as configurations", () => {
+  it("names the machine configuration's files, its variable and every locked key", () => {
+    for (const platform of ["linux", "darwin"] as const) expect(doc).toContain(`\`${machineConfigPath(platform, {})}\``);
+    expect(doc).toContain("`%ProgramData%\\MSSante\\Bridge\\config.json`");
+    expect(doc).toContain(`\`$${MACHINE_CONFIG_ENV}\``);
+    const section = doc.slice(doc.indexOf("## The machine configuration"), doc.indexOf("## `mss-bridge start` options"));
+    for (const k of LOCKED_KEYS) expect(section, `locked key ${k} is not documented`).toContain(`\`${k}\``);
+  });
+
+  it("has JSON examples that load as configurations (and as a machine configuration)", () => {
     const examples = [...doc.matchAll(/```json\n([\s\S]*?)```/g)].map((m) => m[1]!);
     expect(examples.length).toBeGreaterThanOrEqual(2);
     const dir = mkdtempSync(path.join(os.tmpdir(), "config-doc-"));
     for (const [i, text] of examples.entries()) {
       const file = path.join(dir, `config-${i}.json`);
       writeFileSync(file, text);
-      const c = loadConfig(file);
+      const c = loadConfig(file, { machineFile: null });
       expect(c.port).toBe(defaultConfig().port); // merged over the defaults
+      expect(() => validateMachineConfig(JSON.parse(text), file)).not.toThrow();
     }
   });
 });
