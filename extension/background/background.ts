@@ -14,6 +14,7 @@ import type { Messenger } from "./messenger-types.ts";
 import { extensionOrigin, NativeBridge, type NativeBridgeOptions } from "./native-bridge.ts";
 import type { Pairing } from "./pairing-store.ts";
 import { checkPageCall, toPageError } from "./page-api.ts";
+import { NO_SENT_COPY_NOTICE, SentCopyCheck } from "./sent-copy.ts";
 import { clearPairingRevoked, isPairingRevoked, loadPairing, markPairingRevoked, savePairing } from "./pairing-store.ts";
 import type { WebSocketFactory } from "./rpc-connection.ts";
 import { badgeFor, initialStatus, STATUS_KEY, type ExtensionStatus } from "./status.ts";
@@ -67,6 +68,7 @@ export function startBackground(m: Messenger, opts: BackgroundOptions): Backgrou
 
   const cardWatch = new CardWatch(m, client, update, () => status);
   const dialogs = new GuardDialogs(m);
+  const sentCopy = new SentCopyCheck(m);
 
   // --- listeners, synchronously ---
   registerAddressBook(
@@ -74,8 +76,18 @@ export function startBackground(m: Messenger, opts: BackgroundOptions): Backgrou
     createSearchListener(client, (name, subs) => m.i18n.getMessage(name, subs)),
   );
   m.compose.onBeforeSend.addListener(
-    createBeforeSendListener({ messenger: m, bridge: client, askUser: dialogs.ask, testBuild: opts.testBuild ?? false }),
+    createBeforeSendListener({
+      messenger: m,
+      bridge: client,
+      askUser: dialogs.ask,
+      testBuild: opts.testBuild ?? false,
+      sentCopy: (tab, details) => sentCopy.beforeSend(tab, details),
+    }),
   );
+  m.compose.onAfterSend.addListener((tab, info) => sentCopy.afterSend(tab, info));
+  m.notifications.onClicked.addListener((id) => {
+    if (id === NO_SENT_COPY_NOTICE) void m.tabs.create({ url: m.runtime.getURL("pages/setup/setup.html") }).catch(() => undefined);
+  });
   m.runtime.onInstalled.addListener((details) => {
     if (details.reason === "install") void m.tabs.create({ url: m.runtime.getURL("pages/setup/setup.html") }).catch(() => undefined);
   });

@@ -5,7 +5,8 @@
  * recipients and why) and waits for the user's per-message choice: remove them (and send to the
  * others in the same click; with nobody left, the message stays open), send anyway, or go back
  * to the message. The outcome is recorded in storage.local "mss.lastGuard" (addresses
- * and reasons only, never the subject or body) for the status popup and tests.
+ * and reasons only, never the subject or body) for the status popup and tests. A message that
+ * goes then gets its Sent copy settled (sent-copy.ts: none for an account whose logon does not work).
  */
 import type { BridgeCaller } from "./bridge-caller.ts";
 import {
@@ -34,7 +35,11 @@ export interface GuardDeps {
   lookupTimeoutMs?: number;
   /** A test/demo build keeps a test-only trust list as its saved copy (trust-cache.ts). */
   testBuild?: boolean;
+  /** The Sent copy of a message that goes (sent-copy.ts): details to merge into it, or null. */
+  sentCopy?(tab: ComposeTab, details: ComposeDetails): Promise<ComposeDetails | null>;
 }
+
+type BeforeSendResult = { cancel?: boolean; details?: ComposeDetails };
 
 export interface GuardRecord {
   at: string;
@@ -133,6 +138,12 @@ async function removeBlocked(
 export function createBeforeSendListener(deps: GuardDeps): BeforeSendListener {
   const m = deps.messenger;
   const lists = new TrustLists(m, deps.bridge, { testBuild: deps.testBuild ?? false });
+  /** The guard's answer for a message that goes, with its Sent copy settled; a cancel as it is. */
+  const going = async (tab: ComposeTab, details: ComposeDetails, r: BeforeSendResult): Promise<BeforeSendResult> => {
+    if (r.cancel || !deps.sentCopy) return r;
+    const copy = await deps.sentCopy(tab, details).catch(() => null);
+    return copy ? { ...r, details: { ...r.details, ...copy } } : r;
+  };
   return async (tab: ComposeTab, details: ComposeDetails) => {
     let decision: GuardDecision;
     try {
@@ -155,15 +166,16 @@ export function createBeforeSendListener(deps: GuardDeps): BeforeSendListener {
       }
       await m.storage.local.set({ [LAST_GUARD_KEY]: record(decision, null) });
       log("guard.allow", { reason: decision.reason, warnings: "warnings" in decision ? decision.warnings.length : 0 });
-      return {};
+      return going(tab, details, {});
     }
     let choice = await deps.askUser(tab, decision).catch((): GuardChoice => "cancel");
     // Without any trust list there is nothing to override: only "back to the message".
     if (decision.reason === "no-trust-list") choice = "cancel";
     await m.storage.local.set({ [LAST_GUARD_KEY]: record(decision, choice) });
     log("guard.block", { reason: decision.reason, blocked: "blocked" in decision ? decision.blocked.length : 0, choice });
-    if (choice === "send-anyway") return { cancel: false };
-    if (choice === "remove" && decision.reason === "untrusted-recipients") return removeBlocked(m, tab, details, decision.blocked);
+    if (choice === "send-anyway") return going(tab, details, { cancel: false });
+    if (choice === "remove" && decision.reason === "untrusted-recipients")
+      return going(tab, details, await removeBlocked(m, tab, details, decision.blocked));
     return { cancel: true };
   };
 }

@@ -51,12 +51,29 @@ export interface ComposeDetails {
   bcc?: string | string[];
   subject?: string;
   customHeaders?: { name: string; value: string }[];
+  /**
+   * Manifest V2, with accountsRead: "" saves no copy of the sent message at all (a folder object
+   * would choose another; unused here); overrideDefaultFcc false puts back the identity's own.
+   */
+  overrideDefaultFccFolder?: "";
+  overrideDefaultFcc?: boolean;
 }
 
 export type BeforeSendListener = (
   tab: ComposeTab,
   details: ComposeDetails,
 ) => Promise<{ cancel?: boolean; details?: ComposeDetails } | undefined> | { cancel?: boolean } | undefined;
+
+/** compose.onAfterSend's sendInfo (Thunderbird 153). */
+export interface SendInfo {
+  mode: "sendNow" | "sendLater" | "draft" | "template" | string;
+  /** Set when the send failed. */
+  error?: string;
+  headerMessageId?: string;
+  messages?: unknown[];
+}
+
+export type AfterSendListener = (tab: ComposeTab, sendInfo: SendInfo) => void | Promise<void>;
 
 export interface MailIdentity {
   id: string;
@@ -110,6 +127,7 @@ export interface Messenger {
   };
   compose: {
     onBeforeSend: WebExtEvent<BeforeSendListener>;
+    onAfterSend: WebExtEvent<AfterSendListener>;
     getComposeDetails(tabId: number): Promise<ComposeDetails>;
     setComposeDetails(tabId: number, details: ComposeDetails): Promise<void>;
   };
@@ -129,6 +147,7 @@ export interface Messenger {
   };
   notifications: {
     create(id: string, options: { type: "basic"; title: string; message: string; iconUrl?: string }): Promise<string>;
+    onClicked: WebExtEvent<(notificationId: string) => void>;
   };
   windows: {
     create(data: {

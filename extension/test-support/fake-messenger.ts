@@ -4,7 +4,8 @@
  * - addressBooks.provider.onSearchRequest.addListener(listener, {addressBookName, isSecure, id})
  *   requires the options; autocomplete calls listener(node, typedText, null), uses at most 100
  *   results, in the order given, and only each contact's PrimaryEmail (one line per address);
- * - compose.onBeforeSend listeners run in turn; a result {cancel: true} stops the send;
+ * - compose.onBeforeSend listeners run in turn; a result {cancel: true} stops the send; a send
+ *   that goes on fires compose.onAfterSend (mode "sendNow", or the send's error);
  * - pkcs11.isModuleInstalled / installModule reject "No such PKCS#11 module <name>" when no native
  *   manifest of that name allows this extension (as Thunderbird 153 does);
  * - runtime.sendNativeMessage rejects "No such native application <name>" when no host is registered;
@@ -21,12 +22,14 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { ADDON_ID } from "../../shared/constants.ts";
 import type {
+  AfterSendListener,
   ComposeDetails,
   Messenger,
   NativePort,
   Pkcs11Slot,
   ProviderContact,
   SearchRequestListener,
+  SendInfo,
   WebExtEvent,
 } from "../background/messenger-types.ts";
 import type {
@@ -263,7 +266,7 @@ export interface FakeControls {
   uuid: string;
   storage: Map<string, unknown>;
   mssAccounts: FakeMssAccounts;
-  identities: Map<string, { id: string; email: string; name?: string }>;
+  identities: Map<string, { id: string; email: string; name?: string; accountId?: string }>;
   nativeHosts: Map<string, (msg: unknown) => unknown | Promise<unknown>>;
   /** Hosts for runtime.connectNative: called per connection; the returned function runs when the extension disconnects. */
   nativeApps: Map<string, (host: FakeNativeHost) => undefined | (() => void)>;
@@ -279,14 +282,19 @@ export interface FakeControls {
   events: {
     onSearchRequest: FakeEvent<SearchRequestListener>;
     onBeforeSend: FakeEvent<any>;
+    onAfterSend: FakeEvent<AfterSendListener>;
+    onNotificationClicked: FakeEvent<(id: string) => void>;
     onMessage: FakeEvent<any>;
     onInstalled: FakeEvent<any>;
     onWindowRemoved: FakeEvent<(id: number) => void>;
   };
   /** Thunderbird's autocomplete through the provider book: "Name <email>" lines, as the real popup lists them. */
   autocomplete(text: string): Promise<{ lines: string[]; isCompleteResult: boolean; contacts: ProviderContact[] }>;
-  /** Presses Send in compose tab `tabId`: runs onBeforeSend; true when the message would leave. */
-  send(tabId: number, details: ComposeDetails): Promise<{ sent: boolean }>;
+  /**
+   * Presses Send in compose tab `tabId`: runs onBeforeSend; true when the message would leave. It then
+   * fires onAfterSend with `outcome` (default: sent now, no copy listed).
+   */
+  send(tabId: number, details: ComposeDetails, outcome?: SendInfo): Promise<{ sent: boolean }>;
   closeWindow(id: number): void;
   /** The provider book's registration options, as Thunderbird got them. */
   providerOptions(): { addressBookName: string; isSecure?: boolean; id?: string } | null;
@@ -300,6 +308,8 @@ function substitute(msg: string, subs?: string | string[]): string {
 export function createFakeMessenger(): { messenger: Messenger; fake: FakeControls } {
   const onSearchRequest = new FakeEvent<SearchRequestListener>();
   const onBeforeSend = new FakeEvent<any>();
+  const onAfterSend = new FakeEvent<AfterSendListener>();
+  const onNotificationClicked = new FakeEvent<(id: string) => void>();
   const onMessage = new FakeEvent<any>();
   const onInstalled = new FakeEvent<any>();
   const onWindowRemoved = new FakeEvent<(id: number) => void>();
@@ -320,7 +330,7 @@ export function createFakeMessenger(): { messenger: Messenger; fake: FakeControl
     tabs: [],
     notifications: [],
     badge: { text: "", color: "", title: "", icon: "" },
-    events: { onSearchRequest, onBeforeSend, onMessage, onInstalled, onWindowRemoved },
+    events: { onSearchRequest, onBeforeSend, onAfterSend, onNotificationClicked, onMessage, onInstalled, onWindowRemoved },
     async autocomplete(text) {
       const e = onSearchRequest.entries[0];
       if (!e) throw new Error("no address book provider registered");
@@ -335,13 +345,14 @@ export function createFakeMessenger(): { messenger: Messenger; fake: FakeControl
         .map((c) => (c.DisplayName ? `${c.DisplayName} <${c.PrimaryEmail}>` : c.PrimaryEmail!));
       return { lines, isCompleteResult: r.isCompleteResult, contacts };
     },
-    async send(tabId, details) {
+    async send(tabId, details, outcome = { mode: "sendNow", headerMessageId: "fake@mss.test", messages: [] }) {
       fake.composeTabs.set(tabId, structuredClone(details));
       for (const { fn } of onBeforeSend.entries) {
         const r = await fn({ id: tabId, type: "messageCompose" }, structuredClone(fake.composeTabs.get(tabId)!));
         if (r?.cancel) return { sent: false };
         if (r?.details) fake.composeTabs.set(tabId, { ...fake.composeTabs.get(tabId)!, ...r.details });
       }
+      for (const { fn } of onAfterSend.entries) await fn({ id: tabId, type: "messageCompose" }, structuredClone(outcome));
       return { sent: true };
     },
     closeWindow(id) {
@@ -453,6 +464,7 @@ export function createFakeMessenger(): { messenger: Messenger; fake: FakeControl
     },
     compose: {
       onBeforeSend,
+      onAfterSend,
       async getComposeDetails(tabId: number) {
         return structuredClone(fake.composeTabs.get(tabId) ?? {});
       },
@@ -502,6 +514,7 @@ export function createFakeMessenger(): { messenger: Messenger; fake: FakeControl
         fake.notifications.push({ id, title: o.title, message: o.message });
         return id;
       },
+      onClicked: onNotificationClicked,
     },
     windows: {
       async create(d: { url: string }) {

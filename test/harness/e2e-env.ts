@@ -106,8 +106,11 @@ export interface E2EEnvOptions {
    * How Dovecot treats the SASL EXTERNAL authorisation id (test/harness/dovecot.ts): "authorised"
    * (default: a master passdb accepts the doctor's address for his card) or "certificate-only" (a
    * standard Dovecot: the certificate's user only, no master passdb). `debug` adds auth_debug.
+   * `cardUserKnown: false`: the card's idNat is no user of the server, so it refuses every login
+   * with the card (with "certificate-only", the address as "Master user login attempted without
+   * master passdbs"); mail to the address is still delivered.
    */
-  dovecot?: { loginNames?: "authorised" | "certificate-only"; debug?: boolean };
+  dovecot?: { loginNames?: "authorised" | "certificate-only"; debug?: boolean; cardUserKnown?: boolean };
   /**
    * Register the card's PKCS#11 library in the profile before Thunderbird starts, under this name
    * and through a symbolic link (another path to the same file), as an administrator who preloaded
@@ -263,7 +266,7 @@ export async function startE2EEnv(opts: E2EEnvOptions = {}): Promise<E2EEnv> {
     );
 
     const mailboxes = [
-      { address: DOCTOR.address, logins: [DOCTOR.idNat] },
+      { address: DOCTOR.address, logins: opts.dovecot?.cardUserKnown === false ? [] : [DOCTOR.idNat] },
       ...COLLEAGUES.map((c) => ({ address: c.address })),
       { address: ORG_MAILBOX.address },
     ];
