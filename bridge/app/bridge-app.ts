@@ -12,6 +12,7 @@ import { createLogger, type Logger } from "../log/logger.ts";
 import { BridgeServer, type ListenResult } from "../server/ws-server.ts";
 import { ControlServer, type ControlHandlers } from "../server/control-server.ts";
 import { controlAddress, type HostAttachment } from "../server/control-protocol.ts";
+import { loadOrCreateControlKey } from "../server/control-key.ts";
 import { LaunchCredentials } from "../pairing/launch-credentials.ts";
 import { PROTOCOL_VERSION } from "../../shared/protocol/version.ts";
 import { isExtensionOrigin } from "../pairing/extension-origin.ts";
@@ -156,7 +157,14 @@ export async function startBridge(opts: StartOptions): Promise<RunningBridge> {
       opts.lifecycle === "hosted" ? (opts.onHostsGone ?? null) : null,
       opts.firstHostMs ?? 15_000,
     );
-    const control = new ControlServer(controlAddress(dataDir), controlHandlers(ctx, server, hosts), log.child("control"), audit);
+    const controlKey = loadOrCreateControlKey(dataDir);
+    const control = new ControlServer(
+      controlAddress(dataDir, controlKey),
+      controlKey,
+      controlHandlers(ctx, server, hosts),
+      log.child("control"),
+      audit,
+    );
     await control.listen();
     cleanups.push(() => control.close());
     cleanups.push(() => hosts.close()); // before the control channel closes (cleanups run in reverse)

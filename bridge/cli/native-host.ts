@@ -26,7 +26,8 @@ import { cliEntry } from "../app/native-manifest.ts";
 import { dataPaths, ensureDataDir } from "../config/data-dir.ts";
 import { closeLogFile, logFileWriter, openLogFile } from "../log/log-file.ts";
 import { createLogger, type Logger } from "../log/logger.ts";
-import { BridgeNotRunning, ControlClient } from "../server/control-client.ts";
+import { BridgeNotRunning, ControlChannelImpostor, ControlClient } from "../server/control-client.ts";
+import { ControlKeyError } from "../server/control-key.ts";
 import type { HostAttachment } from "../server/control-protocol.ts";
 import { encodeNativeMessage, NativeMessageDecoder } from "../server/native-messaging.ts";
 import { configFor, Exit } from "./common.ts";
@@ -179,9 +180,11 @@ export async function runNativeHost(
       type: "error",
       code: "BRIDGE_UNAVAILABLE",
       message:
-        launch === null
-          ? "The MSSanté bridge is not running, and this installation does not start it (nativeHost.startsBridge is false): start the service."
-          : `The MSSanté bridge could not be started; see ${dataPaths(dataDir).log}.`,
+        first.error instanceof ControlChannelImpostor || first.error instanceof ControlKeyError
+          ? first.error.message
+          : launch === null
+            ? "The MSSanté bridge is not running, and this installation does not start it (nativeHost.startsBridge is false): start the service."
+            : `The MSSanté bridge could not be started; see ${dataPaths(dataDir).log}.`,
     };
     io.output.write(encodeNativeMessage(msg));
     return Exit.UNAVAILABLE;

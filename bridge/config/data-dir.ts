@@ -32,6 +32,7 @@ export function dataPaths(dir: string) {
     auditLog: path.join(dir, "audit.log"),
     lock: path.join(dir, "bridge.lock"),
     controlSocket: path.join(dir, "control.sock"),
+    controlKey: path.join(dir, "control.key"), // 0600: both ends of the control channel prove it
     runtime: path.join(dir, "runtime.json"), // port and pid of the running bridge
     log: path.join(dir, "bridge.log"), // 0600: the log of a bridge started by Thunderbird (stdout is the native port)
   };

@@ -1,12 +1,12 @@
 /**
  * The local control channel between `mss-bridge` commands (pair, unpair, status, native-host) and
  * the running bridge: line-delimited JSON over a Unix socket only the same user can open (0600
- * inside the 0700 data directory), or a per-user named pipe on Windows. A tiny, validated set.
+ * inside the 0700 data directory), or a named pipe on Windows. Both ends first prove the data
+ * directory's control key (control-auth.ts); then a tiny, validated set of commands.
  */
-import { createHash } from "node:crypto";
-import os from "node:os";
 import { Type, type Static } from "@sinclair/typebox";
 import { dataPaths } from "../config/data-dir.ts";
+import { controlPipeId } from "./control-auth.ts";
 
 /** Longest line either side accepts. */
 export const MAX_CONTROL_LINE = 8 * 1024;
@@ -61,16 +61,26 @@ export interface ControlEvent {
 }
 export type ControlLine = ControlReplyOk | ControlReplyErr | ControlEvent;
 
-/** Where the control channel lives for a data directory. */
-export function controlAddress(dataDir: string, platform: NodeJS.Platform = process.platform): string {
-  if (platform === "win32") {
-    // Named pipes are machine-global names: derive from the user and the data directory.
-    let user = "user";
-    try {
-      user = os.userInfo().username.replace(/[^A-Za-z0-9_.-]/g, "_");
-    } catch {}
-    const h = createHash("sha256").update(dataDir.toLowerCase()).digest("hex").slice(0, 16);
-    return `\\\\.\\pipe\\mss-bridge-${user}-${h}`;
-  }
+/**
+ * Where the control channel lives for a data directory. On Windows a named pipe: pipe names are
+ * machine-wide and their default ACL lets other users create one first, so the name carries a
+ * random part derived from the data directory's control key (unknown to other users), and both
+ * ends prove that key before trusting each other (control-auth.ts).
+ */
+export function controlAddress(dataDir: string, key: Uint8Array, platform: NodeJS.Platform = process.platform): string {
+  if (platform === "win32") return `\\\\.\\pipe\\mss-bridge-${controlPipeId(key)}`;
   return dataPaths(dataDir).controlSocket;
 }
+
+/** First line of the bridge on every connection. */
+export const ControlChallengeSchema = Type.Object({ challenge: Type.String({ maxLength: 64 }) }, { additionalProperties: false });
+/** The command's proof, its first line. */
+export const ControlClientAuthSchema = Type.Object(
+  { auth: Type.Object({ nonce: Type.String({ maxLength: 64 }), proof: Type.String({ maxLength: 64 }) }, { additionalProperties: false }) },
+  { additionalProperties: false },
+);
+/** The bridge's proof, its answer to the command's. */
+export const ControlServerAuthSchema = Type.Object(
+  { auth: Type.Object({ proof: Type.String({ maxLength: 64 }) }, { additionalProperties: false }) },
+  { additionalProperties: false },
+);

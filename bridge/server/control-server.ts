@@ -1,9 +1,18 @@
 /** The bridge's end of the control channel (see control-protocol.ts). */
+import { randomBytes } from "node:crypto";
 import net from "node:net";
 import { chmodSync, lstatSync, unlinkSync } from "node:fs";
 import { BridgeError, ErrorCode } from "../../shared/protocol/errors.ts";
 import { firstError } from "../../shared/protocol/validate.ts";
-import { ControlRequestSchema, MAX_CONTROL_LINE, type ControlEvent, type ControlRequest, type HostAttachment } from "./control-protocol.ts";
+import { CONTROL_NONCE_BYTES, controlProof, decodeFixed, verifyControlProof } from "./control-auth.ts";
+import {
+  ControlClientAuthSchema,
+  ControlRequestSchema,
+  MAX_CONTROL_LINE,
+  type ControlEvent,
+  type ControlRequest,
+  type HostAttachment,
+} from "./control-protocol.ts";
 import type { Logger } from "../log/logger.ts";
 import type { AuditSink } from "../audit/audit-log.ts";
 
@@ -16,12 +25,17 @@ export interface ControlHandlers {
   attachHost(onDetach: (detached: () => void) => void): Promise<HostAttachment>;
 }
 
+/** Time a command has to prove the control key. */
+const AUTH_DEADLINE_MS = 5_000;
+
 export class ControlServer {
   private server: net.Server | null = null;
   private readonly conns = new Set<net.Socket>();
 
   constructor(
     private readonly address: string,
+    /** The data directory's control key: a connection that cannot prove it gets nothing. */
+    private readonly key: Uint8Array,
     private readonly handlers: ControlHandlers,
     private readonly log: Logger,
     private readonly audit: AuditSink,
@@ -75,11 +89,15 @@ export class ControlServer {
   private onConnection(c: net.Socket): void {
     this.conns.add(c);
     c.setEncoding("utf8");
-    c.setTimeout(10 * 60_000, () => c.destroy());
     let buf = "";
     const write = (obj: unknown) => {
       if (!c.destroyed) c.write(`${JSON.stringify(obj)}\n`);
     };
+    // Nothing is served before the command has proved the key, within 5 s.
+    const challenge = randomBytes(CONTROL_NONCE_BYTES);
+    let proven = false;
+    c.setTimeout(AUTH_DEADLINE_MS, () => c.destroy());
+    write({ challenge: challenge.toString("base64") });
     c.on("data", (chunk: string) => {
       buf += chunk;
       if (buf.length > MAX_CONTROL_LINE && !buf.includes("\n")) {
@@ -87,14 +105,39 @@ export class ControlServer {
         c.destroy();
         return;
       }
-      for (let nl = buf.indexOf("\n"); nl >= 0; nl = buf.indexOf("\n")) {
+      for (let nl = buf.indexOf("\n"); nl >= 0 && !c.destroyed; nl = buf.indexOf("\n")) {
         const line = buf.slice(0, nl);
         buf = buf.slice(nl + 1);
-        if (line.trim()) void this.onLine(line, write, c);
+        if (!proven) {
+          proven = this.onAuth(line, challenge, write);
+          if (!proven) c.destroy();
+          else c.setTimeout(10 * 60_000, () => c.destroy());
+        } else if (line.trim()) void this.onLine(line, write, c);
       }
     });
     c.on("error", () => c.destroy());
     c.on("close", () => this.conns.delete(c));
+  }
+
+  /** Checks the command's proof and answers with the bridge's; false (refused, recorded) otherwise. */
+  private onAuth(line: string, challenge: Buffer, write: (o: unknown) => void): boolean {
+    let msg: unknown;
+    try {
+      msg = JSON.parse(line);
+    } catch {
+      msg = null;
+    }
+    const nonce = firstError(ControlClientAuthSchema, msg)
+      ? null
+      : decodeFixed((msg as { auth: { nonce: string } }).auth.nonce, CONTROL_NONCE_BYTES);
+    if (!nonce || !verifyControlProof(this.key, "client", challenge, nonce, (msg as { auth: { proof: string } }).auth.proof)) {
+      this.audit.record("control.auth", "control", "refused");
+      this.log.warn("refused a control connection that did not prove the data directory's control key");
+      write({ id: null, ok: false, error: { code: ErrorCode.AUTHENTICATION_FAILED, message: "Not authorised on this control channel." } });
+      return false;
+    }
+    write({ auth: { proof: controlProof(this.key, "server", challenge, nonce).toString("base64") } });
+    return true;
   }
 
   private async onLine(line: string, write: (o: unknown) => void, c: net.Socket): Promise<void> {
