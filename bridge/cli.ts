@@ -14,6 +14,7 @@ import { registerPairCommands } from "./cli/pair.ts";
 import { registerInstallCommands } from "./cli/install.ts";
 import { registerNativeHostCommand } from "./cli/native-host.ts";
 import { registerHostedBridgeCommand } from "./cli/hosted-bridge.ts";
+import { registerDoctorCommand } from "./cli/doctor.ts";
 
 export async function buildProgram(onResult: (code: number | null) => void): Promise<Command> {
   const program = new Command()
@@ -40,6 +41,7 @@ export async function buildProgram(onResult: (code: number | null) => void): Pro
   registerInstallCommands(program, run);
   registerNativeHostCommand(program, run, dataDirFrom);
   registerHostedBridgeCommand(program, run);
+  registerDoctorCommand(program, run);
 
   // Commands of the directory and trust parts (they handle their own options and exit codes).
   registerDirectoryCommands(program);
