@@ -35,6 +35,60 @@ function withTimeout<T>(p: Promise<T>, ms: number): Promise<{ done: true; value:
 
 const count = (text: string, needle: string) => text.split(needle).length - 1;
 
+interface ShownAlert {
+  name: string;
+  title: string;
+  text: string;
+}
+
+/**
+ * Puts a recording alerts service in place of the system's (what notifications.create reaches, by
+ * its contract, on every call): it records each alert shown and answers "alertshow"; `clickAlert`
+ * then clicks one as the user would. Headless Thunderbird shows no window for a notification.
+ */
+async function recordAlerts(driver: Driver): Promise<void> {
+  await driver.chrome(`
+    const registrar = Components.manager.QueryInterface(Ci.nsIComponentRegistrar);
+    driverState.alertsShown = [];
+    driverState.alertListeners = {};
+    const svc = {
+      QueryInterface: ChromeUtils.generateQI([Ci.nsIAlertsService]),
+      showAlert(alert, listener) {
+        driverState.alertsShown.push({ name: alert.name, title: alert.title, text: alert.text });
+        if (listener) {
+          driverState.alertListeners[alert.name] = { listener, cookie: alert.cookie };
+          listener.observe(null, "alertshow", alert.cookie);
+        }
+      },
+      closeAlert() {},
+    };
+    const factory = { QueryInterface: ChromeUtils.generateQI([Ci.nsIFactory]), createInstance: (iid) => svc.QueryInterface(iid) };
+    registrar.registerFactory(Components.ID("{5d0f3b3e-8a3c-4f43-9d64-2a1f0c6b7e13}"), "e2e recording alerts", "@mozilla.org/alerts-service;1", factory);
+    return true;`);
+}
+
+const shownAlerts = (driver: Driver) => driver.chrome<ShownAlert[]>(`return driverState.alertsShown ?? [];`);
+
+async function clickAlert(driver: Driver, name: string): Promise<void> {
+  await driver.chrome(
+    `const l = driverState.alertListeners[args.name];
+     l.listener.observe(null, "alertclickcallback", l.cookie);
+     return true;`,
+    { name },
+  );
+}
+
+/** Tabs showing the setup page. */
+async function setupTabs(driver: Driver): Promise<number> {
+  return await driver.chrome(
+    `let n = 0;
+     for (const w of Services.wm.getEnumerator("mail:3pane"))
+       for (const t of w.document.getElementById("tabmail").tabInfo) if (t.browser?.currentURI?.spec.includes(args.page)) n++;
+     return n;`,
+    { page: SETUP },
+  );
+}
+
 /** Windows Thunderbird has open, by URL (the send progress window is messengercompose/sendProgress). */
 async function openWindows(driver: Driver): Promise<string[]> {
   return await driver.chrome(`return [...Services.wm.getEnumerator(null)].map((w) => w.location.href);`);
@@ -83,9 +137,11 @@ describe.skipIf(reason)("issue 13: sending from an account whose IMAP login the 
     expect(state.fcc).toMatch(/\/Sent$/);
 
     await driver.listen("compose.onAfterSend");
+    await recordAlerts(driver);
     const dovecotMark = env.dovecot.logMark();
     const pfMark = env.postfix.logMark();
     const outMark = env.tb!.output().length;
+    const eventsBefore = (await driver.prompts()).events.length;
     const marker = `e2e-no-sent-copy-${Date.now()}`;
     const tab = await driver.api<{ id: number }>("compose.beginNew", null, {
       identityId,
@@ -122,9 +178,24 @@ describe.skipIf(reason)("issue 13: sending from an account whose IMAP login the 
     const out = () => env.tb!.output().slice(outMark);
     await expect.poll(() => count(out(), NOTICE), { timeout: 10_000 }).toBe(1);
     expect(count(out(), "[mss] send.no-sent-copy "), out()).toBe(1);
+    // The notice reached the system's alerts once, naming the mailbox (this Thunderbird runs in English).
+    const alerts = await shownAlerts(driver);
+    expect(alerts, JSON.stringify(alerts)).toHaveLength(1);
+    expect(alerts[0]!.title).toBe("MSSanté: message sent, no copy in “Sent”");
+    expect(alerts[0]!.text).toContain(DOCTOR.address);
+    expect(alerts[0]!.text).toMatch(/no copy is kept in “Sent”[\s\S]*Set up MSSanté/);
+    // No dialog asked anything: the send went through on its own.
+    const seen = (await driver.prompts()).events.slice(eventsBefore);
+    expect(seen.filter((e) => e.kind !== "window")).toEqual([]);
     expect((await openWindows(driver)).filter((u) => /sendProgress|messengercompose/.test(u))).toEqual([]);
     await new Promise((r) => setTimeout(r, 3_000)); // a copy attempt would log in within this
     expect(env.dovecot.log().slice(dovecotMark)).not.toMatch(/imap-login: .*(Login|Disconnected|Aborted)/);
     expect(count(out(), NOTICE)).toBe(1);
+    expect(await shownAlerts(driver)).toHaveLength(1);
+
+    // Clicking the notice opens the setup page, where the login is repaired.
+    const before = await setupTabs(driver);
+    await clickAlert(driver, alerts[0]!.name);
+    await expect.poll(() => setupTabs(driver), { timeout: 10_000 }).toBe(before + 1);
   });
 });
