@@ -8,6 +8,7 @@ import { BRIDGE_VERSION } from "./app/version.ts";
 import { registerDirectoryCommands } from "./cli/directory-commands.ts";
 import { registerTrustCommands } from "./cli/trust-commands.ts";
 import { CliError, dataDirFrom, err, Exit } from "./cli/common.ts";
+import { nativeHostInvocation } from "./cli/native-invocation.ts";
 import { registerStartCommand } from "./cli/start.ts";
 import { registerStatusCommand } from "./cli/status.ts";
 import { registerPairCommands } from "./cli/pair.ts";
@@ -76,6 +77,8 @@ export async function main(argv: string[]): Promise<number | null> {
     program.outputHelp({ error: true });
     return Exit.USAGE;
   }
+  const asHost = nativeHostInvocation(argv.slice(2));
+  if (asHost) argv = [...argv.slice(0, 2), ...asHost];
   try {
     await program.parseAsync(argv);
   } catch (e) {

@@ -16,7 +16,16 @@ import { PROTOCOL_VERSION } from "../../shared/protocol/version.ts";
 import { NativeMessageDecoder } from "../../bridge/server/native-messaging.ts";
 import { missingComponents } from "../harness/require-component.ts";
 import { alive, allGone, byDataDir, processTree } from "../harness/processes.ts";
-import { closeNativeHosts, openClient, startNativeHost, tempDataDir, TEST_ORIGIN, type NativeHost } from "../harness/bridge-process.ts";
+import {
+  CLI,
+  closeNativeHosts,
+  openClient,
+  startNativeHost,
+  tempDataDir,
+  TEST_ORIGIN,
+  THUNDERBIRD_ARGS,
+  type NativeHost,
+} from "../harness/bridge-process.ts";
 import type { HandOver } from "../../shared/protocol/native-hand-over.ts";
 
 const skip = missingComponents("native-host-lifecycle", []);
@@ -90,6 +99,31 @@ describe.skipIf(skip)("native-messaging host: the bridge as Thunderbird starts i
     const stdout = host.stdoutBytes();
     expect(new NativeMessageDecoder().push(stdout)).toHaveLength(1);
     expect(stdout.readUInt32LE(0) + 4).toBe(stdout.length);
+  });
+
+  it("started as a package's system manifest starts it: the program with only the manifest's path and the add-on id", async () => {
+    const dataDir = tempDataDir("mss-native-");
+    // No `native-host` command word: Thunderbird runs the manifest's path with its two arguments.
+    const host = startNativeHost(dataDir, {
+      command: process.execPath,
+      args: [CLI, ...THUNDERBIRD_ARGS],
+      env: { ...env, MSS_BRIDGE_HOME: dataDir },
+    });
+    const h = await handOver(host);
+    const c = await openClient(h.port, TEST_ORIGIN);
+    await c.authenticate(base64ToBytes(h.credential), h.launchId);
+    expect((await c.call("bridge.status")).lifecycle).toBe("hosted");
+    c.close();
+    void host.close();
+    expect(await host.exited).toBe(0);
+    // With another add-on id, the same call is refused.
+    const other = startNativeHost(dataDir, {
+      command: process.execPath,
+      args: [CLI, THUNDERBIRD_ARGS[0], "someone-else@example.org"],
+      env: { ...env, MSS_BRIDGE_HOME: dataDir },
+    });
+    expect(await other.exited).toBe(3);
+    expect(other.stdoutBytes().length).toBe(0);
   });
 
   it("SIGTERM (what Thunderbird sends 3 s after closing stdin) ends it the same way", async () => {
