@@ -133,6 +133,41 @@ describe("runDoctor over a private layout", () => {
   });
 });
 
+describe("Windows: the manifests the registry names", () => {
+  it("HKCU's shadows HKLM's; a key naming a missing file is broken; the translated (Default) label is no matter", () => {
+    const l = layout();
+    const launcher = path.join(l.root, "native-host.bat");
+    writeFileSync(launcher, "@echo off\r\n");
+    const manifest = path.join(l.root, "mssante_bridge.json");
+    writeFileSync(manifest, JSON.stringify({ name: "mssante_bridge", type: "stdio", path: launcher, allowed_extensions: [ADDON_ID] }));
+    const keys: Record<string, string> = {
+      "HKCU\\Software\\Mozilla\\NativeMessagingHosts\\mssante_bridge": manifest,
+      "HKLM\\Software\\Mozilla\\NativeMessagingHosts\\mssante_bridge /reg:64": manifest,
+      "HKCU\\Software\\Mozilla\\PKCS11Modules\\mssante_cps": path.join(l.root, "gone.json"),
+    };
+    const queried: string[] = [];
+    const run: CommandRunner = (file, args) => {
+      expect(file).toBe("reg");
+      const key = [args[1], ...args.slice(3)].join(" ");
+      queried.push(key);
+      const value = keys[key];
+      return value
+        ? { status: 0, stdout: `\r\nHKEY_CURRENT_USER\\...\r\n    (par défaut)    REG_SZ    ${value}\r\n\r\n` }
+        : { status: 1, stdout: "" };
+    };
+    const checks = runDoctor(context(l, { platform: "win32" }, run));
+    const by = Object.fromEntries(checks.map((c) => [c.id, c]));
+    expect(by["native-messaging-manifest"]).toMatchObject({ verdict: "warn" });
+    expect(by["native-messaging-manifest"]!.en).toBe(
+      `Native-messaging host mssante_bridge: the user's (${manifest}) shadows the system's (${manifest}).`,
+    );
+    expect(by["pkcs11-manifest"]).toMatchObject({ verdict: "fail" });
+    expect(by["pkcs11-manifest"]!.en).toContain("the file does not exist");
+    expect(queried).toContain("HKLM\\Software\\Mozilla\\PKCS11Modules\\mssante_cps /reg:32");
+    expect(checks.map((c) => c.id)).not.toContain("thunderbird-sandbox"); // Linux only
+  });
+});
+
 describe("default paths", () => {
   it("Linux looks for snap, Flatpak (system and user) and /usr/lib{,64}/mozilla manifests", () => {
     const p = defaultDoctorPaths("linux", "/home/u", {});

@@ -72,7 +72,7 @@ export function defaultDoctorPaths(platform: NodeJS.Platform, home: string, env:
       thunderbirdDirs: pf.map((p) => path.win32.join(p, "Mozilla Thunderbird")),
       snapPaths: [],
       flatpakPaths: [],
-      systemNativeHostDirs: [], // the registry (HKLM) names them: not read here
+      systemNativeHostDirs: [], // the registry names them (registryManifest)
       systemPkcs11Dirs: [],
     };
   }
@@ -207,6 +207,7 @@ function moduleCheck(ctx: DoctorContext, config: BridgeConfig, machineSetsModule
 
 function manifestFile(file: string, type: "stdio" | "pkcs11", name: string): ManifestFile {
   let m: { name?: unknown; type?: unknown; path?: unknown; allowed_extensions?: unknown };
+  if (!existsSync(file)) return { file, problem: "the file does not exist" };
   try {
     m = JSON.parse(readFileSync(file, "utf8"));
   } catch (e) {
@@ -219,10 +220,29 @@ function manifestFile(file: string, type: "stdio" | "pkcs11", name: string): Man
   return { file, problem: null };
 }
 
+/** The file a registry key's default value names (`reg query KEY /ve`), null when the key is absent. Windows only. */
+export function registryManifest(run: CommandRunner, key: string, view: "32" | "64" | null): string | null {
+  const r = run("reg", ["query", key, "/ve", ...(view ? [`/reg:${view}`] : [])]);
+  if (r?.status !== 0) return null;
+  // "    (Default)    REG_SZ    C:\…\mssante_bridge.json" (the label is translated: match the type)
+  return /REG_(?:EXPAND_)?SZ\s+(.+?)\s*$/m.exec(r.stdout)?.[1] ?? null;
+}
+
+function windowsManifests(ctx: DoctorContext, kind: ManifestFacts["kind"], name: string): { user: string | null; system: string[] } {
+  const sub = `Software\\Mozilla\\${kind === "native-messaging" ? "NativeMessagingHosts" : "PKCS11Modules"}\\${name}`;
+  const system = [registryManifest(ctx.run, `HKLM\\${sub}`, "32"), registryManifest(ctx.run, `HKLM\\${sub}`, "64")];
+  return { user: registryManifest(ctx.run, `HKCU\\${sub}`, null), system: [...new Set(system.filter((f): f is string => f !== null))] };
+}
+
 function manifestFacts(ctx: DoctorContext, kind: ManifestFacts["kind"]): ManifestFacts {
   const native = kind === "native-messaging";
   const name = native ? NATIVE_HOST_NAME : PKCS11_MANIFEST_NAME;
   const type = native ? "stdio" : "pkcs11";
+  if (ctx.platform === "win32") {
+    // Thunderbird finds them through the registry (HKCU, then HKLM's 32-bit and 64-bit views).
+    const w = windowsManifests(ctx, kind, name);
+    return { kind, name, user: w.user ? manifestFile(w.user, type, name) : null, system: w.system.map((f) => manifestFile(f, type, name)) };
+  }
   const userFile = native
     ? nativeManifestPath(ctx.home, ctx.platform, ctx.dataDir)
     : pkcs11ManifestPath(ctx.home, { platform: ctx.platform, dataDir: ctx.dataDir });
