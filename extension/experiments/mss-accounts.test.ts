@@ -6,6 +6,7 @@
  * through list the same functions. The pure modules have their own tests in mssAccounts/src/. That
  * it works inside a real Thunderbird is the job of the end-to-end suites (test/e2e).
  */
+import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -138,8 +139,12 @@ function fakeCertServices(opts: { throwOnRemember?: (host: string) => boolean } 
   return { classes, calls };
 }
 
-function load(classes: Record<string, unknown> = {}, extra: { modules?: Record<string, unknown>; os?: string; context?: unknown } = {}) {
+function load(
+  classes: Record<string, unknown> = {},
+  extra: { modules?: Record<string, unknown>; os?: string; context?: unknown; extension?: unknown } = {},
+) {
   const MS = fakeMailServices();
+  const prefs = new Map<string, string>();
   class ExtensionAPI {
     constructor(public extension: unknown) {}
   }
@@ -159,19 +164,30 @@ function load(classes: Record<string, unknown> = {}, extra: { modules?: Record<s
         nsISmtpServer: {},
         nsIClientAuthRememberService: { Permanent: 2 },
         nsINSSErrorsService: {},
-        nsIX509CertDB: {},
+        nsIX509CertDB: { TRUSTED_SSL: 1, TRUSTED_EMAIL: 2 },
+        nsIX509Cert: { CA_CERT: 1 },
         nsIPKCS11ModuleDB: {},
         nsIFile: {},
       },
       classes,
       isSuccessCode: (s: number) => s >>> 0 < 0x80000000,
     },
-    Services: { prefs: { savePrefFile() {} }, wm: { getMostRecentWindow: () => null }, appinfo: { OS: extra.os ?? "Linux" } },
+    Services: {
+      prefs: {
+        savePrefFile() {},
+        getStringPref: (name: string, dflt: string) => prefs.get(name) ?? dflt,
+        setStringPref: (name: string, value: string) => void prefs.set(name, value),
+        clearUserPref: (name: string) => void prefs.delete(name),
+      },
+      wm: { getMostRecentWindow: () => null },
+      appinfo: { OS: extra.os ?? "Linux" },
+    },
   };
   vm.createContext(sandbox);
   vm.runInContext(SRC, sandbox, { filename: "implementation.js" });
-  const api = new sandbox.mssAccounts({}).getAPI(extra.context ?? {}).mssAccounts;
-  return { MS, api, globals: Object.keys(sandbox) };
+  const instance = new sandbox.mssAccounts(extra.extension ?? {});
+  const api = instance.getAPI(extra.context ?? {}).mssAccounts;
+  return { MS, api, instance, prefs, globals: Object.keys(sandbox) };
 }
 
 const REQ = {
@@ -520,5 +536,119 @@ describe("mssAccounts Experiment (parent code)", () => {
     expect(server).toMatchObject({ doBiff: true, loginAtStartUp: true });
     expect(await api.findAccount(REQ.email)).toMatchObject({ account: { paused: false, held: false } });
     expect(await api.holdChecks("account-none", true)).toMatchObject({ ok: false, code: "unknown-account" });
+  });
+});
+
+/** A stand-in SHA-256 fingerprint, as NSS writes them ("AB:CD:…"). */
+const fingerprint = (b64: string) =>
+  createHash("sha256")
+    .update(b64)
+    .digest("hex")
+    .toUpperCase()
+    .replace(/(..)(?!$)/g, "$1:");
+
+/** A certificate database that knows certificates by their base64 DER and keeps their NSS trust strings. */
+function fakeCertDb(trusted: Record<string, string> = {}) {
+  const db = new Map<string, string>(Object.entries(trusted));
+  const calls: string[] = [];
+  const cert = (b64: string) => ({ b64, sha256Fingerprint: fingerprint(b64) });
+  const flag = (trust: string, i: number) => (trust.split(",")[i] ?? "").includes("C");
+  const service = {
+    constructX509FromBase64: (b64: string) => cert(b64),
+    addCertFromBase64(b64: string, trust: string) {
+      calls.push(`add ${b64.slice(0, 8)} ${trust}`);
+      if (!db.has(b64)) db.set(b64, trust);
+      return cert(b64);
+    },
+    setCertTrustFromString(c: { b64: string }, trust: string) {
+      calls.push(`trust ${c.b64.slice(0, 8)} ${trust}`);
+      db.set(c.b64, trust);
+    },
+    deleteCertificate(c: { b64: string }) {
+      calls.push(`delete ${c.b64.slice(0, 8)}`);
+      db.delete(c.b64);
+    },
+    isCertTrusted: (c: { b64: string }, _type: number, use: number) => flag(db.get(c.b64) ?? ",,", Math.log2(use)),
+  };
+  return { db, calls, classes: { "@mozilla.org/security/x509certdb;1": { getService: () => service } } };
+}
+
+describe("mssAccounts Experiment: server CAs (parent code)", () => {
+  const ID = "mssante-thunderbird@mss-bridge";
+  const SHIPPED = "MIIBshippedCA";
+  const OTHER = "MIIBforeignCA";
+  const pem = (b64: string) => `-----BEGIN CERTIFICATE-----\n${b64}\n-----END CERTIFICATE-----\n`;
+
+  function setup(trusted: Record<string, string> = {}) {
+    const certs = fakeCertDb(trusted);
+    const listeners = new Set<(event: string, id: string) => void>();
+    const apiManager = {
+      on: (_e: string, l: (event: string, id: string) => void) => listeners.add(l),
+      off: (_e: string, l: never) => listeners.delete(l),
+    };
+    const extension = {
+      id: ID,
+      once() {},
+      readJSON: async (p: string) => {
+        if (p !== "data/igc-sante-cas.json") throw new Error(`unexpected ${p}`);
+        return { includesExtra: false, certificates: [{ name: "shipped.pem", pem: pem(SHIPPED) }] };
+      },
+    };
+    const loaded = load(certs.classes, { extension, modules: { ExtensionParent: { ExtensionParent: { apiManager } } } });
+    loaded.instance.onStartup();
+    const emitDisable = (id: string) => {
+      for (const l of [...listeners]) l("disable", id);
+    };
+    return { ...loaded, certs, listeners, emitDisable };
+  }
+
+  it("refuses a certificate the package does not carry, whatever the page sends, and trusts nothing", async () => {
+    const { api, certs, prefs } = setup();
+    expect(await api.trustServerCA(pem(OTHER))).toMatchObject({ ok: false, code: "ca-not-allowed" });
+    expect(certs.calls).toEqual([]);
+    expect(prefs.size).toBe(0);
+  });
+
+  it("trusts a shipped CA for TLS servers, records it, and takes it back on disable or uninstall only", async () => {
+    const { api, certs, prefs, instance, listeners, emitDisable } = setup();
+    const sha256 = fingerprint(SHIPPED).replace(/:/g, "").toLowerCase();
+    expect(await api.trustServerCA(pem(SHIPPED))).toEqual({ ok: true, added: true, fingerprint: sha256 });
+    expect(certs.db.get(SHIPPED)).toBe("C,,");
+    expect(JSON.parse(prefs.get("extensions.mssante-thunderbird.addedServerCAs")!)).toEqual([{ sha256, der: SHIPPED, before: ",," }]);
+    // Again (a second setup): already ours, nothing changes.
+    expect(await api.trustServerCA(pem(SHIPPED))).toMatchObject({ ok: true, added: false });
+    emitDisable("another-addon@example");
+    expect(certs.db.get(SHIPPED)).toBe("C,,");
+    emitDisable(ID);
+    expect(certs.db.has(SHIPPED)).toBe(false);
+    expect(prefs.size).toBe(0);
+    instance.onShutdown(false);
+    expect(listeners.size).toBe(0);
+  });
+
+  it("never records, so never removes, a CA trusted before it, and puts back other uses' trust", async () => {
+    const before = setup({ [SHIPPED]: "CT,C," });
+    expect(await before.api.trustServerCA(pem(SHIPPED))).toMatchObject({ ok: true, added: false });
+    before.emitDisable(ID);
+    expect(before.certs.db.get(SHIPPED)).toBe("CT,C,");
+    expect(before.prefs.size).toBe(0);
+
+    const emailOnly = setup({ [SHIPPED]: ",C," });
+    expect(await emailOnly.api.trustServerCA(pem(SHIPPED))).toMatchObject({ ok: true, added: true });
+    expect(emailOnly.certs.db.get(SHIPPED)).toBe("C,C,");
+    emailOnly.emitDisable(ID);
+    expect(emailOnly.certs.db.get(SHIPPED)).toBe(",C,");
+  });
+
+  it("refuses a plaintext IMAP or SMTP connection and creates nothing", async () => {
+    const { MS, api } = load();
+    for (const req of [
+      { ...REQ, imap: { ...REQ.imap, socketType: 0 } },
+      { ...REQ, smtp: { ...REQ.smtp, socketType: 0 } },
+    ]) {
+      expect(await api.planAccount(req)).toMatchObject({ ok: false, code: "plaintext-refused" });
+      expect(await api.createOrRepairAccount(req)).toMatchObject({ ok: false, code: "plaintext-refused" });
+    }
+    expect(MS.accounts.accounts).toHaveLength(0);
   });
 });

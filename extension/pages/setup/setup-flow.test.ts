@@ -476,6 +476,14 @@ describe("provision", () => {
     ],
     ["a CA refused", (e) => (e.cas = [{ name: "bad", pem: "garbage" }]), "ca", "ca-trust-failed"],
     [
+      "a CA the add-on does not ship",
+      (e) => {
+        e.fake.mssAccounts.trustServerCA = async () => ({ ok: false as const, code: "ca-not-allowed", message: "not shipped" });
+      },
+      "ca",
+      "ca-not-allowed",
+    ],
+    [
       "account creation failing",
       (e) => (e.fake.mssAccounts.failCreate = { code: "account-failed", message: "boom" }),
       "account",
@@ -486,6 +494,12 @@ describe("provision", () => {
       (e) => (e.fake.mssAccounts.failCreate = { code: "existing-not-imap", message: "pop3" }),
       "account",
       "existing-not-imap",
+    ],
+    [
+      "a plaintext connection refused",
+      (e) => (e.fake.mssAccounts.failCreate = { code: "plaintext-refused", message: "the IMAP server must use STARTTLS" }),
+      "account",
+      "plaintext-refused",
     ],
     ["the card's certificate invisible to NSS", (e) => e.fake.mssAccounts.visibleCerts.clear(), "certificate", "client-cert-not-found"],
     ["a PIN locked meanwhile", (e) => (e.pinSequence = ["locked"]), "pin", "pin-locked"],

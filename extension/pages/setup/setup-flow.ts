@@ -74,7 +74,9 @@ export type FailureCode =
   | "module-manifest-failed"
   | "module-load-failed"
   | "ca-trust-failed"
+  | "ca-not-allowed"
   | "existing-not-imap"
+  | "plaintext-refused"
   | "repair-declined"
   | "account-failed"
   | "record-failed"
@@ -592,7 +594,7 @@ async function trustServerCAs(deps: SetupDeps, ui: SetupUi): Promise<Failed | { 
     const knownCaNames = cas.flatMap((c) => (c.subjectCN ? [c.subjectCN] : []));
     for (const ca of cas) {
       const r = await deps.accounts.trustServerCA(ca.pem);
-      if (!r.ok) return failed(ui, "ca", "ca-trust-failed", `${ca.name}: ${r.code}`);
+      if (!r.ok) return failed(ui, "ca", r.code === "ca-not-allowed" ? "ca-not-allowed" : "ca-trust-failed", `${ca.name}: ${r.code}`);
     }
     ui.progress("ca", cas.length ? "done" : "skipped", { count: String(cas.length) });
     return { ok: true, knownCaNames };
@@ -631,7 +633,12 @@ async function createOrRepairAccount(
     smtp: { host: smtp.host, port: smtp.port, socketType: socketTypeFor(smtp.port), authMethod: a.servers.smtpAuthMethod },
   };
   const accountFailure = (r: { code: string; message: string }) =>
-    failed(ui, "account", r.code === "existing-not-imap" ? "existing-not-imap" : "account-failed", `${r.code}: ${r.message}`);
+    failed(
+      ui,
+      "account",
+      r.code === "existing-not-imap" || r.code === "plaintext-refused" ? r.code : "account-failed",
+      `${r.code}: ${r.message}`,
+    );
   const plan = await deps.accounts.planAccount(request).catch(thrown);
   if (!plan.ok) return accountFailure(plan);
   if (plan.existing?.changes.length) {

@@ -17,7 +17,7 @@ export interface ExperimentFailure {
 export interface AccountServerConfig {
   host: string;
   port: number;
-  /** 0 plain, 2 STARTTLS, 3 SSL/TLS. */
+  /** 2 STARTTLS, 3 SSL/TLS; 0 (plain) is refused by createOrRepairAccount and planAccount ("plaintext-refused"). */
   socketType: number;
   /** 7 External ("TLS Certificate"), 3 cleartext password, 10 OAuth2, 1 none. */
   authMethod: number;
@@ -114,6 +114,12 @@ export interface MssAccountsApi {
     timeoutMs?: number,
   ): Promise<ExperimentResult<{ verified: true }> | { ok: false; code: VerifyFailure; message: string; detail?: string }>;
   rememberClientCertificate(req: { hosts: string[]; certificateSha256: string }): Promise<ExperimentResult<{ remembered: string[] }>>;
+  /**
+   * Trusts `pem` for TLS servers if it is one of the CAs the add-on's package carries
+   * (data/igc-sante-cas.json: the IGC-Santé server CAs, plus the test CA in a test build), else
+   * "ca-not-allowed" and nothing trusted. `added`: trusted by this call (and recorded, so that
+   * disabling or uninstalling the add-on takes it back); false when it was trusted already.
+   */
   trustServerCA(pem: string): Promise<ExperimentResult<{ added: boolean; fingerprint: string }>>;
   pauseChecks(accountId: string, paused: boolean): Promise<ExperimentResult<CheckFlags>>;
   holdChecks(accountId: string, held: boolean): Promise<ExperimentResult<CheckFlags>>;

@@ -12,7 +12,11 @@
  * findServer, the server attribute is `hostname`, incomingServer.verifyLogon(urlListener, msgWindow).
  *
  * The decisions live in pure modules (accounts.ts, settings.ts, validate.ts, logon-status.ts,
- * certificates.ts); privileged.ts is the only one that touches Thunderbird's globals.
+ * certificates.ts, server-cas.ts); privileged.ts is the only one that touches Thunderbird's globals.
+ *
+ * Server CAs: trustServerCA trusts only the CAs the package carries (server-cas.ts), records the
+ * ones it made trusted, and the API (instantiated at every start: manifest "events": ["startup"])
+ * takes that trust back when the add-on is disabled or uninstalled.
  */
 import { createOrRepair, findAccountByEmail, getAccount, plan, setImapUsername, summary, type AccountsEnv } from "./accounts.ts";
 import type { ExperimentFailure, MssAccountsApi } from "./api.ts";
@@ -20,9 +24,11 @@ import { rememberForHosts } from "./certificates.ts";
 import { classifyLogonStatus } from "./logon-status.ts";
 import { modulesOfLibrary } from "./pkcs11-modules.ts";
 import {
-  addServerCA,
   asSmtp,
+  certState,
   clientCertRemembering,
+  deleteCert,
+  type ExtensionLike,
   extensionCommon,
   findCertBySha256,
   isSuccessCode,
@@ -30,14 +36,32 @@ import {
   mailServices,
   mainMsgWindow,
   nssErrorClass,
+  onDisableOrUninstall,
   pathRules,
   pkcs11Manifest,
+  readStringPref,
   resolvedPath,
   savePrefs,
+  setCertTrust,
+  setServerCATrust,
+  sha256Of,
   timers,
   urlListener,
+  writeStringPref,
 } from "./privileged.ts";
 import { fail, guarded } from "./results.ts";
+import {
+  ADDED_CAS_PREF,
+  type AllowList,
+  allowListOf,
+  checkServerCA,
+  PACKAGED_CAS_PATH,
+  packagedCaBodies,
+  parseAddedCAs,
+  removalPlan,
+  trustPlan,
+  withAddedCA,
+} from "./server-cas.ts";
 import { HELD, PAUSED, setCheckFlag, type CheckReason } from "./settings.ts";
 import { checkRememberRequest, normFingerprint, pemToBase64, validEmail } from "./validate.ts";
 
@@ -93,10 +117,68 @@ function rememberClientCertificate(request: unknown) {
   return rememberForHosts(checked.hosts, clientCertRemembering(cert));
 }
 
-function trustServerCA(pem: unknown) {
-  const b64 = pemToBase64(pem);
-  if (!b64) return fail("invalid-request", "not a PEM certificate");
-  return { ok: true as const, added: true, fingerprint: normFingerprint(addServerCA(b64)) };
+/** The CAs this add-on may trust: the ones its package carries, read from its own files once. */
+function allowedServerCAs(extension: ExtensionLike | null): () => Promise<AllowList | null> {
+  let list: Promise<AllowList | null> | null = null;
+  return () => {
+    if (!list) {
+      list = (extension ? extension.readJSON(PACKAGED_CAS_PATH) : Promise.reject(new Error("no extension")))
+        .then((data) => {
+          const bodies = packagedCaBodies(data);
+          return bodies ? allowListOf(bodies, sha256Of) : null;
+        })
+        .catch(() => null)
+        .then((read) => {
+          if (!read) list = null; // read again next time
+          return read;
+        });
+    }
+    return list;
+  };
+}
+
+async function trustServerCA(allowed: () => Promise<AllowList | null>, pem: unknown) {
+  if (!pemToBase64(pem)) return fail("invalid-request", "not a PEM certificate");
+  const list = await allowed();
+  if (!list) return fail("ca-list-unavailable", `could not read ${PACKAGED_CAS_PATH} from the add-on's package; nothing was trusted`);
+  const checked = checkServerCA(pem, list, sha256Of);
+  if (!checked.ok) return checked;
+  const record = parseAddedCAs(readStringPref(ADDED_CAS_PREF));
+  const plan = trustPlan(
+    certState(checked.base64).trust,
+    record.some((e) => e.sha256 === checked.fingerprint),
+  );
+  if (plan.action === "keep") return { ok: true as const, added: false, fingerprint: checked.fingerprint };
+  // Recorded before the trust is set: a failure in between leaves a record of a CA not trusted, never the reverse.
+  writeStringPref(
+    ADDED_CAS_PREF,
+    JSON.stringify(withAddedCA(record, { sha256: checked.fingerprint, der: checked.base64, before: plan.before })),
+  );
+  setServerCATrust(checked.base64, plan.trust);
+  return { ok: true as const, added: true, fingerprint: checked.fingerprint };
+}
+
+/**
+ * Takes back the trust of every CA this add-on made trusted: the trust they had before put back,
+ * or the certificate deleted when it had none. Entries that fail stay recorded (for the next time).
+ */
+function removeAddedServerCAs(): void {
+  const kept = parseAddedCAs(readStringPref(ADDED_CAS_PREF)).filter((entry) => {
+    try {
+      const now = certState(entry.der);
+      if (normFingerprint(now.sha256) !== entry.sha256) return false;
+      const plan = removalPlan(entry, now.trust);
+      if (plan === "restore") setCertTrust(now.cert, entry.before);
+      if (plan === "delete") {
+        setCertTrust(now.cert, ",,");
+        deleteCert(now.cert);
+      }
+      return false;
+    } catch {
+      return true;
+    }
+  });
+  writeStringPref(ADDED_CAS_PREF, kept.length ? JSON.stringify(kept) : "");
 }
 
 function setChecks(accountId: unknown, reason: CheckReason, on: unknown) {
@@ -149,22 +231,52 @@ const api = {
   rememberClientCertificate(request: unknown) {
     return guarded("remember-failed", () => rememberClientCertificate(request));
   },
-  trustServerCA(pem: unknown) {
-    return guarded("ca-failed", () => trustServerCA(pem));
-  },
   pauseChecks(accountId: unknown, paused: unknown) {
     return guarded("pause-failed", () => setChecks(accountId, PAUSED, paused));
   },
   holdChecks(accountId: unknown, held: unknown) {
     return guarded("hold-failed", () => setChecks(accountId, HELD, held));
   },
-} satisfies Omit<MssAccountsApi, "pkcs11ModulesOfManifest">;
+} satisfies Omit<MssAccountsApi, "pkcs11ModulesOfManifest" | "trustServerCA">;
+
+/** An object with an id and readJSON: Thunderbird's Extension (tests may pass less). */
+function asExtension(e: unknown): ExtensionLike | null {
+  const x = e as Partial<ExtensionLike> | null;
+  return x && typeof x.id === "string" && typeof x.readJSON === "function" ? (x as ExtensionLike) : null;
+}
 
 export default class MssAccountsAPI extends extensionCommon().ExtensionAPI {
+  private readonly allowed = allowedServerCAs(asExtension(this.extension));
+  private stopWatching: (() => void) | null = null;
+
+  /** At every start of the add-on (manifest "events": ["startup"]): be there to take the CAs' trust back. */
+  onStartup(): void {
+    const extension = asExtension(this.extension);
+    if (!extension || this.stopWatching) return;
+    try {
+      this.stopWatching = onDisableOrUninstall(extension.id, () => {
+        try {
+          removeAddedServerCAs();
+        } catch {
+          /* nothing more can be done while the add-on goes */
+        }
+      });
+    } catch {
+      this.stopWatching = null;
+    }
+  }
+
+  onShutdown(_isAppShutdown: boolean): void {
+    this.stopWatching?.();
+    this.stopWatching = null;
+  }
+
   getAPI(context: unknown): { mssAccounts: MssAccountsApi } {
     return {
       mssAccounts: {
         ...api,
+        // Reads the allow-list from this add-on's own package.
+        trustServerCA: (pem: unknown) => guarded("ca-failed", () => trustServerCA(this.allowed, pem)),
         // Needs the extension's context: the manifest is looked up for this extension, as the pkcs11 API does.
         pkcs11ModulesOfManifest(name: unknown) {
           return guarded("pkcs11-failed", () => pkcs11ModulesOfManifest(context, name));

@@ -6,8 +6,23 @@
  */
 import type { MailServicesLike, OutgoingServer, SmtpServer, UrlListener } from "./thunderbird-objects.ts";
 
+/** The add-on as the parent process knows it (Extension.sys.mjs): its id and a reader of its own files. */
+export interface ExtensionLike {
+  readonly id: string;
+  readJSON(path: string): Promise<unknown>;
+}
+
 interface ExtensionCommonLike {
-  ExtensionAPI: new (extension: unknown) => object;
+  /** ExtensionAPI: `extension` is set by its constructor and cleared once the add-on has shut down. */
+  ExtensionAPI: new (
+    extension: unknown,
+  ) => { extension: unknown };
+}
+
+/** ExtensionParent's API manager: emits "disable" with the add-on id on ADDON_DISABLE and ADDON_UNINSTALL. */
+interface ApiManagerLike {
+  on(event: "disable", listener: (event: string, id: string) => void): void;
+  off(event: "disable", listener: (event: string, id: string) => void): void;
 }
 
 interface X509Cert {
@@ -19,6 +34,8 @@ interface X509CertDB {
   constructX509FromBase64(base64: string): X509Cert;
   addCertFromBase64(base64: string, trust: string): X509Cert | null;
   setCertTrustFromString(cert: X509Cert, trust: string): void;
+  isCertTrusted(cert: X509Cert, certType: number, trustType: number): boolean;
+  deleteCertificate(cert: X509Cert): void;
 }
 
 interface ClientAuthRememberService {
@@ -68,6 +85,7 @@ declare const ChromeUtils: {
   importESModule(url: "resource://gre/modules/NativeManifests.sys.mjs"): {
     NativeManifests: { lookupManifest(type: "pkcs11", name: string, context: unknown): Promise<HostInfo | null> };
   };
+  importESModule(url: "resource://gre/modules/ExtensionParent.sys.mjs"): { ExtensionParent: { apiManager: ApiManagerLike } };
   importESModule(url: "resource://gre/modules/Timer.sys.mjs"): {
     setTimeout: (fn: () => void, ms: number) => unknown;
     clearTimeout: (id: unknown) => void;
@@ -77,7 +95,8 @@ declare const ChromeUtils: {
 declare const Components: {
   interfaces: {
     nsISmtpServer: unknown;
-    nsIX509CertDB: unknown;
+    nsIX509CertDB: { TRUSTED_SSL: number; TRUSTED_EMAIL: number };
+    nsIX509Cert: { CA_CERT: number };
     nsINSSErrorsService: unknown;
     nsIClientAuthRememberService: { Permanent: number };
     nsIPKCS11ModuleDB: unknown;
@@ -93,7 +112,12 @@ declare const Components: {
   isSuccessCode(status: number): boolean;
 };
 declare const Services: {
-  prefs: { savePrefFile(file: null): void };
+  prefs: {
+    savePrefFile(file: null): void;
+    getStringPref(name: string, defaultValue: string): string;
+    setStringPref(name: string, value: string): void;
+    clearUserPref(name: string): void;
+  };
   wm: { getMostRecentWindow(type: string): { msgWindow?: unknown } | null };
   appinfo: { OS: string };
 };
@@ -191,18 +215,80 @@ export function clientCertRemembering(cert: X509Cert): (host: string) => void {
   return (host) => svc.rememberDecisionScriptable(host, {}, cert, permanent);
 }
 
+/** A certificate built from its base64 DER: NSS's own copy when it has one, with its trust. */
+export interface CertState {
+  cert: X509Cert;
+  /** As NSS writes it ("AB:CD:…"). */
+  sha256: string;
+  trust: { ssl: boolean; email: boolean };
+}
+
 /**
- * Adds a server CA, trusted for TLS servers only; returns its SHA-256 fingerprint as NSS writes it.
- * No lookup through getCerts(): listing certificates walks every token, and with the card's module
- * loaded NSS would ask for the card's PIN. Adding an existing certificate is harmless; its trust is
- * then set to TLS servers only.
+ * The certificate and how NSS trusts it as a CA now. No lookup through getCerts(): listing
+ * certificates walks every token, and with the card's module loaded NSS would ask for the card's PIN.
  */
-export function addServerCA(base64: string): string {
+export function certState(base64: string): CertState {
   const certdb = certDB();
-  const fingerprint = certdb.constructX509FromBase64(base64).sha256Fingerprint;
-  const cert = certdb.addCertFromBase64(base64, "C,,");
-  if (cert) certdb.setCertTrustFromString(cert, "C,,");
-  return fingerprint;
+  const cert = certdb.constructX509FromBase64(base64);
+  const ca = Components.interfaces.nsIX509Cert.CA_CERT;
+  const db = Components.interfaces.nsIX509CertDB;
+  return {
+    cert,
+    sha256: cert.sha256Fingerprint,
+    trust: {
+      ssl: certdb.isCertTrusted(cert, ca, db.TRUSTED_SSL),
+      // TRUSTED_OBJSIGN is not asked: Thunderbird 153 fails (NS_ERROR_FAILURE) for a CA it holds.
+      email: certdb.isCertTrusted(cert, ca, db.TRUSTED_EMAIL),
+    },
+  };
+}
+
+/** The SHA-256 fingerprint of a base64 DER certificate, as NSS writes it. */
+export function sha256Of(base64: string): string {
+  return certDB().constructX509FromBase64(base64).sha256Fingerprint;
+}
+
+/** Adds the certificate to the profile's database (or finds it there) with this NSS trust string. */
+export function setServerCATrust(base64: string, trust: string): void {
+  const certdb = certDB();
+  const cert = certdb.addCertFromBase64(base64, trust);
+  // addCertFromBase64 leaves a certificate already there as it was.
+  certdb.setCertTrustFromString(cert ?? certdb.constructX509FromBase64(base64), trust);
+}
+
+/** Puts back a trust string on a certificate of the database. */
+export function setCertTrust(cert: X509Cert, trust: string): void {
+  certDB().setCertTrustFromString(cert, trust);
+}
+
+/** Deletes the certificate from the profile's database (its trust goes with it). */
+export function deleteCert(cert: X509Cert): void {
+  certDB().deleteCertificate(cert);
+}
+
+export function readStringPref(name: string): string {
+  return Services.prefs.getStringPref(name, "");
+}
+
+export function writeStringPref(name: string, value: string): void {
+  if (value) Services.prefs.setStringPref(name, value);
+  else Services.prefs.clearUserPref(name);
+  savePrefs();
+}
+
+/**
+ * Calls `fn` when the add-on `id` is being disabled or uninstalled, before it shuts down: the
+ * parent API manager emits "disable" for reasons ADDON_DISABLE and ADDON_UNINSTALL only (not for
+ * an update or Thunderbird quitting); Experiments get no static onDisable/onUninstall, which
+ * Thunderbird calls for its built-in APIs only. Returns what stops listening.
+ */
+export function onDisableOrUninstall(id: string, fn: () => void): () => void {
+  const { apiManager } = ChromeUtils.importESModule("resource://gre/modules/ExtensionParent.sys.mjs").ExtensionParent;
+  const listener = (_event: string, disabledId: string) => {
+    if (disabledId === id) fn();
+  };
+  apiManager.on("disable", listener);
+  return () => apiManager.off("disable", listener);
 }
 
 /** How library paths compare on this system: letter case is ignored on Windows and macOS. */

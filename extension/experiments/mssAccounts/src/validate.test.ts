@@ -37,6 +37,21 @@ describe("the Experiment's input checks", () => {
     expect(checkAccountRequest(undefined)).toMatchObject({ ok: false, code: "invalid-request" });
   });
 
+  it("refuses a plaintext connection (socketType 0) for IMAP or SMTP with its own code", () => {
+    expect(validServer({ ...SERVER, socketType: 0 })).toBe(false);
+    expect(validServer({ ...SERVER, socketType: 3, port: 993 })).toBe(true);
+    expect(checkAccountRequest({ ...REQ, imap: { ...SERVER, socketType: 0 } })).toMatchObject({
+      ok: false,
+      code: "plaintext-refused",
+      message: expect.stringContaining("IMAP"),
+    });
+    expect(checkAccountRequest({ ...REQ, smtp: { ...SERVER, port: 25, socketType: 0 } })).toMatchObject({
+      ok: false,
+      code: "plaintext-refused",
+      message: expect.stringContaining("SMTP"),
+    });
+  });
+
   it("keeps the host names of a remember request and checks its fingerprint", () => {
     const fpr = `${"AB:".repeat(31)}AB`;
     expect(checkRememberRequest({ hosts: ["imap.a.fr", "bad host", 3], certificateSha256: fpr })).toEqual({

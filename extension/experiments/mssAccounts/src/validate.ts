@@ -2,7 +2,9 @@
 import type { AccountServerConfig, CreateAccountRequest, ExperimentFailure } from "./api.ts";
 import { fail } from "./results.ts";
 
-const SOCKET_TYPES = [0, 2, 3];
+/** STARTTLS and SSL/TLS: a card login never goes over a plaintext connection (0). */
+const SOCKET_TYPES = [2, 3];
+const PLAINTEXT = 0;
 const AUTH_METHODS = [1, 3, 4, 7, 10];
 const HOST = /^[A-Za-z0-9.-]{1,253}$/;
 
@@ -41,6 +43,14 @@ export function checkAccountRequest(req: unknown): { ok: true; req: CreateAccoun
   const r = (req && typeof req === "object" ? req : null) as Unchecked<CreateAccountRequest> | null;
   if (!r || !validEmail(r.email)) return fail("invalid-request", "invalid e-mail address");
   if (typeof r.realName !== "string" || r.realName.length > 200) return fail("invalid-request", "invalid name");
+  for (const [name, server] of [
+    ["IMAP", r.imap],
+    ["SMTP", r.smtp],
+  ] as const) {
+    if (server && typeof server === "object" && (server as Unchecked<AccountServerConfig>).socketType === PLAINTEXT) {
+      return fail("plaintext-refused", `the ${name} server must use STARTTLS (2) or SSL/TLS (3), not a plaintext connection (0)`);
+    }
+  }
   if (!validServer(r.imap) || !validServer(r.smtp)) return fail("invalid-request", "invalid server settings");
   if (r.imap.username !== undefined && !validLoginName(r.imap.username)) return fail("invalid-request", "invalid IMAP user name");
   return { ok: true, req: r as CreateAccountRequest };
