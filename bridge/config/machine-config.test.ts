@@ -162,6 +162,16 @@ describe.skipIf(process.platform === "win32")("the machine file must not be writ
     expect(() => loadConfigLayers(path.join(path.dirname(g), "user.json"), { machineFile: g })).toThrow(/writable by other users/);
   });
 
+  it("refuses a directory above that others can write, unless it is sticky (/tmp)", () => {
+    const f = setup({}).machineFile;
+    const above = path.dirname(path.dirname(f));
+    chmodSync(above, 0o777);
+    expect(() => assertSafeMachineConfig(f)).toThrow(`directory above it ${above} is writable by other users (mode 777)`);
+    expect(() => assertSafeMachineConfig(f)).toThrow(`sudo chmod go-w '${above}'`);
+    chmodSync(above, 0o1777);
+    expect(assertSafeMachineConfig(f)).toBe(true);
+  });
+
   it("refuses a file owned by another user who is not root, saying the chown", () => {
     const f = setup({}).machineFile;
     const me = process.getuid?.() ?? 0;

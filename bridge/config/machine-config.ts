@@ -57,7 +57,8 @@ const q = (p: string) => `'${p.replace(/'/g, "'\\''")}'`;
  * every user's bridge loads, so whoever can write it runs code as each of them. Accepted owners:
  * root, or the user running this bridge (a single-user computer, a developer's box: that user
  * gains nothing they could not do already). Refused: another owner, or group/other write
- * permission, on the file or on its directory (which would let the file be replaced). Returns
+ * permission, on the file, on its directory or on a directory above (which would let the file be
+ * replaced; a sticky one such as /tmp is fine). Returns
  * false when there is no file. Not checked on Windows (no POSIX modes; ProgramData's ACLs are the
  * installer's job).
  */
@@ -74,24 +75,31 @@ export function assertSafeMachineConfig(file: string, opts: { uid?: number; plat
   if ((opts.platform ?? process.platform) === "win32") return true;
   const uid = opts.uid ?? process.getuid?.();
   const dir = path.dirname(file);
-  const check = (p: string, stat: Stats, fix: string) => {
+  const check = (p: string, stat: Stats, what: string, fix: string) => {
     if (uid !== undefined && stat.uid !== 0 && stat.uid !== uid) {
       throw new BridgeError(
         ErrorCode.INTERNAL_ERROR,
-        `The machine configuration's ${p === file ? "file" : "directory"} ${p} belongs to another user (uid ${stat.uid}), not root: ` +
+        `The machine configuration's ${what} ${p} belongs to another user (uid ${stat.uid}), not root: ` +
           `the bridge refuses it, since it names the card's PKCS#11 library every user's bridge loads. IT fixes it with: sudo chown root: ${q(p)}.`,
       );
     }
-    if ((stat.mode & 0o022) !== 0) {
+    // A sticky directory (/tmp) lets no one rename or remove what others own in it.
+    const sticky = what === "directory above it" && (stat.mode & 0o1000) !== 0;
+    if ((stat.mode & 0o022) !== 0 && !sticky) {
       throw new BridgeError(
         ErrorCode.INTERNAL_ERROR,
-        `The machine configuration's ${p === file ? "file" : "directory"} ${p} is writable by other users (mode ${(stat.mode & 0o777).toString(8)}): ` +
+        `The machine configuration's ${what} ${p} is writable by other users (mode ${(stat.mode & 0o777).toString(8)}): ` +
           `the bridge refuses it, since it names the card's PKCS#11 library every user's bridge loads. IT fixes it with: ${fix}.`,
       );
     }
   };
-  check(dir, statSync(dir), `sudo chmod 755 ${q(dir)}`);
-  check(file, st, `sudo chmod 644 ${q(file)}`);
+  // The directories above: whoever can write one of them can put another directory in its place.
+  for (let a = path.dirname(dir); ; a = path.dirname(a)) {
+    check(a, statSync(a), "directory above it", `sudo chmod go-w ${q(a)}`);
+    if (path.dirname(a) === a) break;
+  }
+  check(dir, statSync(dir), "directory", `sudo chmod 755 ${q(dir)}`);
+  check(file, st, "file", `sudo chmod 644 ${q(file)}`);
   return true;
 }
 
