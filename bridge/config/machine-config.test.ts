@@ -1,4 +1,4 @@
-import { chmodSync, chownSync, mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
+import { chmodSync, chownSync, mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
@@ -170,6 +170,14 @@ describe.skipIf(process.platform === "win32")("the machine file must not be writ
     expect(() => assertSafeMachineConfig(f)).toThrow(`sudo chmod go-w '${above}'`);
     chmodSync(above, 0o1777);
     expect(assertSafeMachineConfig(f)).toBe(true);
+  });
+
+  it("follows a link to the file: the directory holding the file itself is checked", () => {
+    const target = setup({}).machineFile;
+    chmodSync(path.dirname(target), 0o777);
+    const link = path.join(path.dirname(setup({}).machineFile), "linked.json");
+    symlinkSync(target, link);
+    expect(() => assertSafeMachineConfig(link)).toThrow(`directory ${path.dirname(target)} is writable by other users`);
   });
 
   it("refuses a file owned by another user who is not root, saying the chown", () => {

@@ -7,7 +7,7 @@
  * Same format as config.json. Its keys are defaults for every user; those of LOCKED_KEYS it sets
  * cannot be changed by a user's config.json or command line (docs/configuration.md).
  */
-import { type Stats, statSync } from "node:fs";
+import { realpathSync, type Stats, statSync } from "node:fs";
 import path from "node:path";
 import { BridgeError, ErrorCode } from "../../shared/protocol/errors.ts";
 import { defaultConfig } from "./config.ts";
@@ -74,7 +74,8 @@ export function assertSafeMachineConfig(file: string, opts: { uid?: number; plat
     throw new BridgeError(ErrorCode.INTERNAL_ERROR, `The machine configuration ${file} is not a file. Remove it or ask IT.`);
   if ((opts.platform ?? process.platform) === "win32") return true;
   const uid = opts.uid ?? process.getuid?.();
-  const dir = path.dirname(file);
+  // The directories that hold the file itself (a link to it is followed): those are what others must not write.
+  const dir = path.dirname(realpathSync(file));
   const check = (p: string, stat: Stats, what: string, fix: string) => {
     if (uid !== undefined && stat.uid !== 0 && stat.uid !== uid) {
       throw new BridgeError(
