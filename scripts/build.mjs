@@ -8,7 +8,12 @@
 // dist/bridge/, where the bridge looks for its child processes); env MSS_EXTRA_CA_DIR=DIR adds that
 // folder's *.pem CAs to the trusted IGC-Santé set (tests/demo only; see
 // extension/data/igc-sante-cas/README.md) and makes a test/demo build (__MSS_TEST_BUILD__ true).
-import { X509Certificate } from "node:crypto";
+// Updates (docs/packaging.md, "Extension updates"): the manifest's gecko.update_url is env
+// MSS_UPDATE_URL (default DEFAULT_UPDATE_URL below; "none" leaves it out; a test/demo build has
+// none unless MSS_UPDATE_URL is set), and dist/updates.json (beside the .xpi) lists this version
+// with its download link, env MSS_UPDATE_LINK ("{version}" replaced; default DEFAULT_UPDATE_LINK),
+// and the .xpi's SHA-256 as update_hash.
+import { createHash, X509Certificate } from "node:crypto";
 import { build } from "esbuild";
 import { cpSync, createWriteStream, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import path from "node:path";
@@ -24,6 +29,12 @@ const outRoot = path.resolve(outArg >= 0 ? args[outArg + 1] : path.join(root, "d
 const extDir = path.join(outRoot, "extension");
 const xpiPath = path.join(outRoot, "mssante-thunderbird.xpi");
 const src = path.join(root, "extension");
+const updatesPath = path.join(outRoot, "updates.json");
+/** Where Thunderbird looks for updates of an extension not pinned by policy: the latest release's updates.json. */
+const DEFAULT_UPDATE_URL = "https://github.com/mssante-thunderbird/mssante-thunderbird/releases/latest/download/updates.json";
+/** Where that release publishes this version's .xpi (the release workflow uploads it under this name). */
+const DEFAULT_UPDATE_LINK =
+  "https://github.com/mssante-thunderbird/mssante-thunderbird/releases/download/v{version}/mssante-thunderbird-{version}.xpi";
 
 const ENTRIES = {
   background: "background/main.ts",
@@ -101,8 +112,11 @@ async function main() {
     define: { __MSS_TEST_BUILD__: JSON.stringify(extra.length > 0) },
   });
 
-  // Manifest (top level of the repository by design), then static files.
-  cpSync(path.join(root, "manifest.json"), path.join(extDir, "manifest.json"));
+  // Manifest (top level of the repository by design) with the update URL, then static files.
+  const updateUrl = updateUrlFor(extra.length > 0);
+  const sourceManifest = JSON.parse(readFileSync(path.join(root, "manifest.json"), "utf8"));
+  if (updateUrl) sourceManifest.browser_specific_settings.gecko.update_url = updateUrl;
+  writeFileSync(path.join(extDir, "manifest.json"), `${JSON.stringify(sourceManifest, null, 2)}\n`);
   cpSync(path.join(src, "_locales"), path.join(extDir, "_locales"), { recursive: true });
   cpSync(path.join(src, "icons"), path.join(extDir, "icons"), { recursive: true });
   // Experiments: each API folder's schema.json, and its implementation.js built from its src/
@@ -131,10 +145,48 @@ async function main() {
   });
 
   const manifest = JSON.parse(readFileSync(path.join(extDir, "manifest.json"), "utf8"));
+  rmSync(updatesPath, { force: true });
+  if (updateUrl) writeFileSync(updatesPath, `${JSON.stringify(updatesJson(manifest, readFileSync(xpiPath)), null, 2)}\n`);
   console.log(
     `built ${path.relative(process.cwd(), xpiPath) || xpiPath} (${statSync(xpiPath).size} bytes, version ${manifest.version}, ` +
       `${shipped.length} IGC-Santé CA(s)${extra.length ? ` + ${extra.length} extra CA(s) from MSS_EXTRA_CA_DIR` : ""}) in ${Date.now() - started} ms`,
   );
+  console.log(
+    updateUrl
+      ? `update_url ${updateUrl}; ${path.relative(process.cwd(), updatesPath) || updatesPath} written`
+      : "no update_url (updates by the packages or a policy only)",
+  );
+}
+
+/** The manifest's update_url: MSS_UPDATE_URL, else the default, but none for "none" and for a test/demo build not given one. */
+function updateUrlFor(testBuild) {
+  const asked = process.env.MSS_UPDATE_URL;
+  if (asked === "none") return undefined;
+  if (asked) {
+    if (!/^https:\/\//.test(asked)) throw new Error(`MSS_UPDATE_URL must be an https:// URL (Thunderbird refuses others): ${asked}`);
+    return asked;
+  }
+  return testBuild ? undefined : DEFAULT_UPDATE_URL;
+}
+
+/** Thunderbird's update manifest for this one version: its link, the .xpi's SHA-256 and the Thunderbird versions it supports. */
+function updatesJson(manifest, xpi) {
+  const gecko = manifest.browser_specific_settings.gecko;
+  const link = (process.env.MSS_UPDATE_LINK || DEFAULT_UPDATE_LINK).replaceAll("{version}", manifest.version);
+  return {
+    addons: {
+      [gecko.id]: {
+        updates: [
+          {
+            version: manifest.version,
+            update_link: link,
+            update_hash: `sha256:${createHash("sha256").update(xpi).digest("hex")}`,
+            applications: { gecko: { strict_min_version: gecko.strict_min_version, strict_max_version: gecko.strict_max_version } },
+          },
+        ],
+      },
+    },
+  };
 }
 
 main()

@@ -5,7 +5,8 @@
  * bridge's bundles (dist/bridge/): the demo apart from the command line that ships.
  */
 import { execFileSync } from "node:child_process";
-import { mkdtempSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { createHash } from "node:crypto";
+import { existsSync, mkdtempSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -67,6 +68,7 @@ describe("the built .xpi", () => {
       id: ADDON_ID,
       strict_min_version: "153.0",
       strict_max_version: expect.stringMatching(/^1[5-9][0-9]\.\*$/),
+      update_url: "https://github.com/mssante-thunderbird/mssante-thunderbird/releases/latest/download/updates.json",
     });
     expect(manifest.background).toEqual({ scripts: ["background.js"], persistent: true });
     expect(manifest.default_locale).toBe("fr");
@@ -148,6 +150,9 @@ describe("the built .xpi", () => {
     const cas = JSON.parse(extra.get("data/igc-sante-cas.json")!.toString("utf8"));
     expect(cas.includesExtra).toBe(true);
     expect(extra.get("background.js")!.toString("utf8")).toMatch(/testBuild: true\b/); // a test/demo build
+    // A test/demo build never updates itself from the releases (no MSS_UPDATE_URL given).
+    expect(JSON.parse(extra.get("manifest.json")!.toString("utf8")).browser_specific_settings.gecko.update_url).toBeUndefined();
+    expect(existsSync(path.join(tmp, "extra", "updates.json"))).toBe(false);
     // The shipped IGC-Santé set (extension/data/igc-sante-cas/), as in a plain build, then the extra CA.
     const shipped = JSON.parse(text("data/igc-sante-cas.json")).certificates;
     expect(shipped.some((c: { name: string }) => c.name.startsWith("extra:"))).toBe(false);
@@ -155,6 +160,49 @@ describe("the built .xpi", () => {
       ...shipped,
       { name: "extra:test-ca.pem", pem: "-----BEGIN CERTIFICATE-----\nMIIBdGVzdA==\n-----END CERTIFICATE-----" },
     ]);
+  }, 60_000);
+});
+
+describe("updates of an extension not pinned by policy (updates.json beside the .xpi)", () => {
+  const sha256 = (f: string) => `sha256:${createHash("sha256").update(readFileSync(f)).digest("hex")}`;
+
+  it("lists this version with the .xpi's SHA-256, its download link and the Thunderbird versions of the manifest", () => {
+    const updates = JSON.parse(readFileSync(path.join(tmp, "plain", "updates.json"), "utf8"));
+    const gecko = manifest.browser_specific_settings.gecko;
+    expect(updates).toEqual({
+      addons: {
+        [ADDON_ID]: {
+          updates: [
+            {
+              version: manifest.version,
+              update_link: `https://github.com/mssante-thunderbird/mssante-thunderbird/releases/download/v${manifest.version}/mssante-thunderbird-${manifest.version}.xpi`,
+              update_hash: sha256(path.join(tmp, "plain", "mssante-thunderbird.xpi")),
+              applications: { gecko: { strict_min_version: gecko.strict_min_version, strict_max_version: gecko.strict_max_version } },
+            },
+          ],
+        },
+      },
+    });
+  });
+
+  it("takes the update URL and the download link from MSS_UPDATE_URL and MSS_UPDATE_LINK, or none at all", async () => {
+    build(path.join(tmp, "intranet"), {
+      MSS_UPDATE_URL: "https://intranet.example/mss/updates.json",
+      MSS_UPDATE_LINK: "https://intranet.example/mss/{version}/ext.xpi",
+    });
+    const built = await readZip(path.join(tmp, "intranet", "mssante-thunderbird.xpi"));
+    const m = JSON.parse(built.get("manifest.json")!.toString("utf8"));
+    expect(m.browser_specific_settings.gecko.update_url).toBe("https://intranet.example/mss/updates.json");
+    const entry = JSON.parse(readFileSync(path.join(tmp, "intranet", "updates.json"), "utf8")).addons[ADDON_ID].updates[0];
+    expect(entry.update_link).toBe(`https://intranet.example/mss/${m.version}/ext.xpi`);
+    expect(entry.update_hash).toBe(sha256(path.join(tmp, "intranet", "mssante-thunderbird.xpi")));
+
+    build(path.join(tmp, "pinned"), { MSS_UPDATE_URL: "none" });
+    const pinned = await readZip(path.join(tmp, "pinned", "mssante-thunderbird.xpi"));
+    expect(JSON.parse(pinned.get("manifest.json")!.toString("utf8")).browser_specific_settings.gecko.update_url).toBeUndefined();
+    expect(existsSync(path.join(tmp, "pinned", "updates.json"))).toBe(false);
+    // Thunderbird fetches update manifests over https only: anything else fails the build.
+    expect(() => build(path.join(tmp, "http"), { MSS_UPDATE_URL: "http://intranet.example/updates.json" })).toThrow(/https:\/\//);
   }, 60_000);
 });
 
