@@ -16,6 +16,7 @@ import { registerInstallCommands } from "./cli/install.ts";
 import { registerNativeHostCommand } from "./cli/native-host.ts";
 import { registerHostedBridgeCommand } from "./cli/hosted-bridge.ts";
 import { registerDoctorCommand } from "./cli/doctor.ts";
+import { registerXdmCommands } from "./cli/xdm-commands.ts";
 
 export async function buildProgram(onResult: (code: number | null) => void): Promise<Command> {
   const program = new Command()
@@ -43,6 +44,7 @@ export async function buildProgram(onResult: (code: number | null) => void): Pro
   registerNativeHostCommand(program, run, dataDirFrom);
   registerHostedBridgeCommand(program, run);
   registerDoctorCommand(program, run);
+  registerXdmCommands(program, run);
 
   // Commands of the directory and trust parts (they handle their own options and exit codes).
   registerDirectoryCommands(program);
