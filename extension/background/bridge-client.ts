@@ -40,7 +40,12 @@ export type BridgeState =
   | { kind: "unpaired"; port: number; bridgeReachable: boolean; retryInMs: number; revoked?: boolean }
   /** The peer on the port could not prove the secret: not our bridge. Nothing was sent to it. */
   | { kind: "not-the-bridge"; port: number; retryInMs: number }
-  | { kind: "incompatible"; message: string }
+  /**
+   * No protocol version both accept (docs/protocol.md §8). `update`: the side that is older and must
+   * be updated — the bridge (it answered a version below MIN_BRIDGE_PROTOCOL_VERSION) or this
+   * extension (the bridge supports only versions above ours: UNSUPPORTED_VERSION).
+   */
+  | { kind: "incompatible"; message: string; update: "bridge" | "extension" }
   | { kind: "connected"; port: number; hello: HelloInfo };
 
 export interface BridgeClientOptions {
@@ -345,6 +350,7 @@ export class BridgeClient {
   private tooOldState(port: number, hello: Result<"session.hello">): BridgeState {
     return {
       kind: "incompatible",
+      update: "bridge",
       message:
         `The bridge on port ${port} (version ${hello.bridgeVersion}) speaks protocol ${hello.protocolVersion}; this extension needs ` +
         `protocol ${MIN_BRIDGE_PROTOCOL_VERSION} or later. Update the MSSanté bridge (mss-bridge) and restart it.`,
@@ -381,7 +387,7 @@ export class BridgeClient {
   /** What an error thrown during the proofs means: an incompatible bridge, a pairing to redo, or a connection lost. */
   private refusalOf(e: unknown, port: number): HandshakeOutcome {
     if (e instanceof ClientError && e.code === "UNSUPPORTED_VERSION") {
-      return refused(() => ({ kind: "incompatible", message: e.message }));
+      return refused(() => ({ kind: "incompatible", message: e.message, update: olderSide(e.data?.supported) }));
     }
     if (e instanceof ClientError && (e.code === "AUTHENTICATION_FAILED" || e.code === "NOT_PAIRED")) {
       // Said before any proof (session.authenticate's refusals are handled in proveBothWays): a claim
@@ -458,4 +464,15 @@ export class BridgeClient {
       }
     }
   }
+}
+
+/**
+ * Which side to update when the bridge refused our version (UNSUPPORTED_VERSION, `data.supported`):
+ * the bridge answers the highest version both speak, so a refusal means it speaks only versions
+ * above ours — this extension is the older one. Only a list holding a version we speak (against
+ * the rule: that bridge is behind) names the bridge.
+ */
+export function olderSide(supported: unknown): "bridge" | "extension" {
+  const versions = Array.isArray(supported) ? supported.filter((v): v is number => Number.isInteger(v)) : [];
+  return versions.some((v) => v <= PROTOCOL_VERSION) ? "bridge" : "extension";
 }

@@ -1,14 +1,18 @@
 /**
  * Only the bridge that proves the pairing secret may withdraw the pairing: an unauthenticated
  * "not paired" answer — another user's bridge on the port, or any process squatting it — must
- * leave the stored secret in place (security audit, docs/decisions.md).
+ * leave the stored secret in place (security audit, docs/decisions.md). A bridge older or newer
+ * than this extension (docs/protocol.md §8) gets no proof either, and the state names the side to
+ * update.
  */
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { ErrorCode } from "../../shared/protocol/errors.ts";
 import { bytesToBase64 } from "../../shared/protocol/proofs.ts";
+import { PROTOCOL_VERSION } from "../../shared/protocol/version.ts";
 import { FakeBridge, nodeSocketFactory, testSecret } from "../test-support/fake-bridge.ts";
 import { createFakeMessenger } from "../test-support/fake-messenger.ts";
 import { startBackground, type Background } from "./background.ts";
+import { olderSide } from "./bridge-client.ts";
 import { PAIRING_KEY, PAIRING_REVOKED_KEY } from "./pairing-store.ts";
 
 vi.spyOn(console, "info").mockImplementation(() => undefined);
@@ -79,9 +83,41 @@ describe("a bridge from before protocol 2", () => {
     await until(() => w.bg.status().bridge.kind === "incompatible");
     const s = w.bg.status().bridge;
     expect(s.kind === "incompatible" && s.message).toMatch(/update the MSSanté bridge/i);
+    expect(s.kind === "incompatible" && s.update).toBe("bridge");
     expect(running[0]!.bridge.calls).toEqual(["session.hello"]);
     expect(w.fake.storage.get(PAIRING_KEY)).toEqual(w.stored);
     expect(w.bg.status().pairingRevoked).toBe(false);
+  });
+});
+
+describe("a bridge newer than this extension (it speaks only later protocol versions)", () => {
+  it("answers UNSUPPORTED_VERSION: incompatible, the extension named as the side to update, no proof sent, the secret kept", async () => {
+    const w = await pairedExtensionFacing(
+      new FakeBridge({
+        secret: testSecret(),
+        pairedOrigins: [],
+        helloError: ErrorCode.UNSUPPORTED_VERSION,
+        helloErrorData: { supported: [PROTOCOL_VERSION + 1] },
+      }),
+    );
+    await until(() => w.bg.status().bridge.kind === "incompatible");
+    const s = w.bg.status().bridge;
+    expect(s.kind === "incompatible" && s.update).toBe("extension");
+    expect(running[0]!.bridge.calls).toEqual(["session.hello"]);
+    expect(w.fake.storage.get(PAIRING_KEY)).toEqual(w.stored);
+    expect(w.bg.status().pairingRevoked).toBe(false);
+  });
+});
+
+describe("olderSide: which side an UNSUPPORTED_VERSION asks to update", () => {
+  it.each([
+    [[PROTOCOL_VERSION + 1], "extension"],
+    [[PROTOCOL_VERSION + 1, PROTOCOL_VERSION + 2], "extension"],
+    [undefined, "extension"],
+    [[PROTOCOL_VERSION], "bridge"],
+    [[1], "bridge"],
+  ] as const)("supported %j: update the %s", (supported, side) => {
+    expect(olderSide(supported)).toBe(side);
   });
 });
 

@@ -37,6 +37,8 @@ export interface FakeBridgeOptions {
   protocolVersion?: 1 | 2;
   /** Answers session.hello with this error (a squatter claiming, say, NOT_PAIRED). */
   helloError?: number;
+  /** The `data` of that error (UNSUPPORTED_VERSION's `supported`). */
+  helloErrorData?: Record<string, unknown>;
   /** Per-launch credentials it holds, by launch id (what its native hosts handed over). */
   launchCredentials?: Map<string, Uint8Array<ArrayBuffer>>;
   handlers?: Handlers;
@@ -127,8 +129,8 @@ export class FakeBridge {
     c.ws.send(JSON.stringify({ jsonrpc: "2.0", id, result }));
   }
 
-  private error(c: Conn, id: unknown, code: number, message: string) {
-    c.ws.send(JSON.stringify({ jsonrpc: "2.0", id, error: { code, message } }));
+  private error(c: Conn, id: unknown, code: number, message: string, data?: Record<string, unknown>) {
+    c.ws.send(JSON.stringify({ jsonrpc: "2.0", id, error: { code, message, ...(data ? { data } : {}) } }));
   }
 
   private async onMessage(c: Conn, text: string): Promise<void> {
@@ -143,7 +145,7 @@ export class FakeBridge {
     const paired = c.launch !== null ? launchKey !== null : this.opts.pairedOrigins!.includes(c.origin);
     switch (msg.method) {
       case "session.hello": {
-        if (this.opts.helloError !== undefined) return this.error(c, msg.id, this.opts.helloError, "refused");
+        if (this.opts.helloError !== undefined) return this.error(c, msg.id, this.opts.helloError, "refused", this.opts.helloErrorData);
         if (c.launch !== null && !launchKey) {
           c.clientNonce = msg.params.clientNonce as string;
           c.bridgeNonce = randomNonce();

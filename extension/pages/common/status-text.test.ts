@@ -6,7 +6,7 @@ import type { ClientErrorCode } from "../../background/client-error.ts";
 import { initialStatus, type ExtensionStatus } from "../../background/status.ts";
 import { NO_CARD, WITH_CARD } from "../../test-support/card-states.ts";
 import { createFakeMessenger } from "../../test-support/fake-messenger.ts";
-import { cardProblemText, cardText, directoryText } from "./status-text.ts";
+import { bridgeText, cardProblemText, cardText, directoryText } from "./status-text.ts";
 
 const dir = path.dirname(fileURLToPath(import.meta.url));
 const fr = JSON.parse(readFileSync(path.join(dir, "../../_locales/fr/messages.json"), "utf8")) as Record<string, { message: string }>;
@@ -101,5 +101,26 @@ describe("status text: the directory the autocomplete searches", () => {
     });
     expect(directoryText({ ...base, source: "ldap" }, "fr")).toMatchObject({ key: "ldap", level: "ok", text: fr.directoryLdap!.message });
     expect(directoryText(null)).toBeNull();
+  });
+});
+
+describe("status text: bridge and extension of different protocol versions", () => {
+  const incompatible = (update: "bridge" | "extension"): ExtensionStatus => ({
+    ...initialStatus(),
+    bridge: { kind: "incompatible", message: "m", update },
+  });
+
+  it("an older bridge: French first, update the bridge (the package) and restart Thunderbird", () => {
+    const b = bridgeText(incompatible("bridge"));
+    expect(b).toEqual({ key: "incompatible", text: fr.statusIncompatible!.message, hint: fr.hintUpdateBridge!.message });
+    expect(b.hint).toMatch(/^Le pont MSSanté est plus ancien que l'extension : mettez à jour le pont MSSanté/);
+    expect(en.hintUpdateBridge!.message).toMatch(/^The MSSanté bridge is older than the extension: update the MSSanté bridge/);
+  });
+
+  it("an older extension: French first, update the extension and restart Thunderbird", () => {
+    const b = bridgeText(incompatible("extension"));
+    expect(b.hint).toBe(fr.hintUpdateExtension!.message);
+    expect(b.hint).toMatch(/^L'extension MSSanté est plus ancienne que le pont : mettez à jour l'extension/);
+    expect(en.hintUpdateExtension!.message).toMatch(/^The MSSanté extension is older than the bridge: update the extension/);
   });
 });

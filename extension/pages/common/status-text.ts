@@ -25,8 +25,8 @@ export function bridgeText(s: ExtensionStatus): { key: string; text: string; hin
         ? t("hintPair")
         : k === "not-the-bridge"
           ? t("hintNotTheBridge")
-          : k === "incompatible"
-            ? t("hintIncompatible")
+          : s.bridge.kind === "incompatible"
+            ? t(s.bridge.update === "extension" ? "hintUpdateExtension" : "hintUpdateBridge")
             : null;
   return { key: k, text: t(key), hint };
 }
