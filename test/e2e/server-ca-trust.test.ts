@@ -4,7 +4,9 @@
  * Thunderbird 153 with the extension as a test build (the IGC-Santé CAs plus the test PKI's CA);
  * the profile trusts no test CA beforehand. The Experiment is called as the extension's pages
  * call it, in the running add-on (its API instance, with the arguments a page could send), and
- * NSS's trust is read from the profile's certificate database after each step.
+ * NSS's trust is read from the profile's certificate database after each step. The second suite
+ * does it through the setup page in the full environment (card, bridge, Dovecot): the server's
+ * certificate stops verifying once the add-on is disabled, and the next setup trusts the CA again.
  */
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import os from "node:os";
@@ -13,15 +15,19 @@ import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestPki, type TestPki } from "../../bridge/demo/pki.ts";
 import { ADDON_ID } from "../../shared/constants.ts";
-import { buildExtensionForTests } from "../harness/e2e-env.ts";
+import { buildExtensionForTests, E2E_COMPONENTS, type E2EEnv, startE2EEnv } from "../harness/e2e-env.ts";
 import { waitFor } from "../harness/e2e-process.ts";
 import { missingComponents } from "../harness/require-component.ts";
-import { startThunderbird, type Thunderbird } from "../harness/thunderbird.ts";
+import { type Driver, startThunderbird, type Thunderbird } from "../harness/thunderbird.ts";
+import { listAccounts, verifyLogon } from "./support/chrome.ts";
+import { pageClick, waitForPage } from "./support/pages.ts";
 
 const reason = missingComponents("e2e server CA trust (audit finding 8)", ["thunderbird", "certutil", "openssl"]);
 const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 const SHIPPED_ROOT = path.join(REPO, "extension/data/igc-sante-cas/ac-racine-igc-sante-elementaire.pem");
 const ADDED_PREF = "extensions.mssante-thunderbird.addedServerCAs";
+const SETUP = "pages/setup/setup.html";
+const setupReason = missingComponents("e2e server CA trust through the setup page (audit finding 8)", E2E_COMPONENTS);
 
 type Result = { ok: true; added: boolean; fingerprint: string } | { ok: false; code: string; message: string };
 
@@ -191,5 +197,103 @@ describe.skipIf(reason)("the Experiment's server CA trust (audit finding 8)", ()
     expect(await trust(testCa)).toEqual({ ssl: false, email: false });
     expect(await trust(shippedRoot)).toEqual({ ssl: true, email: true });
     expect(await addedPref()).toBe("");
+  });
+});
+
+/** How NSS trusts the certificate as a CA for TLS servers (the profile's database). */
+const sslTrusted = (driver: Driver, pem: string) =>
+  driver.chrome<boolean>(
+    `
+    const certdb = Cc["@mozilla.org/security/x509certdb;1"].getService(Ci.nsIX509CertDB);
+    const cert = certdb.constructX509FromBase64(args.pem.replace(/-----(BEGIN|END) CERTIFICATE-----|\\s+/g, ""));
+    return certdb.isCertTrusted(cert, Ci.nsIX509Cert.CA_CERT, Ci.nsIX509CertDB.TRUSTED_SSL);
+  `,
+    { pem },
+  );
+
+describe.skipIf(setupReason)("the setup page adds the CA again after the add-on was disabled (audit finding 8)", () => {
+  const started = Date.now();
+  let env: E2EEnv;
+  let driver: Driver;
+  let testCa: string;
+
+  /** Opens the setup page afresh (closing any earlier one), clicks "Create the account" and waits for the outcome. */
+  const runSetup = async () => {
+    await driver.chrome(
+      `const tm = Services.wm.getMostRecentWindow("mail:3pane").document.getElementById("tabmail");
+       for (const t of [...tm.tabInfo]) if (t.browser && t.browser.currentURI && t.browser.currentURI.spec.includes(args.page)) tm.closeTab(t);
+       tm.openTab("contentTab", { url: args.url });
+       return true;`,
+      { page: SETUP, url: `${env.extensionOrigin}/${SETUP}` },
+    );
+    await waitForPage(
+      driver,
+      SETUP,
+      ["#create"],
+      (s) => !!s.elements["#create"]?.visible && s.elements["#create"]?.disabled === false,
+      "the setup page to offer account creation",
+      60_000,
+    );
+    await pageClick(driver, SETUP, "#create");
+    return await waitForPage(driver, SETUP, ["#result"], (s) => !!s.elements["#result"]?.visible, "the setup outcome", 90_000);
+  };
+
+  const addon = (action: "disable" | "enable") =>
+    driver.chrome<boolean>(
+      `
+      const { AddonManager } = ChromeUtils.importESModule("resource://gre/modules/AddonManager.sys.mjs");
+      await (await AddonManager.getAddonByID(args.id))[args.action]();
+      return true;
+    `,
+      { id: ADDON_ID, action },
+      30_000,
+    );
+
+  /** No TLS session or IMAP connection kept: the next logon verifies the server's certificate afresh. */
+  const forgetTls = (accountKey: string) =>
+    driver.chrome(
+      `
+      Cc["@mozilla.org/psm;1"].getService(Ci.nsINSSComponent).clearSSLExternalAndInternalSessionCache();
+      MailServices.accounts.getAccount(args.accountKey).incomingServer.closeCachedConnections();
+      await new Promise((r) => setTimeout(r, 300));
+      return true;
+    `,
+      { accountKey },
+    );
+
+  beforeAll(async () => {
+    env = await startE2EEnv();
+    driver = env.tb!.driver;
+    testCa = readFileSync(env.pki.ca.certPem, "utf8");
+  }, 240_000);
+
+  afterAll(async () => {
+    await env?.stop();
+    console.log(`[e2e] server CA trust through setup, wall time: ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  });
+
+  it("trusted by the setup, gone once the add-on is disabled (the server's certificate no longer verifies), back with the next setup", async () => {
+    expect(await sslTrusted(driver, testCa)).toBe(false);
+    const first = await runSetup();
+    expect(first.elements["#result"]?.dataset).toMatchObject({ outcome: "success" });
+    expect(await sslTrusted(driver, testCa)).toBe(true);
+    const imap = (await listAccounts(driver)).accounts.filter((a) => a.incoming?.type === "imap");
+    expect(imap).toHaveLength(1);
+    const accountKey = imap[0]!.key;
+
+    await addon("disable");
+    expect(await sslTrusted(driver, testCa)).toBe(false);
+    await forgetTls(accountKey);
+    const refused = await verifyLogon(driver, accountKey);
+    expect(refused.ok, JSON.stringify(refused)).toBe(false);
+    // SEC_ERROR_UNKNOWN_ISSUER as an nsresult: the server's certificate no longer chains to a trusted CA.
+    expect(refused.status).toBe(0x805a1ff3);
+
+    await addon("enable");
+    const again = await runSetup();
+    expect(again.elements["#result"]?.dataset).toMatchObject({ outcome: "success" });
+    expect(await sslTrusted(driver, testCa)).toBe(true);
+    await forgetTls(accountKey);
+    expect((await verifyLogon(driver, accountKey)).ok).toBe(true);
   });
 });
