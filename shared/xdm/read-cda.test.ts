@@ -39,6 +39,23 @@ describe("CDA reader", () => {
     expect(r.body).toEqual({ kind: "pdf", pdf: PDF });
   });
 
+  it("a 12 MiB PDF (16 MiB of base64, one text run) comes back whole, in seconds", () => {
+    const pdf = new Uint8Array(12 * 1024 * 1024);
+    for (let i = 0; i < pdf.length; i++) pdf[i] = (i * 2654435761) >>> 24;
+    pdf.set(PDF.subarray(0, 8));
+    const t0 = Date.now();
+    const r = readCda(cdaPdf("11490-0", "Gros document", pdf));
+    expect(r.problems).toEqual([]);
+    expect(r.body?.kind === "pdf" && Buffer.from(r.body.pdf).equals(Buffer.from(pdf))).toBe(true);
+    expect(Date.now() - t0).toBeLessThan(5000);
+  });
+
+  it("long text runs in a structured body keep their place and their entities", () => {
+    const long = "a&amp;b ".repeat(20_000);
+    const out = html(section("Long", `<paragraph>début ${long}<content styleCode="Bold">fin</content></paragraph>`));
+    expect(out).toContain(`<p>début ${"a&#38;b ".repeat(20_000)}<strong>fin</strong></p>`);
+  });
+
   it("a nonXMLBody announced as PDF that is not one, and bad base64", () => {
     const notPdf = readCda(cdaPdf("11490-0", "x", strToU8("GIF89a....")));
     expect(notPdf.body?.kind).toBe("other");

@@ -7,7 +7,10 @@
 import { decodeBase64 } from "./base64.ts";
 import { structuredBodyHtml } from "./cda-html.ts";
 import { XdmFailure, type XdmProblem, xdmProblem } from "./xdm-problems.ts";
-import { childElement, parseXml, textOf, type XmlElement } from "./xml-tree.ts";
+import { childElement, DEFAULT_XML_LIMITS, parseXml, textOf, type XmlElement } from "./xml-tree.ts";
+
+/** A CDA carries its PDF in base64: a 25 MB message's document fits, up to the ZIP entry limit. */
+const CDA_LIMITS = { ...DEFAULT_XML_LIMITS, maxBytes: 32 * 1024 * 1024 };
 
 export type CdaBody =
   | { kind: "pdf"; pdf: Uint8Array }
@@ -53,9 +56,9 @@ function readDocument(root: XmlElement, file: string | undefined): CdaReading {
 
 export function readCda(bytes: Uint8Array, file?: string): CdaReading {
   try {
-    return readDocument(parseXml(bytes, file), file);
+    return readDocument(parseXml(bytes, file, CDA_LIMITS), file);
   } catch (e) {
-    const problem = e instanceof XdmFailure ? e.problem : xdmProblem("CDA_NOT_CDA", file);
+    const problem = e instanceof XdmFailure ? e.problem : xdmProblem("UNEXPECTED", file);
     return { title: null, code: null, body: null, problems: [problem] };
   }
 }

@@ -160,6 +160,31 @@ describe("XDM reader: broken and contradictory metadata", () => {
     expect(codes(r)).toEqual(["PATIENT_CONTRADICTORY"]);
   });
 
+  it("TF-3 §4.2.3.2.16: no patientId and no sourcePatientId anywhere: PATIENT_MISSING, names still read", async () => {
+    const files = await xdmFiles([LETTER]);
+    const xml = new TextDecoder()
+      .decode(files["IHE_XDM/SUBSET01/METADATA.XML"] as Uint8Array)
+      .replace(/<rim:ExternalIdentifier[^>]*>.*?<\/rim:ExternalIdentifier>/g, "")
+      .replace(/<rim:Slot name="sourcePatientId">.*?<\/rim:Slot>/, "");
+    files["IHE_XDM/SUBSET01/METADATA.XML"] = strToU8(xml);
+    const r = await read(zip(files));
+    expect(codes(r)).toEqual(["PATIENT_MISSING"]);
+    expect(r.patient).toMatchObject({ ins: null, qualified: null, family: "DURAND", birthDate: "1979-03-12" });
+  });
+
+  it("TF-3 §4.2.2.1: two subsets (SUBSET01, SUBSET02) of the same patient are read together", async () => {
+    const files = await xdmFiles([LETTER]);
+    const second = await xdmFiles([{ ...LAB, uri: "DOC0001.XML" }]);
+    files["IHE_XDM/SUBSET02/METADATA.XML"] = second["IHE_XDM/SUBSET01/METADATA.XML"]!;
+    files["IHE_XDM/SUBSET02/DOC0001.XML"] = second["IHE_XDM/SUBSET01/DOC0001.XML"]!;
+    const r = await read(zip(files));
+    expect(r.problems).toEqual([]);
+    expect(r.documents.map((d) => [d.file, d.typeCode, d.hashOk])).toEqual([
+      ["IHE_XDM/SUBSET01/DOC0001.XML", "11490-0", true],
+      ["IHE_XDM/SUBSET02/DOC0001.XML", "11502-2", true],
+    ]);
+  });
+
   it("TF-3 §4.2.2.1: no METADATA.XML is fatal", async () => {
     const files = await xdmFiles([LETTER]);
     delete files["IHE_XDM/SUBSET01/METADATA.XML"];

@@ -125,7 +125,7 @@ export async function readXdmArchive(
     const files = unzipSafely(bytes, options.zipLimits ?? DEFAULT_ZIP_LIMITS);
     return { reading: await readFiles(files, options), files };
   } catch (e) {
-    const problem = e instanceof XdmFailure ? e.problem : xdmProblem("ZIP_UNREADABLE");
+    const problem = e instanceof XdmFailure ? e.problem : xdmProblem("UNEXPECTED");
     return { reading: { patient: { ...NO_PATIENT }, documents: [], problems: [problem] }, files: new Map() };
   }
 }

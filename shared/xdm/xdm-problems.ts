@@ -111,6 +111,7 @@ const CATALOGUE = {
   ],
   CDA_NO_BODY: [true, "Le CDA n'a ni corps structuré ni corps non structuré", "The CDA has neither a structured nor a non-XML body"],
   CDA_BAD_BASE64: [true, "Le contenu base64 du CDA est invalide", "The CDA's base64 content is invalid"],
+  UNEXPECTED: [true, "Lecture impossible (erreur inattendue)", "Cannot be read (unexpected error)"],
   CDA_NOT_PDF: [false, "Le corps non structuré du CDA n'est pas un PDF", "The CDA's non-XML body is not a PDF"],
 } as const satisfies Record<string, readonly [boolean, string, string]>;
 
