@@ -112,5 +112,9 @@ describe("CDA reader", () => {
     expect(code('<!DOCTYPE x [<!ENTITY e SYSTEM "file:///etc/passwd">]><ClinicalDocument>&e;</ClinicalDocument>')).toEqual(["XML_DOCTYPE"]);
     expect(code("<ClinicalDocument><component>")).toEqual(["XML_MALFORMED"]);
     expect(code("")).toEqual(["XML_MALFORMED"]);
+    const rows = "<tr><td>x</td></tr>".repeat(30_000); // 120,000 tags: more markup than a CDA may hold
+    expect(readCda(cdaStructured("11502-2", "t", section("s", `<table>${rows}</table>`))).problems.map((p) => p.code)).toEqual([
+      "XML_TOO_BIG",
+    ]);
   });
 });

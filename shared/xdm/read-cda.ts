@@ -9,8 +9,11 @@ import { structuredBodyHtml } from "./cda-html.ts";
 import { XdmFailure, type XdmProblem, xdmProblem } from "./xdm-problems.ts";
 import { childElement, DEFAULT_XML_LIMITS, parseXml, textOf, type XmlElement } from "./xml-tree.ts";
 
-/** A CDA carries its PDF in base64: a 25 MB message's document fits, up to the ZIP entry limit. */
-const CDA_LIMITS = { ...DEFAULT_XML_LIMITS, maxBytes: 32 * 1024 * 1024 };
+/**
+ * A CDA carries its PDF in base64 (one long text run, set aside before parsing): a 25 MB message's
+ * document fits, up to the ZIP entry limit. A structured body may be a long table.
+ */
+const CDA_LIMITS = { ...DEFAULT_XML_LIMITS, maxBytes: 32 * 1024 * 1024, maxMarkup: 100_000 };
 
 export type CdaBody =
   | { kind: "pdf"; pdf: Uint8Array }

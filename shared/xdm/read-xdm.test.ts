@@ -225,16 +225,28 @@ describe("XDM reader: hostile XML in METADATA.XML", () => {
     expect(codes(await withMetadata(xxe))).toEqual(["XML_DOCTYPE"]);
   });
 
-  it("100,000 nested elements: refused quickly, no stack overflow", async () => {
+  it("10,000 nested elements: refused quickly, no stack overflow; 100,000: too much markup", async () => {
     const t0 = Date.now();
-    const r = await withMetadata(`<a>${"<b>".repeat(100_000)}${"</b>".repeat(100_000)}</a>`);
+    const r = await withMetadata(`<a>${"<b>".repeat(10_000)}${"</b>".repeat(10_000)}</a>`);
     expect(codes(r)).toEqual(["XML_TOO_DEEP"]);
+    expect(codes(await withMetadata(`<a>${"<b>".repeat(100_000)}${"</b>".repeat(100_000)}</a>`))).toEqual(["XML_TOO_BIG"]);
     expect(Date.now() - t0).toBeLessThan(5000);
+  });
+
+  it("100,000 small ebRIM elements (2 MB): refused before parsing, which would take seconds and hundreds of MB", async () => {
+    const slot = '<rim:Slot name="x"><rim:ValueList><rim:Value>v</rim:Value></rim:ValueList></rim:Slot>';
+    const files = await xdmFiles([LETTER]);
+    const xml = `<lcm:SubmitObjectsRequest><rim:RegistryObjectList>${slot.repeat(25_000)}</rim:RegistryObjectList></lcm:SubmitObjectsRequest>`;
+    files["IHE_XDM/SUBSET01/METADATA.XML"] = [strToU8(xml), { level: 0 }]; // stored: a high ratio would be refused first
+    const t0 = Date.now();
+    const r = await read(zip(files));
+    expect(codes(r)).toEqual(["XML_TOO_BIG"]);
+    expect(Date.now() - t0).toBeLessThan(2000);
   });
 
   it("METADATA.XML over the XML size limit (stored, not compressed)", async () => {
     const files = await xdmFiles([LETTER]);
-    const big = new Uint8Array(17 * 1024 * 1024).fill(0x20);
+    const big = new Uint8Array(5 * 1024 * 1024).fill(0x20);
     big.set(strToU8("<a>"), 0);
     files["IHE_XDM/SUBSET01/METADATA.XML"] = [big, { level: 0 }];
     expect(codes(await read(zip(files)))).toEqual(["XML_TOO_BIG"]);
