@@ -22,7 +22,8 @@ function launch(env: Record<string, string> = {}) {
   return { code: r.status, stdout: r.stdout.trim(), stderr: r.stderr };
 }
 
-describe("the mss-bridge launcher", () => {
+// Each launch from the sources compiles them (2–4 s on a loaded 2-core machine); a test makes three.
+describe("the mss-bridge launcher", { timeout: 30_000 }, () => {
   beforeAll(async () => {
     await buildBridge();
   }, 60_000);
