@@ -13,7 +13,8 @@ import { readXdmArchive, unreadable } from "../../shared/xdm/read-xdm.ts";
 import { CliError, Exit, err, out } from "./common.ts";
 import { formatXdmReading } from "./xdm-format.ts";
 
-const MAX_INPUT_BYTES = 48 * 1024 * 1024;
+// A message is at most 25 MB; the ZIP reader takes at most 32 MiB. The bridge runs with a 96 MB heap.
+const MAX_INPUT_BYTES = 32 * 1024 * 1024;
 
 const EML_REASONS: Record<Exclude<EmlXdm["reason"], "found">, [string, string]> = {
   "no-attachment": ["aucune pièce jointe IHE_XDM.zip dans le message", "no IHE_XDM.zip attachment in the message"],
