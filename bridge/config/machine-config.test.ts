@@ -37,7 +37,11 @@ describe("where the machine configuration is", () => {
     expect(machineConfigPath("win32", { ProgramData: "D:\\ProgramData" })).toBe("D:\\ProgramData\\MSSante\\Bridge\\config.json");
     expect(machineConfigPath("win32", {})).toBe("C:\\ProgramData\\MSSante\\Bridge\\config.json");
     expect(machineConfigPath("linux", { [MACHINE_CONFIG_ENV]: "" })).toBe("/etc/mss-bridge/config.json");
-    expect(machineConfigPath("linux", { [MACHINE_CONFIG_ENV]: "/srv/it/bridge.json" })).toBe("/srv/it/bridge.json");
+    expect(machineConfigPath("linux", { [MACHINE_CONFIG_ENV]: "/srv/it/bridge.json" }, () => false)).toBe("/srv/it/bridge.json");
+    // Once IT wrote the OS's file, a user's environment cannot swap it for another.
+    expect(machineConfigPath("linux", { [MACHINE_CONFIG_ENV]: "/home/u/mine.json" }, (f) => f === "/etc/mss-bridge/config.json")).toBe(
+      "/etc/mss-bridge/config.json",
+    );
   });
 });
 

@@ -3,11 +3,11 @@
  *   Linux   /etc/mss-bridge/config.json
  *   Windows %ProgramData%\MSSante\Bridge\config.json
  *   macOS   /Library/Application Support/MSSante/Bridge/config.json
- * ($MSS_BRIDGE_MACHINE_CONFIG, when set, names another file: packaging tests and IT trials.)
+ * ($MSS_BRIDGE_MACHINE_CONFIG names another file where the OS's does not exist: packaging tests, IT trials.)
  * Same format as config.json. Its keys are defaults for every user; those of LOCKED_KEYS it sets
  * cannot be changed by a user's config.json or command line (docs/configuration.md).
  */
-import { realpathSync, type Stats, statSync } from "node:fs";
+import { existsSync, realpathSync, type Stats, statSync } from "node:fs";
 import path from "node:path";
 import { BridgeError, ErrorCode } from "../../shared/protocol/errors.ts";
 import { defaultConfig } from "./config.ts";
@@ -22,7 +22,8 @@ export const MACHINE_CONFIG_MAX_BYTES = 1024 * 1024;
  * Keys IT's file locks when it sets them: the PKCS#11 library the bridge loads (`modulePath`, and
  * `cardDatabaseFile`, whose entries name libraries too), where the directory comes from (source,
  * LDAP server, shared index, extraction), the trust list's source, and the download proxy with its
- * CA. The other keys set there are defaults a user may change.
+ * CA, and the FHIR API's key, address and this bridge's share of the key's calls per second (one key
+ * may serve every user of a terminal server). The other keys set there are defaults a user may change.
  */
 export const LOCKED_KEYS = [
   "modulePath",
