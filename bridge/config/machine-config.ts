@@ -37,10 +37,22 @@ export const LOCKED_KEYS = [
   "network.extraCaFile",
 ] as const;
 
-/** Where this OS keeps the machine configuration, or $MSS_BRIDGE_MACHINE_CONFIG when set. */
-export function machineConfigPath(platform: NodeJS.Platform = process.platform, env: NodeJS.ProcessEnv = process.env): string {
+/**
+ * Where this OS keeps the machine configuration. $MSS_BRIDGE_MACHINE_CONFIG names another file only
+ * where the OS's file does not exist: once IT has written one, a user's environment cannot swap it
+ * for a file of their own and so escape the locks.
+ */
+export function machineConfigPath(
+  platform: NodeJS.Platform = process.platform,
+  env: NodeJS.ProcessEnv = process.env,
+  exists: (file: string) => boolean = existsSync,
+): string {
+  const system = systemMachineConfigPath(platform, env);
   const fromEnv = env[MACHINE_CONFIG_ENV];
-  if (fromEnv) return path.resolve(fromEnv);
+  return fromEnv && !exists(system) ? path.resolve(fromEnv) : system;
+}
+
+function systemMachineConfigPath(platform: NodeJS.Platform, env: NodeJS.ProcessEnv): string {
   switch (platform) {
     case "win32":
       return path.win32.join(env.ProgramData ?? env.PROGRAMDATA ?? "C:\\ProgramData", "MSSante", "Bridge", "config.json");
