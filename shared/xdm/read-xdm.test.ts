@@ -31,7 +31,7 @@ const LAB: FixtureDoc = {
   typeCode: "11502-2",
   typeLabel: "CR d'examens biologiques",
   title: "Compte rendu d'examens biologiques",
-  authorPerson: "810000000001^BERNARD^Claire^^^Dr^^^&1.2.250.1.71.4.2.1&ISO^D^^^IDNST",
+  authorPerson: "810000000001^BERNARD^Claire^^^Dr^^^&1.2.250.1.71.4.2.1&ISO^D^^^IDNPS",
   authorInstitution: "Laboratoire de Test^^^^^&1.2.250.1.71.4.2.2&ISO^IDNST^^^3750000001",
   creationTime: "20240116",
 };
