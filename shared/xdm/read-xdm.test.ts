@@ -106,6 +106,16 @@ describe("XDM reader: well-formed archives", () => {
     expect(codes(await read(local, "N"))).toEqual(["INS_NOT_QUALIFIED"]);
   });
 
+  it("METADATA.XML declared ISO-8859-1 (XML 1.0 §4.3.3) keeps its accents", async () => {
+    const files = await xdmFiles([LETTER]);
+    const xml = new TextDecoder()
+      .decode(files["IHE_XDM/SUBSET01/METADATA.XML"] as Uint8Array)
+      .replace('encoding="UTF-8"', 'encoding="ISO-8859-1"');
+    files["IHE_XDM/SUBSET01/METADATA.XML"] = new Uint8Array(Buffer.from(xml, "latin1"));
+    const r = await read(zip(files));
+    expect(r.documents[0]!.title).toBe("Lettre de liaison à la sortie");
+  });
+
   it("file names are matched without regard to case (DOC0001.XML named doc0001.xml)", async () => {
     const files = await xdmFiles([{ ...LETTER, uri: "doc0001.xml" }]);
     const content = files["IHE_XDM/SUBSET01/doc0001.xml"]!;

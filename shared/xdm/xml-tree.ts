@@ -35,7 +35,16 @@ function markupCount(text: string): number {
   return n;
 }
 
-const decoder = new TextDecoder("utf-8");
+const utf8 = new TextDecoder("utf-8");
+const latin1 = new TextDecoder("windows-1252");
+
+/** UTF-8 unless the XML declaration names ISO-8859-1 (some French producers' METADATA.XML). */
+function decodeXml(bytes: Uint8Array): string {
+  const head = latin1.decode(bytes.subarray(0, 128));
+  return /^\s*<\?xml[^>]*encoding\s*=\s*["'](iso-8859-1|iso-8859-15|latin-?1|windows-1252)["']/i.test(head)
+    ? latin1.decode(bytes)
+    : utf8.decode(bytes);
+}
 
 const PREDEFINED: Record<string, string> = { lt: "<", gt: ">", amp: "&", quot: '"', apos: "'" };
 
@@ -123,7 +132,7 @@ function convertElement(name: string, item: Ordered, restore: (s: string) => str
  */
 export function parseXml(bytes: Uint8Array, file?: string, limits: XmlLimits = DEFAULT_XML_LIMITS): XmlElement {
   if (bytes.length > limits.maxBytes) fail("XML_TOO_BIG", file);
-  const text = decoder.decode(bytes);
+  const text = decodeXml(bytes);
   if (/<!\s*(DOCTYPE|ENTITY)/i.test(text)) fail("XML_DOCTYPE", file);
   if (markupCount(text) > limits.maxMarkup) fail("XML_TOO_BIG", file);
   if (XMLValidator.validate(text) !== true) fail("XML_MALFORMED", file);
