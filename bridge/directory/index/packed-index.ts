@@ -13,6 +13,7 @@ import { DEFAULT_SEARCH_LIMIT, MAX_SEARCH_LIMIT } from "../../../shared/domain/d
 import { decodeEntry, toDirectoryEntry, type StoredEntry } from "../search/entry.ts";
 import { identifierKeys } from "../search/identifier.ts";
 import { normalizeIdNat, parseQuery, type QueryToken } from "../search/normalize.ts";
+import { type Phrases, phraseRuns } from "../search/phrases.ts";
 import { normalizeAddress } from "../../../shared/domain/address.ts";
 import { Code, firstMatchedPlace, idOfKey, rankClass, rankKey, TopK, WORST_CLASS } from "../search/rank.ts";
 import { oneEditVariants, TYPO_MIN_LENGTH } from "../search/typo.ts";
@@ -25,8 +26,19 @@ export interface SearchResult {
   fuzzy: boolean;
 }
 
+/** A posting list of a typed run of words that spells a whole name (search/phrases.ts). */
+interface PhraseList {
+  start: number;
+  end: number;
+  code: number;
+  /** The run's index in the query's phrases. */
+  run: number;
+}
+
 interface TokenPlan {
   prefixes: string[];
+  /** The whole-name lists of the runs this token belongs to, streamed and marked before the others. */
+  phrases: PhraseList[];
   ranges: [number, number][];
   /** Token ids equal to one of the prefixes (for the "surname exact" and "surname part" classes). */
   exact: Set<number>;
@@ -52,7 +64,17 @@ function codeOf(f: number, exact: boolean): number {
   }
 }
 
+/** Marks the ids of postings[start, end) with `v` (a code + 1 stamped with `gen`) unless marked better. */
+function markList(post: Uint32Array, start: number, end: number, m: Uint16Array, gen: number, v: number): void {
+  for (let i = start; i < end; i++) {
+    const id = post[i]!;
+    const cur = m[id]!;
+    if (cur >>> 4 !== gen || v < cur) m[id] = v;
+  }
+}
+
 const SURNAME_FIELDS = [FIELD_SURNAME, FIELD_SURNAME_PART];
+const NO_PHRASES: Phrases = { runs: [], stopwords: [] };
 const LATER_FIELDS = [FIELD_GIVEN, FIELD_EMAIL, FIELD_OTHER];
 
 export class PackedIndex {
@@ -97,7 +119,48 @@ export class PackedIndex {
       if (this.data.dict[lo] === p) exact.add(lo);
       volume += v;
     }
-    return { prefixes: kept, ranges, exact, fields, volume };
+    return { prefixes: kept, phrases: [], ranges, exact, fields, volume };
+  }
+
+  /**
+   * The runs of typed words that are some entry's whole surname or given name: each such list
+   * joins the plans of the run's tokens; a run's dropped stopwords get a plan of their own made of
+   * these lists only (`optional`: ranked, never required).
+   */
+  private addPhrases(phrases: Phrases, plans: TokenPlan[]): TokenPlan[] {
+    const ps = this.data.postStart;
+    const optional: TokenPlan[] = phrases.stopwords.map(() => ({
+      prefixes: [],
+      phrases: [],
+      ranges: [],
+      exact: new Set(),
+      fields: 0,
+      volume: 0,
+    }));
+    phrases.runs.forEach((r, run) => {
+      const t = this.lowerBound(r.joined);
+      if (this.data.dict[t] !== r.joined) return;
+      // A stopword alone is ranked as the whole surname it is (LE), never as a given name.
+      const lists: [number, number][] =
+        r.words > 1
+          ? [
+              [FIELD_SURNAME, Code.SURNAME_PHRASE],
+              [FIELD_GIVEN, Code.GIVEN_PHRASE],
+            ]
+          : [[FIELD_SURNAME, Code.SURNAME_EXACT]];
+      for (const [f, code] of lists) {
+        const start = ps[t * FIELDS + f]!;
+        const end = ps[t * FIELDS + f + 1]!;
+        if (end === start) continue;
+        const list = { start, end, code, run };
+        for (const p of [...r.tokens.map((i) => plans[i]!), ...r.stopwords.map((i) => optional[i]!)]) {
+          p.phrases.push(list);
+          p.volume += end - start;
+        }
+      }
+    });
+    for (const p of [...plans, ...optional]) p.phrases.sort((a, b) => a.code - b.code);
+    return optional.filter((p) => p.phrases.length > 0);
   }
 
   /**
@@ -114,7 +177,7 @@ export class PackedIndex {
 
   private nextGeneration(): number {
     this.gen++;
-    if (this.gen >= 8192) {
+    if (this.gen >= 4096) {
       for (const m of this.maps) m.fill(0);
       this.gen = 1;
     }
@@ -123,31 +186,35 @@ export class PackedIndex {
 
   /**
    * Marks every entry the token matches with its best code + 1 (stamped with `gen`). Returns the
-   * best rank class it gave any entry (a bound for searchMany).
+   * best rank class it gave any entry, and the best it gave outside the phrase lists of the runs in
+   * `dominated` (bounds for searchMany).
    */
-  private mark(plan: TokenPlan, m: Uint16Array, gen: number): number {
+  private mark(plan: TokenPlan, m: Uint16Array, gen: number, dominated: ReadonlySet<number>): { best: number; bulk: number } {
     const ps = this.data.postStart;
     const post = this.data.postings;
-    const stamp = gen << 3;
+    const stamp = gen << 4;
     let best = WORST_CLASS;
+    let bulk = WORST_CLASS;
+    for (const l of plan.phrases) {
+      const c = rankClass(l.code);
+      if (c < best) best = c;
+      if (!dominated.has(l.run) && c < bulk) bulk = c;
+      markList(post, l.start, l.end, m, gen, stamp | (l.code + 1));
+    }
     for (const [lo, hi] of plan.ranges) {
       for (let t = lo; t < hi; t++) {
         for (let f = 0; f < plan.fields; f++) {
           const end = ps[t * FIELDS + f + 1]!;
-          let i = ps[t * FIELDS + f]!;
+          const i = ps[t * FIELDS + f]!;
           if (i === end) continue;
           const code = codeOf(f, f <= FIELD_SURNAME_PART && plan.exact.has(t));
           if (rankClass(code) < best) best = rankClass(code);
-          const v = stamp | (code + 1);
-          for (; i < end; i++) {
-            const id = post[i]!;
-            const cur = m[id]!;
-            if (cur >>> 3 !== gen || v < cur) m[id] = v;
-          }
+          if (rankClass(code) < bulk) bulk = rankClass(code);
+          markList(post, i, end, m, gen, stamp | (code + 1));
         }
       }
     }
-    return best;
+    return { best, bulk };
   }
 
   /**
@@ -160,6 +227,7 @@ export class PackedIndex {
   // biome-ignore lint/complexity/noExcessiveCognitiveComplexity: the posting-list walk of every search token, one loop nest on the hottest path of search
   private eachList(plan: TokenPlan, fn: (a: number, b: number, code: number) => boolean): void {
     const ps = this.data.postStart;
+    for (const l of plan.phrases) if (fn(l.start, l.end, l.code)) return;
     for (const f of SURNAME_FIELDS) {
       const code = codeOf(f, true);
       for (const t of plan.exact) {
@@ -200,7 +268,7 @@ export class PackedIndex {
     const post = this.data.postings;
     const taken = this.map(0);
     const gen = this.nextGeneration();
-    const takenMark = (gen << 3) | 1;
+    const takenMark = (gen << 4) | 1;
     const out: { id: number; code: number }[] = [];
     let phaseClass = -1;
     let top = new TopK(k);
@@ -237,29 +305,57 @@ export class PackedIndex {
   }
 
   /**
-   * Several tokens: all but the largest are marked in maps; the largest is streamed, best codes
-   * first, and each of its entries found in every map is ranked. Cost ~ the tokens' volumes, less
-   * the ends of the streamed lists: once the k best are held, a list is left as soon as even the
-   * best classes the marked tokens gave anyone could not bring its next id (ids ascend) into them.
+   * The token streamed by searchMany: the largest; when typed words spell a name, the largest of
+   * the tokens that belong to the most such runs (their whole-name lists are then streamed first).
    */
-  private searchMany(plans: TokenPlan[], k: number): { id: number; codes: number[] }[] {
-    const order = plans.map((_, i) => i).sort((a, b) => plans[a]!.volume - plans[b]!.volume);
-    const streamed = order[order.length - 1]!;
-    const marked = order.slice(0, -1);
+  private streamedToken(plans: TokenPlan[]): number {
+    let best = 0;
+    let bestRuns = -1;
+    plans.forEach((p, i) => {
+      const runs = new Set(p.phrases.map((l) => l.run)).size;
+      if (runs > bestRuns || (runs === bestRuns && p.volume > plans[best]!.volume)) {
+        best = i;
+        bestRuns = runs;
+      }
+    });
+    return best;
+  }
+
+  /**
+   * Several tokens (or one with a run's stopwords): all but one are marked in maps; that one is
+   * streamed, best codes first, and each of its entries found in every map is ranked. Cost ~ the
+   * tokens' volumes, less the ends of the streamed lists: once the k best are held, a list is left
+   * as soon as even the best classes the marked tokens gave anyone could not bring its next id (ids
+   * ascend) into them. The streamed token's whole-name lists come first, so every entry of the runs
+   * it belongs to is ranked there with its best key: the bounds for its other lists leave those runs
+   * out. `optional`: a run's stopwords, ranked (the worst class when absent), never required.
+   */
+  private searchMany(plans: TokenPlan[], optional: TokenPlan[], k: number): { id: number; codes: number[] }[] {
+    const streamed = this.streamedToken(plans);
+    const marked = plans.map((_, i) => i).filter((i) => i !== streamed);
+    const dominated = new Set(plans[streamed]!.phrases.map((l) => l.run));
     const gen = this.nextGeneration();
     const maps = marked.map((_, j) => this.map(j));
-    const bestMarked = marked.map((pi, j) => this.mark(plans[pi]!, maps[j]!, gen));
-    const bestMarkedMin = Math.min(...bestMarked);
-    const bestMarkedSum = bestMarked.reduce((a, c) => a + c, 0);
+    const optMaps = optional.map((_, j) => this.map(marked.length + j));
+    const bounds = [
+      ...marked.map((pi, j) => this.mark(plans[pi]!, maps[j]!, gen, dominated)),
+      ...optional.map((p, j) => this.mark(p, optMaps[j]!, gen, dominated)),
+    ];
+    const fullMin = Math.min(...bounds.map((b) => b.best));
+    const fullSum = bounds.reduce((a, b) => a + b.best, 0);
+    const bulkMin = Math.min(...bounds.map((b) => b.bulk));
+    const bulkSum = bounds.reduce((a, b) => a + b.bulk, 0);
     const post = this.data.postings;
     const top = new TopK(k);
     const streamedCode = new Map<number, number>();
     const nm = maps.length;
+    const no = optMaps.length;
     // biome-ignore lint/complexity/noExcessiveCognitiveComplexity: the inner loop of every multi-word search, run per posting and per word; kept inline on the hottest path of search
     this.eachList(plans[streamed]!, (a, b, code) => {
       const sc = rankClass(code);
       // The best key any id of this list can get is floor + id: ids at or past `limit` cannot enter.
-      const floor = rankKey(Math.min(sc, bestMarkedMin), sc + bestMarkedSum, 0);
+      const phrase = code <= Code.GIVEN_PHRASE;
+      const floor = rankKey(Math.min(sc, phrase ? fullMin : bulkMin), sc + (phrase ? fullSum : bulkSum), 0);
       let limit = top.full ? top.worst - floor : Infinity;
       for (let i = a; i < b; i++) {
         const id = post[i]!;
@@ -269,15 +365,21 @@ export class PackedIndex {
         let ok = true;
         for (let j = 0; j < nm; j++) {
           const v = maps[j]![id]!;
-          if (v >>> 3 !== gen) {
+          if (v >>> 4 !== gen) {
             ok = false;
             break;
           }
-          const c = rankClass((v & 7) - 1);
+          const c = rankClass((v & 15) - 1);
           if (c < min) min = c;
           sum += c;
         }
         if (!ok) continue;
+        for (let j = 0; j < no; j++) {
+          const v = optMaps[j]![id]!;
+          const c = v >>> 4 === gen ? rankClass((v & 15) - 1) : WORST_CLASS;
+          if (c < min) min = c;
+          sum += c;
+        }
         // Lists come best code first, so an id seen again can only rank worse: keep the first.
         if (top.offerUnique(rankKey(min, sum, id), id)) {
           if (!streamedCode.has(id)) streamedCode.set(id, code);
@@ -291,21 +393,24 @@ export class PackedIndex {
       const codes = new Array<number>(plans.length);
       codes[streamed] = streamedCode.get(id) ?? Code.OTHER;
       marked.forEach((pi, j) => {
-        codes[pi] = (maps[j]![id]! & 7) - 1;
+        codes[pi] = (maps[j]![id]! & 15) - 1;
       });
       return { id, codes };
     });
   }
 
-  private run(tokens: QueryToken[], k: number, fuzzy: boolean): { id: number; codes: number[]; prefixes: string[][] }[] {
+  private run(tokens: QueryToken[], k: number, fuzzy: boolean, phrases: Phrases): { id: number; codes: number[]; prefixes: string[][] }[] {
     const plans = tokens.map((t) => {
       const prefixes = fuzzy && t.text.length >= TYPO_MIN_LENGTH ? [...t.prefixes, ...oneEditVariants(t.text)] : t.prefixes;
       return this.plan(prefixes, t.initial);
     });
+    const optional = phrases.runs.length > 0 ? this.addPhrases(phrases, plans) : [];
     if (plans.some((p) => p.volume === 0)) return [];
     const prefixes = plans.map((p) => p.prefixes);
-    if (plans.length === 1) return this.searchOne(plans[0]!, k).map((r) => ({ id: r.id, codes: [r.code], prefixes }));
-    return this.searchMany(plans, k).map((r) => ({ ...r, prefixes }));
+    if (plans.length === 1 && optional.length === 0 && plans[0]!.phrases.length === 0) {
+      return this.searchOne(plans[0]!, k).map((r) => ({ id: r.id, codes: [r.code], prefixes }));
+    }
+    return this.searchMany(plans, optional, k).map((r) => ({ ...r, prefixes }));
   }
 
   readEntry(id: number): StoredEntry {
@@ -327,16 +432,21 @@ export class PackedIndex {
     return [];
   }
 
-  search(query: string, limit = DEFAULT_SEARCH_LIMIT): SearchResult {
+  /**
+   * `options.phrases: false` ranks as before typed runs of words were matched to whole names
+   * (search/phrases.ts): for the benchmark's comparison only.
+   */
+  search(query: string, limit = DEFAULT_SEARCH_LIMIT, options: { phrases?: boolean } = {}): SearchResult {
     const k = Math.max(1, Math.min(MAX_SEARCH_LIMIT, Math.floor(limit) || DEFAULT_SEARCH_LIMIT));
     const tokens = parseQuery(query);
     if (tokens.length === 0 || this.count === 0) return { results: [], matchedOtherFields: false, fuzzy: false };
+    const phrases = options.phrases === false ? NO_PHRASES : phraseRuns(query, tokens);
     // The person a typed identifier names comes first, then the usual results.
     const byId = this.identifierHits(query);
     let fuzzy = false;
-    let hits = this.run(tokens, k, false);
+    let hits = this.run(tokens, k, false, phrases);
     if (hits.length === 0 && byId.length === 0 && tokens.some((t) => t.text.length >= TYPO_MIN_LENGTH)) {
-      hits = this.run(tokens, k, true);
+      hits = this.run(tokens, k, true, phrases);
       fuzzy = hits.length > 0;
     }
     // The identifier is a field other than name and e-mail (an autocomplete must not filter on those).

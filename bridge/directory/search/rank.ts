@@ -1,27 +1,45 @@
 /**
  * Ranking (pure). Each query token matches an entry with a code:
- *   0 the whole surname exactly (`lefevre` = LEFÈVRE, `lefevremoreau` = LEFÈVRE-MOREAU),
- *   1 one part of a compound surname exactly (`lefevre` in ANTOINE-LEFÈVRE or LEFÈVRE-MOREAU),
- *   2 surname as a prefix, 3 given name, 4 e-mail, 5 another field.
- * Rank class = min(code, 4) (e-mail and other fields rank alike). An entry's key is
+ *   0 the token is one of consecutive typed words that together spell the entry's whole surname
+ *     (`le goff` for LE GOFF or LEGOFF, `de la roche` for DE LA ROCHE: search/phrases.ts),
+ *   1 the same for a compound given name (`marie helene` for Marie-Hélène),
+ *   2 the whole surname exactly (`lefevre` = LEFÈVRE, `lefevremoreau` = LEFÈVRE-MOREAU),
+ *   3 one part of a compound surname exactly (`lefevre` in ANTOINE-LEFÈVRE or LEFÈVRE-MOREAU),
+ *   4 surname as a prefix, 5 given name, 6 e-mail, 7 another field.
+ * Rank class = min(code, 6) (e-mail and other fields rank alike). An entry's key is
  * (best class over tokens, sum of classes, entry id), and entry ids are assigned at build time in
  * the tie-break order: PER < ORG < APP < CAB, then surname, given name, e-mail by French collation.
- * The offline index keeps code + 1 in the 3 low bits of its per-token maps (packed-index.ts):
- * codes must stay below 7.
+ * A stopword that belongs to such typed words (`le`, `de`, `la`) is no condition of the search, but
+ * adds its class to the sum (the worst class when it spells nothing of the entry), so `de la roche`
+ * lists DE LA ROCHE before LA ROCHE. Without phrases the order is the one of codes 2–7 alone.
+ * The offline index keeps code + 1 in the 4 low bits of its per-token maps (packed-index.ts):
+ * codes must stay below 15.
  */
 import type { StoredPlace } from "./entry.ts";
 // The import's scanner (same tokens as normalize.ts tokenizeField, a test compares them), about
 // three times faster: this runs for every place of every result shown.
 import { fieldTokens } from "./field-tokens.ts";
 
-export const Code = { SURNAME_EXACT: 0, SURNAME_PART: 1, SURNAME_PREFIX: 2, GIVEN: 3, EMAIL: 4, OTHER: 5 } as const;
+export const Code = {
+  SURNAME_PHRASE: 0,
+  GIVEN_PHRASE: 1,
+  SURNAME_EXACT: 2,
+  SURNAME_PART: 3,
+  SURNAME_PREFIX: 4,
+  GIVEN: 5,
+  EMAIL: 6,
+  OTHER: 7,
+} as const;
 
 /** The worst rank class (e-mail and other fields). */
-export const WORST_CLASS = 4;
+export const WORST_CLASS = 6;
 
 const ID_SPACE = 2 ** 24; // up to 16M entries
-/** Room for the sum of classes in a rank key: MAX_QUERY_TOKENS × WORST_CLASS must stay below it. */
-export const SUM_SPACE = 64;
+/**
+ * Room for the sum of classes in a rank key: (MAX_QUERY_TOKENS + MAX_PHRASE_STOPWORDS) × WORST_CLASS
+ * must stay below it.
+ */
+export const SUM_SPACE = 128;
 
 export function rankClass(code: number): number {
   return Math.min(code, WORST_CLASS);

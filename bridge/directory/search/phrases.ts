@@ -1,0 +1,76 @@
+/**
+ * Consecutive typed words that may spell a whole name (pure): `le goff` → legoff, `de la roche` →
+ * delaroche and laroche, `marie helene` → mariehelene. The index holds a surname's whole form as one
+ * token (LE GOFF, Le-Goff and LEGOFF all give legoff) and a hyphenated given name joined
+ * (Marie-Hélène gives mariehelene), so a run of words is looked up as that one token; an entry
+ * whose whole surname (or given name) it is ranks first (search/rank.ts, codes 0 and 1).
+ */
+import { foldText, type QueryToken, splitWords, STOPWORDS } from "./normalize.ts";
+
+/** Longest run of typed words tried as one name (`de la tour du pin` would need 5: rare enough). */
+export const MAX_PHRASE_WORDS = 4;
+/** At most this many stopwords of runs are ranked (they are no condition of the search). */
+export const MAX_PHRASE_STOPWORDS = 4;
+
+export interface PhraseRun {
+  /** The words joined: the token looked up exactly (`legoff`). */
+  joined: string;
+  /** The query tokens (indices into parseQuery's list) among the run's words. */
+  tokens: number[];
+  /** The run's stopwords that parseQuery dropped (`le`, `de`, `la`), by their index in `stopwords`. */
+  stopwords: number[];
+  /** Its number of words: 1 only for a dropped stopword alone (LE, a surname: `le van` is LE Van). */
+  words: number;
+}
+
+export interface Phrases {
+  runs: PhraseRun[];
+  /** The stopwords of all runs that are not query tokens, each once. */
+  stopwords: string[];
+}
+
+const NONE: Phrases = { runs: [], stopwords: [] };
+
+/**
+ * The runs of 2 to MAX_PHRASE_WORDS consecutive typed words that contain at least one query token
+ * and whose other words are dropped stopwords (a word cut off by parseQuery's token limit ends the
+ * runs), and each dropped stopword alone (a two-letter surname such as LE is also a stopword).
+ * `tokens` is parseQuery(query)'s result.
+ */
+export function phraseRuns(query: string, tokens: QueryToken[]): Phrases {
+  const words = splitWords(foldText(query.slice(0, 200))).map((parts) => parts.join(""));
+  if (words.length < 2) return NONE;
+  const tokenOf = new Map<string, number>();
+  for (const [i, t] of tokens.entries()) tokenOf.set(t.text, i);
+  // Each word: 1 a query token, 0 a dropped stopword, -1 neither (a word past the token limit).
+  const role = words.map((w) => (tokenOf.has(w) ? 1 : STOPWORDS.has(w) ? 0 : -1));
+  const runs: PhraseRun[] = [];
+  const stopwords: string[] = [];
+  for (let i = 0; i < words.length; i++) {
+    for (let j = i; j < Math.min(words.length, i + MAX_PHRASE_WORDS); j++) {
+      if (role.slice(i, j + 1).includes(-1)) break;
+      const run = words.slice(i, j + 1);
+      const tokenIds = [...new Set(run.filter((w) => tokenOf.has(w)).map((w) => tokenOf.get(w)!))];
+      if (j === i ? tokenIds.length > 0 : tokenIds.length === 0) continue;
+      const stops = stopwordIds(run, tokenOf, stopwords);
+      if (tokenIds.length === 0 && stops.length === 0) continue;
+      runs.push({ joined: run.join(""), tokens: tokenIds, stopwords: stops, words: run.length });
+    }
+  }
+  return { runs, stopwords };
+}
+
+/** The indices in `stopwords` (added to it, up to MAX_PHRASE_STOPWORDS) of a run's words that are no query token. */
+function stopwordIds(run: string[], tokenOf: ReadonlyMap<string, number>, stopwords: string[]): number[] {
+  const stops: number[] = [];
+  for (const w of run) {
+    if (tokenOf.has(w)) continue;
+    let k = stopwords.indexOf(w);
+    if (k < 0) {
+      if (stopwords.length >= MAX_PHRASE_STOPWORDS) continue;
+      k = stopwords.push(w) - 1;
+    }
+    if (!stops.includes(k)) stops.push(k);
+  }
+  return stops;
+}
