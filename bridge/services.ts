@@ -8,7 +8,7 @@ import type { CardIdentity, PinStatus } from "../shared/domain/identity.ts";
 import type { CardLayerState, ModuleInfo } from "../shared/domain/card.ts";
 import type { DirectoryEntry, DirectoryStatus, SearchOutcome } from "../shared/domain/directory-entry.ts";
 import type { Discovery, TrustDecision, TrustList } from "../shared/domain/trust.ts";
-import type { NotificationParams } from "../shared/protocol/schemas.ts";
+import type { NotificationParams, Result } from "../shared/protocol/schemas.ts";
 
 export type { ModuleInfo, SearchOutcome };
 
@@ -37,6 +37,18 @@ export interface DirectoryService {
   /** True while an import runs, whoever started it (a client, the scheduled refresh, the demo). */
   readonly importInProgress: boolean;
   close(): Promise<void>;
+}
+
+export type LiveSearchAnswer = Result<"directory.searchLive">;
+export type LiveLookupAnswer = Result<"directory.lookupLive">;
+
+/**
+ * The live complement (ANS's FHIR API) for what the offline directory does not find; present only
+ * when an API key is configured (bridge/directory/live/live-directory.ts).
+ */
+export interface LiveDirectoryService {
+  searchLive(query: string, limit?: number): Promise<LiveSearchAnswer>;
+  lookupLive(address: string): Promise<LiveLookupAnswer>;
 }
 
 export interface TrustService {

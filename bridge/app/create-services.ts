@@ -8,6 +8,8 @@ import type { Logger } from "../log/logger.ts";
 import type { Services } from "../server/context.ts";
 import { createCardService as createCardLayer, type CardServiceOptions } from "../card/card-service.ts";
 import { createDirectoryService } from "../directory/offline-directory.ts";
+import { createFhirGet } from "../directory/live/fhir-client.ts";
+import { LiveDirectory } from "../directory/live/live-directory.ts";
 import { TrustSpace, trustOptionsFromConfig, type TrustSpaceOptions } from "../trust/trust-service.ts";
 import { UnavailableCardService, UnavailableDirectoryService, UnavailableTrustService } from "./fallback-services.ts";
 
@@ -36,7 +38,31 @@ export async function createServices(opts: ServiceOptions): Promise<Services> {
       return new UnavailableTrustService(`The trust-space list could not be loaded: ${e.message}`);
     }),
   ]);
-  return { card, directory, trust };
+  return { card, directory, trust, ...liveDirectory(opts, directory) };
+}
+
+/** The FHIR API as a live complement, when an API key is configured (never logged). */
+function liveDirectory(opts: ServiceOptions, offline: Services["directory"]): Pick<Services, "live"> {
+  const { config, log } = opts;
+  const live = config.directory.live;
+  if (!live.apiKey) return {};
+  try {
+    const get = createFhirGet({
+      apiKey: live.apiKey,
+      baseUrl: live.baseUrl,
+      timeoutMs: live.timeoutMs,
+      proxy: config.network.proxy,
+      extraCaFile: config.network.extraCaFile,
+    });
+    log.info("live directory: the FHIR Annuaire Santé API is asked when the offline directory finds nothing", {
+      api: new URL(live.baseUrl).host,
+      requestsPerSecond: live.requestsPerSecond,
+    });
+    return { live: new LiveDirectory({ config: live, offline, get, log: log.child("live-directory") }) };
+  } catch (e) {
+    log.warn("live directory unavailable", { error: (e as Error).message });
+    return {};
+  }
 }
 
 /** The card service, or a stand-in saying why there is none. */

@@ -27,6 +27,33 @@ export interface LdapConfig {
   timeLimitSeconds: number;
 }
 
+/**
+ * The live complement: ANS's FHIR Annuaire Santé API (v2), asked only when the offline directory
+ * finds nothing (bridge/directory/live/). Off while `apiKey` is null.
+ */
+export interface LiveDirectoryConfig {
+  /** The ESANTE-API-KEY (ANS's API portal); never logged, never sent to the extension. null: off. */
+  apiKey: string | null;
+  /** The API's base URL (v2). */
+  baseUrl: string;
+  /**
+   * Calls per second this bridge may make (token bucket). ANS allows 17 per second per key: IT that
+   * gives one key to every user of a terminal server sets 17 / (users at once) in the machine
+   * configuration, which locks it.
+   */
+  requestsPerSecond: number;
+  /** Shorter queries never leave the PC. */
+  minQueryLength: number;
+  /** Quiet time after the last keystroke before a request is sent. */
+  debounceMs: number;
+  /** How long an answer is reused for the same query. */
+  cacheSeconds: number;
+  /** The longest one request may take. */
+  timeoutMs: number;
+}
+
+export const OFFICIAL_FHIR_API_URL = "https://gateway.api.esante.gouv.fr/fhir/v2";
+
 export interface OperatorPolicy {
   /** Domain suffix this rule applies to ("*" for the default). */
   domain: string;
@@ -65,6 +92,8 @@ export interface BridgeConfig {
     extractionSource: string;
     refreshHours: number; // 0 disables the schedule
     ldap: LdapConfig | null;
+    /** The FHIR Annuaire Santé API asked when the offline directory finds nothing (off without a key). */
+    live: LiveDirectoryConfig;
   };
   trust: {
     /** Whitelist URL or file. */
@@ -109,6 +138,15 @@ export function defaultConfig(): BridgeConfig {
       extractionSource: OFFICIAL_EXTRACTION_URL,
       refreshHours: 24,
       ldap: null,
+      live: {
+        apiKey: null,
+        baseUrl: OFFICIAL_FHIR_API_URL,
+        requestsPerSecond: 17,
+        minQueryLength: 4,
+        debounceMs: 300,
+        cacheSeconds: 600,
+        timeoutMs: 5000,
+      },
     },
     trust: { whitelistSource: OFFICIAL_WHITELIST_URL, refreshHours: 24 },
     discovery: {

@@ -1,5 +1,5 @@
 /** What every connection of one running bridge shares: services, pairing, limits, audit, log. */
-import type { CardService, DirectoryService, TrustService } from "../services.ts";
+import type { CardService, DirectoryService, LiveDirectoryService, TrustService } from "../services.ts";
 import type { PairingStore } from "../pairing/pairing-store.ts";
 import type { PairingWindow } from "../pairing/pairing-code.ts";
 import type { LaunchCredentials } from "../pairing/launch-credentials.ts";
@@ -11,6 +11,8 @@ export interface Services {
   card: CardService;
   directory: DirectoryService;
   trust: TrustService;
+  /** The FHIR API as a live complement of the directory; absent when no API key is configured. */
+  live?: LiveDirectoryService;
 }
 
 export interface ServerLimits {

@@ -76,6 +76,17 @@ export const handlers: { [M in MethodName]?: Handler<M> } = {
   "directory.lookupByAddress": async (p: { address: string }, ctx) => ({
     entry: await other(ctx, () => ctx.services.directory.lookupByAddress(p.address), "The directory lookup"),
   }),
+  // The live complement: "off" without an API key; the service asks the offline directory first.
+  "directory.searchLive": async (p: { query: string; limit?: number }, ctx) => {
+    const live = ctx.services.live;
+    if (!live) return { results: [], state: "off", retryAfterMs: null };
+    return other(ctx, () => live.searchLive(p.query, p.limit), "The live directory search");
+  },
+  "directory.lookupLive": async (p: { address: string }, ctx) => {
+    const live = ctx.services.live;
+    if (!live) return { entry: null, state: "off", retryAfterMs: null };
+    return other(ctx, () => live.lookupLive(p.address), "The live directory lookup");
+  },
   "directory.status": async (_p, ctx) => ctx.services.directory.status(),
   "directory.import": async (_p, ctx) => {
     // Answered before starting: an import already running (the scheduled refresh included) would

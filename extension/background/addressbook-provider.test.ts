@@ -230,3 +230,39 @@ describe("the Annuaire MSSanté book in autocomplete", () => {
     expect(queries).toEqual([]);
   });
 });
+
+describe("the live complement (directory.searchLive)", () => {
+  /** A bridge whose offline directory finds nothing; searchLive answers `live`. */
+  function offlineMiss(live: Result<"directory.searchLive">) {
+    const calls: string[] = [];
+    const b: BridgeCaller = {
+      connected: true,
+      async call<M extends MethodName>(method: M, params: Params<M>): Promise<Result<M>> {
+        calls.push(`${method} ${(params as { query: string }).query}`);
+        if (method === "directory.search") return { results: [], matchedOtherFields: false, fuzzy: false } as Result<M>;
+        if (method === "directory.searchLive") return live as Result<M>;
+        throw new Error("unexpected");
+      },
+    };
+    return { b, calls };
+  }
+
+  it("after an empty offline answer for 4+ characters: asks searchLive and shows its entries, noted as live", async () => {
+    const { b, calls } = offlineMiss({ results: [{ ...DUPONT, source: "live" }], state: "ok", retryAfterMs: null });
+    const r = await createSearchListener(b, en)(undefined as never, "dupont", null);
+    expect(calls).toEqual(["directory.search dupont", "directory.searchLive dupont"]);
+    expect(r.results.map((c) => c.PrimaryEmail)).toEqual([DUPONT.email]);
+    expect(r.results[0]?.Notes).toContain("live directory");
+  });
+
+  it("short queries and offline hits never ask it; an older bridge's refusal gives an empty answer", async () => {
+    const short = offlineMiss({ results: [], state: "too-short", retryAfterMs: null });
+    expect((await createSearchListener(short.b, en)(undefined as never, "dup", null)).results).toEqual([]);
+    expect(short.calls).toEqual(["directory.search dup"]);
+    const { b, queries } = fakeBridge(() => ({ results: [DUPONT], matchedOtherFields: false, fuzzy: false }));
+    expect((await createSearchListener(b, en)(undefined as never, "dupont", null)).results).toHaveLength(1);
+    expect(queries).toHaveLength(1);
+    const old = fakeBridge(() => ({ results: [], matchedOtherFields: false, fuzzy: false })); // throws on searchLive
+    expect((await createSearchListener(old.b, en)(undefined as never, "dupont", null)).results).toEqual([]);
+  });
+});

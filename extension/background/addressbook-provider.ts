@@ -10,6 +10,12 @@
  * punctuation folding, no initials, re-sorted): `helene` then `helene l` would drop Hélène LEFÈVRE
  * (h.lefevre@…, display name "Hélène Lefèvre"), and anything found through another field (city,
  * specialty…), through the typo pass or beyond the result limit would be lost the same way.
+ *
+ * Live complement: when the offline answer is empty and the query has at least LIVE_MIN_QUERY
+ * characters, the listener then asks `directory.searchLive` (docs/protocol.md §5): the bridge
+ * debounces, caches and rate-limits it, and answers "off" when no FHIR API key is configured, or
+ * "superseded" when a later keystroke replaced this query. The offline answer is never delayed:
+ * this second call happens only after it came back empty. Live entries are marked in their notes.
  */
 import type { DirectoryEntry } from "../../shared/domain/directory-entry.ts";
 import { titleCase } from "../../shared/domain/title-case.ts";
@@ -22,6 +28,10 @@ export const ADDRESS_BOOK_NAME = "Annuaire MSSanté";
 export const ADDRESS_BOOK_ID = "mssante-annuaire";
 export const PROVIDER_LIMIT = 20;
 export const PROVIDER_TIMEOUT_MS = 1500;
+/** The bridge's default minimum for the live complement (it applies its own configured one too). */
+export const LIVE_MIN_QUERY = 4;
+/** Debounce, rate limit and the API's own time (the bridge's request timeout is 5 s by default). */
+export const LIVE_TIMEOUT_MS = 8000;
 
 const CIVILITY: Record<string, string> = { DR: "Dr", PR: "Pr", M: "M.", MR: "M.", MME: "Mme", MLLE: "Mlle" };
 
@@ -68,13 +78,14 @@ export function entryToContact(e: DirectoryEntry, msg: MessageFn): ProviderConta
     e.idNat ? msg("contactNoteIdNat", [e.idNat]) : null,
     places.length > 1 ? msg("contactNotePlaces", [places.join(msg("contactNotePlacesSeparator"))]) : null,
     msg("contactNoteMailbox", [e.type]),
+    e.source === "live" ? msg("contactNoteLive") : null,
   ].filter(Boolean);
   p.Notes = notes.join("\n");
   return p;
 }
 
 /** Pure: bridge answer → provider answer, order kept, one contact per address, never "complete" (see above). */
-export function toProviderResult(r: Result<"directory.search">, msg: MessageFn): SearchRequestReturn {
+export function toProviderResult(r: Result<"directory.search"> | Result<"directory.searchLive">, msg: MessageFn): SearchRequestReturn {
   const seen = new Set<string>();
   const results: ProviderContact[] = [];
   for (const e of r.results) {
@@ -91,7 +102,7 @@ const EMPTY: SearchRequestReturn = { results: [], isCompleteResult: false };
 export function createSearchListener(
   bridge: BridgeCaller,
   msg: MessageFn,
-  opts: { limit?: number; timeoutMs?: number } = {},
+  opts: { limit?: number; timeoutMs?: number; liveTimeoutMs?: number } = {},
 ): SearchRequestListener {
   const limit = opts.limit ?? PROVIDER_LIMIT;
   const timeoutMs = opts.timeoutMs ?? PROVIDER_TIMEOUT_MS;
@@ -100,7 +111,9 @@ export function createSearchListener(
     if (!query || !bridge.connected) return EMPTY;
     try {
       const r = await bridge.call("directory.search", { query, limit }, timeoutMs);
-      return toProviderResult(r, msg);
+      if (r.results.length > 0 || query.replace(/\s+/g, "").length < LIVE_MIN_QUERY) return toProviderResult(r, msg);
+      const live = await bridge.call("directory.searchLive", { query, limit }, opts.liveTimeoutMs ?? LIVE_TIMEOUT_MS);
+      return toProviderResult(live, msg);
     } catch {
       return EMPTY;
     }

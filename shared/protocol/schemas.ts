@@ -121,7 +121,31 @@ export const DirectoryEntrySchema = Type.Object({
   type: Type.Union([Type.Literal("PER"), Type.Literal("ORG"), Type.Literal("APP"), Type.Literal("CAB")]),
   idNat: Nullable(Type.String()),
   places: Type.Array(PlaceSchema),
+  /**
+   * "live": from ANS's FHIR API (directory.searchLive, directory.lookupLive), not from the offline
+   * directory. Absent: the offline directory (or LDAP). Added within version 2.
+   */
+  source: Type.Optional(Type.Union([Type.Literal("offline"), Type.Literal("live")])),
 });
+
+/**
+ * The live complement's answer state. "ok": the API answered (results may be empty); "off": no API
+ * key configured; "too-short": fewer characters than the configured minimum, nothing sent;
+ * "offline-hit": the offline directory found something, nothing sent; "superseded": a newer query
+ * arrived during the debounce, nothing sent; "rate-limited": this bridge's share of the API's calls
+ * per second is spent, or the API answered 429 (`retryAfterMs`); "unauthorized": the API refused the
+ * key (401/403); "unreachable": no answer in time, a network error or a 5xx.
+ */
+export const LiveStateSchema = Type.Union([
+  Type.Literal("ok"),
+  Type.Literal("off"),
+  Type.Literal("too-short"),
+  Type.Literal("offline-hit"),
+  Type.Literal("superseded"),
+  Type.Literal("rate-limited"),
+  Type.Literal("unauthorized"),
+  Type.Literal("unreachable"),
+]);
 
 export const DirectoryStatusSchema = Type.Object({
   /** "offline" index or "ldap" source. */
@@ -338,6 +362,35 @@ export const Methods = {
     preAuth: false,
     params: Type.Object({ address: Address }, { additionalProperties: false }),
     result: Type.Object({ entry: Nullable(DirectoryEntrySchema) }),
+  },
+  /**
+   * The live complement (ANS's FHIR API) for a query the offline directory does not find: answered
+   * after a debounce, from a cache, or with a state saying why nothing was asked (docs/protocol.md §5).
+   */
+  "directory.searchLive": {
+    preAuth: false,
+    params: Type.Object(
+      {
+        query: Type.String({ maxLength: 200 }),
+        limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 100 })),
+      },
+      { additionalProperties: false },
+    ),
+    result: Type.Object({
+      results: Type.Array(DirectoryEntrySchema),
+      state: LiveStateSchema,
+      retryAfterMs: Nullable(Type.Integer({ minimum: 0 })),
+    }),
+  },
+  /** The live complement for an address the offline directory does not know. */
+  "directory.lookupLive": {
+    preAuth: false,
+    params: Type.Object({ address: Address }, { additionalProperties: false }),
+    result: Type.Object({
+      entry: Nullable(DirectoryEntrySchema),
+      state: LiveStateSchema,
+      retryAfterMs: Nullable(Type.Integer({ minimum: 0 })),
+    }),
   },
   "directory.status": { preAuth: false, params: Empty, result: DirectoryStatusSchema },
   /** Starts an import from the bridge's configured source; progress arrives as notifications. */

@@ -51,6 +51,8 @@ const VALID: Record<MethodName, Record<string, unknown>> = {
   "directory.search": { query: "martin" },
   "directory.lookupByIdNat": { idNat: "810001234567" },
   "directory.lookupByAddress": { address: "a@b.fr" },
+  "directory.searchLive": { query: "martin" },
+  "directory.lookupLive": { address: "a@b.fr" },
   "directory.status": {},
   "directory.import": {},
   "trust.check": { address: "a@b.fr" },
