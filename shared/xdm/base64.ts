@@ -37,3 +37,28 @@ export function decodeBase64(text: string): Uint8Array | null {
   }
   return padding > 2 ? null : out.slice(0, n);
 }
+
+const ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+
+/** Bytes to base64 (RFC 4648, padded, one line), in chunks so a 25 MB PDF builds no giant array. */
+export function encodeBase64(bytes: Uint8Array): string {
+  const parts: string[] = [];
+  const chunk = 3 * 16_384;
+  for (let start = 0; start < bytes.length; start += chunk) {
+    const end = Math.min(start + chunk, bytes.length);
+    const out: string[] = [];
+    for (let i = start; i < end; i += 3) {
+      const a = bytes[i]!;
+      const b = i + 1 < end ? bytes[i + 1]! : 0;
+      const c = i + 2 < end ? bytes[i + 2]! : 0;
+      out.push(
+        ALPHABET[a >> 2]! +
+          ALPHABET[((a & 3) << 4) | (b >> 4)]! +
+          (i + 1 < end ? ALPHABET[((b & 15) << 2) | (c >> 6)]! : "=") +
+          (i + 2 < end ? ALPHABET[c & 63]! : "="),
+      );
+    }
+    parts.push(out.join(""));
+  }
+  return parts.join("");
+}
