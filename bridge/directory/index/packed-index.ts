@@ -122,6 +122,15 @@ export class PackedIndex {
     return { prefixes: kept, phrases: [], ranges, exact, fields, volume };
   }
 
+  /** Whether some entry's whole surname (or, for several words, a given name's joined word) is `joined`. */
+  private isName(joined: string, words: number): boolean {
+    const t = this.lowerBound(joined);
+    if (this.data.dict[t] !== joined) return false;
+    const ps = this.data.postStart;
+    if (ps[t * FIELDS + FIELD_SURNAME + 1]! > ps[t * FIELDS + FIELD_SURNAME]!) return true;
+    return words > 1 && ps[t * FIELDS + FIELD_GIVEN + 1]! > ps[t * FIELDS + FIELD_GIVEN]!;
+  }
+
   /**
    * The runs of typed words that are some entry's whole surname or given name: each such list
    * joins the plans of the run's tokens; a run's dropped stopwords get a plan of their own made of
@@ -139,7 +148,6 @@ export class PackedIndex {
     }));
     phrases.runs.forEach((r, run) => {
       const t = this.lowerBound(r.joined);
-      if (this.data.dict[t] !== r.joined) return;
       // A stopword alone is ranked as the whole surname it is (LE), never as a given name.
       const lists: [number, number][] =
         r.words > 1
@@ -354,7 +362,7 @@ export class PackedIndex {
     this.eachList(plans[streamed]!, (a, b, code) => {
       const sc = rankClass(code);
       // The best key any id of this list can get is floor + id: ids at or past `limit` cannot enter.
-      const phrase = code <= Code.GIVEN_PHRASE;
+      const phrase = code === Code.SURNAME_PHRASE || code === Code.GIVEN_PHRASE;
       const floor = rankKey(Math.min(sc, phrase ? fullMin : bulkMin), sc + (phrase ? fullSum : bulkSum), 0);
       let limit = top.full ? top.worst - floor : Infinity;
       for (let i = a; i < b; i++) {
@@ -440,7 +448,7 @@ export class PackedIndex {
     const k = Math.max(1, Math.min(MAX_SEARCH_LIMIT, Math.floor(limit) || DEFAULT_SEARCH_LIMIT));
     const tokens = parseQuery(query);
     if (tokens.length === 0 || this.count === 0) return { results: [], matchedOtherFields: false, fuzzy: false };
-    const phrases = options.phrases === false ? NO_PHRASES : phraseRuns(query, tokens);
+    const phrases = options.phrases === false ? NO_PHRASES : phraseRuns(query, tokens, (joined, words) => this.isName(joined, words));
     // The person a typed identifier names comes first, then the usual results.
     const byId = this.identifierHits(query);
     let fuzzy = false;

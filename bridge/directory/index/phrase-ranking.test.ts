@@ -59,6 +59,8 @@ const ENTRIES: StoredEntry[] = [
   per("DENIS", "Léa"),
   per("MARTIN", "Léa", "RUE DE LEON"),
   per("MARTIN", "Denis"),
+  per("JEAN", "Philippe"),
+  per("COUREAU", "Jean-Philippe"),
 ];
 
 const parts = buildIndex(ENTRIES);
@@ -105,6 +107,9 @@ const TABLE: [string, string][] = [
   ["el amrani", "EL AMRANI Youssef"],
   ["marie helene dupont", "DUPONT Marie-Hélène"],
   ["dupont marie helene", "DUPONT Marie-Hélène"],
+  // A whole surname and a given name before a compound given name alone.
+  ["jean philippe", "JEAN Philippe"],
+  ["coureau jean philippe", "COUREAU Jean-Philippe"],
   ["ng minh", "NG Minh"],
   ["le van", "LE Van"],
   ["ly anh", "LY Anh"],

@@ -3,7 +3,7 @@
  * delaroche and laroche, `marie helene` → mariehelene. The index holds a surname's whole form as one
  * token (LE GOFF, Le-Goff and LEGOFF all give legoff) and a hyphenated given name joined
  * (Marie-Hélène gives mariehelene), so a run of words is looked up as that one token; an entry
- * whose whole surname (or given name) it is ranks first (search/rank.ts, codes 0 and 1).
+ * whose whole surname (or given name) it is ranks first (search/rank.ts, codes 0 and 2).
  */
 import { foldText, type QueryToken, splitWords, STOPWORDS } from "./normalize.ts";
 
@@ -34,10 +34,11 @@ const NONE: Phrases = { runs: [], stopwords: [] };
 /**
  * The runs of 2 to MAX_PHRASE_WORDS consecutive typed words that contain at least one query token
  * and whose other words are dropped stopwords (a word cut off by parseQuery's token limit ends the
- * runs), and each dropped stopword alone (a two-letter surname such as LE is also a stopword).
- * `tokens` is parseQuery(query)'s result.
+ * runs), and each dropped stopword alone (a two-letter surname such as LE is also a stopword), kept
+ * when `isName(joined, words)` says some entry has that name (the index's dictionary: one lookup
+ * per run, nothing else computed for the others). `tokens` is parseQuery(query)'s result.
  */
-export function phraseRuns(query: string, tokens: QueryToken[]): Phrases {
+export function phraseRuns(query: string, tokens: QueryToken[], isName: (joined: string, words: number) => boolean): Phrases {
   const words = splitWords(foldText(query.slice(0, 200))).map((parts) => parts.join(""));
   if (words.length < 2) return NONE;
   const tokenOf = new Map<string, number>();
@@ -47,17 +48,20 @@ export function phraseRuns(query: string, tokens: QueryToken[]): Phrases {
   const runs: PhraseRun[] = [];
   const stopwords: string[] = [];
   for (let i = 0; i < words.length; i++) {
-    for (let j = i; j < Math.min(words.length, i + MAX_PHRASE_WORDS); j++) {
-      if (role.slice(i, j + 1).includes(-1)) break;
+    let joined = "";
+    for (let j = i; j < Math.min(words.length, i + MAX_PHRASE_WORDS) && role[j] !== -1; j++) {
+      joined += words[j];
+      const n = j - i + 1;
+      if ((n === 1 && role[i] !== 0) || !isName(joined, n)) continue;
       const run = words.slice(i, j + 1);
       const tokenIds = [...new Set(run.filter((w) => tokenOf.has(w)).map((w) => tokenOf.get(w)!))];
-      if (j === i ? tokenIds.length > 0 : tokenIds.length === 0) continue;
+      if (n > 1 && tokenIds.length === 0) continue;
       const stops = stopwordIds(run, tokenOf, stopwords);
       if (tokenIds.length === 0 && stops.length === 0) continue;
-      runs.push({ joined: run.join(""), tokens: tokenIds, stopwords: stops, words: run.length });
+      runs.push({ joined, tokens: tokenIds, stopwords: stops, words: n });
     }
   }
-  return { runs, stopwords };
+  return runs.length ? { runs, stopwords } : NONE;
 }
 
 /** The indices in `stopwords` (added to it, up to MAX_PHRASE_STOPWORDS) of a run's words that are no query token. */

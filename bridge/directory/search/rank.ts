@@ -2,8 +2,9 @@
  * Ranking (pure). Each query token matches an entry with a code:
  *   0 the token is one of consecutive typed words that together spell the entry's whole surname
  *     (`le goff` for LE GOFF or LEGOFF, `de la roche` for DE LA ROCHE: search/phrases.ts),
- *   1 the same for a compound given name (`marie helene` for Marie-Hélène),
- *   2 the whole surname exactly (`lefevre` = LEFÈVRE, `lefevremoreau` = LEFÈVRE-MOREAU),
+ *   1 the whole surname exactly (`lefevre` = LEFÈVRE, `lefevremoreau` = LEFÈVRE-MOREAU),
+ *   2 one of consecutive typed words that spell a compound given name (`marie helene` for
+ *     Marie-Hélène; after a whole surname, so `jean philippe` lists JEAN Philippe first),
  *   3 one part of a compound surname exactly (`lefevre` in ANTOINE-LEFÈVRE or LEFÈVRE-MOREAU),
  *   4 surname as a prefix, 5 given name, 6 e-mail, 7 another field.
  * Rank class = min(code, 6) (e-mail and other fields rank alike). An entry's key is
@@ -11,7 +12,7 @@
  * the tie-break order: PER < ORG < APP < CAB, then surname, given name, e-mail by French collation.
  * A stopword that belongs to such typed words (`le`, `de`, `la`) is no condition of the search, but
  * adds its class to the sum (the worst class when it spells nothing of the entry), so `de la roche`
- * lists DE LA ROCHE before LA ROCHE. Without phrases the order is the one of codes 2–7 alone.
+ * lists DE LA ROCHE before LA ROCHE. Without phrases the order is the one of codes 1 and 3–7 alone, as before phrases.
  * The offline index keeps code + 1 in the 4 low bits of its per-token maps (packed-index.ts):
  * codes must stay below 15.
  */
@@ -22,8 +23,8 @@ import { fieldTokens } from "./field-tokens.ts";
 
 export const Code = {
   SURNAME_PHRASE: 0,
-  GIVEN_PHRASE: 1,
-  SURNAME_EXACT: 2,
+  SURNAME_EXACT: 1,
+  GIVEN_PHRASE: 2,
   SURNAME_PART: 3,
   SURNAME_PREFIX: 4,
   GIVEN: 5,
