@@ -12,7 +12,7 @@ import type { DirectoryEntry } from "../../../shared/domain/directory-entry.ts";
 import { DEFAULT_SEARCH_LIMIT, MAX_SEARCH_LIMIT } from "../../../shared/domain/directory-entry.ts";
 import { decodeEntry, toDirectoryEntry, type StoredEntry } from "../search/entry.ts";
 import { identifierKeys } from "../search/identifier.ts";
-import { normalizeIdNat, parseQuery, type QueryToken } from "../search/normalize.ts";
+import { MAX_QUERY_TOKENS, normalizeIdNat, parseQuery, type QueryToken } from "../search/normalize.ts";
 import { type Phrases, phraseRuns } from "../search/phrases.ts";
 import { normalizeAddress } from "../../../shared/domain/address.ts";
 import { Code, firstMatchedPlace, idOfKey, rankClass, rankKey, TopK, WORST_CLASS } from "../search/rank.ts";
@@ -446,9 +446,10 @@ export class PackedIndex {
    */
   search(query: string, limit = DEFAULT_SEARCH_LIMIT, options: { phrases?: boolean } = {}): SearchResult {
     const k = Math.max(1, Math.min(MAX_SEARCH_LIMIT, Math.floor(limit) || DEFAULT_SEARCH_LIMIT));
-    const tokens = parseQuery(query);
+    const words: string[] = [];
+    const tokens = parseQuery(query, MAX_QUERY_TOKENS, words);
     if (tokens.length === 0 || this.count === 0) return { results: [], matchedOtherFields: false, fuzzy: false };
-    const phrases = options.phrases === false ? NO_PHRASES : phraseRuns(query, tokens, (joined, words) => this.isName(joined, words));
+    const phrases = options.phrases === false ? NO_PHRASES : phraseRuns(words, tokens, (joined, n) => this.isName(joined, n));
     // The person a typed identifier names comes first, then the usual results.
     const byId = this.identifierHits(query);
     let fuzzy = false;

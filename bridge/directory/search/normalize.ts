@@ -161,11 +161,13 @@ export const MAX_QUERY_TOKENS = 6;
  * Query → tokens, all of which must match (AND). Every token is a prefix. A typed word with inner
  * punctuation is looked up joined (n'diaye → ndiaye, as indexed). Stopwords are dropped when other
  * tokens remain, since descriptive fields do not index them. At most MAX_QUERY_TOKENS are kept.
+ * `words`, when given, receives every typed word, folded and joined, stopwords included.
  */
-export function parseQuery(query: string, maxTokens = MAX_QUERY_TOKENS): QueryToken[] {
+export function parseQuery(query: string, maxTokens = MAX_QUERY_TOKENS, words?: string[]): QueryToken[] {
   const tokens: QueryToken[] = [];
   for (const parts of splitWords(foldText(query.slice(0, 200)))) {
     const joined = parts.join("");
+    words?.push(joined);
     const prefixes = [joined];
     const exp = EXPANSIONS.get(parts[0]!);
     if (exp) for (const e of exp) prefixes.push(e + parts.slice(1).join(""));

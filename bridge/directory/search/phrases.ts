@@ -5,7 +5,7 @@
  * (Marie-Hélène gives mariehelene), so a run of words is looked up as that one token; an entry
  * whose whole surname (or given name) it is ranks first (search/rank.ts, codes 0 and 2).
  */
-import { foldText, type QueryToken, splitWords, STOPWORDS } from "./normalize.ts";
+import { type QueryToken, STOPWORDS } from "./normalize.ts";
 
 /** Longest run of typed words tried as one name (`de la tour du pin` would need 5: rare enough). */
 export const MAX_PHRASE_WORDS = 4;
@@ -36,15 +36,14 @@ const NONE: Phrases = { runs: [], stopwords: [] };
  * and whose other words are dropped stopwords (a word cut off by parseQuery's token limit ends the
  * runs), and each dropped stopword alone (a two-letter surname such as LE is also a stopword), kept
  * when `isName(joined, words)` says some entry has that name (the index's dictionary: one lookup
- * per run, nothing else computed for the others). `tokens` is parseQuery(query)'s result.
+ * per run, nothing else computed for the others). `words` are the typed words and `tokens` the
+ * query tokens, both from parseQuery.
  */
-export function phraseRuns(query: string, tokens: QueryToken[], isName: (joined: string, words: number) => boolean): Phrases {
-  const words = splitWords(foldText(query.slice(0, 200))).map((parts) => parts.join(""));
+export function phraseRuns(words: readonly string[], tokens: QueryToken[], isName: (joined: string, words: number) => boolean): Phrases {
   if (words.length < 2) return NONE;
-  const tokenOf = new Map<string, number>();
-  for (const [i, t] of tokens.entries()) tokenOf.set(t.text, i);
+  const texts = tokens.map((t) => t.text);
   // Each word: 1 a query token, 0 a dropped stopword, -1 neither (a word past the token limit).
-  const role = words.map((w) => (tokenOf.has(w) ? 1 : STOPWORDS.has(w) ? 0 : -1));
+  const role = words.map((w) => (texts.includes(w) ? 1 : STOPWORDS.has(w) ? 0 : -1));
   const runs: PhraseRun[] = [];
   const stopwords: string[] = [];
   for (let i = 0; i < words.length; i++) {
@@ -54,9 +53,9 @@ export function phraseRuns(query: string, tokens: QueryToken[], isName: (joined:
       const n = j - i + 1;
       if ((n === 1 && role[i] !== 0) || !isName(joined, n)) continue;
       const run = words.slice(i, j + 1);
-      const tokenIds = [...new Set(run.filter((w) => tokenOf.has(w)).map((w) => tokenOf.get(w)!))];
+      const tokenIds = [...new Set(run.map((w) => texts.indexOf(w)).filter((k) => k >= 0))];
       if (n > 1 && tokenIds.length === 0) continue;
-      const stops = stopwordIds(run, tokenOf, stopwords);
+      const stops = stopwordIds(run, texts, stopwords);
       if (tokenIds.length === 0 && stops.length === 0) continue;
       runs.push({ joined, tokens: tokenIds, stopwords: stops, words: n });
     }
@@ -65,10 +64,10 @@ export function phraseRuns(query: string, tokens: QueryToken[], isName: (joined:
 }
 
 /** The indices in `stopwords` (added to it, up to MAX_PHRASE_STOPWORDS) of a run's words that are no query token. */
-function stopwordIds(run: string[], tokenOf: ReadonlyMap<string, number>, stopwords: string[]): number[] {
+function stopwordIds(run: string[], texts: string[], stopwords: string[]): number[] {
   const stops: number[] = [];
   for (const w of run) {
-    if (tokenOf.has(w)) continue;
+    if (texts.includes(w)) continue;
     let k = stopwords.indexOf(w);
     if (k < 0) {
       if (stopwords.length >= MAX_PHRASE_STOPWORDS) continue;
