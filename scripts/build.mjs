@@ -41,6 +41,9 @@ const ENTRIES = {
   "pages/setup/setup": "pages/setup/setup.ts",
   "pages/popup/popup": "pages/popup/popup.ts",
   "pages/guard/guard": "pages/guard/guard.ts",
+  "pages/reading/reading": "pages/reading/reading.ts",
+  "pages/reading/document": "pages/reading/document.ts",
+  "pages/reading/banner": "pages/reading/banner.ts",
 };
 
 function copyFiltered(from, to, keep) {

@@ -79,6 +79,8 @@ describe("the built .xpi", () => {
       "accountsRead",
       "addressBooks",
       "compose",
+      "messagesModify",
+      "messagesRead",
       "nativeMessaging",
       "notifications",
       "pkcs11",

@@ -10,10 +10,11 @@ import { CardWatch, rememberAccount, type ProvisionedAccount } from "./card-watc
 import { createBeforeSendListener } from "./compose-guard.ts";
 import { GuardDialogs } from "./guard-dialog.ts";
 import { log } from "./log.ts";
-import type { Messenger } from "./messenger-types.ts";
+import { hasReadingApis, type Messenger } from "./messenger-types.ts";
 import { extensionOrigin, NativeBridge, type NativeBridgeOptions } from "./native-bridge.ts";
 import type { Pairing } from "./pairing-store.ts";
 import { checkPageCall, toPageError } from "./page-api.ts";
+import { ReadingService } from "./reading/reading-service.ts";
 import { NO_SENT_COPY_NOTICE, SentCopyCheck } from "./sent-copy.ts";
 import { clearPairingRevoked, isPairingRevoked, loadPairing, markPairingRevoked, savePairing } from "./pairing-store.ts";
 import type { WebSocketFactory } from "./rpc-connection.ts";
@@ -85,6 +86,8 @@ export function startBackground(m: Messenger, opts: BackgroundOptions): Backgrou
     }),
   );
   m.compose.onAfterSend.addListener((tab, info) => sentCopy.afterSend(tab, info));
+  // Reading: the sender verdict and the IHE XDM panel of a displayed message (issue 17).
+  if (hasReadingApis(m)) new ReadingService(m, client, { testBuild: opts.testBuild ?? false }).start();
   m.notifications.onClicked.addListener((id) => {
     if (id === NO_SENT_COPY_NOTICE) void m.tabs.create({ url: m.runtime.getURL("pages/setup/setup.html") }).catch(() => undefined);
   });

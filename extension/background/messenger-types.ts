@@ -6,6 +6,7 @@
  * API is defined once, beside its implementation (extension/experiments/mssAccounts/src/api.ts).
  */
 import type { MssAccountsApi } from "../experiments/mssAccounts/src/api.ts";
+import type { ReadingApis } from "./reading/reading-apis.ts";
 
 export interface WebExtEvent<F extends (...args: never[]) => unknown> {
   addListener(listener: F, ...extra: unknown[]): void;
@@ -162,8 +163,19 @@ export interface Messenger {
   };
   tabs: {
     create(props: { url: string; active?: boolean }): Promise<{ id?: number }>;
+    query?(props: { active?: boolean; currentWindow?: boolean; lastFocusedWindow?: boolean }): Promise<{ id?: number; type?: string }[]>;
   };
   mssAccounts: MssAccountsApi;
+  /** Reading a displayed message (reading/reading-apis.ts); optional: the unit tests' fake leaves them out. */
+  messageDisplay?: ReadingApis["messageDisplay"];
+  messages?: ReadingApis["messages"];
+  messageDisplayAction?: ReadingApis["messageDisplayAction"];
+  messageDisplayScripts?: ReadingApis["messageDisplayScripts"];
+}
+
+/** Thunderbird gave this extension the message-reading APIs (permissions messagesRead, messagesModify). */
+export function hasReadingApis(m: Messenger): m is Messenger & ReadingApis {
+  return !!(m.messageDisplay && m.messages && m.messageDisplayAction && m.messageDisplayScripts);
 }
 
 /** The global Thunderbird provides to extension pages and the background. */
