@@ -4,6 +4,7 @@
  * unit tests' plain objects.
  */
 import type { AccountChange, AccountSummary, CreateAccountRequest, ExistingAccount, ExperimentFailure, ExperimentResult } from "./api.ts";
+import { setReceiptPrefs } from "./receipt-prefs.ts";
 import { fail } from "./results.ts";
 import { configureImap, configureSmtp, flag, HELD, moveFolders, PAUSED, setField, setFolders, smtpUsername } from "./settings.ts";
 import type { Account, Identity, MailServicesLike, OutgoingServer, SmtpServer } from "./thunderbird-objects.ts";
@@ -245,6 +246,15 @@ function createAccount(env: AccountsEnv, req: CreateAccountRequest): CreateOrRep
   identity.smtpServerKey = smtp.key;
   identity.valid = true;
   setFolders(identity, server, [], true);
+  // Read receipts asked for are offered to the GP (ECO.3.1.6): the account's own MDN settings.
+  const { setIntValue } = server;
+  const { setBoolAttribute } = identity;
+  if (setIntValue && setBoolAttribute) {
+    setReceiptPrefs(
+      { setBoolValue: (p, v) => server.setBoolValue(p, v), setIntValue: (p, v) => setIntValue.call(server, p, v) },
+      { setBoolAttribute: (p, v) => setBoolAttribute.call(identity, p, v) },
+    );
+  }
   const account = MS.accounts.createAccount();
   account.addIdentity(identity);
   account.incomingServer = server;

@@ -19,6 +19,8 @@ export interface IncomingServer {
   /** Throws when the pref is not set. */
   getBoolValue(pref: string): boolean;
   setBoolValue(pref: string, value: boolean): void;
+  /** Always there in Thunderbird; optional for the tests' fakes (receipt-prefs.ts). */
+  setIntValue?(pref: string, value: number): void;
   closeCachedConnections(): void;
   verifyLogon(listener: UrlListener, msgWindow: unknown): void;
 }
@@ -48,6 +50,8 @@ export interface Identity {
   fccFolderURI: string;
   draftsFolderURI: string;
   templatesFolderURI: string;
+  /** Always there in Thunderbird; optional for the tests' fakes (receipt-prefs.ts). */
+  setBoolAttribute?(pref: string, value: boolean): void;
 }
 
 /** nsIMsgAccount. */
