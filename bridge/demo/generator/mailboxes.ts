@@ -16,7 +16,8 @@ import {
   MONTHS,
   ofPlace,
   ORG_BOXES,
-  PARTICLES,
+  PARTICLE_SURNAME_CUM,
+  PARTICLE_SURNAMES,
   PLACES_NAMES,
   PROFESSION_POOL,
   ROAD_TYPES,
@@ -128,7 +129,8 @@ export class DirectoryFaker {
     if (u < 0.3) return r.zipf(SURNAMES);
     if (u < 0.9) return r.pick(SYL_A) + r.pick(SYL_C) + r.pick(SYL_B) + r.pick(SUFFIX);
     if (u < 0.95) return `${r.pick(SURNAMES)}-${r.pick(SURNAMES)}`;
-    if (u < 0.98) return r.pick(PARTICLES);
+    // One draw, as r.pick was: the rest of a seed's sequence is unchanged.
+    if (u < 0.98) return PARTICLE_SURNAMES[r.weighted(PARTICLE_SURNAME_CUM)]![0];
     return r.pick(["N'", "M'", "O'", "D'"]) + r.pick(["Diaye", "Bala", "Connor", "Amico", "Gom", "Doye", "Sougou"]);
   }
 

@@ -218,18 +218,78 @@ export const SURNAMES = [
   "Côté",
   "Østergaard",
 ];
-export const PARTICLES = [
-  "de la Tour",
-  "de Saint-Exupéry",
-  "d'Arcy",
-  "de Villiers",
-  "du Pont",
-  "de La Fayette",
-  "d'Estienne d'Orves",
-  "de Gaulle",
-  "le Bihan",
-  "de Bourbon-Busset",
+/**
+ * Surnames with a particle, two-letter surnames and the shorter names they collide with (GOFF and
+ * LE GOFF, ROCHE and DE LA ROCHE), drawn for 3% of the surnames (`baseSurname`); weights in surnames
+ * per 10,000. Sources, approximate public figures only (no exact INSEE count was found):
+ * - the de / d' / du / des group, 0.9% of all surnames in total: names with a particle were 0.9% of
+ *   the births at the end of the 20th century, in B. Coulmont's analysis of INSEE's surname file
+ *   (coulmont.com, "Le petit remplacement : note sur la fécondité des nobles (d'apparence)");
+ * - LE GOFF about 18,000 people (7,000 households, 173rd surname of France) and LEGOFF 785
+ *   households (rfgenealogie.com/noms/le-goff); in the Finistère, Geneanet counts LE GALL 13,629,
+ *   LE ROUX 8,211 and LE GOFF 8,023 (quoted by dans-ma-tribu.fr): the Breton names are weighted in
+ *   those proportions;
+ * - everything else (the Breton total, the other particles, the two-letter surnames, the bare
+ *   colliding names) is our estimate, not a published figure; GOFF and DAMME are much rarer in
+ *   France than drawn here, on purpose: the tests and the benchmark need the collisions.
+ */
+export const PARTICLE_SURNAMES: [string, number][] = [
+  // de / d' / du / des: 90
+  ["de la Tour", 6],
+  ["de La Roche", 12],
+  ["de Villiers", 6],
+  ["du Pont", 6],
+  ["de Saint-Exupéry", 1],
+  ["d'Arcy", 4],
+  ["de La Fayette", 2],
+  ["de Gaulle", 3],
+  ["de Bourbon-Busset", 1],
+  ["d'Estienne d'Orves", 1],
+  ["de Souza", 14],
+  ["de Oliveira", 10],
+  ["du Bois", 6],
+  ["des Roches", 6],
+  ["de Sousa", 6],
+  ["d'Almeida", 6],
+  // Le / La (Breton): 120, LE GALL : LE ROUX : LE GOFF as 13,629 : 8,211 : 8,023
+  ["Le Gall", 27],
+  ["Le Roux", 16],
+  ["Le Goff", 16],
+  ["Le Bihan", 10],
+  ["Le Floch", 10],
+  ["Le Guen", 10],
+  ["Le Corre", 9],
+  ["Le Meur", 9],
+  ["Le Moal", 5],
+  ["Legoff", 2],
+  ["La Roche", 6],
+  // other particles: 50
+  ["Da Silva", 10],
+  ["Dos Santos", 10],
+  ["Van Damme", 3],
+  ["Van der Berg", 2],
+  ["Von Essen", 1],
+  ["Di Stefano", 4],
+  ["El Amrani", 5],
+  ["El Idrissi", 2],
+  ["Ben Ali", 5],
+  ["Ben Salem", 3],
+  ["Aït Ahmed", 4],
+  ["Mac Mahon", 1],
+  // two-letter surnames: 30
+  ["Ng", 5],
+  ["Ly", 8],
+  ["Sy", 6],
+  ["Ba", 6],
+  ["Le", 5],
+  // the shorter names they collide with (ROCHE, MARTIN… are among SURNAMES already): 10
+  ["Goff", 3],
+  ["Ali", 2],
+  ["Damme", 1],
+  ["Amrani", 2],
+  ["Laroche", 2],
 ];
+export const PARTICLE_SURNAME_CUM = cumulative(PARTICLE_SURNAMES.map((p) => p[1]));
 export const SYL_A = [
   "Beau",
   "Bel",
