@@ -147,8 +147,11 @@ export async function startPscProvider(opts: PscProviderOptions): Promise<PscPro
   const main = https.createServer({ ...tlsFiles, minVersion: "TLSv1.2" }, (req, res) => providerHandler(req, res));
   // The sign-in page: a client certificate is asked for, checked against the test CA, never required
   // by TLS itself (the page explains a missing or foreign certificate instead of a failed handshake).
-  const card = https.createServer({ ...tlsFiles, minVersion: "TLSv1.2", requestCert: true, rejectUnauthorized: false }, (req, res) =>
-    cardHandler(req, res),
+  // TLS 1.2 only, as on the mail servers: a PSS-less card (a CPS3, the test token) cannot sign under
+  // TLS 1.3, and Thunderbird's NSS then sends no certificate at all.
+  const card = https.createServer(
+    { ...tlsFiles, minVersion: "TLSv1.2", maxVersion: "TLSv1.2", requestCert: true, rejectUnauthorized: false },
+    (req, res) => cardHandler(req, res),
   );
   const port = await listen(main);
   let cardPort: number;
@@ -286,10 +289,14 @@ export async function startPscProvider(opts: PscProviderOptions): Promise<PscPro
   provider.on("server_error", (ctx, err) => note("server_error")(ctx, err));
   provider.on("grant.success", (ctx) => note("grant.success")(ctx));
   provider.on("grant.revoked", (ctx) => note("grant.revoked")(ctx));
+  provider.on("authorization.success", (ctx) => note("authorization.success")(ctx));
+  provider.on("interaction.ended", (ctx) => note("interaction.ended")(ctx));
   const callback = provider.callback();
 
   providerHandler = (req, res) => {
     const url = req.url ?? "/";
+    // Paths only: a query string may hold a code or a token.
+    res.on("finish", () => events.push(`http ${req.method} ${url.split("?")[0]} ${res.statusCode}`));
     if (!url.startsWith(`${PSC_REALM_PATH}/`)) return page(res, 404, "Not found", "");
     let rest = url.slice(PSC_REALM_PATH.length);
     if (rest === PSC_DISCOVERY_PATH || rest.startsWith(`${PSC_DISCOVERY_PATH}?`))
@@ -301,6 +308,7 @@ export async function startPscProvider(opts: PscProviderOptions): Promise<PscPro
   };
 
   cardHandler = (req, res) => {
+    res.on("finish", () => events.push(`http(card) ${req.method} ${(req.url ?? "/").split("?")[0]} ${res.statusCode}`));
     void (async () => {
       const m = /^\/auth\/realms\/esante-wallet\/interaction\/([\w-]+)$/.exec(new URL(req.url ?? "/", cardBase).pathname);
       if (!m || req.method !== "GET") return page(res, 404, "Not found", "");
