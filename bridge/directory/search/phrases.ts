@@ -45,6 +45,8 @@ export function phraseRuns(words: readonly string[], tokens: QueryToken[], isNam
   // Each word: 1 a query token, 0 a dropped stopword, -1 neither (a word past the token limit).
   const role = words.map((w) => (texts.includes(w) ? 1 : STOPWORDS.has(w) ? 0 : -1));
   const runs: PhraseRun[] = [];
+  /** Each run's first and last word. */
+  const spans: [number, number][] = [];
   const stopwords: string[] = [];
   for (let i = 0; i < words.length; i++) {
     let joined = "";
@@ -58,9 +60,16 @@ export function phraseRuns(words: readonly string[], tokens: QueryToken[], isNam
       const stops = stopwordIds(run, texts, stopwords);
       if (tokenIds.length === 0 && stops.length === 0) continue;
       runs.push({ joined, tokens: tokenIds, stopwords: stops, words: n });
+      spans.push([i, j]);
     }
   }
-  return runs.length ? { runs, stopwords } : NONE;
+  // A stopword that is a surname (LE) counts alone only when no longer name includes it: `le gall`
+  // is LE GALL, `le van` LE Van. (Alone, its list is no run of a query token: it loosens the
+  // search's bounds.)
+  const kept = runs.filter(
+    (r, k) => r.words > 1 || !spans.some(([a, b], m) => runs[m]!.words > 1 && a <= spans[k]![0] && spans[k]![0] <= b),
+  );
+  return kept.length ? { runs: kept, stopwords } : NONE;
 }
 
 /** The indices in `stopwords` (added to it, up to MAX_PHRASE_STOPWORDS) of a run's words that are no query token. */
