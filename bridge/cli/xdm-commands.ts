@@ -11,6 +11,7 @@ import type { Command } from "commander";
 import { xdmFromEml, type EmlXdm } from "../../shared/xdm/eml-attachment.ts";
 import { readXdmArchive, unreadable } from "../../shared/xdm/read-xdm.ts";
 import { CliError, Exit, err, out } from "./common.ts";
+import { type XdmBuildOptions, xdmBuildCommand } from "./xdm-build-command.ts";
 import { formatXdmReading } from "./xdm-format.ts";
 
 // A message is at most 25 MB; the ZIP reader takes at most 32 MiB. The bridge runs with a 96 MB heap.
@@ -70,4 +71,29 @@ export function registerXdmCommands(program: Command, run: (fn: () => Promise<nu
     .option("--json", "machine-readable output")
     .option("--ins-header <flag>", "the message's X-MSS-INS (O or N) to cross-check; default: the .eml's own header")
     .action((file: string, opts: { json?: boolean; insHeader?: string }) => run(() => readCommand(file, opts)));
+  xdm
+    .command("build")
+    .description(
+      "build an IHE_XDM.zip from a PDF (CDA N1), and the PDF to attach beside it; prints the subject and X-MSS headers (exit 3 on bad input)",
+    )
+    .requiredOption("--pdf <file>", "the PDF document")
+    .requiredOption(
+      "--patient <file>",
+      "PATIENT.json: ins, insOid, qualified, family, given, birthDate (YYYY-MM-DD), sex (M/F/U); localId and localOid when not qualified",
+    )
+    .requiredOption("--type <code>", "the document type: a LOINC code of ANS's JDV_J07-XdsTypeCode-CISIS subset (e.g. 11488-4)")
+    .requiredOption("--out <file>", "the archive to write (IHE_XDM.zip); the PDF is written beside it")
+    .option("--author-id <idNat>", "the author's national id (8 + RPPS), as on the card")
+    .option("--author-family <name>", "the author's family name")
+    .option("--author-given <name>", "the author's given name")
+    .option("--author-prefix <prefix>", "the author's title, e.g. Dr")
+    .option("--author-profession <label>", "the author's profession, e.g. Médecin")
+    .option("--organisation-name <name>", "the author's structure")
+    .option("--organisation-id <idNat>", "the structure's national id (3 + FINESS, 5 + SIRET…)")
+    .option("--title <title>", "the document's title (default: the type's label)")
+    .option("--act-date <YYYY-MM-DD>", "the date of the act (default: today)")
+    .option("--file-number <number>", "the file (case) number ending the PDF's name")
+    .option("--facility-type <code>", "healthcareFacilityTypeCode (JDV_J02; default SA07, Cabinet individuel)")
+    .option("--json", "machine-readable output")
+    .action((opts: XdmBuildOptions) => run(() => xdmBuildCommand(opts)));
 }
