@@ -13,7 +13,7 @@ import { DEFAULT_SEARCH_LIMIT, MAX_SEARCH_LIMIT } from "../../../shared/domain/d
 import { decodeEntry, toDirectoryEntry, type StoredEntry } from "../search/entry.ts";
 import { identifierKeys } from "../search/identifier.ts";
 import { MAX_QUERY_TOKENS, normalizeIdNat, parseQuery, type QueryToken } from "../search/normalize.ts";
-import { type Phrases, phraseRuns } from "../search/phrases.ts";
+import { NameKind, type Phrases, phraseRuns } from "../search/phrases.ts";
 import { normalizeAddress } from "../../../shared/domain/address.ts";
 import { Code, firstMatchedPlace, idOfKey, rankClass, rankKey, TopK, WORST_CLASS } from "../search/rank.ts";
 import { oneEditVariants, TYPO_MIN_LENGTH } from "../search/typo.ts";
@@ -123,12 +123,12 @@ export class PackedIndex {
   }
 
   /** Whether some entry's whole surname (or, for several words, a given name's joined word) is `joined`. */
-  private isName(joined: string, words: number): boolean {
+  private isName(joined: string, words: number): NameKind {
     const t = this.lowerBound(joined);
-    if (this.data.dict[t] !== joined) return false;
+    if (this.data.dict[t] !== joined) return NameKind.NONE;
     const ps = this.data.postStart;
-    if (ps[t * FIELDS + FIELD_SURNAME + 1]! > ps[t * FIELDS + FIELD_SURNAME]!) return true;
-    return words > 1 && ps[t * FIELDS + FIELD_GIVEN + 1]! > ps[t * FIELDS + FIELD_GIVEN]!;
+    if (ps[t * FIELDS + FIELD_SURNAME + 1]! > ps[t * FIELDS + FIELD_SURNAME]!) return NameKind.SURNAME;
+    return words > 1 && ps[t * FIELDS + FIELD_GIVEN + 1]! > ps[t * FIELDS + FIELD_GIVEN]! ? NameKind.GIVEN : NameKind.NONE;
   }
 
   /**

@@ -23,6 +23,10 @@ export interface PhraseRun {
   words: number;
 }
 
+/** What a joined run of words is in the index: nothing, some entry's whole surname, or only a given name. */
+export const NameKind = { NONE: 0, SURNAME: 1, GIVEN: 2 } as const;
+export type NameKind = (typeof NameKind)[keyof typeof NameKind];
+
 export interface Phrases {
   runs: PhraseRun[];
   /** The stopwords of all runs that are not query tokens, each once. */
@@ -39,36 +43,37 @@ const NONE: Phrases = { runs: [], stopwords: [] };
  * per run, nothing else computed for the others). `words` are the typed words and `tokens` the
  * query tokens, both from parseQuery.
  */
-export function phraseRuns(words: readonly string[], tokens: QueryToken[], isName: (joined: string, words: number) => boolean): Phrases {
+export function phraseRuns(words: readonly string[], tokens: QueryToken[], isName: (joined: string, words: number) => NameKind): Phrases {
   if (words.length < 2) return NONE;
   const texts = tokens.map((t) => t.text);
   // Each word: 1 a query token, 0 a dropped stopword, -1 neither (a word past the token limit).
   const role = words.map((w) => (texts.includes(w) ? 1 : STOPWORDS.has(w) ? 0 : -1));
   const runs: PhraseRun[] = [];
-  /** Each run's first and last word. */
-  const spans: [number, number][] = [];
+  /** Each run's first and last word, and what it names. */
+  const spans: [number, number, NameKind][] = [];
   const stopwords: string[] = [];
   for (let i = 0; i < words.length; i++) {
     let joined = "";
     for (let j = i; j < Math.min(words.length, i + MAX_PHRASE_WORDS) && role[j] !== -1; j++) {
       joined += words[j];
       const n = j - i + 1;
-      if ((n === 1 && role[i] !== 0) || !isName(joined, n)) continue;
+      if (n === 1 && role[i] !== 0) continue;
+      const kind = isName(joined, n);
+      if (kind === NameKind.NONE) continue;
       const run = words.slice(i, j + 1);
       const tokenIds = [...new Set(run.map((w) => texts.indexOf(w)).filter((k) => k >= 0))];
       if (n > 1 && tokenIds.length === 0) continue;
       const stops = stopwordIds(run, texts, stopwords);
       if (tokenIds.length === 0 && stops.length === 0) continue;
       runs.push({ joined, tokens: tokenIds, stopwords: stops, words: n });
-      spans.push([i, j]);
+      spans.push([i, j, kind]);
     }
   }
-  // A stopword that is a surname (LE) counts alone only when no longer name includes it: `le gall`
-  // is LE GALL, `le van` LE Van. (Alone, its list is no run of a query token: it loosens the
-  // search's bounds.)
-  const kept = runs.filter(
-    (r, k) => r.words > 1 || !spans.some(([a, b], m) => runs[m]!.words > 1 && a <= spans[k]![0] && spans[k]![0] <= b),
-  );
+  // A stopword that is a surname (LE) counts alone only when no longer surname includes it: `le
+  // gall` is LE GALL, `le van` LE Van, `gael le` LE Gaël (though Gaëlle is a given name). (Alone,
+  // its list is no run of a query token: it loosens the search's bounds.)
+  const inSurname = (w: number) => spans.some(([a, b, kind], m) => runs[m]!.words > 1 && kind === NameKind.SURNAME && a <= w && w <= b);
+  const kept = runs.filter((r, k) => r.words > 1 || !inSurname(spans[k]![0]));
   return kept.length ? { runs: kept, stopwords } : NONE;
 }
 
