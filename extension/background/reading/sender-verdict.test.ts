@@ -82,6 +82,13 @@ describe("senderVerdict", () => {
     expect(other.nameMismatch).toBe(true);
   });
 
+  it("a patient's domain is ANS's own: proven through the trust space even when the list does not name it", () => {
+    const v = senderVerdict(
+      input({ author: messageAuthor("p@patient.mssante.fr"), trustDomains: ["medecin.mssante.fr"], directory: { state: "absent" } }),
+    );
+    expect(v).toMatchObject({ kind: "patient", proven: true });
+  });
+
   it("a patient without XDM is still a patient", () => {
     const v = senderVerdict(input({ author: messageAuthor("p@patient.mssante.fr"), directory: { state: "absent" } }));
     expect(v).toMatchObject({ kind: "patient", patient: null });

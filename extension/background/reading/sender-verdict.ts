@@ -120,7 +120,8 @@ export function senderVerdict(input: VerdictInput): SenderVerdict {
   if (!author.address || !author.domain) return base;
 
   const reasons = transportReasons(input);
-  const inTrustList = input.trustDomains ? domainSet(input.trustDomains).has(author.domain) : null;
+  // Mon espace santé's patient domain is ANS's own (under mssante.fr): in the trust space with or without a list.
+  const inTrustList = underPatientDomain(author.domain) || (input.trustDomains ? domainSet(input.trustDomains).has(author.domain) : null);
   const viaTrustSpace = input.mssAccount && !!input.trace?.viaTrustSpace;
   const proven = viaTrustSpace && inTrustList !== false;
   const entry = directory.state === "found" ? directory.entry : null;
