@@ -3,6 +3,7 @@
  * Paths and URLs come only from here (never from a WebSocket client).
  */
 import { DEFAULT_PORT } from "../../shared/constants.ts";
+import type { PscConfig } from "../../shared/domain/psc-provider.ts";
 import type { CardLoginName } from "../../shared/domain/trust.ts";
 
 export interface LdapConfig {
@@ -67,6 +68,12 @@ export interface OperatorPolicy {
    * the user from the certificate and refuses any other authorisation id). docs/extension.md.
    */
   cardLoginName?: CardLoginName;
+  /**
+   * How the operator's personal mailboxes log in: "card" (the card's certificate, the front
+   * `cardFront`; default) or "psc" (Pro Santé Connect: OAuth2 on the PSC front, Référentiel #2
+   * ECO.1.2.1; the provider is the configuration's `psc`).
+   */
+  login?: "card" | "psc";
 }
 
 export interface BridgeConfig {
@@ -107,6 +114,8 @@ export interface BridgeConfig {
     overrides: Record<string, { imap?: { host: string; port: number }; submission?: { host: string; port: number } }>;
     policies: OperatorPolicy[];
   };
+  /** Pro Santé Connect for operators whose policy login is "psc" (docs/configuration.md); null: none. */
+  psc: PscConfig | null;
   network: {
     /** HTTP proxy for downloads ("http://host:port", or "http://user:password@host:port" with the credentials percent-encoded), else HTTPS_PROXY/HTTP_PROXY. */
     proxy: string | null;
@@ -154,6 +163,7 @@ export function defaultConfig(): BridgeConfig {
       overrides: {},
       policies: [{ domain: "*", cardFront: "certificate", smtpAuthMethod: 7 }],
     },
+    psc: null,
     network: { proxy: null, extraCaFile: null },
     limits: { maxConnections: 64, requestsPerSecond: 50, cardOperationTimeoutMs: 15_000 },
   };

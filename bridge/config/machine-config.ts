@@ -38,6 +38,7 @@ export const LOCKED_KEYS = [
   "trust.whitelistSource",
   "network.proxy",
   "network.extraCaFile",
+  "psc",
 ] as const;
 
 /**
@@ -126,6 +127,9 @@ function isObject(v: unknown): v is Record<string, unknown> {
 
 const LDAP_KEYS = ["url", "baseDn", "startTls", "caFile", "bind", "allowPlaintextBind", "attributes", "sizeLimit", "timeLimitSeconds"];
 /** Keys whose value is an object of free keys (domains, attribute names). */
+/** The keys of `psc` (shared/domain/psc-provider.ts PscConfig): no client secret among them. */
+const PSC_KEYS = ["preset", "clientId", "issuer", "authorizationEndpoint", "tokenEndpoint"];
+
 const FREE_OBJECTS = new Set(["discovery.overrides", "directory.ldap.attributes", "directory.ldap.bind"]);
 
 function kindOf(v: unknown): string {
@@ -138,7 +142,7 @@ function kindOf(v: unknown): string {
 function valueProblem(key: string, v: unknown, def: unknown): string | null {
   if (FREE_OBJECTS.has(key)) return isObject(v) ? null : `"${key}" must be an object`;
   if (def === null) {
-    if (key === "directory.ldap") return v === null || isObject(v) ? null : `"${key}" must be an object or null`;
+    if (key === "directory.ldap" || key === "psc") return v === null || isObject(v) ? null : `"${key}" must be an object or null`;
     return v === null || typeof v === "string" ? null : `"${key}" must be a string or null`;
   }
   return kindOf(v) === kindOf(def)
@@ -156,7 +160,11 @@ function keysProblem(o: Record<string, unknown>, def: Record<string, unknown> | 
     if (problem) return problem;
     if (FREE_OBJECTS.has(key) || !isObject(v)) continue;
     const inner =
-      key === "directory.ldap" ? keysProblem(v, null, `${key}.`, LDAP_KEYS) : keysProblem(v, d as Record<string, unknown>, `${key}.`);
+      key === "directory.ldap"
+        ? keysProblem(v, null, `${key}.`, LDAP_KEYS)
+        : key === "psc"
+          ? keysProblem(v, null, `${key}.`, PSC_KEYS)
+          : keysProblem(v, d as Record<string, unknown>, `${key}.`);
     if (inner) return inner;
   }
   return null;
@@ -210,7 +218,9 @@ function setKey(o: Record<string, unknown>, key: string, value: unknown): void {
 export function keysSet(o: Record<string, unknown>, prefix = ""): string[] {
   return Object.entries(o).flatMap(([k, v]) => {
     const key = prefix + k;
-    return isObject(v) && !FREE_OBJECTS.has(key) && key !== "directory.ldap" && Object.keys(v).length > 0 ? keysSet(v, `${key}.`) : [key];
+    return isObject(v) && !FREE_OBJECTS.has(key) && key !== "directory.ldap" && key !== "psc" && Object.keys(v).length > 0
+      ? keysSet(v, `${key}.`)
+      : [key];
   });
 }
 

@@ -11,6 +11,7 @@ import {
   parseDnsServer,
   policiesProblem,
   policyFor,
+  pscLogin,
   srvToTargets,
   type SrvRecord,
   type SrvResolver,
@@ -268,5 +269,48 @@ describe("parseDnsServer", () => {
     expect(parseDnsServer("127.0.0.1")).toBe("127.0.0.1:53");
     expect(parseDnsServer("[::1]:5353")).toBe("[::1]:5353");
     for (const bad of ["localhost:53", "1.2.3.4:99999", "x", ""]) expect(() => parseDnsServer(bad), bad).toThrow();
+  });
+});
+
+describe("pscLogin", () => {
+  const t = (service: ServerTarget["service"], host: string, front: ServerTarget["front"], confirmed = true): ServerTarget => ({
+    service,
+    host,
+    port: service === "imap" ? 143 : 587,
+    priority: front === "psc" ? 10 : 20,
+    weight: 0,
+    front,
+    source: "srv",
+    confirmed,
+  });
+  const targets = [t("imap", "psc.a.test", "psc"), t("imap", "cert.a.test", "certificate"), t("submission", "psc.a.test", "psc")];
+  const psc = {
+    preset: "custom" as const,
+    clientId: "c",
+    issuer: "https://i.test/r",
+    authorizationEndpoint: "https://i.test/auth",
+    tokenEndpoint: "https://i.test/t",
+  };
+
+  it("answers the PSC front and its provider only where the operator policy's login is psc", () => {
+    const policies = [
+      { domain: "*", cardFront: "certificate" as const, smtpAuthMethod: 7 },
+      { domain: "a.test", cardFront: "certificate" as const, smtpAuthMethod: 7, login: "psc" as const },
+    ];
+    const p = pscLogin(targets, policies, "a.test", psc);
+    expect(p?.imap?.host).toBe("psc.a.test");
+    expect(p?.submission?.host).toBe("psc.a.test");
+    expect(p?.provider).toMatchObject({
+      issuer: "https://i.test/r",
+      authorizationEndpoint: "https://i.test/auth?acr_values=eidas1",
+      hostnames: ["psc.a.test"],
+    });
+    expect(pscLogin(targets, policies, "b.test", psc)).toBeNull();
+    expect(pscLogin(targets, policies, "a.test", null)?.provider).toBeNull();
+  });
+
+  it("refuses a login other than card or psc", () => {
+    expect(policiesProblem([{ domain: "*", cardFront: "certificate", smtpAuthMethod: 7, login: "psc" }])).toBeNull();
+    expect(policiesProblem([{ domain: "*", cardFront: "certificate", smtpAuthMethod: 7, login: "oauth" }])).toMatch(/login/);
   });
 });

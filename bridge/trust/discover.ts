@@ -13,7 +13,8 @@
  */
 import { promises as dnsPromises } from "node:dns";
 import { BridgeError, ErrorCode } from "../../shared/protocol/errors.ts";
-import type { CardLogin, Front, ServerTarget } from "../../shared/domain/trust.ts";
+import { type PscConfig, pscProviderDetails } from "../../shared/domain/psc-provider.ts";
+import type { CardLogin, Front, PscLogin, ServerTarget } from "../../shared/domain/trust.ts";
 import type { OperatorPolicy } from "../config/config.ts";
 import { addressDomain, hostInDomain } from "./whitelist.ts";
 import { normalizeDomain } from "../../shared/domain/address.ts";
@@ -250,19 +251,38 @@ export function cardLogin(targets: ServerTarget[], policies: OperatorPolicy[], d
   };
 }
 
+/**
+ * The Pro Santé Connect login, when the operator policy's login is "psc": the first target of the
+ * PSC front per service (confirmed ones first) and the provider for those hosts (null without a
+ * configured client id). Null when the policy's login is the card. Pure.
+ */
+export function pscLogin(targets: ServerTarget[], policies: OperatorPolicy[], domain: string, psc: PscConfig | null): PscLogin | null {
+  const policy = policyFor(domain, policies);
+  if (policy.login !== "psc") return null;
+  const pick = (service: Service) => {
+    const c = targets.filter((t) => t.service === service && t.front === "psc");
+    return c.find((t) => t.confirmed) ?? c[0] ?? null;
+  };
+  const imap = pick("imap");
+  const submission = pick("submission");
+  const hosts = [imap, submission].flatMap((t) => (t ? [t.host] : []));
+  return { imap, submission, provider: hosts.length ? pscProviderDetails(psc, hosts) : null };
+}
+
 const LOGIN_NAMES: ReadonlySet<unknown> = new Set(["address", "idNat"]);
 
 /**
  * What is wrong with configured operator policies (config discovery.policies), or null. Each is
  * { domain: "*" | a domain suffix, cardFront: "certificate" | "psc", smtpAuthMethod: 1..10,
- * cardLoginName?: "address" | "idNat" }.
+ * cardLoginName?: "address" | "idNat", login?: "card" | "psc" }.
  */
 export function policiesProblem(policies: unknown): string | null {
   if (!Array.isArray(policies)) return "discovery.policies must be a list";
   for (const [i, p] of policies.entries()) {
     const at = `discovery.policies[${i}]`;
     if (!p || typeof p !== "object") return `${at} must be an object { domain, cardFront, smtpAuthMethod }`;
-    const { domain, cardFront, smtpAuthMethod, cardLoginName } = p as Record<string, unknown>;
+    const { domain, cardFront, smtpAuthMethod, cardLoginName, login } = p as Record<string, unknown>;
+    if (login !== undefined && login !== "card" && login !== "psc") return `${at}.login must be "card" or "psc" (Pro Santé Connect)`;
     if (typeof domain !== "string" || !domain.trim()) return `${at}.domain must be "*" or a domain`;
     if (cardFront !== "certificate" && cardFront !== "psc") return `${at}.cardFront must be "certificate" or "psc"`;
     if (typeof smtpAuthMethod !== "number" || !Number.isInteger(smtpAuthMethod) || smtpAuthMethod < 1 || smtpAuthMethod > 10) {

@@ -4,6 +4,7 @@
  */
 import type { Discovery, TrustDecision, TrustList } from "../../shared/domain/trust.ts";
 import { BridgeError, ErrorCode } from "../../shared/protocol/errors.ts";
+import { pscConfigProblem, type PscConfig } from "../../shared/domain/psc-provider.ts";
 import { defaultConfig, type BridgeConfig, type OperatorPolicy } from "../config/config.ts";
 import { dataPaths } from "../config/data-dir.ts";
 import type { TrustService } from "../services.ts";
@@ -13,6 +14,7 @@ import {
   DEFAULT_FRONT_MAPPING,
   discoverServers,
   policiesProblem,
+  pscLogin,
   type FrontMapping,
   type OverrideTable,
   type SrvResolver,
@@ -43,6 +45,8 @@ export interface TrustSpaceOptions {
   overrides?: OverrideTable;
   /** Operator policies (config.discovery.policies): which front and SMTP auth method a card login uses. Default: certificate front, External. */
   policies?: OperatorPolicy[];
+  /** Pro Santé Connect (config.psc), for policies whose login is "psc". */
+  psc?: PscConfig | null;
   frontMapping?: FrontMapping;
   logger?: TrustLogger;
   now?: () => Date;
@@ -62,6 +66,7 @@ export function trustOptionsFromConfig(config: BridgeConfig, dataDir: string): T
     dnsServer: config.discovery.dnsServer,
     overrides: config.discovery.overrides,
     policies: config.discovery.policies,
+    psc: config.psc,
   };
 }
 
@@ -166,7 +171,7 @@ export class TrustSpace implements TrustService {
   /** Every target found, and the card login chosen from them with the operator policies. */
   async discover(address: string): Promise<Discovery> {
     const policies = this.opts.policies ?? defaultConfig().discovery.policies;
-    const problem = policiesProblem(policies);
+    const problem = policiesProblem(policies) ?? pscConfigProblem(this.opts.psc);
     if (problem) {
       throw new BridgeError(
         ErrorCode.DISCOVERY_FAILED,
@@ -179,7 +184,9 @@ export class TrustSpace implements TrustService {
       trustedDomains: this.current?.domainSet ?? new Set(),
       frontMapping: this.opts.frontMapping ?? DEFAULT_FRONT_MAPPING,
     });
-    return { targets, cardLogin: cardLogin(targets, policies, addressDomain(address)) };
+    const domain = addressDomain(address);
+    const psc = pscLogin(targets, policies, domain, this.opts.psc ?? null);
+    return { targets, cardLogin: cardLogin(targets, policies, domain), ...(psc ? { pscLogin: psc } : {}) };
   }
 
   close(): void {

@@ -41,6 +41,7 @@ import type {
   MssAccountsApi,
   Pkcs11ModuleSummary,
   VerifyFailure,
+  OAuthProviderDetails,
 } from "../experiments/mssAccounts/src/api.ts";
 
 export class FakeEvent<F extends (...args: any[]) => any> implements WebExtEvent<F> {
@@ -248,6 +249,15 @@ export class FakeMssAccounts implements MssAccountsApi {
     if (!a) return { ok: false as const, code: "unknown-account", message: "no such account" };
     a.held = held;
     return { ok: true as const, paused: a.paused, held };
+  }
+
+  /** Registered OAuth2 providers (PSC), the latest last. */
+  providers: OAuthProviderDetails[] = [];
+
+  async registerOAuthProvider(details: OAuthProviderDetails) {
+    this.calls.push("registerOAuthProvider");
+    this.providers.push(details);
+    return { ok: true as const, registered: details.hostnames };
   }
 }
 

@@ -220,7 +220,35 @@ export const TrustListSchema = Type.Object({
  * policies. Optional only because bridges before it (same protocol version) do not send it; this
  * bridge always does, and the extension's setup stops (update the bridge) without it.
  */
-export const DiscoverySchema = Type.Object({ targets: Type.Array(ServerTargetSchema), cardLogin: Type.Optional(CardLoginSchema) });
+/**
+ * A Pro Santé Connect login (Référentiel #2 ECO.1.2.1): the PSC front's servers, OAuth2 (10) for
+ * both, the card's idNat as user name (the token's preferred_username), and the OAuth2 provider
+ * Thunderbird registers (null: the bridge's configuration has no PSC client id yet).
+ */
+export const PscLoginSchema = Type.Object({
+  imap: Nullable(ServerTargetSchema),
+  submission: Nullable(ServerTargetSchema),
+  provider: Nullable(
+    Type.Object({
+      issuer: Type.String(),
+      issuerIdentifier: Type.String(),
+      clientId: Type.String(),
+      authorizationEndpoint: Type.String(),
+      tokenEndpoint: Type.String(),
+      redirectionEndpoint: Type.String(),
+      usePKCE: Type.Literal(true),
+      scopes: Type.String(),
+      hostnames: Type.Array(Type.String()),
+    }),
+  ),
+});
+
+export const DiscoverySchema = Type.Object({
+  targets: Type.Array(ServerTargetSchema),
+  cardLogin: Type.Optional(CardLoginSchema),
+  /** Present when the operator policy's login is "psc": the setup page then configures PSC, not the card. */
+  pscLogin: Type.Optional(PscLoginSchema),
+});
 
 /** What Thunderbird needs to load the card: the pkcs11 manifest name and whether it is written. */
 export const ModuleInfoSchema = Type.Object({

@@ -18,7 +18,7 @@ import { issuedByIgcSante } from "../../../shared/domain/igc-sante.ts";
 import type { CardLayerState } from "../../../shared/domain/card.ts";
 import type { DirectoryEntry } from "../../../shared/domain/directory-entry.ts";
 import type { CardIdentityMessage, PinStatus } from "../../../shared/domain/identity.ts";
-import type { CardLoginName, ServerTarget } from "../../../shared/domain/trust.ts";
+import type { CardLoginName, PscLogin, ServerTarget } from "../../../shared/domain/trust.ts";
 import type { MethodName, Params, Result } from "../../../shared/protocol/schemas.ts";
 import { BRIDGE_CALL_TIMEOUT_MS, CARD_CALL_TIMEOUT_MS, PKCS11_MANIFEST_NAME } from "../../../shared/constants.ts";
 import type { BridgeState } from "../../background/bridge-client.ts";
@@ -69,6 +69,9 @@ export type FailureCode =
   | "discovery-failed"
   | "bridge-outdated"
   | "no-certificate-front"
+  | "no-psc-front"
+  | "psc-not-configured"
+  | "provider-failed"
   | "targets-refused"
   | "module-missing"
   | "module-manifest-failed"
@@ -151,6 +154,11 @@ export interface LoginName {
 
 export interface Provisioned {
   accountId: string;
+  /**
+   * How the account logs in, as the operator policy says: "card" (the card's certificate, SASL
+   * EXTERNAL) or "psc" (Pro Santé Connect, OAuth2 / XOAUTH2, the card used in PSC's sign-in page).
+   */
+  method: "card" | "psc";
   action: "created" | "repaired" | "unchanged";
   address: string;
   realName: string;
@@ -397,6 +405,26 @@ interface CardServers {
   smtpAuthMethod: number;
   /** The operator policy's IMAP user name (a bridge from before it: the address). */
   loginName: CardLoginName;
+  /** Pro Santé Connect's provider when the operator's login is PSC; null for the card login. */
+  provider: NonNullable<PscLogin["provider"]> | null;
+}
+
+/** Thunderbird's auth method for a PSC login: OAuth2, which sends SASL XOAUTH2. */
+export const OAUTH2_AUTH_METHOD = 10;
+
+/**
+ * The hosts where PSC's sign-in page asks for the card's certificate: the authorization endpoint's
+ * and the issuer's (NSS then sends the card's certificate there without asking which one).
+ */
+export function signInHosts(provider: { authorizationEndpoint: string; issuer: string }): string[] {
+  const hosts = [provider.authorizationEndpoint, provider.issuer].flatMap((u) => {
+    try {
+      return [new URL(u).hostname];
+    } catch {
+      return [];
+    }
+  });
+  return [...new Set(hosts)];
 }
 
 /**
@@ -426,9 +454,16 @@ export async function provision(
   const cas = await trustServerCAs(deps, ui);
   if (!cas.ok) return cas;
   const realName = realNameFromCard(input.identity);
+  if (servers.provider) {
+    // Before the account: Thunderbird finds the provider by the mail host when the account signs in.
+    const registered = await deps.accounts.registerOAuthProvider(servers.provider).catch(thrown);
+    if (!registered.ok) return failed(ui, "account", "provider-failed", `${registered.code}: ${registered.message}`);
+  }
   const account = await createOrRepairAccount(deps, ui, { address, realName, servers, idNat: input.identity.idNat }, warnings);
   if (!account.ok) return account;
-  const certificate = await rememberCardCertificate(deps, ui, [imap.host, smtp.host], input.identity.certificateSha256);
+  // Card login: the card's certificate for the mail hosts. PSC: for PSC's sign-in page's hosts.
+  const certHosts = servers.provider ? signInHosts(servers.provider) : [imap.host, smtp.host];
+  const certificate = await rememberCardCertificate(deps, ui, certHosts, input.identity.certificateSha256);
   if (!certificate.ok) return certificate;
   const logon = await verifyLogon(deps, ui, {
     accountId: account.accountId,
@@ -437,6 +472,8 @@ export async function provision(
     knownCaNames: cas.knownCaNames,
     address,
     imapUsername: account.imapUsername,
+    // The PSC token names the card holder: another user name cannot be right.
+    otherNameAllowed: !servers.provider,
   });
   if (!logon.ok) return logon;
   const login: LoginName = {
@@ -444,7 +481,11 @@ export async function provision(
     kind: loginNameKind(logon.imapUsername, address, input.identity.idNat),
     fallback: logon.imapUsername !== account.imapUsername,
   };
-  return { ok: true, result: { accountId: account.accountId, action: account.action, address, realName, imap, smtp, login, warnings } };
+  const method = servers.provider ? "psc" : "card";
+  return {
+    ok: true,
+    result: { accountId: account.accountId, method, action: account.action, address, realName, imap, smtp, login, warnings },
+  };
 }
 
 /** The address as the directory/user wrote its local part, its domain in ASCII form; null when it is not an address. */
@@ -476,11 +517,13 @@ async function checkTrustSpace(deps: SetupDeps, ui: SetupUi, address: string): P
 async function discoverCardServers(deps: SetupDeps, ui: SetupUi, address: string): Promise<Failed | ({ ok: true } & CardServers)> {
   ui.progress("discovery", "running");
   let login: Result<"discovery.discover">["cardLogin"];
+  let psc: Result<"discovery.discover">["pscLogin"];
   try {
-    login = (await deps.call("discovery.discover", { address })).cardLogin;
+    ({ cardLogin: login, pscLogin: psc } = await deps.call("discovery.discover", { address }));
   } catch (e) {
     return failed(ui, "discovery", callFailure(e) === "bridge-down" ? "bridge-down" : "discovery-failed", detailOf(e));
   }
+  if (psc) return pscServers(ui, psc);
   // A bridge from before cardLogin: choosing here would be a second policy that can disagree with
   // the bridge's configuration, so the setup stops and asks for the bridge to be updated.
   if (!login) return failed(ui, "discovery", "bridge-outdated", "discovery.discover answered without cardLogin");
@@ -491,7 +534,30 @@ async function discoverCardServers(deps: SetupDeps, ui: SetupUi, address: string
   ui.progress("discovery", "done", { imap: `${imap.host}:${imap.port}`, smtp: `${smtp.host}:${smtp.port}` });
   // A bridge from before loginName configured the address (the name is not guessed: that is what it meant).
   const loginName = login.loginName ?? "address";
-  return { ok: true, imap, smtp, imapAuthMethod: login.imapAuthMethod, smtpAuthMethod: login.smtpAuthMethod, loginName };
+  return { ok: true, imap, smtp, imapAuthMethod: login.imapAuthMethod, smtpAuthMethod: login.smtpAuthMethod, loginName, provider: null };
+}
+
+/**
+ * The operator's policy says Pro Santé Connect: its front's servers, OAuth2 for IMAP and SMTP, the
+ * card's idNat as user name (XOAUTH2's `user=`, which the server compares with the token's
+ * preferred_username), and the provider to register. The page says why (info method "psc").
+ */
+async function pscServers(ui: SetupUi, psc: PscLogin): Promise<Failed | ({ ok: true } & CardServers)> {
+  const { imap, submission: smtp, provider } = psc;
+  if (!imap || !smtp) return failed(ui, "discovery", "no-psc-front");
+  if (!provider) return failed(ui, "discovery", "psc-not-configured", "the bridge's configuration has no psc.clientId");
+  const unconfirmed = [imap, smtp].filter((t) => !t.confirmed);
+  if (unconfirmed.length && !(await ui.confirmTargets(unconfirmed))) return failed(ui, "discovery", "targets-refused");
+  ui.progress("discovery", "done", { imap: `${imap.host}:${imap.port}`, smtp: `${smtp.host}:${smtp.port}`, method: "psc" });
+  return {
+    ok: true,
+    imap,
+    smtp,
+    imapAuthMethod: OAUTH2_AUTH_METHOD,
+    smtpAuthMethod: OAUTH2_AUTH_METHOD,
+    loginName: "idNat",
+    provider,
+  };
 }
 
 /**
@@ -630,7 +696,14 @@ async function createOrRepairAccount(
       authMethod: a.servers.imapAuthMethod,
       username: loginNameFor(a.servers.loginName, a.address, a.idNat),
     },
-    smtp: { host: smtp.host, port: smtp.port, socketType: socketTypeFor(smtp.port), authMethod: a.servers.smtpAuthMethod },
+    smtp: {
+      host: smtp.host,
+      port: smtp.port,
+      socketType: socketTypeFor(smtp.port),
+      authMethod: a.servers.smtpAuthMethod,
+      // XOAUTH2 carries a user name on SMTP too: the same one as IMAP.
+      ...(a.servers.provider ? { username: loginNameFor(a.servers.loginName, a.address, a.idNat) } : {}),
+    },
   };
   const accountFailure = (r: { code: string; message: string }) =>
     failed(
@@ -715,6 +788,7 @@ async function verifyLogon(
     knownCaNames: string[];
     address: string;
     imapUsername: string;
+    otherNameAllowed: boolean;
   },
 ): Promise<Failed | { ok: true; imapUsername: string }> {
   ui.progress("logon", "running");
@@ -722,7 +796,7 @@ async function verifyLogon(
   const first = await checkLogon(deps, a.accountId);
   if (!first.ok) {
     const cause = await logonFailureCause(deps, first.code, a);
-    const retried = cause === "login-refused" ? await retryWithOtherName(deps, ui, a) : null;
+    const retried = cause === "login-refused" && a.otherNameAllowed ? await retryWithOtherName(deps, ui, a) : null;
     if (!retried?.ok) {
       const why = retried ? `; ${retried.detail}` : "";
       return failed(ui, "logon", `logon-${retried?.cause ?? cause}` as FailureCode, `${first.code}: ${first.message}${why}`);

@@ -93,7 +93,7 @@ const ui: SetupUi = {
     li.dataset.state = state;
     const extra =
       info && (info.imap || info.action || info.pin || info.login)
-        ? ` (${[info.imap && `IMAP ${info.imap}`, info.smtp && `SMTP ${info.smtp}`, info.action && t(`action_${info.action}`), info.pin && t(`pin_${info.pin}`), info.login && t("stepLoginName", [info.login])].filter(Boolean).join(", ")})`
+        ? ` (${[info.imap && `IMAP ${info.imap}`, info.smtp && `SMTP ${info.smtp}`, info.method && t(`stepMethod_${info.method}`), info.action && t(`action_${info.action}`), info.pin && t(`pin_${info.pin}`), info.login && t("stepLoginName", [info.login])].filter(Boolean).join(", ")})`
         : "";
     li.textContent = t(`step_${step}`) + extra;
     // The card's module was already in Thunderbird under another name: said instead of "done".
@@ -258,7 +258,9 @@ async function runProvision() {
     box.dataset.outcome = "success";
     box.dataset.code = r.result.action;
     byId("result-title").textContent = t("setupSuccessTitle");
-    byId("result-text").textContent = `${t(`setupSuccess_${r.result.action}`, [r.result.address])} ${loginNameText(r.result.login)}`;
+    byId("result-text").textContent =
+      `${t(`setupSuccess_${r.result.action}`, [r.result.address])} ${loginNameText(r.result.login)} ${t(`setupMethod_${r.result.method}`)}`;
+    box.dataset.method = r.result.method;
     box.dataset.login = r.result.login.kind;
     box.dataset.loginFallback = String(r.result.login.fallback);
     byId("result-details").hidden = true;
@@ -271,6 +273,7 @@ async function runProvision() {
       imapHost: r.result.imap.host,
       smtpHost: r.result.smtp.host,
       login: r.result.login.kind,
+      method: r.result.method,
       loginFallback: r.result.login.fallback,
     });
   } catch (e) {

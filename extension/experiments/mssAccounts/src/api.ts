@@ -93,6 +93,19 @@ export interface Pkcs11ModuleSummary {
   tokenPresent: boolean;
 }
 
+/** Pro Santé Connect as Thunderbird's OAuth2 provider for the PSC front's hosts (oauth-provider.ts). */
+export interface OAuthProviderDetails {
+  issuer: string;
+  issuerIdentifier: string;
+  clientId: string;
+  authorizationEndpoint: string;
+  tokenEndpoint: string;
+  redirectionEndpoint: string;
+  usePKCE: true;
+  scopes: string;
+  hostnames: string[];
+}
+
 export interface MssAccountsApi {
   findAccount(email: string): Promise<ExperimentResult<{ found: boolean; account: AccountSummary | null }>>;
   /** Read-only: the existing account for this address and what a repair would change. */
@@ -131,6 +144,12 @@ export interface MssAccountsApi {
   pkcs11ModulesOfManifest(
     name: string,
   ): Promise<ExperimentResult<{ libraryPath: string; description: string; modules: Pkcs11ModuleSummary[] }>>;
+  /**
+   * Registers Pro Santé Connect as Thunderbird's OAuth2 provider for these hosts (replacing this
+   * add-on's earlier registration), keeps the details for the next starts, and takes the
+   * registration back when the add-on shuts down.
+   */
+  registerOAuthProvider(details: OAuthProviderDetails): Promise<ExperimentResult<{ registered: string[] }>>;
 }
 
 type ParameterCount<F> = F extends (...args: infer P) => unknown ? Required<P>["length"] : never;
@@ -151,4 +170,5 @@ export const MSS_ACCOUNTS_FUNCTIONS: { readonly [K in keyof MssAccountsApi]: Par
   pauseChecks: 2,
   holdChecks: 2,
   pkcs11ModulesOfManifest: 1,
+  registerOAuthProvider: 1,
 };

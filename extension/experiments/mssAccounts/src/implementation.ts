@@ -22,12 +22,14 @@ import { createOrRepair, findAccountByEmail, getAccount, plan, setImapUsername, 
 import type { ExperimentFailure, MssAccountsApi } from "./api.ts";
 import { rememberForHosts } from "./certificates.ts";
 import { classifyLogonStatus } from "./logon-status.ts";
+import { checkProviderDetails, positionalArguments, PSC_PROVIDER_PREF, registerArguments, savedProvider } from "./oauth-provider.ts";
 import { modulesOfLibrary } from "./pkcs11-modules.ts";
 import {
   asSmtp,
   certState,
   clientCertRemembering,
   deleteCert,
+  disableHttpsFallback,
   type ExtensionLike,
   extensionCommon,
   findCertBySha256,
@@ -36,6 +38,7 @@ import {
   mailServices,
   mainMsgWindow,
   nssErrorClass,
+  oauth2Providers,
   onDisableOrUninstall,
   pathRules,
   pkcs11Manifest,
@@ -237,7 +240,42 @@ const api = {
   holdChecks(accountId: unknown, held: unknown) {
     return guarded("hold-failed", () => setChecks(accountId, HELD, held));
   },
+  registerOAuthProvider(details: unknown) {
+    return guarded("provider-failed", () => registerOAuthProvider(details, true));
+  },
 } satisfies Omit<MssAccountsApi, "pkcs11ModulesOfManifest" | "trustServerCA">;
+
+/** The issuer this add-on registered in this session (taken back at shutdown), or null. */
+let registeredIssuer: string | null = null;
+
+/**
+ * Registers PSC for its hosts (oauth-provider.ts): this add-on's earlier registration is taken back
+ * first (Thunderbird refuses a second one for an issuer or a host). Saved for the next start.
+ */
+function registerOAuthProvider(details: unknown, save: boolean) {
+  const checked = checkProviderDetails(details);
+  if (!checked.ok) return checked;
+  const d = checked.details;
+  const providers = oauth2Providers();
+  unregisterOAuthProvider();
+  if (providers.getIssuerDetails(d.issuer)) return fail("provider-exists", "another add-on or Thunderbird itself has this issuer");
+  disableHttpsFallback();
+  if (providers.registerProvider.length >= 9) providers.registerProvider(...positionalArguments(d));
+  else providers.registerProvider(...registerArguments(d));
+  registeredIssuer = d.issuer;
+  if (save) {
+    writeStringPref(PSC_PROVIDER_PREF, JSON.stringify(d));
+    savePrefs();
+  }
+  return { ok: true as const, registered: d.hostnames };
+}
+
+function unregisterOAuthProvider(): void {
+  if (!registeredIssuer) return;
+  const issuer = registeredIssuer;
+  registeredIssuer = null;
+  oauth2Providers().unregisterProvider(issuer);
+}
 
 /** An object with an id and readJSON: Thunderbird's Extension (tests may pass less). */
 function asExtension(e: unknown): ExtensionLike | null {
@@ -251,6 +289,13 @@ export default class MssAccountsAPI extends extensionCommon().ExtensionAPI {
 
   /** At every start of the add-on (manifest "events": ["startup"]): be there to take the CAs' trust back. */
   onStartup(): void {
+    // An existing PSC account's provider, registered again before its first mail check needs it.
+    try {
+      const saved = savedProvider(readStringPref(PSC_PROVIDER_PREF));
+      if (saved) registerOAuthProvider(saved, false);
+    } catch {
+      /* the setup page registers it again; the account's sign-in says what is missing meanwhile */
+    }
     const extension = asExtension(this.extension);
     if (!extension || this.stopWatching) return;
     try {
@@ -267,6 +312,11 @@ export default class MssAccountsAPI extends extensionCommon().ExtensionAPI {
   }
 
   onShutdown(_isAppShutdown: boolean): void {
+    try {
+      unregisterOAuthProvider();
+    } catch {
+      /* Thunderbird is going away */
+    }
     this.stopWatching?.();
     this.stopWatching = null;
   }

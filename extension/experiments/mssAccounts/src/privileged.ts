@@ -79,6 +79,13 @@ interface HostInfo {
   manifest: { path?: unknown; description?: unknown };
 }
 
+/** Thunderbird's OAuth2 provider registry (comm-central OAuth2Providers.sys.mjs). */
+export interface OAuth2ProvidersLike {
+  registerProvider(...args: unknown[]): void;
+  unregisterProvider(issuer: string): void;
+  getIssuerDetails(issuer: string): unknown;
+}
+
 declare const ChromeUtils: {
   importESModule(url: "resource://gre/modules/ExtensionCommon.sys.mjs"): { ExtensionCommon: ExtensionCommonLike };
   importESModule(url: "resource:///modules/MailServices.sys.mjs"): { MailServices: MailServicesLike };
@@ -90,6 +97,7 @@ declare const ChromeUtils: {
     setTimeout: (fn: () => void, ms: number) => unknown;
     clearTimeout: (id: unknown) => void;
   };
+  importESModule(url: "resource:///modules/OAuth2Providers.sys.mjs"): { OAuth2Providers: OAuth2ProvidersLike };
   generateQI(interfaces: string[]): unknown;
 };
 declare const Components: {
@@ -117,6 +125,7 @@ declare const Services: {
     getStringPref(name: string, defaultValue: string): string;
     setStringPref(name: string, value: string): void;
     clearUserPref(name: string): void;
+    getDefaultBranch(root: string): { setBoolPref(name: string, value: boolean): void };
   };
   wm: { getMostRecentWindow(type: string): { msgWindow?: unknown } | null };
   appinfo: { OS: string };
@@ -340,4 +349,18 @@ export async function loadedPkcs11Modules(): Promise<{ name: string; libName: st
     out.push({ name: String(m.name), libName: m.libName ? String(m.libName) : "", tokenPresent });
   }
   return out;
+}
+
+export function oauth2Providers(): OAuth2ProvidersLike {
+  return ChromeUtils.importESModule("resource:///modules/OAuth2Providers.sys.mjs").OAuth2Providers;
+}
+
+/**
+ * Gecko's "fall back to https" for a URL that fails over http: Thunderbird's OAuth window, when
+ * the provider redirects to the loopback `http://localhost/?code=…` (where nothing listens),
+ * retried it as https and never saw the code. Set on the default branch only: not saved, gone
+ * when the add-on is not running, and a user's own value still wins.
+ */
+export function disableHttpsFallback(): void {
+  Services.prefs.getDefaultBranch("").setBoolPref("browser.fixup.fallback-to-https", false);
 }
