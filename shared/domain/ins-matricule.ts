@@ -3,9 +3,11 @@
  * address (pure; both programs run it). Rules (docs/domain/referentiel-2.md, "Patients"; ECO.2.2.6):
  * 15 characters: 13 of the number, then a two-digit key. The number is digits, except `2A` or `2B`
  * in the department position (characters 6 and 7) for people born in Corsica. The key is
- * 97 − (number mod 97), the number read with 2A as 19 and 2B as 18 — INSEE's definition of the NIR
- * and its key (INSEE, "NIR" XML schema, xml.insee.fr/schema/nir.html; the Assurance Maladie's own
- * validator, assurance-maladie/nir-validation, applies the same rule to the NIA).
+ * 97 − (number mod 97), the number read with 2A as 19 and 2B as 18: INSEE's definition of the NIR
+ * and its key (INSEE's NIR schema page, xml.insee.fr/schema/nir.html, as python-stdnum's fr/nir
+ * cites it; the Assurance Maladie publishes a validator for the NIR and the NIA,
+ * assurance-maladie/nir-validation). Those were found through secondary pages, not read in the
+ * original here; the rule matches docs/domain/referentiel-2.md.
  *
  * A reason never quotes the value checked: an INS is patient data.
  */
