@@ -77,7 +77,10 @@ export async function startFhirReplay(opts: { apiKey: string }): Promise<FhirRep
     if (key !== opts.apiKey) return send(res, 401, fhirFixture("operation-outcome-401.json", base));
     if (!url.pathname.startsWith(FHIR_BASE_PATH)) return send(res, 404, { resourceType: "OperationOutcome", issue: [] });
     const type = url.pathname.slice(FHIR_BASE_PATH.length).replace(/^\/+/, "");
-    const route = ROUTES.find((r) => r.type === type && query[r.param]?.toLowerCase() === r.value);
+    // FHIR string search (`name`) matches the start of a name, case and accents aside; the others exactly.
+    const matches = (r: (typeof ROUTES)[number], v: string | undefined) =>
+      v !== undefined && (r.param === "name" ? v.length > 0 && r.value.startsWith(v.toLowerCase()) : v.toLowerCase() === r.value);
+    const route = ROUTES.find((r) => r.type === type && matches(r, query[r.param]));
     send(res, 200, fhirFixture(route?.fixture ?? "empty.json", base));
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
