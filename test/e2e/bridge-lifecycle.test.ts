@@ -11,9 +11,12 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ADDON_ID, DEFAULT_PORT } from "../../shared/constants.ts";
 import { readRuntimeFile } from "../../bridge/app/runtime-file.ts";
 import { missingComponents } from "../harness/require-component.ts";
-import { E2E_COMPONENTS, HOSTS, startE2EEnv, type E2EEnv } from "../harness/e2e-env.ts";
+import { E2E_COMPONENTS, e2eDataDir, HOSTS, PACKAGED, startE2EEnv, type E2EEnv } from "../harness/e2e-env.ts";
 import { runBridgeCli } from "../harness/bridge-process.ts";
-import { alive, allGone, byDataDir } from "../harness/processes.ts";
+import { alive, allGone, byDataDir, byProgram } from "../harness/processes.ts";
+
+/** The executable the .deb installs (what its system manifest names). */
+const INSTALLED_PROGRAM = "/usr/lib/mss-bridge/mss-bridge";
 import { startThunderbird, type Thunderbird } from "../harness/thunderbird.ts";
 import { extStatus, waitForBridgeKind } from "./ui-session.ts";
 
@@ -56,12 +59,15 @@ describe.skipIf(reason)("Thunderbird starts the bridge: no command, no fixed por
   it("two users' Thunderbirds at once each reach their own bridge", async () => {
     // The second user: another HOME and data directory, the same one-time install, the same card.
     const home2 = path.join(env.root, "home2");
-    const dataDir2 = path.join(env.root, "bridge2");
+    const dataDir2 = e2eDataDir(home2, path.join(env.root, "bridge2"));
     mkdirSync(home2, { recursive: true });
     mkdirSync(dataDir2, { recursive: true, mode: 0o700 });
     copyFileSync(path.join(env.bridgeDataDir, "config.json"), path.join(dataDir2, "config.json"));
-    const installed = await runBridgeCli(["install", "--no-pkcs11"], { dataDir: dataDir2, env: { HOME: home2 } });
-    expect(installed.code, installed.stderr).toBe(0);
+    if (!PACKAGED) {
+      // From the sources, each user's one-time install; the package's system manifest needs none.
+      const installed = await runBridgeCli(["install", "--no-pkcs11"], { dataDir: dataDir2, env: { HOME: home2 } });
+      expect(installed.code, installed.stderr).toBe(0);
+    }
     second = await startThunderbird({
       home: home2,
       extensions: { [ADDON_ID]: env.extensionXpi },
@@ -97,13 +103,16 @@ describe.skipIf(reason)("Thunderbird starts the bridge: no command, no fixed por
 
   it("after quitting Thunderbird no bridge process is left", async () => {
     const rt = env.runningBridge()!;
-    const pids = byDataDir(env.bridgeDataDir);
+    // Packaged, the host has no --data-dir (Thunderbird runs the executable with its two arguments):
+    // every process of the installed program counts too.
+    const pids = [...new Set([...byDataDir(env.bridgeDataDir), ...(PACKAGED ? byProgram(INSTALLED_PROGRAM) : [])])];
     expect(pids).toContain(rt.pid);
     const t0 = Date.now();
     await env.tb!.stop();
     const ms = await allGone(pids, t0, 15_000);
     console.log(`[e2e] bridge lifecycle: Thunderbird quit → its bridge's processes gone in ${ms} ms`);
     expect(byDataDir(env.bridgeDataDir)).toEqual([]);
+    if (PACKAGED) expect(byProgram(INSTALLED_PROGRAM)).toEqual([]);
     expect(env.runningBridge()).toBeNull();
   });
 });

@@ -29,6 +29,7 @@ import { createTestPki, type TestPki } from "../../bridge/demo/pki.ts";
 import { createSoftHsmToken, type SoftHsmToken } from "../../bridge/demo/softhsm.ts";
 import { startDovecot, type Dovecot } from "./dovecot.ts";
 import { startPostfix, type Postfix } from "./postfix.ts";
+import { startPscProvider, type PscProvider } from "./oidc-provider.ts";
 import { startDnsmasq, type Dnsmasq } from "./dnsmasq.ts";
 import { ATR, VirtualCard, vpcdReaderName, VPCD_DEFAULT_PORT } from "./virtual-card.ts";
 import { runBridgeCli, startBridgeProcess, type BridgeProcess } from "./bridge-process.ts";
@@ -38,6 +39,22 @@ import { run } from "./e2e-process.ts";
 import { extractionStamp, writeExtraction, type FixtureEntry } from "../../scripts/generate-directory.ts";
 
 const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
+
+/**
+ * MSS_E2E_PACKAGED=1 (`npm run test:package`, CI): the suite runs against the installed .deb — no
+ * `mss-bridge install`; Thunderbird finds the package's system-wide native-messaging manifest and
+ * starts /usr/lib/mss-bridge/mss-bridge with the user's default data directory; the harness's own
+ * commands run the installed executable (MSS_BRIDGE_EXECUTABLE). The card's module is the user's
+ * config.json `modulePath` (the test token), which the setup page writes as the per-user PKCS#11
+ * manifest Thunderbird reads before the package's (Cryptolib CPS, absent here).
+ */
+export const PACKAGED = process.env.MSS_E2E_PACKAGED === "1";
+export const SYSTEM_NATIVE_MANIFEST = "/usr/lib/mozilla/native-messaging-hosts/mssante_bridge.json";
+
+/** The bridge's data directory for a HOME: a private one per run, or the OS's default (packaged). */
+export function e2eDataDir(home: string, fallback: string): string {
+  return PACKAGED ? path.join(home, ".local", "share", "mss-bridge") : fallback;
+}
 
 export const E2E_DOMAIN = "mssante.test";
 export const HOSTS = {
@@ -128,6 +145,20 @@ export interface E2EEnvOptions {
   bridge?: "thunderbird" | "service";
   /** Log what starts, with timings (default: only when MSS_E2E_VERBOSE=1). */
   log?: (line: string) => void;
+  /**
+   * The Pro Santé Connect front as well: the test PSC (test/harness/oidc-provider.ts), a Dovecot
+   * taking XOAUTH2 with its tokens and a Postfix submitting through that Dovecot, on the PSC hosts
+   * of the SRV records (priority 10); the bridge's policy for the domain says `login: "psc"` and
+   * its `psc` configuration names this provider (preset "custom"). `accessTokenTtl` in seconds.
+   */
+  psc?: { accessTokenTtl?: number };
+}
+
+/** The PSC front's parts (E2EEnvOptions.psc). */
+export interface PscFront {
+  readonly provider: PscProvider;
+  readonly dovecot: Dovecot;
+  readonly postfix: Postfix;
 }
 
 export interface E2EEnv {
@@ -141,6 +172,8 @@ export interface E2EEnv {
   readonly dns: Dnsmasq;
   readonly dovecot: Dovecot;
   readonly postfix: Postfix;
+  /** The Pro Santé Connect front, with E2EEnvOptions.psc; null otherwise. */
+  readonly psc: PscFront | null;
   /** The service bridge (`bridge: "service"`); null when Thunderbird starts the bridge. */
   readonly bridge: BridgeProcess | null;
   readonly bridgeDataDir: string;
@@ -230,6 +263,25 @@ function preloadedCardModule(root: string, token: SoftHsmToken, name: string | u
   return { [name]: link };
 }
 
+/** The domain's operator signs its personal mailboxes in through PSC (the default stays the card). */
+function pscPolicies(): unknown[] {
+  return [
+    { domain: "*", cardFront: "certificate", smtpAuthMethod: 7 },
+    { domain: E2E_DOMAIN, cardFront: "certificate", smtpAuthMethod: 7, login: "psc" },
+  ];
+}
+
+/** The bridge's `psc` for the test provider: preset "custom", its public client, no secret. */
+function pscConfig(p: PscProvider): Record<string, string> {
+  return {
+    preset: "custom",
+    clientId: p.clientId,
+    issuer: p.issuer,
+    authorizationEndpoint: p.authorizationEndpoint,
+    tokenEndpoint: p.tokenEndpoint,
+  };
+}
+
 export async function startE2EEnv(opts: E2EEnvOptions = {}): Promise<E2EEnv> {
   const log = opts.log ?? (process.env.MSS_E2E_VERBOSE === "1" ? (l: string) => console.log(`[e2e-env] ${l}`) : () => undefined);
   const root = mkdtempSync(path.join(os.tmpdir(), "mss-e2e-"));
@@ -259,7 +311,10 @@ export async function startE2EEnv(opts: E2EEnvOptions = {}): Promise<E2EEnv> {
 
   try {
     const pki = await step("pki", () =>
-      createTestPki({ dir: path.join(root, "pki"), serverNames: [HOSTS.imapCert, HOSTS.smtpCert, "localhost"] }),
+      createTestPki({
+        dir: path.join(root, "pki"),
+        serverNames: [HOSTS.imapCert, HOSTS.smtpCert, HOSTS.imapPsc, HOSTS.smtpPsc, "localhost"],
+      }),
     );
     const token = await step("softhsm", () =>
       createSoftHsmToken({ dir: path.join(root, "token"), pki, card: opts.cardCertificate === "foreign" ? pki.foreign : pki.doctor }),
@@ -295,12 +350,52 @@ export async function startE2EEnv(opts: E2EEnvOptions = {}): Promise<E2EEnv> {
     );
     stops.push(() => postfix.stop());
 
+    let psc: PscFront | null = null;
+    if (opts.psc) {
+      const provider = await step("psc provider", () =>
+        startPscProvider({ pki, ...(opts.psc?.accessTokenTtl ? { accessTokenTtl: opts.psc.accessTokenTtl } : {}) }),
+      );
+      stops.push(() => provider.stop());
+      const pscDovecot = await step("psc dovecot", () =>
+        startDovecot({
+          serverCertFile: pki.server.certPem,
+          serverKeyFile: pki.server.keyPem,
+          mailboxes: [
+            { address: DOCTOR.address, logins: [DOCTOR.idNat] },
+            ...COLLEAGUES.map((c) => ({ address: c.address, logins: [] as string[] })),
+          ],
+          parentDir: root,
+          oauth2: {
+            introspectionUrl: provider.introspection.url,
+            clientId: provider.introspection.clientId,
+            clientSecret: provider.introspection.clientSecret,
+            caFile: pki.ca.certPem,
+          },
+        }),
+      );
+      stops.push(() => pscDovecot.stop());
+      const pscPostfix = await step("psc postfix", () =>
+        startPostfix({
+          serverCertFile: pki.server.certPem,
+          serverKeyFile: pki.server.keyPem,
+          clientCaFile: pki.ca.certPem,
+          allowedClientCerts: [],
+          lmtpPort: pscDovecot.lmtpPort,
+          hostname: HOSTS.smtpPsc,
+          parentDir: root,
+          dovecotSasl: { port: pscDovecot.saslPort!, senders: [{ address: DOCTOR.address, logins: [DOCTOR.idNat] }] },
+        }),
+      );
+      stops.push(() => pscPostfix.stop());
+      psc = { provider, dovecot: pscDovecot, postfix: pscPostfix };
+    }
+
     const dns = await step("dnsmasq", () =>
       startDnsmasq(
         [
-          { name: `_imap._tcp.${E2E_DOMAIN}`, target: HOSTS.imapPsc, port: 143, priority: 10 },
+          { name: `_imap._tcp.${E2E_DOMAIN}`, target: HOSTS.imapPsc, port: psc?.dovecot.imapPort ?? 143, priority: 10 },
           { name: `_imap._tcp.${E2E_DOMAIN}`, target: HOSTS.imapCert, port: dovecot.imapPort, priority: 20 },
-          { name: `_submission._tcp.${E2E_DOMAIN}`, target: HOSTS.smtpPsc, port: 587, priority: 10 },
+          { name: `_submission._tcp.${E2E_DOMAIN}`, target: HOSTS.smtpPsc, port: psc?.postfix.submissionPort ?? 587, priority: 10 },
           { name: `_submission._tcp.${E2E_DOMAIN}`, target: HOSTS.smtpCert, port: postfix.submissionPort, priority: 20 },
         ],
         ["test"],
@@ -315,7 +410,10 @@ export async function startE2EEnv(opts: E2EEnvOptions = {}): Promise<E2EEnv> {
     stops.push(() => card.remove());
 
     // Bridge data: config, directory, trust list; then install (manifests in the private HOME).
-    const bridgeDataDir = path.join(root, "bridge");
+    const bridgeDataDir = e2eDataDir(home, path.join(root, "bridge"));
+    if (PACKAGED && !existsSync(SYSTEM_NATIVE_MANIFEST)) {
+      throw new Error(`MSS_E2E_PACKAGED=1 but ${SYSTEM_NATIVE_MANIFEST} is missing: install the .deb first (npm run test:package)`);
+    }
     mkdirSync(bridgeDataDir, { recursive: true, mode: 0o700 });
     const whitelist = path.join(root, "whitelist.xml");
     writeFileSync(whitelist, whitelistXml(TRUSTED_DOMAINS));
@@ -337,7 +435,11 @@ export async function startE2EEnv(opts: E2EEnvOptions = {}): Promise<E2EEnv> {
           reader: readerName,
           directory: { source: "offline", extractionSource: extraction.file, refreshHours: 0 },
           trust: { whitelistSource: whitelist, refreshHours: 0 },
-          discovery: { dnsServer: dns.server, ...(opts.discoveryPolicies ? { policies: opts.discoveryPolicies } : {}) },
+          discovery: {
+            dnsServer: dns.server,
+            ...(opts.discoveryPolicies || psc ? { policies: opts.discoveryPolicies ?? pscPolicies() } : {}),
+          },
+          ...(psc ? { psc: pscConfig(psc.provider) } : {}),
           ...(opts.bridge === "service" ? { nativeHost: { startsBridge: false } } : {}),
         },
         null,
@@ -349,10 +451,12 @@ export async function startE2EEnv(opts: E2EEnvOptions = {}): Promise<E2EEnv> {
       const r = await runBridgeCli(["directory", "import", extraction.file], { dataDir: bridgeDataDir, env: bridgeEnv, timeoutMs: 60_000 });
       if (r.code !== 0) throw new Error(`mss-bridge directory import failed (${r.code}): ${r.stderr}`);
     });
-    await step("mss-bridge install", async () => {
-      const r = await runBridgeCli(["install", "--module", token.modulePath], { dataDir: bridgeDataDir, env: bridgeEnv });
-      if (r.code !== 0) throw new Error(`mss-bridge install failed (${r.code}): ${r.stderr}${r.stdout}`);
-    });
+    if (!PACKAGED) {
+      await step("mss-bridge install", async () => {
+        const r = await runBridgeCli(["install", "--module", token.modulePath], { dataDir: bridgeDataDir, env: bridgeEnv });
+        if (r.code !== 0) throw new Error(`mss-bridge install failed (${r.code}): ${r.stderr}${r.stdout}`);
+      });
+    }
     let bridge: BridgeProcess | null = null;
     if (opts.bridge === "service") {
       const service = await step("bridge", () =>
@@ -401,6 +505,7 @@ export async function startE2EEnv(opts: E2EEnvOptions = {}): Promise<E2EEnv> {
       dns,
       dovecot,
       postfix,
+      psc,
       bridge,
       bridgeDataDir,
       runningBridge: () => readRuntimeFile(path.join(bridgeDataDir, "runtime.json")),

@@ -47,6 +47,21 @@ export function byDataDir(dataDir: string): number[] {
   }
 }
 
+/** Processes whose command line starts with `program` (e.g. the installed executable). */
+export function byProgram(program: string): number[] {
+  const pattern = `^${program.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}( |$)`;
+  try {
+    return execFileSync("pgrep", ["-f", "--", pattern], { encoding: "utf8" })
+      .trim()
+      .split("\n")
+      .filter(Boolean)
+      .map(Number)
+      .filter((p) => p !== process.pid && alive(p));
+  } catch {
+    return []; // pgrep exits 1 when nothing matches
+  }
+}
+
 /** Waits until none of `pids` runs; resolves with the time it took (ms), or throws after `limitMs`. */
 export async function allGone(pids: number[], since: number, limitMs: number): Promise<number> {
   for (;;) {
