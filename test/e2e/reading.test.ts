@@ -139,6 +139,7 @@ describe.skipIf(reason)("reading in a real Thunderbird (issue 17)", () => {
   let env: E2EEnv;
   let accountKey = "";
   const cases: Record<string, Case> = {};
+  const banners: Record<string, { level: string; text: string }> = {};
   const d = () => env.tb!.driver;
 
   beforeAll(async () => {
@@ -256,6 +257,22 @@ describe.skipIf(reason)("reading in a real Thunderbird (issue 17)", () => {
       active: true,
     });
     await new Promise((r) => setTimeout(r, 1500));
+    // The banner the message display script put above the message (about:message's browser).
+    const banner = await waitFor(
+      `the banner of ${key}`,
+      async () =>
+        await d().chrome<{ level: string; text: string } | null>(
+          `const w = Services.wm.getMostRecentWindow("mail:3pane");
+           const info = w.document.getElementById("tabmail").currentTabInfo;
+           const aboutMessage = info.chromeBrowser && info.chromeBrowser.contentWindow;
+           const b = aboutMessage && aboutMessage.getMessagePaneBrowser && aboutMessage.getMessagePaneBrowser();
+           const el = b && b.contentDocument && b.contentDocument.getElementById("mss-reading-banner");
+           return el ? { level: el.dataset.level, text: el.textContent } : null;`,
+        ),
+      15_000,
+      250,
+    );
+    banners[key] = banner;
     const message = await screenshot(xvfb.display, SHOTS, `reading-${key}-message`);
     if (key === "colleague" || key === "forged") cpSync(message, path.join(DOCS_SHOTS, `reading-${key}-message.png`));
     await openExtensionPage(env, `${READING}?tabId=${tab.id}`);
@@ -289,6 +306,8 @@ describe.skipIf(reason)("reading in a real Thunderbird (issue 17)", () => {
     expect(panel.elements["#sender"]!.dataset).toMatchObject({ kind: "professional", proven: "true", nameMismatch: "false", level: "ok" });
     expect(panel.elements["#verdict-headline"]!.text).toMatch(/LEFÈVRE-MOREAU.*dans l'annuaire national \(extraction du .+\)/);
     expect(panel.elements["#verdict-lines"]!.text).toContain("Cardiologie");
+    expect(banners.colleague).toMatchObject({ level: "ok" });
+    expect(banners.colleague!.text).toContain("dans l'annuaire national");
   });
 
   it("an MSSanté address missing from the directory: said so, with the extraction date", async () => {
@@ -307,6 +326,8 @@ describe.skipIf(reason)("reading in a real Thunderbird (issue 17)", () => {
     const { panel } = await open("forged");
     expect(panel.elements["#sender"]!.dataset).toMatchObject({ kind: "professional", proven: "false", level: "warn" });
     expect(panel.elements["#verdict-headline"]!.text).toMatch(/^L'adresse prétend être/);
+    expect(banners.forged).toMatchObject({ level: "warn" });
+    expect(banners.forged!.text).toMatch(/^L'adresse prétend être/);
   });
 
   it("a patient with an XDM: the patient by name and INS, the documents, the subject without its prefix; the PDF opens", async () => {
@@ -341,5 +362,19 @@ describe.skipIf(reason)("reading in a real Thunderbird (issue 17)", () => {
     await new Promise((r) => setTimeout(r, 2000));
     const shot = await screenshot(xvfb.display, SHOTS, "reading-patient-pdf");
     cpSync(shot, path.join(DOCS_SHOTS, "reading-patient-pdf.png"));
+
+    // The structured CDA: the reader's script-free HTML in the document page's sandboxed frame.
+    await openExtensionPage(env, `${READING}?tabId=${tabId}`);
+    await click(d(), `${READING}?tabId=${tabId}`, "#open-doc-1");
+    const doc = await waitForPage(
+      d(),
+      "pages/reading/document.html",
+      ["#cda", "#error"],
+      (p) => !!p.elements["#cda"]?.visible,
+      "the structured CDA in its frame",
+    );
+    expect(doc.elements["#error"]!.visible).toBe(false);
+    const cdaShot = await screenshot(xvfb.display, SHOTS, "reading-patient-cda");
+    cpSync(cdaShot, path.join(DOCS_SHOTS, "reading-patient-cda.png"));
   });
 });
