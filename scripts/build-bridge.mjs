@@ -35,7 +35,7 @@ export async function buildBridge() {
     bundle: true,
     platform: "node",
     format: "esm",
-    target: "node20",
+    target: "node26",
     external: ["pcsclite", "pkcs11js", "better-sqlite3", "tsx"],
     // CommonJS dependencies bundled into an ES module still call require().
     banner: {

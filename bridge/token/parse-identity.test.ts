@@ -18,8 +18,8 @@ async function issue(subject: x509.JsonName, opts: { serial?: string; issuerCn?:
     notBefore: new Date("2026-01-02T03:04:05Z"),
     notAfter: new Date("2029-01-02T03:04:05Z"),
     signingAlgorithm: ALG,
-    publicKey: keys.publicKey,
-    signingKey: caKeys.privateKey,
+    publicKey: keys.publicKey as unknown as CryptoKey, // Node 26 types know key usages TypeScript's DOM types do not
+    signingKey: caKeys.privateKey as unknown as CryptoKey,
   });
   return new Uint8Array(cert.rawData);
 }

@@ -171,7 +171,7 @@ export class VirtualCard {
         if (connected && this.wanted && this.stayInserted) this.scheduleReconnect();
       });
       let pending = Buffer.alloc(0);
-      s.on("data", (chunk) => {
+      s.on("data", (chunk: Buffer) => {
         pending = Buffer.concat([pending, chunk]);
         while (pending.length >= 2) {
           const len = pending.readUInt16BE(0);

@@ -22,7 +22,7 @@ import { openExtractionInZip } from "./zip.ts";
 import { parseLines } from "./parse-extraction.ts";
 import type { WorkerJob, WorkerMessage } from "./import-threads.ts";
 
-const post = (m: WorkerMessage, transfer?: ArrayBuffer[]) => parentPort!.postMessage(m, transfer);
+const post = (m: WorkerMessage, transfer: ArrayBuffer[] = []) => parentPort!.postMessage(m, transfer);
 
 async function parsePart(job: Extract<WorkerJob, { job: "parse-part" }>): Promise<void> {
   const builder = new IndexBuilder({ expectedBytes: job.end - job.start });
