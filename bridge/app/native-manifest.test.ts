@@ -17,4 +17,10 @@ describe("native-messaging manifest", () => {
     expect(s).toContain(`'/opt/it'\\''s here/bin/mss-bridge.mjs'`);
     expect(s).toContain(`--data-dir '/home/u/data dir' "$@"`);
   });
+  it("runs the single executable itself, with no Node and no script, when there is no CLI file", () => {
+    const s = launcherScript("/usr/lib/mss-bridge/mss-bridge", null, "/home/u/data", "linux");
+    expect(s).toContain(`exec '/usr/lib/mss-bridge/mss-bridge' native-host --data-dir '/home/u/data' "$@"`);
+    const w = launcherScript("C:\\Program Files\\MSSante\\mss-bridge.exe", null, "C:\\d", "win32");
+    expect(w).toContain(`"C:\\Program Files\\MSSante\\mss-bridge.exe" native-host --data-dir "C:\\d" %*`);
+  });
 });

@@ -5,6 +5,7 @@
  */
 import path from "node:path";
 import { ADDON_ID, NATIVE_HOST_NAME } from "../../shared/constants.ts";
+import { RUNNING_AS_EXECUTABLE } from "../platform/executable.ts";
 import { packageFile } from "../platform/package-root.ts";
 
 export interface NativeManifest {
@@ -44,23 +45,31 @@ export function launcherPath(dataDir: string, platform: NodeJS.Platform): string
   return path.join(dataDir, platform === "win32" ? "native-host.bat" : "native-host.sh");
 }
 
-/** The CLI entry point of this installation (bin/mss-bridge.mjs). */
-export function cliEntry(): string {
-  return packageFile("bin/mss-bridge.mjs");
+/** The CLI entry point of this installation (bin/mss-bridge.mjs); null in the single executable, which is its own. */
+export function cliEntry(): string | null {
+  return RUNNING_AS_EXECUTABLE ? null : packageFile("bin/mss-bridge.mjs");
+}
+
+/** The program and its first arguments to run one of this installation's commands (Node flags only where Node takes them). */
+export function selfCommand(nodeFlags: readonly string[] = []): { file: string; args: string[] } {
+  const cli = cliEntry();
+  return { file: process.execPath, args: cli === null ? [] : [...nodeFlags, cli] };
 }
 
 function shQuote(s: string): string {
   return `'${s.replace(/'/g, `'\\''`)}'`;
 }
 
-export function launcherScript(nodePath: string, cli: string, dataDir: string, platform: NodeJS.Platform): string {
+/** `cli` null: `nodePath` is the single executable, which takes the command itself. */
+export function launcherScript(nodePath: string, cli: string | null, dataDir: string, platform: NodeJS.Platform): string {
   if (platform === "win32") {
-    return `@echo off\r\nrem Written by mss-bridge install: Thunderbird starts this for the ${NATIVE_HOST_NAME} host.\r\n"${nodePath}" "${cli}" native-host --data-dir "${dataDir}" %*\r\n`;
+    const program = cli === null ? `"${nodePath}"` : `"${nodePath}" "${cli}"`;
+    return `@echo off\r\nrem Written by mss-bridge install: Thunderbird starts this for the ${NATIVE_HOST_NAME} host.\r\n${program} native-host --data-dir "${dataDir}" %*\r\n`;
   }
   return [
     "#!/bin/sh",
     `# Written by \`mss-bridge install\`: Thunderbird starts this for the ${NATIVE_HOST_NAME} native-messaging host.`,
-    `exec ${shQuote(nodePath)} ${shQuote(cli)} native-host --data-dir ${shQuote(dataDir)} "$@"`,
+    `exec ${shQuote(nodePath)}${cli === null ? "" : ` ${shQuote(cli)}`} native-host --data-dir ${shQuote(dataDir)} "$@"`,
     "",
   ].join("\n");
 }

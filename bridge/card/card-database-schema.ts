@@ -4,6 +4,7 @@
  * it by `npx tsx bridge/card/card-database-schema.ts`; a unit test keeps the two identical).
  * No I/O here except when run as a script.
  */
+import { writeFileSync } from "node:fs";
 import { Type, type Static } from "@sinclair/typebox";
 import { isMainModule } from "../platform/is-main-module.ts";
 
@@ -83,7 +84,6 @@ export function cardDatabaseJsonSchema(): Record<string, unknown> {
 }
 
 if (isMainModule(import.meta.url)) {
-  const { writeFileSync } = await import("node:fs");
   const out = new URL("./cards.schema.json", import.meta.url);
   writeFileSync(out, `${JSON.stringify(cardDatabaseJsonSchema(), null, 2)}\n`);
   console.log(`wrote ${out.pathname}`);

@@ -7,11 +7,12 @@
 import { readFileSync } from "node:fs";
 import { Value } from "@sinclair/typebox/value";
 import { BridgeError, ErrorCode } from "../../shared/protocol/errors.ts";
-import { packageFile } from "../platform/package-root.ts";
+import { packageText } from "../platform/package-root.ts";
 import { CardDatabaseSchema, type CardDatabase, type CardDatabaseFile, type CardEntry, type ModuleEntry } from "./card-database-schema.ts";
 import { normalizeAtr } from "./match-atr.ts";
 
-export const BUNDLED_DATABASE_FILE = packageFile("bridge/card/cards.json");
+/** The card database shipped with the bridge (an asset inside the single executable). */
+const BUNDLED_DATABASE = "bridge/card/cards.json";
 
 /** Checks a parsed file against the schema and its cross-field rules; returns the problems (empty: valid). */
 export function cardDatabaseProblems(data: unknown): string[] {
@@ -69,7 +70,7 @@ export function parseCardDatabase(text: string, source: string): CardDatabaseFil
  * file and the problems when a file is unreadable or invalid.
  */
 export function loadCardDatabase(extraFile?: string | null): CardDatabase {
-  const bundled = parseCardDatabase(readFileSync(BUNDLED_DATABASE_FILE, "utf8"), "bundled cards.json");
+  const bundled = parseCardDatabase(packageText(BUNDLED_DATABASE), "bundled cards.json");
   let db: CardDatabase = { cards: bundled.cards ?? [], modules: bundled.modules ?? [] };
   if (extraFile) {
     let text: string;

@@ -8,7 +8,6 @@
  * checked to work once pcscd appears). Once pcscd has been seen, any library error ends this
  * process so the parent starts a fresh one.
  */
-import { createRequire } from "node:module";
 import type { WatcherMessage } from "./watcher-messages.ts";
 
 const RETRY_MS = Number(process.env.MSS_PCSC_RETRY_MS ?? "1000");
@@ -46,9 +45,12 @@ function send(m: WatcherMessage): void {
 // Parent gone: nothing to report to.
 process.on("disconnect", () => process.exit(0));
 
-function loadPcsclite(): (() => Pcsc) | null {
+async function loadPcsclite(): Promise<(() => Pcsc) | null> {
   try {
-    return createRequire(import.meta.url)("pcsclite") as () => Pcsc;
+    // A dynamic import, so that a library that cannot load is reported (and, in the single
+    // executable, the bundled module is evaluated only here).
+    const mod = (await import("pcsclite")) as unknown as { default: () => Pcsc };
+    return mod.default;
   } catch (e) {
     send({ type: "fatal", message: `the pcsclite library cannot be loaded (${(e as Error).message})` });
     setTimeout(() => process.exit(78), 50); // 78: the parent does not restart us
@@ -155,5 +157,6 @@ function start(factory: () => Pcsc): void {
   });
 }
 
-const factory = loadPcsclite();
-if (factory) start(factory);
+void loadPcsclite().then((factory) => {
+  if (factory) start(factory);
+});

@@ -22,7 +22,7 @@ import { spawn } from "node:child_process";
 import type { Command } from "commander";
 import { ADDON_ID } from "../../shared/constants.ts";
 import { BRIDGE_NODE_FLAGS } from "../app/node-flags.ts";
-import { cliEntry } from "../app/native-manifest.ts";
+import { selfCommand } from "../app/native-manifest.ts";
 import { dataPaths, ensureDataDir } from "../config/data-dir.ts";
 import { closeLogFile, logFileWriter, openLogFile } from "../log/log-file.ts";
 import { createLogger, type Logger } from "../log/logger.ts";
@@ -113,7 +113,8 @@ function startsBridge(dataDir: string, log: Logger): boolean {
 
 /** Starts `mss-bridge hosted-bridge` in its own session, its output to the log file. */
 function launchHostedBridge(dataDir: string, logFd: number): Promise<number | null> {
-  const child = spawn(process.execPath, [...BRIDGE_NODE_FLAGS, cliEntry(), "hosted-bridge", "--data-dir", dataDir], {
+  const self = selfCommand(BRIDGE_NODE_FLAGS);
+  const child = spawn(self.file, [...self.args, "hosted-bridge", "--data-dir", dataDir], {
     detached: true, // its own session: Thunderbird's signals to the host do not reach it
     stdio: ["ignore", logFd, logFd],
     cwd: dataDir,

@@ -6,7 +6,7 @@ import type { BridgeConfig } from "../config/config.ts";
 import { startBridge, type RunningBridge, type StartOptions } from "../app/bridge-app.ts";
 import { AlreadyRunningError } from "../app/instance-lock.ts";
 import type { DemoSetup } from "../demo/demo.ts";
-import { onDemandModuleUrl } from "../platform/child-entry.ts";
+import { loadOnDemand } from "../platform/child-entry.ts";
 import { createLogger } from "../log/logger.ts";
 import { assertPrivateDataDir, ensureDataDir, UnsafeDataDirError } from "../config/data-dir.ts";
 import { enforceLocks, lockedKeyNotice } from "../config/machine-config.ts";
@@ -83,7 +83,7 @@ async function start(flags: StartFlags): Promise<number | null> {
     try {
       // Bundled apart (dist/bridge/demo.mjs): the directory generator and the token maker are not
       // part of the shipped command line, and load only here.
-      const { prepareDemo } = (await import(onDemandModuleUrl("demo"))) as typeof import("../demo/demo.ts");
+      const { prepareDemo } = (await loadOnDemand("demo")) as typeof import("../demo/demo.ts");
       demo = await prepareDemo(dataDir, config, log.child("demo"));
     } catch (e) {
       throw new CliError(Exit.UNAVAILABLE, (e as Error).message);

@@ -8,7 +8,7 @@
  * Bundled apart (dist/bridge/demo.mjs) and loaded by `start` only with --demo: the generator and
  * the token maker never load in a real bridge.
  */
-import { existsSync, readdirSync, rmSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import type { BridgeConfig } from "../config/config.ts";
 import type { Logger } from "../log/logger.ts";
@@ -20,6 +20,8 @@ import { extractionStamp, writeExtraction, type FixtureEntry } from "./generator
 import { sourceDateFromName } from "../directory/import/import-extraction.ts";
 import { BridgeError, ErrorCode } from "../../shared/protocol/errors.ts";
 import { FALLBACK_WHITELIST_FILE } from "../trust/whitelist-store.ts";
+import { RUNNING_AS_EXECUTABLE } from "../platform/executable.ts";
+import { packageText } from "../platform/package-root.ts";
 
 /** A CPS3 (contact) ATR, as the simulated card presents it. */
 export const DEMO_CARD_ATR = "3BAC00402A001225006480000310009000";
@@ -121,7 +123,7 @@ export async function prepareDemo(dataDir: string, config: BridgeConfig, log: Lo
   c.demo = true;
   c.modulePath = token.modulePath;
   c.reader = null;
-  c.trust.whitelistSource = BUNDLED_TEST_WHITELIST;
+  c.trust.whitelistSource = RUNNING_AS_EXECUTABLE ? writeTestWhitelist(demoDir) : BUNDLED_TEST_WHITELIST;
   c.trust.refreshHours = 0;
   c.directory.source = "offline";
   c.directory.dbPath = path.join(demoDir, "directory");
@@ -136,4 +138,12 @@ export async function prepareDemo(dataDir: string, config: BridgeConfig, log: Lo
     trustCacheDir: null,
     demoDir,
   };
+}
+
+/** In the single executable the test-only list is an asset: the demo reads a copy in its folder. */
+function writeTestWhitelist(demoDir: string): string {
+  const file = path.join(demoDir, "test-whitelist.xml");
+  mkdirSync(demoDir, { recursive: true });
+  writeFileSync(file, packageText("bridge/trust/fallback-whitelist.xml"));
+  return file;
 }

@@ -8,6 +8,7 @@
 import { createRequire } from "node:module";
 import { pathToFileURL } from "node:url";
 import { Worker, type WorkerOptions } from "node:worker_threads";
+import { loadProvidedModule, executableAsset, ROLE_ARG_PREFIX, RUNNING_AS_EXECUTABLE } from "./executable.ts";
 import { packageFile } from "./package-root.ts";
 import bundles from "./bundles.json" with { type: "json" };
 
@@ -48,6 +49,9 @@ function tsx(): string {
   return tsxUrl;
 }
 
+/** Node's default old-generation ceiling on a 64-bit machine with 16 GB or more. */
+const CHILD_OLD_SPACE_FLAG = "--max-old-space-size=4096";
+
 /** The child's bundle, whatever this process runs (benchmarks measure what ships). */
 export function bundledChildEntry(name: ChildName, ...extraNodeFlags: string[]): { modulePath: string; execArgv: string[] } {
   return { modulePath: packageFile(`dist/bridge/${name}.mjs`), execArgv: [...extraNodeFlags] };
@@ -55,6 +59,14 @@ export function bundledChildEntry(name: ChildName, ...extraNodeFlags: string[]):
 
 /** The module path and execArgv for `fork()` of a child, followed by any extra Node flags. */
 export function childEntry(name: ChildName, ...extraNodeFlags: string[]): { modulePath: string; execArgv: string[] } {
+  // The executable takes no Node flags in front of its arguments but `--node-options=` (its
+  // execArgvExtension "cli"), added after the flags baked into it; fork() puts execArgv first.
+  // The bridge's old-generation cap baked in is not the children's: they get Node's usual 64-bit
+  // ceiling back, as when forked by Node (the import needs far more than 96 MB).
+  if (RUNNING_AS_EXECUTABLE) {
+    const flags = [CHILD_OLD_SPACE_FLAG, ...extraNodeFlags];
+    return { modulePath: `${ROLE_ARG_PREFIX}${name}`, execArgv: [`--node-options=${flags.join(" ")}`] };
+  }
   if (RUNNING_BUNDLED) return bundledChildEntry(name, ...extraNodeFlags);
   return { modulePath: packageFile(CHILD_ENTRIES[name]), execArgv: ["--import", tsx(), ...extraNodeFlags] };
 }
@@ -64,6 +76,10 @@ export function childEntry(name: ChildName, ...extraNodeFlags: string[]): { modu
  * the worker first registers tsx's loader, then imports its .ts file.
  */
 export function startWorker(name: WorkerName, options: WorkerOptions): Worker {
+  if (RUNNING_AS_EXECUTABLE) {
+    // The worker's bundle is an asset of the executable: an ES module run from a data: URL.
+    return new Worker(new URL(`data:text/javascript;base64,${Buffer.from(executableAsset(`${name}.mjs`)).toString("base64")}`), options);
+  }
   if (RUNNING_BUNDLED) return new Worker(packageFile(`dist/bridge/${name}.mjs`), options);
   const api = JSON.stringify(import.meta.resolve("tsx/esm/api")); // the ES module build (createRequire finds the CommonJS one)
   const entry = JSON.stringify(pathToFileURL(packageFile(WORKER_ENTRIES[name])).href);
@@ -75,6 +91,12 @@ export function startWorker(name: WorkerName, options: WorkerOptions): Worker {
  * loader, registered for the whole process, compiles it). Never a literal import(), which the
  * bundler would inline into the caller's bundle.
  */
-export function onDemandModuleUrl(name: OnDemandName): string {
+function onDemandModuleUrl(name: OnDemandName): string {
   return pathToFileURL(packageFile(RUNNING_BUNDLED ? `dist/bridge/${name}.mjs` : ON_DEMAND_ENTRIES[name])).href;
+}
+
+/** Loads a module bundled apart (in the single executable: provided by its main). */
+export function loadOnDemand(name: OnDemandName): Promise<unknown> {
+  if (RUNNING_AS_EXECUTABLE) return loadProvidedModule(name);
+  return import(onDemandModuleUrl(name));
 }

@@ -7,6 +7,7 @@
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import { executableAsset, executableDir, RUNNING_AS_EXECUTABLE } from "./executable.ts";
 
 const PACKAGE_NAME = "mssante-thunderbird";
 
@@ -25,10 +26,15 @@ function findRoot(): string {
   }
 }
 
-/** The package's root directory (holds package.json, bin/, bridge/, dist/). */
-export const PACKAGE_ROOT: string = findRoot();
+/** The package's root directory (holds package.json, bin/, bridge/, dist/); the executable's folder in the executable. */
+export const PACKAGE_ROOT: string = RUNNING_AS_EXECUTABLE ? executableDir() : findRoot();
 
 /** A file shipped with the bridge's sources, e.g. `bridge/card/cards.json`. */
 export function packageFile(relative: string): string {
   return path.join(PACKAGE_ROOT, ...relative.split("/"));
+}
+
+/** The text of a data file shipped with the bridge (an asset inside the single executable). */
+export function packageText(relative: string): string {
+  return RUNNING_AS_EXECUTABLE ? executableAsset(relative) : readFileSync(packageFile(relative), "utf8");
 }

@@ -219,7 +219,7 @@ function generatorVersion(): string {
 }
 
 /** The extraction for (lines, seed), generated once per machine and generator version into the temp directory. */
-async function extractionFile(lines: number, seed: number, log: (s: string) => void): Promise<string> {
+export async function extractionFile(lines: number, seed: number, log: (s: string) => void): Promise<string> {
   const dir = path.join(os.tmpdir(), "mss-bench-load", `${lines}-${seed}-${generatorVersion()}`);
   const file = path.join(dir, extractionFileName("202611230300"));
   if (existsSync(file)) return file;

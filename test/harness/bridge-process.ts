@@ -38,6 +38,21 @@ import { encodeNativeMessage, NativeMessageDecoder } from "../../bridge/server/n
 export const REPO_ROOT = fileURLToPath(new URL("../../", import.meta.url));
 export const CLI = path.join(REPO_ROOT, "bin", "mss-bridge.mjs");
 
+/**
+ * The single executable the suites run instead of bin/mss-bridge.mjs when MSS_BRIDGE_EXECUTABLE
+ * names it (`npm run package` makes dist/sea/mss-bridge; `npm run test:executable` sets it).
+ */
+export const BRIDGE_EXECUTABLE: string | null = process.env.MSS_BRIDGE_EXECUTABLE ? path.resolve(process.env.MSS_BRIDGE_EXECUTABLE) : null;
+
+/**
+ * `mss-bridge` as the tests run it: the program and its first arguments. From the repository, Node
+ * with bin/mss-bridge.mjs (preceded by `nodeFlags`, e.g. the bridge's own, which its shebang applies);
+ * the executable takes no Node flags (its own are baked in).
+ */
+export function bridgeCommand(nodeFlags: readonly string[] = []): { file: string; args: string[] } {
+  return BRIDGE_EXECUTABLE ? { file: BRIDGE_EXECUTABLE, args: [] } : { file: process.execPath, args: [...nodeFlags, CLI] };
+}
+
 /** A fixed, valid extension origin for tests. */
 export const TEST_ORIGIN = "moz-extension://0b7a4f2e-1111-2222-3333-444455556666";
 
@@ -89,9 +104,10 @@ export function tempDataDir(prefix = "mss-bridge-test-"): string {
 
 /** Runs `mss-bridge <args> [--data-dir DIR]` to completion. */
 export function runBridgeCli(args: string[], opts: CliRunOptions = {}): Promise<CliResult> {
-  const full = [CLI, ...args, ...(opts.dataDir ? ["--data-dir", opts.dataDir] : [])];
+  const self = bridgeCommand();
+  const full = [...self.args, ...args, ...(opts.dataDir ? ["--data-dir", opts.dataDir] : [])];
   return new Promise((resolve, reject) => {
-    const p = spawn(process.execPath, full, { env: { ...process.env, ...opts.env }, stdio: ["pipe", "pipe", "pipe"], cwd: os.tmpdir() });
+    const p = spawn(self.file, full, { env: { ...process.env, ...opts.env }, stdio: ["pipe", "pipe", "pipe"], cwd: os.tmpdir() });
     const out: Buffer[] = [];
     const err: Buffer[] = [];
     p.stdout.on("data", (d: Buffer) => out.push(d));
@@ -113,8 +129,9 @@ export function runBridgeCli(args: string[], opts: CliRunOptions = {}): Promise<
 
 export async function startBridgeProcess(opts: BridgeProcessOptions = {}): Promise<BridgeProcess> {
   const dataDir = opts.dataDir ?? tempDataDir();
-  const args = [...BRIDGE_NODE_FLAGS, CLI, "start", "--data-dir", dataDir, "--port", String(opts.port ?? 0), ...(opts.args ?? [])];
-  const proc = spawn(process.execPath, args, { env: { ...process.env, ...opts.env }, stdio: ["ignore", "pipe", "pipe"], cwd: os.tmpdir() });
+  const self = bridgeCommand(BRIDGE_NODE_FLAGS);
+  const args = [...self.args, "start", "--data-dir", dataDir, "--port", String(opts.port ?? 0), ...(opts.args ?? [])];
+  const proc = spawn(self.file, args, { env: { ...process.env, ...opts.env }, stdio: ["ignore", "pipe", "pipe"], cwd: os.tmpdir() });
   let stdout = "";
   let stderr = "";
   proc.stdout!.on("data", (d: Buffer) => (stdout += d.toString()));
@@ -192,7 +209,8 @@ export function startNativeHost(
   opts: { args?: readonly string[]; env?: Record<string, string>; command?: string } = {},
 ): NativeHost {
   const args = opts.args ?? THUNDERBIRD_ARGS;
-  const [cmd, full] = opts.command ? [opts.command, [...args]] : [process.execPath, [CLI, "native-host", "--data-dir", dataDir, ...args]];
+  const self = bridgeCommand();
+  const [cmd, full] = opts.command ? [opts.command, [...args]] : [self.file, [...self.args, "native-host", "--data-dir", dataDir, ...args]];
   const proc = spawn(cmd, full, { env: { ...process.env, ...opts.env }, stdio: ["pipe", "pipe", "pipe"], cwd: "/" });
   const out: Buffer[] = [];
   let stderr = "";
@@ -271,7 +289,8 @@ export async function pairWithNativeHost(
  * under it. Resolves with the secret once `pair` has exited.
  */
 export async function pairWithCode(bridge: { dataDir: string; port: number }, origin = TEST_ORIGIN): Promise<Uint8Array<ArrayBuffer>> {
-  const pair = spawn(process.execPath, [CLI, "pair", "--data-dir", bridge.dataDir], {
+  const self = bridgeCommand();
+  const pair = spawn(self.file, [...self.args, "pair", "--data-dir", bridge.dataDir], {
     stdio: ["ignore", "pipe", "pipe"],
     cwd: os.tmpdir(),
   });

@@ -15,7 +15,7 @@ import { base64ToBytes, bytesToBase64, openSecret, pairingProof, randomNonce } f
 import { encodeNativeMessage } from "../../bridge/server/native-messaging.ts";
 import { missingComponents } from "../harness/require-component.ts";
 import {
-  CLI,
+  bridgeCommand,
   openClient,
   pairWithCode,
   pairWithNativeHost,
@@ -89,7 +89,8 @@ describe.skipIf(skip)("mss-bridge start (real process)", () => {
   });
 
   it("pairs with a code shown by `mss-bridge pair` and typed into the extension", async () => {
-    const pair = spawn(process.execPath, [CLI, "pair", "--data-dir", bridge.dataDir], { stdio: ["ignore", "pipe", "pipe"] });
+    const self = bridgeCommand();
+    const pair = spawn(self.file, [...self.args, "pair", "--data-dir", bridge.dataDir], { stdio: ["ignore", "pipe", "pipe"] });
     let out = "";
     pair.stdout.on("data", (d) => (out += d));
     const exit = new Promise<number | null>((r) => pair.on("exit", (c) => r(c)));

@@ -12,6 +12,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
 import { missingComponents } from "../harness/require-component.ts";
+import { bridgeCommand } from "../harness/bridge-process.ts";
 import { extractionFileName, extractionLines, writeExtraction, type FixtureEntry } from "../../scripts/generate-directory.ts";
 import { mulberry32 } from "../../bridge/demo/generator/mulberry32.ts";
 import { BRIDGE_NODE_FLAGS } from "../../bridge/app/node-flags.ts";
@@ -20,11 +21,11 @@ import { FIXTURES } from "./directory-fixtures.ts";
 
 const skip = missingComponents("directory-cli", ["node"]);
 
-/** The command as it ships: the shebang runs Node with BRIDGE_NODE_FLAGS (node-flags.test.ts keeps them equal). */
-const COMMAND = [...BRIDGE_NODE_FLAGS, "bin/mss-bridge.mjs"];
+/** The command as it ships: the shebang runs Node with BRIDGE_NODE_FLAGS (node-flags.test.ts keeps them equal); or the executable. */
+const COMMAND = bridgeCommand(BRIDGE_NODE_FLAGS);
 
 function cli(args: string[], input?: string) {
-  const r = spawnSync(process.execPath, [...COMMAND, ...args], { input, encoding: "utf8", timeout: 60_000 });
+  const r = spawnSync(COMMAND.file, [...COMMAND.args, ...args], { input, encoding: "utf8", timeout: 60_000 });
   return { code: r.status, out: r.stdout, err: r.stderr };
 }
 
@@ -228,7 +229,7 @@ describe.skipIf(skip)("mss-bridge directory (command line)", () => {
       const db = path.join(dir, "stopped-index");
       expect(cli(["directory", "import", file, "--db", db]).code).toBe(0);
       const before = JSON.parse(cli(["directory", "status", "--db", db, "--json"]).out);
-      const p = spawn(process.execPath, [...COMMAND, "directory", "import", big.file, "--db", db], { stdio: ["ignore", "pipe", "pipe"] });
+      const p = spawn(COMMAND.file, [...COMMAND.args, "directory", "import", big.file, "--db", db], { stdio: ["ignore", "pipe", "pipe"] });
       let stderr = "";
       p.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
       const exited = once(p, "exit");

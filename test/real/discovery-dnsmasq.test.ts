@@ -21,7 +21,7 @@ import { silentLogger } from "../../bridge/log/logger.ts";
 import { BridgeError, ErrorCode } from "../../shared/protocol/errors.ts";
 import { checkResult } from "../../shared/protocol/validate.ts";
 import { fakeServices } from "../harness/fake-services.ts";
-import { openClient, tempDataDir, TEST_ORIGIN } from "../harness/bridge-process.ts";
+import { bridgeCommand, openClient, tempDataDir, TEST_ORIGIN } from "../harness/bridge-process.ts";
 
 const skip = missingComponents("discovery-dnsmasq", ["dnsmasq"]);
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
@@ -31,7 +31,8 @@ const UNICODE_ASCII = "xn--hpital-sainte-agns-7vb7t.mssante.test"; // hôpital-s
 /** Runs the trust/discover commands through commander in a child process: real exit codes and output. */
 function runCli(args: string[], env: NodeJS.ProcessEnv = {}) {
   // The real command line (bin/mss-bridge.mjs → bridge/cli.ts → registerTrustCommands).
-  const r = spawnSync(process.execPath, [path.join(ROOT, "bin/mss-bridge.mjs"), ...args], {
+  const self = bridgeCommand();
+  const r = spawnSync(self.file, [...self.args, ...args], {
     cwd: ROOT,
     encoding: "utf8",
     env: { ...process.env, ...env },

@@ -15,7 +15,7 @@ import { Methods, type MethodName } from "../../shared/protocol/schemas.ts";
 import { checkParams } from "../../shared/protocol/validate.ts";
 import { openSecret, pairingProof, randomNonce } from "../../shared/protocol/proofs.ts";
 import { missingComponents } from "../harness/require-component.ts";
-import { CLI, openClient, type TestClient } from "../harness/bridge-process.ts";
+import { bridgeCommand, openClient, type TestClient } from "../harness/bridge-process.ts";
 import { ORIGINS, secretForms, startHardenedBridge, type HardenedBridge } from "../hardening/hardened-bridge.ts";
 
 /** Distinctive values so a grep cannot match by chance. */
@@ -126,7 +126,8 @@ describe.skipIf(skip)("hardening: no secret, PIN, patient identifier or message 
   };
 
   it("pairs by code too (the code is shown to the user, never logged by the bridge)", async () => {
-    const pair = spawn(process.execPath, [CLI, "pair", "--data-dir", b.dataDir], { stdio: ["ignore", "pipe", "pipe"] });
+    const self = bridgeCommand();
+    const pair = spawn(self.file, [...self.args, "pair", "--data-dir", b.dataDir], { stdio: ["ignore", "pipe", "pipe"] });
     let out = "";
     pair.stdout.on("data", (d) => (out += d));
     pair.stderr.on("data", (d) => (out += d));

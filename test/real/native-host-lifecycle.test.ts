@@ -17,7 +17,7 @@ import { NativeMessageDecoder } from "../../bridge/server/native-messaging.ts";
 import { missingComponents } from "../harness/require-component.ts";
 import { alive, allGone, byDataDir, processTree } from "../harness/processes.ts";
 import {
-  CLI,
+  bridgeCommand,
   closeNativeHosts,
   openClient,
   startNativeHost,
@@ -104,9 +104,10 @@ describe.skipIf(skip)("native-messaging host: the bridge as Thunderbird starts i
   it("started as a package's system manifest starts it: the program with only the manifest's path and the add-on id", async () => {
     const dataDir = tempDataDir("mss-native-");
     // No `native-host` command word: Thunderbird runs the manifest's path with its two arguments.
+    const self = bridgeCommand(); // the single executable itself with MSS_BRIDGE_EXECUTABLE, as a package's manifest names it
     const host = startNativeHost(dataDir, {
-      command: process.execPath,
-      args: [CLI, ...THUNDERBIRD_ARGS],
+      command: self.file,
+      args: [...self.args, ...THUNDERBIRD_ARGS],
       env: { ...env, MSS_BRIDGE_HOME: dataDir },
     });
     const h = await handOver(host);
@@ -118,8 +119,8 @@ describe.skipIf(skip)("native-messaging host: the bridge as Thunderbird starts i
     expect(await host.exited).toBe(0);
     // With another add-on id, the same call is refused.
     const other = startNativeHost(dataDir, {
-      command: process.execPath,
-      args: [CLI, THUNDERBIRD_ARGS[0], "someone-else@example.org"],
+      command: self.file,
+      args: [...self.args, THUNDERBIRD_ARGS[0], "someone-else@example.org"],
       env: { ...env, MSS_BRIDGE_HOME: dataDir },
     });
     expect(await other.exited).toBe(3);

@@ -21,7 +21,7 @@ import { defaultConfig } from "../../bridge/config/config.ts";
 import { silentLogger } from "../../bridge/log/logger.ts";
 import { ControlClient } from "../../bridge/server/control-client.ts";
 import { fakeServices } from "../harness/fake-services.ts";
-import { openClient, tempDataDir, TEST_ORIGIN } from "../harness/bridge-process.ts";
+import { bridgeCommand, openClient, tempDataDir, TEST_ORIGIN } from "../harness/bridge-process.ts";
 
 const skip = missingComponents("trust-whitelist", ["openssl"]);
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
@@ -43,7 +43,8 @@ type Mode = "v1" | "v2" | "500" | "cut" | "garbage" | "hostile";
 
 function runCli(args: string[]) {
   // The real command line (bin/mss-bridge.mjs → bridge/cli.ts → registerTrustCommands).
-  const r = spawnSync(process.execPath, [path.join(ROOT, "bin/mss-bridge.mjs"), ...args], { cwd: ROOT, encoding: "utf8", timeout: 30_000 });
+  const self = bridgeCommand();
+  const r = spawnSync(self.file, [...self.args, ...args], { cwd: ROOT, encoding: "utf8", timeout: 30_000 });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 

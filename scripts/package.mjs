@@ -1,0 +1,145 @@
+#!/usr/bin/env node
+// `npm run package`: the bridge as one executable (Node's single-executable application, SEA), for
+// this machine's OS and architecture, in dist/sea/:
+//   mss-bridge      Node with the bridge inside: the command line, the bridge, and its child
+//                   processes as roles of the same executable (bridge/executable-main.ts), the
+//                   import's worker thread and the data files as assets, the bridge's V8 limits
+//                   baked in (bridge/app/node-flags.ts), NODE_OPTIONS ignored
+//   pcsclite.node, pkcs11.node   the native modules, loaded from beside the executable with
+//                   process.dlopen (never unpacked anywhere)
+// Needs Node >= 25.5 (`node --build-sea`); the executable is made from the running Node's binary.
+// Options: --out DIR (default dist/sea).
+import { build } from "esbuild";
+import { chmodSync, copyFileSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { execFileSync } from "node:child_process";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { BRIDGE_NODE_FLAGS } from "../bridge/app/node-flags.ts";
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
+const args = process.argv.slice(2);
+const outArg = args.indexOf("--out");
+const outDir = path.resolve(outArg >= 0 ? args[outArg + 1] : path.join(root, "dist", "sea"));
+const work = path.join(root, "dist", "sea-build");
+const EXE = process.platform === "win32" ? "mss-bridge.exe" : "mss-bridge";
+
+/** The native modules: where npm built them, and the file name the executable loads from beside it. */
+const NATIVE = [
+  { from: "node_modules/pcsclite/build/Release/pcsclite.node", name: "pcsclite.node" },
+  { from: "node_modules/pkcs11js/build/Release/pkcs11.node", name: "pkcs11.node" },
+];
+
+/** Data files read at run time (bridge/platform/package-root.ts `packageText`), by their path in the repository. */
+const DATA_ASSETS = ["bridge/card/cards.json", "bridge/trust/fallback-whitelist.xml"];
+
+const [major, minor] = process.versions.node.split(".").map(Number);
+if (major < 25 || (major === 25 && minor < 5)) {
+  console.error(
+    `package: Node ${process.versions.node} cannot build a single executable with --build-sea (needs 25.5 or later; see .node-version)`,
+  );
+  process.exit(1);
+}
+
+/**
+ * In the executable, `require("./build/Release/x.node")` (pkcs11js) and `require("bindings")("x")`
+ * (pcsclite) load the module shipped beside the executable, with process.dlopen.
+ */
+const nativeBesideExecutable = {
+  name: "native-beside-executable",
+  setup(b) {
+    b.onResolve({ filter: /\.node$/ }, (a) => ({ path: path.basename(a.path), namespace: "native" }));
+    b.onResolve({ filter: /^bindings$/ }, () => ({ path: "bindings", namespace: "native" }));
+    const load = `function load(file) {
+  const path = require("node:path");
+  const m = { exports: {} };
+  process.dlopen(m, path.join(path.dirname(process.execPath), file));
+  return m.exports;
+}`;
+    b.onLoad({ filter: /.*/, namespace: "native" }, (a) => ({
+      contents:
+        a.path === "bindings"
+          ? `${load}\nmodule.exports = (name) => load(String(name).endsWith(".node") ? name : name + ".node");\n`
+          : `${load}\nmodule.exports = load(${JSON.stringify(a.path)});\n`,
+      loader: "js",
+    }));
+  },
+};
+
+async function main() {
+  const started = Date.now();
+  rmSync(work, { recursive: true, force: true });
+  mkdirSync(work, { recursive: true });
+  const bundles = JSON.parse(readFileSync(path.join(root, "bridge", "platform", "bundles.json"), "utf8"));
+
+  // Worker threads: ES modules the executable starts from a data: URL (bridge/platform/child-entry.ts).
+  const assets = {};
+  for (const [name, source] of Object.entries(bundles.workers)) {
+    await build({
+      entryPoints: [path.join(root, source)],
+      outfile: path.join(work, `${name}.mjs`),
+      bundle: true,
+      platform: "node",
+      format: "esm",
+      target: "node26",
+      define: { __MSS_BRIDGE_BUNDLE__: "true", __MSS_BRIDGE_EXECUTABLE__: "true" },
+      // CommonJS dependencies bundled into an ES module still call require() (of built-in modules
+      // only: a data: URL has no folder to resolve anything else from).
+      banner: {
+        js: "import { createRequire as __mssCreateRequire } from 'node:module'; const require = __mssCreateRequire(process.execPath);",
+      },
+      legalComments: "none",
+      logLevel: "warning",
+    });
+    assets[`${name}.mjs`] = path.join(work, `${name}.mjs`);
+  }
+  for (const rel of DATA_ASSETS) assets[rel] = path.join(root, rel);
+  const pkg = JSON.parse(readFileSync(path.join(root, "package.json"), "utf8"));
+  writeFileSync(path.join(work, "package.json"), `${JSON.stringify({ name: pkg.name, version: pkg.version })}\n`);
+  assets["package.json"] = path.join(work, "package.json");
+
+  // The main: one CommonJS bundle (what a single executable runs) of everything the bridge runs.
+  await build({
+    entryPoints: [path.join(root, "bridge", "executable-main.ts")],
+    outfile: path.join(work, "main.cjs"),
+    bundle: true,
+    platform: "node",
+    format: "cjs",
+    target: "node26",
+    define: { __MSS_BRIDGE_BUNDLE__: "true", __MSS_BRIDGE_EXECUTABLE__: "true" },
+    plugins: [nativeBesideExecutable],
+    legalComments: "none",
+    // import.meta is only read on the paths for the sources and dist/bridge/ (package-root,
+    // child-entry), never taken in the executable.
+    logOverride: { "empty-import-meta": "silent" },
+    logLevel: "warning",
+  });
+
+  const config = {
+    main: path.join(work, "main.cjs"),
+    output: path.join(work, EXE),
+    disableExperimentalSEAWarning: true,
+    useCodeCache: true,
+    execArgv: [...BRIDGE_NODE_FLAGS],
+    // NODE_OPTIONS is ignored; a child role gets its own flags with a leading --node-options=.
+    execArgvExtension: "cli",
+    assets,
+  };
+  writeFileSync(path.join(work, "sea-config.json"), `${JSON.stringify(config, null, 1)}\n`);
+  execFileSync(process.execPath, ["--build-sea", path.join(work, "sea-config.json")], { stdio: ["ignore", "ignore", "inherit"] });
+
+  rmSync(outDir, { recursive: true, force: true });
+  mkdirSync(outDir, { recursive: true });
+  copyFileSync(path.join(work, EXE), path.join(outDir, EXE));
+  chmodSync(path.join(outDir, EXE), 0o755);
+  for (const n of NATIVE) copyFileSync(path.join(root, n.from), path.join(outDir, n.name));
+  const size = statSync(path.join(outDir, EXE)).size;
+  console.log(
+    `packaged ${path.relative(process.cwd(), outDir) || outDir}/${EXE} (${(size / 1e6).toFixed(1)} MB, Node ${process.versions.node}, ` +
+      `${process.platform}-${process.arch}) and ${NATIVE.length} native modules in ${Date.now() - started} ms`,
+  );
+}
+
+main().catch((e) => {
+  console.error("package failed:", e instanceof Error ? e.message : e);
+  process.exit(1);
+});
