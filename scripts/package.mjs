@@ -30,7 +30,7 @@ const NATIVE = [
 ];
 
 /** Data files read at run time (bridge/platform/package-root.ts `packageText`), by their path in the repository. */
-const DATA_ASSETS = ["bridge/card/cards.json", "bridge/trust/fallback-whitelist.xml"];
+const DATA_ASSETS = ["bridge/card/cards.json", "bridge/trust/fallback-whitelist.xml", "manifest.json"];
 
 const [major, minor] = process.versions.node.split(".").map(Number);
 if (major < 25 || (major === 25 && minor < 5)) {

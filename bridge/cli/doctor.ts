@@ -9,7 +9,7 @@ import { readFileSync } from "node:fs";
 import os from "node:os";
 import { type Command, Option } from "commander";
 import { machineConfigPath } from "../config/machine-config.ts";
-import { packageFile } from "../platform/package-root.ts";
+import { packageText } from "../platform/package-root.ts";
 import { addDataDirOption, CliError, dataDirFrom, Exit, out } from "./common.ts";
 import { canWork } from "./doctor/doctor-checks.ts";
 import { type DoctorContext, type DoctorPaths, defaultDoctorPaths, runCommand, runDoctor } from "./doctor/doctor-probes.ts";
@@ -32,7 +32,7 @@ export function registerDoctorCommand(program: Command, run: (fn: () => Promise<
 }
 
 function supported(): { min: number; max: number } {
-  const m = JSON.parse(readFileSync(packageFile("manifest.json"), "utf8")) as {
+  const m = JSON.parse(packageText("manifest.json")) as {
     browser_specific_settings: { gecko: { strict_min_version: string; strict_max_version: string } };
   };
   const g = m.browser_specific_settings.gecko;
