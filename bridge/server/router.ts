@@ -118,7 +118,7 @@ export const handlers: { [M in MethodName]?: Handler<M> } = {
   "trust.check": async (p: { address: string }, ctx) => ctx.services.trust.check(p.address),
   "trust.list": async (_p, ctx) => ctx.services.trust.list(),
   "discovery.discover": async (p: { address: string }, ctx) => {
-    const { targets, cardLogin } = await other(ctx, () => ctx.services.trust.discover(p.address), "Server discovery");
-    return { targets, cardLogin };
+    const { targets, cardLogin, pscLogin } = await other(ctx, () => ctx.services.trust.discover(p.address), "Server discovery");
+    return pscLogin ? { targets, cardLogin, pscLogin } : { targets, cardLogin };
   },
 };

@@ -19,17 +19,19 @@
  * takes that trust back when the add-on is disabled or uninstalled.
  */
 import { createOrRepair, findAccountByEmail, getAccount, plan, setImapUsername, summary, type AccountsEnv } from "./accounts.ts";
-import type { ExperimentFailure, MssAccountsApi } from "./api.ts";
+import type { ExperimentFailure, MssAccountsApi, OAuthProviderDetails } from "./api.ts";
 import { rememberForHosts } from "./certificates.ts";
 import { classifyLogonStatus } from "./logon-status.ts";
 import { checkProviderDetails, positionalArguments, PSC_PROVIDER_PREF, registerArguments, savedProvider } from "./oauth-provider.ts";
 import { modulesOfLibrary } from "./pkcs11-modules.ts";
+import { isPscRefreshToken, OAUTH_WINDOW_URI, onSignInWindow, PSC_SESSION_ENDED_PREF } from "./psc-session.ts";
 import {
   asSmtp,
   certState,
   clientCertRemembering,
   deleteCert,
   disableHttpsFallback,
+  loginOrigins,
   type ExtensionLike,
   extensionCommon,
   findCertBySha256,
@@ -50,6 +52,7 @@ import {
   sha256Of,
   timers,
   urlListener,
+  watchWindows,
   writeStringPref,
 } from "./privileged.ts";
 import { fail, guarded } from "./results.ts";
@@ -73,6 +76,13 @@ function env(): AccountsEnv {
 }
 
 function verifyLogon(accountId: unknown, timeoutMs: unknown) {
+  setupSignIns++;
+  return verifyLogonOnce(accountId, timeoutMs).finally(() => {
+    setupSignIns--;
+  });
+}
+
+function verifyLogonOnce(accountId: unknown, timeoutMs: unknown) {
   type Outcome = { ok: true; verified: true } | ExperimentFailure;
   const account = getAccount(mailServices(), accountId);
   const server = account ? account.incomingServer : null;
@@ -245,8 +255,51 @@ const api = {
   },
 } satisfies Omit<MssAccountsApi, "pkcs11ModulesOfManifest" | "trustServerCA">;
 
-/** The issuer this add-on registered in this session (taken back at shutdown), or null. */
-let registeredIssuer: string | null = null;
+/** The provider this add-on registered in this session (taken back at shutdown), or null. */
+let registered: OAuthProviderDetails | null = null;
+/** Setup logons under way: a PSC sign-in window they open is the setup's, not a session's end. */
+let setupSignIns = 0;
+/** Stops the OAuth window watcher (psc-session.ts). */
+let unwatch: (() => void) | null = null;
+/** The plain text the OAuth window shows when PSC ended the session (the add-on's locale). */
+let sessionEndedText =
+  "Votre session Pro Santé Connect a pris fin. Reconnectez-vous ci-dessous avec votre carte CPS (code PIN) ou l'application e-CPS. Si vous fermez cette fenêtre, la messagerie MSSanté reste en pause : relancez « Configurer MSSanté avec la carte CPS » pour vous reconnecter.";
+
+/**
+ * PSC ended the session (ECO.1.2.6): Thunderbird opened its OAuth window by itself. The window
+ * says so and how to sign in again; if it closes without a new session, the PSC accounts' checks
+ * are held so that no window opens again at every check (released by the next setup's logon).
+ */
+function watchSessions(): void {
+  if (unwatch) return;
+  unwatch = watchWindows(OAUTH_WINDOW_URI, (w) => {
+    const d = registered;
+    const what = onSignInWindow({ url: w.url, authorizationEndpoint: d?.authorizationEndpoint ?? null, setupSignIn: setupSignIns > 0 });
+    if (what !== "session-ended" || !d) return;
+    w.setHeader(sessionEndedText);
+    // When PSC last ended the session (support, and the tests): a date, nothing about the session.
+    writeStringPref(PSC_SESSION_ENDED_PREF, new Date().toISOString());
+    w.onClose(() => {
+      const { setTimeout } = timers();
+      // The token request after the redirect takes a moment: then the refresh token is stored.
+      setTimeout(() => {
+        loginOrigins()
+          .then((origins) => {
+            if (!origins.some((o) => isPscRefreshToken(o, d.issuer))) holdPscAccounts(d.hostnames);
+          })
+          .catch(() => holdPscAccounts(d.hostnames));
+      }, 5000);
+    });
+  });
+}
+
+/** Holds the checks of the OAuth2 accounts on these hosts (settings.ts HELD). */
+function holdPscAccounts(hostnames: string[]): void {
+  for (const account of mailServices().accounts.accounts ?? []) {
+    const server = account.incomingServer;
+    if (server && server.authMethod === 10 && hostnames.includes(server.hostname.toLowerCase())) setCheckFlag(server, HELD, true);
+  }
+}
 
 /**
  * Registers PSC for its hosts (oauth-provider.ts): this add-on's earlier registration is taken back
@@ -262,7 +315,8 @@ function registerOAuthProvider(details: unknown, save: boolean) {
   disableHttpsFallback();
   if (providers.registerProvider.length >= 9) providers.registerProvider(...positionalArguments(d));
   else providers.registerProvider(...registerArguments(d));
-  registeredIssuer = d.issuer;
+  registered = d;
+  watchSessions();
   if (save) {
     writeStringPref(PSC_PROVIDER_PREF, JSON.stringify(d));
     savePrefs();
@@ -271,9 +325,9 @@ function registerOAuthProvider(details: unknown, save: boolean) {
 }
 
 function unregisterOAuthProvider(): void {
-  if (!registeredIssuer) return;
-  const issuer = registeredIssuer;
-  registeredIssuer = null;
+  if (!registered) return;
+  const { issuer } = registered;
+  registered = null;
   oauth2Providers().unregisterProvider(issuer);
 }
 
@@ -289,6 +343,8 @@ export default class MssAccountsAPI extends extensionCommon().ExtensionAPI {
 
   /** At every start of the add-on (manifest "events": ["startup"]): be there to take the CAs' trust back. */
   onStartup(): void {
+    const localized = asExtension(this.extension)?.localizeMessage?.("pscSessionEnded");
+    if (localized) sessionEndedText = localized;
     // An existing PSC account's provider, registered again before its first mail check needs it.
     try {
       const saved = savedProvider(readStringPref(PSC_PROVIDER_PREF));
@@ -313,6 +369,8 @@ export default class MssAccountsAPI extends extensionCommon().ExtensionAPI {
 
   onShutdown(_isAppShutdown: boolean): void {
     try {
+      unwatch?.();
+      unwatch = null;
       unregisterOAuthProvider();
     } catch {
       /* Thunderbird is going away */

@@ -10,6 +10,8 @@ import type { MailServicesLike, OutgoingServer, SmtpServer, UrlListener } from "
 export interface ExtensionLike {
   readonly id: string;
   readJSON(path: string): Promise<unknown>;
+  /** The add-on's _locales message in the UI's language (Extension.localizeMessage). */
+  localizeMessage?(name: string): string;
 }
 
 interface ExtensionCommonLike {
@@ -128,6 +130,11 @@ declare const Services: {
     getDefaultBranch(root: string): { setBoolPref(name: string, value: boolean): void };
   };
   wm: { getMostRecentWindow(type: string): { msgWindow?: unknown } | null };
+  ww: {
+    registerNotification(observer: (subject: unknown, topic: string) => void): void;
+    unregisterNotification(observer: (subject: unknown, topic: string) => void): void;
+  };
+  logins: { getAllLogins(): Promise<Array<{ origin: string }>> | Array<{ origin: string }> };
   appinfo: { OS: string };
 };
 /** A global in the Experiment's scope in some Thunderbird versions, imported otherwise. */
@@ -363,4 +370,59 @@ export function oauth2Providers(): OAuth2ProvidersLike {
  */
 export function disableHttpsFallback(): void {
   Services.prefs.getDefaultBranch("").setBoolPref("browser.fixup.fallback-to-https", false);
+}
+
+/** An OAuth window as the session watcher sees it: the page it signs in on, its header text, its closing. */
+export interface SignInWindow {
+  url: unknown;
+  setHeader(text: string): void;
+  onClose(fn: () => void): void;
+}
+
+interface ChromeWindowLike {
+  document: { documentURI: string; getElementById(id: string): { textContent: string | null } | null };
+  arguments?: Array<{ wrappedJSObject?: { url?: unknown } }>;
+  addEventListener(type: string, fn: () => void, opts?: { once?: boolean }): void;
+  setTimeout(fn: () => void, ms: number): void;
+}
+
+/**
+ * Calls `fn` for every window with `uri` once loaded (Thunderbird's OAuth window: its request,
+ * `window.arguments[0].wrappedJSObject`, names the URL it loads). Returns the unwatch function.
+ */
+export function watchWindows(uri: string, fn: (w: SignInWindow) => void): () => void {
+  const observer = (subject: unknown, topic: string) => {
+    if (topic !== "domwindowopened") return;
+    const win = subject as ChromeWindowLike;
+    win.addEventListener(
+      "load",
+      () => {
+        if (win.document.documentURI !== uri) return;
+        fn({
+          url: win.arguments?.[0]?.wrappedJSObject?.url,
+          setHeader(text) {
+            const set = () => {
+              const h = win.document.getElementById("headerMessage");
+              if (h) h.textContent = text;
+            };
+            set();
+            // The window's own script writes the header on load too: written again after it.
+            win.setTimeout(set, 0);
+          },
+          onClose(close) {
+            win.addEventListener("unload", close, { once: true });
+          },
+        });
+      },
+      { once: true },
+    );
+  };
+  Services.ww.registerNotification(observer);
+  return () => Services.ww.unregisterNotification(observer);
+}
+
+/** The origins of the login manager's entries (never their passwords: a refresh token is one). */
+export async function loginOrigins(): Promise<string[]> {
+  const all = await Services.logins.getAllLogins();
+  return all.map((l) => l.origin);
 }

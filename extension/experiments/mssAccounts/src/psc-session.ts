@@ -1,0 +1,47 @@
+/**
+ * When Pro Santé Connect ends the session (its refresh token refused: revoked, expired, PSC's
+ * 4-hour limit), Thunderbird opens its OAuth window by itself, once, for the account that needed a
+ * token (ECO.1.2.6, 1.2.7). Pure decisions for the watcher in implementation.ts:
+ * - a PSC sign-in window that no setup asked for means the session ended: the window says so and
+ *   how to sign in again (the GP signs in there: the session reopens, ECO.1.2.7);
+ * - if that window closes without a new session (no refresh token stored for PSC), the PSC
+ *   accounts' checks are held, so that Thunderbird does not open the window again at every check
+ *   (nothing loops); the next setup's logon releases them, as for the card path.
+ */
+
+/** When PSC last ended the session (ISO date), written when the sign-in window opens for it. */
+export const PSC_SESSION_ENDED_PREF = "extensions.mssante.pscSessionEnded";
+
+/** Thunderbird 153's OAuth window. */
+export const OAUTH_WINDOW_URI = "chrome://messenger/content/browserRequest.xhtml";
+
+/** Is `url` (the page the OAuth window loads) the sign-in of `authorizationEndpoint`? Same origin and path. */
+export function isSignInOf(url: unknown, authorizationEndpoint: string): boolean {
+  if (typeof url !== "string") return false;
+  try {
+    const a = new URL(url);
+    const b = new URL(authorizationEndpoint);
+    return a.origin === b.origin && a.pathname === b.pathname;
+  } catch {
+    return false;
+  }
+}
+
+/** What to do when an OAuth window opens. */
+export function onSignInWindow(a: {
+  url: unknown;
+  authorizationEndpoint: string | null;
+  setupSignIn: boolean;
+}): "session-ended" | "ignore" {
+  if (!a.authorizationEndpoint || !isSignInOf(a.url, a.authorizationEndpoint)) return "ignore";
+  return a.setupSignIn ? "ignore" : "session-ended";
+}
+
+/** The login manager's entry of PSC's refresh token: origin `oauth://…` naming the issuer's host. */
+export function isPscRefreshToken(origin: string, issuer: string): boolean {
+  try {
+    return origin.startsWith("oauth://") && origin.includes(new URL(issuer).host);
+  } catch {
+    return false;
+  }
+}
