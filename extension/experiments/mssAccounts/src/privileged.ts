@@ -222,13 +222,24 @@ export function findCertBySha256(fingerprint: string, normalise: (f: unknown) =>
   return null;
 }
 
-/** Remembers `cert` as the client certificate for `host`, permanently (Thunderbird 153's signature only). */
+/**
+ * Remembers `cert` as the client certificate for `host`, permanently (Thunderbird 153's signature
+ * only). Also for private browsing: Thunderbird's OAuth window (PSC's sign-in page) is a private
+ * window ("chrome,private"), whose decisions NSS keeps apart (and, there, for the session only).
+ */
 export function clientCertRemembering(cert: X509Cert): (host: string) => void {
   const svc = Components.classes["@mozilla.org/security/clientAuthRememberService;1"].getService(
     Components.interfaces.nsIClientAuthRememberService,
   );
   const permanent = Components.interfaces.nsIClientAuthRememberService.Permanent;
-  return (host) => svc.rememberDecisionScriptable(host, {}, cert, permanent);
+  return (host) => {
+    svc.rememberDecisionScriptable(host, {}, cert, permanent);
+    try {
+      svc.rememberDecisionScriptable(host, { privateBrowsingId: 1 }, cert, permanent);
+    } catch {
+      /* the normal decision stands; the private window would then ask which certificate */
+    }
+  };
 }
 
 /** A certificate built from its base64 DER: NSS's own copy when it has one, with its trust. */
@@ -381,7 +392,7 @@ export interface SignInWindow {
 
 interface ChromeWindowLike {
   document: { documentURI: string; getElementById(id: string): { textContent: string | null } | null };
-  arguments?: Array<{ wrappedJSObject?: { url?: unknown } }>;
+  arguments?: Array<{ url?: unknown; wrappedJSObject?: { url?: unknown } }>;
   addEventListener(type: string, fn: () => void, opts?: { once?: boolean }): void;
   setTimeout(fn: () => void, ms: number): void;
 }
@@ -399,7 +410,7 @@ export function watchWindows(uri: string, fn: (w: SignInWindow) => void): () => 
       () => {
         if (win.document.documentURI !== uri) return;
         fn({
-          url: win.arguments?.[0]?.wrappedJSObject?.url,
+          url: win.arguments?.[0]?.wrappedJSObject?.url ?? win.arguments?.[0]?.url,
           setHeader(text) {
             const set = () => {
               const h = win.document.getElementById("headerMessage");
