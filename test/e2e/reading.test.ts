@@ -301,6 +301,50 @@ describe.skipIf(reason)("reading in a real Thunderbird (issue 17)", () => {
     return { tabId: tab.id, panel };
   }
 
+  it("a read receipt asked for (Disposition-Notification-To): Thunderbird asks the GP (ECO.3.1.6)", async () => {
+    const c = plain(
+      {
+        key: "receipt",
+        from: `"Dr Hélène Lefèvre-Moreau" <${HELENE.address}>`,
+        subject: "Merci de confirmer la lecture",
+        hop: TRUST_HOP("C6"),
+      },
+      "Pouvez-vous confirmer la lecture ?",
+    );
+    cases[c.key] = c;
+    const head = [
+      `Received: ${c.hop}`,
+      `From: ${c.from}`,
+      `To: ${DOCTOR.address}`,
+      `Subject: ${c.subject}`,
+      "Date: Mon, 01 Jun 2026 10:00:00 +0200",
+      `Message-ID: <${c.messageId}>`,
+      `Disposition-Notification-To: <${HELENE.address}>`,
+      "MIME-Version: 1.0",
+    ].join("\r\n");
+    await lmtpRaw(env.dovecot.lmtpPort, DOCTOR.address, HELENE.address, `${head}\r\n${c.body}`);
+    await folderSubjects(d(), accountKey, { waitForSubject: c.subject, timeoutMs: 60_000 });
+    await d().api("messageDisplay.open", { headerMessageId: c.messageId, location: "tab", active: true });
+    const bar = await waitFor(
+      "the read-receipt question",
+      async () =>
+        await d().chrome<string | null>(
+          `const w = Services.wm.getMostRecentWindow("mail:3pane");
+           const info = w.document.getElementById("tabmail").currentTabInfo;
+           const am = info.chromeBrowser && info.chromeBrowser.contentWindow;
+           const box = am && am.gMessageNotificationBar && am.gMessageNotificationBar.msgNotificationBar;
+           const n = box && box.getNotificationWithValue("mdnRequested");
+           return n ? (n.messageText && n.messageText.textContent) || "shown" : null;`,
+        ),
+      20_000,
+      250,
+    );
+    expect(bar).toBeTruthy();
+    await new Promise((r) => setTimeout(r, 2500)); // the message and its bar drawn
+    const shot = await screenshot(xvfb.display, SHOTS, "reading-receipt-question");
+    cpSync(shot, path.join(DOCS_SHOTS, "reading-receipt-question.png"));
+  });
+
   it("a colleague through the trust space: in the national directory, with the extraction date", async () => {
     const { panel } = await open("colleague");
     expect(panel.elements["#sender"]!.dataset).toMatchObject({ kind: "professional", proven: "true", nameMismatch: "false", level: "ok" });
