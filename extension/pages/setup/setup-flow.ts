@@ -463,7 +463,7 @@ export async function provision(
   if (!account.ok) return account;
   // Card login: the card's certificate for the mail hosts. PSC: for PSC's sign-in page's hosts.
   const certHosts = servers.provider ? signInHosts(servers.provider) : [imap.host, smtp.host];
-  const certificate = await rememberCardCertificate(deps, ui, certHosts, input.identity.certificateSha256);
+  const certificate = await rememberCardCertificate(deps, ui, certHosts, input.identity.certificateSha256, !!servers.provider);
   if (!certificate.ok) return certificate;
   const logon = await verifyLogon(deps, ui, {
     accountId: account.accountId,
@@ -748,9 +748,14 @@ async function rememberCardCertificate(
   ui: SetupUi,
   hosts: string[],
   certificateSha256: string,
+  signIn: boolean,
 ): Promise<Failed | { ok: true }> {
   ui.progress("certificate", "running");
-  const rem = await deps.accounts.rememberClientCertificate({ hosts: [...new Set(hosts)], certificateSha256 });
+  const rem = await deps.accounts.rememberClientCertificate({
+    hosts: [...new Set(hosts)],
+    certificateSha256,
+    ...(signIn ? { signIn: true } : {}),
+  });
   if (!rem.ok)
     return failed(
       ui,

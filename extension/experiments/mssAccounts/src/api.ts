@@ -126,7 +126,12 @@ export interface MssAccountsApi {
     accountId: string,
     timeoutMs?: number,
   ): Promise<ExperimentResult<{ verified: true }> | { ok: false; code: VerifyFailure; message: string; detail?: string }>;
-  rememberClientCertificate(req: { hosts: string[]; certificateSha256: string }): Promise<ExperimentResult<{ remembered: string[] }>>;
+  /** `signIn`: PSC's sign-in hosts, remembered for Thunderbird's (private) OAuth window as well. */
+  rememberClientCertificate(req: {
+    hosts: string[];
+    certificateSha256: string;
+    signIn?: boolean;
+  }): Promise<ExperimentResult<{ remembered: string[] }>>;
   /**
    * Trusts `pem` for TLS servers if it is one of the CAs the add-on's package carries
    * (data/igc-sante-cas.json: the IGC-Santé server CAs, plus the test CA in a test build), else

@@ -127,7 +127,10 @@ function rememberClientCertificate(request: unknown) {
       "the card's certificate is not visible to Thunderbird (is the card's PKCS#11 module loaded and the card inserted?)",
     );
   }
-  return rememberForHosts(checked.hosts, clientCertRemembering(cert));
+  const remembered = rememberForHosts(checked.hosts, clientCertRemembering(cert));
+  // PSC's sign-in page opens in Thunderbird's OAuth window, a private window: remembered there too.
+  if (!remembered.ok || !checked.signIn) return remembered;
+  return rememberForHosts(checked.hosts, clientCertRemembering(cert, true));
 }
 
 /** The CAs this add-on may trust: the ones its package carries, read from its own files once. */

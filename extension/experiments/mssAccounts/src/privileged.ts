@@ -224,22 +224,16 @@ export function findCertBySha256(fingerprint: string, normalise: (f: unknown) =>
 
 /**
  * Remembers `cert` as the client certificate for `host`, permanently (Thunderbird 153's signature
- * only). Also for private browsing: Thunderbird's OAuth window (PSC's sign-in page) is a private
- * window ("chrome,private"), whose decisions NSS keeps apart (and, there, for the session only).
+ * only). `privateBrowsing`: for private windows instead, as Thunderbird's OAuth window (PSC's
+ * sign-in page) is one ("chrome,private"), whose decisions NSS keeps apart (for the session only).
  */
-export function clientCertRemembering(cert: X509Cert): (host: string) => void {
+export function clientCertRemembering(cert: X509Cert, privateBrowsing = false): (host: string) => void {
   const svc = Components.classes["@mozilla.org/security/clientAuthRememberService;1"].getService(
     Components.interfaces.nsIClientAuthRememberService,
   );
   const permanent = Components.interfaces.nsIClientAuthRememberService.Permanent;
-  return (host) => {
-    svc.rememberDecisionScriptable(host, {}, cert, permanent);
-    try {
-      svc.rememberDecisionScriptable(host, { privateBrowsingId: 1 }, cert, permanent);
-    } catch {
-      /* the normal decision stands; the private window would then ask which certificate */
-    }
-  };
+  const attributes = privateBrowsing ? { privateBrowsingId: 1 } : {};
+  return (host) => svc.rememberDecisionScriptable(host, attributes, cert, permanent);
 }
 
 /** A certificate built from its base64 DER: NSS's own copy when it has one, with its trust. */

@@ -58,7 +58,9 @@ describe("the Experiment's input checks", () => {
       ok: true,
       hosts: ["imap.a.fr"],
       certificateSha256: fpr,
+      signIn: false,
     });
+    expect(checkRememberRequest({ hosts: ["psc.a.fr"], certificateSha256: fpr, signIn: true })).toMatchObject({ signIn: true });
     expect(checkRememberRequest({ hosts: [], certificateSha256: fpr })).toMatchObject({ ok: false, message: "no host" });
     expect(checkRememberRequest({ hosts: ["imap.a.fr"], certificateSha256: "x" })).toMatchObject({
       ok: false,

@@ -72,9 +72,15 @@ export function pemToBase64(pem: unknown): string | null {
 }
 
 /** rememberClientCertificate's request: the hosts that are host names, and the fingerprint. */
-export function checkRememberRequest(req: unknown): { ok: true; hosts: string[]; certificateSha256: string } | ExperimentFailure {
-  const r = (req && typeof req === "object" ? req : null) as Unchecked<{ hosts: string[]; certificateSha256: string }> | null;
+export function checkRememberRequest(
+  req: unknown,
+): { ok: true; hosts: string[]; certificateSha256: string; signIn: boolean } | ExperimentFailure {
+  const r = (req && typeof req === "object" ? req : null) as Unchecked<{
+    hosts: string[];
+    certificateSha256: string;
+    signIn: boolean;
+  }> | null;
   if (!r || !Array.isArray(r.hosts) || !r.hosts.length) return fail("invalid-request", "no host");
   if (!/^[0-9a-fA-F:]{64,95}$/.test(String(r.certificateSha256 || ""))) return fail("invalid-request", "invalid fingerprint");
-  return { ok: true, hosts: r.hosts.filter(validHost), certificateSha256: String(r.certificateSha256) };
+  return { ok: true, hosts: r.hosts.filter(validHost), certificateSha256: String(r.certificateSha256), signIn: r.signIn === true };
 }
