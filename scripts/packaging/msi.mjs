@@ -55,15 +55,17 @@ const work = path.join(opt.out, "msi-stage");
 const stage = path.join(work, "files");
 rmSync(work, { recursive: true, force: true });
 mkdirSync(stage, { recursive: true });
-const put = (name, content, dir = stage) => {
+/** Writes text into the stage (or `dir`). */
+const put = (name, text, dir = stage) => {
   const f = path.join(dir, name);
-  if (typeof content === "string") writeFileSync(f, content);
-  else copyFileSync(content, f);
+  writeFileSync(f, text);
   return f;
 };
-put("mss-bridge.exe", exe);
-for (const m of modules) put(m, path.join(opt.payload, m));
-put("mssante-thunderbird.xpi", opt.xpi);
+/** Copies a file into the stage. */
+const copy = (name, from) => copyFileSync(from, path.join(stage, name));
+copy("mss-bridge.exe", exe);
+for (const m of modules) copy(m, path.join(opt.payload, m));
+copy("mssante-thunderbird.xpi", opt.xpi);
 put(
   `${NATIVE_HOST_NAME}.json`,
   `${JSON.stringify({ name: NATIVE_HOST_NAME, description: "Pont MSSanté / MSSanté bridge", path: "mss-bridge.exe", type: "stdio", allowed_extensions: [ADDON_ID] }, null, 2)}\n`,

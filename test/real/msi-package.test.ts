@@ -64,6 +64,8 @@ describe.skipIf(skip)("the MSI's tables", () => {
         .map((r) => r[2])
         .sort(),
     ).toEqual(["mss-bridge.exe", "mssante-thunderbird.xpi", "mssante_bridge.json", "mssante_cps.json"]);
+    // The files' own bytes (their sizes), not their paths.
+    expect(table(msi, "File").find((r) => r[2] === "mss-bridge.exe")?.[3]).toBe(String("MZ not a real executable".length));
     // 64-bit components (256), so the registry values land in the 64-bit view Thunderbird reads second.
     for (const c of table(msi, "Component")) expect(Number(c[3]) & 256, c[0]).toBe(256);
   });
