@@ -73,7 +73,13 @@ describe.skipIf(reason)("issue 16: a personal mailbox through Pro Santé Connect
   let identityId = "";
 
   beforeAll(async () => {
-    env = await startE2EEnv({ psc: { accessTokenTtl: ACCESS_TOKEN_TTL } });
+    // The card's certificate remembered for the sign-in host (the setup does it, also for private
+    // browsing) was not used in Thunderbird 153's OAuth window (NSS sent none, the driver cancels
+    // the chooser): the certificate is chosen automatically here, as a GP chooses the card there.
+    env = await startE2EEnv({
+      psc: { accessTokenTtl: ACCESS_TOKEN_TTL },
+      thunderbirdOptions: { prefs: { "security.default_personal_cert": "Select Automatically" } },
+    });
     driver = env.tb!.driver;
     console.log(`[e2e] environment up in ${((Date.now() - suiteStart) / 1000).toFixed(1)} s: ${JSON.stringify(env.timings)}`);
   });
