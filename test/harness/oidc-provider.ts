@@ -255,7 +255,9 @@ export async function startPscProvider(opts: PscProviderOptions): Promise<PscPro
     // The sign-in is the card; there is no consent screen: the requested scopes are granted.
     loadExistingGrant: async (ctx) => {
       const found = ctx.oidc.result?.consent?.grantId ?? ctx.oidc.session?.grantIdFor(ctx.oidc.client!.clientId);
-      if (found) return await ctx.oidc.provider.Grant.find(found);
+      // A grant revoked since (revokeAccount) is gone: a new sign-in gets a new one, not a consent loop.
+      const existing = found ? await ctx.oidc.provider.Grant.find(found) : undefined;
+      if (existing) return existing;
       const accountId = ctx.oidc.session?.accountId;
       if (!accountId) return undefined;
       const grant = new ctx.oidc.provider.Grant({ clientId: ctx.oidc.client!.clientId, accountId });

@@ -16,6 +16,7 @@ describe("PSC session end (pure)", () => {
     expect(onSignInWindow({ url: `${AUTH}&x=1`, authorizationEndpoint: AUTH, setupSignIn: true })).toBe("ignore");
     expect(onSignInWindow({ url: "https://other.test/auth", authorizationEndpoint: AUTH, setupSignIn: false })).toBe("ignore");
     expect(onSignInWindow({ url: `${AUTH}&x=1`, authorizationEndpoint: null, setupSignIn: false })).toBe("ignore");
+    expect(onSignInWindow({ url: undefined, authorizationEndpoint: AUTH, setupSignIn: false })).toBe("session-ended");
   });
 
   it("finds PSC's refresh token by its login manager origin", () => {

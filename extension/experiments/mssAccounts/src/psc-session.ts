@@ -33,7 +33,9 @@ export function onSignInWindow(a: {
   authorizationEndpoint: string | null;
   setupSignIn: boolean;
 }): "session-ended" | "ignore" {
-  if (!a.authorizationEndpoint || !isSignInOf(a.url, a.authorizationEndpoint)) return "ignore";
+  if (!a.authorizationEndpoint) return "ignore";
+  // A window whose request does not say its URL (another Thunderbird version) counts as PSC's.
+  if (typeof a.url === "string" && !isSignInOf(a.url, a.authorizationEndpoint)) return "ignore";
   return a.setupSignIn ? "ignore" : "session-ended";
 }
 
