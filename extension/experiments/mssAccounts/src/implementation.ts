@@ -346,8 +346,14 @@ export default class MssAccountsAPI extends extensionCommon().ExtensionAPI {
 
   /** At every start of the add-on (manifest "events": ["startup"]): be there to take the CAs' trust back. */
   onStartup(): void {
-    const localized = asExtension(this.extension)?.localizeMessage?.("pscSessionEnded");
-    if (localized) sessionEndedText = localized;
+    // First, and apart from anything that may fail: be there to take the CAs' trust back.
+    this.watchDisable();
+    try {
+      const localized = asExtension(this.extension)?.localizeMessage?.("pscSessionEnded");
+      if (localized) sessionEndedText = localized;
+    } catch {
+      /* the English text stays */
+    }
     // An existing PSC account's provider, registered again before its first mail check needs it.
     try {
       const saved = savedProvider(readStringPref(PSC_PROVIDER_PREF));
@@ -355,6 +361,10 @@ export default class MssAccountsAPI extends extensionCommon().ExtensionAPI {
     } catch {
       /* the setup page registers it again; the account's sign-in says what is missing meanwhile */
     }
+  }
+
+  /** Takes the CAs' trust back when the add-on is disabled or uninstalled (not on update or quit). */
+  private watchDisable(): void {
     const extension = asExtension(this.extension);
     if (!extension || this.stopWatching) return;
     try {
