@@ -34,7 +34,16 @@ export function processTree(pid: number): number[] {
 
 /** Live processes started with `--data-dir <dataDir>` (the host, the bridge), as `pgrep -f` finds them. */
 export function byDataDir(dataDir: string): number[] {
-  const pattern = `--data-dir ${dataDir.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}( |$)`;
+  return byCommandLine(`--data-dir ${escapeRegExp(dataDir)}( |$)`);
+}
+
+/** Processes whose command line starts with `program` (e.g. the installed executable). */
+export function byProgram(program: string): number[] {
+  return byCommandLine(`^${escapeRegExp(program)}( |$)`);
+}
+
+/** Live processes (not this one) whose whole command line matches the extended regex `pattern`. */
+function byCommandLine(pattern: string): number[] {
   try {
     return execFileSync("pgrep", ["-f", "--", pattern], { encoding: "utf8" })
       .trim()
@@ -47,19 +56,8 @@ export function byDataDir(dataDir: string): number[] {
   }
 }
 
-/** Processes whose command line starts with `program` (e.g. the installed executable). */
-export function byProgram(program: string): number[] {
-  const pattern = `^${program.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}( |$)`;
-  try {
-    return execFileSync("pgrep", ["-f", "--", pattern], { encoding: "utf8" })
-      .trim()
-      .split("\n")
-      .filter(Boolean)
-      .map(Number)
-      .filter((p) => p !== process.pid && alive(p));
-  } catch {
-    return []; // pgrep exits 1 when nothing matches
-  }
+function escapeRegExp(s: string): string {
+  return s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 }
 
 /** Waits until none of `pids` runs; resolves with the time it took (ms), or throws after `limitMs`. */
