@@ -55,7 +55,13 @@ function machine(machineConfig: object | null) {
   return { root, home, dataDir, machineFile, env, doctor };
 }
 
-describe.skipIf(skip)("mss-bridge doctor on this machine", () => {
+/**
+ * Under libfaketime (the clock-ahead stage) `thunderbird --version` never returns (seen: 11 min).
+ * Nothing here reads the date, so the suite runs in the normal stages only.
+ */
+const underFaketime = process.env.FAKETIME !== undefined;
+
+describe.skipIf(skip || underFaketime)("mss-bridge doctor on this machine", () => {
   let version: string;
   beforeAll(() => {
     version = /Thunderbird\s+(\S+)/.exec(execFileSync("thunderbird", ["--version"], { encoding: "utf8" }))![1]!;
