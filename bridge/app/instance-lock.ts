@@ -9,7 +9,7 @@
  * A lock file older than the last boot is stale too. Elsewhere (macOS, Windows) these are not
  * available and a live pid still counts as the owner, as before.
  */
-import { closeSync, openSync, readFileSync, statSync, unlinkSync, writeSync } from "node:fs";
+import { closeSync, linkSync, openSync, readFileSync, statSync, unlinkSync, writeFileSync } from "node:fs";
 
 /** What the system says about boots and processes (injected in tests). */
 export interface ProcessProbe {
@@ -120,42 +120,97 @@ export interface InstanceLock {
   release(): void;
 }
 
-export function acquireInstanceLock(file: string, probe: ProcessProbe = procProbe): InstanceLock {
-  for (let attempt = 0; attempt < 3; attempt++) {
-    let fd: number;
-    try {
-      fd = openSync(file, "wx", 0o600);
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== "EEXIST") throw e;
-      const lock = readLock(file);
-      if (lock && lock.pid !== process.pid && ownerRuns(file, lock, probe)) throw new AlreadyRunningError(lock.pid, file);
+/** Sleeps without leaving the synchronous start-up path (a few milliseconds at a time). */
+function pause(ms: number): void {
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+}
+
+/**
+ * Removes a stale lock, unless another process is doing the same: the removal runs under
+ * `<lock>.break` (O_EXCL) and re-reads the lock first, so a fresh lock that replaced the stale one
+ * meanwhile is never removed. Returns false when another process is breaking it (try again).
+ */
+function breakStaleLock(file: string, stale: LockContent | null): boolean {
+  const marker = `${file}.break`;
+  let fd: number;
+  try {
+    fd = openSync(marker, "wx", 0o600);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== "EEXIST") throw e;
+    return false;
+  }
+  try {
+    const now = readLock(file);
+    const same = stale === null ? now === null : now !== null && now.pid === stale.pid && now.procStart === stale.procStart;
+    if (same) {
       try {
-        unlinkSync(file); // stale (or half-written by a bridge killed while writing it)
+        unlinkSync(file);
       } catch {}
-      continue;
     }
+    return true;
+  } finally {
+    closeSync(fd);
     try {
-      const bootId = probe.bootId();
-      const procStart = probe.startTime(process.pid);
-      const content = {
-        pid: process.pid,
-        startedAt: new Date().toISOString(),
-        ...(bootId ? { bootId } : {}),
-        ...(procStart ? { procStart } : {}),
-      };
-      writeSync(fd, `${JSON.stringify(content)}\n`);
-    } finally {
-      closeSync(fd);
+      unlinkSync(marker);
+    } catch {}
+  }
+}
+
+/**
+ * Takes the lock. The lock file appears whole or not at all: it is written to a private file,
+ * then hard-linked into place (link fails when the name exists, atomically). A lock created with
+ * O_EXCL and written afterwards could be read empty by a bridge starting at the same instant,
+ * taken for a garbled one and removed, letting two bridges run (seen with two Thunderbird
+ * profiles starting together).
+ */
+export function acquireInstanceLock(file: string, probe: ProcessProbe = procProbe): InstanceLock {
+  const bootId = probe.bootId();
+  const procStart = probe.startTime(process.pid);
+  const content = {
+    pid: process.pid,
+    startedAt: new Date().toISOString(),
+    ...(bootId ? { bootId } : {}),
+    ...(procStart ? { procStart } : {}),
+  };
+  const mine = `${file}.${process.pid}.new`;
+  writeFileSync(mine, `${JSON.stringify(content)}\n`, { mode: 0o600 });
+  try {
+    let busy = 0; // consecutive tries that found another process breaking the lock
+    for (let attempt = 0; attempt < 300; attempt++) {
+      try {
+        linkSync(mine, file);
+        return {
+          release() {
+            if (readLockPid(file) === process.pid) {
+              try {
+                unlinkSync(file);
+              } catch {}
+            }
+          },
+        };
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code !== "EEXIST") throw e;
+      }
+      const lock = readLock(file);
+      if (lock?.pid === process.pid) return { release: () => {} }; // already ours (pair within a bridge)
+      if (lock && ownerRuns(file, lock, probe)) throw new AlreadyRunningError(lock.pid, file);
+      // Stale (or garbled by a crash): removed by one process at a time.
+      if (breakStaleLock(file, lock)) {
+        busy = 0;
+      } else if (++busy > 100) {
+        // Breaking takes microseconds: a marker there for over a second was left by a crash.
+        try {
+          unlinkSync(`${file}.break`);
+        } catch {}
+        busy = 0;
+      } else {
+        pause(10);
+      }
     }
-    return {
-      release() {
-        if (readLockPid(file) === process.pid) {
-          try {
-            unlinkSync(file);
-          } catch {}
-        }
-      },
-    };
+  } finally {
+    try {
+      unlinkSync(mine);
+    } catch {}
   }
   throw new Error(`Could not take the lock ${file}; remove it if no bridge is running.`);
 }
