@@ -24,11 +24,10 @@ import {
 } from "node:fs";
 import path from "node:path";
 import { gzipSync } from "node:zlib";
-import { fileURLToPath } from "node:url";
+import { ADDON_ID, NATIVE_HOST_NAME, PKCS11_MANIFEST_NAME, cryptolibPath, pkg, root } from "./package-inputs.mjs";
 import { parseArgs } from "node:util";
 import { createHash } from "node:crypto";
 
-const root = fileURLToPath(new URL("../../", import.meta.url));
 const { values: opt } = parseArgs({
   options: {
     payload: { type: "string", default: path.join(root, "dist", "sea") },
@@ -37,20 +36,8 @@ const { values: opt } = parseArgs({
   },
 });
 
-const pkg = JSON.parse(readFileSync(path.join(root, "package.json"), "utf8"));
-const constants = readFileSync(path.join(root, "shared", "constants.ts"), "utf8");
-const constant = (name) => {
-  const m = constants.match(new RegExp(`export const ${name} = "([^"]+)"`));
-  if (!m) throw new Error(`shared/constants.ts has no ${name}`);
-  return m[1];
-};
-const ADDON_ID = constant("ADDON_ID");
-const NATIVE_HOST_NAME = constant("NATIVE_HOST_NAME");
-const PKCS11_MANIFEST_NAME = constant("PKCS11_MANIFEST_NAME");
-const cards = JSON.parse(readFileSync(path.join(root, "bridge", "card", "cards.json"), "utf8"));
 /** Cryptolib CPS's Linux module, as the card database names it. */
-const CRYPTOLIB_LINUX = JSON.stringify(cards).match(/"linux":\["([^"]*libcps3_pkcs11[^"]*)"\]/)?.[1];
-if (!CRYPTOLIB_LINUX) throw new Error("bridge/card/cards.json names no Cryptolib CPS Linux module");
+const CRYPTOLIB_LINUX = cryptolibPath("linux");
 
 const version = pkg.version;
 const arch = "amd64";

@@ -16,12 +16,11 @@
 //   /Library/Application Support/Mozilla/PKCS11Modules/mssante_cps.json   (Cryptolib CPS for macOS)
 //   /usr/local/share/mss-bridge/mssante-thunderbird.xpi, /usr/local/share/doc/mss-bridge/examples/policies.json
 // No daemon, no launchd job, no install script.
-import { chmodSync, copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { chmodSync, copyFileSync, existsSync, mkdirSync, readdirSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
+import { ADDON_ID, NATIVE_HOST_NAME, PKCS11_MANIFEST_NAME, cryptolibPath, pkg, root } from "./package-inputs.mjs";
 import { parseArgs } from "node:util";
 
-const root = fileURLToPath(new URL("../../", import.meta.url));
 const { values: opt } = parseArgs({
   options: {
     payload: { type: "string", default: path.join(root, "dist", "sea") },
@@ -34,16 +33,7 @@ const fail = (msg) => {
   process.exit(1);
 };
 
-const pkg = JSON.parse(readFileSync(path.join(root, "package.json"), "utf8"));
-const constants = readFileSync(path.join(root, "shared", "constants.ts"), "utf8");
-const constant = (name) =>
-  constants.match(new RegExp(`export const ${name} = "([^"]+)"`))?.[1] ?? fail(`shared/constants.ts has no ${name}`);
-const ADDON_ID = constant("ADDON_ID");
-const NATIVE_HOST_NAME = constant("NATIVE_HOST_NAME");
-const PKCS11_MANIFEST_NAME = constant("PKCS11_MANIFEST_NAME");
-const cards = JSON.parse(readFileSync(path.join(root, "bridge", "card", "cards.json"), "utf8"));
-const cryptolib =
-  cards.modules.find((m) => m.id === "cryptolib-cps")?.paths?.darwin?.[0] ?? fail("no Cryptolib CPS darwin path in bridge/card/cards.json");
+const cryptolib = cryptolibPath("darwin");
 
 const exe = path.join(opt.payload, "mss-bridge");
 if (!existsSync(exe)) fail(`no executable at ${exe}: run \`npm run package\` on macOS first`);

@@ -12,12 +12,11 @@
 // only its tables are checked (msiinfo). The release workflow builds both on a Windows runner.
 import { execFileSync } from "node:child_process";
 import { createHash } from "node:crypto";
-import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { copyFileSync, existsSync, mkdirSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
+import { ADDON_ID, NATIVE_HOST_NAME, PKCS11_MANIFEST_NAME, cryptolibPath, pkg, root } from "./package-inputs.mjs";
 import { parseArgs } from "node:util";
 
-const root = fileURLToPath(new URL("../../", import.meta.url));
 const { values: opt } = parseArgs({
   options: {
     payload: { type: "string", default: path.join(root, "dist", "sea-win") },
@@ -30,18 +29,9 @@ const fail = (msg) => {
   process.exit(1);
 };
 
-const pkg = JSON.parse(readFileSync(path.join(root, "package.json"), "utf8"));
-const constants = readFileSync(path.join(root, "shared", "constants.ts"), "utf8");
-const constant = (name) =>
-  constants.match(new RegExp(`export const ${name} = "([^"]+)"`))?.[1] ?? fail(`shared/constants.ts has no ${name}`);
-const ADDON_ID = constant("ADDON_ID");
-const NATIVE_HOST_NAME = constant("NATIVE_HOST_NAME");
-const PKCS11_MANIFEST_NAME = constant("PKCS11_MANIFEST_NAME");
-const cards = JSON.parse(readFileSync(path.join(root, "bridge", "card", "cards.json"), "utf8"));
-const cryptolib =
-  cards.modules.find((m) => m.id === "cryptolib-cps")?.paths?.["win32-x64"]?.[0] ?? fail("no Cryptolib CPS win32-x64 path in cards.json");
+const cryptolib = cryptolibPath("win32-x64");
 // NSS takes the manifest's path as is: %WINDIR% is written out (Windows' own default location).
-const cryptolibPath = cryptolib.replace("%WINDIR%", "C:\\Windows");
+const cryptolibWindowsPath = cryptolib.replace("%WINDIR%", "C:\\Windows");
 
 const exe = path.join(opt.payload, "mss-bridge.exe");
 if (!existsSync(exe)) fail(`no Windows executable at ${exe}: run \`npm run package\` first`);
@@ -72,7 +62,7 @@ put(
 );
 put(
   `${PKCS11_MANIFEST_NAME}.json`,
-  `${JSON.stringify({ name: PKCS11_MANIFEST_NAME, description: "MSSanté: carte CPS / CPS card (Cryptolib CPS)", type: "pkcs11", path: cryptolibPath, allowed_extensions: [ADDON_ID] }, null, 2)}\n`,
+  `${JSON.stringify({ name: PKCS11_MANIFEST_NAME, description: "MSSanté: carte CPS / CPS card (Cryptolib CPS)", type: "pkcs11", path: cryptolibWindowsPath, allowed_extensions: [ADDON_ID] }, null, 2)}\n`,
 );
 
 /** Stable GUIDs from names: the same component keeps its GUID from one build to the next. */
