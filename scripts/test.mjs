@@ -4,11 +4,13 @@
 // its wall time, then a SKIPPED summary. With CI=true a missing system component fails the run
 // instead of skipping (test/harness/require-component.ts).
 // Extra arguments go to every stage (e.g. a file filter); `--stage NAME` (repeatable) runs those
-// stages only. `--clock-ahead DAYS` runs them with the wall clock moved DAYS days forward (Debian's
+// stages only; `--without-executable-suites` leaves out the real-component suites that
+// `npm run test:executable` runs against the single executable. `--clock-ahead DAYS` runs them with the wall clock moved DAYS days forward (Debian's
 // libfaketime; the monotonic clock is left alone, so timeouts behave): a test that depends on
 // today's date fails there at once instead of weeks later (`npm run test:clock-ahead`).
 import { spawnSync } from "node:child_process";
 import { existsSync, readFileSync, rmSync } from "node:fs";
+import { EXECUTABLE_SUITE_GLOBS } from "./executable-suites.mjs";
 
 const args = process.argv.slice(2);
 let stages = [];
@@ -17,6 +19,9 @@ for (let si = args.indexOf("--stage"); si >= 0; si = args.indexOf("--stage")) {
   args.splice(si, 2);
 }
 if (stages.length === 0) stages = ["unit", "real", "e2e"];
+// `--without-executable-suites`: CI, which runs those against the executable (npm run test:executable).
+const wo = args.indexOf("--without-executable-suites");
+if (wo >= 0) args.splice(wo, 1, ...EXECUTABLE_SUITE_GLOBS.flatMap((g) => ["--exclude", g]));
 let clockAheadDays = 0;
 const ci = args.indexOf("--clock-ahead");
 if (ci >= 0) {
