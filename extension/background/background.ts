@@ -7,6 +7,7 @@ import { ClientError } from "./client-error.ts";
 import { BridgeClient, type BridgeState } from "./bridge-client.ts";
 import { createSearchListener, registerAddressBook } from "./addressbook-provider.ts";
 import { CardWatch, rememberAccount, type ProvisionedAccount } from "./card-watch.ts";
+import { PatientDocuments } from "./compose/attach-patient-document.ts";
 import { createBeforeSendListener } from "./compose-guard.ts";
 import { GuardDialogs } from "./guard-dialog.ts";
 import { log } from "./log.ts";
@@ -70,6 +71,7 @@ export function startBackground(m: Messenger, opts: BackgroundOptions): Backgrou
   const cardWatch = new CardWatch(m, client, update, () => status);
   const dialogs = new GuardDialogs(m);
   const sentCopy = new SentCopyCheck(m);
+  const patientDocuments = new PatientDocuments(m);
 
   // --- listeners, synchronously ---
   registerAddressBook(
@@ -83,9 +85,15 @@ export function startBackground(m: Messenger, opts: BackgroundOptions): Backgrou
       askUser: dialogs.ask,
       testBuild: opts.testBuild ?? false,
       sentCopy: (tab, details) => sentCopy.beforeSend(tab, details),
+      outgoing: (tab, details) => patientDocuments.beforeSend(tab, details),
     }),
   );
   m.compose.onAfterSend.addListener((tab, info) => sentCopy.afterSend(tab, info));
+  // "Joindre un document patient" (the compose action's popup): its choices end with the message.
+  m.compose.onAfterSend.addListener((tab, info) => {
+    if (!info.error && (info.mode === "sendNow" || info.mode === "sendLater")) patientDocuments.forget(tab.id);
+  });
+  m.runtime.onMessage.addListener((msg: unknown) => patientDocuments.handleMessage(msg));
   // Reading: the sender verdict and the IHE XDM panel of a displayed message (issue 17).
   if (hasReadingApis(m)) new ReadingService(m, client, { testBuild: opts.testBuild ?? false }).start();
   m.notifications.onClicked.addListener((id) => {

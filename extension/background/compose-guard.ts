@@ -37,6 +37,8 @@ export interface GuardDeps {
   testBuild?: boolean;
   /** The Sent copy of a message that goes (sent-copy.ts): details to merge into it, or null. */
   sentCopy?(tab: ComposeTab, details: ComposeDetails): Promise<ComposeDetails | null>;
+  /** What else a message that goes carries (compose/attach-patient-document.ts: X-MSS headers, DSN): details to merge, or null. */
+  outgoing?(tab: ComposeTab, details: ComposeDetails): Promise<ComposeDetails | null>;
 }
 
 type BeforeSendResult = { cancel?: boolean; details?: ComposeDetails };
@@ -140,9 +142,10 @@ export function createBeforeSendListener(deps: GuardDeps): BeforeSendListener {
   const lists = new TrustLists(m, deps.bridge, { testBuild: deps.testBuild ?? false });
   /** The guard's answer for a message that goes, with its Sent copy settled; a cancel as it is. */
   const going = async (tab: ComposeTab, details: ComposeDetails, r: BeforeSendResult): Promise<BeforeSendResult> => {
-    if (r.cancel || !deps.sentCopy) return r;
-    const copy = await deps.sentCopy(tab, details).catch(() => null);
-    return copy ? { ...r, details: { ...r.details, ...copy } } : r;
+    if (r.cancel || (!deps.sentCopy && !deps.outgoing)) return r;
+    const copy = deps.sentCopy ? await deps.sentCopy(tab, details).catch(() => null) : null;
+    const extra = deps.outgoing ? await deps.outgoing(tab, { ...details, ...r.details }).catch(() => null) : null;
+    return copy || extra ? { ...r, details: { ...r.details, ...copy, ...extra } } : r;
   };
   return async (tab: ComposeTab, details: ComposeDetails) => {
     let decision: GuardDecision;

@@ -58,6 +58,9 @@ export interface ComposeDetails {
    */
   overrideDefaultFccFolder?: "";
   overrideDefaultFcc?: boolean;
+  /** DSN (RFC 3461) requested in the SMTP envelope; returnReceipt: Disposition-Notification-To (Thunderbird 102+). */
+  deliveryStatusNotification?: boolean;
+  returnReceipt?: boolean;
 }
 
 export type BeforeSendListener = (
@@ -131,6 +134,8 @@ export interface Messenger {
     onAfterSend: WebExtEvent<AfterSendListener>;
     getComposeDetails(tabId: number): Promise<ComposeDetails>;
     setComposeDetails(tabId: number, details: ComposeDetails): Promise<void>;
+    /** compose.addAttachment with a FileAttachment; optional: the unit tests' fake leaves it out. */
+    addAttachment?(tabId: number, attachment: { file: File; name?: string }): Promise<unknown>;
   };
   identities: {
     get(identityId: string): Promise<MailIdentity | null>;
