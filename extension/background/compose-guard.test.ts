@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { encodedMessageSize, PATIENT_MESSAGE_LIMIT } from "../../shared/domain/patient-recipients.ts";
 import type { MethodName, Params, Result } from "../../shared/protocol/schemas.ts";
 import { createFakeMessenger } from "../test-support/fake-messenger.ts";
 import type { BridgeCaller } from "./bridge-caller.ts";
@@ -252,5 +253,134 @@ describe("guard dialog", () => {
     expect(dialogs.handleMessage({ kind: "guard.choose", id: 1, choice: "send-anyway" })).toEqual({ ok: false });
     fake.closeWindow(fake.windows[0]!.id);
     expect(await p).toBe("cancel");
+  });
+});
+
+/** Invented INS matricules with keys computed outside this code (guard-decision.test.ts says how). */
+const PATIENT = "279035121518989@patient.mssante.fr";
+const CORSICA = "185052A00412356@patient.mssante.fr";
+const BAD_KEY = "279035121518988@patient.mssante.fr";
+const BAD_CORSICA = "185052B00412356@patient.mssante.fr";
+
+describe("compose guard: writing to patients (Mon espace santé)", () => {
+  it("stops a patient address with a wrong INS key (Corsica included) and says why; 'send anyway' is not taken; the INS is not stored", async () => {
+    for (const to of [BAD_KEY, BAD_CORSICA]) {
+      const { fake, asked, last } = setup(bridge({ up: true }), "send-anyway");
+      expect((await fake.send(1, { identityId: "id1", to: [`Mme Durand <${to}>`] })).sent).toBe(false);
+      expect(asked[0]).toMatchObject({
+        reason: "invalid-patient-address",
+        blocked: [{ address: to.toLowerCase(), problem: "patient-ins-invalid", ins: { code: "INS_KEY" } }],
+      });
+      expect(last()).toMatchObject({
+        action: "block",
+        reason: "invalid-patient-address",
+        blocked: ["[INS]@patient.mssante.fr"],
+        choice: "cancel",
+      });
+      expect(JSON.stringify(last())).not.toMatch(/\d{13}/);
+    }
+  });
+
+  it("lets a patient with a valid INS through (Corsica's 2A too), the domain absent from the trust list", async () => {
+    const b = bridge({ up: true });
+    const { fake, asked, last } = setup(b);
+    expect((await fake.send(1, { identityId: "id1", to: [PATIENT, CORSICA] })).sent).toBe(true);
+    expect(asked).toEqual([]);
+    expect(last()).toMatchObject({ action: "allow", reason: "all-trusted", warnings: [] });
+    expect(b.calls).not.toContain("directory.lookupByAddress");
+  });
+
+  it("'remove' takes the bad patient address out and sends to the others", async () => {
+    const { fake, last } = setup(bridge({ up: true, inDirectory: ["a@chu-lyon.mssante.fr"] }), "remove");
+    expect((await fake.send(3, { identityId: "id1", to: ["a@chu-lyon.mssante.fr", BAD_KEY] })).sent).toBe(true);
+    expect(fake.composeTabs.get(3)).toMatchObject({ to: ["a@chu-lyon.mssante.fr"] });
+    expect(last()).toMatchObject({ reason: "invalid-patient-address", choice: "remove" });
+  });
+
+  it("points out a patient with professionals: the GP goes on, or goes back", async () => {
+    const on = setup(bridge({ up: true, inDirectory: ["a@chu-lyon.mssante.fr"] }), "send-anyway");
+    expect((await on.fake.send(1, { identityId: "id1", to: [PATIENT], cc: ["a@chu-lyon.mssante.fr"] })).sent).toBe(true);
+    expect(on.asked[0]).toMatchObject({
+      reason: "patient-with-professionals",
+      mixed: { patients: [PATIENT], professionals: ["a@chu-lyon.mssante.fr"] },
+    });
+    expect(on.last()).toMatchObject({ action: "block", reason: "patient-with-professionals", choice: "send-anyway", patients: 1 });
+    const back = setup(bridge({ up: true, inDirectory: ["a@chu-lyon.mssante.fr"] }), "cancel");
+    expect((await back.fake.send(1, { identityId: "id1", to: [PATIENT, "a@chu-lyon.mssante.fr"] })).sent).toBe(false);
+    expect(back.last()).toMatchObject({ reason: "patient-with-professionals", choice: "cancel" });
+  });
+
+  it("stops a message to a patient over 25 MB as submitted, from the attachments Thunderbird lists, at the byte", async () => {
+    const details = {
+      identityId: "id1",
+      to: [PATIENT],
+      subject: "Imagerie",
+      plainTextBody: "Bonjour,\nvoici les images.",
+      isPlainText: true,
+    };
+    // The largest attachment that keeps this message at 25 MB or under, by the estimate.
+    const sizeWith = (bytes: number) =>
+      encodedMessageSize({
+        headers: [PATIENT, "Imagerie"],
+        html: null,
+        plainText: details.plainTextBody,
+        attachments: [{ name: "irm.zip", size: bytes }],
+      });
+    let fits = 0;
+    for (let hi = PATIENT_MESSAGE_LIMIT; fits < hi; ) {
+      const mid = Math.ceil((fits + hi) / 2);
+      if (sizeWith(mid) <= PATIENT_MESSAGE_LIMIT) fits = mid;
+      else hi = mid - 1;
+    }
+    for (const [bytes, sent] of [
+      [fits, true],
+      [fits + 1, false],
+    ] as const) {
+      const { messenger, fake, asked, last } = setup(bridge({ up: true }), "send-anyway");
+      messenger.compose.listAttachments = async () => [{ id: 1, name: "irm.zip", size: bytes }];
+      expect((await fake.send(1, details)).sent, String(bytes)).toBe(sent);
+      if (!sent) {
+        expect(asked[0]).toMatchObject({ reason: "patient-message-too-large", size: sizeWith(bytes), limit: PATIENT_MESSAGE_LIMIT });
+        expect(last()).toMatchObject({ reason: "patient-message-too-large", choice: "cancel", size: sizeWith(bytes), blocked: [] });
+      }
+    }
+    // The same attachment to a professional is not Mon espace santé's business; nothing is listed then.
+    const { messenger, fake } = setup(bridge({ up: true, inDirectory: ["a@chu-lyon.mssante.fr"] }));
+    let listed = 0;
+    messenger.compose.listAttachments = async () => {
+      listed++;
+      return [{ id: 1, name: "irm.zip", size: 40_000_000 }];
+    };
+    expect((await fake.send(1, { ...details, to: ["a@chu-lyon.mssante.fr"] })).sent).toBe(true);
+    expect(listed).toBe(0);
+  });
+
+  it("the dialog refuses 'send anyway' for a bad patient address and a message too large, and takes 'go on' for the mix", async () => {
+    const { messenger } = createFakeMessenger();
+    const dialogs = new GuardDialogs(messenger);
+    const list = { date: null, source: "live", testOnly: false } as const;
+    const asks = [
+      dialogs.ask({ id: 1 }, { action: "block", reason: "invalid-patient-address", blocked: [], warnings: [], list, kept: 0, mixed: null }),
+      dialogs.ask({ id: 1 }, { action: "block", reason: "patient-message-too-large", size: 3e7, limit: 25e6, patients: [PATIENT], list }),
+      dialogs.ask(
+        { id: 1 },
+        {
+          action: "block",
+          reason: "patient-with-professionals",
+          mixed: { patients: [PATIENT], professionals: ["a@x"] },
+          warnings: [],
+          list,
+        },
+      ),
+    ];
+    await new Promise((r) => setTimeout(r, 0));
+    expect(dialogs.handleMessage({ kind: "guard.choose", id: 1, choice: "send-anyway" })).toEqual({ ok: false });
+    expect(dialogs.handleMessage({ kind: "guard.choose", id: 2, choice: "send-anyway" })).toEqual({ ok: false });
+    expect(dialogs.handleMessage({ kind: "guard.choose", id: 2, choice: "remove" })).toEqual({ ok: false });
+    expect(dialogs.handleMessage({ kind: "guard.choose", id: 3, choice: "remove" })).toEqual({ ok: false });
+    expect(dialogs.handleMessage({ kind: "guard.choose", id: 1, choice: "remove" })).toEqual({ ok: true });
+    expect(dialogs.handleMessage({ kind: "guard.choose", id: 2, choice: "cancel" })).toEqual({ ok: true });
+    expect(dialogs.handleMessage({ kind: "guard.choose", id: 3, choice: "send-anyway" })).toEqual({ ok: true });
+    expect(await Promise.all(asks)).toEqual(["remove", "cancel", "send-anyway"]);
   });
 });

@@ -8,8 +8,11 @@
  * and reasons only, never the subject or body) for the status popup and tests. A message that
  * goes then gets its Sent copy settled (sent-copy.ts: none for an account whose logon does not work).
  */
+import { maskPatientAddress, patientRecipient } from "../../shared/domain/patient-recipients.ts";
 import type { BridgeCaller } from "./bridge-caller.ts";
+import { composedMessageSize } from "./composed-size.ts";
 import {
+  choicesFor,
   decideGuard,
   trustedRecipientAddresses,
   withoutAddresses,
@@ -52,6 +55,10 @@ export interface GuardRecord {
   choice: GuardChoice | null;
   listSource: "live" | "cache" | null;
   listDate: string | null;
+  /** Recipients at Mon espace santé (their addresses, INS hidden, are in blocked as "[INS]@patient.mssante.fr"). */
+  patients?: number;
+  /** The message's size as submitted (bytes) when it was too large for a patient. */
+  size?: number;
 }
 
 export async function knownMssAddresses(m: Messenger): Promise<string[]> {
@@ -82,7 +89,7 @@ async function directoryChecks(bridge: BridgeCaller, addresses: string[], timeou
 }
 
 /** Gathers the facts and decides; no side effect on the message. */
-export async function evaluateSend(deps: GuardDeps, details: ComposeDetails, lists: TrustLists): Promise<GuardDecision> {
+export async function evaluateSend(deps: GuardDeps, details: ComposeDetails, lists: TrustLists, tabId?: number): Promise<GuardDecision> {
   const m = deps.messenger;
   let sender: string | null = null;
   if (details.identityId) {
@@ -98,11 +105,17 @@ export async function evaluateSend(deps: GuardDeps, details: ComposeDetails, lis
   const known = await knownMssAddresses(m);
   const toLookUp = trust ? trustedRecipientAddresses(recipients, trust.domains) : [];
   const directory = await directoryChecks(deps.bridge, toLookUp, deps.lookupTimeoutMs ?? 2000);
-  return decideGuard({ sender, knownMssAddresses: known, recipients, trust, directory });
+  // The size matters only for a patient (Mon espace santé's 25 MB): read the attachments then only.
+  const toPatient = recipients.some((r) => r.address !== null && patientRecipient(r.address) !== null);
+  const messageSize = toPatient && tabId !== undefined ? await composedMessageSize(m, tabId, details) : null;
+  return decideGuard({ sender, knownMssAddresses: known, recipients, trust, directory, messageSize });
 }
 
 function record(decision: GuardDecision, choice: GuardChoice | null): GuardRecord {
-  const addr = (i: { address: string | null; raw: string }) => i.address ?? i.raw;
+  // A patient's address is their INS: never kept in storage (others read this record for traces).
+  const addr = (i: { address: string | null; raw: string }) => maskPatientAddress(i.address ?? i.raw);
+  const patients =
+    "mixed" in decision && decision.mixed ? decision.mixed.patients.length : "patients" in decision ? decision.patients.length : undefined;
   return {
     at: new Date().toISOString(),
     action: decision.action,
@@ -112,6 +125,8 @@ function record(decision: GuardDecision, choice: GuardChoice | null): GuardRecor
     choice,
     listSource: "list" in decision ? decision.list.source : null,
     listDate: "list" in decision ? decision.list.date : null,
+    ...(patients !== undefined ? { patients } : {}),
+    ...("size" in decision ? { size: decision.size } : {}),
   };
 }
 
@@ -150,7 +165,7 @@ export function createBeforeSendListener(deps: GuardDeps): BeforeSendListener {
   return async (tab: ComposeTab, details: ComposeDetails) => {
     let decision: GuardDecision;
     try {
-      decision = await evaluateSend(deps, details, lists);
+      decision = await evaluateSend(deps, details, lists, tab.id);
     } catch (e) {
       // The guard failing must not silently let mail through: treat it like having no list.
       log("guard.error", { message: e instanceof Error ? e.message : "error" });
@@ -172,13 +187,12 @@ export function createBeforeSendListener(deps: GuardDeps): BeforeSendListener {
       return going(tab, details, {});
     }
     let choice = await deps.askUser(tab, decision).catch((): GuardChoice => "cancel");
-    // Without any trust list there is nothing to override: only "back to the message".
-    if (decision.reason === "no-trust-list") choice = "cancel";
+    // Only the choices this block offers (no trust list, a message too large: "back to the message").
+    if (!choicesFor(decision).includes(choice)) choice = "cancel";
     await m.storage.local.set({ [LAST_GUARD_KEY]: record(decision, choice) });
     log("guard.block", { reason: decision.reason, blocked: "blocked" in decision ? decision.blocked.length : 0, choice });
     if (choice === "send-anyway") return going(tab, details, { cancel: false });
-    if (choice === "remove" && decision.reason === "untrusted-recipients")
-      return going(tab, details, await removeBlocked(m, tab, details, decision.blocked));
+    if (choice === "remove" && "blocked" in decision) return going(tab, details, await removeBlocked(m, tab, details, decision.blocked));
     return { cancel: true };
   };
 }

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { decideGuard, trustedRecipientAddresses, withoutAddresses, type GuardInput } from "./guard-decision.ts";
+import { PATIENT_MESSAGE_LIMIT } from "../../shared/domain/patient-recipients.ts";
+import { choicesFor, decideGuard, trustedRecipientAddresses, withoutAddresses, type GuardInput } from "./guard-decision.ts";
 import { parseRecipient, recipientsOf, splitRecipientList } from "./recipients.ts";
 
 const TRUST = {
@@ -160,5 +161,100 @@ describe("decideGuard", () => {
       splitRecipientList,
     );
     expect(kept).toEqual(["Dr A <a@chu-lyon.mssante.fr>", "b@pharmacien.mssante.fr"]);
+  });
+});
+
+/**
+ * Patients (Mon espace santé). Invented INS matricules whose keys were computed outside this code
+ * (97 − number mod 97; Corsica 2A → 19, 2B → 18): 279035121518989, 185052A00412356, 280122B03301219.
+ */
+describe("decideGuard: patients", () => {
+  const PATIENT = "279035121518989@patient.mssante.fr";
+  const CORSICA_2A = "185052A00412356@patient.mssante.fr";
+  const CORSICA_2B = "280122B03301219@patient.mssante.fr";
+  const patientIssue = (d: ReturnType<typeof decideGuard>) =>
+    "blocked" in d ? d.blocked.filter((b) => b.problem === "patient-ins-invalid").map((b) => [b.address, b.ins?.code]) : [];
+
+  it("lets a patient with a valid INS through, Corsica's 2A and 2B included, with or without the domain in the list, never looked up", () => {
+    for (const to of [PATIENT, CORSICA_2A, CORSICA_2B, "Mme Durand <280122b03301219@Patient.MSSante.fr>"]) {
+      expect(decideGuard(input({ recipients: recipientsOf([to]) }))).toMatchObject({
+        action: "allow",
+        reason: "all-trusted",
+        warnings: [],
+      });
+    }
+    expect(trustedRecipientAddresses(recipientsOf([PATIENT, "a@chu-lyon.mssante.fr"]), [...TRUST.domains, "patient.mssante.fr"])).toEqual([
+      "a@chu-lyon.mssante.fr",
+    ]);
+  });
+
+  it("stops a patient address whose INS key is wrong, Corsica's keys included, with the reason and no 'send anyway'", () => {
+    for (const [to, code] of [
+      ["279035121518988@patient.mssante.fr", "INS_KEY"],
+      // 2A's key on a 2B number, and 2B's on a 2A one.
+      ["280122A03301219@patient.mssante.fr", "INS_KEY"],
+      ["185052B00412356@patient.mssante.fr", "INS_KEY"],
+      ["27903512151898@patient.mssante.fr", "INS_LENGTH"],
+      ["185052C00412356@patient.mssante.fr", "INS_CHARACTERS"],
+      ["jean.durand@patient.mssante.fr", "PATIENT_ADDRESS_FORM"],
+    ] as const) {
+      const d = decideGuard(input({ recipients: recipientsOf([to]) }));
+      expect(d, to).toMatchObject({ action: "block", reason: "invalid-patient-address", kept: 0 });
+      expect(patientIssue(d)).toEqual([[to.toLowerCase(), code]]);
+      if (d.action === "block") expect(choicesFor(d)).toEqual(["remove", "cancel"]);
+    }
+    const d = decideGuard(input({ recipients: recipientsOf(["279035121518988@patient.mssante.fr"]) }));
+    if (!("blocked" in d)) throw new Error("expected blocked recipients");
+    expect(d.blocked[0]!.ins).toMatchObject({ fr: expect.stringContaining("clé"), en: expect.stringContaining("key") });
+  });
+
+  it("with a bad patient address and one outside the trust space, says the patient's reason and keeps the others", () => {
+    const d = decideGuard(
+      input({ recipients: recipientsOf(["a@chu-lyon.mssante.fr", "x@gmail.com", "279035121518988@patient.mssante.fr"]) }),
+    );
+    expect(d).toMatchObject({ action: "block", reason: "invalid-patient-address", kept: 1, mixed: null });
+    if (!("blocked" in d)) throw new Error("expected blocked recipients");
+    expect(d.blocked.map((b) => b.problem)).toEqual(["outside-trust-space", "patient-ins-invalid"]);
+  });
+
+  it("points out a patient together with professionals (go on or go back); a patient alone or professionals alone are not", () => {
+    const d = decideGuard(input({ recipients: recipientsOf(["a@chu-lyon.mssante.fr", PATIENT]) }));
+    expect(d).toMatchObject({
+      action: "block",
+      reason: "patient-with-professionals",
+      mixed: { patients: [PATIENT], professionals: ["a@chu-lyon.mssante.fr"] },
+    });
+    if (d.action === "block") expect(choicesFor(d)).toEqual(["send-anyway", "cancel"]);
+    expect(decideGuard(input({ recipients: recipientsOf([PATIENT, CORSICA_2A]) })).action).toBe("allow");
+    // Blocked for another recipient: the dialog says the mix too (removing sends to it).
+    const withOutside = decideGuard(input({ recipients: recipientsOf(["a@chu-lyon.mssante.fr", PATIENT, "x@gmail.com"]) }));
+    expect(withOutside).toMatchObject({ reason: "untrusted-recipients", kept: 2, mixed: { patients: [PATIENT] } });
+    if (withOutside.action === "block") expect(choicesFor(withOutside)).toEqual(["remove", "send-anyway", "cancel"]);
+  });
+
+  it("stops a message to a patient over 25 MB as submitted, at the byte (back only); the same size to professionals goes", () => {
+    const to = recipientsOf([PATIENT]);
+    expect(decideGuard(input({ recipients: to, messageSize: PATIENT_MESSAGE_LIMIT }))).toMatchObject({ action: "allow" });
+    const over = decideGuard(input({ recipients: to, messageSize: PATIENT_MESSAGE_LIMIT + 1 }));
+    expect(over).toMatchObject({
+      action: "block",
+      reason: "patient-message-too-large",
+      size: 25_000_001,
+      limit: 25_000_000,
+      patients: [PATIENT],
+    });
+    if (over.action === "block") expect(choicesFor(over)).toEqual(["cancel"]);
+    // Checked before the recipients: removing a bad patient address never skips it.
+    const mixedBad = recipientsOf(["279035121518988@patient.mssante.fr", CORSICA_2B, "x@gmail.com"]);
+    expect(decideGuard(input({ recipients: mixedBad, messageSize: 30_000_000 }))).toMatchObject({ reason: "patient-message-too-large" });
+    expect(decideGuard(input({ recipients: recipientsOf(["a@chu-lyon.mssante.fr"]), messageSize: 30_000_000 }))).toMatchObject({
+      action: "allow",
+    });
+    // A size that could not be read does not stop the message.
+    expect(decideGuard(input({ recipients: to, messageSize: null }))).toMatchObject({ action: "allow" });
+  });
+
+  it("offers only 'back' without a trust list", () => {
+    expect(choicesFor({ action: "block", reason: "no-trust-list" })).toEqual(["cancel"]);
   });
 });

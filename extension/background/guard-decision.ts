@@ -8,11 +8,23 @@
  * - Any recipient outside the trust space, or whose address cannot be read → block, naming them
  *   and counting the others (the "remove them" choice sends to those).
  * - Recipients in the trust space but not found in the directory → warning only.
+ * Patients (Mon espace santé, docs/domain/referentiel-2.md "Patients"):
+ * - A `@patient.mssante.fr` recipient whose local part is not an INS matricule with a valid key
+ *   (ECO.2.2.6; shared/domain/ins-matricule.ts) → block with the reason; the user removes it or goes
+ *   back, never "send anyway" (the address can reach nobody). A valid one is in the trust space with
+ *   or without the list (ANS's own domain, as the reading side says) and is not looked up in the
+ *   directory of professionals.
+ * - A message to a patient over 25 MB as submitted (shared/domain/patient-recipients.ts) → block;
+ *   only "back to the message". Checked before the recipients, so removing one never skips it.
+ * - A patient together with professionals → pointed out before sending: go on or go back. With
+ *   other recipients blocked, the dialog says it as well (removing them sends to that mix).
  * The I/O around it (compose-guard.ts) gets the list (live or cached), the directory lookups, and
  * asks the user; this file decides.
  */
 import type { ParsedRecipient } from "./recipients.ts";
 import { normalizeTypedAddress } from "../../shared/domain/address.ts";
+import type { InsReason } from "../../shared/domain/ins-matricule.ts";
+import { PATIENT_MESSAGE_LIMIT, patientRecipient } from "../../shared/domain/patient-recipients.ts";
 
 export interface TrustListView {
   domains: readonly string[];
@@ -33,15 +45,28 @@ export interface GuardInput {
   trust: TrustListView | null;
   /** Directory lookups for recipients inside the trust space, by normalised address. */
   directory: Readonly<Record<string, DirectoryCheck>>;
+  /**
+   * The message's size as submitted, in bytes (patient-recipients.ts's estimate), or null when it
+   * could not be read; the I/O layer computes it only when a recipient is a patient.
+   */
+  messageSize?: number | null;
 }
 
-export type RecipientProblem = "outside-trust-space" | "unreadable" | "not-in-directory";
+export type RecipientProblem = "outside-trust-space" | "unreadable" | "not-in-directory" | "patient-ins-invalid";
 
 export interface RecipientIssue {
   raw: string;
   address: string | null;
   domain: string | null;
   problem: RecipientProblem;
+  /** Why a patient's address is not an INS matricule (problem "patient-ins-invalid"), in French and English. */
+  ins?: InsReason;
+}
+
+/** A patient and professionals among the recipients kept: their addresses. */
+export interface MixedRecipients {
+  patients: string[];
+  professionals: string[];
 }
 
 export type GuardDecision =
@@ -49,14 +74,39 @@ export type GuardDecision =
   | { action: "allow"; reason: "all-trusted"; warnings: RecipientIssue[]; list: ListInfo }
   | {
       action: "block";
-      reason: "untrusted-recipients";
+      /** "invalid-patient-address" when a patient's address is among those blocked (no "send anyway" then). */
+      reason: "untrusted-recipients" | "invalid-patient-address";
       blocked: RecipientIssue[];
       warnings: RecipientIssue[];
       list: ListInfo;
       /** How many recipients are in the trust space: those "remove them" sends the message to. */
       kept: number;
+      /** Those kept mix a patient and professionals (said in the dialog too), or null. */
+      mixed: MixedRecipients | null;
     }
+  | { action: "block"; reason: "patient-with-professionals"; mixed: MixedRecipients; warnings: RecipientIssue[]; list: ListInfo }
+  | { action: "block"; reason: "patient-message-too-large"; size: number; limit: number; patients: string[]; list: ListInfo }
   | { action: "block"; reason: "no-trust-list" };
+
+export type BlockDecision = Extract<GuardDecision, { action: "block" }>;
+
+/**
+ * What the user may choose for a block: "remove" (the blocked recipients), "send-anyway" (this
+ * message as it is: outside the trust space, or a patient with professionals), "cancel" (back to
+ * the message). The dialog shows only these; the I/O layer takes any other answer for "cancel".
+ */
+export function choicesFor(d: BlockDecision): ReadonlyArray<"remove" | "send-anyway" | "cancel"> {
+  switch (d.reason) {
+    case "untrusted-recipients":
+      return ["remove", "send-anyway", "cancel"];
+    case "invalid-patient-address":
+      return ["remove", "cancel"];
+    case "patient-with-professionals":
+      return ["send-anyway", "cancel"];
+    default:
+      return ["cancel"];
+  }
+}
 
 export interface ListInfo {
   date: string | null;
@@ -97,8 +147,58 @@ export function isMssanteSender(sender: string | null, known: readonly string[],
 export function trustedRecipientAddresses(recipients: readonly ParsedRecipient[], domains: readonly string[]): string[] {
   const set = domainSet(domains);
   const out: string[] = [];
-  for (const r of recipients) if (r.address && r.domain && set.has(r.domain) && !out.includes(r.address)) out.push(r.address);
+  for (const r of recipients)
+    if (r.address && r.domain && set.has(r.domain) && !patientRecipient(r.address) && !out.includes(r.address)) out.push(r.address);
   return out;
+}
+
+interface SortedRecipients {
+  blocked: RecipientIssue[];
+  warnings: RecipientIssue[];
+  /** Every recipient at Mon espace santé (valid INS or not), and those kept of each kind. */
+  atPatientDomain: string[];
+  patients: string[];
+  professionals: string[];
+  kept: number;
+}
+
+/** Each recipient once: blocked (and why), kept as a patient or a professional, warned about. */
+function sortRecipients(
+  recipients: readonly ParsedRecipient[],
+  trusted: Set<string>,
+  directory: Readonly<Record<string, DirectoryCheck>>,
+): SortedRecipients {
+  const blocked: RecipientIssue[] = [];
+  const warnings: RecipientIssue[] = [];
+  const seen = new Set<string>();
+  const atPatientDomain: string[] = [];
+  const patients: string[] = [];
+  const professionals: string[] = [];
+  let kept = 0;
+  for (const r of recipients) {
+    const key = r.address ?? `raw:${r.raw}`;
+    if (seen.has(key)) continue;
+    seen.add(key);
+    const patient = r.address ? patientRecipient(r.address) : null;
+    if (!r.address || !r.domain) {
+      blocked.push({ raw: r.raw, address: null, domain: null, problem: "unreadable" });
+    } else if (patient) {
+      atPatientDomain.push(r.address);
+      if (patient.ok) {
+        kept++;
+        patients.push(r.address);
+      } else blocked.push({ raw: r.raw, address: r.address, domain: r.domain, problem: "patient-ins-invalid", ins: patient.reason });
+    } else if (!trusted.has(r.domain)) {
+      blocked.push({ raw: r.raw, address: r.address, domain: r.domain, problem: "outside-trust-space" });
+    } else {
+      kept++;
+      professionals.push(r.address);
+      if (directory[r.address] === "not-found") {
+        warnings.push({ raw: r.raw, address: r.address, domain: r.domain, problem: "not-in-directory" });
+      }
+    }
+  }
+  return { blocked, warnings, atPatientDomain, patients, professionals, kept };
 }
 
 export function decideGuard(input: GuardInput): GuardDecision {
@@ -108,27 +208,17 @@ export function decideGuard(input: GuardInput): GuardDecision {
   if (!isMssanteSender(input.sender, input.knownMssAddresses, trusted)) return { action: "allow", reason: "not-mssante-sender" };
   if (!trusted || !trust || trusted.size === 0) return { action: "block", reason: "no-trust-list" };
 
-  const blocked: RecipientIssue[] = [];
-  const warnings: RecipientIssue[] = [];
-  const seen = new Set<string>();
-  let kept = 0;
-  for (const r of input.recipients) {
-    const key = r.address ?? `raw:${r.raw}`;
-    if (seen.has(key)) continue;
-    seen.add(key);
-    if (!r.address || !r.domain) {
-      blocked.push({ raw: r.raw, address: null, domain: null, problem: "unreadable" });
-    } else if (!trusted.has(r.domain)) {
-      blocked.push({ raw: r.raw, address: r.address, domain: r.domain, problem: "outside-trust-space" });
-    } else {
-      kept++;
-      if (input.directory[r.address] === "not-found") {
-        warnings.push({ raw: r.raw, address: r.address, domain: r.domain, problem: "not-in-directory" });
-      }
-    }
-  }
+  const { blocked, warnings, atPatientDomain, patients, professionals, kept } = sortRecipients(input.recipients, trusted, input.directory);
   const list: ListInfo = { date: trust.date, source: trust.source, testOnly: trust.testOnly };
-  if (blocked.length) return { action: "block", reason: "untrusted-recipients", blocked, warnings, list, kept };
+  const size = input.messageSize ?? null;
+  if (atPatientDomain.length && size !== null && size > PATIENT_MESSAGE_LIMIT)
+    return { action: "block", reason: "patient-message-too-large", size, limit: PATIENT_MESSAGE_LIMIT, patients: atPatientDomain, list };
+  const mixed = patients.length && professionals.length ? { patients, professionals } : null;
+  if (blocked.length) {
+    const reason = blocked.some((b) => b.problem === "patient-ins-invalid") ? "invalid-patient-address" : "untrusted-recipients";
+    return { action: "block", reason, blocked, warnings, list, kept, mixed };
+  }
+  if (mixed) return { action: "block", reason: "patient-with-professionals", mixed, warnings, list };
   return { action: "allow", reason: "all-trusted", warnings, list };
 }
 

@@ -5,9 +5,7 @@
  */
 import type { ComposeTab, Messenger } from "./messenger-types.ts";
 import type { GuardChoice } from "./compose-guard.ts";
-import type { GuardDecision } from "./guard-decision.ts";
-
-type BlockDecision = Extract<GuardDecision, { action: "block" }>;
+import { type BlockDecision, choicesFor } from "./guard-decision.ts";
 
 interface Pending {
   decision: BlockDecision;
@@ -60,8 +58,8 @@ export class GuardDialogs {
       const p = this.pending.get(msg.id);
       const choice = msg.choice;
       if (!p || (choice !== "remove" && choice !== "send-anyway" && choice !== "cancel")) return { ok: false };
-      // "send anyway" exists only when recipients were blocked, never when no trust list is known.
-      if (choice !== "cancel" && p.decision.reason !== "untrusted-recipients") return { ok: false };
+      // Only what this block offers: never "send anyway" without a trust list or for a patient's invalid address.
+      if (!choicesFor(p.decision).includes(choice)) return { ok: false };
       this.pending.delete(msg.id);
       p.resolve(choice);
       return { ok: true };

@@ -61,6 +61,17 @@ export interface ComposeDetails {
   /** DSN (RFC 3461) requested in the SMTP envelope; returnReceipt: Disposition-Notification-To (Thunderbird 102+). */
   deliveryStatusNotification?: boolean;
   returnReceipt?: boolean;
+  /** The body: HTML (when isPlainText is false) and its plain-text form (the patient size check reads them). */
+  body?: string;
+  plainTextBody?: string;
+  isPlainText?: boolean;
+}
+
+/** compose.ComposeAttachment (the fields used); size in bytes. */
+export interface ComposeAttachment {
+  id: number;
+  name?: string;
+  size?: number;
 }
 
 export type BeforeSendListener = (
@@ -136,6 +147,8 @@ export interface Messenger {
     setComposeDetails(tabId: number, details: ComposeDetails): Promise<void>;
     /** compose.addAttachment with a FileAttachment; optional: the unit tests' fake leaves it out. */
     addAttachment?(tabId: number, attachment: { file: File; name?: string }): Promise<unknown>;
+    /** compose.listAttachments (the patient size check); optional: the unit tests' fake leaves it out. */
+    listAttachments?(tabId: number): Promise<ComposeAttachment[]>;
   };
   identities: {
     get(identityId: string): Promise<MailIdentity | null>;
