@@ -51,6 +51,8 @@ export interface ReadingApis {
     getFull(messageId: number): Promise<MessagePart>;
     listAttachments(messageId: number): Promise<MessageAttachment[]>;
     getAttachmentFile(messageId: number, partName: string): Promise<Blob>;
+    /** The message as sent (RFC 5322 text; a binary string in MV2, or a File): read for a delivery report only. */
+    getRaw?(messageId: number): Promise<string | Blob>;
   };
   messageDisplayAction: {
     setTitle(details: { title: string; tabId?: number }): Promise<void>;

@@ -1,5 +1,6 @@
 /** The reading service against a fake messenger and a fake bridge caller: verdicts, the XDM panel, documents. */
 import { describe, expect, it } from "vitest";
+import { dsn } from "../../../test/fixtures/dsn-builder.ts";
 import { cdaPdf, cdaStructured, PATIENT, section, xdmZip } from "../../../test/fixtures/xdm-builder.ts";
 import type { BridgeCaller } from "../bridge-caller.ts";
 import type { Messenger } from "../messenger-types.ts";
@@ -162,5 +163,52 @@ describe("ReadingService", () => {
       e.fn({ id: 6 }, header);
     await new Promise((r) => setTimeout(r, 50));
     expect(titles).toEqual([{ tabId: 6, title: "Expéditeur hors de l'espace de confiance MSSanté : x@example.com" }]);
+  });
+});
+
+describe("ReadingService: bounces from Mon espace santé", () => {
+  /** An invented INS matricule (its key computed outside this code). */
+  const PATIENT_ADDRESS = "279035121518989@patient.mssante.fr";
+
+  function withReport(raw: string, binary = true) {
+    const s = setup([msg(7, "MAILER-DAEMON@mx.operateur.mssante.fr (Mail Delivery System)", [LMTP])]);
+    s.m.messages.getFull = async () => ({ contentType: "message/rfc822", parts: [{ contentType: "multipart/report", parts: [] }] });
+    // MV2's getRaw gives a binary string: one character per byte of the UTF-8 text.
+    s.m.messages.getRaw = async () => (binary ? String.fromCharCode(...new TextEncoder().encode(raw)) : new Blob([raw]));
+    return s;
+  }
+
+  it("explains each of the four cases in French, with the status and the server's text", async () => {
+    for (const [status, kind, words] of [
+      ["5.2.1", "account-closed", "est clos"],
+      ["5.1.1", "patient-unknown", "ne connaît pas ce patient"],
+      ["5.1.3", "invalid-address", "comme invalide"],
+      ["5.3.4", "too-large", "25 Mo"],
+    ] as const) {
+      const diagnostic = `550 ${status} refusé — rejeté`;
+      const { service } = withReport(dsn([{ address: PATIENT_ADDRESS, action: "failed", status, diagnostic }]));
+      const v = await get(service, 7);
+      expect(v.mesBounce?.recipients, status).toEqual([
+        { address: PATIENT_ADDRESS, kind, status, diagnostic, text: expect.stringContaining(words) },
+      ]);
+      expect(v.mesBounce?.note).toContain("RFC 3464");
+    }
+    const { service } = withReport(dsn([{ address: PATIENT_ADDRESS, action: "failed", status: "5.7.1" }]), false);
+    expect((await get(service, 7)).mesBounce?.recipients[0]).toMatchObject({ kind: "other", text: expect.stringContaining("code 5.7.1") });
+  });
+
+  it("does not misread a professional's bounce, and reads no raw message for an ordinary one", async () => {
+    const pro = withReport(
+      dsn([{ address: "dr.martin@chu.mssante.fr", action: "failed", status: "5.1.1", diagnostic: "550 5.1.1 User unknown" }]),
+    );
+    expect((await get(pro.service, 7)).mesBounce).toBeNull();
+    const { service, m } = setup([msg(8, `Dr Jean Dupont <${DUPONT.email}>`, [LMTP, TRUST_HOP])]);
+    let reads = 0;
+    m.messages.getRaw = async () => {
+      reads++;
+      return "";
+    };
+    expect((await get(service, 8)).mesBounce).toBeNull();
+    expect(reads).toBe(0);
   });
 });

@@ -10,6 +10,8 @@
  *   {kind: "reading.document", messageId, source, ref}   → {kind: "pdf", bytes} | {kind: "html", html} | {error}
  *   {kind: "reading.banner"} (from the message display script; its tab) → {level, headline, lines}
  */
+import { readDsnFields } from "../../../shared/domain/dsn-fields.ts";
+import { recogniseMesBounce } from "../../../shared/domain/mes-bounce.ts";
 import type { Result } from "../../../shared/protocol/schemas.ts";
 import { readCda } from "../../../shared/xdm/read-cda.ts";
 import { readXdmArchive, type XdmReading } from "../../../shared/xdm/read-xdm.ts";
@@ -18,8 +20,9 @@ import { provisionedAccounts } from "../card-watch.ts";
 import { log } from "../log.ts";
 import type { Messenger, MessageSender } from "../messenger-types.ts";
 import { TrustLists } from "../trust-cache.ts";
+import { type MesBounceView, mesBounceView } from "./bounce-text.ts";
 import { messageAuthor } from "./message-author.ts";
-import type { MessageAttachment, MessageHeader, ReadingApis } from "./reading-apis.ts";
+import type { MessageAttachment, MessageHeader, MessagePart, ReadingApis } from "./reading-apis.ts";
 import { ownDomains, readReceivedTrace } from "./received-trace.ts";
 import { type DirectoryAnswer, type SenderVerdict, senderVerdict } from "./sender-verdict.ts";
 import { type VerdictText, verdictText } from "./verdict-text.ts";
@@ -33,12 +36,25 @@ export interface ReadingView {
   /** The IHE XDM archive's reading, or null when the message has none. */
   xdm: XdmReading | null;
   pdfAttachments: { partName: string; name: string; size: number }[];
+  /** A bounce from Mon espace santé (a delivery report about a patient), explained; else null. */
+  mesBounce: MesBounceView | null;
 }
 
 export type DocumentReply = { kind: "pdf"; bytes: Uint8Array } | { kind: "html"; html: string } | { error: string };
 
 const XDM_NAME = /^ihe_xdm\.zip$/i;
 const KEEP = 8;
+
+/** A delivery report (multipart/report) anywhere in the message's structure. */
+function isReport(p: MessagePart): boolean {
+  return (p.contentType ?? "").toLowerCase().startsWith("multipart/report") || (p.parts ?? []).some(isReport);
+}
+
+/** MV2's getRaw gives a binary string (one character per byte): back to UTF-8 text. */
+function rawText(raw: string): string {
+  if (/[^\u0000-\u00ff]/.test(raw)) return raw; // already text
+  return new TextDecoder().decode(Uint8Array.from(raw, (c) => c.charCodeAt(0)));
+}
 
 function isPdf(a: MessageAttachment): boolean {
   return a.contentType.toLowerCase() === "application/pdf" || /\.pdf$/i.test(a.name);
@@ -163,6 +179,7 @@ export class ReadingService {
       extractionDate,
       xdmPatient: xdm?.patient ?? null,
     });
+    const mesBounce = isReport(full) ? await this.mesBounce(message.id) : null;
     log("reading.verdict", {
       kind: verdict.kind,
       proven: verdict.proven,
@@ -176,7 +193,24 @@ export class ReadingService {
       text: verdictText(verdict, (n, s) => m.i18n.getMessage(n, s), m.i18n.getUILanguage()),
       xdm,
       pdfAttachments: attachments.filter(isPdf).map((a) => ({ partName: a.partName, name: a.name, size: a.size })),
+      mesBounce,
     };
+  }
+
+  /** Mon espace santé's bounce in a delivery report (shared/domain/mes-bounce.ts), explained; null otherwise. */
+  private async mesBounce(messageId: number): Promise<MesBounceView | null> {
+    const getRaw = this.m.messages.getRaw;
+    if (!getRaw) return null;
+    try {
+      const raw = await getRaw.call(this.m.messages, messageId);
+      const found = recogniseMesBounce(readDsnFields(typeof raw === "string" ? rawText(raw) : await raw.text()));
+      if (!found) return null;
+      // Codes only: the addresses hold patients' INS.
+      log("reading.mes-bounce", { kinds: found.map((r) => r.kind).join(",") });
+      return mesBounceView(found, (n, s) => this.m.i18n.getMessage(n, s));
+    } catch {
+      return null;
+    }
   }
 
   private async lookup(address: string | null): Promise<DirectoryAnswer> {

@@ -2,13 +2,15 @@
  * The reading panel (the message display action's popup, or a tab with ?tabId=): the sender
  * verdict, the subject without its XDM prefix, the patient and the documents of the message's IHE
  * XDM archive, with a button to open each (document.html: a PDF in Thunderbird's viewer from a
- * blob: URL, a structured CDA as script-free HTML in a sandboxed frame).
+ * blob: URL, a structured CDA as script-free HTML in a sandboxed frame); for a bounce from Mon espace
+ * santé, why the patient did not get the message.
  */
 import { getMessenger } from "../../background/messenger-types.ts";
 import type { ReadingView } from "../../background/reading/reading-service.ts";
+import type { MessageReceipts } from "../../background/receipts/receipt-state.ts";
 import type { XdmDocument } from "../../../shared/xdm/read-xdm.ts";
 import { send } from "../common/background-api.ts";
-import { byId, el, localizeDocument, t } from "../common/i18n.ts";
+import { byId, el, formatDate, localizeDocument, t } from "../common/i18n.ts";
 
 const m = getMessenger();
 const lang = m.i18n.getUILanguage();
@@ -76,6 +78,20 @@ function render(v: ReadingView): void {
     .join(" ");
   byId("verdict-headline").textContent = v.text.headline;
   byId("verdict-lines").replaceChildren(...v.text.lines.map((l) => el("li", {}, [l])));
+  const b = v.mesBounce;
+  byId("bounce").hidden = !b;
+  if (b) {
+    byId("bounce-list").replaceChildren(
+      ...b.recipients.map((r) => {
+        const li = el("li", {}, [el("strong", {}, [r.address]), " — ", r.text]);
+        li.dataset.kind = r.kind;
+        const detail = [r.status, r.diagnostic].filter(Boolean).join(" — ");
+        if (detail) li.append(el("div", { className: "muted small" }, [detail]));
+        return li;
+      }),
+    );
+    byId("bounce-note").textContent = b.note;
+  }
   byId("subject-line").hidden = !v.subject;
   byId("subject").textContent = v.subject;
 
@@ -114,6 +130,25 @@ function render(v: ReadingView): void {
   );
 }
 
+/** A sent message's delivery and read reports, per recipient (shown when some were received or it is a Sent copy). */
+async function renderReceipts(tabId: number): Promise<void> {
+  type Reply = { messageId: string; sentCopy: boolean; receipts: MessageReceipts | null } | { error: string };
+  const r = await send<Reply>({ kind: "receipts.get", tabId }).catch(() => null);
+  if (!r || "error" in r || (!r.receipts && !r.sentCopy)) return;
+  const section = byId("receipts");
+  section.hidden = false;
+  const rows = Object.entries(r.receipts?.recipients ?? {});
+  byId("receipts-none").hidden = rows.length > 0;
+  byId("receipt-list").replaceChildren(
+    ...rows.map(([address, x]) => {
+      const li = el("li", {}, [`${address} — `, el("strong", {}, [t(`receiptState_${x.state}`)]), ` (${formatDate(x.at)})`]);
+      li.dataset.address = address;
+      li.dataset.state = x.state;
+      return li;
+    }),
+  );
+}
+
 async function main(): Promise<void> {
   localizeDocument();
   const param = new URLSearchParams(location.search).get("tabId");
@@ -128,6 +163,7 @@ async function main(): Promise<void> {
     return;
   }
   render(v);
+  await renderReceipts(tabId!);
 }
 
 void main();
