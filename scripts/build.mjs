@@ -44,6 +44,7 @@ const ENTRIES = {
   "pages/reading/reading": "pages/reading/reading.ts",
   "pages/reading/document": "pages/reading/document.ts",
   "pages/reading/banner": "pages/reading/banner.ts",
+  "pages/options/options": "pages/options/options.ts",
   "pages/compose/compose": "pages/compose/compose.ts",
 };
 

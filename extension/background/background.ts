@@ -16,10 +16,15 @@ import { extensionOrigin, NativeBridge, type NativeBridgeOptions } from "./nativ
 import type { Pairing } from "./pairing-store.ts";
 import { checkPageCall, toPageError } from "./page-api.ts";
 import { ReadingService } from "./reading/reading-service.ts";
+import { hasReceiptsApis } from "./receipts/receipts-apis.ts";
+import { ReceiptsService } from "./receipts/receipts-service.ts";
 import { NO_SENT_COPY_NOTICE, SentCopyCheck } from "./sent-copy.ts";
 import { clearPairingRevoked, isPairingRevoked, loadPairing, markPairingRevoked, savePairing } from "./pairing-store.ts";
 import type { WebSocketFactory } from "./rpc-connection.ts";
 import { badgeFor, initialStatus, STATUS_KEY, type ExtensionStatus } from "./status.ts";
+import { TraceHooks } from "./traces/trace-hooks.ts";
+import { TraceJournal } from "./traces/trace-journal.ts";
+import { handleTraceMessage } from "./traces/trace-page-api.ts";
 
 export interface BackgroundOptions {
   createSocket: WebSocketFactory;
@@ -96,6 +101,13 @@ export function startBackground(m: Messenger, opts: BackgroundOptions): Backgrou
   m.runtime.onMessage.addListener((msg: unknown) => patientDocuments.handleMessage(msg));
   // Reading: the sender verdict and the IHE XDM panel of a displayed message (issue 17).
   if (hasReadingApis(m)) new ReadingService(m, client, { testBuild: opts.testBuild ?? false }).start();
+  // The functional trace of mailbox actions and the delivery/read reports of sent messages (issue 18).
+  const journal = new TraceJournal(m);
+  const traces = new TraceHooks(m, journal);
+  traces.start();
+  journal.start();
+  m.runtime.onMessage.addListener((msg: unknown) => handleTraceMessage(journal, msg));
+  if (hasReceiptsApis(m)) new ReceiptsService(m, (e) => void traces.receipt(e)).start();
   m.notifications.onClicked.addListener((id) => {
     if (id === NO_SENT_COPY_NOTICE) void m.tabs.create({ url: m.runtime.getURL("pages/setup/setup.html") }).catch(() => undefined);
   });

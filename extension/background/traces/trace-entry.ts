@@ -1,0 +1,24 @@
+/**
+ * One line of the functional trace of mailbox actions (ECO.4.1.1/4.1.2), pure: who, when, what,
+ * which message and server. Never a body or a subject; a patient recipient only as
+ * "patient:<keyed hash>" (recipient-label.ts), never the address that holds the INS.
+ */
+export type TraceAction = "send" | "delete" | "move" | "receipt" | "guard-allow" | "guard-block";
+
+export interface TraceEntry {
+  /** ISO date-time. */
+  at: string;
+  action: TraceAction;
+  /** The account's or identity's address (the GP), or "" when the event does not say. */
+  who: string;
+  /** The message's Message-ID (without angle brackets), or "". */
+  messageId: string;
+  /** The server concerned (SMTP host for a send, IMAP host for the mailbox), or "". */
+  server: string;
+  /** Recipient labels: an address, or "patient:<hash>". */
+  recipients: string[];
+  /** A short code: the folder moved to, the guard's reason, the receipt's state. No free text. */
+  detail: string;
+}
+
+export const TRACE_ACTIONS: readonly TraceAction[] = ["send", "delete", "move", "receipt", "guard-allow", "guard-block"];

@@ -1,0 +1,147 @@
+/**
+ * What goes into the trace, and when (I/O): a send (compose.onAfterSend: identity, Message-ID,
+ * recipients, SMTP host), a deletion (messages.onDeleted: only permanent deletions; Thunderbird
+ * reports a move to the Trash as a move), a move (messages.onMoved), the guard's decision
+ * (storage.onChanged of "mss.lastGuard", written by compose-guard.ts) and a delivery or read
+ * report received (receipts-service.ts). Only the MSSanté accounts this extension provisioned are
+ * traced. Thunderbird gives no event when it returns a read receipt (MDN) itself: those are not
+ * traced.
+ */
+import { provisionedAccounts, type ProvisionedAccount } from "../card-watch.ts";
+import { LAST_GUARD_KEY } from "../compose-guard.ts";
+import { log } from "../log.ts";
+import type { ComposeDetails, Messenger, SendInfo } from "../messenger-types.ts";
+import { messageAuthor } from "../reading/message-author.ts";
+import { bareMessageId } from "../receipts/delivery-report.ts";
+import type { FullHeader, MessageList, ReceiptsApis, StorageEvents } from "../receipts/receipts-apis.ts";
+import type { ReceiptEvent } from "../receipts/receipts-service.ts";
+import { recipientsOf } from "../recipients.ts";
+import type { TraceDraft, TraceJournal } from "./trace-journal.ts";
+
+/** The events used beyond `Messenger`'s, each optional (Thunderbird without the permission, the unit tests' plain fake). */
+type OptionalEvents = {
+  messages?: Partial<Pick<ReceiptsApis["messages"], "onDeleted" | "onMoved">>;
+  storage: Partial<StorageEvents["storage"]>;
+};
+
+interface GuardRecord {
+  at?: unknown;
+  action?: unknown;
+  reason?: unknown;
+  blocked?: unknown;
+  warnings?: unknown;
+  choice?: unknown;
+}
+
+function addresses(field: unknown): string[] {
+  return recipientsOf(field)
+    .map((r) => r.address)
+    .filter((a): a is string => !!a);
+}
+
+export class TraceHooks {
+  constructor(
+    private readonly m: Messenger,
+    private readonly journal: TraceJournal,
+  ) {}
+
+  private write(draft: TraceDraft): void {
+    void this.journal.record(draft).catch((e: unknown) => log("trace.failed", { code: e instanceof Error ? e.name : "UNKNOWN" }));
+  }
+
+  private async account(accountId: string | null | undefined): Promise<ProvisionedAccount | null> {
+    if (!accountId) return null;
+    return (await provisionedAccounts(this.m)).find((a) => a.accountId === accountId) ?? null;
+  }
+
+  /** Registers the listeners (synchronously). */
+  start(): void {
+    const m = this.m;
+    const events = m as unknown as OptionalEvents;
+    m.compose.onAfterSend.addListener((tab, info) => {
+      if (info.error || (info.mode !== "sendNow" && info.mode !== "sendLater")) return;
+      void this.sent(tab.id, info).catch((e: unknown) => log("trace.failed", { code: e instanceof Error ? e.name : "UNKNOWN" }));
+    });
+    events.messages?.onDeleted?.addListener((list) => void this.mailbox("delete", list.messages, null));
+    events.messages?.onMoved?.addListener(
+      (original: MessageList, moved: MessageList) => void this.mailbox("move", original.messages, moved.messages),
+    );
+    events.storage.onChanged?.addListener((changes, area) => {
+      const guard = changes[LAST_GUARD_KEY]?.newValue as GuardRecord | undefined;
+      if (area === "local" && guard && typeof guard === "object") this.guard(guard);
+    });
+  }
+
+  /**
+   * Records a send that left (sendNow) or was queued (sendLater): from the Sent copy's header
+   * (sendInfo.messages) when there is one, else from the compose window's details.
+   */
+  async sent(tabId: number, info: SendInfo): Promise<void> {
+    const copy = (info.messages as FullHeader[] | undefined)?.[0];
+    let who: string | null = copy ? messageAuthor(copy.author).address : null;
+    let account = await this.account(copy?.folder?.accountId);
+    let recipients = copy ? [...addresses(copy.recipients), ...addresses(copy.ccList), ...addresses(copy.bccList)] : [];
+    if (!copy) {
+      const details: ComposeDetails = await this.m.compose.getComposeDetails(tabId).catch(() => ({}));
+      const identity = details.identityId ? await this.m.identities.get(details.identityId).catch(() => null) : null;
+      account = await this.account(identity?.accountId);
+      who = identity?.email ?? null;
+      recipients = [...addresses(details.to), ...addresses(details.cc), ...addresses(details.bcc)];
+    }
+    if (!account) return;
+    this.write({
+      action: "send",
+      who: who ?? account.email,
+      messageId: bareMessageId(info.headerMessageId) ?? "",
+      server: account.smtpHost,
+      recipients,
+      detail: info.mode,
+    });
+  }
+
+  private async mailbox(action: "delete" | "move", messages: FullHeader[], moved: FullHeader[] | null): Promise<void> {
+    for (const [i, h] of messages.entries()) {
+      const account = await this.account(h.folder?.accountId);
+      if (!account) continue;
+      const to = moved?.[i]?.folder?.path;
+      this.write({
+        action,
+        who: account.email,
+        messageId: bareMessageId(h.headerMessageId) ?? "",
+        server: account.imapHost,
+        recipients: [],
+        detail: action === "move" ? `${h.folder?.path ?? ""} -> ${to ?? ""}` : (h.folder?.path ?? ""),
+      });
+    }
+  }
+
+  private guard(g: GuardRecord): void {
+    const list = (v: unknown) => (Array.isArray(v) ? v.filter((x): x is string => typeof x === "string") : []);
+    const block = g.action === "block";
+    this.write({
+      at: typeof g.at === "string" && !Number.isNaN(Date.parse(g.at)) ? g.at : undefined,
+      action: block ? "guard-block" : "guard-allow",
+      who: "",
+      messageId: "",
+      server: "",
+      recipients: [...list(g.blocked), ...list(g.warnings)],
+      detail: [typeof g.reason === "string" ? g.reason : "", typeof g.choice === "string" ? g.choice : ""].filter(Boolean).join("/"),
+    });
+  }
+
+  /** A delivery or read report matched to a sent message. */
+  async receipt(e: ReceiptEvent): Promise<void> {
+    const account = await this.account(e.accountId);
+    const r = e.report;
+    const recipients = r.kind === "dsn" ? r.recipients.map((x) => x.address) : r.address ? [r.address] : [];
+    const detail = r.kind === "dsn" ? `dsn:${r.recipients.map((x) => x.action).join(",")}` : `mdn:${r.disposition}`;
+    this.write({
+      action: "receipt",
+      who: account?.email ?? "",
+      messageId: e.messageId,
+      server: account?.imapHost ?? "",
+      recipients,
+      detail,
+    });
+  }
+}
