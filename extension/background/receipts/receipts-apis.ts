@@ -62,7 +62,3 @@ export function hasReceiptsApis<T extends object>(m: T): m is T & ReceiptsApis {
   const fns = [x.messages?.query, x.messages?.getRaw, x.messages?.update, x.messages?.onNewMailReceived, x.messages?.tags];
   return fns.every((f) => f !== undefined) && x.messageDisplay !== undefined;
 }
-
-export function hasStorageEvents<T extends object>(m: T): m is T & StorageEvents {
-  return !!(m as { storage?: { onChanged?: unknown } }).storage?.onChanged;
-}

@@ -20,5 +20,3 @@ export interface TraceEntry {
   /** A short code: the folder moved to, the guard's reason, the receipt's state. No free text. */
   detail: string;
 }
-
-export const TRACE_ACTIONS: readonly TraceAction[] = ["send", "delete", "move", "receipt", "guard-allow", "guard-block"];

@@ -3,6 +3,7 @@ import { describe, expect, it } from "vitest";
 import { createFakeMailbox } from "../../test-support/fake-mailbox.ts";
 import { LAST_GUARD_KEY } from "../compose-guard.ts";
 import { TraceHooks } from "./trace-hooks.ts";
+import { handleTraceMessage } from "./trace-page-api.ts";
 import { TRACE_KEY_KEY, TRACE_SETTINGS_KEY, TraceJournal, TRACES_KEY } from "./trace-journal.ts";
 import type { TraceEntry } from "./trace-entry.ts";
 
@@ -151,5 +152,27 @@ describe("the trace", () => {
     await settle();
     journal.stop();
     expect(await journal.entries()).toEqual([]);
+  });
+});
+
+describe("the options page's messages", () => {
+  it("settings, a new period (checked), the CSV; other messages are left to others", async () => {
+    const { journal } = setup();
+    await journal.record({
+      action: "delete",
+      who: ACCOUNT.email,
+      messageId: "m@x",
+      server: ACCOUNT.imapHost,
+      recipients: [],
+      detail: "/INBOX",
+    });
+    expect(await handleTraceMessage(journal, { kind: "traces.settings" })).toEqual({ retentionDays: 365, count: 1 });
+    expect(await handleTraceMessage(journal, { kind: "traces.retention", retentionDays: 5 })).toEqual({ ok: false });
+    expect(await handleTraceMessage(journal, { kind: "traces.retention", retentionDays: 730 })).toEqual({ ok: true });
+    expect(await journal.retentionDays()).toBe(730);
+    const r = (await handleTraceMessage(journal, { kind: "traces.csv" })) as { csv: string; count: number };
+    expect(r.count).toBe(1);
+    expect(r.csv.split("\r\n")[1]).toMatch(/,delete,jean\.dupont@medecin\.mssante\.fr,m@x,imap\.operateur\.mssante\.fr,,\/INBOX$/);
+    expect(handleTraceMessage(journal, { kind: "status.get" })).toBeUndefined();
   });
 });
