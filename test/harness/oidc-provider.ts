@@ -84,6 +84,11 @@ export interface PscProvider {
   events(): string[];
   setAccessTokenTtl(seconds: number): void;
   /**
+   * Every token the token endpoint has handed out so far (authorization code and refresh grants),
+   * for tests that look for where a token ends up (ECO.1.2.5). Never print them.
+   */
+  issuedTokens(): { accessTokens: string[]; refreshTokens: string[] };
+  /**
    * Ends the card holder's PSC session the way an administrator (or PSC's session limit) does:
    * every grant of the account is revoked with its tokens, so its refresh tokens are refused.
    * Returns how many grants were revoked.
@@ -276,6 +281,15 @@ export async function startPscProvider(opts: PscProviderOptions): Promise<PscPro
   };
 
   const provider = new Provider(issuer, configuration);
+  // The token endpoint's answers, kept for issuedTokens() (never printed).
+  const issued = { accessTokens: [] as string[], refreshTokens: [] as string[] };
+  provider.use(async (ctx, next) => {
+    await next();
+    const body = ctx.body as { access_token?: unknown; refresh_token?: unknown } | null;
+    if (!body || typeof body !== "object" || Buffer.isBuffer(body)) return;
+    if (typeof body.access_token === "string") issued.accessTokens.push(body.access_token);
+    if (typeof body.refresh_token === "string") issued.refreshTokens.push(body.refresh_token);
+  });
   const note = (what: string) => (ctx: KoaContextWithOIDC | undefined, err?: Error) => {
     const e = err as (Error & { error_description?: string }) | undefined;
     events.push(
@@ -359,6 +373,7 @@ export async function startPscProvider(opts: PscProviderOptions): Promise<PscPro
     setAccessTokenTtl(seconds) {
       accessTokenTtl = seconds;
     },
+    issuedTokens: () => ({ accessTokens: [...issued.accessTokens], refreshTokens: [...issued.refreshTokens] }),
     async revokeAccount(accountId) {
       const grants = grantsByAccount.get(accountId) ?? new Set<string>();
       for (const grantId of grants) {

@@ -24,14 +24,13 @@ import { rememberForHosts } from "./certificates.ts";
 import { classifyLogonStatus } from "./logon-status.ts";
 import { checkProviderDetails, positionalArguments, PSC_PROVIDER_PREF, registerArguments, savedProvider } from "./oauth-provider.ts";
 import { modulesOfLibrary } from "./pkcs11-modules.ts";
-import { isPscRefreshToken, OAUTH_WINDOW_URI, onSignInWindow, PSC_SESSION_ENDED_PREF } from "./psc-session.ts";
+import { afterSignInWindow, isPscRefreshToken, OAUTH_WINDOW_URI, onSignInWindow, PSC_SESSION_ENDED_PREF } from "./psc-session.ts";
 import {
   asSmtp,
   certState,
   clientCertRemembering,
   deleteCert,
   disableHttpsFallback,
-  loginOrigins,
   type ExtensionLike,
   extensionCommon,
   findCertBySha256,
@@ -48,10 +47,12 @@ import {
   resolvedPath,
   savePrefs,
   setCertTrust,
+  showNotification,
   setServerCATrust,
   sha256Of,
   timers,
   urlListener,
+  watchLoginChanges,
   watchWindows,
   writeStringPref,
 } from "./privileged.ts";
@@ -264,14 +265,24 @@ let registered: OAuthProviderDetails | null = null;
 let setupSignIns = 0;
 /** Stops the OAuth window watcher (psc-session.ts). */
 let unwatch: (() => void) | null = null;
-/** The plain text the OAuth window shows when PSC ended the session (the add-on's locale). */
-let sessionEndedText =
-  "Votre session Pro Santé Connect a pris fin. Reconnectez-vous ci-dessous avec votre carte CPS (code PIN) ou l'application e-CPS. Si vous fermez cette fenêtre, la messagerie MSSanté reste en pause : relancez « Configurer MSSanté avec la carte CPS » pour vous reconnecter.";
+/** What the GP is told when PSC ended the session: the add-on's locale at startup, French until then. */
+const sessionTexts = {
+  /** The banner in the OAuth window. */
+  pscSessionEnded:
+    "Votre session Pro Santé Connect a pris fin. Reconnectez-vous ci-dessous avec votre carte CPS (code PIN) ou l'application e-CPS. Si vous fermez cette fenêtre, la messagerie MSSanté reste en pause : relancez « Configurer MSSanté avec la carte CPS » pour vous reconnecter.",
+  /** The notification's title when the window closed without a new session. */
+  pscSessionEndedTitle: "MSSanté : session Pro Santé Connect terminée",
+  /** Its text. */
+  pscSessionEndedPaused:
+    "Votre session Pro Santé Connect a pris fin et la fenêtre de connexion a été fermée : la messagerie MSSanté est en pause. Pour vous reconnecter, relancez « Configurer MSSanté avec la carte CPS » (carte CPS et code PIN, ou application e-CPS).",
+};
 
 /**
  * PSC ended the session (ECO.1.2.6): Thunderbird opened its OAuth window by itself. The window
- * says so and how to sign in again; if it closes without a new session, the PSC accounts' checks
- * are held so that no window opens again at every check (released by the next setup's logon).
+ * says so and how to sign in again (a banner), and the date is recorded. When it closes: if
+ * Thunderbird stored a new PSC refresh token meanwhile, the session reopened (ECO.1.2.7); if not,
+ * the PSC accounts' checks are held so that no window opens again at every check (released by the
+ * next setup's logon) and a notification says how to sign in again.
  */
 function watchSessions(): void {
   if (unwatch) return;
@@ -279,18 +290,25 @@ function watchSessions(): void {
     const d = registered;
     const what = onSignInWindow({ url: w.url, authorizationEndpoint: d?.authorizationEndpoint ?? null, setupSignIn: setupSignIns > 0 });
     if (what !== "session-ended" || !d) return;
-    w.setHeader(sessionEndedText);
+    let newRefreshToken = false;
+    const stopLogins = watchLoginChanges((origin) => {
+      if (isPscRefreshToken(origin, d.issuer)) newRefreshToken = true;
+    });
+    w.showNotice(sessionTexts.pscSessionEnded);
     // When PSC last ended the session (support, and the tests): a date, nothing about the session.
     writeStringPref(PSC_SESSION_ENDED_PREF, new Date().toISOString());
     w.onClose(() => {
       const { setTimeout } = timers();
       // The token request after the redirect takes a moment: then the refresh token is stored.
       setTimeout(() => {
-        loginOrigins()
-          .then((origins) => {
-            if (!origins.some((o) => isPscRefreshToken(o, d.issuer))) holdPscAccounts(d.hostnames);
-          })
-          .catch(() => holdPscAccounts(d.hostnames));
+        stopLogins();
+        if (afterSignInWindow({ newRefreshToken }) === "session-reopened") return;
+        holdPscAccounts(d.hostnames);
+        try {
+          showNotification("mssante-psc-session-ended", sessionTexts.pscSessionEndedTitle, sessionTexts.pscSessionEndedPaused);
+        } catch {
+          /* no alerts service: the held account says it in the setup page */
+        }
       }, 5000);
     });
   });
@@ -349,8 +367,11 @@ export default class MssAccountsAPI extends extensionCommon().ExtensionAPI {
     // First, and apart from anything that may fail: be there to take the CAs' trust back.
     this.watchDisable();
     try {
-      const localized = asExtension(this.extension)?.localizeMessage?.("pscSessionEnded");
-      if (localized) sessionEndedText = localized;
+      const extension = asExtension(this.extension);
+      for (const key of Object.keys(sessionTexts) as Array<keyof typeof sessionTexts>) {
+        const localized = extension?.localizeMessage?.(key);
+        if (localized) sessionTexts[key] = localized;
+      }
     } catch {
       /* the English text stays */
     }

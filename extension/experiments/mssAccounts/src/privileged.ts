@@ -81,6 +81,12 @@ interface HostInfo {
   manifest: { path?: unknown; description?: unknown };
 }
 
+/** nsIWindowMediatorListener: an app window (nsIAppWindow) opened or closed. */
+interface WindowMediatorListener {
+  onOpenWindow(appWindow: { docShell?: { domWindow?: unknown } | null }): void;
+  onCloseWindow(appWindow: unknown): void;
+}
+
 /** Thunderbird's OAuth2 provider registry (comm-central OAuth2Providers.sys.mjs). */
 export interface OAuth2ProvidersLike {
   registerProvider(...args: unknown[]): void;
@@ -111,6 +117,10 @@ declare const Components: {
     nsIClientAuthRememberService: { Permanent: number };
     nsIPKCS11ModuleDB: unknown;
     nsIFile: unknown;
+    nsIAlertsService: unknown;
+    nsIAlertNotification: unknown;
+    nsIArray: unknown;
+    nsILoginInfo: unknown;
   };
   classes: {
     "@mozilla.org/security/x509certdb;1": ServiceClass<X509CertDB>;
@@ -118,6 +128,10 @@ declare const Components: {
     "@mozilla.org/nss_errors_service;1": ServiceClass<NSSErrorsService>;
     "@mozilla.org/security/pkcs11moduledb;1": ServiceClass<Pkcs11ModuleDB>;
     "@mozilla.org/file/local;1": { createInstance(iid: unknown): LocalFile };
+    "@mozilla.org/alerts-service;1": ServiceClass<{ showAlert(alert: unknown, listener: null): void }>;
+    "@mozilla.org/alert-notification;1": {
+      createInstance(iid: unknown): { init(name: string, imageURL: string, title: string, text: string): void };
+    };
   };
   isSuccessCode(status: number): boolean;
 };
@@ -129,12 +143,19 @@ declare const Services: {
     clearUserPref(name: string): void;
     getDefaultBranch(root: string): { setBoolPref(name: string, value: boolean): void };
   };
-  wm: { getMostRecentWindow(type: string): { msgWindow?: unknown } | null };
+  wm: {
+    getMostRecentWindow(type: string): { msgWindow?: unknown } | null;
+    addListener(listener: WindowMediatorListener): void;
+    removeListener(listener: WindowMediatorListener): void;
+  };
+  obs: {
+    addObserver(observer: (subject: unknown, topic: string, data: string) => void, topic: string): void;
+    removeObserver(observer: (subject: unknown, topic: string, data: string) => void, topic: string): void;
+  };
   ww: {
     registerNotification(observer: (subject: unknown, topic: string) => void): void;
     unregisterNotification(observer: (subject: unknown, topic: string) => void): void;
   };
-  logins: { getAllLogins(): Promise<Array<{ origin: string }>> | Array<{ origin: string }> };
   appinfo: { OS: string };
 };
 /** A global in the Experiment's scope in some Thunderbird versions, imported otherwise. */
@@ -377,57 +398,130 @@ export function disableHttpsFallback(): void {
   Services.prefs.getDefaultBranch("").setBoolPref("browser.fixup.fallback-to-https", false);
 }
 
-/** An OAuth window as the session watcher sees it: the page it signs in on, its header text, its closing. */
+/** An OAuth window as the session watcher sees it: the page it signs in on, a notice, its closing. */
 export interface SignInWindow {
   url: unknown;
-  setHeader(text: string): void;
+  /** Shows `text` in a banner of this add-on at the top of the window, above the address line. */
+  showNotice(text: string): void;
   onClose(fn: () => void): void;
 }
 
+/** The id of the add-on's banner in Thunderbird's OAuth window (the e2e test reads it). */
+const SIGN_IN_NOTICE_ID = "mssante-psc-notice";
+
+interface ElementLike {
+  id: string;
+  textContent: string | null;
+  parentNode: ElementLike | null;
+  firstChild: ElementLike | null;
+  insertBefore(node: ElementLike, before: ElementLike | null): void;
+  setAttribute(name: string, value: string): void;
+}
+
 interface ChromeWindowLike {
-  document: { documentURI: string; getElementById(id: string): { textContent: string | null } | null };
+  document: {
+    documentURI: string;
+    readyState: string;
+    body: ElementLike | null;
+    getElementById(id: string): ElementLike | null;
+    createElementNS(ns: string, name: string): ElementLike;
+  };
   arguments?: Array<{ url?: unknown; wrappedJSObject?: { url?: unknown } }>;
   addEventListener(type: string, fn: () => void, opts?: { once?: boolean }): void;
-  setTimeout(fn: () => void, ms: number): void;
+}
+
+/** The banner: inserted above the window's address line, which Thunderbird rewrites at every page change. */
+function showNoticeIn(win: ChromeWindowLike, text: string): void {
+  const doc = win.document;
+  const existing = doc.getElementById(SIGN_IN_NOTICE_ID);
+  if (existing) {
+    existing.textContent = text;
+    return;
+  }
+  const banner = doc.createElementNS("http://www.w3.org/1999/xhtml", "div");
+  banner.id = SIGN_IN_NOTICE_ID;
+  banner.setAttribute("role", "alert");
+  banner.setAttribute(
+    "style",
+    "padding: 10px 14px; background: #fff4ce; color: #3d2f00; border-bottom: 1px solid #c9a400; font-weight: 600; white-space: normal;",
+  );
+  banner.textContent = text;
+  const header = doc.getElementById("header");
+  const parent = header?.parentNode ?? doc.body;
+  parent?.insertBefore(banner, header ?? doc.body?.firstChild ?? null);
 }
 
 /**
  * Calls `fn` for every window with `uri` once loaded (Thunderbird's OAuth window: its request,
- * `window.arguments[0].wrappedJSObject`, names the URL it loads). Returns the unwatch function.
+ * `window.arguments[0].wrappedJSObject`, names the URL it loads). New windows are seen both by the
+ * window watcher and by the window mediator (as Thunderbird's ExtensionSupport does), once each.
+ * Returns the unwatch function.
  */
 export function watchWindows(uri: string, fn: (w: SignInWindow) => void): () => void {
-  const observer = (subject: unknown, topic: string) => {
-    if (topic !== "domwindowopened") return;
-    const win = subject as ChromeWindowLike;
-    win.addEventListener(
-      "load",
-      () => {
-        if (win.document.documentURI !== uri) return;
-        fn({
-          url: win.arguments?.[0]?.wrappedJSObject?.url ?? win.arguments?.[0]?.url,
-          setHeader(text) {
-            const set = () => {
-              const h = win.document.getElementById("headerMessage");
-              if (h) h.textContent = text;
-            };
-            set();
-            // The window's own script writes the header on load too: written again after it.
-            win.setTimeout(set, 0);
-          },
-          onClose(close) {
-            win.addEventListener("unload", close, { once: true });
-          },
-        });
+  const seen = new WeakSet<object>();
+  const loaded = (win: ChromeWindowLike) => {
+    if (win.document.documentURI !== uri) return;
+    fn({
+      url: win.arguments?.[0]?.wrappedJSObject?.url ?? win.arguments?.[0]?.url,
+      showNotice: (text) => showNoticeIn(win, text),
+      onClose(close) {
+        win.addEventListener("unload", close, { once: true });
       },
-      { once: true },
-    );
+    });
+  };
+  const opened = (subject: unknown) => {
+    const win = subject as ChromeWindowLike | null;
+    if (!win || seen.has(win)) return;
+    seen.add(win);
+    if (win.document?.readyState === "complete" && win.document.documentURI === uri) loaded(win);
+    else win.addEventListener("load", () => loaded(win), { once: true });
+  };
+  const observer = (subject: unknown, topic: string) => {
+    if (topic === "domwindowopened") opened(subject);
+  };
+  const listener: WindowMediatorListener = {
+    onOpenWindow(appWindow) {
+      opened(appWindow.docShell?.domWindow ?? null);
+    },
+    onCloseWindow() {},
   };
   Services.ww.registerNotification(observer);
-  return () => Services.ww.unregisterNotification(observer);
+  Services.wm.addListener(listener);
+  return () => {
+    Services.ww.unregisterNotification(observer);
+    Services.wm.removeListener(listener);
+  };
 }
 
-/** The origins of the login manager's entries (never their passwords: a refresh token is one). */
-export async function loginOrigins(): Promise<string[]> {
-  const all = await Services.logins.getAllLogins();
-  return all.map((l) => l.origin);
+/**
+ * Calls `fn` with the origin of every login added to or changed in the login manager from now on
+ * (a refresh token stored by Thunderbird's OAuth2 module). Never reads a password. Returns the
+ * unwatch function.
+ */
+export function watchLoginChanges(fn: (origin: string) => void): () => void {
+  const observer = (subject: unknown, _topic: string, data: string) => {
+    if (data !== "addLogin" && data !== "modifyLogin") return;
+    try {
+      const s = subject as {
+        QueryInterface(iid: unknown): { origin?: string; queryElementAt?(i: number, iid: unknown): { origin: string } };
+      };
+      // modifyLogin: an nsIArray of the old login and the new one.
+      const login =
+        data === "modifyLogin"
+          ? s.QueryInterface(Components.interfaces.nsIArray).queryElementAt?.(1, Components.interfaces.nsILoginInfo)
+          : s.QueryInterface(Components.interfaces.nsILoginInfo);
+      if (login?.origin) fn(String(login.origin));
+    } catch {
+      /* not a login */
+    }
+  };
+  Services.obs.addObserver(observer, "passwordmgr-storage-changed");
+  return () => Services.obs.removeObserver(observer, "passwordmgr-storage-changed");
+}
+
+/** A system notification through Thunderbird's alerts service (what notifications.create reaches). */
+export function showNotification(name: string, title: string, text: string): void {
+  const alert = Components.classes["@mozilla.org/alert-notification;1"].createInstance(Components.interfaces.nsIAlertNotification);
+  alert.init(name, "", title, text);
+  Components.classes["@mozilla.org/alerts-service;1"].getService(Components.interfaces.nsIAlertsService).showAlert(alert, null);
 }

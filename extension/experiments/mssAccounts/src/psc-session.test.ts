@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { isPscRefreshToken, isSignInOf, onSignInWindow } from "./psc-session.ts";
+import { afterSignInWindow, isPscRefreshToken, isSignInOf, onSignInWindow } from "./psc-session.ts";
 
 const AUTH = "https://localhost:9443/auth/realms/esante-wallet/protocol/openid-connect/auth?acr_values=eidas1";
 
@@ -17,6 +17,12 @@ describe("PSC session end (pure)", () => {
     expect(onSignInWindow({ url: "https://other.test/auth", authorizationEndpoint: AUTH, setupSignIn: false })).toBe("ignore");
     expect(onSignInWindow({ url: `${AUTH}&x=1`, authorizationEndpoint: null, setupSignIn: false })).toBe("ignore");
     expect(onSignInWindow({ url: undefined, authorizationEndpoint: AUTH, setupSignIn: false })).toBe("session-ended");
+  });
+
+  it("after the window: reopened only if Thunderbird stored a new PSC refresh token meanwhile", () => {
+    expect(afterSignInWindow({ newRefreshToken: true })).toBe("session-reopened");
+    // The revoked token stays in the login manager until replaced: its presence is no new session.
+    expect(afterSignInWindow({ newRefreshToken: false })).toBe("hold-and-notify");
   });
 
   it("finds PSC's refresh token by its login manager origin", () => {

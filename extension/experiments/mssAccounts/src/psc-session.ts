@@ -1,12 +1,17 @@
 /**
  * When Pro Santé Connect ends the session (its refresh token refused: revoked, expired, PSC's
- * 4-hour limit), Thunderbird opens its OAuth window by itself, once, for the account that needed a
- * token (ECO.1.2.6, 1.2.7). Pure decisions for the watcher in implementation.ts:
- * - a PSC sign-in window that no setup asked for means the session ended: the window says so and
- *   how to sign in again (the GP signs in there: the session reopens, ECO.1.2.7);
- * - if that window closes without a new session (no refresh token stored for PSC), the PSC
- *   accounts' checks are held, so that Thunderbird does not open the window again at every check
- *   (nothing loops); the next setup's logon releases them, as for the card path.
+ * 4-hour limit), Thunderbird 153 opens its OAuth window by itself (OAuth2.sys.mjs: on
+ * `invalid_grant` it retries the authorization once, `Services.ww.openWindow` of
+ * browserRequest.xhtml, a window, not a tab) for the account that needed a token (ECO.1.2.6,
+ * 1.2.7). Pure decisions for the watcher in implementation.ts:
+ * - a PSC sign-in window that no setup asked for means the session ended: a banner of the add-on
+ *   at the top of the window says so and how to sign in again (the GP signs in there: the session
+ *   reopens, ECO.1.2.7; while PSC's own session is valid the window closes by itself);
+ * - when that window closes, the session reopened if Thunderbird stored a new PSC refresh token
+ *   meanwhile (the login manager's change, seen as it happens: the revoked token stays stored
+ *   until replaced, so its mere presence proves nothing). Otherwise the PSC accounts' checks are
+ *   held, so that Thunderbird does not open the window again at every check (nothing loops), and a
+ *   notification says how to sign in again; the next setup's logon releases them, as for the card.
  */
 
 /** When PSC last ended the session (ISO date), written when the sign-in window opens for it. */
@@ -37,6 +42,11 @@ export function onSignInWindow(a: {
   // A window whose request does not say its URL (another Thunderbird version) counts as PSC's.
   if (typeof a.url === "string" && !isSignInOf(a.url, a.authorizationEndpoint)) return "ignore";
   return a.setupSignIn ? "ignore" : "session-ended";
+}
+
+/** What to do once the session-ended window has closed (and Thunderbird had time to store a token). */
+export function afterSignInWindow(a: { newRefreshToken: boolean }): "session-reopened" | "hold-and-notify" {
+  return a.newRefreshToken ? "session-reopened" : "hold-and-notify";
 }
 
 /** The login manager's entry of PSC's refresh token: origin `oauth://…` naming the issuer's host. */
