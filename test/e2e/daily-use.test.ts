@@ -13,7 +13,9 @@
  *               (the addrbook autocomplete component, and a real compose window's To field)
  *   guard       blocks and names an address outside the trust space; "remove these recipients and
  *               send" delivers to the trusted colleague only, in the same click (into Dovecot; Postfix
- *               never sees the removed address); uses its cached list with the bridge down
+ *               never sees the removed address); uses its cached list with the bridge down;
+ *               a patient address with a wrong INS key is stopped with the reason, a valid one
+ *               (Corsica's 2A) with a colleague is only pointed out as a mix
  *   card events pull → status within 1 s of the bridge's card.changed, checks paused; insert → both back
  *   screenshots non-empty PNGs of the display's size under test-results/screenshots/
  * Thunderbird runs in French (intl.locale.requested = fr, Debian's thunderbird-l10n-fr), as a GP's.
@@ -315,6 +317,70 @@ describe.skipIf(reason)("daily use in a real Thunderbird (issue #6)", () => {
       choice: "remove",
       listSource: "live",
     });
+    await closeComposeWindows(d());
+  });
+
+  it("guard, patients (ECO.2.2.6): a patient address with a wrong INS key is stopped and the dialog says why; a valid one (Corsica) is not stopped for it", async () => {
+    await closeComposeWindows(d());
+    // Invented INS matricules; keys computed outside the extension (97 − number mod 97, 2A → 19).
+    const badKey = "279035121518988@patient.mssante.fr"; // its key is 89
+    const corsica = "185052A00412356@patient.mssante.fr";
+    const tab = await d().api<{ id: number }>("compose.beginNew", {
+      to: [`Mme Durand <${badKey}>`],
+      subject: `Résultats ${Date.now()}`,
+      plainTextBody: "Bonjour, voici vos résultats.",
+      isPlainText: true,
+    });
+    const send1 = startSend(d(), tab.id);
+    const g = await waitForPage(
+      d(),
+      GUARD_PAGE,
+      ["body", "#guard-title", "#guard-reason", "#guard-blocked li", "#guard-anyway-box", "#guard-remove"],
+      (p) => p.elements.body?.dataset?.reason === "invalid-patient-address" && !!p.elements["#guard-blocked li"]?.exists,
+      "the guard's window for the patient address",
+    );
+    expect(g.elements["#guard-title"]!.text).toBe("Envoi arrêté : message à un patient (Mon espace santé)");
+    expect(g.elements["#guard-blocked li"]!.text).toBe(
+      `${badKey} — adresse patient invalide : la clé de l'INS (deux derniers chiffres) est fausse`,
+    );
+    // No "send anyway" for an address that reaches nobody; removing it (or going back) only.
+    expect(g.elements["#guard-anyway-box"]!.visible).toBe(false);
+    expect(g.elements["#guard-remove"]!.visible).toBe(true);
+    await click(d(), GUARD_PAGE, "#guard-cancel");
+    expect((await send1).ok).toBe(false);
+    const rec = (await storage<{ "mss.lastGuard": GuardRecord }>(d(), ["mss.lastGuard"]))["mss.lastGuard"];
+    // The record never holds the INS.
+    expect(rec).toMatchObject({
+      action: "block",
+      reason: "invalid-patient-address",
+      blocked: ["[INS]@patient.mssante.fr"],
+      choice: "cancel",
+    });
+    await closeComposeWindows(d());
+
+    // A valid key (Corsica's 2A) with a colleague: not stopped for the address; the mix is pointed out.
+    const tab2 = await d().api<{ id: number }>("compose.beginNew", {
+      to: [corsica, HELENE.address],
+      subject: `Résultats ${Date.now()}`,
+      plainTextBody: "Bonjour.",
+      isPlainText: true,
+    });
+    const send2 = startSend(d(), tab2.id);
+    const m = await waitForPage(
+      d(),
+      GUARD_PAGE,
+      ["body", "#guard-reason", "#guard-mixed-patients li", "#guard-go-on", "#guard-blocked li"],
+      (p) => p.elements.body?.dataset?.reason === "patient-with-professionals",
+      "the guard's window for a patient with a colleague",
+    );
+    expect(m.elements["#guard-blocked li"]?.exists ?? false).toBe(false);
+    expect(m.elements["#guard-mixed-patients li"]!.text).toBe(corsica.toLowerCase());
+    expect(m.elements["#guard-go-on"]!.visible).toBe(true);
+    expect(m.text).not.toContain("clé de l'INS");
+    await click(d(), GUARD_PAGE, "#guard-cancel");
+    expect((await send2).ok).toBe(false);
+    const rec2 = (await storage<{ "mss.lastGuard": GuardRecord }>(d(), ["mss.lastGuard"]))["mss.lastGuard"];
+    expect(rec2).toMatchObject({ action: "block", reason: "patient-with-professionals", blocked: [], choice: "cancel" });
     await closeComposeWindows(d());
   });
 

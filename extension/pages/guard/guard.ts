@@ -19,6 +19,12 @@ function issueText(i: RecipientIssue): string {
   return `${i.address ?? i.raw} — ${t(`guardProblem_${i.problem}`, [why])}`;
 }
 
+function showWarnings(warnings: readonly RecipientIssue[]): void {
+  if (!warnings.length) return;
+  byId("guard-warnings-box").hidden = false;
+  byId("guard-warnings").replaceChildren(...warnings.map((i) => el("li", { textContent: issueText(i) })));
+}
+
 function showMixed(mixed: MixedRecipients | null): void {
   if (!mixed) return;
   byId("guard-mixed-box").hidden = false;
@@ -64,6 +70,7 @@ async function main() {
   if (d.reason === "patient-with-professionals") {
     byId("guard-reason").textContent = t("guardMixedIntro");
     showMixed(d.mixed);
+    showWarnings(d.warnings);
     onlyBack();
     const goOn = byId("guard-go-on");
     goOn.hidden = false;
@@ -72,10 +79,7 @@ async function main() {
   }
   byId("guard-reason").textContent = t(d.reason === "invalid-patient-address" ? "guardPatientInvalidIntro" : "guardBlockedIntro");
   byId("guard-blocked").replaceChildren(...d.blocked.map((i) => el("li", { textContent: issueText(i) })));
-  if (d.warnings.length) {
-    byId("guard-warnings-box").hidden = false;
-    byId("guard-warnings").replaceChildren(...d.warnings.map((i) => el("li", { textContent: issueText(i) })));
-  }
+  showWarnings(d.warnings);
   showMixed(d.mixed);
   // Says what "remove" does: send to the others in the same click, or (nobody left) only remove.
   byId("guard-remove").textContent = t(d.kept > 0 ? "guardRemoveAndSend" : "guardRemove");
