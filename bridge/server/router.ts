@@ -5,6 +5,7 @@
 import { BridgeError, ErrorCode } from "../../shared/protocol/errors.ts";
 import type { MethodName, Params } from "../../shared/protocol/schemas.ts";
 import { PKCS11_MANIFEST_NAME } from "../../shared/constants.ts";
+import { lookupWithLive } from "../directory/live/lookup-with-live.ts";
 import type { ServerContext } from "./context.ts";
 
 /** A method's handler; session.ts checks the params against the method's schema before calling it. */
@@ -73,8 +74,9 @@ export const handlers: { [M in MethodName]?: Handler<M> } = {
   "directory.lookupByIdNat": async (p: { idNat: string }, ctx) => ({
     entries: await other(ctx, () => ctx.services.directory.lookupByIdNat(p.idNat), "The directory lookup"),
   }),
+  // An address the offline directory does not know: the live complement when configured.
   "directory.lookupByAddress": async (p: { address: string }, ctx) => ({
-    entry: await other(ctx, () => ctx.services.directory.lookupByAddress(p.address), "The directory lookup"),
+    entry: await other(ctx, () => lookupWithLive(ctx.services.directory, ctx.services.live, p.address), "The directory lookup"),
   }),
   // The live complement: "off" without an API key; the service asks the offline directory first.
   "directory.searchLive": async (p: { query: string; limit?: number }, ctx) => {

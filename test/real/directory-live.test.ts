@@ -226,7 +226,28 @@ describe("the real bridge with its live complement configured to the replay", ()
   it("an address the offline directory does not know is looked up live", async () => {
     const r = await call<any>("directory.lookupLive", { address: "exemple.address@address.mssante.fr" });
     expect(r).toMatchObject({ state: "ok", entry: { type: "ORG", organisation: "CHRU NANCY - HOPITAUX DE BRABOIS", source: "live" } });
-    expect(await call<any>("directory.lookupByAddress", { address: "exemple.address@address.mssante.fr" })).toEqual({ entry: null });
+  });
+
+  it("the compose guard's lookup (directory.lookupByAddress) of an address the offline directory lacks goes live, once", async () => {
+    const address = "davidchatelier@pro.mssante.fr";
+    api.requests.length = 0;
+    const r = await call<any>("directory.lookupByAddress", { address });
+    expect(r.entry).toMatchObject({ email: address, surname: "CHATELIER", type: "PER", source: "live" });
+    expect(requestsTo("/fhir/v2/Practitioner").map((q) => q.query["mailbox-mss"])).toEqual([address]);
+    // The guard checks again at the next send: from the cache, nothing sent.
+    expect(await call<any>("directory.lookupByAddress", { address })).toEqual(r);
+    // An address nobody has: one round of requests, the miss cached too.
+    const nobody = "personne.inconnue@pro.mssante.fr";
+    expect(await call<any>("directory.lookupByAddress", { address: nobody })).toEqual({ entry: null });
+    const n = api.requests.length;
+    expect(n).toBe(4); // Practitioner, PractitionerRole, Organization after the first
+    expect(await call<any>("directory.lookupByAddress", { address: nobody })).toEqual({ entry: null });
+    expect(api.requests.length).toBe(n);
+    // An offline hit sends nothing and carries no `source`.
+    const offline = await call<any>("directory.lookupByAddress", { address: "anne.lefevre-durand@medecin.mssante.fr" });
+    expect(offline.entry.email).toBe("anne.lefevre-durand@medecin.mssante.fr");
+    expect(offline.entry).not.toHaveProperty("source");
+    expect(api.requests.length).toBe(n);
   });
 
   it("the API down: the offline answer is the same, the live call says unreachable within its timeout", async () => {
@@ -245,6 +266,10 @@ describe("the real bridge with its live complement configured to the replay", ()
       const n = api.requests.length;
       expect((await call<any>("directory.searchLive", { query: "zorglubiy" })).state).toBe("unreachable");
       expect(api.requests.length).toBe(n);
+      // The guard's lookup of an unknown address: the offline answer (none), at once.
+      const t1 = Date.now();
+      expect(await call<any>("directory.lookupByAddress", { address: "zorglub@pro.mssante.fr" })).toEqual({ entry: null });
+      expect(Date.now() - t1).toBeLessThan(1500);
     } finally {
       api.fail = null;
     }
