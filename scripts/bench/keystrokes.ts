@@ -1,0 +1,288 @@
+/**
+ * Keystroke benchmark (`npm run bench:keystrokes [-- --lines N] [--queries N] [--tb-timeout MS]`), not
+ * part of `npm test`: needs the end-to-end components (Thunderbird, Xvfb, … see test/e2e/README.md)
+ * and runs them, so run it under the machine's system-test lock.
+ *
+ * The end-to-end harness (test/harness/e2e-env.ts) with a full-size generated directory (536,000
+ * lines by default) imported into the bridge, the extension built and installed in a real
+ * Thunderbird on a private Xvfb display, and a service bridge (`mss-bridge start`). A compose window
+ * is opened and names are typed into its To field letter by letter as real key events (a
+ * nsITextInputProcessor: keydown/keypress/keyup, the editor inserts the character, the autocomplete
+ * controller handles the input as for a person typing). After each keystroke the driver waits, in
+ * Thunderbird's parent process, until the field's autocomplete has finished the search for exactly
+ * what was typed and shows its answer: the popup open with its first row the controller's first
+ * result (or, for fewer than 2 results, where Thunderbird shows no popup, the search complete). That
+ * time is the keystroke latency; "painted" adds the next refresh-driver tick (requestAnimationFrame
+ * after the rows are there: the frame that draws them). Then the next key.
+ *
+ * Beside it, the bridge's own time for the same query: a second client of the same bridge process
+ * sends each typed prefix as `directory.search` (limit 20, what the address book provider asks) over
+ * the WebSocket, after the keystrokes (so it never competes with them): the round trip seen by a
+ * client, which holds the bridge's search.
+ *
+ * Thunderbird's compose fields delay every search by their `timeout` attribute (200 ms in
+ * Thunderbird 153: composeWidgets.mjs sets `timeout="200"`), restarted at each keystroke.
+ * `--tb-timeout MS` sets that attribute on the benchmark's To field before typing, to measure what
+ * stands between the bridge's answer and the popup without it. Figures are printed (a table, then one
+ * JSON line, milliseconds); nothing is asserted.
+ */
+import { cpus, loadavg } from "node:os";
+import { FULL_SIZE_LINES } from "../../bridge/demo/generator/extraction.ts";
+import { mulberry32 } from "../../bridge/demo/generator/mulberry32.ts";
+import { GIVEN_F, GIVEN_M, SURNAMES } from "../../bridge/demo/generator/words.ts";
+import { foldText } from "../../bridge/directory/search/normalize.ts";
+import { openClient, pairWithCode } from "../../test/harness/bridge-process.ts";
+import { startE2EEnv, type E2EEnv } from "../../test/harness/e2e-env.ts";
+import { startXvfb, type Xvfb } from "../../test/harness/screenshot.ts";
+import type { Driver } from "../../test/harness/thunderbird.ts";
+import { arrangeMainWindow, ui, waitForBridgeKind } from "../../test/e2e/ui-session.ts";
+import { percentiles } from "./bridge-process-stats.ts";
+
+const arg = (name: string): string | undefined => {
+  const i = process.argv.indexOf(name);
+  return i >= 0 ? process.argv[i + 1] : undefined;
+};
+const log = (s: string) => process.stdout.write(`${s}\n`);
+
+/** One keystroke as measured in Thunderbird. */
+interface Stroke {
+  text: string;
+  /** Key event sent → the answer shown (rows in the open popup, or the search complete). */
+  ms: number;
+  /** … → the next refresh-driver tick after that (the frame that draws it). */
+  paintedMs: number;
+  matches: number;
+  popupOpen: boolean;
+  /** Key event → the controller starts the search (the field's `timeout`). */
+  beganMs: number;
+  /** The search started → all its searches answered (the address books, ours through the extension and the bridge). */
+  searchMs: number;
+}
+
+/** Names as a person types them: a surname, a given name then the start of a surname, a surname then an initial. */
+export function benchQueries(n: number, seed = 19): string[] {
+  const rnd = mulberry32(seed);
+  const pick = <T>(xs: readonly T[]) => xs[Math.floor(rnd() * Math.min(xs.length, 120))]!;
+  const word = (s: string) =>
+    foldText(s)
+      .replace(/[^a-z]+/g, " ")
+      .trim();
+  const out: string[] = [];
+  for (let i = 0; i < n; i++) {
+    const surname = word(pick(SURNAMES));
+    const given = word(pick(rnd() < 0.5 ? GIVEN_M : GIVEN_F));
+    const form = i % 3;
+    out.push(
+      form === 0
+        ? surname
+        : form === 1
+          ? `${given} ${surname.slice(0, Math.max(3, Math.ceil(surname.length * 0.6)))}`
+          : `${surname} ${given[0]}`,
+    );
+  }
+  return out;
+}
+
+/**
+ * Parent-process code (the driver's chrome sandbox): types `args.text` into the compose window's To
+ * field key by key and returns one Stroke per key. One call per query, so the driver's own round
+ * trips stay out of the measurement.
+ */
+const TYPE_QUERY = `
+  const w = Services.wm.getMostRecentWindow("msgcompose");
+  if (!w) throw new Error("no compose window");
+  const input = w.document.getElementById("toAddrInput");
+  if (!input) throw new Error("no To field");
+  if (args.tbTimeout !== null) input.setAttribute("timeout", String(args.tbTimeout));
+  w.focus();
+  input.focus();
+  const tip = Cc["@mozilla.org/text-input-processor;1"].createInstance(Ci.nsITextInputProcessor);
+  if (!tip.beginInputTransactionForTests(w)) throw new Error("no input transaction");
+  const key = (k) => {
+    const code = k === " " ? "Space" : k === "Backspace" ? "Backspace" : "Key" + k.toUpperCase();
+    const keyCode = k === " " ? 32 : k === "Backspace" ? 8 : k.toUpperCase().charCodeAt(0);
+    const ev = new w.KeyboardEvent("", { key: k, code, keyCode });
+    tip.keydown(ev);
+    tip.keyup(ev);
+  };
+  const tick = () => new Promise((r) => Services.tm.dispatchToMainThread(r));
+  const frame = () => new Promise((r) => w.requestAnimationFrame(() => r()));
+  const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+  const C = Ci.nsIAutoCompleteController;
+  // The controller calls these on the field when a search starts (after the field's timeout) and
+  // when all its searches have answered: counted, so a keystroke's wait never ends on the answer
+  // to the previous one (the controller keeps the old status and rows until the new search).
+  if (!input.__benchHooked) {
+    const begin = input.onSearchBegin;
+    const complete = input.onSearchComplete;
+    input.__bench = { begins: 0, completes: 0, beganAt: 0, completedAt: 0 };
+    input.onSearchBegin = function (...a) {
+      this.__bench.begins++;
+      this.__bench.beganAt = Cu.now();
+      return begin ? begin.apply(this, a) : undefined;
+    };
+    input.onSearchComplete = function (...a) {
+      this.__bench.completes++;
+      this.__bench.completedAt = Cu.now();
+      return complete ? complete.apply(this, a) : undefined;
+    };
+    input.__benchHooked = true;
+  }
+  const hook = input.__bench;
+  // Empty field, no popup, nothing searching.
+  input.select();
+  key("Backspace");
+  if (input.popupOpen) input.closePopup();
+  await sleep(300);
+  const strokes = [];
+  const chars = [...args.text];
+  for (let i = 0; i < chars.length; i++) {
+    const typed = chars.slice(0, i + 1).join("");
+    const completesBefore = hook.completes;
+    const t0 = Cu.now();
+    key(chars[i]);
+    const controller = input.controller;
+    const end = t0 + 10000;
+    let shown = false;
+    for (;;) {
+      const done = hook.completes > completesBefore && controller.searchString === typed &&
+        (controller.searchStatus === C.STATUS_COMPLETE_MATCH || controller.searchStatus === C.STATUS_COMPLETE_NO_MATCH);
+      if (done) {
+        const n = controller.matchCount;
+        if (n < 2) { shown = true; break; }
+        const first = input.popup && input.popup.richlistbox && input.popup.richlistbox.firstElementChild;
+        const firstValue = first && (first.getAttribute("ac-value") || first._value || null);
+        if (input.popupOpen && first && !first.collapsed && (firstValue === null || firstValue === controller.getValueAt(0))) { shown = true; break; }
+      }
+      if (Cu.now() > end) break;
+      await tick();
+    }
+    const t1 = Cu.now();
+    await frame();
+    const t2 = Cu.now();
+    if (!shown) throw new Error("no answer within 10 s for '" + typed + "' (status " + input.controller.searchStatus + ", search '" + input.controller.searchString + "', field '" + input.value + "')");
+    strokes.push({
+      text: typed, ms: t1 - t0, paintedMs: t2 - t0, matches: input.controller.matchCount, popupOpen: input.popupOpen,
+      beganMs: hook.beganAt - t0, searchMs: hook.completedAt - hook.beganAt,
+    });
+    await sleep(args.pauseMs);
+  }
+  return strokes;
+`;
+
+async function typeQuery(driver: Driver, text: string, tbTimeout: number | null, pauseMs: number): Promise<Stroke[]> {
+  return await driver.chrome<Stroke[]>(TYPE_QUERY, { text, tbTimeout, pauseMs }, 120_000);
+}
+
+async function openCompose(driver: Driver): Promise<void> {
+  // A compose window needs an identity: a plain account with no server to reach.
+  await driver.chrome(`
+    if (MailServices.accounts.allIdentities.length === 0) {
+      const server = MailServices.accounts.createIncomingServer("bench", "bench.invalid", "none");
+      const account = MailServices.accounts.createAccount();
+      account.incomingServer = server;
+      const id = MailServices.accounts.createIdentity();
+      id.email = "bench@bench.invalid";
+      id.fullName = "Bench";
+      account.addIdentity(id);
+    }`);
+  await driver.api("compose.beginNew", { subject: "Bench" });
+  await driver.chrome(
+    `const end = Date.now() + 20000;
+     for (;;) {
+       const w = Services.wm.getMostRecentWindow("msgcompose");
+       if (w && w.document.readyState === "complete" && w.document.getElementById("toAddrInput")) return true;
+       if (Date.now() > end) throw new Error("no compose window");
+       await new Promise((r) => setTimeout(r, 100));
+     }`,
+  );
+  await ui(driver, "arrangeWindow", "msgcompose", 0, 0, 1280, 900);
+}
+
+async function main(): Promise<void> {
+  const lines = Number(arg("--lines") ?? FULL_SIZE_LINES);
+  const nQueries = Number(arg("--queries") ?? 36);
+  const tbTimeoutArg = arg("--tb-timeout");
+  const tbTimeout = tbTimeoutArg === undefined ? null : Number(tbTimeoutArg);
+  const pauseMs = Number(arg("--pause") ?? 40);
+  const queries = benchQueries(nQueries);
+  log(
+    `Keystroke benchmark: ${lines} directory lines, ${queries.length} queries (${queries.reduce((s, q) => s + q.length, 0)} keystrokes), To field timeout ${tbTimeout === null ? "Thunderbird's own" : `${tbTimeout} ms`}; ${cpus().length} CPU(s), load average ${loadavg()[0]!.toFixed(2)}`,
+  );
+  let xvfb: Xvfb | null = null;
+  let env: E2EEnv | null = null;
+  const t0 = Date.now();
+  try {
+    xvfb = await startXvfb({ width: 1280, height: 900 });
+    env = await startE2EEnv({
+      bridge: "service",
+      directoryLines: lines,
+      thunderbirdOptions: { display: xvfb.display },
+      log: (l) => log(`  [env] ${l}`),
+    });
+    log(`  environment up in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+    const driver = env.tb!.driver;
+    await arrangeMainWindow(driver);
+    await waitForBridgeKind(driver, (k) => k === "connected", "the extension connected to the bridge", 60_000);
+    await openCompose(driver);
+    // Warm-up: one query, not counted (first search of the index, JIT, the popup's first layout).
+    await typeQuery(driver, "warmup dupont", tbTimeout, pauseMs);
+
+    const strokes: Stroke[] = [];
+    for (const q of queries) strokes.push(...(await typeQuery(driver, q, tbTimeout, pauseMs)));
+
+    // The bridge's own time for the same prefixes, as a second client of the same process.
+    const secret = await pairWithCode(env.bridge!);
+    const client = await openClient(env.bridge!.port);
+    await client.authenticate(secret);
+    const rpc: number[] = [];
+    try {
+      for (const s of strokes.slice(0, 20)) await client.call("directory.search", { query: s.text, limit: 20 });
+      for (const s of strokes) {
+        const a = performance.now();
+        await client.call("directory.search", { query: s.text, limit: 20 });
+        rpc.push(performance.now() - a);
+      }
+    } finally {
+      client.close();
+    }
+
+    const key = percentiles(strokes.map((s) => s.ms));
+    const painted = percentiles(strokes.map((s) => s.paintedMs));
+    const bridge = percentiles(rpc);
+    const began = percentiles(strokes.map((s) => s.beganMs));
+    const searched = percentiles(strokes.map((s) => s.searchMs));
+    const withPopup = strokes.filter((s) => s.popupOpen).length;
+    const f = (p: { p50: number; p95: number; p99: number; max: number }) =>
+      `p50 ${p.p50.toFixed(1)} ms, p95 ${p.p95.toFixed(1)} ms, p99 ${p.p99.toFixed(1)} ms, max ${p.max.toFixed(1)} ms`;
+    log(`  keystrokes measured        ${strokes.length} (${withPopup} with the popup open, the others under 2 results)`);
+    log(`  keystroke → popup rows     ${f(key)} (target p95 ≤ 50 ms) [${key.p95 <= 50 ? "ok" : "MISSED"}]`);
+    log(`  keystroke → painted frame  ${f(painted)}`);
+    log(`    of which: key → search start ${f(began)} (the To field's timeout)`);
+    log(`    of which: search start → all answered ${f(searched)} (Thunderbird's address books, ours via the extension and the bridge)`);
+    log(`  bridge directory.search    ${f(bridge)} (round trip over the WebSocket, same prefixes, limit 20)`);
+    log(
+      JSON.stringify({
+        lines,
+        keystrokes: strokes.length,
+        withPopup,
+        tbTimeout,
+        pauseMs,
+        keystrokeMs: key,
+        paintedMs: painted,
+        bridgeRpcMs: bridge,
+        searchStartMs: began,
+        searchMs: searched,
+        slowest: [...strokes]
+          .sort((a, b) => b.ms - a.ms)
+          .slice(0, 5)
+          .map((s) => [s.text.length, Math.round(s.ms)]),
+      }),
+    );
+  } finally {
+    await env?.stop().catch(() => undefined);
+    await xvfb?.stop().catch(() => undefined);
+  }
+}
+
+await main();
