@@ -58,6 +58,28 @@ export async function pageClick(driver: Driver, urlPart: string, selector: strin
   if (!r.ok) throw new Error(`click ${selector}: ${r.error}`);
 }
 
+/** Sets an input's or a select's value (input and change events follow). */
+export async function pageSet(driver: Driver, urlPart: string, selector: string, value: string): Promise<void> {
+  const r = await pageOp<{ ok: boolean; error?: string }>(driver, urlPart, "set", { selector, value });
+  if (!r.ok) throw new Error(`set ${selector}: ${r.error}`);
+}
+
+/** Chooses a file in a file input, as the file picker would. */
+export async function pageFile(
+  driver: Driver,
+  urlPart: string,
+  selector: string,
+  file: { name: string; type: string; bytes: Uint8Array },
+): Promise<void> {
+  const r = await pageOp<{ ok: boolean; error?: string }>(driver, urlPart, "file", {
+    selector,
+    name: file.name,
+    type: file.type,
+    bytes: [...file.bytes],
+  });
+  if (!r.ok) throw new Error(`file ${selector}: ${r.error}`);
+}
+
 /** Polls the page until `pred` holds; returns the snapshot that satisfied it. */
 export async function waitForPage(
   driver: Driver,

@@ -152,6 +152,10 @@ export async function smtpSend(opts: {
   from: string;
   to: string;
   body: string;
+  /** RCPT TO parameters, e.g. "NOTIFY=SUCCESS,FAILURE" (RFC 3461 DSN). */
+  rcptParams?: string;
+  /** A whole RFC 5322 message (CRLF lines, no line starting with "."), sent instead of the From/To/Subject and body. */
+  message?: string;
 }): Promise<{ replies: string[]; accepted: boolean }> {
   const c = await connect(opts.port);
   const replies: string[] = [];
@@ -173,11 +177,15 @@ export async function smtpSend(opts: {
     await reply();
     c.write(`MAIL FROM:<${opts.from}>\r\n`);
     if (!(await reply()).startsWith("250")) return { replies, accepted: false };
-    c.write(`RCPT TO:<${opts.to}>\r\n`);
+    c.write(`RCPT TO:<${opts.to}>${opts.rcptParams ? ` ${opts.rcptParams}` : ""}\r\n`);
     if (!(await reply()).startsWith("250")) return { replies, accepted: false };
     c.write("DATA\r\n");
     await reply();
-    c.write(`From: <${opts.from}>\r\nTo: <${opts.to}>\r\nSubject: test\r\n\r\n${opts.body}\r\n.\r\n`);
+    c.write(
+      opts.message !== undefined
+        ? `${opts.message}\r\n.\r\n`
+        : `From: <${opts.from}>\r\nTo: <${opts.to}>\r\nSubject: test\r\n\r\n${opts.body}\r\n.\r\n`,
+    );
     const done = await reply();
     c.write("QUIT\r\n");
     return { replies, accepted: done.startsWith("250") };

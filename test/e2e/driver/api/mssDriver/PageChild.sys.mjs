@@ -54,6 +54,16 @@ export class MssE2EPageChild extends JSWindowActorChild {
         el.dispatchEvent(new this.contentWindow.Event("change", { bubbles: true }));
         return { ok: true };
       }
+      case "file": {
+        // A file input's choice, as the file picker would make it (mozSetFileArray: chrome only).
+        const el = doc.querySelector(d.selector);
+        if (!el) return { ok: false, error: `no element ${d.selector}` };
+        const file = new this.contentWindow.File([new Uint8Array(d.bytes)], d.name, { type: d.type });
+        el.mozSetFileArray([file]);
+        el.dispatchEvent(new this.contentWindow.Event("input", { bubbles: true }));
+        el.dispatchEvent(new this.contentWindow.Event("change", { bubbles: true }));
+        return { ok: true };
+      }
       default:
         return { ok: false, error: `unknown page operation ${msg.name}` };
     }
