@@ -81,7 +81,8 @@ export function createFakeMailbox(): { m: Messenger & ReceiptsApis & StorageEven
       },
       async getFull(id) {
         const ct = /^content-type:\s*([^;\r\n]+)/im.exec(header(id).raw.split(/\r?\n\r?\n/)[0] ?? "");
-        return { contentType: ct?.[1]?.trim().toLowerCase() ?? "text/plain" };
+        // As Thunderbird 153: the root part is the message, its first part the top-level entity.
+        return { contentType: "message/rfc822", parts: [{ contentType: ct?.[1]?.trim().toLowerCase() ?? "text/plain" }] };
       },
       async update(id, props) {
         if (props.tags) header(id).header.tags = [...props.tags];

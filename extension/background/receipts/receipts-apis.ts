@@ -30,11 +30,17 @@ export interface MessageList {
   messages: FullHeader[];
 }
 
+/** messages.MessagePart, the fields used. */
+export interface ReportPart {
+  contentType?: string;
+  parts?: ReportPart[];
+}
+
 export interface ReceiptsApis {
   messages: {
     query(info: { headerMessageId?: string }): Promise<MessageList>;
     getRaw(messageId: number): Promise<string>;
-    getFull(messageId: number): Promise<{ contentType?: string }>;
+    getFull(messageId: number): Promise<ReportPart>;
     update(messageId: number, props: { tags?: string[] }): Promise<void>;
     onNewMailReceived: WebExtEvent<(folder: MailFolder, messages: MessageList) => void>;
     onDeleted: WebExtEvent<(messages: MessageList) => void>;

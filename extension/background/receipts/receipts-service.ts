@@ -30,6 +30,21 @@ export interface ReceiptEvent {
   accountId: string | null;
 }
 
+interface Part {
+  contentType?: string;
+  parts?: Part[];
+}
+
+/** A multipart/report anywhere in the message's structure. */
+function isReport(p: Part): boolean {
+  return (p.contentType ?? "").toLowerCase().startsWith("multipart/report") || (p.parts ?? []).some(isReport);
+}
+
+/** MV2's getRaw gives a binary string (one character per byte): back to UTF-8 text. */
+function fromBinaryString(raw: string): string {
+  return new TextDecoder().decode(Uint8Array.from(raw, (c) => c.charCodeAt(0) & 0xff));
+}
+
 function isSentFolder(h: FullHeader): boolean {
   const f = h.folder;
   return !!f && (f.specialUse?.includes("sent") === true || f.type === "sent");
@@ -74,9 +89,9 @@ export class ReceiptsService {
     if (this.seen.has(h.id)) return null;
     this.seen.add(h.id);
     try {
-      const full = await this.m.messages.getFull(h.id);
-      if (!(full.contentType ?? "").toLowerCase().startsWith("multipart/report")) return null;
-      const report = parseDeliveryReport(await this.m.messages.getRaw(h.id));
+      // getFull's root part is the message itself (message/rfc822 on Thunderbird 153): look inside.
+      if (!isReport(await this.m.messages.getFull(h.id))) return null;
+      const report = parseDeliveryReport(fromBinaryString(await this.m.messages.getRaw(h.id)));
       if (!report?.originalMessageId) return null;
       return await this.record(report.originalMessageId, report);
     } catch (e) {
