@@ -33,7 +33,9 @@ import { FULL_SIZE_LINES } from "../../bridge/demo/generator/extraction.ts";
 import { mulberry32 } from "../../bridge/demo/generator/mulberry32.ts";
 import { GIVEN_F, GIVEN_M, SURNAMES } from "../../bridge/demo/generator/words.ts";
 import { foldText } from "../../bridge/directory/search/normalize.ts";
+import { buildBridge } from "../build-bridge.mjs";
 import { openClient, pairWithCode } from "../../test/harness/bridge-process.ts";
+import { leaseSystemPcscd, type PcscdLease } from "../../test/harness/pcscd.ts";
 import { startE2EEnv, type E2EEnv } from "../../test/harness/e2e-env.ts";
 import { startXvfb, type Xvfb } from "../../test/harness/screenshot.ts";
 import type { Driver } from "../../test/harness/thunderbird.ts";
@@ -275,8 +277,12 @@ async function main(): Promise<void> {
   );
   let xvfb: Xvfb | null = null;
   let env: E2EEnv | null = null;
+  let pcscd: PcscdLease | null = null;
   const t0 = Date.now();
   try {
+    // What the e2e suites' global setup does: the bridge as it ships, and the machine's pcscd.
+    await buildBridge();
+    pcscd = await leaseSystemPcscd();
     xvfb = await startXvfb({ width: 1280, height: 900 });
     env = await startE2EEnv({
       bridge: "service",
@@ -300,6 +306,7 @@ async function main(): Promise<void> {
   } finally {
     await env?.stop().catch(() => undefined);
     await xvfb?.stop().catch(() => undefined);
+    await pcscd?.release().catch(() => undefined);
   }
 }
 
