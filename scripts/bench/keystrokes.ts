@@ -97,6 +97,7 @@ const TYPE_QUERY = `
   if (!w) throw new Error("no compose window");
   const input = w.document.getElementById("toAddrInput");
   if (!input) throw new Error("no To field");
+  const now = () => w.performance.now();
   if (args.tbTimeout !== null) input.setAttribute("timeout", String(args.tbTimeout));
   w.focus();
   input.focus();
@@ -122,12 +123,12 @@ const TYPE_QUERY = `
     input.__bench = { begins: 0, completes: 0, beganAt: 0, completedAt: 0 };
     input.onSearchBegin = function (...a) {
       this.__bench.begins++;
-      this.__bench.beganAt = Cu.now();
+      this.__bench.beganAt = now();
       return begin ? begin.apply(this, a) : undefined;
     };
     input.onSearchComplete = function (...a) {
       this.__bench.completes++;
-      this.__bench.completedAt = Cu.now();
+      this.__bench.completedAt = now();
       return complete ? complete.apply(this, a) : undefined;
     };
     input.__benchHooked = true;
@@ -143,7 +144,7 @@ const TYPE_QUERY = `
   for (let i = 0; i < chars.length; i++) {
     const typed = chars.slice(0, i + 1).join("");
     const completesBefore = hook.completes;
-    const t0 = Cu.now();
+    const t0 = now();
     key(chars[i]);
     const controller = input.controller;
     const end = t0 + 10000;
@@ -158,12 +159,12 @@ const TYPE_QUERY = `
         const firstValue = first && (first.getAttribute("ac-value") || first._value || null);
         if (input.popupOpen && first && !first.collapsed && (firstValue === null || firstValue === controller.getValueAt(0))) { shown = true; break; }
       }
-      if (Cu.now() > end) break;
+      if (now() > end) break;
       await tick();
     }
-    const t1 = Cu.now();
+    const t1 = now();
     await frame();
-    const t2 = Cu.now();
+    const t2 = now();
     if (!shown) throw new Error("no answer within 10 s for '" + typed + "' (status " + input.controller.searchStatus + ", search '" + input.controller.searchString + "', field '" + input.value + "')");
     strokes.push({
       text: typed, ms: t1 - t0, paintedMs: t2 - t0, matches: input.controller.matchCount, popupOpen: input.popupOpen,
