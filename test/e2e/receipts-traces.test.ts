@@ -1,0 +1,247 @@
+/**
+ * Issue 18 in a real Thunderbird 153 (French) on an Xvfb display: a message sent from the
+ * one-click account with a delivery status notification requested (NOTIFY=SUCCESS), Postfix
+ * delivers it and writes its own DSN back into the GP's inbox; the extension reads that report,
+ * tags the Sent copy « MSSanté : distribué » and the reading panel of the Sent copy says
+ * "distribué" for the recipient. The trace holds the send (account, Message-ID, SMTP host,
+ * recipient) and the receipt, never the body; the options page exports it as CSV.
+ */
+import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { REPO_ROOT } from "../harness/bridge-process.ts";
+import { COLLEAGUES, DOCTOR, E2E_COMPONENTS, startE2EEnv, type E2EEnv } from "../harness/e2e-env.ts";
+import { waitFor } from "../harness/e2e-process.ts";
+import { missingComponents } from "../harness/require-component.ts";
+import { startXvfb, type Xvfb } from "../harness/screenshot.ts";
+import { folderSubjects } from "./support/chrome.ts";
+import {
+  arrangeMainWindow,
+  click,
+  closeComposeWindows,
+  openExtensionPage,
+  openSetupPage,
+  SETUP_PAGE,
+  screenshot,
+  singleSetupTab,
+  startSend,
+  storage,
+  waitForPage,
+} from "./ui-session.ts";
+
+const reason = missingComponents("e2e receipts and trace", [...E2E_COMPONENTS, "Xvfb", "xwd", "thunderbird-l10n-fr"]);
+
+const SHOTS = path.join(REPO_ROOT, "test-results", "screenshots");
+const DOCS_SHOTS = path.join(REPO_ROOT, "docs", "screenshots");
+const WIDTH = 1280;
+const HEIGHT = 900;
+const HELENE = COLLEAGUES[0];
+const READING = "pages/reading/reading.html";
+const OPTIONS = "pages/options/options.html";
+const BODY = "Corps du message à ne jamais journaliser";
+
+interface TraceRow {
+  at: string;
+  action: string;
+  who: string;
+  messageId: string;
+  server: string;
+  recipients: string[];
+  detail: string;
+}
+
+describe.skipIf(reason)("delivery reports and the trace in a real Thunderbird (issue 18)", () => {
+  let xvfb: Xvfb;
+  let env: E2EEnv;
+  let accountKey = "";
+  let messageId = "";
+  const subject = `Compte rendu ${Date.now()}`;
+  const downloads = path.join(tmpdir(), `mss-e2e-downloads-${process.pid}`);
+  const d = () => env.tb!.driver;
+
+  beforeAll(async () => {
+    rmSync(downloads, { recursive: true, force: true });
+    mkdirSync(downloads, { recursive: true });
+    mkdirSync(SHOTS, { recursive: true });
+    mkdirSync(DOCS_SHOTS, { recursive: true });
+    xvfb = await startXvfb({ width: WIDTH, height: HEIGHT });
+    env = await startE2EEnv({
+      thunderbirdOptions: {
+        display: xvfb.display,
+        prefs: {
+          "intl.locale.requested": "fr",
+          // The options page's export (an <a download> of a blob:) saved without a dialog.
+          "browser.download.folderList": 2,
+          "browser.download.dir": downloads,
+          "browser.download.useDownloadDir": true,
+          "browser.download.always_ask_before_handling_new_types": false,
+        },
+      },
+    });
+    await arrangeMainWindow(d(), WIDTH, HEIGHT);
+  });
+
+  afterAll(async () => {
+    // The extension's own lines (codes and counts only, never a body or an INS), for a failure's reader.
+    const lines =
+      env?.tb
+        ?.output()
+        .split("\n")
+        .filter((l) => /\[mss\] (receipts|trace)/.test(l)) ?? [];
+    console.log(`[e2e] extension lines:\n${lines.join("\n")}`);
+    await env?.stop();
+    await xvfb?.stop();
+    rmSync(downloads, { recursive: true, force: true });
+  });
+
+  it("provisions the doctor's account in one click", async () => {
+    await openSetupPage(env);
+    await singleSetupTab(d());
+    await waitForPage(
+      d(),
+      SETUP_PAGE,
+      ["#state-pin", "#create"],
+      (p) => p.elements["#state-pin"]?.dataset?.state === "ok" && !!p.elements["#create"]?.visible,
+      "the setup page ready",
+      60_000,
+    );
+    await click(d(), SETUP_PAGE, "#create");
+    const s = await waitForPage(d(), SETUP_PAGE, ["#result"], (p) => !!p.elements["#result"]?.visible, "the setup outcome", 120_000);
+    expect(s.elements["#result"]!.dataset).toMatchObject({ outcome: "success", code: "created" });
+    const st = await storage<{ "mss.accounts": Array<{ accountId: string }> }>(d(), ["mss.accounts"]);
+    accountKey = st["mss.accounts"][0]!.accountId;
+  });
+
+  it("sends with a DSN requested; Postfix's DSN comes back; the Sent copy is tagged « MSSanté : distribué »", async () => {
+    await closeComposeWindows(d());
+    const postfixMark = env.postfix.logMark();
+    const tab = await d().api<{ id: number }>("compose.beginNew", {
+      to: [`Hélène Lefèvre-Moreau <${HELENE.address}>`],
+      subject,
+      plainTextBody: BODY,
+      isPlainText: true,
+      deliveryStatusNotification: true,
+    });
+    const sending = startSend(d(), tab.id);
+    const delivered = await env.dovecot.waitForMessage(HELENE.address, subject, 60_000);
+    messageId = /^Message-ID:\s*<([^>]+)>/im.exec(delivered)![1]!;
+    // Thunderbird asked for it in the envelope, and Postfix wrote its success report.
+    await env.postfix.waitForLog(new RegExp(`to=<${HELENE.address}>.*status=sent`), 20_000, postfixMark);
+    await env.postfix.waitForLog(/sender delivery status notification/, 20_000, postfixMark);
+    const dsn = await env.dovecot.waitForMessage(DOCTOR.address, "report-type=delivery-status", 30_000);
+    expect(dsn).toContain(messageId);
+    await Promise.race([sending, new Promise((r) => setTimeout(r, 30_000))]);
+
+    // Thunderbird fetches the inbox: the new-mail event reaches the extension, which reads the report.
+    await folderSubjects(d(), accountKey, { waitForSubject: "Successful Mail Delivery Report", timeoutMs: 60_000 });
+    const receipts = await waitFor(
+      "the receipt stored",
+      async () => {
+        const r = (
+          await storage<{ "mss.receipts"?: Record<string, { recipients: Record<string, { state: string }> }> }>(d(), ["mss.receipts"])
+        )["mss.receipts"];
+        return r?.[messageId] ? r[messageId] : null;
+      },
+      60_000,
+      500,
+    );
+    expect(Object.keys(receipts.recipients)).toEqual([HELENE.address]);
+    expect(["delivered", "relayed"]).toContain(receipts.recipients[HELENE.address]!.state);
+
+    const tagged = await waitFor(
+      "the Sent copy tagged",
+      async () =>
+        await d().chrome<{ keywords: string; label: string } | null>(
+          `const root = MailServices.accounts.getAccount(args.key).incomingServer.rootFolder;
+           const sent = root.getFolderWithFlags(Ci.nsMsgFolderFlags.SentMail);
+           if (!sent) return null;
+           for (const h of sent.messages) {
+             const hdr = h.QueryInterface(Ci.nsIMsgDBHdr);
+             if (hdr.messageId === args.id) {
+               const keywords = hdr.getStringProperty("keywords");
+               if (!keywords.includes("mss_delivered")) return null;
+               return { keywords, label: MailServices.tags.getTagForKey("mss_delivered") };
+             }
+           }
+           return null;`,
+          { key: accountKey, id: messageId },
+        ),
+      30_000,
+      500,
+    );
+    expect(tagged.label).toBe("MSSanté : distribué");
+  });
+
+  it("the Sent copy's reading panel shows the recipient « distribué »", async () => {
+    const tab = await d().api<{ id: number }>("messageDisplay.open", { headerMessageId: messageId, location: "tab", active: true });
+    await new Promise((r) => setTimeout(r, 1500));
+    await openExtensionPage(env, `${READING}?tabId=${tab.id}`);
+    const panel = await waitForPage(
+      d(),
+      `${READING}?tabId=${tab.id}`,
+      ["#receipts", "#receipt-list li"],
+      (p) => !!p.elements["#receipts"]?.visible && !!p.elements["#receipt-list li"]?.exists,
+      "the receipts in the reading panel",
+      30_000,
+    );
+    const li = panel.elements["#receipt-list li"]!;
+    expect(li.dataset).toMatchObject({ address: HELENE.address });
+    expect(["delivered", "relayed"]).toContain(li.dataset!.state);
+    expect(li.text).toContain(HELENE.address);
+    expect(li.text).toMatch(/distribué|transmis/);
+    const shot = await screenshot(xvfb.display, SHOTS, "receipts-sent-copy-panel");
+    cpSync(shot, path.join(DOCS_SHOTS, "receipts-sent-copy-panel.png"));
+  });
+
+  it("the trace holds the send and the receipt, never the body; the options page exports it as CSV", async () => {
+    const traces = await waitFor(
+      "the send and the receipt in the trace",
+      async () => {
+        const t = (await storage<{ "mss.traces"?: TraceRow[] }>(d(), ["mss.traces"]))["mss.traces"] ?? [];
+        return t.some((e) => e.action === "send") && t.some((e) => e.action === "receipt") ? t : null;
+      },
+      30_000,
+      500,
+    );
+    const sendRow = traces.find((e) => e.action === "send")!;
+    expect(sendRow).toMatchObject({ who: DOCTOR.address, messageId, recipients: [HELENE.address], detail: "sendNow" });
+    expect(sendRow.server).not.toBe("");
+    expect(traces.find((e) => e.action === "receipt")).toMatchObject({ messageId, recipients: [HELENE.address] });
+    expect(JSON.stringify(traces)).not.toContain(BODY);
+    expect(JSON.stringify(traces)).not.toContain(subject);
+
+    await openExtensionPage(env, OPTIONS);
+    const page = await waitForPage(
+      d(),
+      OPTIONS,
+      ["#trace", "#retention", "#export", "#trace-statement"],
+      (p) => Number(p.elements["#trace"]?.dataset?.count ?? 0) >= 2,
+      "the options page",
+      30_000,
+    );
+    expect(page.elements["#export"]!.text).toBe("Exporter le journal (CSV)");
+    expect(page.elements["#trace-statement"]!.text).toContain("jamais son INS");
+    const shot = await screenshot(xvfb.display, SHOTS, "options-trace");
+    cpSync(shot, path.join(DOCS_SHOTS, "options-trace.png"));
+
+    await click(d(), OPTIONS, "#export");
+    const file = await waitFor(
+      "the exported CSV",
+      async () => {
+        const f = existsSync(downloads) ? readdirSync(downloads).find((n) => /^journal-mssante-.*\.csv$/.test(n)) : undefined;
+        return f ? path.join(downloads, f) : null;
+      },
+      30_000,
+      500,
+    );
+    const csv = readFileSync(file, "utf8").replace(/^\uFEFF/, "");
+    const lines = csv.trim().split("\r\n");
+    expect(lines[0]).toBe("date,action,qui,message_id,serveur,destinataires,detail");
+    const sendLine = lines.find((l) => l.split(",")[1] === "send");
+    expect(sendLine).toContain(messageId);
+    expect(sendLine).toContain(HELENE.address);
+    expect(csv).not.toContain(BODY);
+    expect(csv).not.toContain(subject);
+  });
+});
