@@ -226,22 +226,29 @@ async function measure(
 
   // The bridge's own time for the same prefixes, as a second client of the same process, after
   // the keystrokes (never competing with them).
+  // Printed first: the keystroke figures stand on their own.
+  const key = percentiles(strokes.map((s) => s.ms));
+  log(`  keystroke → popup rows     ${f(key)} (target p95 ≤ 50 ms) [${key.p95 <= 50 ? "ok" : "MISSED"}]`);
+  // Paced under the bridge's 50 requests a second per connection (the pause is not timed).
   const rpc: number[] = [];
-  for (const s of strokes.slice(0, 20)) await client.call("directory.search", { query: s.text, limit: 20 });
+  const gap = () => new Promise((r) => setTimeout(r, 25));
+  for (const s of strokes.slice(0, 20)) {
+    await client.call("directory.search", { query: s.text, limit: 20 });
+    await gap();
+  }
   for (const s of strokes) {
     const a = performance.now();
     await client.call("directory.search", { query: s.text, limit: 20 });
     rpc.push(performance.now() - a);
+    await gap();
   }
 
-  const key = percentiles(strokes.map((s) => s.ms));
   const painted = percentiles(strokes.map((s) => s.paintedMs));
   const bridge = percentiles(rpc);
   const began = percentiles(strokes.map((s) => s.beganMs));
   const searched = percentiles(strokes.map((s) => s.searchMs));
   const withPopup = strokes.filter((s) => s.popupOpen).length;
   log(`  keystrokes measured        ${strokes.length} (${withPopup} with the popup open, the others under 2 results)`);
-  log(`  keystroke → popup rows     ${f(key)} (target p95 ≤ 50 ms) [${key.p95 <= 50 ? "ok" : "MISSED"}]`);
   log(`  keystroke → painted frame  ${f(painted)}`);
   log(`    of which key → search start         ${f(began)} (the To field's timeout)`);
   log(`    of which search start → all answered ${f(searched)} (every address book; ours through the extension and the bridge)`);
