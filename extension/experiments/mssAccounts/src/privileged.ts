@@ -27,6 +27,12 @@ interface ApiManagerLike {
   off(event: "disable", listener: (event: string, id: string) => void): void;
 }
 
+/** The Add-on Manager's listener events we use (each gets the add-on wrapper first). */
+interface AddonListenerLike {
+  onDisabling(addon: { id?: unknown } | null): void;
+  onUninstalling(addon: { id?: unknown } | null): void;
+}
+
 interface X509Cert {
   readonly sha256Fingerprint: string;
 }
@@ -101,6 +107,9 @@ declare const ChromeUtils: {
     NativeManifests: { lookupManifest(type: "pkcs11", name: string, context: unknown): Promise<HostInfo | null> };
   };
   importESModule(url: "resource://gre/modules/ExtensionParent.sys.mjs"): { ExtensionParent: { apiManager: ApiManagerLike } };
+  importESModule(url: "resource://gre/modules/AddonManager.sys.mjs"): {
+    AddonManager: { addAddonListener(l: AddonListenerLike): void; removeAddonListener(l: AddonListenerLike): void };
+  };
   importESModule(url: "resource://gre/modules/Timer.sys.mjs"): {
     setTimeout: (fn: () => void, ms: number) => unknown;
     clearTimeout: (id: unknown) => void;
@@ -319,18 +328,38 @@ export function writeStringPref(name: string, value: string): void {
 }
 
 /**
- * Calls `fn` when the add-on `id` is being disabled or uninstalled, before it shuts down: the
- * parent API manager emits "disable" for reasons ADDON_DISABLE and ADDON_UNINSTALL only (not for
- * an update or Thunderbird quitting); Experiments get no static onDisable/onUninstall, which
- * Thunderbird calls for its built-in APIs only. Returns what stops listening.
+ * Calls `fn`, once, when the add-on `id` is being disabled or uninstalled (not for an update or
+ * Thunderbird quitting). Two routes:
+ * - the Add-on Manager's onDisabling / onUninstalling, called before the add-on shuts down;
+ * - the parent API manager's "disable" (reasons ADDON_DISABLE and ADDON_UNINSTALL), emitted in the
+ *   middle of the add-on's shutdown.
+ * The first is the one that holds: Thunderbird 153 stops the shutdown half-way, before "disable",
+ * when our message display action's unpaint meets an about:message without its header toolbar
+ * (never loaded since start: "toolbar is null" in ExtensionToolbarButtons.sys.mjs), so the API
+ * manager's event alone left the CAs trusted after a disable (test/e2e/server-ca-trust.test.ts).
+ * Experiments get no static onDisable/onUninstall, which Thunderbird calls for its built-in APIs
+ * only. Returns what stops listening.
  */
 export function onDisableOrUninstall(id: string, fn: () => void): () => void {
-  const { apiManager } = ChromeUtils.importESModule("resource://gre/modules/ExtensionParent.sys.mjs").ExtensionParent;
-  const listener = (_event: string, disabledId: string) => {
-    if (disabledId === id) fn();
+  let called = false;
+  const once = (addonId: unknown) => {
+    if (addonId !== id || called) return;
+    called = true;
+    fn();
   };
-  apiManager.on("disable", listener);
-  return () => apiManager.off("disable", listener);
+  const { AddonManager } = ChromeUtils.importESModule("resource://gre/modules/AddonManager.sys.mjs");
+  const addonListener: AddonListenerLike = {
+    onDisabling: (addon) => once(addon?.id),
+    onUninstalling: (addon) => once(addon?.id),
+  };
+  AddonManager.addAddonListener(addonListener);
+  const { apiManager } = ChromeUtils.importESModule("resource://gre/modules/ExtensionParent.sys.mjs").ExtensionParent;
+  const apiListener = (_event: string, disabledId: string) => once(disabledId);
+  apiManager.on("disable", apiListener);
+  return () => {
+    AddonManager.removeAddonListener(addonListener);
+    apiManager.off("disable", apiListener);
+  };
 }
 
 /** How library paths compare on this system: letter case is ignored on Windows and macOS. */
