@@ -24,7 +24,14 @@ import { rememberForHosts } from "./certificates.ts";
 import { classifyLogonStatus } from "./logon-status.ts";
 import { checkProviderDetails, positionalArguments, PSC_PROVIDER_PREF, registerArguments, savedProvider } from "./oauth-provider.ts";
 import { modulesOfLibrary } from "./pkcs11-modules.ts";
-import { afterSignInWindow, isPscRefreshToken, OAUTH_WINDOW_URI, onSignInWindow, PSC_SESSION_ENDED_PREF } from "./psc-session.ts";
+import {
+  afterSignInWindow,
+  isPscRefreshToken,
+  OAUTH_WINDOW_URI,
+  onSignInWindow,
+  PSC_SESSION_ENDED_PREF,
+  PSC_SIGN_IN_WINDOW_PREF,
+} from "./psc-session.ts";
 import {
   asSmtp,
   certState,
@@ -289,6 +296,9 @@ function watchSessions(): void {
   unwatch = watchWindows(OAUTH_WINDOW_URI, (w) => {
     const d = registered;
     const what = onSignInWindow({ url: w.url, authorizationEndpoint: d?.authorizationEndpoint ?? null, setupSignIn: setupSignIns > 0 });
+    // What the add-on made of the last OAuth window (support): a date and a reason, no URL.
+    const why = !d ? "no-provider" : setupSignIns > 0 ? "setup" : typeof w.url === "string" ? "url" : "no-url";
+    writeStringPref(PSC_SIGN_IN_WINDOW_PREF, `${new Date().toISOString()} ${what} ${why}`);
     if (what !== "session-ended" || !d) return;
     let newRefreshToken = false;
     const stopLogins = watchLoginChanges((origin) => {

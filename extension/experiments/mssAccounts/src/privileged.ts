@@ -87,12 +87,6 @@ interface HostInfo {
   manifest: { path?: unknown; description?: unknown };
 }
 
-/** nsIWindowMediatorListener: an app window (nsIAppWindow) opened or closed. */
-interface WindowMediatorListener {
-  onOpenWindow(appWindow: { docShell?: { domWindow?: unknown } | null }): void;
-  onCloseWindow(appWindow: unknown): void;
-}
-
 /** Thunderbird's OAuth2 provider registry (comm-central OAuth2Providers.sys.mjs). */
 export interface OAuth2ProvidersLike {
   registerProvider(...args: unknown[]): void;
@@ -154,8 +148,6 @@ declare const Services: {
   };
   wm: {
     getMostRecentWindow(type: string): { msgWindow?: unknown } | null;
-    addListener(listener: WindowMediatorListener): void;
-    removeListener(listener: WindowMediatorListener): void;
   };
   obs: {
     addObserver(observer: (subject: unknown, topic: string, data: string) => void, topic: string): void;
@@ -482,14 +474,16 @@ function showNoticeIn(win: ChromeWindowLike, text: string): void {
 
 /**
  * Calls `fn` for every window with `uri` once loaded (Thunderbird's OAuth window: its request,
- * `window.arguments[0].wrappedJSObject`, names the URL it loads). New windows are seen both by the
- * window watcher and by the window mediator (as Thunderbird's ExtensionSupport does), once each.
- * Returns the unwatch function.
+ * `window.arguments[0].wrappedJSObject`, names the URL it loads), once per document. Seen by
+ * Gecko's "chrome-document-loaded" (the loaded document itself, whatever window it went into) and
+ * by the window watcher's "domwindowopened" then the window's load. Returns the unwatch function.
  */
 export function watchWindows(uri: string, fn: (w: SignInWindow) => void): () => void {
-  const seen = new WeakSet<object>();
-  const loaded = (win: ChromeWindowLike) => {
-    if (win.document.documentURI !== uri) return;
+  const handled = new WeakSet<object>();
+  const loaded = (win: ChromeWindowLike | null | undefined) => {
+    const doc = win?.document;
+    if (!win || !doc || doc.documentURI !== uri || handled.has(doc)) return;
+    handled.add(doc);
     fn({
       url: win.arguments?.[0]?.wrappedJSObject?.url ?? win.arguments?.[0]?.url,
       showNotice: (text) => showNoticeIn(win, text),
@@ -498,27 +492,19 @@ export function watchWindows(uri: string, fn: (w: SignInWindow) => void): () => 
       },
     });
   };
-  const opened = (subject: unknown) => {
-    const win = subject as ChromeWindowLike | null;
-    if (!win || seen.has(win)) return;
-    seen.add(win);
-    if (win.document?.readyState === "complete" && win.document.documentURI === uri) loaded(win);
-    else win.addEventListener("load", () => loaded(win), { once: true });
-  };
   const observer = (subject: unknown, topic: string) => {
-    if (topic === "domwindowopened") opened(subject);
+    if (topic !== "domwindowopened") return;
+    const win = subject as ChromeWindowLike;
+    win.addEventListener("load", () => loaded(win), { once: true });
   };
-  const listener: WindowMediatorListener = {
-    onOpenWindow(appWindow) {
-      opened(appWindow.docShell?.domWindow ?? null);
-    },
-    onCloseWindow() {},
+  const documentLoaded = (subject: unknown) => {
+    loaded((subject as { defaultView?: ChromeWindowLike | null } | null)?.defaultView);
   };
   Services.ww.registerNotification(observer);
-  Services.wm.addListener(listener);
+  Services.obs.addObserver(documentLoaded, "chrome-document-loaded");
   return () => {
     Services.ww.unregisterNotification(observer);
-    Services.wm.removeListener(listener);
+    Services.obs.removeObserver(documentLoaded, "chrome-document-loaded");
   };
 }
 

@@ -9,6 +9,20 @@ describe("PSC session end (pure)", () => {
     expect(isSignInOf("https://accounts.google.com/o/oauth2/auth?x", AUTH)).toBe(false);
     expect(isSignInOf("https://localhost:9444/auth/realms/esante-wallet/protocol/openid-connect/auth", AUTH)).toBe(false);
     expect(isSignInOf(undefined, AUTH)).toBe(false);
+    expect(isSignInOf("https://LOCALHOST:9443/auth/realms/esante-wallet/protocol/openid-connect/auth#x", AUTH)).toBe(true);
+    expect(isSignInOf("https://psc.test:443/auth?x", "https://psc.test/auth")).toBe(true);
+    expect(isSignInOf("http://localhost:9443/auth/realms/esante-wallet/protocol/openid-connect/auth", AUTH)).toBe(false);
+    expect(isSignInOf("not a url", AUTH)).toBe(false);
+    // No URL global is needed (the Experiment's scope has none).
+    const saved = globalThis.URL;
+    try {
+      (globalThis as { URL?: unknown }).URL = undefined;
+      expect(isSignInOf(`${AUTH}&x=1`, AUTH)).toBe(true);
+      expect(onSignInWindow({ url: `${AUTH}&x=1`, authorizationEndpoint: AUTH, setupSignIn: false })).toBe("session-ended");
+      expect(isPscRefreshToken("oauth://https://localhost:9443/auth/realms/esante-wallet", AUTH)).toBe(true);
+    } finally {
+      globalThis.URL = saved;
+    }
   });
 
   it("a PSC window no setup asked for is the session's end; the setup's own sign-in is not", () => {

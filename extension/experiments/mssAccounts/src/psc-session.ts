@@ -17,19 +17,31 @@
 /** When PSC last ended the session (ISO date), written when the sign-in window opens for it. */
 export const PSC_SESSION_ENDED_PREF = "extensions.mssante.pscSessionEnded";
 
+/** What the add-on made of the last OAuth window it saw: "<ISO date> <decision> <reason>", no URL. */
+export const PSC_SIGN_IN_WINDOW_PREF = "extensions.mssante.pscSignInWindow";
+
 /** Thunderbird 153's OAuth window. */
 export const OAUTH_WINDOW_URI = "chrome://messenger/content/browserRequest.xhtml";
+
+/**
+ * "scheme://host[:port]" (lower case, default port dropped) and the path of an http(s) URL, or null.
+ * Parsed by hand: the Experiment's scope has no `URL` global (a `new URL` there threw, and the
+ * watcher took PSC's own sign-in for another provider's).
+ */
+function originAndPath(url: string): { origin: string; path: string } | null {
+  const m = /^(https?):\/\/([^/?#@\s]+)([^?#\s]*)/i.exec(url);
+  if (!m) return null;
+  const scheme = m[1]!.toLowerCase();
+  const host = m[2]!.toLowerCase().replace(scheme === "https" ? /:443$/ : /:80$/, "");
+  return { origin: `${scheme}://${host}`, path: m[3] || "/" };
+}
 
 /** Is `url` (the page the OAuth window loads) the sign-in of `authorizationEndpoint`? Same origin and path. */
 export function isSignInOf(url: unknown, authorizationEndpoint: string): boolean {
   if (typeof url !== "string") return false;
-  try {
-    const a = new URL(url);
-    const b = new URL(authorizationEndpoint);
-    return a.origin === b.origin && a.pathname === b.pathname;
-  } catch {
-    return false;
-  }
+  const a = originAndPath(url);
+  const b = originAndPath(authorizationEndpoint);
+  return !!a && !!b && a.origin === b.origin && a.path === b.path;
 }
 
 /** What to do when an OAuth window opens. */
@@ -51,9 +63,6 @@ export function afterSignInWindow(a: { newRefreshToken: boolean }): "session-reo
 
 /** The login manager's entry of PSC's refresh token: origin `oauth://…` naming the issuer's host. */
 export function isPscRefreshToken(origin: string, issuer: string): boolean {
-  try {
-    return origin.startsWith("oauth://") && origin.includes(new URL(issuer).host);
-  } catch {
-    return false;
-  }
+  const host = originAndPath(issuer)?.origin.replace(/^https?:\/\//, "");
+  return !!host && origin.startsWith("oauth://") && origin.toLowerCase().includes(host);
 }
