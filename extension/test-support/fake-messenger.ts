@@ -151,7 +151,8 @@ export class FakeMssAccounts implements MssAccountsApi {
       cmp(`${s}.socketType`, a.req[s].socketType, req[s].socketType);
       cmp(`${s}.authMethod`, a.req[s].authMethod, req[s].authMethod);
     }
-    if (req.realName) cmp("identity.fullName", a.req.realName, req.realName);
+    // An existing identity's name is the user's (ECO.2.2.7 applies to new accounts): set only when empty.
+    if (req.realName && !a.req.realName) cmp("identity.fullName", a.req.realName, req.realName);
     return out;
   }
 

@@ -164,7 +164,7 @@ describe.skipIf(reason)("issue 5: one-click MSSanté account from the card, in a
     const identity = account.identities[0]!;
     identityId = identity.key;
     expect(identity.email).toBe(DOCTOR.address); // from the directory
-    expect(identity.fullName).toMatch(/^jean dupont$/i); // from the card
+    expect(identity.fullName).toBe("Dr_Jean_DUPONT"); // from the card, ECO.2.2.7
     const smtp = after.smtp.filter((s) => s.hostname === HOSTS.smtpCert);
     expect(smtp).toHaveLength(1);
     expect(smtp[0]).toMatchObject({ port: env.postfix.submissionPort, socketType: 2, authMethod: 7 });

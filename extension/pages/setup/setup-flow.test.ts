@@ -28,7 +28,6 @@ import {
   prepare,
   provision,
   provisionSafely,
-  realNameFromCard,
   recordThroughBackground,
   type SetupDeps,
   type SetupUi,
@@ -173,12 +172,6 @@ describe("pure helpers", () => {
     expect(orderCandidates([org]).preselected).toBe("o@x.mssante.fr");
     expect(orderCandidates([]).preselected).toBeNull();
   });
-
-  it("names the identity from the card", () => {
-    expect(realNameFromCard(IDENTITY)).toBe("Jean Dupont");
-    expect(realNameFromCard({ ...IDENTITY, givenName: "JEAN-MARIE", surname: "LE GOFF" })).toBe("Jean-Marie Le Goff");
-    expect(realNameFromCard({ ...IDENTITY, givenName: null, surname: null, structure: "CHU TEST" })).toBe("CHU TEST");
-  });
 });
 
 describe("prepare", () => {
@@ -274,12 +267,12 @@ describe("provision", () => {
     const r = await env.run();
     expect(r).toMatchObject({
       ok: true,
-      result: { action: "created", address: DUPONT.email, realName: "Jean Dupont", imap: { host: "cert.medecin.mssante.fr" } },
+      result: { action: "created", address: DUPONT.email, realName: "Dr_Jean_DUPONT", imap: { host: "cert.medecin.mssante.fr" } },
     });
     const acc = env.fake.mssAccounts.accounts[0]!;
     expect(acc.req).toEqual({
       email: DUPONT.email,
-      realName: "Jean Dupont",
+      realName: "Dr_Jean_DUPONT", // ECO.2.2.7: <Titre>_<Prénom>_<NOM>, no structure on a personal card
       imap: { host: "cert.medecin.mssante.fr", port: 143, socketType: 2, authMethod: 7, username: DUPONT.email },
       smtp: { host: "cert.medecin.mssante.fr", port: 587, socketType: 2, authMethod: 7 },
     });
@@ -803,6 +796,33 @@ describe("the PIN state gate comes before anything changes in Thunderbird (issue
       expect(msgs.todo_pin_declined!.message).not.toMatch(/compte est créé|account exists/i);
       expect(msgs.todo_pin_declined!.message).toMatch(/Aucun compte|No account/);
     }
+  });
+});
+
+describe("the sender display name (ECO.2.2.7)", () => {
+  it("names an organisation's mailbox by its service label, a personal one <Titre>_<Prénom>_<NOM>", async () => {
+    const org = { ...entry({ email: DUPONT.email, type: "ORG" }), displayName: "Secrétariat de cardiologie" };
+    const r = await provision(env.deps, env.ui, { identity: IDENTITY, address: DUPONT.email, mailbox: org });
+    expect(r).toMatchObject({ ok: true, result: { realName: "Secrétariat de cardiologie" } });
+    expect(env.fake.mssAccounts.accounts[0]!.req.realName).toBe("Secrétariat de cardiologie");
+  });
+
+  it("leaves an existing account's name as its user set it", async () => {
+    env.fake.mssAccounts.accounts.push({
+      accountId: "account7",
+      req: {
+        email: DUPONT.email,
+        realName: "Jean Dupont (cabinet)",
+        imap: { host: "cert.medecin.mssante.fr", port: 143, socketType: 2, authMethod: 7 },
+        smtp: { host: "cert.medecin.mssante.fr", port: 587, socketType: 2, authMethod: 7 },
+      },
+      username: DUPONT.email,
+      paused: false,
+      held: false,
+    });
+    const r = await env.run();
+    expect(r).toMatchObject({ ok: true, result: { action: "unchanged" } });
+    expect(env.fake.mssAccounts.accounts[0]!.req.realName).toBe("Jean Dupont (cabinet)");
   });
 });
 

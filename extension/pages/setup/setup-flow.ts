@@ -33,7 +33,7 @@ import type {
   VerifyFailure,
 } from "../../experiments/mssAccounts/src/api.ts";
 import { normalizeTypedAddress } from "../../../shared/domain/address.ts";
-import { titleCase } from "../../../shared/domain/title-case.ts";
+import { senderDisplayName } from "../../../shared/domain/sender-display-name.ts";
 
 export type StepId =
   | "bridge"
@@ -167,6 +167,14 @@ export interface Provisioned {
   login: LoginName;
   warnings: string[];
 }
+/** What provision() sets up: the card holder, the address, and its directory entry when it has one. */
+export interface ProvisionInput {
+  identity: CardIdentityMessage;
+  address: string;
+  /** The directory's entry for the address (its type decides the sender name, ECO.2.2.7); none when typed by hand. */
+  mailbox?: DirectoryEntry | null;
+}
+
 export type ProvisionOutcome = { ok: true; result: Provisioned } | { ok: false; failure: SetupFailure };
 
 // ---- pure helpers ----------------------------------------------------------------------------
@@ -240,12 +248,6 @@ function transport(code: FailureCode): boolean {
 function detailOf(e: unknown): string {
   const c = e as CallError | undefined;
   return c && typeof c.message === "string" ? `${c.code ?? "error"}: ${c.message}`.slice(0, 300) : String(e).slice(0, 300);
-}
-
-/** The identity's display name from the card: given name and surname, title-cased. */
-export function realNameFromCard(id: Pick<CardIdentityMessage, "givenName" | "surname" | "structure" | "idNat">): string {
-  const parts = [id.givenName, id.surname].filter((x): x is string => !!x && !!x.trim()).map((x) => titleCase(x.trim()));
-  return parts.length ? parts.join(" ") : (id.structure ?? id.idNat);
 }
 
 /** Personal mailboxes first (PER), in directory order; preselect when exactly one personal one. */
@@ -431,11 +433,7 @@ export function signInHosts(provider: { authorizationEndpoint: string; issuer: s
  * Trust space, discovery, the PIN gate, then (only then) Thunderbird: card module, CAs, account,
  * certificate, logon. Each step is a function below; the first that fails ends the setup.
  */
-export async function provision(
-  deps: SetupDeps,
-  ui: SetupUi,
-  input: { identity: CardIdentityMessage; address: string },
-): Promise<ProvisionOutcome> {
+export async function provision(deps: SetupDeps, ui: SetupUi, input: ProvisionInput): Promise<ProvisionOutcome> {
   const address = accountAddress(input.address);
   if (!address) return failed(ui, "trust", "invalid-address");
   const bf = bridgeFailure(deps.bridgeState());
@@ -453,7 +451,8 @@ export async function provision(
   if (!cardModule.ok) return cardModule;
   const cas = await trustServerCAs(deps, ui);
   if (!cas.ok) return cas;
-  const realName = realNameFromCard(input.identity);
+  // ECO.2.2.7: set on a new account only; an existing account keeps the name its user gave it.
+  const realName = senderDisplayName(input.identity, input.mailbox ?? null);
   if (servers.provider) {
     // Before the account: Thunderbird finds the provider by the mail host when the account signs in.
     const registered = await deps.accounts.registerOAuthProvider(servers.provider).catch(thrown);
@@ -895,11 +894,7 @@ export function prepareSafely(deps: SetupDeps, ui: SetupUi): Promise<PrepareOutc
 }
 
 /** provision() that never rejects: whatever throws (a page question, storage) is shown as a failure. */
-export function provisionSafely(
-  deps: SetupDeps,
-  ui: SetupUi,
-  input: { identity: CardIdentityMessage; address: string },
-): Promise<ProvisionOutcome> {
+export function provisionSafely(deps: SetupDeps, ui: SetupUi, input: ProvisionInput): Promise<ProvisionOutcome> {
   return settled(ui, (u) => provision(deps, u, input));
 }
 

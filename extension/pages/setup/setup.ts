@@ -247,7 +247,8 @@ async function runProvision() {
   byId<HTMLButtonElement>("create").disabled = true;
   try {
     byId("result").hidden = true;
-    const r = await provisionSafely(deps, ui, { identity: prepared.identity, address });
+    const mailbox = prepared.candidates.find((c) => c.email.toLowerCase() === address.toLowerCase()) ?? null;
+    const r = await provisionSafely(deps, ui, { identity: prepared.identity, address, mailbox });
     if (!r.ok) {
       showFailure(r.failure);
       await record({ phase: "provision", ok: false, step: r.failure.step, code: r.failure.code, address });

@@ -133,7 +133,9 @@ function repair(env: AccountsEnv, found: Found, req: CreateAccountRequest, apply
     if (apply) account.addIdentity(identity);
   }
   setField(identity, "email", email, changes, "identity", apply);
-  if (req.realName) setField(identity, "fullName", req.realName, changes, "identity", apply);
+  // The name of an identity that has one is the user's choice: left as it is (only a new or
+  // nameless identity gets the sender name the setup computed, ECO.2.2.7).
+  if (req.realName && !identity.fullName) setField(identity, "fullName", req.realName, changes, "identity", apply);
   let smtp = findSmtp(env, req);
   if (smtp) {
     configureSmtp(smtp, req.smtp, email, changes, apply);
