@@ -43,7 +43,7 @@ function bridge(opts: {
 
 function setup(b: BridgeCaller, answer: GuardChoice = "cancel", testBuild = false) {
   const { messenger, fake } = createFakeMessenger();
-  fake.identities.set("id1", { id: "id1", email: "jean.dupont@medecin.mssante.fr" });
+  fake.identities.set("id1", { id: "id1", accountId: "account1", email: "jean.dupont@medecin.mssante.fr" });
   fake.identities.set("id2", { id: "id2", email: "jean@gmail.com" });
   const asked: GuardDecision[] = [];
   messenger.compose.onBeforeSend.addListener(
@@ -81,6 +81,17 @@ describe("compose guard (onBeforeSend)", () => {
       choice: "cancel",
       listSource: "live",
     });
+  });
+
+  it("records who sends for the trace: identity, account, address and compose tab; no Message-ID before the send", async () => {
+    const { fake, last } = setup(bridge({ up: true }));
+    await fake.send(5, { identityId: "id1", to: ["patient@gmail.com"] });
+    expect(last()).toMatchObject({ identityId: "id1", accountId: "account1", sender: "jean.dupont@medecin.mssante.fr", tabId: 5 });
+    // Thunderbird's compose details carry no Message-ID before the send: none is made up.
+    expect(last().messageId).toBeUndefined();
+    await fake.send(6, { from: "Moi <moi@exemple.fr>", to: ["patient@gmail.com"] });
+    expect(last()).toMatchObject({ sender: "moi@exemple.fr", tabId: 6 });
+    expect(last().identityId).toBeUndefined();
   });
 
   it("sends anyway only on the explicit per-message choice", async () => {

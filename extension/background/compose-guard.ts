@@ -4,8 +4,9 @@
  * and sends it (docs/domain/thunderbird.md). A block opens the guard dialog (which names the
  * recipients and why) and waits for the user's per-message choice: remove them (and send to the
  * others in the same click; with nobody left, the message stays open), send anyway, or go back
- * to the message. The outcome is recorded in storage.local "mss.lastGuard" (addresses
- * and reasons only, never the subject or body) for the status popup and tests. A message that
+ * to the message. The outcome is recorded in storage.local "mss.lastGuard" (addresses, reasons,
+ * the sending identity and account, never the subject or body) for the status popup, the trace
+ * and tests. A message that
  * goes then gets its Sent copy settled (sent-copy.ts: none for an account whose logon does not work).
  */
 import { maskPatientAddress, patientRecipient } from "../../shared/domain/patient-recipients.ts";
@@ -59,6 +60,31 @@ export interface GuardRecord {
   patients?: number;
   /** The message's size as submitted (bytes) when it was too large for a patient. */
   size?: number;
+  /** The sending identity (compose details' identityId), its account and address, when known. */
+  identityId?: string;
+  accountId?: string;
+  sender?: string;
+  /** The compose tab the decision was about. */
+  tabId?: number;
+  /**
+   * The message's Message-ID: Thunderbird 153's compose details carry none before the send (the
+   * header is made when the message is sent; compose.onAfterSend gives it), so this is absent
+   * until a Thunderbird does; the send's own trace entry has it.
+   */
+  messageId?: string;
+}
+
+/** Who sends: the compose details' identity, its account and address (else the From field's address). */
+interface SendingIdentity {
+  identityId: string | null;
+  accountId: string | null;
+  sender: string | null;
+}
+
+async function sendingIdentity(m: Messenger, details: ComposeDetails): Promise<SendingIdentity> {
+  const identity = details.identityId ? await m.identities.get(details.identityId).catch(() => null) : null;
+  const sender = identity?.email ?? (typeof details.from === "string" ? parseRecipient(details.from).address : null);
+  return { identityId: details.identityId ?? null, accountId: identity?.accountId ?? null, sender };
 }
 
 export async function knownMssAddresses(m: Messenger): Promise<string[]> {
@@ -91,15 +117,7 @@ async function directoryChecks(bridge: BridgeCaller, addresses: string[], timeou
 /** Gathers the facts and decides; no side effect on the message. */
 export async function evaluateSend(deps: GuardDeps, details: ComposeDetails, lists: TrustLists, tabId?: number): Promise<GuardDecision> {
   const m = deps.messenger;
-  let sender: string | null = null;
-  if (details.identityId) {
-    try {
-      sender = (await m.identities.get(details.identityId))?.email ?? null;
-    } catch {
-      sender = null;
-    }
-  }
-  if (!sender && typeof details.from === "string") sender = parseRecipient(details.from).address;
+  const { sender } = await sendingIdentity(m, details);
   const recipients = [...recipientsOf(details.to), ...recipientsOf(details.cc), ...recipientsOf(details.bcc)];
   const trust = await lists.current();
   const known = await knownMssAddresses(m);
@@ -111,7 +129,7 @@ export async function evaluateSend(deps: GuardDeps, details: ComposeDetails, lis
   return decideGuard({ sender, knownMssAddresses: known, recipients, trust, directory, messageSize });
 }
 
-function record(decision: GuardDecision, choice: GuardChoice | null): GuardRecord {
+function record(decision: GuardDecision, choice: GuardChoice | null, who: SendingIdentity, tabId: number): GuardRecord {
   // A patient's address is their INS: never kept in storage (others read this record for traces).
   const addr = (i: { address: string | null; raw: string }) => maskPatientAddress(i.address ?? i.raw);
   const patients =
@@ -127,6 +145,10 @@ function record(decision: GuardDecision, choice: GuardChoice | null): GuardRecor
     listDate: "list" in decision ? decision.list.date : null,
     ...(patients !== undefined ? { patients } : {}),
     ...("size" in decision ? { size: decision.size } : {}),
+    ...(who.identityId ? { identityId: who.identityId } : {}),
+    ...(who.accountId ? { accountId: who.accountId } : {}),
+    ...(who.sender ? { sender: who.sender } : {}),
+    tabId,
   };
 }
 
@@ -164,6 +186,7 @@ export function createBeforeSendListener(deps: GuardDeps): BeforeSendListener {
   };
   return async (tab: ComposeTab, details: ComposeDetails) => {
     let decision: GuardDecision;
+    const who = await sendingIdentity(m, details).catch((): SendingIdentity => ({ identityId: null, accountId: null, sender: null }));
     try {
       decision = await evaluateSend(deps, details, lists, tab.id);
     } catch (e) {
@@ -182,14 +205,14 @@ export function createBeforeSendListener(deps: GuardDeps): BeforeSendListener {
           })
           .catch(() => undefined);
       }
-      await m.storage.local.set({ [LAST_GUARD_KEY]: record(decision, null) });
+      await m.storage.local.set({ [LAST_GUARD_KEY]: record(decision, null, who, tab.id) });
       log("guard.allow", { reason: decision.reason, warnings: "warnings" in decision ? decision.warnings.length : 0 });
       return going(tab, details, {});
     }
     let choice = await deps.askUser(tab, decision).catch((): GuardChoice => "cancel");
     // Only the choices this block offers (no trust list, a message too large: "back to the message").
     if (!choicesFor(decision).includes(choice)) choice = "cancel";
-    await m.storage.local.set({ [LAST_GUARD_KEY]: record(decision, choice) });
+    await m.storage.local.set({ [LAST_GUARD_KEY]: record(decision, choice, who, tab.id) });
     log("guard.block", { reason: decision.reason, blocked: "blocked" in decision ? decision.blocked.length : 0, choice });
     if (choice === "send-anyway") return going(tab, details, { cancel: false });
     if (choice === "remove" && "blocked" in decision) return going(tab, details, await removeBlocked(m, tab, details, decision.blocked));

@@ -31,6 +31,9 @@ interface GuardRecord {
   blocked?: unknown;
   warnings?: unknown;
   choice?: unknown;
+  accountId?: unknown;
+  sender?: unknown;
+  messageId?: unknown;
 }
 
 function addresses(field: unknown): string[] {
@@ -68,7 +71,8 @@ export class TraceHooks {
     );
     events.storage.onChanged?.addListener((changes, area) => {
       const guard = changes[LAST_GUARD_KEY]?.newValue as GuardRecord | undefined;
-      if (area === "local" && guard && typeof guard === "object") this.guard(guard);
+      if (area === "local" && guard && typeof guard === "object")
+        void this.guard(guard).catch((e: unknown) => log("trace.failed", { code: e instanceof Error ? e.name : "UNKNOWN" }));
     });
   }
 
@@ -115,15 +119,22 @@ export class TraceHooks {
     }
   }
 
-  private guard(g: GuardRecord): void {
+  /**
+   * The guard's decision: who sends (the identity's address, else the account's) and the account's
+   * SMTP host when it is one this extension provisioned; the Message-ID when the record has one
+   * (Thunderbird 153 gives none before the send: the send's entry that follows has it).
+   */
+  async guard(g: GuardRecord): Promise<void> {
     const list = (v: unknown) => (Array.isArray(v) ? v.filter((x): x is string => typeof x === "string") : []);
+    const text = (v: unknown) => (typeof v === "string" ? v : null);
     const block = g.action === "block";
+    const account = await this.account(text(g.accountId));
     this.write({
       at: typeof g.at === "string" && !Number.isNaN(Date.parse(g.at)) ? g.at : undefined,
       action: block ? "guard-block" : "guard-allow",
-      who: "",
-      messageId: "",
-      server: "",
+      who: text(g.sender) ?? account?.email ?? "",
+      messageId: bareMessageId(text(g.messageId) ?? undefined) ?? "",
+      server: account?.smtpHost ?? "",
       recipients: [...list(g.blocked), ...list(g.warnings)],
       detail: [typeof g.reason === "string" ? g.reason : "", typeof g.choice === "string" ? g.choice : ""].filter(Boolean).join("/"),
     });

@@ -126,6 +126,30 @@ describe("the trace", () => {
     expect(label("guard-block")).toBe(label("receipt"));
   });
 
+  it("a guard decision names the sender and the account's SMTP host, and the Message-ID when the record has one", async () => {
+    const { m, journal } = setup();
+    const guard = { action: "allow", reason: "all-trusted", blocked: [], warnings: [], choice: null };
+    await m.storage.local.set({
+      [LAST_GUARD_KEY]: { ...guard, at: new Date().toISOString(), accountId: "account1", sender: ACCOUNT.email, tabId: 3 },
+    });
+    await settle();
+    await m.storage.local.set({ [LAST_GUARD_KEY]: { ...guard, at: new Date().toISOString(), accountId: "account1", messageId: "<g1@x>" } });
+    await settle();
+    await m.storage.local.set({
+      [LAST_GUARD_KEY]: { ...guard, at: new Date().toISOString(), accountId: "personal", sender: "me@gmail.example" },
+    });
+    await settle();
+    const rows = (await journal.entries()).map((e) => [e.action, e.who, e.messageId, e.server]);
+    expect(rows).toEqual(
+      expect.arrayContaining([
+        ["guard-allow", ACCOUNT.email, "", ACCOUNT.smtpHost],
+        ["guard-allow", ACCOUNT.email, "g1@x", ACCOUNT.smtpHost],
+        ["guard-allow", "me@gmail.example", "", ""],
+      ]),
+    );
+    expect(rows).toHaveLength(3);
+  });
+
   it("retention: the default year, a configured period, pruned on start", async () => {
     let now = new Date();
     const { fake, journal } = setup(() => now);
