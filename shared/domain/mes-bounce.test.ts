@@ -6,7 +6,7 @@
  */
 import { describe, expect, it } from "vitest";
 import { dsn } from "../../test/fixtures/dsn-builder.ts";
-import { readDsnFields } from "./dsn-fields.ts";
+import { readDsnFields } from "./delivery-report.ts";
 import { recogniseMesBounce } from "./mes-bounce.ts";
 
 const PATIENT = "279035121518989@patient.mssante.fr";

@@ -1,6 +1,6 @@
 /**
  * Mon espace santé's bounces, recognised (pure): in a delivery status notification (RFC 3464, read
- * by dsn-fields.ts), each recipient at patient.mssante.fr whose delivery failed, and why, in the
+ * by delivery-report.ts), each recipient at patient.mssante.fr whose delivery failed, and why, in the
  * four cases docs/domain/referentiel-2.md names ("Patients": account closed, patient unknown,
  * address invalid, too large):
  * - patient unknown: Status 5.1.1 (bad destination mailbox, RFC 3463);
@@ -17,7 +17,7 @@
  * RFC 3464 / RFC 3463 status codes, not recorded Mon espace santé messages; their wording may
  * differ and must be checked against real ones.
  */
-import type { DsnFields } from "./dsn-fields.ts";
+import type { DsnFields } from "./delivery-report.ts";
 import { PATIENT_DOMAIN } from "./ins-matricule.ts";
 
 export type MesBounceKind = "account-closed" | "patient-unknown" | "invalid-address" | "too-large" | "other";

@@ -10,7 +10,7 @@
  *   {kind: "reading.document", messageId, source, ref}   → {kind: "pdf", bytes} | {kind: "html", html} | {error}
  *   {kind: "reading.banner"} (from the message display script; its tab) → {level, headline, lines}
  */
-import { readDsnFields } from "../../../shared/domain/dsn-fields.ts";
+import { readDsnFields } from "../../../shared/domain/delivery-report.ts";
 import { recogniseMesBounce } from "../../../shared/domain/mes-bounce.ts";
 import type { Result } from "../../../shared/protocol/schemas.ts";
 import { readCda } from "../../../shared/xdm/read-cda.ts";

@@ -1,6 +1,6 @@
 /** Per-recipient states from reports: never lowered, a failure overrides; the tag of the whole message. */
 import { describe, expect, it } from "vitest";
-import type { DeliveryReport } from "./delivery-report.ts";
+import type { DeliveryReport } from "../../../shared/domain/delivery-report.ts";
 import { applyReport, receiptTag } from "./receipt-state.ts";
 import { withReceiptTag } from "./receipt-tags.ts";
 

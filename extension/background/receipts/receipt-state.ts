@@ -3,7 +3,7 @@
  * never lowers a state (a late "delayed" after "delivered" is ignored); a failure overrides all.
  * What is kept: addresses, states, status codes, dates; never a subject or a body.
  */
-import type { DeliveryReport } from "./delivery-report.ts";
+import type { DeliveryReport } from "../../../shared/domain/delivery-report.ts";
 
 export type RecipientState = "delayed" | "relayed" | "delivered" | "deleted" | "read" | "failed";
 

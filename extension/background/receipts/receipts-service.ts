@@ -1,7 +1,7 @@
 /**
  * Delivery and read reports of sent messages (issue 18), the I/O around the pure modules of this
  * folder: when mail arrives (messages.onNewMailReceived) or a report is displayed, a
- * multipart/report message is read (delivery-report.ts), matched to the Sent copy by Message-ID
+ * multipart/report message is read (shared/domain/delivery-report.ts), matched to the Sent copy by Message-ID
  * (messages.query headerMessageId), the per-recipient state kept in storage.local "mss.receipts"
  * (Message-ID → recipients' states; no subject, no body), and the Sent copy tagged
  * ("MSSanté : distribué" / "lu" / "échec").
@@ -11,7 +11,7 @@
  */
 import { log } from "../log.ts";
 import type { Messenger } from "../messenger-types.ts";
-import { bareMessageId, type DeliveryReport, parseDeliveryReport } from "./delivery-report.ts";
+import { bareMessageId, type DeliveryReport, parseDeliveryReport } from "../../../shared/domain/delivery-report.ts";
 import type { FullHeader, ReceiptsApis } from "./receipts-apis.ts";
 import { applyReport, type MessageReceipts, receiptTag } from "./receipt-state.ts";
 import { RECEIPT_TAGS, withReceiptTag } from "./receipt-tags.ts";

@@ -12,7 +12,7 @@ import { LAST_GUARD_KEY } from "../compose-guard.ts";
 import { log } from "../log.ts";
 import type { ComposeDetails, Messenger, SendInfo } from "../messenger-types.ts";
 import { messageAuthor } from "../reading/message-author.ts";
-import { bareMessageId } from "../receipts/delivery-report.ts";
+import { bareMessageId } from "../../../shared/domain/delivery-report.ts";
 import type { FullHeader, MessageList, ReceiptsApis, StorageEvents } from "../receipts/receipts-apis.ts";
 import type { ReceiptEvent } from "../receipts/receipts-service.ts";
 import { recipientsOf } from "../recipients.ts";

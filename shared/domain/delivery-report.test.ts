@@ -1,6 +1,6 @@
 /** Delivery reports as Postfix and Thunderbird write them → the original Message-ID and per-recipient actions. */
 import { describe, expect, it } from "vitest";
-import { postfixDsn, thunderbirdMdn } from "../../test-support/delivery-reports.ts";
+import { postfixDsn, thunderbirdMdn } from "../../extension/test-support/delivery-reports.ts";
 import { bareMessageId, parseDeliveryReport } from "./delivery-report.ts";
 
 const SENDER = "jean.dupont@medecin.mssante.fr";
