@@ -30,6 +30,7 @@ import { openClient, pairWithNativeHost, REPO_ROOT, TEST_ORIGIN, type BridgeProc
 import { waitFor } from "../harness/e2e-process.ts";
 import { distinctColours, readPngInfo, startXvfb, type Xvfb } from "../harness/screenshot.ts";
 import { listAccounts } from "./support/chrome.ts";
+import { setupPageReady } from "./support/one-click-setup.ts";
 import {
   addrbookAutocomplete,
   arrangeMainWindow,
@@ -184,14 +185,7 @@ describe.skipIf(reason)("daily use in a real Thunderbird (issue #6)", () => {
   });
 
   it("provisions the account from the card in one click (screenshot after)", async () => {
-    await singleSetupTab(d());
-    await waitForPage(
-      d(),
-      SETUP_PAGE,
-      ["#state-pin", "#create"],
-      (p) => p.elements["#state-pin"]?.dataset?.state === "ok" && !!p.elements["#create"]?.visible,
-      "the setup page ready",
-    );
+    await setupPageReady(d());
     const clickedAt = Date.now();
     await click(d(), SETUP_PAGE, "#create");
     // The outcome of THIS click (the page may still show the previous one).

@@ -22,18 +22,8 @@ import { missingComponents } from "../harness/require-component.ts";
 import { startXvfb, type Xvfb } from "../harness/screenshot.ts";
 import { listAccounts } from "./support/chrome.ts";
 import { pageFile, pageSet } from "./support/pages.ts";
-import {
-  arrangeMainWindow,
-  click,
-  openExtensionPage,
-  openSetupPage,
-  SETUP_PAGE,
-  screenshot,
-  singleSetupTab,
-  startSend,
-  ui,
-  waitForPage,
-} from "./ui-session.ts";
+import { provisionInOneClick } from "./support/one-click-setup.ts";
+import { arrangeMainWindow, click, openExtensionPage, screenshot, startSend, ui, waitForPage } from "./ui-session.ts";
 
 const reason = missingComponents("e2e patient document (compose)", [...E2E_COMPONENTS, "Xvfb", "xwd", "thunderbird-l10n-fr"]);
 const SHOTS = path.join(REPO_ROOT, "test-results", "screenshots");
@@ -72,18 +62,7 @@ describe.skipIf(reason)("a patient document attached from the compose window (is
   });
 
   it("attaches the document through the form: a wrong INS key refused in French, then IHE_XDM.zip, the PDF and the subject", async () => {
-    await openSetupPage(env);
-    await singleSetupTab(d());
-    await waitForPage(
-      d(),
-      SETUP_PAGE,
-      ["#state-pin", "#create"],
-      (p) => p.elements["#state-pin"]?.dataset?.state === "ok" && !!p.elements["#create"]?.visible,
-      "the setup page ready",
-      60_000,
-    );
-    await click(d(), SETUP_PAGE, "#create");
-    const s = await waitForPage(d(), SETUP_PAGE, ["#result"], (p) => !!p.elements["#result"]?.visible, "the setup outcome", 120_000);
+    const s = await provisionInOneClick(env);
     expect(s.elements["#result"]!.dataset).toMatchObject({ outcome: "success" });
     const { accounts } = await listAccounts(d());
     const identityId = accounts.find((a) => a.identities[0]?.email === DOCTOR.address)!.identities[0]!.key;

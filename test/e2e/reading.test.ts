@@ -23,18 +23,8 @@ import { REPO_ROOT } from "../harness/bridge-process.ts";
 import { waitFor } from "../harness/e2e-process.ts";
 import { readPngInfo, startXvfb, type Xvfb } from "../harness/screenshot.ts";
 import { folderSubjects } from "./support/chrome.ts";
-import {
-  arrangeMainWindow,
-  click,
-  openExtensionPage,
-  openSetupPage,
-  SETUP_PAGE,
-  screenshot,
-  singleSetupTab,
-  storage,
-  waitForPage,
-  type Snapshot,
-} from "./ui-session.ts";
+import { provisionInOneClick } from "./support/one-click-setup.ts";
+import { arrangeMainWindow, click, openExtensionPage, screenshot, storage, waitForPage, type Snapshot } from "./ui-session.ts";
 
 const reason = missingComponents("e2e reading (sender verdict, XDM panel)", [...E2E_COMPONENTS, "Xvfb", "xwd", "thunderbird-l10n-fr"]);
 
@@ -157,18 +147,7 @@ describe.skipIf(reason)("reading in a real Thunderbird (issue 17)", () => {
   });
 
   it("provisions the doctor's account in one click, with its own read-receipt settings (ECO.3.1.6)", async () => {
-    await openSetupPage(env);
-    await singleSetupTab(d());
-    await waitForPage(
-      d(),
-      SETUP_PAGE,
-      ["#state-pin", "#create"],
-      (p) => p.elements["#state-pin"]?.dataset?.state === "ok" && !!p.elements["#create"]?.visible,
-      "the setup page ready",
-      60_000,
-    );
-    await click(d(), SETUP_PAGE, "#create");
-    const s = await waitForPage(d(), SETUP_PAGE, ["#result"], (p) => !!p.elements["#result"]?.visible, "the setup outcome", 120_000);
+    const s = await provisionInOneClick(env);
     expect(s.elements["#result"]!.dataset).toMatchObject({ outcome: "success", code: "created" });
     const st = await storage<{ "mss.accounts": Array<{ accountId: string }> }>(d(), ["mss.accounts"]);
     accountKey = st["mss.accounts"][0]!.accountId;

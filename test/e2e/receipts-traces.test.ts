@@ -16,15 +16,13 @@ import { waitFor } from "../harness/e2e-process.ts";
 import { missingComponents } from "../harness/require-component.ts";
 import { startXvfb, type Xvfb } from "../harness/screenshot.ts";
 import { folderSubjects } from "./support/chrome.ts";
+import { provisionInOneClick } from "./support/one-click-setup.ts";
 import {
   arrangeMainWindow,
   click,
   closeComposeWindows,
   openExtensionPage,
-  openSetupPage,
-  SETUP_PAGE,
   screenshot,
-  singleSetupTab,
   startSend,
   storage,
   waitForPage,
@@ -96,18 +94,7 @@ describe.skipIf(reason)("delivery reports and the trace in a real Thunderbird (i
   });
 
   it("provisions the doctor's account in one click", async () => {
-    await openSetupPage(env);
-    await singleSetupTab(d());
-    await waitForPage(
-      d(),
-      SETUP_PAGE,
-      ["#state-pin", "#create"],
-      (p) => p.elements["#state-pin"]?.dataset?.state === "ok" && !!p.elements["#create"]?.visible,
-      "the setup page ready",
-      60_000,
-    );
-    await click(d(), SETUP_PAGE, "#create");
-    const s = await waitForPage(d(), SETUP_PAGE, ["#result"], (p) => !!p.elements["#result"]?.visible, "the setup outcome", 120_000);
+    const s = await provisionInOneClick(env);
     expect(s.elements["#result"]!.dataset).toMatchObject({ outcome: "success", code: "created" });
     const st = await storage<{ "mss.accounts": Array<{ accountId: string }> }>(d(), ["mss.accounts"]);
     accountKey = st["mss.accounts"][0]!.accountId;
