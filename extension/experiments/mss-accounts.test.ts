@@ -387,7 +387,7 @@ describe("mssAccounts Experiment (parent code)", () => {
       { field: "imap.port", from: 993, to: 143 },
       { field: "imap.socketType", from: 3, to: 2 },
       { field: "imap.authMethod", from: 3, to: 7 },
-      { field: "identity.fullName", from: "Dr Dupont", to: "Jean Dupont" },
+      // The identity's name ("Dr Dupont") is its user's: kept (ECO.2.2.7's name is for new accounts).
       { field: "smtp.port", from: 465, to: 587 },
       { field: "smtp.socketType", from: 3, to: 2 },
       { field: "smtp.authMethod", from: 3, to: 7 },
