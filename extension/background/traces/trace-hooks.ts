@@ -121,7 +121,7 @@ export class TraceHooks {
 
   /**
    * The guard's decision: who sends (the identity's address, else the account's) and the account's
-   * SMTP host when it is one this extension provisioned; the Message-ID when the record has one
+   * SMTP host when the account is one this extension provisioned (else neither); the Message-ID when the record has one
    * (Thunderbird 153 gives none before the send: the send's entry that follows has it).
    */
   async guard(g: GuardRecord): Promise<void> {
@@ -132,7 +132,8 @@ export class TraceHooks {
     this.write({
       at: typeof g.at === "string" && !Number.isNaN(Date.parse(g.at)) ? g.at : undefined,
       action: block ? "guard-block" : "guard-allow",
-      who: text(g.sender) ?? account?.email ?? "",
+      // Another account's address is not the trace's (only provisioned accounts are traced).
+      who: account ? (text(g.sender) ?? account.email) : "",
       messageId: bareMessageId(text(g.messageId) ?? undefined) ?? "",
       server: account?.smtpHost ?? "",
       recipients: [...list(g.blocked), ...list(g.warnings)],
