@@ -318,4 +318,12 @@ async function main(): Promise<void> {
   }
 }
 
-await main();
+// Everything started is stopped by then; the bundler's service and the pcscd lease's helpers would
+// otherwise keep the process (and the system-test lock around it) alive.
+await main().then(
+  () => process.exit(0),
+  (e: unknown) => {
+    process.stderr.write(`${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
+    process.exit(1);
+  },
+);
