@@ -318,8 +318,8 @@ async function main(): Promise<void> {
   }
 }
 
-// Everything started is stopped by then; the bundler's service and the pcscd lease's helpers would
-// otherwise keep the process (and the system-test lock around it) alive.
+// Everything started is stopped by then; without an exit the process stayed alive after its figures
+// (the bundler's service processes still there), and the system-test lock around it with it.
 await main().then(
   () => process.exit(0),
   (e: unknown) => {
