@@ -152,6 +152,12 @@ export interface E2EEnvOptions {
    * its `psc` configuration names this provider (preset "custom"). `accessTokenTtl` in seconds.
    */
   psc?: { accessTokenTtl?: number };
+  /**
+   * More mailboxes on the certificate front's Dovecot, with no login (mail is delivered to them):
+   * e.g. a patient's `<INS>@patient.mssante.fr`, as if Mon espace santé were behind the same store.
+   * Any other address at that domain is refused at delivery (LMTP 550 5.1.1, Postfix's bounce).
+   */
+  extraMailboxes?: string[];
 }
 
 /** The PSC front's parts (E2EEnvOptions.psc). */
@@ -324,6 +330,7 @@ export async function startE2EEnv(opts: E2EEnvOptions = {}): Promise<E2EEnv> {
       { address: DOCTOR.address, logins: opts.dovecot?.cardUserKnown === false ? [] : [DOCTOR.idNat] },
       ...COLLEAGUES.map((c) => ({ address: c.address })),
       { address: ORG_MAILBOX.address },
+      ...(opts.extraMailboxes ?? []).map((address) => ({ address })),
     ];
     const dovecot = await step("dovecot", () =>
       startDovecot({
