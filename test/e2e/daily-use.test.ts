@@ -293,7 +293,7 @@ describe.skipIf(reason)("daily use in a real Thunderbird (issue #6)", () => {
     const postfixMark = env.postfix.logMark();
     await click(d(), GUARD_PAGE, "#guard-remove");
     const delivered = await env.dovecot.waitForMessage(HELENE.address, subject, 60_000);
-    expect(delivered).toContain(`From: Jean Dupont <${DOCTOR.address}>`);
+    expect(delivered).toContain(`From: Dr_Jean_DUPONT <${DOCTOR.address}>`); // ECO.2.2.7
     const toHeader = /^To:(.*)$/m.exec(delivered.replace(/\r?\n[ \t]+/g, " "))?.[1] ?? "";
     expect(toHeader).toContain(HELENE.address);
     expect(delivered).not.toContain(OUTSIDE);

@@ -248,7 +248,7 @@ describe.skipIf(reason)("issue 5: one-click MSSanté account from the card, in a
     // Accepted because of the card's certificate (Postfix: trusted client certificate, TLS 1.2).
     await env.postfix.waitForLog(/Trusted TLS connection established from .*TLSv1\.2/, 10_000, pfMark);
     const delivered = await env.dovecot.waitForMessage(COLLEAGUE, marker, 20_000);
-    expect(delivered).toContain(`From: Jean Dupont <${DOCTOR.address}>`);
+    expect(delivered).toContain(`From: Dr_Jean_DUPONT <${DOCTOR.address}>`); // ECO.2.2.7
     // Read back in Thunderbird from the doctor's own INBOX (he was a recipient too).
     const inbox = await folderSubjects(driver, accountKey, { waitForSubject: subject, timeoutMs: 20_000 });
     expect(inbox.subjects).toContain(subject);

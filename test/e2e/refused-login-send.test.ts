@@ -168,7 +168,7 @@ describe.skipIf(reason)("issue 13: sending from an account whose IMAP login the 
     // Delivered: through Postfix (authorised by the card) into the colleague's mailbox.
     await env.postfix.waitForLog(/Trusted TLS connection established from .*TLSv1\.2/, 10_000, pfMark);
     const delivered = await env.dovecot.waitForMessage(COLLEAGUE, marker, 20_000);
-    expect(delivered).toContain(`From: Jean Dupont <${DOCTOR.address}>`);
+    expect(delivered).toContain(`From: Dr_Jean_DUPONT <${DOCTOR.address}>`); // ECO.2.2.7
 
     // compose.onAfterSend fired for that tab, without an error.
     const after = await driver.waitForEvent("compose.onAfterSend", undefined, 10_000);
