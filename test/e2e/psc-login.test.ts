@@ -12,9 +12,11 @@
  * (shortened to 35 s here) has expired: Thunderbird refreshed it. After PSC revoked the refresh
  * token, Thunderbird 153 opens its OAuth window by itself once (OAuth2.sys.mjs retries the
  * authorization on `invalid_grant`: `Services.ww.openWindow` of browserRequest.xhtml, a window,
- * not a tab): the extension's banner there says the session ended and how to sign in again. Last,
+ * not a tab): the extension's banner there says the session ended and how to sign in again. Then
  * what Thunderbird stores (ECO.1.2.5): the refresh token in the login manager, no access token in
- * any file of the profile. No token is printed.
+ * any file of the profile. Last, PSC's own session ended too: the window stays on PSC's sign-in
+ * page, the GP closes it, the PSC account's checks are held and a notification says how to sign in
+ * again; no window reopens. No token is printed.
  */
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import path from "node:path";
@@ -353,4 +355,74 @@ describe.skipIf(reason)("issue 16: a personal mailbox through Pro Santé Connect
       `[e2e] ECO.1.2.5: ${files.length} files of the profile and HOME searched for ${accessTokens.length} access and ${refreshTokens.length} refresh tokens: none found; the login manager holds PSC's latest refresh token under ${psc[0]!.origin.split("://")[0]}://…`,
     );
   }, 60_000);
+  it("6. PSC's own session ended too: the sign-in window stays on PSC's page with the banner; the GP closes it: the PSC account's checks are held, a notification says how to sign in again, no window reopens", async () => {
+    const psc = env.psc!.provider;
+    const count = (prefix: string) => psc.events().filter((e) => e.startsWith(prefix)).length;
+    const authorizations = count("authorization.success");
+    const windowsBefore = (await oauthWindows(driver)).length;
+    const alertsBefore = (await shownAlerts(driver)).length;
+    expect(await psc.revokeAccount(DOCTOR.idNat)).toBeGreaterThan(0);
+    expect(await psc.endSessions(DOCTOR.idNat), psc.events().join("\n")).toBeGreaterThan(0);
+    // The GP does not sign in: PSC's page waits for the card.
+    psc.setSignInWaiting(true);
+    await new Promise((r) => setTimeout(r, (ACCESS_TOKEN_TTL + 2) * 1000));
+    const started = Date.now();
+    // The send needs a token: the refresh is refused, Thunderbird opens the sign-in window and waits.
+    const sending = send(driver, identityId, [COLLEAGUE], `PSC e2e session ended ${Date.now()}`);
+    const deadline = Date.now() + 60_000;
+    let windows: OAuthWindowRecord[] = [];
+    while (Date.now() < deadline) {
+      windows = (await oauthWindows(driver)).slice(windowsBefore);
+      if (windows.length > 0 && windows[0]!.notice) break;
+      await new Promise((r) => setTimeout(r, 500));
+    }
+    expect(windows, `${JSON.stringify(windows)}\n${psc.events().join("\n")}`).toHaveLength(1);
+    expect(windows[0]).toMatchObject({ pscSignIn: true });
+    expect(both("pscSessionEnded")).toContain(windows[0]!.notice);
+    // Still open on PSC's sign-in page (the card page was asked for and answered "waiting").
+    expect(windows[0]!.closedAt).toBeUndefined();
+    expect(count("card.waiting")).toBeGreaterThan(0);
+
+    // The GP closes the window without signing in.
+    const closed = await driver.chrome<number>(
+      `let n = 0;
+       for (const win of Services.wm.getEnumerator(null)) {
+         if (win.document.documentURI === "chrome://messenger/content/browserRequest.xhtml") { win.close(); n++; }
+       }
+       return n;`,
+    );
+    expect(closed).toBe(1);
+    const r = await sending;
+    expect(r.ok, "the message could not leave without a session").toBe(false);
+    expect(count("authorization.success")).toBe(authorizations);
+
+    // The extension decides 5 s after the close: checks held, a notification.
+    const heldDeadline = Date.now() + 20_000;
+    let held: boolean[] = [];
+    let alerts: Array<{ name: string; title: string; text: string }> = [];
+    while (Date.now() < heldDeadline) {
+      held = await driver.chrome<boolean[]>(
+        `return MailServices.accounts.accounts.filter((a) => a.incomingServer?.authMethod === 10).map((a) => a.incomingServer.getBoolValue("mss_checks_held"));`,
+      );
+      alerts = (await shownAlerts(driver)).slice(alertsBefore).filter((a) => a.name === "mssante-psc-session-ended");
+      if (held.every(Boolean) && alerts.length > 0) break;
+      await new Promise((r) => setTimeout(r, 500));
+    }
+    const decision = await driver.chrome<string>(`return Services.prefs.getStringPref("extensions.mssante.pscSignInWindow", "");`);
+    expect(held, `pscSignInWindow: "${decision}"`).toEqual([true]);
+    expect(alerts).toHaveLength(1);
+    expect(both("pscSessionEndedTitle")).toContain(alerts[0]!.title);
+    expect(both("pscSessionEndedPaused")).toContain(alerts[0]!.text);
+    const ended = await driver.chrome<string>(`return Services.prefs.getStringPref("extensions.mssante.pscSessionEnded", "");`);
+    expect(Date.parse(ended)).toBeGreaterThanOrEqual(started - 1000);
+
+    // Nothing loops: no new sign-in window, no second notification, no sign-in within 20 s.
+    await new Promise((r) => setTimeout(r, 20_000));
+    expect((await oauthWindows(driver)).length).toBe(windowsBefore + 1);
+    expect((await shownAlerts(driver)).slice(alertsBefore).filter((a) => a.name === "mssante-psc-session-ended")).toHaveLength(1);
+    expect(count("authorization.success")).toBe(authorizations);
+    console.log(
+      `[e2e] ECO.1.2.6: session ended at PSC, window closed by the GP after ${((Date.now() - started) / 1000).toFixed(1)} s in all; checks held, one notification, one window`,
+    );
+  }, 200_000);
 });

@@ -94,6 +94,17 @@ export interface PscProvider {
    * Returns how many grants were revoked.
    */
   revokeAccount(accountId: string): Promise<number>;
+  /**
+   * Ends the card holder's login session at the provider too (its cookie then names no session, as
+   * after PSC's session limit): the next authorization request goes to the sign-in page. Returns
+   * how many sessions were ended.
+   */
+  endSessions(accountId: string): Promise<number>;
+  /**
+   * While true, the sign-in page waits for the GP (it answers without taking the card, as PSC's page
+   * before the card is inserted or the PIN typed): a test can leave the window on it.
+   */
+  setSignInWaiting(waiting: boolean): void;
   stop(): Promise<void>;
 }
 
@@ -145,6 +156,9 @@ export async function startPscProvider(opts: PscProviderOptions): Promise<PscPro
   const events: string[] = [];
   const holders = new Map<string, CardHolder>();
   const grantsByAccount = new Map<string, Set<string>>();
+  /** The login sessions' uids (stable across the session id's rotation) of each account. */
+  const sessionsByAccount = new Map<string, Set<string>>();
+  let signInWaiting = false;
 
   // Both listeners first: the provider's configuration needs their ports.
   let providerHandler: Handler = (_req, res) => page(res, 503, "Starting", "");
@@ -259,6 +273,9 @@ export async function startPscProvider(opts: PscProviderOptions): Promise<PscPro
     },
     // The sign-in is the card; there is no consent screen: the requested scopes are granted.
     loadExistingGrant: async (ctx) => {
+      const session = ctx.oidc.session;
+      if (session?.accountId)
+        sessionsByAccount.set(session.accountId, (sessionsByAccount.get(session.accountId) ?? new Set()).add(session.uid));
       const found = ctx.oidc.result?.consent?.grantId ?? ctx.oidc.session?.grantIdFor(ctx.oidc.client!.clientId);
       // A grant revoked since (revokeAccount) is gone: a new sign-in gets a new one, not a consent loop.
       const existing = found ? await ctx.oidc.provider.Grant.find(found) : undefined;
@@ -328,6 +345,10 @@ export async function startPscProvider(opts: PscProviderOptions): Promise<PscPro
     void (async () => {
       const m = /^\/auth\/realms\/esante-wallet\/interaction\/([\w-]+)$/.exec(new URL(req.url ?? "/", cardBase).pathname);
       if (!m || req.method !== "GET") return page(res, 404, "Not found", "");
+      if (signInWaiting) {
+        events.push("card.waiting");
+        return page(res, 200, "Connexion Pro Santé Connect", "Insérez votre carte CPS ou utilisez l'application e-CPS.");
+      }
       const socket = req.socket as TLSSocket;
       const holder = holderOf(socket);
       if (!holder) {
@@ -383,6 +404,22 @@ export async function startPscProvider(opts: PscProviderOptions): Promise<PscPro
       grantsByAccount.delete(accountId);
       events.push(`account.revoked ${accountId} ${grants.size}`);
       return grants.size;
+    },
+    async endSessions(accountId) {
+      const uids = sessionsByAccount.get(accountId) ?? new Set<string>();
+      let ended = 0;
+      for (const uid of uids) {
+        const session = await provider.Session.findByUid(uid);
+        if (!session) continue;
+        await session.destroy();
+        ended++;
+      }
+      sessionsByAccount.delete(accountId);
+      events.push(`account.sessions-ended ${accountId} ${ended}`);
+      return ended;
+    },
+    setSignInWaiting(waiting) {
+      signInWaiting = waiting;
     },
     async stop() {
       await Promise.all([close(main), close(card)]);
