@@ -594,12 +594,25 @@ describe("mssAccounts Experiment: server CAs (parent code)", () => {
         return { includesExtra: false, certificates: [{ name: "shipped.pem", pem: pem(SHIPPED) }] };
       },
     };
-    const loaded = load(certs.classes, { extension, modules: { ExtensionParent: { ExtensionParent: { apiManager } } } });
+    type AddonListener = { onDisabling(a: { id: string }): void; onUninstalling(a: { id: string }): void };
+    const addonListeners = new Set<AddonListener>();
+    const AddonManager = {
+      addAddonListener: (l: AddonListener) => addonListeners.add(l),
+      removeAddonListener: (l: AddonListener) => addonListeners.delete(l),
+    };
+    const loaded = load(certs.classes, {
+      extension,
+      modules: { ExtensionParent: { ExtensionParent: { apiManager } }, AddonManager: { AddonManager } },
+    });
     loaded.instance.onStartup();
     const emitDisable = (id: string) => {
       for (const l of [...listeners]) l("disable", id);
     };
-    return { ...loaded, certs, listeners, emitDisable };
+    /** The Add-on Manager's call before the shutdown (the only one when Thunderbird 153 stops the shutdown half-way). */
+    const addonEvent = (event: "onDisabling" | "onUninstalling", id: string) => {
+      for (const l of [...addonListeners]) l[event]({ id });
+    };
+    return { ...loaded, certs, listeners, addonListeners, emitDisable, addonEvent };
   }
 
   it("refuses a certificate the package does not carry, whatever the page sends, and trusts nothing", async () => {
@@ -624,6 +637,25 @@ describe("mssAccounts Experiment: server CAs (parent code)", () => {
     expect(prefs.size).toBe(0);
     instance.onShutdown(false);
     expect(listeners.size).toBe(0);
+  });
+
+  it("takes it back on the Add-on Manager's onDisabling or onUninstalling alone, once, and stops listening at shutdown", async () => {
+    for (const event of ["onDisabling", "onUninstalling"] as const) {
+      const { api, certs, prefs, instance, listeners, addonListeners, addonEvent, emitDisable } = setup();
+      expect(await api.trustServerCA(pem(SHIPPED))).toMatchObject({ ok: true, added: true });
+      addonEvent(event, "another-addon@example");
+      expect(certs.db.get(SHIPPED)).toBe("C,,");
+      addonEvent(event, ID);
+      expect(certs.db.has(SHIPPED)).toBe(false);
+      expect(prefs.size).toBe(0);
+      // The API manager's "disable" may follow when the shutdown goes through: nothing is done twice.
+      const calls = certs.calls.length;
+      emitDisable(ID);
+      expect(certs.calls.length).toBe(calls);
+      instance.onShutdown(false);
+      expect(listeners.size).toBe(0);
+      expect(addonListeners.size).toBe(0);
+    }
   });
 
   it("never records, so never removes, a CA trusted before it, and puts back other uses' trust", async () => {
