@@ -24,6 +24,7 @@ import { topHeaders } from "../harness/mime-parts.ts";
 import { missingComponents } from "../harness/require-component.ts";
 import { startXvfb, type Xvfb } from "../harness/screenshot.ts";
 import { smtpSend } from "./support/starttls.ts";
+import { sentCopyTag as sentCopyTagOf } from "./support/chrome.ts";
 import {
   arrangeMainWindow,
   click,
@@ -78,28 +79,7 @@ describe.skipIf(reason)("patients, failures and read receipts in a real Thunderb
   });
 
   /** The Sent copy's tag key among ours and its label, once it has `key`. */
-  const sentCopyTag = async (messageId: string, key: string) =>
-    await waitFor(
-      `the Sent copy tagged ${key}`,
-      async () =>
-        await d().chrome<{ keywords: string; label: string } | null>(
-          `const root = MailServices.accounts.getAccount(args.key).incomingServer.rootFolder;
-           const sent = root.getFolderWithFlags(Ci.nsMsgFolderFlags.SentMail);
-           if (!sent) return null;
-           for (const h of sent.messages) {
-             const hdr = h.QueryInterface(Ci.nsIMsgDBHdr);
-             if (hdr.messageId === args.id) {
-               const keywords = hdr.getStringProperty("keywords");
-               if (!keywords.split(" ").includes(args.tag)) return null;
-               return { keywords, label: MailServices.tags.getTagForKey(args.tag) };
-             }
-           }
-           return null;`,
-          { key: accountKey, id: messageId, tag: key },
-        ),
-      60_000,
-      500,
-    );
+  const sentCopyTag = (messageId: string, key: string) => sentCopyTagOf(d(), accountKey, messageId, key);
 
   /** Opens a message in a tab and its reading panel; waits for `ready` on the panel. */
   const readingPanel = async (headerMessageId: string, selectors: string[], ready: Parameters<typeof waitForPage>[3], what: string) => {

@@ -15,7 +15,7 @@ import { COLLEAGUES, DOCTOR, E2E_COMPONENTS, startE2EEnv, type E2EEnv } from "..
 import { waitFor } from "../harness/e2e-process.ts";
 import { missingComponents } from "../harness/require-component.ts";
 import { startXvfb, type Xvfb } from "../harness/screenshot.ts";
-import { folderSubjects } from "./support/chrome.ts";
+import { folderSubjects, sentCopyTag } from "./support/chrome.ts";
 import { provisionInOneClick } from "./support/one-click-setup.ts";
 import {
   arrangeMainWindow,
@@ -136,27 +136,7 @@ describe.skipIf(reason)("delivery reports and the trace in a real Thunderbird (i
     expect(Object.keys(receipts.recipients)).toEqual([HELENE.address]);
     expect(["delivered", "relayed"]).toContain(receipts.recipients[HELENE.address]!.state);
 
-    const tagged = await waitFor(
-      "the Sent copy tagged",
-      async () =>
-        await d().chrome<{ keywords: string; label: string } | null>(
-          `const root = MailServices.accounts.getAccount(args.key).incomingServer.rootFolder;
-           const sent = root.getFolderWithFlags(Ci.nsMsgFolderFlags.SentMail);
-           if (!sent) return null;
-           for (const h of sent.messages) {
-             const hdr = h.QueryInterface(Ci.nsIMsgDBHdr);
-             if (hdr.messageId === args.id) {
-               const keywords = hdr.getStringProperty("keywords");
-               if (!keywords.includes("mss_delivered")) return null;
-               return { keywords, label: MailServices.tags.getTagForKey("mss_delivered") };
-             }
-           }
-           return null;`,
-          { key: accountKey, id: messageId },
-        ),
-      30_000,
-      500,
-    );
+    const tagged = await sentCopyTag(d(), accountKey, messageId, "mss_delivered", 30_000);
     expect(tagged.label).toBe("MSSanté : distribué");
   });
 

@@ -3,6 +3,7 @@
  * small function body executed in the parent process; keeping them here gives the tests readable
  * names (listAccounts, verifyLogon, …) and one place to adapt when Thunderbird's internals move.
  */
+import { waitFor } from "../../harness/e2e-process.ts";
 import type { Driver } from "../../harness/thunderbird.ts";
 
 export interface ServerInfo {
@@ -149,5 +150,39 @@ export async function folderSubjects(
   `,
     { key: accountKey, folder: opts.folder ?? "INBOX", waitForSubject: opts.waitForSubject ?? null, timeoutMs },
     timeoutMs + 5_000,
+  );
+}
+
+/**
+ * Waits until the account's Sent copy of `messageId` carries the tag `tag` (a key such as
+ * "mss_delivered"); gives its keywords and the tag's label.
+ */
+export function sentCopyTag(
+  driver: Driver,
+  accountKey: string,
+  messageId: string,
+  tag: string,
+  timeoutMs = 60_000,
+): Promise<{ keywords: string; label: string }> {
+  return waitFor(
+    `the Sent copy tagged ${tag}`,
+    async () =>
+      await driver.chrome<{ keywords: string; label: string } | null>(
+        `const root = MailServices.accounts.getAccount(args.key).incomingServer.rootFolder;
+         const sent = root.getFolderWithFlags(Ci.nsMsgFolderFlags.SentMail);
+         if (!sent) return null;
+         for (const h of sent.messages) {
+           const hdr = h.QueryInterface(Ci.nsIMsgDBHdr);
+           if (hdr.messageId === args.id) {
+             const keywords = hdr.getStringProperty("keywords");
+             if (!keywords.split(" ").includes(args.tag)) return null;
+             return { keywords, label: MailServices.tags.getTagForKey(args.tag) };
+           }
+         }
+         return null;`,
+        { key: accountKey, id: messageId, tag },
+      ),
+    timeoutMs,
+    500,
   );
 }
