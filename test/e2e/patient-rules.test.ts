@@ -132,8 +132,9 @@ describe.skipIf(reason)("patients, failures and read receipts in a real Thunderb
     const ready = await waitForPage(
       d(),
       page,
-      ["#form", "#block-reply", "#block-reply-hint"],
-      (p) => control(p.elements["#block-reply"]).disabled === false,
+      ["body", "#form", "#block-reply", "#block-reply-hint"],
+      // body[data-tab-id] is set once the page has shown the compose tab's view (its first render).
+      (p) => !!p.elements.body?.dataset?.tabId,
       "the compose page with the patient choice open",
       30_000,
     );
