@@ -277,7 +277,14 @@ export async function startThunderbird(opts: ThunderbirdOptions = {}): Promise<T
     const reply = await new Promise<DriverReply<T>>((resolve, reject) => {
       const t = setTimeout(() => {
         pending.delete(id);
-        reject(new Error(`driver request ${String(req.kind)} ${String(req.path ?? "")} timed out after ${timeoutMs} ms`));
+        // What Thunderbird printed last says where it was stuck (a modal, an NSS call, a crash).
+        reject(
+          new Error(
+            `driver request ${String(req.kind)} ${String(req.path ?? "")} timed out after ${timeoutMs} ms ` +
+              `(driver connection ${conn === ws ? "still open" : "replaced or closed"}); Thunderbird's last output:\n` +
+              daemon.output().slice(-4000),
+          ),
+        );
       }, timeoutMs);
       pending.set(id, {
         resolve: (v) => {
