@@ -110,6 +110,23 @@ describe("the built .xpi", () => {
     ]);
   });
 
+  it("carries the read-receipt Experiment: one event, its schema and parent script, no startup event", () => {
+    const exp = manifest.experiment_apis.mssReadReceipts;
+    expect(exp.parent).toEqual({
+      scopes: ["addon_parent"],
+      paths: [["mssReadReceipts"]],
+      script: "experiments/mssReadReceipts/implementation.js",
+    });
+    expect(JSON.parse(text(exp.schema))[0].events.map((e: { name: string }) => e.name)).toEqual(["onAnswered"]);
+    expect(text(exp.parent.script)).toMatch(/^mssReadReceipts = mssReadReceipts\.default;\s*$/m);
+    expect([...files.keys()].filter((f) => f.startsWith("experiments/")).sort()).toEqual([
+      "experiments/mssAccounts/implementation.js",
+      "experiments/mssAccounts/schema.json",
+      "experiments/mssReadReceipts/implementation.js",
+      "experiments/mssReadReceipts/schema.json",
+    ]);
+  });
+
   it("has both locales with the same messages, and every __MSG_ of the manifest", () => {
     const fr = JSON.parse(text("_locales/fr/messages.json"));
     const en = JSON.parse(text("_locales/en/messages.json"));

@@ -6,6 +6,7 @@
  * API is defined once, beside its implementation (extension/experiments/mssAccounts/src/api.ts).
  */
 import type { MssAccountsApi } from "../experiments/mssAccounts/src/api.ts";
+import type { MssReadReceiptsApi } from "../experiments/mssReadReceipts/src/api.ts";
 import type { ReadingApis } from "./reading/reading-apis.ts";
 
 export interface WebExtEvent<F extends (...args: never[]) => unknown> {
@@ -184,6 +185,8 @@ export interface Messenger {
     query?(props: { active?: boolean; currentWindow?: boolean; lastFocusedWindow?: boolean }): Promise<{ id?: number; type?: string }[]>;
   };
   mssAccounts: MssAccountsApi;
+  /** Read receipts the GP returns or declines (the mssReadReceipts Experiment); optional: the unit tests' fake leaves it out. */
+  mssReadReceipts?: MssReadReceiptsApi;
   /** Reading a displayed message (reading/reading-apis.ts); optional: the unit tests' fake leaves them out. */
   messageDisplay?: ReadingApis["messageDisplay"];
   messages?: ReadingApis["messages"];

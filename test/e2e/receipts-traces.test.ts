@@ -211,4 +211,74 @@ describe.skipIf(reason)("delivery reports and the trace in a real Thunderbird (i
     expect(csv).not.toContain(BODY);
     expect(csv).not.toContain(subject);
   });
+  /**
+   * Clicks a button of Thunderbird's read-receipt bar above the displayed message (0: send the
+   * receipt, 1: ignore the request, as msgHdrView.js builds them) once the bar is there.
+   */
+  async function answerReceiptBar(button: 0 | 1): Promise<string> {
+    return await waitFor(
+      "the read-receipt bar",
+      async () =>
+        await d().chrome<string | null>(
+          `const w = Services.wm.getMostRecentWindow("mail:3pane");
+           const info = w.document.getElementById("tabmail").currentTabInfo;
+           const am = info.chromeBrowser && info.chromeBrowser.contentWindow;
+           const box = am && am.gMessageNotificationBar && am.gMessageNotificationBar.msgNotificationBar;
+           const n = box && box.getNotificationWithValue("mdnRequested");
+           if (!n) return null;
+           const buttons = [...n.querySelectorAll("*")].filter((e) => "buttonInfo" in e);
+           if (buttons.length < 2) return null;
+           buttons[args.button].click();
+           return buttons[args.button].buttonInfo.label;`,
+          { button },
+        ),
+      30_000,
+      250,
+    );
+  }
+
+  it("a read receipt asked by the colleague: the GP sends it from Thunderbird's bar, it reaches her; a second one ignored; both traced", async () => {
+    const traced = async (action: string, id: string) =>
+      await waitFor(
+        `${action} in the trace`,
+        async () =>
+          ((await storage<{ "mss.traces"?: TraceRow[] }>(d(), ["mss.traces"]))["mss.traces"] ?? []).find(
+            (e) => e.action === action && e.messageId === id,
+          ) ?? null,
+        30_000,
+        500,
+      );
+    const ask = async (id: string, subj: string) => {
+      await env.dovecot.deliver(DOCTOR.address, HELENE.address, subj, "Merci de confirmer la lecture.", {
+        "Message-ID": `<${id}>`,
+        "Disposition-Notification-To": `<${HELENE.address}>`,
+      });
+      await folderSubjects(d(), accountKey, { waitForSubject: subj, timeoutMs: 60_000 });
+      await d().api("messageDisplay.open", { headerMessageId: id, location: "tab", active: true });
+    };
+    const run = Date.now();
+
+    const sentId = `mdn-sent-${run}@mssante.test`;
+    const postfixMark = env.postfix.logMark();
+    await ask(sentId, `Lecture à confirmer ${run}`);
+    const label = await answerReceiptBar(0);
+    expect(label).toMatch(/accusé|receipt/i);
+    // Thunderbird sends the receipt with the card through Postfix, which delivers it to her.
+    const mdn = await env.dovecot.waitForMessage(HELENE.address, sentId, 60_000);
+    expect(mdn).toMatch(/report-type="?disposition-notification/i);
+    expect(mdn).toMatch(new RegExp(`Original-Message-ID: <${sentId.replace(/\./g, "\\.")}>`));
+    await env.postfix.waitForLog(new RegExp(`to=<${HELENE.address}>.*status=sent`), 20_000, postfixMark);
+    const returned = await traced("receipt-returned", sentId);
+    expect(returned).toMatchObject({ who: DOCTOR.address, recipients: [HELENE.address], detail: "mdn:asked" });
+    expect(returned.server).not.toBe("");
+
+    const declinedId = `mdn-declined-${run}@mssante.test`;
+    await ask(declinedId, `Lecture à ignorer ${run}`);
+    await answerReceiptBar(1);
+    const declined = await traced("receipt-declined", declinedId);
+    expect(declined).toMatchObject({ who: DOCTOR.address, recipients: [HELENE.address], detail: "mdn:asked", server: "" });
+    // Nothing left for it: give a receipt the time it would take, then look.
+    await new Promise((r) => setTimeout(r, 5000));
+    expect(env.dovecot.messages(HELENE.address).some((m) => m.includes(declinedId))).toBe(false);
+  });
 });

@@ -108,8 +108,11 @@ export interface Dovecot {
   waitForLog(re: RegExp, timeoutMs?: number, fromMark?: number): Promise<RegExpMatchArray>;
   /** Raw RFC 822 messages in a mailbox's INBOX (new + cur), oldest first. */
   messages(address: string): string[];
-  /** Delivers a message straight into a mailbox over LMTP (e.g. a welcome message to list). */
-  deliver(to: string, from: string, subject: string, body: string): Promise<void>;
+  /**
+   * Delivers a message straight into a mailbox over LMTP (e.g. a welcome message to list).
+   * `headers`: more header fields (a `Message-ID` given there replaces the generated one).
+   */
+  deliver(to: string, from: string, subject: string, body: string, headers?: Record<string, string>): Promise<void>;
   /** Waits until a message in the mailbox contains `needle`, returns it. */
   waitForMessage(address: string, needle: string, timeoutMs?: number): Promise<string>;
   stop(): Promise<void>;
@@ -126,7 +129,14 @@ function mailboxDirName(address: string): string {
 }
 
 /** Minimal LMTP client: one message, fails on any non-2xx/3xx reply. */
-async function lmtpDeliver(port: number, to: string, from: string, subject: string, body: string): Promise<void> {
+async function lmtpDeliver(
+  port: number,
+  to: string,
+  from: string,
+  subject: string,
+  body: string,
+  headers: Record<string, string> = {},
+): Promise<void> {
   const sock = net.connect({ port, host: "127.0.0.1" });
   let buf = "";
   const replies: string[] = [];
@@ -158,10 +168,18 @@ async function lmtpDeliver(port: number, to: string, from: string, subject: stri
       sock.write(`${cmd}\r\n`);
       await reply();
     }
-    const date = new Date().toUTCString();
-    sock.write(
-      `From: <${from}>\r\nTo: <${to}>\r\nSubject: ${subject}\r\nDate: ${date}\r\nMessage-ID: <${Date.now()}.${Math.random().toString(36).slice(2)}@harness.test>\r\n\r\n${body}\r\n.\r\n`,
-    );
+    const fields: Record<string, string> = {
+      From: `<${from}>`,
+      To: `<${to}>`,
+      Subject: subject,
+      Date: new Date().toUTCString(),
+      "Message-ID": `<${Date.now()}.${Math.random().toString(36).slice(2)}@harness.test>`,
+      ...headers,
+    };
+    const head = Object.entries(fields)
+      .map(([k, v]) => `${k}: ${v}\r\n`)
+      .join("");
+    sock.write(`${head}\r\n${body}\r\n.\r\n`);
     await reply();
     sock.write("QUIT\r\n");
   } finally {
@@ -461,7 +479,7 @@ protocol lmtp {
     log: () => readIfExists(logPath),
     logMark: () => readIfExists(logPath).length,
     waitForLog: (re, timeoutMs = 15_000, fromMark = 0) => waitForLog(logPath, re, timeoutMs, fromMark),
-    deliver: (to, from, subject, body) => lmtpDeliver(lmtpPort, to, from, subject, body),
+    deliver: (to, from, subject, body, headers) => lmtpDeliver(lmtpPort, to, from, subject, body, headers),
     messages: (address) => inboxFiles(address).map((f) => readFileSync(f, "utf8")),
     waitForMessage: async (address, needle, timeoutMs = 20_000) =>
       await waitFor(

@@ -3,7 +3,18 @@
  * which message and server. Never a body or a subject; a patient recipient only as
  * "patient:<keyed hash>" (recipient-label.ts), never the address that holds the INS.
  */
-export type TraceAction = "send" | "delete" | "move" | "receipt" | "guard-allow" | "guard-block";
+export type TraceAction =
+  | "send"
+  | "delete"
+  | "move"
+  /** A delivery or read report received for a message the GP sent. */
+  | "receipt"
+  /** A read receipt the GP returned (sent) for a message received. */
+  | "receipt-returned"
+  /** A read receipt the GP declined to return. */
+  | "receipt-declined"
+  | "guard-allow"
+  | "guard-block";
 
 export interface TraceEntry {
   /** ISO date-time. */

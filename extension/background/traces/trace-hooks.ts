@@ -3,9 +3,9 @@
  * recipients, SMTP host), a deletion (messages.onDeleted: only permanent deletions; Thunderbird
  * reports a move to the Trash as a move), a move (messages.onMoved), the guard's decision
  * (storage.onChanged of "mss.lastGuard", written by compose-guard.ts) and a delivery or read
- * report received (receipts-service.ts). Only the MSSanté accounts this extension provisioned are
- * traced. Thunderbird gives no event when it returns a read receipt (MDN) itself: those are not
- * traced.
+ * report received (receipts-service.ts), a read receipt the GP returned or declined for a message
+ * received (the mssReadReceipts Experiment: Thunderbird gives extensions no event for it). Only the
+ * MSSanté accounts this extension provisioned are traced.
  */
 import { provisionedAccounts, type ProvisionedAccount } from "../card-watch.ts";
 import { LAST_GUARD_KEY } from "../compose-guard.ts";
@@ -15,6 +15,7 @@ import { messageAuthor } from "../reading/message-author.ts";
 import { bareMessageId } from "../../../shared/domain/delivery-report.ts";
 import type { FullHeader, MessageList, ReceiptsApis, StorageEvents } from "../receipts/receipts-apis.ts";
 import type { ReceiptEvent } from "../receipts/receipts-service.ts";
+import type { ReadReceiptAnswer } from "../../experiments/mssReadReceipts/src/api.ts";
 import { recipientsOf } from "../recipients.ts";
 import type { TraceDraft, TraceJournal } from "./trace-journal.ts";
 
@@ -68,6 +69,9 @@ export class TraceHooks {
     events.messages?.onDeleted?.addListener((list) => void this.mailbox("delete", list.messages, null));
     events.messages?.onMoved?.addListener(
       (original: MessageList, moved: MessageList) => void this.mailbox("move", original.messages, moved.messages),
+    );
+    m.mssReadReceipts?.onAnswered.addListener(
+      (a) => void this.readReceipt(a).catch((e: unknown) => log("trace.failed", { code: e instanceof Error ? e.name : "UNKNOWN" })),
     );
     events.storage.onChanged?.addListener((changes, area) => {
       const guard = changes[LAST_GUARD_KEY]?.newValue as GuardRecord | undefined;
@@ -138,6 +142,24 @@ export class TraceHooks {
       server: account?.smtpHost ?? "",
       recipients: [...list(g.blocked), ...list(g.warnings)],
       detail: [typeof g.reason === "string" ? g.reason : "", typeof g.choice === "string" ? g.choice : ""].filter(Boolean).join("/"),
+    });
+  }
+
+  /**
+   * A read receipt the GP returned or declined for a message received in a provisioned account:
+   * who (the account), the received message's Message-ID, the sender the receipt goes to, and
+   * whether the GP was asked (asked) or the account's settings sent it (auto).
+   */
+  async readReceipt(a: ReadReceiptAnswer): Promise<void> {
+    const account = await this.account(a.accountId);
+    if (!account) return;
+    this.write({
+      action: a.outcome === "sent" ? "receipt-returned" : "receipt-declined",
+      who: account.email,
+      messageId: bareMessageId(a.messageId) ?? "",
+      server: a.outcome === "sent" ? account.smtpHost : "",
+      recipients: a.to ? [a.to] : [],
+      detail: a.automatic ? "mdn:auto" : "mdn:asked",
     });
   }
 

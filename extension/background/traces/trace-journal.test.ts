@@ -150,6 +150,33 @@ describe("the trace", () => {
     expect(rows).toHaveLength(3);
   });
 
+  it("read receipts the GP returned or declined (mssReadReceipts): provisioned accounts only, the patient hashed", async () => {
+    const { m, journal } = setup();
+    const listeners: ((a: unknown) => void)[] = [];
+    const withReceipts = Object.assign(m, {
+      mssReadReceipts: { onAnswered: { addListener: (l: (a: unknown) => void) => listeners.push(l), removeListener: () => undefined } },
+    });
+    new TraceHooks(withReceipts, journal).start();
+    const answer = { accountId: "account1", messageId: "<r1@hopital.mssante.fr>", to: "paul.martin@hopital.mssante.fr", automatic: false };
+    for (const l of listeners) {
+      l({ ...answer, outcome: "sent" });
+      l({ ...answer, messageId: "r2@patient.mssante.fr", to: PATIENT, outcome: "declined" });
+      l({ ...answer, accountId: "personal", outcome: "sent" });
+      l({ ...answer, messageId: "r3@hopital.mssante.fr", outcome: "sent", automatic: true });
+    }
+    await settle();
+    // In the order of the Message-IDs: a patient's label is hashed first, so its entry may come later.
+    const list = (await journal.entries()).sort((a, b) => a.messageId.localeCompare(b.messageId));
+    expect(list.map((e) => [e.action, e.who, e.messageId, e.server, e.detail])).toEqual([
+      ["receipt-returned", ACCOUNT.email, "r1@hopital.mssante.fr", ACCOUNT.smtpHost, "mdn:asked"],
+      ["receipt-declined", ACCOUNT.email, "r2@patient.mssante.fr", "", "mdn:asked"],
+      ["receipt-returned", ACCOUNT.email, "r3@hopital.mssante.fr", ACCOUNT.smtpHost, "mdn:auto"],
+    ]);
+    expect(list[0]!.recipients).toEqual(["paul.martin@hopital.mssante.fr"]);
+    expect(list[1]!.recipients[0]).toMatch(/^patient:[0-9a-f]{32}$/);
+    expect(JSON.stringify(list)).not.toContain(INS);
+  });
+
   it("retention: the default year, a configured period, pruned on start", async () => {
     let now = new Date();
     const { fake, journal } = setup(() => now);
