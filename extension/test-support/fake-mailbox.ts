@@ -28,6 +28,7 @@ export interface FakeMailbox {
     onNewMailReceived: FakeEvent<(folder: MailFolder, list: MessageList) => void>;
     onDeleted: FakeEvent<(list: MessageList) => void>;
     onMoved: FakeEvent<(a: MessageList, b: MessageList) => void>;
+    onUpdated: FakeEvent<(message: FullHeader, changed: { read?: boolean; [property: string]: unknown }) => void>;
     onMessageDisplayed: FakeEvent<(tab: { id?: number }, h: FullHeader | null) => void>;
     onStorageChanged: FakeEvent<(changes: Record<string, StorageChange>, area: string) => void>;
   };
@@ -45,6 +46,7 @@ export function createFakeMailbox(): { m: Messenger & ReceiptsApis & StorageEven
       onNewMailReceived: new FakeEvent(),
       onDeleted: new FakeEvent(),
       onMoved: new FakeEvent(),
+      onUpdated: new FakeEvent(),
       onMessageDisplayed: new FakeEvent(),
       onStorageChanged: new FakeEvent(),
     },
@@ -90,6 +92,7 @@ export function createFakeMailbox(): { m: Messenger & ReceiptsApis & StorageEven
       onNewMailReceived: box.events.onNewMailReceived,
       onDeleted: box.events.onDeleted,
       onMoved: box.events.onMoved,
+      onUpdated: box.events.onUpdated,
       tags: {
         async list() {
           return [...box.tags].map(([key, t]) => ({ key, ...t }));

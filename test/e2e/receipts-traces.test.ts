@@ -238,7 +238,7 @@ describe.skipIf(reason)("delivery reports and the trace in a real Thunderbird (i
     );
   }
 
-  it("a read receipt asked by the colleague: the GP sends it from Thunderbird's bar, it reaches her; a second one ignored; both traced", async () => {
+  it("a read receipt asked by the colleague: the GP sends it from Thunderbird's bar, it reaches her; a second one ignored; both traced, and the opening", async () => {
     const traced = async (action: string, id: string) =>
       await waitFor(
         `${action} in the trace`,
@@ -272,6 +272,8 @@ describe.skipIf(reason)("delivery reports and the trace in a real Thunderbird (i
     const returned = await traced("receipt-returned", sentId);
     expect(returned).toMatchObject({ who: DOCTOR.address, recipients: [HELENE.address], detail: "mdn:asked" });
     expect(returned.server).not.toBe("");
+    // Opening the message marked it read: a mailbox action, traced too.
+    expect(await traced("read", sentId)).toMatchObject({ who: DOCTOR.address, recipients: [], detail: "/INBOX" });
 
     const declinedId = `mdn-declined-${run}@mssante.test`;
     await ask(declinedId, `Lecture à ignorer ${run}`);

@@ -7,6 +7,9 @@ export type TraceAction =
   | "send"
   | "delete"
   | "move"
+  /** A message marked read (opened, or marked by hand) or unread. */
+  | "read"
+  | "unread"
   /** A delivery or read report received for a message the GP sent. */
   | "receipt"
   /** A read receipt the GP returned (sent) for a message received. */

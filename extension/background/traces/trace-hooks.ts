@@ -1,7 +1,8 @@
 /**
  * What goes into the trace, and when (I/O): a send (compose.onAfterSend: identity, Message-ID,
  * recipients, SMTP host), a deletion (messages.onDeleted: only permanent deletions; Thunderbird
- * reports a move to the Trash as a move), a move (messages.onMoved), the guard's decision
+ * reports a move to the Trash as a move), a move (messages.onMoved), a message marked read or
+ * unread (messages.onUpdated: opening a message marks it read), the guard's decision
  * (storage.onChanged of "mss.lastGuard", written by compose-guard.ts) and a delivery or read
  * report received (receipts-service.ts), a read receipt the GP returned or declined for a message
  * received (the mssReadReceipts Experiment: Thunderbird gives extensions no event for it). Only the
@@ -21,7 +22,7 @@ import type { TraceDraft, TraceJournal } from "./trace-journal.ts";
 
 /** The events used beyond `Messenger`'s, each optional (Thunderbird without the permission, the unit tests' plain fake). */
 type OptionalEvents = {
-  messages?: Partial<Pick<ReceiptsApis["messages"], "onDeleted" | "onMoved">>;
+  messages?: Partial<Pick<ReceiptsApis["messages"], "onDeleted" | "onMoved" | "onUpdated">>;
   storage: Partial<StorageEvents["storage"]>;
 };
 
@@ -70,6 +71,9 @@ export class TraceHooks {
     events.messages?.onMoved?.addListener(
       (original: MessageList, moved: MessageList) => void this.mailbox("move", original.messages, moved.messages),
     );
+    events.messages?.onUpdated?.addListener((message, changed) => {
+      if (typeof changed?.read === "boolean") void this.mailbox(changed.read ? "read" : "unread", [message], null);
+    });
     m.mssReadReceipts?.onAnswered.addListener(
       (a) => void this.readReceipt(a).catch((e: unknown) => log("trace.failed", { code: e instanceof Error ? e.name : "UNKNOWN" })),
     );
@@ -107,7 +111,7 @@ export class TraceHooks {
     });
   }
 
-  private async mailbox(action: "delete" | "move", messages: FullHeader[], moved: FullHeader[] | null): Promise<void> {
+  private async mailbox(action: "delete" | "move" | "read" | "unread", messages: FullHeader[], moved: FullHeader[] | null): Promise<void> {
     for (const [i, h] of messages.entries()) {
       const account = await this.account(h.folder?.accountId);
       if (!account) continue;

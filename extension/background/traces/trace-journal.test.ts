@@ -126,6 +126,24 @@ describe("the trace", () => {
     expect(label("guard-block")).toBe(label("receipt"));
   });
 
+  it("a message marked read (opened) or unread: traced with the IMAP host; other property changes and other accounts are not", async () => {
+    const { box, journal } = setup();
+    const h = { id: 1, author: "a@b", subject: "s", headerMessageId: "<m1@x>", folder: { accountId: "account1", path: "/INBOX" } };
+    const other = { ...h, id: 2, headerMessageId: "p@gmail", folder: { accountId: "personal", path: "/INBOX" } };
+    for (const { fn } of box.events.onUpdated.entries) {
+      fn(h, { read: true });
+      fn(h, { tags: ["mss_read"] });
+      fn(other, { read: true });
+      fn(h, { read: false });
+    }
+    await settle();
+    const list = await journal.entries();
+    expect(list.map((e) => [e.action, e.who, e.messageId, e.server, e.detail])).toEqual([
+      ["read", ACCOUNT.email, "m1@x", ACCOUNT.imapHost, "/INBOX"],
+      ["unread", ACCOUNT.email, "m1@x", ACCOUNT.imapHost, "/INBOX"],
+    ]);
+  });
+
   it("a guard decision names the sender and the account's SMTP host (provisioned accounts only), and the Message-ID when the record has one", async () => {
     const { m, journal } = setup();
     const guard = { action: "allow", reason: "all-trusted", blocked: [], warnings: [], choice: null };
