@@ -147,11 +147,14 @@ describe.skipIf(reason)("delivery reports and the trace in a real Thunderbird (i
     const panel = await waitForPage(
       d(),
       `${READING}?tabId=${tab.id}`,
-      ["#receipts", "#receipt-list li"],
+      ["#receipts", "#receipt-list li", "#sender", "#verdict-headline"],
       (p) => !!p.elements["#receipts"]?.visible && !!p.elements["#receipt-list li"]?.exists,
       "the receipts in the reading panel",
       30_000,
     );
+    // The GP's own copy: said so, not "the address claims to be…" (it was never transported).
+    expect(panel.elements["#sender"]!.dataset).toMatchObject({ kind: "own", level: "ok" });
+    expect(panel.elements["#verdict-headline"]!.text).toContain("Votre message, envoyé depuis votre compte MSSanté");
     const li = panel.elements["#receipt-list li"]!;
     expect(li.dataset).toMatchObject({ address: HELENE.address });
     expect(["delivered", "relayed"]).toContain(li.dataset!.state);

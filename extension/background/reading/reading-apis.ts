@@ -9,6 +9,10 @@ import type { WebExtEvent } from "../messenger-types.ts";
 export interface MailFolderRef {
   accountId: string;
   path?: string;
+  /** Thunderbird 121+: "sent", "drafts", "templates", "outbox", "inbox"… */
+  specialUse?: string[];
+  /** MV2 (deprecated): the same words. */
+  type?: string;
 }
 
 /** messages.MessageHeader (the fields used). */

@@ -95,6 +95,29 @@ describe("ReadingService", () => {
     expect(v.text.lines.join(" ")).toContain("« Dr Martin »");
   });
 
+  it("the GP's own Sent copy (From the account, no Received line): « Votre message », not 'the address claims to be…'", async () => {
+    const sent = (id: number, folder: MessageHeader["folder"], author = `Dr Me <${ACCOUNT.email}>`, received: string[] = []) => ({
+      ...msg(id, author, received),
+      header: { id, author, subject: "Compte rendu", folder },
+    });
+    const { service } = setup(
+      [
+        sent(10, { accountId: "account1", path: "/Sent", specialUse: ["sent"] }),
+        sent(11, { accountId: "account1", path: "/Drafts", type: "drafts" }),
+        // Not the GP's own copy: in the inbox; transported (a Received line); another address.
+        sent(12, { accountId: "account1", path: "/INBOX", specialUse: ["inbox"] }),
+        sent(13, { accountId: "account1", path: "/Sent", specialUse: ["sent"] }, undefined, [LMTP, OUTSIDE_HOP]),
+        sent(14, { accountId: "account1", path: "/Sent", specialUse: ["sent"] }, `Dr X <${DUPONT.email}>`),
+      ],
+      { inDirectory: [] },
+    );
+    const own = await get(service, 10);
+    expect(own.verdict).toMatchObject({ kind: "own", proven: true });
+    expect(own.text).toMatchObject({ level: "ok", headline: `Votre message, envoyé depuis votre compte MSSanté : ${ACCOUNT.email}` });
+    expect((await get(service, 11)).verdict.kind).toBe("own");
+    for (const id of [12, 13, 14]) expect((await get(service, id)).verdict.kind, String(id)).not.toBe("own");
+  });
+
   it("with the bridge away, the cached trust list still marks a domain outside the trust space", async () => {
     const { service } = setup([msg(3, "x@example.com", [LMTP, OUTSIDE_HOP])], { bridgeUp: false });
     expect((await get(service, 3)).verdict.kind).toBe("outside-trust-space");

@@ -65,6 +65,14 @@ interface Cached {
   files: Map<string, Uint8Array>;
 }
 
+/** Folders where Thunderbird files the GP's own messages. */
+const OWN_FOLDERS = new Set(["sent", "drafts", "templates", "outbox"]);
+
+function isOwnCopyFolder(folder: MessageHeader["folder"]): boolean {
+  if (!folder) return false;
+  return (folder.specialUse ?? []).some((u) => OWN_FOLDERS.has(u)) || (!!folder.type && OWN_FOLDERS.has(folder.type));
+}
+
 export class ReadingService {
   private readonly cache = new Map<number, Cached>();
   private readonly trust: TrustLists;
@@ -170,8 +178,14 @@ export class ReadingService {
       for (const [k, v] of read.files) files.set(k, v);
       log("reading.xdm", { documents: xdm.documents.length, problems: xdm.problems.map((p) => p.code).join(",") });
     }
+    const ownCopy =
+      !!account &&
+      isOwnCopyFolder(message.folder) &&
+      author.address?.toLowerCase() === account.email.toLowerCase() &&
+      (headers.received ?? []).length === 0;
     const verdict = senderVerdict({
       author,
+      ownCopy,
       mssAccount: !!account,
       trace,
       trustDomains: list?.domains ?? null,

@@ -104,6 +104,12 @@ describe("senderVerdict", () => {
     expect(noList.reasons).toContain("no-trust-list");
   });
 
+  it("the GP's own copy (ownCopy) in an MSSanté account: 'own', proven, with the directory's entry; elsewhere ignored", () => {
+    const own = senderVerdict(input({ ownCopy: true, trace: OUTSIDE }));
+    expect(own).toMatchObject({ kind: "own", proven: true, entry: DUPONT, reasons: ["own-copy"] });
+    expect(senderVerdict(input({ ownCopy: true, mssAccount: false, trace: null })).kind).toBe("professional");
+  });
+
   it("no readable address", () => {
     expect(senderVerdict(input({ author: messageAuthor("undisclosed") })).kind).toBe("no-address");
   });

@@ -40,6 +40,12 @@ export interface VerdictInput {
   extractionDate: string | null;
   /** The patient of the message's XDM, when there is one. */
   xdmPatient: PatientSummary | null;
+  /**
+   * The GP's own copy: in the Sent, Drafts, Templates or Outbox folder of the MSSanté account,
+   * From the account's own address, and never transported (no Received line). Thunderbird filed it
+   * itself: there is nothing to prove about its sender.
+   */
+  ownCopy?: boolean;
 }
 
 export type SenderKind =
@@ -55,6 +61,8 @@ export type SenderKind =
   | "directory-unavailable"
   /** Neither a list nor a directory: nothing can be said. */
   | "unknown"
+  /** The GP's own copy (Sent, Drafts…), filed by Thunderbird: see VerdictInput.ownCopy. */
+  | "own"
   /** No readable From address. */
   | "no-address";
 
@@ -118,6 +126,10 @@ export function senderVerdict(input: VerdictInput): SenderVerdict {
     reasons: [],
   };
   if (!author.address || !author.domain) return base;
+  if (input.ownCopy && input.mssAccount) {
+    const entry = directory.state === "found" ? directory.entry : null;
+    return { ...base, kind: "own", proven: true, entry, reasons: ["own-copy"] };
+  }
 
   const reasons = transportReasons(input);
   // Mon espace santé's patient domain is ANS's own (under mssante.fr): in the trust space with or without a list.

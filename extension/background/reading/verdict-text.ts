@@ -46,6 +46,8 @@ function headlineOf(v: SenderVerdict, tr: Tr, date: string): { level: VerdictLev
         headline: tr(v.proven ? "readingPatient" : "readingPatientClaims", name),
       };
     }
+    case "own":
+      return { level: "ok", headline: tr("readingOwnCopy", v.address ?? "") };
     case "directory-unavailable":
       return { level: "warn", headline: tr("readingDirectoryUnavailable", v.address ?? "") };
     case "unknown":
