@@ -131,9 +131,11 @@ export async function xdmBuildCommand(opts: XdmBuildOptions): Promise<number> {
   const pdfPath = path.join(path.dirname(path.resolve(opts.out)), result.pdf.name);
   write(opts.out, result.archive);
   write(pdfPath, result.pdf.bytes);
+  for (const w of result.warnings) err(`mss-bridge: xdm build: attention / warning: ${w.fr} / ${w.en} (${w.code}).`);
   const headers = { ...mssIdentityHeaders(), ...result.headers };
   if (opts.json) {
-    out(JSON.stringify({ archive: path.resolve(opts.out), pdf: pdfPath, subject: result.subject, headers }, null, 2));
+    const warnings = result.warnings.map((w) => w.code);
+    out(JSON.stringify({ archive: path.resolve(opts.out), pdf: pdfPath, subject: result.subject, headers, warnings }, null, 2));
     return Exit.OK;
   }
   out(`Archive : ${path.resolve(opts.out)}`);

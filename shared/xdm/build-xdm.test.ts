@@ -157,6 +157,7 @@ describe("buildXdmArchive", () => {
     expect(await codes(input({}, { insOid: "1.2.250.1.999" }))).toEqual(["INS_OID_INVALID"]);
     expect(await codes(input({}, { qualified: false }))).toEqual(["LOCAL_ID_MISSING"]);
     expect(await codes(input({ pdf: strToU8("<html>") }))).toEqual(["PDF_INVALID"]);
+    expect(await codes(input({ pdf: strToU8("%PDF-1.7\ntrailer<</Root 1 0 R/Encrypt 2 0 R>>\n%%EOF\n") }))).toEqual(["PDF_ENCRYPTED"]);
     expect(await codes(input({}, { given: "Marie^Anne" }))).toEqual(["TEXT_HL7_DELIMITER"]);
     expect(await codes(input({ title: "a\u0001b" }))).toEqual(["TEXT_INVALID"]);
     expect(await codes({ ...input(), author: { id: "", family: "", given: "Paul" } })).toEqual(["TRAIT_MISSING", "TRAIT_MISSING"]);
@@ -213,5 +214,16 @@ describe("document types, ids, escaping, X-MSS-NIL", () => {
     expect(mssIdentityHeaders("")).toEqual({});
     expect(mssIdentityHeaders("NIL-1234")).toEqual({ "X-MSS-NIL": "NIL-1234" });
     expect(mssIdentityHeaders("A\r\nBcc: x")).toEqual({});
+  });
+  it("a PDF that does not declare PDF/A is attached with a warning; one that declares it, without (ECO.2.1.5)", async () => {
+    const plain = await buildXdmArchive(input(), deps());
+    expect(plain.ok && plain.warnings.map((w) => w.code)).toEqual(["PDF_NOT_PDFA"]);
+    const pdfa = strToU8(
+      `%PDF-1.7\n1 0 obj<</Type/Catalog/Metadata 2 0 R>>endobj\n2 0 obj<</Type/Metadata/Subtype/XML>>stream\n` +
+        `<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:Description xmlns:pdfaid="http://www.aiim.org/pdfa/ns/id/" pdfaid:part="2" pdfaid:conformance="B"/></x:xmpmeta>` +
+        `\nendstream endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n`,
+    );
+    const declared = await buildXdmArchive(input({ pdf: pdfa }), deps());
+    expect(declared.ok && declared.warnings).toEqual([]);
   });
 });

@@ -19,6 +19,7 @@ import type { XdmBuildContext } from "./xdm-build-context.ts";
 import { checkBuildInput, type XdmBuildInput, type XdmBuildReason } from "./xdm-build-input.ts";
 import type { XdmPatient } from "./xdm-patient.ts";
 import { xmlEscape } from "./xml-text.ts";
+import { pdfaClaim } from "./pdf-conformance.ts";
 
 export interface XdmBuildDeps {
   now: () => Date;
@@ -39,9 +40,18 @@ export interface BuiltXdm {
   headers: Record<string, string>;
   /** The patient as the reader gives it back. */
   patient: XdmPatient;
+  /** What the GP should know but does not stop the document (PDF_NOT_PDFA). */
+  warnings: XdmBuildReason[];
 }
 
 export type XdmBuildResult = BuiltXdm | { ok: false; reasons: XdmBuildReason[] };
+
+/** ECO.2.1.5 asks for a PDF/A rendering; the file's own declaration is read (pdf-conformance.ts). */
+const PDF_NOT_PDFA: XdmBuildReason = {
+  code: "PDF_NOT_PDFA",
+  fr: "le PDF ne se déclare pas PDF/A : le référentiel MSSanté demande une version PDF/A ; si votre logiciel sait l'exporter en PDF/A, joignez plutôt celle-là (le document a été joint)",
+  en: "the PDF does not declare itself PDF/A: the MSSanté rules ask for a PDF/A rendering; if your software can export PDF/A, attach that one instead (the document was attached)",
+};
 
 /** The sourceId of every SubmissionSet this software makes: a fixed UUID as an OID. */
 const SOURCE_UUID = "4d5a3c1e-8f0b-4b7e-9d2a-6c1f0e7b5a93";
@@ -152,5 +162,6 @@ export async function buildXdmArchive(input: XdmBuildInput, deps: XdmBuildDeps):
     subject: xdmSubject(c.type.fr, p.family, p.given, p.birthDate),
     headers: xdmHeaders([c.type.code], p.qualified),
     patient,
+    warnings: pdfaClaim(input.pdf) ? [] : [PDF_NOT_PDFA],
   };
 }

@@ -8,6 +8,7 @@ import { documentType } from "./document-types.ts";
 import { INS_NIA_OID, INS_NIR_OID, insQualification } from "./ins.ts";
 import { isOid } from "./uuid-oid.ts";
 import { hasInvalidXmlChar } from "./xml-text.ts";
+import { pdfEncrypted } from "./pdf-conformance.ts";
 
 export interface XdmPatientInput {
   /** The INS matricule (NIR or NIA); may be absent for an identity that is not qualified. */
@@ -181,6 +182,14 @@ export function checkBuildInput(input: XdmBuildInput): XdmBuildReason[] {
   const pdf = input.pdf;
   if (!(pdf.length > 5 && pdf[0] === 0x25 && pdf[1] === 0x50 && pdf[2] === 0x44 && pdf[3] === 0x46 && pdf[4] === 0x2d))
     out.push(reason("PDF_INVALID", "le fichier n'est pas un PDF (%PDF-)", "the file is not a PDF (%PDF-)"));
+  else if (pdfEncrypted(pdf))
+    out.push(
+      reason(
+        "PDF_ENCRYPTED",
+        "le PDF est chiffré ou protégé (mot de passe, restrictions) : un PDF/A ne peut pas l'être et le destinataire pourrait ne pas l'ouvrir ; enregistrez-le sans protection, en PDF/A si votre logiciel le permet",
+        "the PDF is encrypted or protected (password, restrictions): a PDF/A cannot be, and the recipient may not open it; save it without protection, as PDF/A if your software can",
+      ),
+    );
   if (documentType(input.typeCode) === null)
     out.push(
       reason(

@@ -117,6 +117,9 @@ describe.skipIf(reason)("a patient document attached from the compose window (is
       30_000,
     );
     expect(done.elements["#attached"]?.text).toContain("XDM/1.0/DDM+CR ou fiche de consultation ou de visite DURAND Marie 12/03/1979");
+    // The test PDF declares no PDF/A (ECO.2.1.5): attached, and the GP is told in French.
+    expect(done.elements["#result"]?.dataset?.warnings).toBe("PDF_NOT_PDFA");
+    expect(done.elements["#result"]?.text).toContain("le PDF ne se déclare pas PDF/A");
     // The form (main window, left) beside the compose window with its two attachments and subject (right).
     await ui(d(), "arrangeWindow", "mail:3pane", 0, 0, 700, 900);
     await ui(d(), "arrangeWindow", "msgcompose", 700, 0, 580, 900);

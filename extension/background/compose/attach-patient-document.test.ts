@@ -77,7 +77,8 @@ const attach = (docs: PatientDocuments, patch: Record<string, unknown> = {}) =>
     patient: PATIENT,
     ...patch,
   }) as Promise<
-    { ok: true; view: { attached: { subject: string; pdfName: string } } } | { ok: false; reasons: { code: string; fr: string }[] }
+    | { ok: true; view: { attached: { subject: string; pdfName: string } }; warnings: { code: string; fr: string }[] }
+    | { ok: false; reasons: { code: string; fr: string }[] }
   >;
 
 describe("PatientDocuments: attaching a patient document", () => {
@@ -85,6 +86,9 @@ describe("PatientDocuments: attaching a patient document", () => {
     const { fake, docs, attachments } = setup();
     const r = await attach(docs);
     expect(r.ok).toBe(true);
+    // The test PDF declares no PDF/A: attached, and the GP is told (ECO.2.1.5).
+    expect(r.ok && r.warnings.map((w) => w.code)).toEqual(["PDF_NOT_PDFA"]);
+    expect(r.ok && r.warnings[0]!.fr).toContain("PDF/A");
     const files = attachments.get(7)!;
     expect(files.map((f) => [f.name, f.type])).toEqual([
       ["IHE_XDM.zip", "application/zip"],

@@ -33,7 +33,9 @@ export interface PatientComposeView {
   typesSource: string;
 }
 
-export type AttachReply = { ok: true; view: PatientComposeView } | { ok: false; reasons: XdmBuildReason[] };
+export type AttachReply =
+  /** `warnings`: attached, and what the GP should know (the PDF does not declare PDF/A). */
+  { ok: true; view: PatientComposeView; warnings: XdmBuildReason[] } | { ok: false; reasons: XdmBuildReason[] };
 
 interface TabState {
   choices: ComposeTabChoices;
@@ -124,8 +126,12 @@ export class PatientDocuments {
     const s = this.state(request.tabId);
     const attached = { subject: built.subject, pdfName: built.pdf.name, typeCode: request.typeCode, headers: built.headers };
     this.tabs.set(request.tabId, { choices: { ...s.choices, xdmHeaders: built.headers }, attached });
-    log("compose.patient-document", { typeCode: request.typeCode, ins: built.headers["X-MSS-INS"] ?? "N" });
-    return { ok: true, view: await this.view(request.tabId) };
+    log("compose.patient-document", {
+      typeCode: request.typeCode,
+      ins: built.headers["X-MSS-INS"] ?? "N",
+      warnings: built.warnings.map((w) => w.code).join(","),
+    });
+    return { ok: true, view: await this.view(request.tabId), warnings: built.warnings };
   }
 
   /** The archive as a recipient's reader sees it, X-MSS-INS included: any problem but a test INS refuses it. */

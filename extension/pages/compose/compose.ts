@@ -80,7 +80,8 @@ async function attach(tabId: number): Promise<void> {
   const r = await send<AttachReply>({ kind: "compose.patient.attach", tabId, pdf, typeCode, patient: patientOf() });
   if (r.ok) {
     render(r.view);
-    showResult("success", "attached", [t("composeAttached")]);
+    showResult("success", "attached", [t("composeAttached"), ...r.warnings.map((w) => (fr ? w.fr : w.en))]);
+    byId("result").dataset.warnings = r.warnings.map((w) => w.code).join(",");
   } else {
     byId<HTMLButtonElement>("attach").disabled = false;
     showResult(
