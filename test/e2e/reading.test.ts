@@ -22,7 +22,7 @@ import { COLLEAGUES, DOCTOR, E2E_COMPONENTS, startE2EEnv, type E2EEnv } from "..
 import { REPO_ROOT } from "../harness/bridge-process.ts";
 import { waitFor } from "../harness/e2e-process.ts";
 import { readPngInfo, startXvfb, type Xvfb } from "../harness/screenshot.ts";
-import { folderSubjects } from "./support/chrome.ts";
+import { folderSubjects, readReceiptBar } from "./support/chrome.ts";
 import { provisionInOneClick } from "./support/one-click-setup.ts";
 import { arrangeMainWindow, click, openExtensionPage, screenshot, storage, waitForPage, type Snapshot } from "./ui-session.ts";
 
@@ -304,20 +304,7 @@ describe.skipIf(reason)("reading in a real Thunderbird (issue 17)", () => {
     await lmtpRaw(env.dovecot.lmtpPort, DOCTOR.address, HELENE.address, `${head}\r\n${c.body}`);
     await folderSubjects(d(), accountKey, { waitForSubject: c.subject, timeoutMs: 60_000 });
     await d().api("messageDisplay.open", { headerMessageId: c.messageId, location: "tab", active: true });
-    const bar = await waitFor(
-      "the read-receipt question",
-      async () =>
-        await d().chrome<string | null>(
-          `const w = Services.wm.getMostRecentWindow("mail:3pane");
-           const info = w.document.getElementById("tabmail").currentTabInfo;
-           const am = info.chromeBrowser && info.chromeBrowser.contentWindow;
-           const box = am && am.gMessageNotificationBar && am.gMessageNotificationBar.msgNotificationBar;
-           const n = box && box.getNotificationWithValue("mdnRequested");
-           return n ? (n.messageText && n.messageText.textContent) || "shown" : null;`,
-        ),
-      20_000,
-      250,
-    );
+    const bar = (await readReceiptBar(d(), null, 20_000)).text;
     expect(bar).toBeTruthy();
     await new Promise((r) => setTimeout(r, 2500)); // the message and its bar drawn
     const shot = await screenshot(xvfb.display, SHOTS, "reading-receipt-question");

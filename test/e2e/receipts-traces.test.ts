@@ -15,7 +15,7 @@ import { COLLEAGUES, DOCTOR, E2E_COMPONENTS, startE2EEnv, type E2EEnv } from "..
 import { waitFor } from "../harness/e2e-process.ts";
 import { missingComponents } from "../harness/require-component.ts";
 import { startXvfb, type Xvfb } from "../harness/screenshot.ts";
-import { folderSubjects, sentCopyTag } from "./support/chrome.ts";
+import { folderSubjects, readReceiptBar, sentCopyTag } from "./support/chrome.ts";
 import { provisionInOneClick } from "./support/one-click-setup.ts";
 import {
   arrangeMainWindow,
@@ -215,32 +215,6 @@ describe.skipIf(reason)("delivery reports and the trace in a real Thunderbird (i
     expect(csv).not.toContain(BODY);
     expect(csv).not.toContain(subject);
   });
-  /**
-   * Clicks a button of Thunderbird's read-receipt bar above the displayed message (0: send the
-   * receipt, 1: ignore the request, as msgHdrView.js builds them) once the bar is there.
-   */
-  async function answerReceiptBar(button: 0 | 1): Promise<string> {
-    return await waitFor(
-      "the read-receipt bar",
-      async () =>
-        await d().chrome<string | null>(
-          `const w = Services.wm.getMostRecentWindow("mail:3pane");
-           const info = w.document.getElementById("tabmail").currentTabInfo;
-           const am = info.chromeBrowser && info.chromeBrowser.contentWindow;
-           const box = am && am.gMessageNotificationBar && am.gMessageNotificationBar.msgNotificationBar;
-           const n = box && box.getNotificationWithValue("mdnRequested");
-           if (!n) return null;
-           const buttons = [...n.querySelectorAll("*")].filter((e) => "buttonInfo" in e);
-           if (buttons.length < 2) return null;
-           buttons[args.button].click();
-           return buttons[args.button].buttonInfo.label;`,
-          { button },
-        ),
-      30_000,
-      250,
-    );
-  }
-
   it("a read receipt asked by the colleague: the GP sends it from Thunderbird's bar, it reaches her; a second one ignored; both traced, and the opening", async () => {
     const traced = async (action: string, id: string) =>
       await waitFor(
@@ -265,7 +239,7 @@ describe.skipIf(reason)("delivery reports and the trace in a real Thunderbird (i
     const sentId = `mdn-sent-${run}@mssante.test`;
     const postfixMark = env.postfix.logMark();
     await ask(sentId, `Lecture à confirmer ${run}`);
-    const label = await answerReceiptBar(0);
+    const label = (await readReceiptBar(d(), 0)).clicked;
     expect(label).toMatch(/accusé|receipt/i);
     // Thunderbird sends the receipt with the card through Postfix, which delivers it to her.
     const mdn = await env.dovecot.waitForMessage(HELENE.address, sentId, 60_000);
@@ -280,7 +254,7 @@ describe.skipIf(reason)("delivery reports and the trace in a real Thunderbird (i
 
     const declinedId = `mdn-declined-${run}@mssante.test`;
     await ask(declinedId, `Lecture à ignorer ${run}`);
-    await answerReceiptBar(1);
+    await readReceiptBar(d(), 1);
     const declined = await traced("receipt-declined", declinedId);
     expect(declined).toMatchObject({ who: DOCTOR.address, recipients: [HELENE.address], detail: "mdn:asked", server: "" });
     // Nothing left for it: give a receipt the time it would take, then look.

@@ -186,3 +186,36 @@ export function sentCopyTag(
     500,
   );
 }
+
+/**
+ * Thunderbird's read-receipt question above the message shown in the current tab (the
+ * `mdnRequested` bar msgHdrView.js builds), once it is there: its text, and with `click` its
+ * button 0 (send the receipt) or 1 (ignore the request) clicked, as the GP would.
+ */
+export async function readReceiptBar(
+  driver: Driver,
+  click: 0 | 1 | null = null,
+  timeoutMs = 30_000,
+): Promise<{ text: string; clicked: string | null }> {
+  return await waitFor(
+    "the read-receipt bar",
+    async () =>
+      await driver.chrome<{ text: string; clicked: string | null } | null>(
+        `const w = Services.wm.getMostRecentWindow("mail:3pane");
+         const info = w.document.getElementById("tabmail").currentTabInfo;
+         const am = info.chromeBrowser && info.chromeBrowser.contentWindow;
+         const box = am && am.gMessageNotificationBar && am.gMessageNotificationBar.msgNotificationBar;
+         const n = box && box.getNotificationWithValue("mdnRequested");
+         if (!n) return null;
+         const text = (n.messageText && n.messageText.textContent) || "shown";
+         if (args.click === null) return { text, clicked: null };
+         const buttons = [...n.querySelectorAll("*")].filter((e) => "buttonInfo" in e);
+         if (buttons.length < 2) return null;
+         buttons[args.click].click();
+         return { text, clicked: buttons[args.click].buttonInfo.label };`,
+        { click },
+      ),
+    timeoutMs,
+    250,
+  );
+}
