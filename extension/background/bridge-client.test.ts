@@ -5,7 +5,7 @@ import { backoffDelay } from "./backoff.ts";
 import { BridgeClient, type BridgeState } from "./bridge-client.ts";
 import { ClientError } from "./client-error.ts";
 import type { Pairing } from "./pairing-store.ts";
-import { bridgeUrl } from "./rpc-connection.ts";
+import { bridgeUrl, type WebSocketLike } from "./rpc-connection.ts";
 
 const ORIGIN = "moz-extension://0f0e0d0c-0b0a-4909-8807-060504030201";
 const CARD_STATE = { pcscAvailable: true, readers: [], boundReader: null, unavailable: null };
@@ -268,16 +268,35 @@ describe("BridgeClient lifecycle", () => {
   it("stop() while the bridge is answering hello: the handshake is dropped, never ends connected", async () => {
     const b = await startBridge({ secret: testSecret(), pairedOrigins: [ORIGIN] });
     let c: BridgeClient | null = null;
+    let stoppedAtAnswer = false;
     const base = nodeSocketFactory(ORIGIN);
-    // The socket the client uses, with stop() called right after it sends hello.
+    // The socket the client uses: once it has sent hello, the bridge's next message (its answer)
+    // reaches the client only after stop(). (A timer after the send raced the answer: on a fast or
+    // a loaded machine the answer could be handled first, and the client went on to authenticate.)
     c = client(pairingFor(b.port), {
       createSocket: (url) => {
         const ws = base(url);
         const send = ws.send.bind(ws);
+        let helloSent = false;
         ws.send = (data: string) => {
           send(data);
-          if (data.includes("session.hello")) setTimeout(() => c!.stop(), 0);
+          if (data.includes("session.hello")) helloSent = true;
         };
+        let handler: WebSocketLike["onmessage"] = null;
+        Object.defineProperty(ws, "onmessage", {
+          configurable: true,
+          get: () => handler,
+          set: (h: WebSocketLike["onmessage"]) => {
+            handler = h;
+          },
+        });
+        (ws as unknown as { on(event: "message", fn: (data: unknown) => void): void }).on("message", (data) => {
+          if (helloSent && c!.state.kind !== "idle") {
+            stoppedAtAnswer = true;
+            c!.stop();
+          }
+          handler?.({ data: String(data) });
+        });
         return ws;
       },
     });
@@ -285,6 +304,7 @@ describe("BridgeClient lifecycle", () => {
     c.onState((s) => states.push(s.kind));
     c.start();
     await new Promise((r) => setTimeout(r, 300));
+    expect(stoppedAtAnswer).toBe(true);
     expect(c.state.kind).toBe("idle");
     expect(states).not.toContain("connected");
     expect(b.calls).not.toContain("session.authenticate");
