@@ -161,7 +161,7 @@ describe.skipIf(reason)("reading in a real Thunderbird (issue 17)", () => {
     expect(prefs).toEqual({ custom: true, request: false, enabled: true, notInToCc: 2, outside: 2, other: 2 });
   });
 
-  it("delivers the five messages through LMTP", async () => {
+  it("delivers the six messages through LMTP", async () => {
     const archive = await xdmZip([
       {
         uri: "DOC0001.XML",
@@ -197,6 +197,17 @@ describe.skipIf(reason)("reading in a real Thunderbird (issue 17)", () => {
           subject: "XDM/1.0/DDM+Mes résultats de biologie",
           hop: TRUST_HOP("C4"),
           extraHeaders: ["X-MSS-INS: O"],
+        },
+        archive,
+      ),
+      // The same qualified XDM under a header saying the INS is not qualified (ECO.2.1.2, CONF.14).
+      withXdm(
+        {
+          key: "patient-ins-n",
+          from: `"${PATIENT.given} Durand" <marie.durand@patient.mssante.fr>`,
+          subject: "XDM/1.0/DDM+Résultats, en-tête contradictoire",
+          hop: TRUST_HOP("C7"),
+          extraHeaders: ["X-MSS-INS: N"],
         },
         archive,
       ),
@@ -268,6 +279,8 @@ describe.skipIf(reason)("reading in a real Thunderbird (issue 17)", () => {
         "#documents",
         "#document-list",
         "#no-xdm",
+        "#problems",
+        "#problem-list",
       ],
       (p) => !!p.elements["#sender"]?.visible,
       `the reading panel of ${key}`,
@@ -340,6 +353,13 @@ describe.skipIf(reason)("reading in a real Thunderbird (issue 17)", () => {
     expect(banners.forged!.text).toMatch(/^L'adresse prétend être/);
   });
 
+  it("a patient's XDM under an X-MSS-INS header that contradicts its qualified INS: the panel says so (ECO.2.1.2)", async () => {
+    const { panel } = await open("patient-ins-n");
+    expect(panel.elements["#patient"]!.dataset).toMatchObject({ qualified: "true" });
+    expect(panel.elements["#problems"]?.visible).toBe(true);
+    expect(panel.elements["#problem-list"]!.text).toContain("L'en-tête X-MSS-INS contredit l'INS trouvé dans l'archive");
+  });
+
   it("a patient with an XDM: the patient by name and INS, the documents, the subject without its prefix; the PDF opens", async () => {
     const { tabId, panel } = await open("patient");
     expect(panel.elements["#sender"]!.dataset).toMatchObject({ kind: "patient", proven: "true" });
@@ -351,6 +371,7 @@ describe.skipIf(reason)("reading in a real Thunderbird (issue 17)", () => {
     expect(panel.elements["#document-list"]!.text).toContain("Compte rendu de biologie");
     expect(panel.elements["#document-list"]!.text).toContain("Lettre de liaison");
     expect(panel.elements["#document-list"]!.text).toContain("taille et empreinte vérifiées");
+    expect(panel.elements["#problems"]?.visible).toBe(false);
 
     await click(d(), `${READING}?tabId=${tabId}`, "#open-doc-0");
     const pdf = await waitFor(
