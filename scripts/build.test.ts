@@ -122,6 +122,8 @@ describe("the built .xpi", () => {
     expect([...files.keys()].filter((f) => f.startsWith("experiments/")).sort()).toEqual([
       "experiments/mssAccounts/implementation.js",
       "experiments/mssAccounts/schema.json",
+      "experiments/mssComposeFields/implementation.js",
+      "experiments/mssComposeFields/schema.json",
       "experiments/mssReadReceipts/implementation.js",
       "experiments/mssReadReceipts/schema.json",
     ]);

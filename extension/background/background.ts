@@ -83,6 +83,12 @@ export function startBackground(m: Messenger, opts: BackgroundOptions): Backgrou
     m,
     createSearchListener(client, (name, subs) => m.i18n.getMessage(name, subs)),
   );
+  // The recipient fields ask the directory at each keystroke, not after Thunderbird's 200 ms pause
+  // (unless an LDAP directory serves autocomplete): experiments/mssComposeFields.
+  void m.mssComposeFields
+    ?.searchRecipientsAtOnce(true)
+    .then((r) => log("compose.search-delay", r.ok ? { applied: r.applied, reason: r.reason } : { code: r.code }))
+    .catch(() => undefined);
   m.compose.onBeforeSend.addListener(
     createBeforeSendListener({
       messenger: m,

@@ -6,6 +6,7 @@
  * API is defined once, beside its implementation (extension/experiments/mssAccounts/src/api.ts).
  */
 import type { MssAccountsApi } from "../experiments/mssAccounts/src/api.ts";
+import type { MssComposeFieldsApi } from "../experiments/mssComposeFields/src/api.ts";
 import type { MssReadReceiptsApi } from "../experiments/mssReadReceipts/src/api.ts";
 import type { ReadingApis } from "./reading/reading-apis.ts";
 
@@ -187,6 +188,8 @@ export interface Messenger {
   mssAccounts: MssAccountsApi;
   /** Read receipts the GP returns or declines (the mssReadReceipts Experiment); optional: the unit tests' fake leaves it out. */
   mssReadReceipts?: MssReadReceiptsApi;
+  /** The recipient fields' search delay (the mssComposeFields Experiment); optional: the unit tests' fake leaves it out. */
+  mssComposeFields?: MssComposeFieldsApi;
   /** Reading a displayed message (reading/reading-apis.ts); optional: the unit tests' fake leaves them out. */
   messageDisplay?: ReadingApis["messageDisplay"];
   messages?: ReadingApis["messages"];

@@ -10,7 +10,8 @@
  *               declining creates no account at all
  *   provision   one click (the account the other proofs need), screenshots before and after
  *   autocomplete "helene lefev" → LEFÈVRE-MOREAU's MSSanté address first, through the real provider
- *               (the addrbook autocomplete component, and a real compose window's To field)
+ *               (the addrbook autocomplete component, and a real compose window's To field, whose
+ *               search delay the mssComposeFields Experiment has set to 0)
  *   guard       blocks and names an address outside the trust space; "remove these recipients and
  *               send" delivers to the trusted colleague only, in the same click (into Dovecot; Postfix
  *               never sees the removed address); uses its cached list with the bridge down;
@@ -241,6 +242,19 @@ describe.skipIf(reason)("daily use in a real Thunderbird (issue #6)", () => {
     //    its list shows.
     await d().api("compose.beginNew", { subject: "Autocomplétion" });
     await ui(d(), "arrangeWindow", "msgcompose", 0, 0, WIDTH, HEIGHT);
+    // The mssComposeFields Experiment: the To field searches at each keystroke (no 200 ms pause).
+    const delay = await waitFor(
+      "the To field's search delay set",
+      async () =>
+        await d().chrome<string | null>(
+          `const w = Services.wm.getMostRecentWindow("msgcompose");
+           const i = w && w.document.querySelector("input.address-row-input[autocompletesearch]");
+           return i && i.getAttribute("timeout") === "0" ? i.getAttribute("timeout") : null;`,
+        ),
+      10_000,
+      100,
+    );
+    expect(delay).toBe("0");
     const typed = await ui<{ popupOpen: boolean; rows: Array<{ value: string }>; typed: string }>(
       d(),
       "typeRecipient",
