@@ -28,7 +28,7 @@ export interface FakeMailbox {
     onNewMailReceived: FakeEvent<(folder: MailFolder, list: MessageList) => void>;
     onDeleted: FakeEvent<(list: MessageList) => void>;
     onMoved: FakeEvent<(a: MessageList, b: MessageList) => void>;
-    onUpdated: FakeEvent<(message: FullHeader, changed: { read?: boolean; [property: string]: unknown }) => void>;
+    onUpdated: FakeEvent<(message: FullHeader, changed: { read?: boolean; flagged?: boolean; [property: string]: unknown }) => void>;
     onMessageDisplayed: FakeEvent<(tab: { id?: number }, h: FullHeader | null) => void>;
     onStorageChanged: FakeEvent<(changes: Record<string, StorageChange>, area: string) => void>;
   };

@@ -46,7 +46,7 @@ export interface ReceiptsApis {
     onDeleted: WebExtEvent<(messages: MessageList) => void>;
     onMoved: WebExtEvent<(original: MessageList, moved: MessageList) => void>;
     /** A message's properties changed; `changed` holds the new values (e.g. {read: true}). */
-    onUpdated: WebExtEvent<(message: FullHeader, changed: { read?: boolean; [property: string]: unknown }) => void>;
+    onUpdated: WebExtEvent<(message: FullHeader, changed: { read?: boolean; flagged?: boolean; [property: string]: unknown }) => void>;
     tags: {
       list(): Promise<{ key: string; tag: string; color: string }[]>;
       create(key: string, tag: string, color: string): Promise<unknown>;

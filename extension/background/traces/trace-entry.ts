@@ -10,6 +10,9 @@ export type TraceAction =
   /** A message marked read (opened, or marked by hand) or unread. */
   | "read"
   | "unread"
+  /** A message flagged (starred) or unflagged. */
+  | "flag"
+  | "unflag"
   /** A delivery or read report received for a message the GP sent. */
   | "receipt"
   /** A read receipt the GP returned (sent) for a message received. */

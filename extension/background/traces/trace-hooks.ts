@@ -2,7 +2,7 @@
  * What goes into the trace, and when (I/O): a send (compose.onAfterSend: identity, Message-ID,
  * recipients, SMTP host), a deletion (messages.onDeleted: only permanent deletions; Thunderbird
  * reports a move to the Trash as a move), a move (messages.onMoved), a message marked read or
- * unread (messages.onUpdated: opening a message marks it read), the guard's decision
+ * unread (messages.onUpdated: opening a message marks it read) or flagged or not, the guard's decision
  * (storage.onChanged of "mss.lastGuard", written by compose-guard.ts) and a delivery or read
  * report received (receipts-service.ts), a read receipt the GP returned or declined for a message
  * received (the mssReadReceipts Experiment: Thunderbird gives extensions no event for it). Only the
@@ -73,6 +73,7 @@ export class TraceHooks {
     );
     events.messages?.onUpdated?.addListener((message, changed) => {
       if (typeof changed?.read === "boolean") void this.mailbox(changed.read ? "read" : "unread", [message], null);
+      if (typeof changed?.flagged === "boolean") void this.mailbox(changed.flagged ? "flag" : "unflag", [message], null);
     });
     m.mssReadReceipts?.onAnswered.addListener(
       (a) => void this.readReceipt(a).catch((e: unknown) => log("trace.failed", { code: e instanceof Error ? e.name : "UNKNOWN" })),
@@ -111,7 +112,11 @@ export class TraceHooks {
     });
   }
 
-  private async mailbox(action: "delete" | "move" | "read" | "unread", messages: FullHeader[], moved: FullHeader[] | null): Promise<void> {
+  private async mailbox(
+    action: "delete" | "move" | "read" | "unread" | "flag" | "unflag",
+    messages: FullHeader[],
+    moved: FullHeader[] | null,
+  ): Promise<void> {
     for (const [i, h] of messages.entries()) {
       const account = await this.account(h.folder?.accountId);
       if (!account) continue;

@@ -126,7 +126,7 @@ describe("the trace", () => {
     expect(label("guard-block")).toBe(label("receipt"));
   });
 
-  it("a message marked read (opened) or unread: traced with the IMAP host; other property changes and other accounts are not", async () => {
+  it("a message marked read (opened) or unread, flagged or not: traced with the IMAP host; tags and other accounts are not", async () => {
     const { box, journal } = setup();
     const h = { id: 1, author: "a@b", subject: "s", headerMessageId: "<m1@x>", folder: { accountId: "account1", path: "/INBOX" } };
     const other = { ...h, id: 2, headerMessageId: "p@gmail", folder: { accountId: "personal", path: "/INBOX" } };
@@ -135,12 +135,17 @@ describe("the trace", () => {
       fn(h, { tags: ["mss_read"] });
       fn(other, { read: true });
       fn(h, { read: false });
+      fn(h, { flagged: true });
+      fn(other, { flagged: true });
+      fn(h, { flagged: false });
     }
     await settle();
     const list = await journal.entries();
     expect(list.map((e) => [e.action, e.who, e.messageId, e.server, e.detail])).toEqual([
       ["read", ACCOUNT.email, "m1@x", ACCOUNT.imapHost, "/INBOX"],
       ["unread", ACCOUNT.email, "m1@x", ACCOUNT.imapHost, "/INBOX"],
+      ["flag", ACCOUNT.email, "m1@x", ACCOUNT.imapHost, "/INBOX"],
+      ["unflag", ACCOUNT.email, "m1@x", ACCOUNT.imapHost, "/INBOX"],
     ]);
   });
 
