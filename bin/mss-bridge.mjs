@@ -1,4 +1,4 @@
-#!/usr/bin/env -S node --max-semi-space-size=1 --max-old-space-size=96
+#!/usr/bin/env -S node --max-semi-space-size=1 --max-old-space-size=96 --v8-pool-size=1
 // Node flags: see bridge/app/node-flags.ts.
 // mss-bridge: runs the bridge's bundle (dist/bridge/cli.mjs, made by `npm run build`) when it is
 // up to date with the sources it was built from; otherwise the TypeScript sources through tsx
