@@ -46,6 +46,7 @@ function composeWindow(timeouts: string[]) {
     inputs,
     document: {
       documentElement: {},
+      getElementById: () => null,
       querySelectorAll: (sel: string) =>
         sel.includes("[data-mss-search-delay]") ? inputs.filter((i) => i.attrs.has("data-mss-search-delay")) : inputs,
     },

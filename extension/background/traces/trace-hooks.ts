@@ -9,7 +9,7 @@
  * MSSanté accounts this extension provisioned are traced.
  */
 import { provisionedAccounts, type ProvisionedAccount } from "../card-watch.ts";
-import { LAST_GUARD_KEY } from "../compose-guard.ts";
+import { KNOWN_ACCOUNTS_KEY, LAST_GUARD_KEY } from "../compose-guard.ts";
 import { log } from "../log.ts";
 import type { ComposeDetails, Messenger, SendInfo } from "../messenger-types.ts";
 import { messageAuthor } from "../reading/message-author.ts";
@@ -54,9 +54,28 @@ export class TraceHooks {
     void this.journal.record(draft).catch((e: unknown) => log("trace.failed", { code: e instanceof Error ? e.name : "UNKNOWN" }));
   }
 
+  /**
+   * The provisioned accounts, read once and again after storage says they changed: every mailbox
+   * event asks (marking a folder read is one event per message). Read each time when storage
+   * changes cannot be watched.
+   */
+  private known: Promise<ProvisionedAccount[]> | null = null;
+  private watchingAccounts = false;
+
   private async account(accountId: string | null | undefined): Promise<ProvisionedAccount | null> {
     if (!accountId) return null;
-    return (await provisionedAccounts(this.m)).find((a) => a.accountId === accountId) ?? null;
+    let list = this.known;
+    if (!list) {
+      list = provisionedAccounts(this.m);
+      if (this.watchingAccounts) {
+        this.known = list;
+        const failed = list;
+        failed.catch(() => {
+          if (this.known === failed) this.known = null; // read again next time
+        });
+      }
+    }
+    return (await list).find((a) => a.accountId === accountId) ?? null;
   }
 
   /** Registers the listeners (synchronously). */
@@ -78,7 +97,9 @@ export class TraceHooks {
     m.mssReadReceipts?.onAnswered.addListener(
       (a) => void this.readReceipt(a).catch((e: unknown) => log("trace.failed", { code: e instanceof Error ? e.name : "UNKNOWN" })),
     );
+    this.watchingAccounts = !!events.storage.onChanged;
     events.storage.onChanged?.addListener((changes, area) => {
+      if (area === "local" && KNOWN_ACCOUNTS_KEY in changes) this.known = null;
       const guard = changes[LAST_GUARD_KEY]?.newValue as GuardRecord | undefined;
       if (area === "local" && guard && typeof guard === "object")
         void this.guard(guard).catch((e: unknown) => log("trace.failed", { code: e instanceof Error ? e.name : "UNKNOWN" }));

@@ -24,11 +24,13 @@ async function composeTabId(): Promise<{ tabId: number | null; inPopup: boolean 
   return { tabId: typeof tab?.id === "number" ? tab.id : null, inPopup: true };
 }
 
-function showResult(outcome: "success" | "failure", code: string, lines: string[]): void {
+/** `warnings`: the codes of what was attached with a warning (data-warnings, empty otherwise). */
+function showResult(outcome: "success" | "failure", code: string, lines: string[], warnings: string[] = []): void {
   const r = byId("result");
   r.hidden = false;
   r.dataset.outcome = outcome;
   r.dataset.code = code;
+  r.dataset.warnings = warnings.join(",");
   byId("result-lines").replaceChildren(...lines.map((l) => el("li", {}, [l])));
 }
 
@@ -80,8 +82,12 @@ async function attach(tabId: number): Promise<void> {
   const r = await send<AttachReply>({ kind: "compose.patient.attach", tabId, pdf, typeCode, patient: patientOf() });
   if (r.ok) {
     render(r.view);
-    showResult("success", "attached", [t("composeAttached"), ...r.warnings.map((w) => (fr ? w.fr : w.en))]);
-    byId("result").dataset.warnings = r.warnings.map((w) => w.code).join(",");
+    showResult(
+      "success",
+      "attached",
+      [t("composeAttached"), ...r.warnings.map((w) => (fr ? w.fr : w.en))],
+      r.warnings.map((w) => w.code),
+    );
   } else {
     byId<HTMLButtonElement>("attach").disabled = false;
     showResult(

@@ -37,7 +37,8 @@ function onOpen(w: ComposeWindow): void {
   try {
     speedUp(w.document);
     const o = new w.MutationObserver(() => speedUp(w.document));
-    o.observe(w.document.documentElement, { childList: true, subtree: true });
+    // The recipient rows only (not the autocomplete popup, which changes at every keystroke).
+    o.observe(w.document.getElementById("recipientsContainer") ?? w.document.documentElement, { childList: true, subtree: true });
     observers.set(w, o);
   } catch {
     /* a window that is going away */
