@@ -5,6 +5,7 @@ import { describe, expect, it } from "vitest";
 import type { MethodName, Params, Result } from "../../shared/protocol/schemas.ts";
 import { createFakeMessenger } from "../test-support/fake-messenger.ts";
 import { DUPONT, entry } from "../test-support/entries.ts";
+import { readVCard } from "../test-support/vcard-reader.ts";
 import {
   ADDRESS_BOOK_NAME,
   createSearchListener,
@@ -15,6 +16,7 @@ import {
   type MessageFn,
 } from "./addressbook-provider.ts";
 import type { BridgeCaller } from "./bridge-caller.ts";
+import type { SearchRequestReturn } from "./messenger-types.ts";
 
 function fakeBridge(
   answer: (q: string, limit: number) => Result<"directory.search"> | Promise<Result<"directory.search">>,
@@ -120,7 +122,7 @@ describe("directory entries as contacts", () => {
     const listener = fake.events.onSearchRequest.entries[0]!.fn;
     const r = await listener({} as never, "dupont", null);
     expect(asked).toBeGreaterThan(0);
-    expect((r as { results: Array<{ Notes?: string }> }).results[0]!.Notes).toContain("Specialty: Cardiologie");
+    expect(readVCard((r as SearchRequestReturn).results[0]!.vCard!).Notes).toContain("Specialty: Cardiologie");
   });
 
   it("softens names written in capitals, keeps names already written in mixed case", () => {
@@ -146,7 +148,13 @@ describe("directory entries as contacts", () => {
 describe("toProviderResult", () => {
   it("keeps the bridge's ranking and one contact per address", () => {
     const r = toProviderResult({ results: [LEFEVRE, DUPONT, ORG, { ...DUPONT }], matchedOtherFields: false, fuzzy: false }, fr);
-    expect(r.results.map((c) => c.PrimaryEmail)).toEqual([LEFEVRE.email, DUPONT.email, ORG.email]);
+    expect(r.results.map((c) => readVCard(c.vCard!).PrimaryEmail)).toEqual([LEFEVRE.email, DUPONT.email, ORG.email]);
+  });
+
+  it("gives each contact as its vCard, which holds the whole contact", () => {
+    const r = toProviderResult({ results: [LEFEVRE], matchedOtherFields: false, fuzzy: false }, fr);
+    expect(Object.keys(r.results[0]!)).toEqual(["vCard"]);
+    expect(readVCard(r.results[0]!.vCard!)).toEqual(entryToContact(LEFEVRE, fr));
   });
 
   it("is never complete: not when other fields matched, the typo pass was used or the list was cut, nor on names alone", () => {
@@ -251,8 +259,9 @@ describe("the live complement (directory.searchLive)", () => {
     const { b, calls } = offlineMiss({ results: [{ ...DUPONT, source: "live" }], state: "ok", retryAfterMs: null });
     const r = await createSearchListener(b, en)(undefined as never, "dupont", null);
     expect(calls).toEqual(["directory.search dupont", "directory.searchLive dupont"]);
-    expect(r.results.map((c) => c.PrimaryEmail)).toEqual([DUPONT.email]);
-    expect(r.results[0]?.Notes).toContain("live directory");
+    const contacts = r.results.map((c) => readVCard(c.vCard!));
+    expect(contacts.map((c) => c.PrimaryEmail)).toEqual([DUPONT.email]);
+    expect(contacts[0]?.Notes).toContain("live directory");
   });
 
   it("short queries and offline hits never ask it; an older bridge's refusal gives an empty answer", async () => {

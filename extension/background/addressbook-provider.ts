@@ -21,6 +21,7 @@ import type { DirectoryEntry } from "../../shared/domain/directory-entry.ts";
 import { titleCase } from "../../shared/domain/title-case.ts";
 import type { Result } from "../../shared/protocol/schemas.ts";
 import type { BridgeCaller } from "./bridge-caller.ts";
+import { contactVCard } from "./contact-vcard.ts";
 import type { Messenger, ProviderContact, SearchRequestListener, SearchRequestReturn } from "./messenger-types.ts";
 
 export const ADDRESS_BOOK_NAME = "Annuaire MSSanté";
@@ -84,7 +85,10 @@ export function entryToContact(e: DirectoryEntry, msg: MessageFn): ProviderConta
   return p;
 }
 
-/** Pure: bridge answer → provider answer, order kept, one contact per address, never "complete" (see above). */
+/**
+ * Pure: bridge answer → provider answer, order kept, one contact per address, never "complete"
+ * (see above). Each contact is given as its vCard, which Thunderbird only parses (contact-vcard.ts).
+ */
 export function toProviderResult(r: Result<"directory.search"> | Result<"directory.searchLive">, msg: MessageFn): SearchRequestReturn {
   const seen = new Set<string>();
   const results: ProviderContact[] = [];
@@ -92,7 +96,7 @@ export function toProviderResult(r: Result<"directory.search"> | Result<"directo
     const key = e.email.toLowerCase();
     if (seen.has(key)) continue;
     seen.add(key);
-    results.push(entryToContact(e, msg));
+    results.push({ vCard: contactVCard(entryToContact(e, msg)) });
   }
   return { results, isCompleteResult: false };
 }

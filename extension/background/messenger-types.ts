@@ -18,8 +18,9 @@ export interface WebExtEvent<F extends (...args: never[]) => unknown> {
 
 /**
  * A contact as the address book provider returns it: a flat ContactProperties map
- * (DisplayName, PrimaryEmail, …). Checked on Thunderbird 153 with an MV2 extension: a
- * `{id, properties}` wrapper is read as a flat map too, so its cards reach autocomplete empty.
+ * (DisplayName, PrimaryEmail, …), or `{ vCard }`, which Thunderbird reads before any flat property
+ * (ours: contact-vcard.ts). Checked on Thunderbird 153 with an MV2 extension: a `{id, properties}`
+ * wrapper is read as a flat map too, so its cards reach autocomplete empty.
  */
 export type ProviderContact = Record<string, string>;
 

@@ -17,6 +17,7 @@
  * - storage.local stores structured clones;
  * - mssAccounts behaves like extension/experiments/mssAccounts (never rejects, idempotent).
  */
+import { readVCard } from "./vcard-reader.ts";
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -349,8 +350,9 @@ export function createFakeMessenger(): { messenger: Messenger; fake: FakeControl
       const r = await e.fn({ id: opts.id ?? "provider", name: opts.addressBookName, type: "addressBook" }, text, null);
       if (!r || !Array.isArray(r.results) || typeof r.isCompleteResult !== "boolean")
         throw new Error("provider returned an invalid answer");
-      const contacts = r.results.slice(0, 100);
-      // Like Thunderbird 153: each result is read as a flat property map; anything else is an empty card.
+      // Like Thunderbird 153: a result's `vCard` wins; otherwise it is read as a flat property map
+      // (anything else is an empty card).
+      const contacts = r.results.slice(0, 100).map((c) => (typeof c.vCard === "string" ? readVCard(c.vCard) : c));
       const lines = contacts
         .filter((c) => typeof c.PrimaryEmail === "string" && c.PrimaryEmail)
         .map((c) => (c.DisplayName ? `${c.DisplayName} <${c.PrimaryEmail}>` : c.PrimaryEmail!));

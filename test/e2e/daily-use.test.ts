@@ -268,6 +268,18 @@ describe.skipIf(reason)("daily use in a real Thunderbird (issue #6)", () => {
 
     expect(r.rows.length, JSON.stringify(r)).toBeGreaterThan(0);
     expect(r.rows[0]!.value, JSON.stringify(r.rows)).toContain(`<${HELENE.address}>`);
+    // The card Thunderbird made from the provider's vCard has every field the contact has.
+    expect(r.rows[0]!.card, JSON.stringify(r.rows[0])).toMatchObject({
+      PrimaryEmail: HELENE.address,
+      FirstName: HELENE.givenName,
+      LastName: HELENE.surname,
+      WorkCity: HELENE.city,
+      JobTitle: `${HELENE.profession} — ${HELENE.specialty}`,
+    });
+    expect(r.rows[0]!.value).toContain(r.rows[0]!.card.DisplayName);
+    expect(r.rows[0]!.card.Notes?.split("\n")).toEqual(
+      expect.arrayContaining([`Spécialité : ${HELENE.specialty}`, `Identifiant national : ${HELENE.idNat}`]),
+    );
     expect(r.rows[0]!.value).toMatch(/Lef[èe]vre-Moreau/i);
     expect(typed.rows[0]?.value, JSON.stringify(typed)).toContain(`<${HELENE.address}>`);
     expect(shown.popupOpen).toBe(true);

@@ -211,7 +211,23 @@ export interface AutocompleteRow {
   comment: string;
   label: string;
   style: string;
+  /** The row's card as Thunderbird made it, read through its own property names. */
+  card: Record<string, string>;
 }
+
+/** The card properties the address book provider fills (entryToContact). */
+const CARD_PROPERTIES = [
+  "DisplayName",
+  "PrimaryEmail",
+  "FirstName",
+  "LastName",
+  "Company",
+  "Department",
+  "WorkCity",
+  "WorkZipCode",
+  "JobTitle",
+  "Notes",
+];
 
 /**
  * Thunderbird's real address-book autocomplete (@mozilla.org/autocomplete/search;1?name=addrbook,
@@ -234,13 +250,21 @@ export async function addrbookAutocomplete(
            if (result.searchResult === R.RESULT_SUCCESS_ONGOING || result.searchResult === R.RESULT_NOMATCH_ONGOING) return;
            clearTimeout(timer);
            const rows = [];
-           for (let i = 0; i < result.matchCount; i++) rows.push({ value: result.getValueAt(i), comment: result.getCommentAt(i), label: result.getLabelAt(i), style: result.getStyleAt(i) });
+           const ab = result.QueryInterface(Ci.nsIAbAutoCompleteResult);
+           for (let i = 0; i < result.matchCount; i++) {
+             const c = ab.getCardAt(i);
+             const card = {};
+             // Thunderbird keeps these in the card's vCard (getProperty reads only the others).
+             const map = c && c.supportsVCard ? c.vCardProperties.toPropertyMap() : new Map();
+             for (const k of args.properties) { const v = map.get(k); if (v) card[k] = String(v); }
+             rows.push({ value: result.getValueAt(i), comment: result.getCommentAt(i), label: result.getLabelAt(i), style: result.getStyleAt(i), card });
+           }
            resolve({ searchResult: result.searchResult, rows });
          },
        };
        search.startSearch(args.text, JSON.stringify({ type: "addr_to", idKey: "" }), null, listener);
      });`,
-    { text, timeoutMs },
+    { text, timeoutMs, properties: CARD_PROPERTIES },
     timeoutMs + 5_000,
   );
 }
