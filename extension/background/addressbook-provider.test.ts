@@ -11,6 +11,7 @@ import {
   createSearchListener,
   displayNameOf,
   entryToContact,
+  PROVIDER_LIMIT,
   registerAddressBook,
   toProviderResult,
   type MessageFn,
@@ -174,7 +175,7 @@ describe("the Annuaire MSSanté book in autocomplete", () => {
     registerAddressBook(messenger, createSearchListener(b, messenger.i18n.getMessage));
     expect(fake.providerOptions()).toEqual({ addressBookName: ADDRESS_BOOK_NAME, isSecure: true, id: "mssante-annuaire" });
     const r = await fake.autocomplete("dupont cardio");
-    expect(queries).toEqual([{ query: "dupont cardio", limit: 20 }]);
+    expect(queries).toEqual([{ query: "dupont cardio", limit: PROVIDER_LIMIT }]);
     expect(r.lines).toEqual([
       "Dr Jean Dupont — Cardiologie, Lyon <jean.dupont@medecin.mssante.fr>",
       "Pr Marie Lefèvre-Durand — Néphrologie, Lyon <m.lefevre-durand@chu-lyon.mssante.fr>",

@@ -16,7 +16,7 @@
  * after the rows are there: the frame that draws them). Then the next key.
  *
  * Beside it, the bridge's own time for the same query: a second client of the same bridge process
- * sends each typed prefix as `directory.search` (limit 20, what the address book provider asks) over
+ * sends each typed prefix as `directory.search` (PROVIDER_LIMIT results, what the address book provider asks) over
  * the WebSocket, after the keystrokes (so it never competes with them): the round trip seen by a
  * client, which holds the bridge's search.
  *
@@ -25,10 +25,15 @@
  * extension's mssComposeFields Experiment sets it to 0 when no LDAP directory serves autocomplete.
  * The queries are typed first as shipped, then again for each `--tb-timeout MS` value (that
  * attribute set on the benchmark's To field; `--tb-timeout 200` is Thunderbird's own). Each keystroke is also split: key → the controller starts the search (its
- * onSearchBegin), → all the field's searches answered (onSearchComplete), → the rows shown. Figures are printed (a table, then one
+ * onSearchBegin), → all the field's searches answered (onSearchComplete), → the rows shown;
+ * and the search itself: → our address book asked (the other books are searched first), → its
+ * answer back in the parent process (the event to the extension's process, the listener, the
+ * bridge over the WebSocket, the cards made from the answer), → all answered (our cards made into
+ * results, the popup's rows). Figures are printed (a table, then one
  * JSON line, milliseconds); nothing is asserted.
  */
 import { cpus, loadavg } from "node:os";
+import { ADDRESS_BOOK_ID, PROVIDER_LIMIT } from "../../extension/background/addressbook-provider.ts";
 import { FULL_SIZE_LINES } from "../../bridge/demo/generator/extraction.ts";
 import { mulberry32 } from "../../bridge/demo/generator/mulberry32.ts";
 import { GIVEN_F, GIVEN_M, SURNAMES } from "../../bridge/demo/generator/words.ts";
@@ -61,6 +66,12 @@ interface Stroke {
   beganMs: number;
   /** The search started → all its searches answered (the address books, ours through the extension and the bridge). */
   searchMs: number;
+  /** The search started → our address book asked (the other books searched before it). NaN: not asked. */
+  bookStartMs: number;
+  /** Our address book asked → its answer back in this process (the extension's process, its listener, the bridge). */
+  bookMs: number;
+  /** Our answer back → the search complete (the cards turned into rows). */
+  afterBookMs: number;
 }
 
 /** Names as a person types them: a surname, a given name then the start of a surname, a surname then an initial. */
@@ -134,6 +145,41 @@ const TYPE_QUERY = `
     input.__benchHooked = true;
   }
   const hook = input.__bench;
+  // Our address book's own search, as the autocomplete calls it in this process: the event to the
+  // extension's process, its listener (the bridge call), the cards made from its answer.
+  // Thunderbird's address book autocomplete (AbAutoCompleteSearch.sys.mjs, one module per process)
+  // reads its books from _abManager.directories: ours is handed to it wrapped, to time its search.
+  const { AbAutoCompleteSearch } = ChromeUtils.importESModule("resource:///modules/AbAutoCompleteSearch.sys.mjs");
+  const proto = AbAutoCompleteSearch.prototype;
+  if (!proto.__benchHooked) {
+    const manager = proto._abManager;
+    const timed = (dir) => ({
+      get dirName() { return dir.dirName; },
+      get dirType() { return dir.dirType; },
+      get URI() { return dir.URI; },
+      get UID() { return dir.UID; },
+      useForAutocomplete: (idKey) => dir.useForAutocomplete(idKey),
+      search(query, text, listener) {
+        const bench = proto.__bench;
+        bench.bookStartedAt = now();
+        bench.bookText = text;
+        return dir.search(query, text, {
+          onSearchFoundCard: (card) => listener.onSearchFoundCard(card),
+          onSearchFinished: (...a) => {
+            if (bench.bookText === text) bench.bookFinishedAt = now();
+            return listener.onSearchFinished(...a);
+          },
+        });
+      },
+    });
+    proto._abManager = {
+      get directories() {
+        return manager.directories.map((d) => (d.UID === args.bookId ? timed(d) : d));
+      },
+    };
+    proto.__benchHooked = true;
+  }
+  proto.__bench = hook;
   // Empty field, no popup, nothing searching.
   input.select();
   key("Backspace");
@@ -144,6 +190,7 @@ const TYPE_QUERY = `
   for (let i = 0; i < chars.length; i++) {
     const typed = chars.slice(0, i + 1).join("");
     const completesBefore = hook.completes;
+    hook.bookStartedAt = hook.bookFinishedAt = NaN;
     const t0 = now();
     key(chars[i]);
     const controller = input.controller;
@@ -169,6 +216,8 @@ const TYPE_QUERY = `
     strokes.push({
       text: typed, ms: t1 - t0, paintedMs: t2 - t0, matches: input.controller.matchCount, popupOpen: input.popupOpen,
       beganMs: hook.beganAt - t0, searchMs: hook.completedAt - hook.beganAt,
+      bookStartMs: hook.bookStartedAt - hook.beganAt, bookMs: hook.bookFinishedAt - hook.bookStartedAt,
+      afterBookMs: hook.completedAt - hook.bookFinishedAt,
     });
     await sleep(args.pauseMs);
   }
@@ -176,7 +225,7 @@ const TYPE_QUERY = `
 `;
 
 async function typeQuery(driver: Driver, text: string, tbTimeout: number | null, pauseMs: number): Promise<Stroke[]> {
-  return await driver.chrome<Stroke[]>(TYPE_QUERY, { text, tbTimeout, pauseMs }, 120_000);
+  return await driver.chrome<Stroke[]>(TYPE_QUERY, { text, tbTimeout, pauseMs, bookId: ADDRESS_BOOK_ID }, 120_000);
 }
 
 async function openCompose(driver: Driver): Promise<void> {
@@ -235,12 +284,12 @@ async function measure(
   const rpc: number[] = [];
   const gap = () => new Promise((r) => setTimeout(r, 25));
   for (const s of strokes.slice(0, 20)) {
-    await client.call("directory.search", { query: s.text, limit: 20 });
+    await client.call("directory.search", { query: s.text, limit: PROVIDER_LIMIT });
     await gap();
   }
   for (const s of strokes) {
     const a = performance.now();
-    await client.call("directory.search", { query: s.text, limit: 20 });
+    await client.call("directory.search", { query: s.text, limit: PROVIDER_LIMIT });
     rpc.push(performance.now() - a);
     await gap();
   }
@@ -249,12 +298,19 @@ async function measure(
   const bridge = percentiles(rpc);
   const began = percentiles(strokes.map((s) => s.beganMs));
   const searched = percentiles(strokes.map((s) => s.searchMs));
+  const finite = (xs: number[]) => xs.filter((x) => Number.isFinite(x));
+  const bookStart = percentiles(finite(strokes.map((s) => s.bookStartMs)));
+  const book = percentiles(finite(strokes.map((s) => s.bookMs)));
+  const afterBook = percentiles(finite(strokes.map((s) => s.afterBookMs)));
   const withPopup = strokes.filter((s) => s.popupOpen).length;
   log(`  keystrokes measured        ${strokes.length} (${withPopup} with the popup open, the others under 2 results)`);
   log(`  keystroke → painted frame  ${f(painted)}`);
   log(`    of which key → search start         ${f(began)} (the To field's timeout)`);
   log(`    of which search start → all answered ${f(searched)} (every address book; ours through the extension and the bridge)`);
-  log(`  bridge directory.search    ${f(bridge)} (round trip over the WebSocket, same prefixes, limit 20)`);
+  log(`      search start → our book asked       ${f(bookStart)} (the other address books first)`);
+  log(`      our book asked → its answer         ${f(book)} (to the extension's process, its listener and the bridge, back)`);
+  log(`      its answer → all answered           ${f(afterBook)} (its cards made into results)`);
+  log(`  bridge directory.search    ${f(bridge)} (round trip over the WebSocket, same prefixes, limit ${PROVIDER_LIMIT})`);
   log(
     JSON.stringify({
       lines,
@@ -266,6 +322,9 @@ async function measure(
       paintedMs: painted,
       searchStartMs: began,
       searchMs: searched,
+      bookStartMs: bookStart,
+      bookMs: book,
+      afterBookMs: afterBook,
       bridgeRpcMs: bridge,
       slowest: [...strokes]
         .sort((a, b) => b.ms - a.ms)
