@@ -16,8 +16,8 @@
  * after the rows are there: the frame that draws them). Then the next key.
  *
  * Beside it, the bridge's own time for the same query: a second client of the same bridge process
- * sends each typed prefix as `directory.search` (PROVIDER_LIMIT results, what the address book provider asks) over
- * the WebSocket, after the keystrokes (so it never competes with them): the round trip seen by a
+ * sends each typed prefix as `directory.search` (PROVIDER_LIMIT results, what the address book
+ * provider asks) over the WebSocket, after the keystrokes (so it never competes with them): the round trip seen by a
  * client, which holds the bridge's search.
  *
  * Thunderbird's compose fields delay every search by their `timeout` attribute (200 ms in
@@ -145,8 +145,8 @@ const TYPE_QUERY = `
     input.__benchHooked = true;
   }
   const hook = input.__bench;
-  // Our address book's own search, as the autocomplete calls it in this process: the event to the
-  // extension's process, its listener (the bridge call), the cards made from its answer.
+  // Our address book's own search as the autocomplete calls it in this process (the event to the
+  // extension's process, its listener and the bridge call, the cards made from its answer).
   // Thunderbird's address book autocomplete (AbAutoCompleteSearch.sys.mjs, one module per process)
   // reads its books from _abManager.directories: ours is handed to it wrapped, to time its search.
   const { AbAutoCompleteSearch } = ChromeUtils.importESModule("resource:///modules/AbAutoCompleteSearch.sys.mjs");
