@@ -4,8 +4,7 @@
  * servers directly. The bearer token is sent, never returned or logged: results carry the servers'
  * answers only (which never contain it), and a refusal's JSON challenge decoded.
  */
-import net from "node:net";
-import tls from "node:tls";
+import { connectLines } from "./line-connection.ts";
 
 export type OAuthMechanism = "XOAUTH2" | "OAUTHBEARER";
 
@@ -16,75 +15,6 @@ export function oauthInitialResponse(mechanism: OAuthMechanism, user: string, to
       ? `user=${user}\x01auth=Bearer ${token}\x01\x01`
       : `n,a=${user.replace(/=/g, "=3D").replace(/,/g, "=2C")},\x01host=${host}\x01port=${port}\x01auth=Bearer ${token}\x01\x01`;
   return Buffer.from(raw, "utf8").toString("base64");
-}
-
-class Lines {
-  private buf = "";
-  private wake: (() => void) | null = null;
-  private closed = false;
-  constructor(private sock: net.Socket | tls.TLSSocket) {
-    this.attach(sock);
-  }
-  attach(sock: net.Socket | tls.TLSSocket): void {
-    this.sock = sock;
-    sock.on("data", (b: Buffer) => {
-      this.buf += b.toString("utf8");
-      this.wake?.();
-    });
-    for (const ev of ["close", "error"]) {
-      sock.on(ev, () => {
-        this.closed = true;
-        this.wake?.();
-      });
-    }
-  }
-  async until(done: (line: string) => boolean, timeoutMs = 15_000): Promise<string[]> {
-    const lines: string[] = [];
-    const end = Date.now() + timeoutMs;
-    for (;;) {
-      const i = this.buf.indexOf("\r\n");
-      if (i >= 0) {
-        const line = this.buf.slice(0, i);
-        this.buf = this.buf.slice(i + 2);
-        lines.push(line);
-        if (done(line)) return lines;
-        continue;
-      }
-      if (this.closed) throw new Error(`connection closed; got: ${lines.join(" | ")}`);
-      if (Date.now() > end) throw new Error(`timeout; got: ${lines.join(" | ")}`);
-      await new Promise<void>((r) => {
-        this.wake = r;
-        setTimeout(r, 200);
-      });
-    }
-  }
-  write(s: string): void {
-    this.sock.write(s);
-  }
-  async startTls(ca: Buffer, servername: string): Promise<tls.TLSSocket> {
-    const plain = this.sock as net.Socket;
-    plain.removeAllListeners("data");
-    const secure = tls.connect({ socket: plain, ca, servername, minVersion: "TLSv1.2" });
-    await new Promise<void>((resolve, reject) => {
-      secure.once("secureConnect", resolve);
-      secure.once("error", reject);
-    });
-    this.buf = "";
-    this.attach(secure);
-    return secure;
-  }
-  close(): void {
-    this.sock.destroy();
-  }
-}
-
-async function connect(port: number): Promise<Lines> {
-  const sock = net.connect({ port, host: "127.0.0.1" });
-  await new Promise<void>((resolve, reject) => {
-    sock.once("connect", resolve);
-    sock.once("error", reject);
-  });
-  return new Lines(sock);
 }
 
 /** A refusal's challenge (`+ <base64 JSON>` / `334 <base64 JSON>`), decoded: e.g. `{"status":"401",…}`. */
@@ -119,12 +49,12 @@ export interface ImapOAuthResult {
 /** STARTTLS, CAPABILITY, AUTHENTICATE XOAUTH2|OAUTHBEARER with an initial response, LIST on success. */
 export async function imapOAuthLogin(o: OAuthLoginOptions): Promise<ImapOAuthResult> {
   const mechanism = o.mechanism ?? "XOAUTH2";
-  const c = await connect(o.port);
+  const c = await connectLines(o.port);
   try {
     await c.until((l) => l.startsWith("* OK"));
     c.write("s STARTTLS\r\n");
     await c.until((l) => l.startsWith("s "));
-    await c.startTls(o.ca, o.servername);
+    await c.startTls({ ca: o.ca, servername: o.servername });
     c.write("c CAPABILITY\r\n");
     const caps = (await c.until((l) => l.startsWith("c "))).find((l) => l.startsWith("* CAPABILITY")) ?? "";
     c.write(`a1 AUTHENTICATE ${mechanism} ${oauthInitialResponse(mechanism, o.user, o.token, o.servername, o.port)}\r\n`);
@@ -173,7 +103,7 @@ export async function smtpOAuthSend(
   o: OAuthLoginOptions & { from: string; to: string; subject: string; body: string },
 ): Promise<SmtpOAuthResult> {
   const mechanism = o.mechanism ?? "XOAUTH2";
-  const c = await connect(o.port);
+  const c = await connectLines(o.port);
   const reply = async () => (await c.until((l) => /^\d{3} /.test(l))).join("\n");
   try {
     await reply();
@@ -181,7 +111,7 @@ export async function smtpOAuthSend(
     await reply();
     c.write("STARTTLS\r\n");
     await reply();
-    await c.startTls(o.ca, o.servername);
+    await c.startTls({ ca: o.ca, servername: o.servername });
     c.write("EHLO client.test\r\n");
     const ehlo = await reply();
     const authLine = ehlo.split("\n").find((l) => /^250[- ]AUTH /.test(l)) ?? "";

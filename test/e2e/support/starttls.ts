@@ -3,102 +3,8 @@
  * directly with a software copy of a test certificate's key (no card, no Thunderbird): it proves
  * the servers demand what the real client must present, independently of Thunderbird.
  */
-import net from "node:net";
-import tls from "node:tls";
-
-export interface TlsIdentity {
-  certPem: string | Buffer;
-  keyPem: string | Buffer;
-}
-
-class LineConn {
-  private buf = "";
-  private waiters: Array<() => void> = [];
-  closed = false;
-  constructor(public sock: net.Socket | tls.TLSSocket) {
-    this.attach(sock);
-  }
-  attach(sock: net.Socket | tls.TLSSocket): void {
-    this.sock = sock;
-    sock.on("data", (b: Buffer) => {
-      this.buf += b.toString("utf8");
-      this.wake();
-    });
-    sock.on("close", () => {
-      this.closed = true;
-      this.wake();
-    });
-    sock.on("error", () => {
-      this.closed = true;
-      this.wake();
-    });
-  }
-  private wake(): void {
-    const w = this.waiters;
-    this.waiters = [];
-    for (const f of w) f();
-  }
-  /** Reads lines until `done(line)` is true; returns all of them. */
-  async until(done: (line: string) => boolean, timeoutMs = 10_000): Promise<string[]> {
-    const lines: string[] = [];
-    const end = Date.now() + timeoutMs;
-    for (;;) {
-      const i = this.buf.indexOf("\r\n");
-      if (i >= 0) {
-        const line = this.buf.slice(0, i);
-        this.buf = this.buf.slice(i + 2);
-        lines.push(line);
-        if (done(line)) return lines;
-        continue;
-      }
-      if (this.closed) throw new Error(`connection closed; got: ${lines.join(" | ")}`);
-      if (Date.now() > end) throw new Error(`timeout; got: ${lines.join(" | ")}`);
-      await new Promise<void>((r) => {
-        this.waiters.push(r);
-        setTimeout(r, 200);
-      });
-    }
-  }
-  write(s: string): void {
-    this.sock.write(s);
-  }
-  async startTls(opts: {
-    ca: string | Buffer;
-    servername: string;
-    identity?: TlsIdentity;
-    minVersion?: tls.SecureVersion;
-  }): Promise<tls.TLSSocket> {
-    const plain = this.sock;
-    plain.removeAllListeners("data");
-    const secure = tls.connect({
-      socket: plain as net.Socket,
-      ca: opts.ca,
-      servername: opts.servername,
-      cert: opts.identity?.certPem,
-      key: opts.identity?.keyPem,
-      minVersion: opts.minVersion ?? "TLSv1.2",
-    });
-    await new Promise<void>((resolve, reject) => {
-      secure.once("secureConnect", () => resolve());
-      secure.once("error", reject);
-    });
-    this.buf = "";
-    this.attach(secure);
-    return secure;
-  }
-  close(): void {
-    this.sock.destroy();
-  }
-}
-
-async function connect(port: number): Promise<LineConn> {
-  const sock = net.connect({ port, host: "127.0.0.1" });
-  await new Promise<void>((resolve, reject) => {
-    sock.once("connect", resolve);
-    sock.once("error", reject);
-  });
-  return new LineConn(sock);
-}
+import type tls from "node:tls";
+import { connectLines, type TlsIdentity } from "../../harness/line-connection.ts";
 
 export interface ImapExternalResult {
   /** The tagged answer to AUTHENTICATE EXTERNAL, e.g. "a1 OK Logged in". */
@@ -119,7 +25,7 @@ export async function imapExternalLogin(opts: {
   /** SASL authorisation id (the mailbox to open), as Thunderbird sends the account's user name. */
   authzid?: string;
 }): Promise<ImapExternalResult> {
-  const c = await connect(opts.port);
+  const c = await connectLines(opts.port);
   try {
     await c.until((l) => l.startsWith("* OK"));
     c.write("s STARTTLS\r\n");
@@ -157,7 +63,7 @@ export async function smtpSend(opts: {
   /** A whole RFC 5322 message (CRLF lines, no line starting with "."), sent instead of the From/To/Subject and body. */
   message?: string;
 }): Promise<{ replies: string[]; accepted: boolean }> {
-  const c = await connect(opts.port);
+  const c = await connectLines(opts.port);
   const replies: string[] = [];
   const reply = async () => {
     const lines = await c.until((l) => /^\d{3} /.test(l));
