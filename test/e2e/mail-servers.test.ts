@@ -7,9 +7,10 @@
 import { readFileSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { missingComponents } from "../harness/require-component.ts";
-import { createTestPki, type TestPki } from "../../bridge/demo/pki.ts";
-import { startDovecot, type Dovecot } from "../harness/dovecot.ts";
-import { startPostfix, type Postfix } from "../harness/postfix.ts";
+import type { TestPki } from "../../bridge/demo/pki.ts";
+import { startCardMailServers, type CardMailServers } from "../harness/card-mail-servers.ts";
+import type { Dovecot } from "../harness/dovecot.ts";
+import type { Postfix } from "../harness/postfix.ts";
 import { imapExternalLogin, smtpSend } from "./support/starttls.ts";
 
 const reason = missingComponents("e2e mail servers", ["dovecot", "postfix", "postmap", "openssl", "root"]);
@@ -18,6 +19,7 @@ const DOCTOR = "jean.dupont@mssante.test";
 const COLLEAGUE = "helene.lefevre-moreau@mssante.test";
 
 describe.skipIf(reason)("certificate front: Dovecot IMAP + Postfix submission", () => {
+  let servers: CardMailServers | undefined;
   let pki: TestPki;
   let dovecot: Dovecot;
   let postfix: Postfix;
@@ -26,26 +28,15 @@ describe.skipIf(reason)("certificate front: Dovecot IMAP + Postfix submission", 
   const foreign = () => ({ certPem: readFileSync(pki.foreign.certPem), keyPem: readFileSync(pki.foreign.keyPem) });
 
   beforeAll(async () => {
-    pki = await createTestPki({ serverNames: [HOST, "smtp.cert.mssante.test", "localhost"] });
-    ca = readFileSync(pki.ca.certPem);
-    dovecot = await startDovecot({
-      serverCertFile: pki.server.certPem,
-      serverKeyFile: pki.server.keyPem,
-      clientCaFile: pki.ca.certPem,
-      mailboxes: [{ address: DOCTOR, logins: [pki.doctorHolder.idNat] }, { address: COLLEAGUE }],
+    servers = await startCardMailServers({
+      serverNames: [HOST, "smtp.cert.mssante.test", "localhost"],
+      doctor: DOCTOR,
+      colleague: COLLEAGUE,
     });
-    postfix = await startPostfix({
-      serverCertFile: pki.server.certPem,
-      serverKeyFile: pki.server.keyPem,
-      clientCaFile: pki.ca.certPem,
-      lmtpPort: dovecot.lmtpPort,
-      allowedClientCerts: [{ certFile: pki.doctor.certPem, address: DOCTOR }],
-    });
+    ({ pki, ca, dovecot, postfix } = servers);
   });
   afterAll(async () => {
-    await postfix?.stop();
-    await dovecot?.stop();
-    await pki?.cleanup();
+    await servers?.stop();
   });
 
   it("logs the card's idNat in with SASL EXTERNAL over TLS 1.2 and lists INBOX", async () => {

@@ -11,15 +11,16 @@
 import { readFileSync } from "node:fs";
 import { strToU8, unzipSync } from "fflate";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createTestPki, type TestPki } from "../../bridge/demo/pki.ts";
+import type { TestPki } from "../../bridge/demo/pki.ts";
+import { startCardMailServers, type CardMailServers } from "../harness/card-mail-servers.ts";
 import { mssIdentityHeaders } from "../../shared/domain/mss-identity-headers.ts";
 import { buildXdmArchive, type BuiltXdm } from "../../shared/xdm/build-xdm.ts";
 import { xdmFromEml } from "../../shared/xdm/eml-attachment.ts";
 import { readXdmArchive } from "../../shared/xdm/read-xdm.ts";
 import { smtpSend } from "../e2e/support/starttls.ts";
-import { startDovecot, type Dovecot } from "../harness/dovecot.ts";
+import type { Dovecot } from "../harness/dovecot.ts";
 import { mimeLeaves, topHeaders } from "../harness/mime-parts.ts";
-import { startPostfix, type Postfix } from "../harness/postfix.ts";
+import type { Postfix } from "../harness/postfix.ts";
 import { missingComponents } from "../harness/require-component.ts";
 import { xmllintValidate } from "../harness/xmllint.ts";
 
@@ -71,32 +72,22 @@ function message(built: BuiltXdm, marker: string): string {
 }
 
 describe.skipIf(reason)("a patient document through Postfix into a Dovecot mailbox", () => {
+  let servers: CardMailServers | undefined;
   let pki: TestPki;
   let dovecot: Dovecot;
   let postfix: Postfix;
   let ca: Buffer;
 
   beforeAll(async () => {
-    pki = await createTestPki({ serverNames: ["imap.cert.mssante.test", SMTP_HOST, "localhost"] });
-    ca = readFileSync(pki.ca.certPem);
-    dovecot = await startDovecot({
-      serverCertFile: pki.server.certPem,
-      serverKeyFile: pki.server.keyPem,
-      clientCaFile: pki.ca.certPem,
-      mailboxes: [{ address: DOCTOR, logins: [pki.doctorHolder.idNat] }, { address: COLLEAGUE }],
+    servers = await startCardMailServers({
+      serverNames: ["imap.cert.mssante.test", SMTP_HOST, "localhost"],
+      doctor: DOCTOR,
+      colleague: COLLEAGUE,
     });
-    postfix = await startPostfix({
-      serverCertFile: pki.server.certPem,
-      serverKeyFile: pki.server.keyPem,
-      clientCaFile: pki.ca.certPem,
-      lmtpPort: dovecot.lmtpPort,
-      allowedClientCerts: [{ certFile: pki.doctor.certPem, address: DOCTOR }],
-    });
+    ({ pki, ca, dovecot, postfix } = servers);
   });
   afterAll(async () => {
-    await postfix?.stop();
-    await dovecot?.stop();
-    await pki?.cleanup();
+    await servers?.stop();
   });
 
   it("arrives with its subject, X-MSS headers, a readable schema-valid archive and the PDF; the DSN request is honoured", async () => {
