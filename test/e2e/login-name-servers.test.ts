@@ -11,7 +11,7 @@ import { missingComponents } from "../harness/require-component.ts";
 import { DOCTOR, E2E_COMPONENTS, HOSTS, startE2EEnv, type E2EEnv } from "../harness/e2e-env.ts";
 import type { Driver } from "../harness/thunderbird.ts";
 import { folderSubjects, listAccounts } from "./support/chrome.ts";
-import { pageClick, pageSnapshot, waitForPage } from "./support/pages.ts";
+import { pageSnapshot, runOneClick } from "./support/pages.ts";
 import { waitFor } from "../harness/e2e-process.ts";
 
 const reason = missingComponents("e2e login names against a standard Dovecot", E2E_COMPONENTS);
@@ -20,25 +20,9 @@ const RESULT = ["#result", "#result-title", "#result-text", "#confirm", "#progre
 const REFUSED = /Master user login attempted without master passdbs/;
 const CARD_LOGIN = new RegExp(`Login: user=<${DOCTOR.idNat}>, method=EXTERNAL`);
 
-/** Clicks "Create the account" on the setup page and waits for the outcome shown to the user. */
-async function runOneClick(driver: Driver) {
-  await waitForPage(
-    driver,
-    SETUP,
-    ["#create"],
-    (s) => !!s.elements["#create"]?.visible && s.elements["#create"]?.disabled === false,
-    "the setup page to offer account creation",
-    90_000,
-  );
-  await pageClick(driver, SETUP, "#create");
-  return await waitForPage(
-    driver,
-    SETUP,
-    RESULT,
-    (s) => !!(s.elements["#result"]?.visible || s.elements["#confirm"]?.visible),
-    "the setup outcome",
-    120_000,
-  );
+/** Clicks "Create the account" and waits for the outcome shown to the user. */
+function oneClick(driver: Driver) {
+  return runOneClick(driver, { setupPage: SETUP, result: RESULT, offerMs: 90_000, outcomeMs: 120_000 });
 }
 
 async function reloadSetup(driver: Driver): Promise<void> {
@@ -95,7 +79,7 @@ describe.skipIf(reason)("a standard Dovecot (user from the certificate, no maste
 
   it("one click: the address is refused, the card's idNat is tried once and kept; the page says so; a second run changes nothing", async () => {
     const mark = env.dovecot.logMark();
-    const outcome = await runOneClick(driver);
+    const outcome = await oneClick(driver);
     expect(outcome.elements["#result"]?.dataset, JSON.stringify(outcome.elements)).toMatchObject({
       outcome: "success",
       code: "created",
@@ -129,7 +113,7 @@ describe.skipIf(reason)("a standard Dovecot (user from the certificate, no maste
     // Second run: unchanged, no refusal this time (the name that works was kept).
     await reloadSetup(driver);
     const mark2 = env.dovecot.logMark();
-    const second = await runOneClick(driver);
+    const second = await oneClick(driver);
     expect(second.elements["#result"]?.dataset, JSON.stringify(second.elements)).toMatchObject({
       outcome: "success",
       code: "unchanged",
@@ -160,7 +144,7 @@ describe.skipIf(reason)("a standard Dovecot with the operator policy cardLoginNa
 
   it("one click logs in with the idNat at once: no refusal in the server's log", async () => {
     const mark = env.dovecot.logMark();
-    const outcome = await runOneClick(driver);
+    const outcome = await oneClick(driver);
     expect(outcome.elements["#result"]?.dataset, JSON.stringify(outcome.elements)).toMatchObject({
       outcome: "success",
       code: "created",

@@ -12,7 +12,7 @@ import { missingComponents } from "../harness/require-component.ts";
 import { COLLEAGUES, DOCTOR, E2E_COMPONENTS, HOSTS, startE2EEnv, type E2EEnv } from "../harness/e2e-env.ts";
 import type { Driver } from "../harness/thunderbird.ts";
 import { folderSubjects, listAccounts, type AccountInfo } from "./support/chrome.ts";
-import { pageClick, pageSnapshot, waitForPage } from "./support/pages.ts";
+import { pageSnapshot, waitForPage, runOneClick } from "./support/pages.ts";
 import { waitFor } from "../harness/e2e-process.ts";
 
 const reason = missingComponents("e2e provisioning (issue 5)", E2E_COMPONENTS);
@@ -33,25 +33,9 @@ async function imapAccounts(driver: Driver): Promise<{ accounts: AccountInfo[]; 
   return { accounts: all.accounts.filter((a) => a.incoming?.type === "imap"), smtp: all.smtp };
 }
 
-/** Clicks "Create the account" on the setup page and waits for the outcome shown to the user. */
-async function runOneClick(driver: Driver) {
-  await waitForPage(
-    driver,
-    SETUP,
-    ["#create"],
-    (s) => !!s.elements["#create"]?.visible && s.elements["#create"]?.disabled === false,
-    "the setup page to offer account creation",
-    60_000,
-  );
-  await pageClick(driver, SETUP, "#create");
-  return await waitForPage(
-    driver,
-    SETUP,
-    RESULT,
-    (s) => !!(s.elements["#result"]?.visible || s.elements["#confirm"]?.visible),
-    "the setup outcome",
-    90_000,
-  );
+/** Clicks "Create the account" and waits for the outcome shown to the user. */
+function oneClick(driver: Driver) {
+  return runOneClick(driver, { setupPage: SETUP, result: RESULT, offerMs: 60_000, outcomeMs: 90_000 });
 }
 
 /** Composes and sends from the MSSanté identity through the MailExtension compose API. */
@@ -144,7 +128,7 @@ describe.skipIf(reason)("issue 5: one-click MSSanté account from the card, in a
     expect(page.elements["#id-name"]?.text).toMatch(/JEAN DUPONT/i);
     expect(page.elements["#candidates"]?.text).toContain(DOCTOR.address);
 
-    const outcome = await runOneClick(driver);
+    const outcome = await oneClick(driver);
     expect(outcome.elements["#confirm"]?.visible, "no confirmation should be needed for targets inside the domain").toBe(false);
     expect(outcome.elements["#result"]?.dataset, JSON.stringify(outcome.elements)).toMatchObject({ outcome: "success" });
 
@@ -193,7 +177,7 @@ describe.skipIf(reason)("issue 5: one-click MSSanté account from the card, in a
       },
       20_000,
     );
-    const second = await runOneClick(driver);
+    const second = await oneClick(driver);
     // Already configured: said so, no repair question, nothing changed.
     expect(second.elements["#result"]?.dataset, JSON.stringify(second.elements)).toMatchObject({ outcome: "success", code: "unchanged" });
     expect(second.elements["#confirm"]?.visible).toBe(false);

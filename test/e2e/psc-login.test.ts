@@ -25,7 +25,7 @@ import { missingComponents } from "../harness/require-component.ts";
 import { COLLEAGUES, DOCTOR, E2E_COMPONENTS, HOSTS, startE2EEnv, type E2EEnv } from "../harness/e2e-env.ts";
 import type { Driver } from "../harness/thunderbird.ts";
 import { listAccounts } from "./support/chrome.ts";
-import { pageClick, waitForPage } from "./support/pages.ts";
+import { waitForPage, runOneClick } from "./support/pages.ts";
 
 const reason = missingComponents("e2e PSC login (issue 16)", [...E2E_COMPONENTS]);
 const SETUP = "pages/setup/setup.html";
@@ -34,24 +34,9 @@ const COLLEAGUE = COLLEAGUES[0].address;
 /** Short enough that a refresh happens within the test (Thunderbird refreshes 30 s before expiry). */
 const ACCESS_TOKEN_TTL = 35;
 
-async function runOneClick(driver: Driver) {
-  await waitForPage(
-    driver,
-    SETUP,
-    ["#create"],
-    (s) => !!s.elements["#create"]?.visible && s.elements["#create"]?.disabled === false,
-    "the setup page to offer account creation",
-    60_000,
-  );
-  await pageClick(driver, SETUP, "#create");
-  return await waitForPage(
-    driver,
-    SETUP,
-    RESULT,
-    (s) => !!(s.elements["#result"]?.visible || s.elements["#confirm"]?.visible),
-    "the setup outcome",
-    150_000,
-  );
+/** Clicks "Create the account" and waits for the outcome shown to the user. */
+function oneClick(driver: Driver) {
+  return runOneClick(driver, { setupPage: SETUP, result: RESULT, offerMs: 60_000, outcomeMs: 150_000 });
 }
 
 async function send(driver: Driver, identityId: string, to: string[], subject: string): Promise<{ ok: boolean; error?: string }> {
@@ -201,7 +186,7 @@ describe.skipIf(reason)("issue 16: a personal mailbox through Pro Santé Connect
       90_000,
     );
     const mark = env.psc!.dovecot.logMark();
-    const outcome = await runOneClick(driver);
+    const outcome = await oneClick(driver);
     // On failure: the page's outcome and the provider's events (paths and event names, no token).
     const why = `${JSON.stringify(outcome.elements["#result"])}\n${env.psc!.provider.events().join("\n")}`;
     expect(outcome.elements["#result"]?.dataset, why).toMatchObject({ outcome: "success", method: "psc" });

@@ -108,3 +108,31 @@ export async function waitForPage(
     throw new Error(`${(e as Error).message}\nlast page state: ${JSON.stringify(last)?.slice(0, 3000)}`);
   }
 }
+
+/**
+ * Clicks "Create the account" on the setup page (`setupPage`) once it offers it (within
+ * `offerMs`), and waits (`outcomeMs`) for the outcome shown to the user: the result or a question
+ * to confirm. Returns the page's `result` elements then.
+ */
+export async function runOneClick(
+  driver: Driver,
+  opts: { setupPage: string; result: string[]; offerMs: number; outcomeMs: number },
+): Promise<PageSnapshot> {
+  await waitForPage(
+    driver,
+    opts.setupPage,
+    ["#create"],
+    (s) => !!s.elements["#create"]?.visible && s.elements["#create"]?.disabled === false,
+    "the setup page to offer account creation",
+    opts.offerMs,
+  );
+  await pageClick(driver, opts.setupPage, "#create");
+  return await waitForPage(
+    driver,
+    opts.setupPage,
+    opts.result,
+    (s) => !!(s.elements["#result"]?.visible || s.elements["#confirm"]?.visible),
+    "the setup outcome",
+    opts.outcomeMs,
+  );
+}
