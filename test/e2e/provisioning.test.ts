@@ -68,6 +68,13 @@ async function send(
 describe.skipIf(reason)("issue 5: one-click MSSanté account from the card, in a real Thunderbird", () => {
   const suiteStart = Date.now();
   let env: E2EEnv;
+  /** oneClick; when the outcome does not come, what Dovecot and Thunderbird said last (no driver request: it may be stuck too). */
+  const oneClickOrExplain = () =>
+    oneClick(driver).catch((e: unknown) => {
+      throw new Error(
+        `${e instanceof Error ? e.message : String(e)}\ndovecot: ${env.dovecot.log().slice(-2000)}\ntb: ${env.tb!.output().slice(-4000)}`,
+      );
+    });
   let driver: Driver;
   let identityId = "";
   let accountKey = "";
@@ -128,7 +135,7 @@ describe.skipIf(reason)("issue 5: one-click MSSanté account from the card, in a
     expect(page.elements["#id-name"]?.text).toMatch(/JEAN DUPONT/i);
     expect(page.elements["#candidates"]?.text).toContain(DOCTOR.address);
 
-    const outcome = await oneClick(driver);
+    const outcome = await oneClickOrExplain();
     expect(outcome.elements["#confirm"]?.visible, "no confirmation should be needed for targets inside the domain").toBe(false);
     expect(outcome.elements["#result"]?.dataset, JSON.stringify(outcome.elements)).toMatchObject({ outcome: "success" });
 
@@ -177,7 +184,7 @@ describe.skipIf(reason)("issue 5: one-click MSSanté account from the card, in a
       },
       20_000,
     );
-    const second = await oneClick(driver);
+    const second = await oneClickOrExplain();
     // Already configured: said so, no repair question, nothing changed.
     expect(second.elements["#result"]?.dataset, JSON.stringify(second.elements)).toMatchObject({ outcome: "success", code: "unchanged" });
     expect(second.elements["#confirm"]?.visible).toBe(false);
