@@ -23,12 +23,10 @@ function parts(v: string): string[] {
   return out;
 }
 
-/** Each vCard property: its flat property, or its components' (name, index). */
-const FIELDS: Record<string, string[] | [string, number][]> = {
-  FN: ["DisplayName"],
-  EMAIL: ["PrimaryEmail"],
-  TITLE: ["JobTitle"],
-  NOTE: ["Notes"],
+/** The text properties: the flat property each one is. */
+const TEXT: Record<string, string> = { FN: "DisplayName", EMAIL: "PrimaryEmail", TITLE: "JobTitle", NOTE: "Notes" };
+/** The structured properties: the flat property of each component used (name, index). */
+const STRUCTURED: Record<string, [string, number][]> = {
   N: [
     ["LastName", 0],
     ["FirstName", 1],
@@ -55,11 +53,11 @@ export function readVCard(vCard: string): ProviderContact {
     const colon = line.indexOf(":");
     const name = line.slice(0, colon).split(";")[0]!;
     const v = parts(line.slice(colon + 1));
-    const fields = FIELDS[name];
-    if (!fields) throw new Error(`unexpected vCard property ${name}`);
-    // One flat property per component (N, ORG, ADR), or the whole value for a text property.
-    if (fields.length === 1 && typeof fields[0] === "string") set(fields[0], v.join(";"));
-    else for (const [k, i] of fields as [string, number][]) set(k, v[i]);
+    const text = TEXT[name];
+    const components = STRUCTURED[name];
+    if (text) set(text, v.join(";"));
+    else if (components) for (const [k, i] of components) set(k, v[i]);
+    else throw new Error(`unexpected vCard property ${name}`);
   }
   return p;
 }

@@ -64,18 +64,19 @@ export class TraceHooks {
 
   private async account(accountId: string | null | undefined): Promise<ProvisionedAccount | null> {
     if (!accountId) return null;
-    let list = this.known;
-    if (!list) {
-      list = provisionedAccounts(this.m);
-      if (this.watchingAccounts) {
-        this.known = list;
-        const failed = list;
-        failed.catch(() => {
-          if (this.known === failed) this.known = null; // read again next time
-        });
-      }
+    return (await (this.known ?? this.readAccounts())).find((a) => a.accountId === accountId) ?? null;
+  }
+
+  /** Reads the provisioned accounts; kept while storage changes are watched, unless the read fails. */
+  private readAccounts(): Promise<ProvisionedAccount[]> {
+    const list = provisionedAccounts(this.m);
+    if (this.watchingAccounts) {
+      this.known = list;
+      list.catch(() => {
+        if (this.known === list) this.known = null; // read again next time
+      });
     }
-    return (await list).find((a) => a.accountId === accountId) ?? null;
+    return list;
   }
 
   /** Registers the listeners (synchronously). */
