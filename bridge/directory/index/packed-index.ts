@@ -41,7 +41,7 @@ interface TokenPlan {
   phrases: PhraseList[];
   ranges: [number, number][];
   /** Token ids equal to one of the prefixes (for the "surname exact" and "surname part" classes). */
-  exact: Set<number>;
+  exact: ReadonlySet<number>;
   /** Fields searched: all, or for an initial (one character) the names and e-mail only. */
   fields: number;
   /** Postings in the searched fields of the ranges. */
@@ -73,13 +73,96 @@ function markList(post: Uint32Array, start: number, end: number, m: Uint16Array,
   }
 }
 
-/** Whether `id` is marked in one of the maps in this generation. */
-function inSome(maps: Uint16Array[], id: number, gen: number): boolean {
-  for (const m of maps) if (m[id]! >>> 4 === gen) return true;
+/** The first index in post[from, end) whose id is `id` or more (`end` if none): galloping, then halving. */
+function seek(post: Uint32Array, from: number, end: number, id: number): number {
+  let lo = from;
+  let hi = from;
+  for (let step = 1; hi < end && post[hi]! < id; step *= 2) {
+    lo = hi + 1;
+    hi += step;
+  }
+  if (hi > end) hi = end;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (post[mid]! < id) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+/**
+ * The smallest id above `id` in `lists` (Infinity if none), from each list's cursor, which moves on
+ * (the ids asked ascend).
+ */
+function nextOptional(post: Uint32Array, lists: PhraseList[], cursor: number[], id: number): number {
+  let next = Infinity;
+  for (let j = 0; j < lists.length; j++) {
+    const end = lists[j]!.end;
+    const c = seek(post, cursor[j]!, end, id + 1);
+    cursor[j] = c;
+    if (c < end && post[c]! < next) next = post[c]!;
+  }
+  return next;
+}
+
+/**
+ * Whether `id` is marked in one of the maps in this generation with a code + 1 of at most the
+ * map's cut (searchMany's optional maps).
+ */
+function inSome(maps: Uint16Array[], cuts: number[], id: number, gen: number): boolean {
+  for (let j = 0; j < maps.length; j++) {
+    const v = maps[j]![id]!;
+    if (v >>> 4 === gen && (v & 15) <= cuts[j]!) return true;
+  }
   return false;
 }
 
+/** Adds a run's list to a plan (its volume counts it). */
+function addList(p: TokenPlan, list: PhraseList): void {
+  p.phrases.push(list);
+  p.volume += list.end - list.start;
+}
+
+/** Whether `lists` (an optional plan's) are all whole-surname lists, and exactly those of `of` (a token's). */
+function sameLists(lists: PhraseList[], of: PhraseList[]): boolean {
+  let n = 0;
+  for (const l of of) if (l.code === Code.SURNAME_PHRASE && lists[n++] !== l) return false;
+  return n === lists.length;
+}
+
+/**
+ * The best rank classes phrase lists give: any entry (`best`), outside the lists of the runs in
+ * `dominated` (`bulk`), and outside those of `dominated` and `stopped` too (`plain`): bounds for
+ * searchMany, lowered by the token's other lists (mark).
+ */
+function phraseBounds(lists: PhraseList[], dominated: ReadonlySet<number>, stopped: ReadonlySet<number>): Bounds {
+  const b = { best: WORST_CLASS, bulk: WORST_CLASS, plain: WORST_CLASS };
+  for (const l of lists) {
+    const c = rankClass(l.code);
+    if (c < b.best) b.best = c;
+    if (dominated.has(l.run)) continue;
+    if (c < b.bulk) b.bulk = c;
+    if (!stopped.has(l.run) && c < b.plain) b.plain = c;
+  }
+  return b;
+}
+
+/** The best rank classes a marked token gives (see mark). */
+interface Bounds {
+  best: number;
+  bulk: number;
+  plain: number;
+}
+
 const SURNAME_FIELDS = [FIELD_SURNAME, FIELD_SURNAME_PART];
+/** The lists a run of several words adds (field, code), and those a stopword alone adds. */
+const PHRASE_LISTS: [number, number][] = [
+  [FIELD_SURNAME, Code.SURNAME_PHRASE],
+  [FIELD_GIVEN, Code.GIVEN_PHRASE],
+];
+const STOPWORD_LISTS: [number, number][] = [[FIELD_SURNAME, Code.SURNAME_EXACT]];
+const byCode = (a: PhraseList, b: PhraseList) => a.code - b.code;
+const NO_IDS: ReadonlySet<number> = new Set();
 const NO_PHRASES: Phrases = { runs: [], stopwords: [] };
 const LATER_FIELDS = [FIELD_GIVEN, FIELD_EMAIL, FIELD_OTHER];
 
@@ -94,10 +177,10 @@ export class PackedIndex {
     this.data.close();
   }
 
-  private lowerBound(s: string): number {
+  private lowerBound(s: string, from = 0, to = this.data.dict.length): number {
     const d = this.data.dict;
-    let lo = 0;
-    let hi = d.length;
+    let lo = from;
+    let hi = to;
     while (lo < hi) {
       const mid = (lo + hi) >>> 1;
       if (d[mid]! < s) lo = mid + 1;
@@ -128,13 +211,47 @@ export class PackedIndex {
     return { prefixes: kept, phrases: [], ranges, exact, fields, volume };
   }
 
+  /** isName for phraseRuns, made once. */
+  private readonly isNameOf = (joined: string, words: number) => this.isName(joined, words);
   /** The dictionary ids isName found during the current search (addPhrases needs them again). */
   private readonly nameIds = new Map<string, number>();
+  /** The run isName looked up last and its place in the dictionary (found or not). */
+  private lastRun = "";
+  private lastRunAt = 0;
+  /** The current search's token plans: their prefixes' dictionary ranges (for isName). */
+  private tokenPlans: TokenPlan[] = [];
+
+  /**
+   * Where to look `joined` up: within the dictionary range of a token's prefix it starts with
+   * (`goffrose` among the `goff…` tokens: a few, just read by plan), else the whole dictionary.
+   */
+  private rangeOf(joined: string): [number, number] {
+    for (const p of this.tokenPlans) {
+      for (let i = 0; i < p.prefixes.length; i++) if (joined.startsWith(p.prefixes[i]!)) return p.ranges[i]!;
+    }
+    return [0, this.data.dict.length];
+  }
 
   /** Whether some entry's whole surname (or, for several words, a given name's joined word) is `joined`. */
   private isName(joined: string, words: number): NameKind {
-    const t = this.lowerBound(joined);
-    if (this.data.dict[t] !== joined) return NameKind.NONE;
+    const d = this.data.dict;
+    let t: number;
+    if (words > 2 && joined.startsWith(this.lastRun)) {
+      // It extends the run of one word less looked up just before (`legall`, then `legallthomas`):
+      // it sorts after it, usually a few tokens on (few names extend a whole name): gallop from there.
+      let lo = this.lastRunAt;
+      let hi = lo;
+      for (let step = 1; hi < d.length && d[hi]! < joined; step *= 2) {
+        lo = hi + 1;
+        hi += step;
+      }
+      t = this.lowerBound(joined, lo, Math.min(hi, d.length));
+    } else {
+      t = this.lowerBound(joined, ...this.rangeOf(joined));
+    }
+    this.lastRun = joined;
+    this.lastRunAt = t;
+    if (d[t] !== joined) return NameKind.NONE;
     this.nameIds.set(joined, t);
     const ps = this.data.postStart;
     if (ps[t * FIELDS + FIELD_SURNAME + 1]! > ps[t * FIELDS + FIELD_SURNAME]!) return NameKind.SURNAME;
@@ -152,32 +269,26 @@ export class PackedIndex {
       prefixes: [],
       phrases: [],
       ranges: [],
-      exact: new Set(),
+      exact: NO_IDS,
       fields: 0,
       volume: 0,
     }));
-    phrases.runs.forEach((r, run) => {
+    for (let run = 0; run < phrases.runs.length; run++) {
+      const r = phrases.runs[run]!;
       const t = this.nameIds.get(r.joined) ?? this.lowerBound(r.joined);
       // A stopword alone is ranked as the whole surname it is (LE), never as a given name.
-      const lists: [number, number][] =
-        r.words > 1
-          ? [
-              [FIELD_SURNAME, Code.SURNAME_PHRASE],
-              [FIELD_GIVEN, Code.GIVEN_PHRASE],
-            ]
-          : [[FIELD_SURNAME, Code.SURNAME_EXACT]];
-      for (const [f, code] of lists) {
+      for (const [f, code] of r.words > 1 ? PHRASE_LISTS : STOPWORD_LISTS) {
         const start = ps[t * FIELDS + f]!;
         const end = ps[t * FIELDS + f + 1]!;
         if (end === start) continue;
         const list = { start, end, code, run };
-        for (const p of [...r.tokens.map((i) => plans[i]!), ...r.stopwords.map((i) => optional[i]!)]) {
-          p.phrases.push(list);
-          p.volume += end - start;
-        }
+        for (const i of r.tokens) addList(plans[i]!, list);
+        for (const i of r.stopwords) addList(optional[i]!, list);
       }
-    });
-    for (const p of [...plans, ...optional]) p.phrases.sort((a, b) => a.code - b.code);
+    }
+    // Best code first (eachList); stable, so in run order within a code.
+    for (const p of plans) if (p.phrases.length > 1) p.phrases.sort(byCode);
+    for (const p of optional) if (p.phrases.length > 1) p.phrases.sort(byCode);
     return optional.filter((p) => p.phrases.length > 0);
   }
 
@@ -204,21 +315,14 @@ export class PackedIndex {
 
   /**
    * Marks every entry the token matches with its best code + 1 (stamped with `gen`). Returns the
-   * best rank class it gave any entry, and the best it gave outside the phrase lists of the runs in
-   * `dominated` (bounds for searchMany).
+   * best rank classes it gave (phraseBounds).
    */
-  private mark(plan: TokenPlan, m: Uint16Array, gen: number, dominated: ReadonlySet<number>): { best: number; bulk: number } {
+  private mark(plan: TokenPlan, m: Uint16Array, gen: number, dominated: ReadonlySet<number>, stopped: ReadonlySet<number>): Bounds {
     const ps = this.data.postStart;
     const post = this.data.postings;
     const stamp = gen << 4;
-    let best = WORST_CLASS;
-    let bulk = WORST_CLASS;
-    for (const l of plan.phrases) {
-      const c = rankClass(l.code);
-      if (c < best) best = c;
-      if (!dominated.has(l.run) && c < bulk) bulk = c;
-      markList(post, l.start, l.end, m, gen, stamp | (l.code + 1));
-    }
+    const bounds = phraseBounds(plan.phrases, dominated, stopped);
+    for (const l of plan.phrases) markList(post, l.start, l.end, m, gen, stamp | (l.code + 1));
     for (const [lo, hi] of plan.ranges) {
       for (let t = lo; t < hi; t++) {
         for (let f = 0; f < plan.fields; f++) {
@@ -226,13 +330,15 @@ export class PackedIndex {
           const i = ps[t * FIELDS + f]!;
           if (i === end) continue;
           const code = codeOf(f, f <= FIELD_SURNAME_PART && plan.exact.has(t));
-          if (rankClass(code) < best) best = rankClass(code);
-          if (rankClass(code) < bulk) bulk = rankClass(code);
+          const c = rankClass(code);
+          if (c < bounds.best) bounds.best = c;
+          if (c < bounds.bulk) bounds.bulk = c;
+          if (c < bounds.plain) bounds.plain = c;
           markList(post, i, end, m, gen, stamp | (code + 1));
         }
       }
     }
-    return { best, bulk };
+    return bounds;
   }
 
   /**
@@ -347,13 +453,37 @@ export class PackedIndex {
     const streamed = this.streamedToken(plans);
     const marked = plans.map((_, i) => i).filter((i) => i !== streamed);
     const dominated = new Set(plans[streamed]!.phrases.map((l) => l.run));
+    // The runs with stopwords: an id in none of the optional lists is in none of theirs either.
+    const stopped = optional.length > 0 ? new Set(optional.flatMap((p) => p.phrases.map((l) => l.run))) : NO_IDS;
     const gen = this.nextGeneration();
     const maps = marked.map((_, j) => this.map(j));
-    const optMaps = optional.map((_, j) => this.map(marked.length + j));
-    const bounds = [
-      ...marked.map((pi, j) => this.mark(plans[pi]!, maps[j]!, gen, dominated)),
-      ...optional.map((p, j) => this.mark(p, optMaps[j]!, gen, dominated)),
-    ];
+    const bounds = marked.map((pi, j) => this.mark(plans[pi]!, maps[j]!, gen, dominated, stopped));
+    // Each optional plan's map, and the highest code + 1 that counts in it. A plan that is exactly
+    // the whole-surname lists of a marked token (`le` of `le gall thomas`: LEGALL's list, gall's
+    // too) is not marked again: that token's map says it, by code 0 (no other list gives code 0).
+    // One that is exactly those of the streamed token (`le roux jean`: LEROUX's list, streamed
+    // first) has no map (`streamedOpt` counts them): an id of those lists gets its best key there
+    // (class 0); seen again in the token's later lists, it counts as absent, a worse key still,
+    // which cannot change the k best.
+    const optMaps: Uint16Array[] = [];
+    const optCuts: number[] = [];
+    const optLists: PhraseList[] = [];
+    let streamedOpt = 0;
+    for (const p of optional) {
+      const onStream = sameLists(p.phrases, plans[streamed]!.phrases);
+      const j = onStream ? -1 : marked.findIndex((pi) => sameLists(p.phrases, plans[pi]!.phrases));
+      if (onStream) streamedOpt++;
+      else {
+        optMaps.push(j >= 0 ? maps[j]! : this.map(marked.length + optMaps.length));
+        optCuts.push(j >= 0 ? Code.SURNAME_PHRASE + 1 : 15);
+        for (const l of p.phrases) if (!optLists.includes(l)) optLists.push(l);
+      }
+      bounds.push(
+        onStream || j >= 0
+          ? phraseBounds(p.phrases, dominated, stopped)
+          : this.mark(p, optMaps[optMaps.length - 1]!, gen, dominated, stopped),
+      );
+    }
     const fullMin = Math.min(...bounds.map((b) => b.best));
     const fullSum = bounds.reduce((a, b) => a + b.best, 0);
     const bulkMin = Math.min(...bounds.map((b) => b.bulk));
@@ -365,8 +495,10 @@ export class PackedIndex {
     const no = optMaps.length;
     // The same bounds for an entry in none of the optional lists (each then counts the worst class).
     const markedBounds = bounds.slice(0, nm);
-    const absentMin = Math.min(WORST_CLASS, ...markedBounds.map((b) => b.bulk));
-    const absentSum = markedBounds.reduce((a, b) => a + b.bulk, 0) + no * WORST_CLASS;
+    const absentMin = Math.min(WORST_CLASS, ...markedBounds.map((b) => b.plain));
+    const absentSum = markedBounds.reduce((a, b) => a + b.plain, 0) + optional.length * WORST_CLASS;
+    // A cursor in each of the optional lists (those with a map, each once) for the streamed list being read.
+    const cursor = optLists.map((l) => l.start);
     // biome-ignore lint/complexity/noExcessiveCognitiveComplexity: the inner loop of every multi-word search, run per posting and per word; kept inline on the hottest path of search
     this.eachList(plans[streamed]!, (a, b, code) => {
       const sc = rankClass(code);
@@ -378,12 +510,21 @@ export class PackedIndex {
       const absentFloor = phrase ? floor : rankKey(Math.min(sc, absentMin), sc + absentSum, 0);
       let limit = top.full ? top.worst - floor : Infinity;
       let absentLimit = top.full ? top.worst - absentFloor : Infinity;
+      for (let j = 0; j < optLists.length; j++) cursor[j] = optLists[j]!.start;
+      // The classes of the optional plans without a map (their lists are this token's code 0 ones).
+      const onStream = code === Code.SURNAME_PHRASE ? 0 : streamedOpt * WORST_CLASS;
       for (let i = a; i < b; i++) {
         const id = post[i]!;
         if (id >= limit) break;
-        if (id >= absentLimit && !inSome(optMaps, id, gen)) continue;
+        if (id >= absentLimit && !inSome(optMaps, optCuts, id, gen)) {
+          // Only an id of an optional list can still enter: on to the next one in this list.
+          const next = nextOptional(post, optLists, cursor, id);
+          if (next >= limit) break;
+          i = seek(post, i + 1, b, next) - 1;
+          continue;
+        }
         let min = sc;
-        let sum = sc;
+        let sum = sc + onStream;
         let ok = true;
         for (let j = 0; j < nm; j++) {
           const v = maps[j]![id]!;
@@ -398,7 +539,7 @@ export class PackedIndex {
         if (!ok) continue;
         for (let j = 0; j < no; j++) {
           const v = optMaps[j]![id]!;
-          const c = v >>> 4 === gen ? rankClass((v & 15) - 1) : WORST_CLASS;
+          const c = v >>> 4 === gen && (v & 15) <= optCuts[j]! ? rankClass((v & 15) - 1) : WORST_CLASS;
           if (c < min) min = c;
           sum += c;
         }
@@ -424,11 +565,15 @@ export class PackedIndex {
     });
   }
 
-  private run(tokens: QueryToken[], k: number, fuzzy: boolean, phrases: Phrases): { id: number; codes: number[]; prefixes: string[][] }[] {
-    const plans = tokens.map((t) => {
+  /** The tokens' plans; `fuzzy`: with their one-edit variants. */
+  private plans(tokens: QueryToken[], fuzzy: boolean): TokenPlan[] {
+    return tokens.map((t) => {
       const prefixes = fuzzy && t.text.length >= TYPO_MIN_LENGTH ? [...t.prefixes, ...oneEditVariants(t.text)] : t.prefixes;
       return this.plan(prefixes, t.initial);
     });
+  }
+
+  private run(plans: TokenPlan[], k: number, phrases: Phrases): { id: number; codes: number[]; prefixes: string[][] }[] {
     const optional = phrases.runs.length > 0 ? this.addPhrases(phrases, plans) : [];
     if (plans.some((p) => p.volume === 0)) return [];
     const prefixes = plans.map((p) => p.prefixes);
@@ -466,14 +611,19 @@ export class PackedIndex {
     const words: string[] = [];
     const tokens = parseQuery(query, MAX_QUERY_TOKENS, words);
     if (tokens.length === 0 || this.count === 0) return { results: [], matchedOtherFields: false, fuzzy: false };
+    // The plans first: isName looks a run that starts with a token up within that token's range.
+    const plans = this.plans(tokens, false);
     this.nameIds.clear();
-    const phrases = options.phrases === false ? NO_PHRASES : phraseRuns(words, tokens, (joined, n) => this.isName(joined, n));
+    this.tokenPlans = plans;
+    this.lastRun = "";
+    this.lastRunAt = 0;
+    const phrases = options.phrases === false ? NO_PHRASES : phraseRuns(words, tokens, this.isNameOf);
     // The person a typed identifier names comes first, then the usual results.
     const byId = this.identifierHits(query);
     let fuzzy = false;
-    let hits = this.run(tokens, k, false, phrases);
+    let hits = this.run(plans, k, phrases);
     if (hits.length === 0 && byId.length === 0 && tokens.some((t) => t.text.length >= TYPO_MIN_LENGTH)) {
-      hits = this.run(tokens, k, true, phrases);
+      hits = this.run(this.plans(tokens, true), k, phrases);
       fuzzy = hits.length > 0;
     }
     // The identifier is a field other than name and e-mail (an autocomplete must not filter on those).

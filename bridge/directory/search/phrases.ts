@@ -35,6 +35,10 @@ export interface Phrases {
 
 const NONE: Phrases = { runs: [], stopwords: [] };
 
+/** A word's role in phraseRuns when it is no query token. */
+const STOP = -1;
+const OUT = -2;
+
 /**
  * The runs of 2 to MAX_PHRASE_WORDS consecutive typed words that contain at least one query token
  * and whose other words are dropped stopwords (a word cut off by parseQuery's token limit ends the
@@ -45,25 +49,22 @@ const NONE: Phrases = { runs: [], stopwords: [] };
  */
 export function phraseRuns(words: readonly string[], tokens: QueryToken[], isName: (joined: string, words: number) => NameKind): Phrases {
   if (words.length < 2) return NONE;
-  const texts = tokens.map((t) => t.text);
-  // Each word: 1 a query token, 0 a dropped stopword, -1 neither (a word past the token limit).
-  const role = words.map((w) => (texts.includes(w) ? 1 : STOPWORDS.has(w) ? 0 : -1));
+  const role = wordRoles(words, tokens);
   const runs: PhraseRun[] = [];
   /** Each run's first and last word, and what it names. */
   const spans: [number, number, NameKind][] = [];
   const stopwords: string[] = [];
   for (let i = 0; i < words.length; i++) {
     let joined = "";
-    for (let j = i; j < Math.min(words.length, i + MAX_PHRASE_WORDS) && role[j] !== -1; j++) {
+    for (let j = i; j < Math.min(words.length, i + MAX_PHRASE_WORDS) && role[j] !== OUT; j++) {
       joined += words[j];
       const n = j - i + 1;
-      if (n === 1 && role[i] !== 0) continue;
+      if (n === 1 && role[i] !== STOP) continue;
       const kind = isName(joined, n);
       if (kind === NameKind.NONE) continue;
-      const run = words.slice(i, j + 1);
-      const tokenIds = [...new Set(run.map((w) => texts.indexOf(w)).filter((k) => k >= 0))];
+      const tokenIds = runTokens(role, i, j);
       if (n > 1 && tokenIds.length === 0) continue;
-      const stops = stopwordIds(run, texts, stopwords);
+      const stops = stopwordIds(words, role, i, j, stopwords);
       if (tokenIds.length === 0 && stops.length === 0) continue;
       runs.push({ joined, tokens: tokenIds, stopwords: stops, words: n });
       spans.push([i, j, kind]);
@@ -72,16 +73,51 @@ export function phraseRuns(words: readonly string[], tokens: QueryToken[], isNam
   // A stopword that is a surname (LE) counts alone only when no longer surname includes it: `le
   // gall` is LE GALL, `le van` LE Van, `gael le` LE Gaël (though Gaëlle is a given name). (Alone,
   // its list is no run of a query token: it loosens the search's bounds.)
-  const inSurname = (w: number) => spans.some(([a, b, kind], m) => runs[m]!.words > 1 && kind === NameKind.SURNAME && a <= w && w <= b);
-  const kept = runs.filter((r, k) => r.words > 1 || !inSurname(spans[k]![0]));
+  const kept: PhraseRun[] = [];
+  for (let k = 0; k < runs.length; k++) if (runs[k]!.words > 1 || !inSurname(spans[k]![0], runs, spans)) kept.push(runs[k]!);
   return kept.length ? { runs: kept, stopwords } : NONE;
 }
 
-/** The indices in `stopwords` (added to it, up to MAX_PHRASE_STOPWORDS) of a run's words that are no query token. */
-function stopwordIds(run: string[], texts: string[], stopwords: string[]): number[] {
+/** Whether word `w` is in a run of several words that is a surname. */
+function inSurname(w: number, runs: PhraseRun[], spans: [number, number, NameKind][]): boolean {
+  for (let m = 0; m < runs.length; m++) {
+    const [a, b, kind] = spans[m]!;
+    if (runs[m]!.words > 1 && kind === NameKind.SURNAME && a <= w && w <= b) return true;
+  }
+  return false;
+}
+
+/**
+ * Each word's role: the index of its query token, STOP a dropped stopword, OUT neither (a word past
+ * the token limit). Computed once, so that phraseRuns' loops only compare numbers (plain loops, no
+ * callbacks: this runs for every query typed).
+ */
+function wordRoles(words: readonly string[], tokens: QueryToken[]): number[] {
+  const role: number[] = [];
+  for (const w of words) {
+    let k = 0;
+    while (k < tokens.length && tokens[k]!.text !== w) k++;
+    role.push(k < tokens.length ? k : STOPWORDS.has(w) ? STOP : OUT);
+  }
+  return role;
+}
+
+/** The query tokens among words[i..j], each once, in order. */
+function runTokens(role: number[], i: number, j: number): number[] {
+  const ids: number[] = [];
+  for (let m = i; m <= j; m++) if (role[m]! >= 0 && !ids.includes(role[m]!)) ids.push(role[m]!);
+  return ids;
+}
+
+/**
+ * The indices in `stopwords` (added to it, up to MAX_PHRASE_STOPWORDS) of the stopwords among
+ * words[i..j] (a run's words that are no query token).
+ */
+function stopwordIds(words: readonly string[], role: number[], i: number, j: number, stopwords: string[]): number[] {
   const stops: number[] = [];
-  for (const w of run) {
-    if (texts.includes(w)) continue;
+  for (let m = i; m <= j; m++) {
+    if (role[m] !== STOP) continue;
+    const w = words[m]!;
     let k = stopwords.indexOf(w);
     if (k < 0) {
       if (stopwords.length >= MAX_PHRASE_STOPWORDS) continue;
