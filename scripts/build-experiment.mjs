@@ -6,12 +6,18 @@
 //   mssAccounts = mssAccounts.default;   (the class, the module's default export)
 // Used by scripts/build.mjs and by the Experiment's tests (which run exactly this text).
 import { build } from "esbuild";
+import { existsSync } from "node:fs";
 import path from "node:path";
 
 /** The parent script of the Experiment in `apiDir` (e.g. extension/experiments/mssAccounts), as text. */
 export async function bundleExperiment(apiDir) {
   const name = path.basename(apiDir);
+  // An Experiment whose code needs a page's globals (timers, Web Crypto…) provides them in
+  // src/parent-globals.ts: injected in place of those globals, Thunderbird's shared scope untouched.
+  const globals = path.join(apiDir, "src", "parent-globals.ts");
+  const inject = existsSync(globals) ? { inject: [globals], define: { "globalThis.crypto": "parentCrypto" } } : {};
   const result = await build({
+    ...inject,
     entryPoints: [path.join(apiDir, "src", "implementation.ts")],
     bundle: true,
     write: false,

@@ -110,6 +110,21 @@ describe("the built .xpi", () => {
     ]);
   });
 
+  it("carries the parent search Experiment: connect and disconnect, its parent script with its own timers and Web Crypto", () => {
+    const exp = manifest.experiment_apis.mssDirectorySearch;
+    expect(exp.parent).toEqual({
+      scopes: ["addon_parent"],
+      paths: [["mssDirectorySearch"]],
+      script: "experiments/mssDirectorySearch/implementation.js",
+    });
+    expect(JSON.parse(text(exp.schema))[0].functions.map((f: { name: string }) => f.name)).toEqual(["connect", "disconnect"]);
+    const script = text(exp.parent.script);
+    expect(script).toMatch(/^mssDirectorySearch = mssDirectorySearch\.default;\s*$/m);
+    // The globals the protocol code uses come from src/parent-globals.ts, not Thunderbird's shared scope.
+    expect(script).not.toMatch(/globalThis\.crypto/);
+    expect(script).toMatch(/wantGlobalProperties: \["crypto"/);
+  });
+
   it("carries the read-receipt Experiment: one event, its schema and parent script, no startup event", () => {
     const exp = manifest.experiment_apis.mssReadReceipts;
     expect(exp.parent).toEqual({
@@ -124,6 +139,8 @@ describe("the built .xpi", () => {
       "experiments/mssAccounts/schema.json",
       "experiments/mssComposeFields/implementation.js",
       "experiments/mssComposeFields/schema.json",
+      "experiments/mssDirectorySearch/implementation.js",
+      "experiments/mssDirectorySearch/schema.json",
       "experiments/mssReadReceipts/implementation.js",
       "experiments/mssReadReceipts/schema.json",
     ]);

@@ -47,15 +47,35 @@ export function startBackground(m: Messenger, opts: BackgroundOptions): Backgrou
   // credential, while the native port is open; else the stored pairing (a typed code).
   const native = new NativeBridge(m, opts.native);
   let usingLaunch = false;
+  /** The pairing of the connection being made: handed to the parent's search once proved. */
+  let pairingInUse: Pairing | null = null;
+  const clientName = `mssante-thunderbird/${m.runtime.getManifest().version}`;
   const client = new BridgeClient({
     origin: extensionOrigin(m),
     createSocket: opts.createSocket,
     loadPairing: async () => {
       const p = native.pairing() ?? (await loadPairing(m));
       usingLaunch = p?.via === "launch";
+      pairingInUse = p;
       return p;
     },
-    clientName: `mssante-thunderbird/${m.runtime.getManifest().version}`,
+    clientName,
+  });
+  // The directory's autocomplete is answered in Thunderbird's parent process, over a connection of
+  // its own with the pairing this one has just proved (experiments/mssDirectorySearch: the path
+  // through this process was most of a keystroke's wait); through this process while that one is
+  // not up. A pairing the bridge no longer accepts closes it.
+  client.onState((s) => {
+    const parent = m.mssDirectorySearch;
+    if (!parent) return;
+    if (s.kind === "connected" && pairingInUse) {
+      void parent
+        .connect({ pairing: pairingInUse, clientName })
+        .then((r) => log("directory.parent-search", r.ok ? { state: r.state } : { code: r.code, message: r.message }))
+        .catch(() => undefined);
+    } else if (s.kind === "unpaired" || s.kind === "not-the-bridge" || s.kind === "incompatible" || s.kind === "idle") {
+      void parent.disconnect().catch(() => undefined);
+    }
   });
 
   let status = initialStatus();

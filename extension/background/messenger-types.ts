@@ -7,6 +7,7 @@
  */
 import type { MssAccountsApi } from "../experiments/mssAccounts/src/api.ts";
 import type { MssComposeFieldsApi } from "../experiments/mssComposeFields/src/api.ts";
+import type { MssDirectorySearchApi } from "../experiments/mssDirectorySearch/src/api.ts";
 import type { MssReadReceiptsApi } from "../experiments/mssReadReceipts/src/api.ts";
 import type { ReadingApis } from "./reading/reading-apis.ts";
 
@@ -191,6 +192,8 @@ export interface Messenger {
   mssReadReceipts?: MssReadReceiptsApi;
   /** The recipient fields' search delay (the mssComposeFields Experiment); optional: the unit tests' fake leaves it out. */
   mssComposeFields?: MssComposeFieldsApi;
+  /** The directory's autocomplete answered in the parent process (the mssDirectorySearch Experiment); optional as above. */
+  mssDirectorySearch?: MssDirectorySearchApi;
   /** Reading a displayed message (reading/reading-apis.ts); optional: the unit tests' fake leaves them out. */
   messageDisplay?: ReadingApis["messageDisplay"];
   messages?: ReadingApis["messages"];

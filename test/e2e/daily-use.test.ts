@@ -11,7 +11,8 @@
  *   provision   one click (the account the other proofs need), screenshots before and after
  *   autocomplete "helene lefev" → LEFÈVRE-MOREAU's MSSanté address first, through the real provider
  *               (the addrbook autocomplete component, and a real compose window's To field, whose
- *               search delay the mssComposeFields Experiment has set to 0)
+ *               search delay the mssComposeFields Experiment has set to 0), every search of the
+ *               book answered in the parent process (the mssDirectorySearch Experiment's connection)
  *   guard       blocks and names an address outside the trust space; "remove these recipients and
  *               send" delivers to the trusted colleague only, in the same click (into Dovecot; Postfix
  *               never sees the removed address); uses its cached list with the bridge down;
@@ -25,6 +26,7 @@ import { mkdirSync, rmSync } from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type WebSocket from "ws";
+import { ADDRESS_BOOK_ID } from "../../extension/background/addressbook-provider.ts";
 import { missingComponents } from "../harness/require-component.ts";
 import { COLLEAGUES, DOCTOR, E2E_COMPONENTS, startE2EEnv, type E2EEnv } from "../harness/e2e-env.ts";
 import { openClient, pairWithNativeHost, REPO_ROOT, TEST_ORIGIN, type BridgeProcess, type TestClient } from "../harness/bridge-process.ts";
@@ -56,6 +58,31 @@ import {
   zoomPage,
   type GuardRecord,
 } from "./ui-session.ts";
+
+/**
+ * Parent-process code: "watch" counts, once the mssDirectorySearch Experiment has put its own search
+ * on the provider's book (false before), every search of the book and those answered by the
+ * provider's own search (through the extension's process); "count" returns both and takes the
+ * counting away.
+ */
+const SEARCH_PATHS = `
+  const { MailServices } = ChromeUtils.importESModule("resource:///modules/MailServices.sys.mjs");
+  const book = MailServices.ab.getDirectory("searchaddr://" + args.book).wrappedJSObject;
+  const proto = Object.getPrototypeOf(book);
+  if (args.action === "count") {
+    const w = driverState.searchPaths;
+    book.search = w.own;
+    proto.search = w.provider;
+    delete driverState.searchPaths;
+    return { asked: w.asked, viaExtension: w.viaExtension };
+  }
+  if (!Object.prototype.hasOwnProperty.call(book, "search")) return false;
+  const w = { asked: 0, viaExtension: 0, own: book.search, provider: proto.search };
+  driverState.searchPaths = w;
+  book.search = function (...a) { w.asked++; return w.own.apply(this, a); };
+  proto.search = function (...a) { w.viaExtension++; return w.provider.apply(this, a); };
+  return true;
+`;
 
 const reason = missingComponents("e2e daily use (autocomplete, guard, card events, PIN state, screenshots)", [
   ...E2E_COMPONENTS,
@@ -235,7 +262,16 @@ describe.skipIf(reason)("daily use in a real Thunderbird (issue #6)", () => {
     await zoomPage(d(), SETUP_PAGE, 1);
   });
 
-  it("autocomplete: 'helene lefev' gives LEFÈVRE-MOREAU's MSSanté address first through the real address book provider", async () => {
+  it("autocomplete: 'helene lefev' gives LEFÈVRE-MOREAU's MSSanté address first through the real address book provider, answered in the parent process", async () => {
+    // 0. The mssDirectorySearch Experiment answers the provider's book in the parent process, over
+    //    its own connection to the bridge: counted below, with the searches that went through the
+    //    extension's process (the provider's own search, which the Experiment falls back to).
+    await waitFor(
+      "the directory answered in Thunderbird's parent process",
+      async () => ((await d().chrome<boolean>(SEARCH_PATHS, { book: ADDRESS_BOOK_ID, action: "watch" })) ? true : null),
+      15_000,
+      100,
+    );
     // 1. The real autocomplete component, as a compose To field calls it.
     const r = await addrbookAutocomplete(d(), "helene lefev");
     // 2. A real compose window: typed key by key into the To field; its controller's rows are what
@@ -284,6 +320,10 @@ describe.skipIf(reason)("daily use in a real Thunderbird (issue #6)", () => {
     expect(typed.rows[0]?.value, JSON.stringify(typed)).toContain(`<${HELENE.address}>`);
     expect(shown.popupOpen).toBe(true);
     expect(shown.rows.map((x) => x.value).join("\n")).toContain(`<${HELENE.address}>`);
+    // Every search of the book was answered in the parent process; none through the extension's.
+    const paths = await d().chrome<{ asked: number; viaExtension: number }>(SEARCH_PATHS, { book: ADDRESS_BOOK_ID, action: "count" });
+    expect(paths.asked, JSON.stringify(paths)).toBeGreaterThanOrEqual(3); // the component's search, then each typing's
+    expect(paths.viaExtension, JSON.stringify(paths)).toBe(0);
     await ui(d(), "closePopups");
     await closeComposeWindows(d());
   });
