@@ -4,8 +4,8 @@
  *
  * Through addressBooks.provider each keystroke's search goes from the parent to the extension's
  * process, whose WebSocket to the bridge passes through the parent's main thread both ways, and
- * the answer comes back to the parent: about 15 ms of a keystroke's 40, more while the GP types
- * (docs/decisions.md). Here the book registered by the provider is asked over a bridge connection
+ * the answer comes back to the parent: p50 15–17 ms of a keystroke's 33–39, against 11–12 ms
+ * this way (docs/decisions.md, npm run bench:keystrokes). Here the book registered by the provider is asked over a bridge connection
  * opened in this process, authenticated exactly as the extension's own (the same client,
  * bridge-client.ts, the same pairing, the extension's origin; the bridge tells them apart only as
  * two connections), and its answer becomes cards here, as Thunderbird's provider makes them. The
