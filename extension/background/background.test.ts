@@ -102,6 +102,40 @@ describe("background", () => {
     expect(fake.badge.icon).toBe("icons/mss-ok.svg");
   });
 
+  it("hands the pairing its own connection proved to the parent's directory search, only its fields; a refused pairing disconnects it", async () => {
+    const { messenger, fake } = createFakeMessenger();
+    const calls: unknown[] = [];
+    messenger.mssDirectorySearch = {
+      connect: async (config) => {
+        calls.push(["connect", config]);
+        return { ok: true, state: "connecting" };
+      },
+      disconnect: async () => {
+        calls.push(["disconnect"]);
+        return { ok: true, state: "stopped" };
+      },
+    };
+    const origin = messenger.runtime.getURL("").replace(/\/$/, "");
+    const bridge = new FakeBridge({ secret: testSecret(), pairedOrigins: [origin] });
+    await bridge.start();
+    // A pairing stored by an older version, with a field the Experiment's schema does not declare.
+    fake.storage.set(PAIRING_KEY, { port: bridge.port, secret: bytesToBase64(testSecret()), pairedAt: "x", via: "code", note: "old" });
+    const bg = startBackground(messenger, { createSocket: nodeSocketFactory(origin), native: FAST_NATIVE });
+    running.push({ bg, bridge });
+    await until(() => calls.length > 0);
+    expect(calls[0]).toEqual([
+      "connect",
+      {
+        pairing: { port: bridge.port, secret: bytesToBase64(testSecret()), pairedAt: "x", via: "code" },
+        clientName: expect.stringMatching(/^mssante-thunderbird\//),
+      },
+    ]);
+    // The bridge no longer knows this installation: the parent's connection is closed too.
+    bridge.opts.pairedOrigins!.length = 0;
+    bridge.dropAll();
+    await until(() => calls.some((c) => (c as unknown[])[0] === "disconnect"));
+  });
+
   it("the native path first, the stored pairing second: when the native port drops it falls back, and comes back", async () => {
     const w = await world({ paired: true });
     await until(() => w.bg.status().bridge.kind === "connected");

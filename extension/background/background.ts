@@ -68,9 +68,18 @@ export function startBackground(m: Messenger, opts: BackgroundOptions): Backgrou
   client.onState((s) => {
     const parent = m.mssDirectorySearch;
     if (!parent) return;
-    if (s.kind === "connected" && pairingInUse) {
+    const p = pairingInUse;
+    if (s.kind === "connected" && p) {
+      // The fields the Experiment's schema declares, whatever else an older version stored.
+      const pairing: Pairing = {
+        port: p.port,
+        secret: p.secret,
+        pairedAt: p.pairedAt,
+        via: p.via,
+        ...(p.launchId ? { launchId: p.launchId } : {}),
+      };
       void parent
-        .connect({ pairing: pairingInUse, clientName })
+        .connect({ pairing, clientName })
         .then((r) => log("directory.parent-search", r.ok ? { state: r.state } : { code: r.code, message: r.message }))
         .catch(() => undefined);
     } else if (s.kind === "unpaired" || s.kind === "not-the-bridge" || s.kind === "incompatible" || s.kind === "idle") {
