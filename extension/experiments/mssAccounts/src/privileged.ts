@@ -4,6 +4,7 @@
  * module: the rest of the project does not see these globals, and the bundle refers to them by
  * name, as the Experiment's script scope provides them.
  */
+import { extensionCommonOf } from "../../extension-common.ts";
 import type { MailServicesLike, OutgoingServer, SmtpServer, UrlListener } from "./thunderbird-objects.ts";
 
 /** The add-on as the parent process knows it (Extension.sys.mjs): its id and a reader of its own files. */
@@ -95,7 +96,6 @@ export interface OAuth2ProvidersLike {
 }
 
 declare const ChromeUtils: {
-  importESModule(url: "resource://gre/modules/ExtensionCommon.sys.mjs"): { ExtensionCommon: ExtensionCommonLike };
   importESModule(url: "resource:///modules/MailServices.sys.mjs"): { MailServices: MailServicesLike };
   importESModule(url: "resource://gre/modules/NativeManifests.sys.mjs"): {
     NativeManifests: { lookupManifest(type: "pkcs11", name: string, context: unknown): Promise<HostInfo | null> };
@@ -159,16 +159,9 @@ declare const Services: {
   };
   appinfo: { OS: string };
 };
-/** A global in the Experiment's scope in some Thunderbird versions, imported otherwise. */
-declare const ExtensionCommon: ExtensionCommonLike | undefined;
 
-/** The base class of Experiment APIs. */
-export function extensionCommon(): ExtensionCommonLike {
-  return (
-    (typeof ExtensionCommon !== "undefined" && ExtensionCommon) ||
-    ChromeUtils.importESModule("resource://gre/modules/ExtensionCommon.sys.mjs").ExtensionCommon
-  );
-}
+/** The base class of Experiment APIs (and, where typed, its EventManager). */
+export const extensionCommon = (): ExtensionCommonLike => extensionCommonOf<ExtensionCommonLike>();
 
 export function mailServices(): MailServicesLike {
   return ChromeUtils.importESModule("resource:///modules/MailServices.sys.mjs").MailServices;

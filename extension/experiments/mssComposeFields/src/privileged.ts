@@ -3,6 +3,7 @@
  * only what is used: the compose windows (ExtensionSupport's window listener), their recipient
  * fields, and the autocomplete preferences.
  */
+import { extensionCommonOf } from "../../extension-common.ts";
 import type { AutocompletePrefs } from "./search-delay.ts";
 
 interface ExtensionCommonLike {
@@ -16,7 +17,6 @@ export interface ComposeWindow {
 }
 
 declare const ChromeUtils: {
-  importESModule(url: "resource://gre/modules/ExtensionCommon.sys.mjs"): { ExtensionCommon: ExtensionCommonLike };
   importESModule(url: "resource:///modules/ExtensionSupport.sys.mjs"): {
     ExtensionSupport: {
       registerWindowListener(
@@ -34,14 +34,9 @@ declare const Services: {
     getChildList(root: string): string[];
   };
 };
-declare const ExtensionCommon: ExtensionCommonLike | undefined;
 
-export function extensionCommon(): ExtensionCommonLike {
-  return (
-    (typeof ExtensionCommon !== "undefined" && ExtensionCommon) ||
-    ChromeUtils.importESModule("resource://gre/modules/ExtensionCommon.sys.mjs").ExtensionCommon
-  );
-}
+/** The base class of Experiment APIs (and, where typed, its EventManager). */
+export const extensionCommon = (): ExtensionCommonLike => extensionCommonOf<ExtensionCommonLike>();
 
 const COMPOSE_URL = "chrome://messenger/content/messengercompose/messengercompose.xhtml";
 

@@ -4,6 +4,7 @@
  * Thunderbird's own provider makes them), and a WebSocket opened from the parent process
  * (nsIWebSocketChannel, the channel the DOM WebSocket uses) that presents the extension's origin.
  */
+import { extensionCommonOf } from "../../extension-common.ts";
 import type { WebSocketFactory, WebSocketLike } from "../../../background/rpc-connection.ts";
 
 interface ExtensionCommonLike {
@@ -52,7 +53,6 @@ interface WebSocketChannel {
 }
 
 declare const ChromeUtils: {
-  importESModule(url: "resource://gre/modules/ExtensionCommon.sys.mjs"): { ExtensionCommon: ExtensionCommonLike };
   importESModule(url: "resource:///modules/MailServices.sys.mjs"): {
     MailServices: { ab: { getDirectory(uri: string): SearchBook } };
   };
@@ -66,14 +66,9 @@ declare const Ci: {
 };
 declare const Cr: { NS_OK: number };
 declare const Services: { io: { newURI(spec: string): unknown } };
-declare const ExtensionCommon: ExtensionCommonLike | undefined;
 
-export function extensionCommon(): ExtensionCommonLike {
-  return (
-    (typeof ExtensionCommon !== "undefined" && ExtensionCommon) ||
-    ChromeUtils.importESModule("resource://gre/modules/ExtensionCommon.sys.mjs").ExtensionCommon
-  );
-}
+/** The base class of Experiment APIs (and, where typed, its EventManager). */
+export const extensionCommon = (): ExtensionCommonLike => extensionCommonOf<ExtensionCommonLike>();
 
 export const NS_OK = (): number => Cr.NS_OK;
 

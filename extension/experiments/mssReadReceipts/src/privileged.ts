@@ -3,6 +3,7 @@
  * only what is used: replacing the MDN generator's contract with a factory of watching generators
  * (and putting the original back), and reading a message's account, Message-ID and flags.
  */
+import { extensionCommonOf } from "../../extension-common.ts";
 import type { MdnGenerator, MessageReader } from "./watching-generator.ts";
 
 const CONTRACT = "@mozilla.org/messenger-mdn/generator;1";
@@ -36,7 +37,6 @@ interface ExtensionCommonLike {
 }
 
 declare const ChromeUtils: {
-  importESModule(url: "resource://gre/modules/ExtensionCommon.sys.mjs"): { ExtensionCommon: ExtensionCommonLike };
   importESModule(url: "resource:///modules/MailServices.sys.mjs"): {
     MailServices: {
       accounts: { findAccountForServer(server: unknown): { key: string } | null };
@@ -55,15 +55,9 @@ declare const Components: {
   };
   ID(cid: string): unknown;
 };
-/** A global in the Experiment's scope in some Thunderbird versions, imported otherwise. */
-declare const ExtensionCommon: ExtensionCommonLike | undefined;
 
-export function extensionCommon(): ExtensionCommonLike {
-  return (
-    (typeof ExtensionCommon !== "undefined" && ExtensionCommon) ||
-    ChromeUtils.importESModule("resource://gre/modules/ExtensionCommon.sys.mjs").ExtensionCommon
-  );
-}
+/** The base class of Experiment APIs (and, where typed, its EventManager). */
+export const extensionCommon = (): ExtensionCommonLike => extensionCommonOf<ExtensionCommonLike>();
 
 /** This add-on's factory's class id (fixed: it names the stand-in while it is registered). */
 const WATCH_CID = "{26ae288e-1ce0-4182-88bf-9d70d3a220c0}";
